@@ -1,0 +1,257 @@
+#!/usr/bin/env node
+import { resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { runAudit, type AuditResult } from '../lib/audit/runAudit';
+import { DEFAULT_POLICIES_DIR, loadCatalog } from '../lib/catalog/loadCatalog';
+import { loadWaivers } from '../lib/engine/loadWaivers';
+import { atLeast } from '../lib/engine/severity';
+import { compileWaivers } from '../lib/engine/waivers';
+import { CatalogError, InputError, StoreError, UsageError } from '../lib/errors';
+import { DynamoInventorySource } from '../lib/inventory/DynamoInventorySource';
+import { FileInventorySource } from '../lib/inventory/FileInventorySource';
+import { createDocumentClient, InventoryTable } from '../lib/inventory/InventoryTable';
+import type { InventorySource } from '../lib/inventory/InventorySource';
+import { loadInventory, type LoadResult } from '../lib/inventory/loadInventory';
+import { SEVERITIES, type Severity } from '../lib/model';
+import { parseFormats } from '../lib/report/formats/reportFormats';
+import { startLocalDynamo, type LocalDynamo } from './localDynamo';
+import { formatSummary } from './printSummary';
+import { createProgress } from './progress';
+
+export const EXIT = { ok: 0, failure: 1, usage: 2, failOn: 3 } as const;
+
+export const DEFAULT_TABLE = 'retention-inventory';
+export const EXAMPLE_INVENTORY = resolve(__dirname, '../examples/inventory.ndjson');
+export const EXAMPLE_WAIVERS = resolve(__dirname, '../examples/waivers.yaml');
+export const DEFAULT_FORMATS = 'json,csv';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+interface RunOptions {
+  inventory?: string;
+  table?: string;
+  endpoint?: string;
+  region?: string;
+  snapshot?: string;
+  out: string;
+  format: string;
+  failOn?: Severity;
+  email?: boolean;
+  waivers?: string;
+  graceDays: number;
+  readMode: 'auto' | 'query' | 'scan';
+  segments: number;
+  policies: string;
+  progress: boolean;
+  debug?: boolean;
+}
+
+const positiveInt = (name: string) => (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError(`${name} must be a whole number above 0.`);
+  return parsed;
+};
+
+/** The exit status a finished audit earns (CONTRACT section 4). */
+export function exitStatusOf(result: AuditResult, failOn: Severity | undefined): number {
+  if (!result.head.summary.complete) return EXIT.failure;
+  if (failOn) {
+    const hit = SEVERITIES.some((severity) => atLeast(severity, failOn) && result.head.summary.bySeverity[severity] > 0);
+    if (hit) return EXIT.failOn;
+  }
+  return EXIT.ok;
+}
+
+async function withEmbeddedDynamo<T>(work: (endpoint: string) => Promise<T>): Promise<T> {
+  const local: LocalDynamo = await startLocalDynamo(0);
+  try {
+    return await work(local.endpoint);
+  } finally {
+    await local.close();
+  }
+}
+
+async function loadFile(file: string, tableName: string, endpoint: string | undefined, region: string | undefined, progress: boolean) {
+  const table = new InventoryTable({ client: createDocumentClient({ endpoint, region }), tableName });
+  if (endpoint) await table.ensureTable();
+  const bar = createProgress(progress);
+  try {
+    return await loadInventory(new FileInventorySource(file), table, { concurrency: 8, onProgress: (p) => bar.update(p) });
+  } finally {
+    bar.stop();
+    table.client.destroy();
+  }
+}
+
+function formatLoad(result: LoadResult, file: string, tableName: string): string {
+  const lines = [
+    `Loaded ${file} into ${tableName}: ${result.written} items written, ${result.rejectedCount} rejected (of ${result.read} read).`,
+  ];
+  for (const snapshot of result.snapshots) {
+    lines.push(`  snapshot ${snapshot.snapshotId}: ${snapshot.itemCount} items, captured ${snapshot.capturedAt}${snapshot.rejected ? `, ${snapshot.rejected} rejected` : ''}`);
+  }
+  for (const rejection of result.rejected) {
+    lines.push(`  rejected ${rejection.location ?? ''}${rejection.itemId ? ` (itemId ${rejection.itemId})` : ''}: ${rejection.reason}`);
+  }
+  if (result.rejectedCount > result.rejected.length) lines.push(`  … and ${result.rejectedCount - result.rejected.length} more rejections.`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
+  if (options.inventory && (options.table || options.endpoint)) {
+    throw new UsageError('Use either --inventory FILE or --table NAME [--endpoint URL], not both.');
+  }
+  if (options.email) {
+    throw new UsageError('--email is not available yet in this version: e-mail delivery arrives with the serverless delivery.');
+  }
+  const formats = parseFormats(options.format);
+  const catalog = loadCatalog(options.policies);
+  const embedded = !options.inventory && !options.table;
+  // The embedded default shows every verdict, `waived` included, so it brings its example waivers.
+  const waiversFile = options.waivers ?? (embedded ? EXAMPLE_WAIVERS : undefined);
+  const waivers = waiversFile ? compileWaivers(await loadWaivers(waiversFile)) : [];
+  const engine = { graceDays: options.graceDays, waivers };
+  const bar = createProgress(options.progress);
+  const audit = (source: InventorySource) =>
+    runAudit({ source, catalog, engine, formats, outDir: options.out, trigger: 'cli', onProgress: (p) => bar.update(p) });
+
+  const fromTable = async (tableName: string, endpoint: string | undefined) => {
+    const table = new InventoryTable({ client: createDocumentClient({ endpoint, region: options.region }), tableName });
+    try {
+      return await audit(
+        new DynamoInventorySource(table, { snapshotId: options.snapshot, mode: options.readMode, segments: options.segments }),
+      );
+    } finally {
+      table.client.destroy();
+    }
+  };
+
+  let result: AuditResult;
+  try {
+    if (options.inventory) {
+      result = await audit(new FileInventorySource(options.inventory, { snapshotId: options.snapshot }));
+    } else if (options.table) {
+      result = await fromTable(options.table, options.endpoint);
+    } else {
+      // The embedded default: a local DynamoDB holding the bundled example inventory.
+      result = await withEmbeddedDynamo(async (endpoint) => {
+        const loaded = await loadFile(EXAMPLE_INVENTORY, DEFAULT_TABLE, endpoint, 'local', false);
+        io.stderr(`Embedded DynamoDB at ${endpoint}: loaded ${loaded.written} example items into ${DEFAULT_TABLE}.\n`);
+        return fromTable(DEFAULT_TABLE, endpoint);
+      });
+    }
+  } finally {
+    bar.stop();
+  }
+  io.stdout(formatSummary(result));
+  return exitStatusOf(result, options.failOn);
+}
+
+/** Builds the program; `io` receives everything it prints. */
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('retention-auditor')
+    .description('Audits stored personal data against the DATA RETENTION clauses of privacy-policy modules.')
+    .option('--debug', 'print stack traces of errors')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      `\nWith no command, runs "run" on the embedded default: a local DynamoDB holding the\nbundled example inventory (examples/inventory.ndjson); reports go to ./reports.\n\nExit status: 0 ran; 2 bad usage or unreadable input; 3 --fail-on met; 1 anything else\n(including an incomplete read of the snapshot).`,
+    );
+
+  program
+    .command('run', { isDefault: true })
+    .description('audit a snapshot and write the reports')
+    .option('--inventory <file>', 'read the snapshot from a JSON array or NDJSON file')
+    .option('--table <name>', 'read the snapshot from this DynamoDB table')
+    .option('--endpoint <url>', 'DynamoDB endpoint (a local DynamoDB)')
+    .option('--region <region>', 'AWS region of the table')
+    .option('--snapshot <id>', 'which snapshot (default: the latest)')
+    .option('--out <dir>', 'where the reports go', './reports')
+    .option('--format <list>', 'comma-separated report formats: json, csv (pdf: not yet available)', DEFAULT_FORMATS)
+    .addOption(new Option('--fail-on <severity>', 'exit 3 when a finding has at least this severity').choices(SEVERITIES))
+    .option('--email', 'send the digest e-mail to DPO_EMAIL (not available yet)')
+    .option('--waivers <file>', 'YAML or JSON file of waivers (scope, reason, approver, expiry)')
+    .option('--grace-days <n>', 'grace period where a policy promises deletion but names no period', positiveInt('--grace-days'), 30)
+    .addOption(new Option('--read-mode <mode>', 'how to read DynamoDB: parallel scan, query, or auto').choices(['auto', 'query', 'scan']).default('auto'))
+    .option('--segments <n>', 'parallel Scan segments', positiveInt('--segments'), 4)
+    .option('--policies <dir>', 'folder of rule files', DEFAULT_POLICIES_DIR)
+    .option('--no-progress', 'no progress bar on a terminal')
+    .action(async (options: RunOptions) => setExit(await runCommand(options, io)));
+
+  const inventory = program.command('inventory').description('manage inventory snapshots');
+  inventory
+    .command('load')
+    .description('load a snapshot file (JSON array or NDJSON) into a DynamoDB table, creating it locally if missing')
+    .argument('<file>', 'the snapshot file')
+    .requiredOption('--table <name>', 'the DynamoDB table')
+    .option('--endpoint <url>', 'DynamoDB endpoint (a local DynamoDB; the table is created if missing)')
+    .option('--region <region>', 'AWS region of the table')
+    .option('--no-progress', 'no progress bar on a terminal')
+    .action(async (file: string, options: { table: string; endpoint?: string; region?: string; progress: boolean }) => {
+      const result = await loadFile(file, options.table, options.endpoint, options.region, options.progress);
+      io.stdout(formatLoad(result, file, options.table));
+      setExit(result.rejectedCount > 0 ? EXIT.failure : EXIT.ok);
+    });
+
+  program
+    .command('local')
+    .description('start the embedded local services on 127.0.0.1 and run until stopped')
+    .option('--port <port>', 'DynamoDB port (default: a free port)', positiveInt('--port'))
+    .action(async (options: { port?: number }) => {
+      const dynamo = await startLocalDynamo(options.port ?? 0);
+      io.stdout(`dynamodb ${dynamo.endpoint}\n`);
+      await new Promise<void>((resolveStop) => {
+        const stop = () => resolveStop();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await dynamo.close();
+      setExit(EXIT.ok);
+    });
+  return program;
+}
+
+function sentence(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^error:\s*/i, '');
+}
+
+/**
+ * Runs the CLI with `argv` (without node and script) and resolves to its exit status.
+ *
+ * @example
+ * await main(['run', '--inventory', 'examples/inventory.ndjson', '--out', 'reports']) // 0
+ */
+export async function main(argv: readonly string[], io: CliIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (value) => (code = value));
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed its one-line message (or the help).
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    io.stderr(`error: ${sentence(error)}\n`);
+    if (debug && error instanceof Error) io.stderr(`${error.stack ?? ''}\n`);
+    if (error instanceof UsageError || error instanceof InputError) return EXIT.usage;
+    if (error instanceof CatalogError || error instanceof StoreError) return EXIT.failure;
+    if (!debug) io.stderr('(run again with --debug for details)\n');
+    return EXIT.failure;
+  }
+}
+
+if (require.main === module) {
+  // Development machines may run Node 20; Lambda runs nodejs22.x. The SDK's notice about it is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,89 @@
+import type { InventoryItem, RetentionEvent } from '../../model';
+import type { Period } from '../../time';
+
+/** Fields every clause of every kind carries. */
+export interface ClauseBase<K extends string = string> {
+  id: string;
+  kind: K;
+  /** Data category ids of the module that this clause governs. */
+  categories: string[];
+  /** Section heading of the source document, e.g. "6. DATA RETENTION". */
+  section: string;
+  /** The document's own words. */
+  text: string;
+  /** Further words of the document that explain the clause (optional). */
+  context?: string;
+  /** Clause ids this clause replaces whenever it applies to an item. */
+  supersedes?: string[];
+}
+
+export interface EvaluateOptions {
+  /** Grace period (days) where the document promises deletion but names no period. Default 30. */
+  graceDays: number;
+}
+
+/** What the engine hands a rule kind: the item, with its instants already parsed. */
+export interface ClauseContext {
+  item: InventoryItem;
+  /** The data category's name as the document writes it, e.g. "Contract Staff Information". */
+  categoryName: string;
+  capturedMs: number;
+  /** NaN when the item holds no records. */
+  oldestMs: number;
+  options: EvaluateOptions;
+}
+
+export type ClauseStatus = 'violated' | 'due-soon' | 'ok' | 'review';
+
+export interface ClauseResult {
+  status: ClauseStatus;
+  /** The instant by which the data had to be (or must be) gone, if the clause sets one. */
+  deadlineMs: number | null;
+  /** One sentence a DPO understands. */
+  reason: string;
+}
+
+/** A JSON Schema fragment: the kind's own properties and which of them are required. */
+export interface KindSchema {
+  properties: Record<string, object>;
+  required: string[];
+}
+
+/**
+ * One kind of retention rule: its schema (assembled into the catalog schema) and
+ * its evaluation, a pure function of the clause and the item.
+ */
+export interface RuleKind<C extends ClauseBase> {
+  schema: KindSchema;
+  /** Whether the clause governs this item at all (default: always). */
+  appliesTo?(clause: C, item: InventoryItem): boolean;
+  evaluate(clause: C, context: ClauseContext): ClauseResult;
+  /** The rule in a few words, for the appendix of the reports. */
+  describe(clause: C, options: EvaluateOptions): string;
+}
+
+export const periodSchema = {
+  oneOf: [
+    {
+      type: 'object',
+      properties: { days: { type: 'integer', minimum: 1 } },
+      required: ['days'],
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      properties: { months: { type: 'integer', minimum: 1 } },
+      required: ['months'],
+      additionalProperties: false,
+    },
+  ],
+} as const;
+
+export const eventsSchema = {
+  type: 'array',
+  minItems: 1,
+  uniqueItems: true,
+  items: { enum: ['accountDeletedAt', 'serviceTerminatedAt', 'deletionRequestedAt', 'consentWithdrawnAt'] },
+} as const;
+
+export type { Period, RetentionEvent };

@@ -1,0 +1,33 @@
+import type { RetentionEvent } from '../../model';
+import { addPeriod, periodAdjective } from '../../time';
+import { evaluateAfterEvent, listEvents } from './deadline';
+import { eventsSchema, type ClauseBase, type RuleKind } from './RuleKind';
+
+/**
+ * "May retain such data for a longer period (for example as long as you use the
+ * Features) for billing purposes": an item kept for that purpose follows this
+ * longer rule instead of the clauses it supersedes; once the service ends, the
+ * grace period applies.
+ */
+export interface PurposeExtensionClause extends ClauseBase<'purpose-extension'> {
+  purpose: string;
+  events: RetentionEvent[];
+}
+
+export const purposeExtension: RuleKind<PurposeExtensionClause> = {
+  schema: {
+    properties: { purpose: { type: 'string', minLength: 1 }, events: eventsSchema },
+    required: ['purpose', 'events', 'supersedes'],
+  },
+  appliesTo: (clause, item) => item.purposes?.includes(clause.purpose) === true,
+  evaluate: (clause, { item, capturedMs, options }) =>
+    evaluateAfterEvent(
+      item,
+      capturedMs,
+      clause.events,
+      (eventMs) => addPeriod(eventMs, { days: options.graceDays }),
+      `the ${periodAdjective({ days: options.graceDays })} grace period that follows the ${clause.purpose} purpose`,
+    ),
+  describe: (clause, options) =>
+    `Kept for ${clause.purpose}: allowed while the service is used, then ${options.graceDays} days (grace period) after ${listEvents(clause.events)}.`,
+};

@@ -1,0 +1,27 @@
+import type { RetentionEvent } from '../../model';
+import { addPeriod, periodAdjective } from '../../time';
+import { evaluateAfterEvent, listEvents } from './deadline';
+import { eventsSchema, type ClauseBase, type RuleKind } from './RuleKind';
+
+/**
+ * "Stored for the lifetime of the Service or until you submit a data deletion
+ * request": deletion is promised but no period is named, so the configurable
+ * grace period applies after the event.
+ */
+export interface UntilEventClause extends ClauseBase<'until-event'> {
+  events: RetentionEvent[];
+}
+
+export const untilEvent: RuleKind<UntilEventClause> = {
+  schema: { properties: { events: eventsSchema }, required: ['events'] },
+  evaluate: (clause, { item, capturedMs, options }) =>
+    evaluateAfterEvent(
+      item,
+      capturedMs,
+      clause.events,
+      (eventMs) => addPeriod(eventMs, { days: options.graceDays }),
+      `the ${periodAdjective({ days: options.graceDays })} grace period (the policy names no period)`,
+    ),
+  describe: (clause, options) =>
+    `All records must be gone ${options.graceDays} days (grace period) after ${listEvents(clause.events)}.`,
+};

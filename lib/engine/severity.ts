@@ -1,0 +1,54 @@
+import type { Severity, Verdict } from '../model';
+import { SEVERITIES } from '../model';
+
+export interface SeverityInput {
+  verdict: Verdict;
+  /** Health or biometric data (special categories of personal data). */
+  special: boolean;
+  overdueDays: number | null;
+  recordCount: number;
+  bytes: number;
+}
+
+/** Volume above which a violation is one step more severe. */
+export const LARGE_VOLUME = { records: 1_000_000, bytes: 10 * 2 ** 30 } as const;
+
+const LADDER: readonly Severity[] = [...SEVERITIES].reverse(); // info, low, medium, high, critical
+
+/**
+ * The severity model (README "Severity"). A violation starts at medium, or high
+ * for special-category data; it rises one step past 30 days overdue, one more
+ * past 90, and one for a large volume; a personal-data violation at most one
+ * day past a deadline with a small volume is low (a size cap has no deadline).
+ *
+ * @example
+ * severityOf({ verdict: 'violation', special: true, overdueDays: 45, recordCount: 10, bytes: 100 }) // 'critical'
+ */
+export function severityOf(input: SeverityInput): Severity {
+  switch (input.verdict) {
+    case 'violation': {
+      const overdue = input.overdueDays ?? 0;
+      const large = input.recordCount >= LARGE_VOLUME.records || input.bytes >= LARGE_VOLUME.bytes;
+      let level = input.special ? 3 : 2;
+      if (overdue > 30) level += 1;
+      if (overdue > 90) level += 1;
+      if (large) level += 1;
+      if (!input.special && !large && input.overdueDays !== null && overdue <= 1) level -= 1;
+      return LADDER[Math.min(level, 4)] ?? 'critical';
+    }
+    case 'due-soon':
+      return input.special ? 'medium' : 'low';
+    case 'invalid':
+    case 'unmapped':
+      return 'medium';
+    case 'review':
+      return 'low';
+    default:
+      return 'info';
+  }
+}
+
+/** Whether `severity` is at least as severe as `threshold`. */
+export function atLeast(severity: Severity, threshold: Severity): boolean {
+  return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
+}

@@ -1,0 +1,26 @@
+/**
+ * One error hierarchy for the whole auditor. Edges (CLI, handlers) map these to
+ * exit codes or HTTP statuses; the core only throws them.
+ */
+export class AuditorError extends Error {
+  /** Extra facts for logs and debugging (never personal data). */
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.context = options.context ?? {};
+  }
+}
+
+/** The caller asked for something that cannot be done as asked (bad option, unknown format). */
+export class UsageError extends AuditorError {}
+
+/** An input (inventory file, waivers file) is missing or is not what it claims to be. */
+export class InputError extends AuditorError {}
+
+/** A rule file is invalid; the message names the file and the path inside it. */
+export class CatalogError extends AuditorError {}
+
+/** A data store (DynamoDB, file system) failed after retries. */
+export class StoreError extends AuditorError {}

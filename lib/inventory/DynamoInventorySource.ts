@@ -1,0 +1,73 @@
+import { InputError } from '../errors';
+import { MANIFEST_PARTITION, type InventoryTable, type ReadOptions } from './InventoryTable';
+import type { InventorySource, SourceEntry, SourceProgress } from './InventorySource';
+
+export interface DynamoSourceOptions {
+  snapshotId?: string;
+  /** `auto`: parallel Scan when the table holds only this snapshot, else Query. */
+  mode: 'auto' | 'query' | 'scan';
+  segments: number;
+  pageSize?: number;
+}
+
+/**
+ * A snapshot in the inventory table: the latest by default (from the snapshot
+ * manifests, or by scanning when a table has none), or the one asked for.
+ */
+export class DynamoInventorySource implements InventorySource {
+  private snapshotId: string | null = null;
+  private read: ReadOptions;
+
+  constructor(
+    private readonly table: InventoryTable,
+    private readonly options: DynamoSourceOptions,
+  ) {
+    this.read = { mode: options.mode === 'scan' ? 'scan' : 'query', segments: options.segments, pageSize: options.pageSize };
+  }
+
+  describe(): string {
+    return `DynamoDB table ${this.table.tableName}`;
+  }
+
+  async open() {
+    const incompleteReasons: string[] = [];
+    let snapshotId = this.options.snapshotId ?? null;
+    let manifest = snapshotId ? await this.table.manifest(snapshotId) : await this.table.latestManifest();
+    let capturedAt = manifest?.capturedAt ?? null;
+    if (!snapshotId) {
+      if (manifest) {
+        snapshotId = manifest.snapshotId;
+      } else {
+        const latest = await this.table.latestByScan(this.options.segments);
+        if (!latest) throw new InputError(`DynamoDB table ${this.table.tableName} holds no inventory snapshot.`);
+        snapshotId = latest.snapshotId;
+        capturedAt = latest.capturedAt;
+        manifest = null;
+      }
+    }
+    if (snapshotId === MANIFEST_PARTITION) throw new InputError(`${MANIFEST_PARTITION} is reserved and is not a snapshot id.`);
+    if (manifest && manifest.rejected > 0) {
+      incompleteReasons.push(`${manifest.rejected} items of snapshot ${snapshotId} were rejected when it was loaded, so the table does not hold all of it.`);
+    }
+    if (this.options.mode === 'auto' && manifest) {
+      // A Scan reads the whole table: worth it only when this snapshot is all of it.
+      this.read.mode = (await this.table.countManifests(2)) === 1 ? 'scan' : 'query';
+    }
+    this.snapshotId = snapshotId;
+    return { snapshotId, capturedAt, expectedItems: manifest?.itemCount ?? null, warnings: [], incompleteReasons };
+  }
+
+  async *entries(onProgress?: (progress: SourceProgress) => void): AsyncIterable<SourceEntry> {
+    if (this.snapshotId === null) throw new Error('open() must be called before entries()');
+    let done = 0;
+    for await (const page of this.table.readSnapshot(this.snapshotId, this.read)) {
+      if (page.kind === 'gap') {
+        yield { kind: 'gap', reason: page.reason };
+        continue;
+      }
+      for (const raw of page.items) yield { kind: 'item', raw };
+      done += page.items.length;
+      onProgress?.({ done, total: null, unit: 'items' });
+    }
+  }
+}

@@ -1,0 +1,29 @@
+/** One entry read from an inventory: an item as stored, or a part of the snapshot that could not be read. */
+export type SourceEntry =
+  | { kind: 'item'; raw: unknown; /** Where the item came from, e.g. "line 7" (files only). */ location?: string }
+  | { kind: 'parse-error'; location: string; reason: string }
+  | { kind: 'gap'; reason: string };
+
+export interface SourceProgress {
+  done: number;
+  total: number | null;
+  unit: 'bytes' | 'items';
+}
+
+export interface OpenedSnapshot {
+  snapshotId: string | null;
+  capturedAt: string | null;
+  /** How many items the snapshot should hold, when the source knows. */
+  expectedItems: number | null;
+  warnings: string[];
+  /** Known reasons why the source cannot deliver the whole snapshot. */
+  incompleteReasons: string[];
+}
+
+/** Where a run reads its snapshot from (a file, a DynamoDB table). */
+export interface InventorySource {
+  /** Resolves which snapshot is read and how big it is; called once before `entries`. */
+  open(): Promise<OpenedSnapshot>;
+  entries(onProgress?: (progress: SourceProgress) => void): AsyncIterable<SourceEntry>;
+  describe(): string;
+}

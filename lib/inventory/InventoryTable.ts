@@ -1,0 +1,321 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  waitUntilTableExists,
+  type DynamoDBClientConfig,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  type QueryCommandInput,
+  type ScanCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { StoreError } from '../errors';
+import { mergeAsync } from './mergeAsync';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffMs, DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
+
+/**
+ * Table design (README "DynamoDB inventory table"):
+ * - items: partition key `snapshotId`, sort key `itemId` — an item is stored
+ *   exactly as CONTRACT section 2 describes it, and a snapshot is one item
+ *   collection read by Query in `itemId` order;
+ * - one manifest per snapshot in the reserved partition `#snapshots`, sort key
+ *   `<capturedAt in UTC>#<snapshotId>`, so the latest snapshot is a single
+ *   Query (descending, limit 1). Tables filled by other writers without a
+ *   manifest still work: "latest" then comes from a projected parallel Scan.
+ */
+export const MANIFEST_PARTITION = '#snapshots';
+
+export interface SnapshotManifest {
+  snapshotId: string;
+  capturedAt: string;
+  itemCount: number;
+  rejected: number;
+  loadedAt: string;
+}
+
+export interface ReadOptions {
+  mode: 'query' | 'scan';
+  /** Parallel Scan segments (mode scan). */
+  segments: number;
+  /** Page size limit (mostly for tests); DynamoDB caps a page at 1 MB anyway. */
+  pageSize?: number;
+}
+
+export type TablePage = { kind: 'items'; items: Record<string, unknown>[] } | { kind: 'gap'; reason: string };
+
+export interface InventoryTableOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  retry?: RetryOptions;
+}
+
+/**
+ * Builds a DocumentClient once (at cold start, or once per CLI run).
+ *
+ * @example
+ * const client = createDocumentClient({ endpoint: 'http://127.0.0.1:8000', region: 'local' });
+ */
+export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
+  const defined = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
+  const local = typeof config.endpoint === 'string' && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])/.test(config.endpoint);
+  const base = new DynamoDBClient({
+    maxAttempts: 3,
+    // A local DynamoDB needs some credentials and region, never real ones.
+    ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, region: 'local' } : {}),
+    ...defined,
+  });
+  return DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** The inventory table: the only place that speaks DynamoDB. */
+export class InventoryTable {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  private readonly retry: RetryOptions;
+
+  constructor(options: InventoryTableOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+  }
+
+  private fail(action: string, cause: unknown): never {
+    if (cause instanceof ResourceNotFoundException || (cause as Error)?.name === 'ResourceNotFoundException') {
+      throw new StoreError(`DynamoDB table ${this.tableName} does not exist.`, { cause, context: { table: this.tableName } });
+    }
+    const name = (cause as Error)?.name ?? 'Error';
+    const detail = (cause as Error)?.message ?? String(cause);
+    throw new StoreError(`DynamoDB ${action} on table ${this.tableName} failed: ${name}: ${detail}`, {
+      cause,
+      context: { table: this.tableName },
+    });
+  }
+
+  /** Creates the table when missing (local use: `inventory load` against an embedded DynamoDB). */
+  async ensureTable(): Promise<boolean> {
+    const raw = this.client as unknown as DynamoDBClient;
+    try {
+      await raw.send(new DescribeTableCommand({ TableName: this.tableName }));
+      return false;
+    } catch (error) {
+      if ((error as Error).name !== 'ResourceNotFoundException') this.fail('DescribeTable', error);
+    }
+    try {
+      await raw.send(
+        new CreateTableCommand({
+          TableName: this.tableName,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'snapshotId', AttributeType: 'S' },
+            { AttributeName: 'itemId', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'snapshotId', KeyType: 'HASH' },
+            { AttributeName: 'itemId', KeyType: 'RANGE' },
+          ],
+        }),
+      );
+      await waitUntilTableExists({ client: raw, maxWaitTime: 60, minDelay: 1 }, { TableName: this.tableName });
+      return true;
+    } catch (error) {
+      return this.fail('CreateTable', error);
+    }
+  }
+
+  /** The manifest of the newest snapshot (by capture time), or null when no manifest exists. */
+  async latestManifest(): Promise<SnapshotManifest | null> {
+    const page = await this.query({
+      KeyConditionExpression: 'snapshotId = :p',
+      ExpressionAttributeValues: { ':p': MANIFEST_PARTITION },
+      ScanIndexForward: false,
+      Limit: 1,
+    });
+    const item = page.Items?.[0];
+    return item ? (item.manifest as SnapshotManifest) : null;
+  }
+
+  /** The manifest of one snapshot, or null. */
+  async manifest(snapshotId: string): Promise<SnapshotManifest | null> {
+    const page = await this.query({
+      KeyConditionExpression: 'snapshotId = :p',
+      FilterExpression: 'manifest.snapshotId = :s',
+      ExpressionAttributeValues: { ':p': MANIFEST_PARTITION, ':s': snapshotId },
+    });
+    const found = (page.Items ?? []).map((item) => item.manifest as SnapshotManifest);
+    return found.sort((a, b) => b.capturedAt.localeCompare(a.capturedAt))[0] ?? null;
+  }
+
+  /** How many snapshot manifests the table holds, counting up to `limit`. */
+  async countManifests(limit: number): Promise<number> {
+    const page = await this.query({
+      KeyConditionExpression: 'snapshotId = :p',
+      ExpressionAttributeValues: { ':p': MANIFEST_PARTITION },
+      Select: 'COUNT',
+      Limit: limit,
+    });
+    return page.Count ?? 0;
+  }
+
+  /** The newest snapshot id found by scanning the items themselves (tables without manifests). */
+  async latestByScan(segments: number): Promise<{ snapshotId: string; capturedAt: string } | null> {
+    let best: { snapshotId: string; capturedAt: string; ms: number } | null = null;
+    for await (const page of this.scanPages({ segments, projection: true })) {
+      if (page.kind === 'gap') throw new StoreError(`Cannot find the latest snapshot: ${page.reason}`);
+      for (const item of page.items) {
+        const snapshotId = item.snapshotId;
+        const capturedAt = item.capturedAt;
+        if (typeof snapshotId !== 'string' || snapshotId === MANIFEST_PARTITION || typeof capturedAt !== 'string') continue;
+        const ms = Date.parse(capturedAt);
+        if (Number.isNaN(ms)) continue;
+        if (!best || ms > best.ms || (ms === best.ms && snapshotId > best.snapshotId)) best = { snapshotId, capturedAt, ms };
+      }
+    }
+    return best && { snapshotId: best.snapshotId, capturedAt: best.capturedAt };
+  }
+
+  async putManifest(manifest: SnapshotManifest): Promise<void> {
+    const capturedUtc = new Date(manifest.capturedAt).toISOString();
+    try {
+      await withRetry(
+        () =>
+          this.client.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: { snapshotId: MANIFEST_PARTITION, itemId: `${capturedUtc}#${manifest.snapshotId}`, manifest },
+            }),
+          ),
+        this.retry,
+      );
+    } catch (error) {
+      this.fail('PutItem (manifest)', error);
+    }
+  }
+
+  private async query(input: Omit<QueryCommandInput, 'TableName'>) {
+    try {
+      return await withRetry(() => this.client.send(new QueryCommand({ TableName: this.tableName, ...input })), this.retry);
+    } catch (error) {
+      return this.fail('Query', error);
+    }
+  }
+
+  /**
+   * The items of one snapshot, a page at a time. A page that still fails after
+   * retries ends its stream with a `gap` (the run is then incomplete) instead
+   * of an exception, so what was read is still reported.
+   */
+  readSnapshot(snapshotId: string, options: ReadOptions): AsyncIterable<TablePage> {
+    if (options.mode === 'scan') return this.scanPages({ segments: options.segments, snapshotId, pageSize: options.pageSize });
+    return this.queryPages(snapshotId, options.pageSize);
+  }
+
+  private async *queryPages(snapshotId: string, pageSize?: number): AsyncIterable<TablePage> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const input: QueryCommandInput = {
+        TableName: this.tableName,
+        KeyConditionExpression: 'snapshotId = :s',
+        ExpressionAttributeValues: { ':s': snapshotId },
+        ExclusiveStartKey: startKey,
+        ...(pageSize ? { Limit: pageSize } : {}),
+      };
+      let page;
+      try {
+        page = await withRetry(() => this.client.send(new QueryCommand(input)), this.retry);
+      } catch (error) {
+        yield { kind: 'gap', reason: `Query of snapshot ${snapshotId} stopped: ${(error as Error).name}: ${(error as Error).message}` };
+        return;
+      }
+      yield { kind: 'items', items: page.Items ?? [] };
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  private scanPages(args: { segments: number; snapshotId?: string; projection?: boolean; pageSize?: number }) {
+    const segment = async function* (this: InventoryTable, index: number): AsyncIterable<TablePage> {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const input: ScanCommandInput = {
+          TableName: this.tableName,
+          Segment: index,
+          TotalSegments: args.segments,
+          ExclusiveStartKey: startKey,
+          ...(args.pageSize ? { Limit: args.pageSize } : {}),
+          ...(args.snapshotId !== undefined
+            ? { FilterExpression: 'snapshotId = :s', ExpressionAttributeValues: { ':s': args.snapshotId } }
+            : {}),
+          ...(args.projection
+            ? { ProjectionExpression: '#s, #c', ExpressionAttributeNames: { '#s': 'snapshotId', '#c': 'capturedAt' } }
+            : {}),
+        };
+        let page;
+        try {
+          page = await withRetry(() => this.client.send(new ScanCommand(input)), this.retry);
+        } catch (error) {
+          yield {
+            kind: 'gap',
+            reason: `Scan segment ${index + 1} of ${args.segments} stopped: ${(error as Error).name}: ${(error as Error).message}`,
+          };
+          return;
+        }
+        yield { kind: 'items', items: page.Items ?? [] };
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    };
+    return mergeAsync(Array.from({ length: args.segments }, (_, index) => segment.call(this, index)));
+  }
+
+  /**
+   * Writes up to 25 items with BatchWriteItem, retrying unprocessed items with
+   * backoff. Returns the items that could not be written, each with a reason;
+   * a batch the service refuses as a whole is retried item by item so that one
+   * bad item does not take its neighbours down.
+   */
+  async writeBatch(items: Record<string, unknown>[]): Promise<{ item: Record<string, unknown>; reason: string }[]> {
+    let pending = items;
+    for (let attempt = 0; pending.length > 0; attempt += 1) {
+      let unprocessed: Record<string, unknown>[];
+      try {
+        const result = await this.client.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: pending.map((Item) => ({ PutRequest: { Item } })) } }),
+        );
+        unprocessed = (result.UnprocessedItems?.[this.tableName] ?? []).flatMap((request) =>
+          request.PutRequest?.Item ? [request.PutRequest.Item] : [],
+        );
+      } catch (error) {
+        if ((error as Error).name === 'ResourceNotFoundException') this.fail('BatchWriteItem', error);
+        if ((error as Error).name === 'ValidationException') return this.writeOneByOne(pending);
+        if (attempt + 1 >= this.retry.attempts) {
+          return pending.map((item) => ({ item, reason: `${(error as Error).name}: ${(error as Error).message}` }));
+        }
+        unprocessed = pending;
+      }
+      if (unprocessed.length === 0) return [];
+      if (attempt + 1 >= this.retry.attempts) {
+        return unprocessed.map((item) => ({ item, reason: `still unprocessed after ${this.retry.attempts} attempts` }));
+      }
+      pending = unprocessed;
+      await sleep(backoffMs(attempt, this.retry));
+    }
+    return [];
+  }
+
+  private async writeOneByOne(items: Record<string, unknown>[]) {
+    const rejected: { item: Record<string, unknown>; reason: string }[] = [];
+    for (const item of items) {
+      try {
+        await withRetry(() => this.client.send(new PutCommand({ TableName: this.tableName, Item: item })), this.retry);
+      } catch (error) {
+        rejected.push({ item, reason: `${(error as Error).name}: ${(error as Error).message}` });
+      }
+    }
+    return rejected;
+  }
+}

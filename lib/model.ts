@@ -1,0 +1,84 @@
+/** Types shared by the catalog, the engine and the reports. */
+
+export const VERDICTS = [
+  'invalid',
+  'unmapped',
+  'exempt',
+  'waived',
+  'violation',
+  'due-soon',
+  'review',
+  'compliant',
+] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** Most severe first. */
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const RETENTION_EVENTS = [
+  'accountDeletedAt',
+  'serviceTerminatedAt',
+  'deletionRequestedAt',
+  'consentWithdrawnAt',
+] as const;
+export type RetentionEvent = (typeof RETENTION_EVENTS)[number];
+
+export interface StoreRef {
+  type: string;
+  resource: string;
+  region?: string;
+}
+
+/** An inventory item that passed validation (CONTRACT section 2). */
+export interface InventoryItem {
+  snapshotId: string;
+  itemId: string;
+  capturedAt: string;
+  tenantId: string;
+  module: string;
+  dataCategory: string;
+  store: StoreRef;
+  recordCount: number;
+  bytes: number;
+  oldestRecordAt?: string;
+  newestRecordAt?: string;
+  events?: Partial<Record<RetentionEvent, string>>;
+  customerRetentionDays?: number;
+  purposes?: string[];
+  legalHold?: { reason: string; until?: string };
+  owner?: string;
+  [extra: string]: unknown;
+}
+
+export interface Citation {
+  source: string;
+  section: string;
+  text: string;
+  context?: string;
+}
+
+export interface Finding {
+  itemId: string | null;
+  snapshotId: string | null;
+  tenantId: string | null;
+  module: string | null;
+  dataCategory: string | null;
+  store: StoreRef | null;
+  owner: string | null;
+  recordCount: number | null;
+  bytes: number | null;
+  oldestRecordAt: string | null;
+  capturedAt: string | null;
+  verdict: Verdict;
+  severity: Severity;
+  specialCategory: string | null;
+  ruleId: string | null;
+  deadline: string | null;
+  overdueDays: number | null;
+  reason: string;
+  clause: Citation | null;
+  /** For `waived` findings: the verdict the waiver hides. */
+  underlyingVerdict?: Verdict;
+  waiverId?: string;
+}

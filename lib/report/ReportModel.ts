@@ -1,0 +1,81 @@
+import type { Finding, Severity, Verdict } from '../model';
+import { SEVERITIES, VERDICTS } from '../model';
+
+export const SCHEMA_VERSION = '1.0';
+
+export const TRIGGERS = ['cli', 'schedule', 'http'] as const;
+export type Trigger = (typeof TRIGGERS)[number];
+
+export interface RunInfo {
+  id: string;
+  trigger: Trigger;
+  startedAt: string;
+  finishedAt: string;
+  snapshotId: string | null;
+  /** When the snapshot was captured (its newest `capturedAt`). */
+  snapshotCapturedAt: string | null;
+  catalogVersion: string;
+  /** Where the inventory was read from (a file path or a table name). */
+  source: string;
+  graceDays: number;
+}
+
+export interface ModuleTally {
+  items: number;
+  violations: number;
+  dueSoon: number;
+}
+
+export interface Summary {
+  items: number;
+  complete: boolean;
+  /** Why the run is incomplete: each a sentence. */
+  incompleteReasons: string[];
+  warnings: string[];
+  byVerdict: Record<Verdict, number>;
+  bySeverity: Record<Severity, number>;
+  /** Violations that involve special-category data (health, biometric). */
+  specialCategoryViolations: number;
+  recordsPastDeadline: number;
+  bytesPastDeadline: number;
+  byModule: Record<string, ModuleTally>;
+}
+
+/** Everything of a report but its findings, which stream. */
+export interface ReportHead {
+  schemaVersion: string;
+  run: RunInfo;
+  summary: Summary;
+}
+
+export function emptySummary(): Summary {
+  return {
+    items: 0,
+    complete: true,
+    incompleteReasons: [],
+    warnings: [],
+    byVerdict: Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>,
+    bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
+    specialCategoryViolations: 0,
+    recordsPastDeadline: 0,
+    bytesPastDeadline: 0,
+    byModule: {},
+  };
+}
+
+/** Counts one finding into the summary (mutates `summary`, which the run owns). */
+export function tally(summary: Summary, finding: Finding): void {
+  summary.items += 1;
+  summary.byVerdict[finding.verdict] += 1;
+  summary.bySeverity[finding.severity] += 1;
+  if (finding.verdict === 'violation') {
+    if (finding.specialCategory) summary.specialCategoryViolations += 1;
+    summary.recordsPastDeadline += finding.recordCount ?? 0;
+    summary.bytesPastDeadline += finding.bytes ?? 0;
+  }
+  const moduleId = finding.module ?? '(unknown)';
+  const row = (summary.byModule[moduleId] ??= { items: 0, violations: 0, dueSoon: 0 });
+  row.items += 1;
+  if (finding.verdict === 'violation') row.violations += 1;
+  if (finding.verdict === 'due-soon') row.dueSoon += 1;
+}

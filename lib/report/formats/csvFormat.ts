@@ -1,0 +1,71 @@
+import { rename, rm } from 'node:fs/promises';
+import { stringify } from 'csv-stringify/sync';
+import type { Finding } from '../../model';
+import type { ReportFormat } from './ReportFormat';
+import { TextSink } from './TextSink';
+
+/** One column: its header and how to read it from a finding. */
+const COLUMNS: readonly [string, (f: Finding) => string | number | null | undefined][] = [
+  ['itemId', (f) => f.itemId],
+  ['snapshotId', (f) => f.snapshotId],
+  ['tenantId', (f) => f.tenantId],
+  ['module', (f) => f.module],
+  ['dataCategory', (f) => f.dataCategory],
+  ['storeType', (f) => f.store?.type],
+  ['storeResource', (f) => f.store?.resource],
+  ['storeRegion', (f) => f.store?.region],
+  ['owner', (f) => f.owner],
+  ['recordCount', (f) => f.recordCount],
+  ['bytes', (f) => f.bytes],
+  ['oldestRecordAt', (f) => f.oldestRecordAt],
+  ['capturedAt', (f) => f.capturedAt],
+  ['verdict', (f) => f.verdict],
+  ['underlyingVerdict', (f) => f.underlyingVerdict],
+  ['severity', (f) => f.severity],
+  ['specialCategory', (f) => f.specialCategory],
+  ['ruleId', (f) => f.ruleId],
+  ['deadline', (f) => f.deadline],
+  ['overdueDays', (f) => f.overdueDays],
+  ['waiverId', (f) => f.waiverId],
+  ['reason', (f) => f.reason],
+  ['clauseSource', (f) => f.clause?.source],
+  ['clauseSection', (f) => f.clause?.section],
+  ['clauseText', (f) => f.clause?.text],
+];
+
+/** Spreadsheets run cells that start like a formula; a leading quote keeps them text (OWASP CSV injection). */
+const neutralize = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+
+/** Rows per csv-stringify call: batching keeps the per-call overhead negligible. */
+const ROWS_PER_BATCH = 512;
+
+/**
+ * The CSV report: one row per finding, in the report's order, with a header row.
+ */
+export const csvFormat: ReportFormat = {
+  extension: 'csv',
+  create(path) {
+    const partialPath = `${path}.partial`;
+    const sink = new TextSink(partialPath);
+    let rows: (string | number | null | undefined)[][] = [COLUMNS.map(([header]) => header)];
+    const flush = async () => {
+      await sink.write(stringify(rows, { cast: { string: neutralize } }));
+      rows = [];
+    };
+    return {
+      async write(finding) {
+        rows.push(COLUMNS.map(([, read]) => read(finding)));
+        if (rows.length >= ROWS_PER_BATCH) await flush();
+      },
+      async finish() {
+        await flush();
+        await sink.close();
+        await rename(partialPath, path);
+      },
+      async abort() {
+        sink.destroy();
+        await rm(partialPath, { force: true });
+      },
+    };
+  },
+};
