@@ -55,6 +55,12 @@ const positiveInt = (name: string) => (value: string) => {
   return parsed;
 };
 
+const port = (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError('--port must be a port number (0 for any free port).');
+  return parsed;
+};
+
 /** The exit status a finished audit earns (CONTRACT section 4). */
 export function exitStatusOf(result: AuditResult, failOn: Severity | undefined): number {
   if (!result.head.summary.complete) return EXIT.failure;
@@ -201,7 +207,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   program
     .command('local')
     .description('start the embedded local services on 127.0.0.1 and run until stopped')
-    .option('--port <port>', 'DynamoDB port (default: a free port)', positiveInt('--port'))
+    .option('--port <port>', 'DynamoDB port (default: a free port)', port)
     .action(async (options: { port?: number }) => {
       const dynamo = await startLocalDynamo(options.port ?? 0);
       io.stdout(`dynamodb ${dynamo.endpoint}\n`);

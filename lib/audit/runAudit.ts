@@ -101,7 +101,10 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditResult> {
         finding = { ...finding, reason: entry.reason };
       } else {
         finding = evaluate(entry.raw, options.catalog, options.engine);
-        if (finding.verdict === 'invalid' && entry.location) finding.reason = `${finding.reason.replace(/\.$/, '')} (${entry.location}).`;
+        // An item without an itemId can only be found again by where it stood in the file.
+        if (finding.verdict === 'invalid' && finding.itemId === null && entry.location) {
+          finding.reason = `${finding.reason.replace(/\.$/, '')} (${entry.location}).`;
+        }
       }
       if (finding.snapshotId !== null) {
         if (snapshotId === null) snapshotId = finding.snapshotId;

@@ -46,6 +46,9 @@ export class DynamoInventorySource implements InventorySource {
       }
     }
     if (snapshotId === MANIFEST_PARTITION) throw new InputError(`${MANIFEST_PARTITION} is reserved and is not a snapshot id.`);
+    if (this.options.snapshotId && !manifest && !(await this.table.hasSnapshot(snapshotId))) {
+      throw new InputError(`Snapshot ${snapshotId} is not in DynamoDB table ${this.table.tableName}.`);
+    }
     if (manifest && manifest.rejected > 0) {
       incompleteReasons.push(`${manifest.rejected} items of snapshot ${snapshotId} were rejected when it was loaded, so the table does not hold all of it.`);
     }

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream';
 import { parser } from 'stream-json';
 import { streamArray } from 'stream-json/streamers/StreamArray';
 import { InputError } from '../errors';
@@ -110,10 +111,11 @@ export class FileInventorySource implements InventorySource {
     }
   }
 
-  private async *arrayEntries(stream: NodeJS.ReadableStream): AsyncIterable<SourceEntry> {
-    const pipeline = stream.pipe(parser()).pipe(streamArray());
+  private async *arrayEntries(stream: NodeJS.ReadableStream & import('node:stream').Readable): AsyncIterable<SourceEntry> {
+    // pipeline (unlike pipe) carries a parse error of any stage to the iterator below.
+    const elements = pipeline(stream, parser(), streamArray(), () => undefined);
     try {
-      for await (const { key, value } of pipeline as AsyncIterable<{ key: number; value: unknown }>) {
+      for await (const { key, value } of elements as AsyncIterable<{ key: number; value: unknown }>) {
         if (typeof value !== 'object' || value === null || Array.isArray(value)) {
           yield { kind: 'parse-error', location: `element ${key}`, reason: `Array element ${key} is not a JSON object.` };
           continue;

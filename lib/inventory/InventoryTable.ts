@@ -152,6 +152,17 @@ export class InventoryTable {
     return found.sort((a, b) => b.capturedAt.localeCompare(a.capturedAt))[0] ?? null;
   }
 
+  /** Whether any item of this snapshot is in the table. */
+  async hasSnapshot(snapshotId: string): Promise<boolean> {
+    const page = await this.query({
+      KeyConditionExpression: 'snapshotId = :s',
+      ExpressionAttributeValues: { ':s': snapshotId },
+      Select: 'COUNT',
+      Limit: 1,
+    });
+    return (page.Count ?? 0) > 0;
+  }
+
   /** How many snapshot manifests the table holds, counting up to `limit`. */
   async countManifests(limit: number): Promise<number> {
     const page = await this.query({

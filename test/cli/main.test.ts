@@ -1,0 +1,158 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startLocalDynamo, type LocalDynamo } from '../../cli/localDynamo';
+import { main } from '../../cli/main';
+import { ndjson, readReport, tempDir, writeTemp } from '../helpers/files';
+import { makeItem } from '../helpers/items';
+
+const ROOT = resolve(__dirname, '../..');
+const EXAMPLE = join(ROOT, 'examples/inventory.ndjson');
+
+async function cli(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+const oneSentence = (stderr: string) => {
+  expect(stderr.trim().split('\n')).toHaveLength(1);
+  expect(stderr).not.toMatch(/\n\s+at /);
+};
+
+describe('retention-auditor CLI', () => {
+  it('--help lists the commands and the exit statuses', async () => {
+    const { code, stdout } = await cli('--help');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/run \[options\]/);
+    expect(stdout).toMatch(/inventory/);
+    expect(stdout).toMatch(/Exit status: 0 ran; 2 bad usage/);
+  });
+
+  it('run --help lists every option of CONTRACT section 4', async () => {
+    const { stdout } = await cli('run', '--help');
+    for (const option of ['--inventory', '--table', '--endpoint', '--region', '--snapshot', '--out', '--format', '--fail-on', '--email']) {
+      expect(stdout).toContain(option);
+    }
+  });
+
+  it('audits a file: exit 0, a summary table, the reports in --out', async () => {
+    const out = tempDir();
+    const { code, stdout, stderr } = await cli('run', '--inventory', EXAMPLE, '--out', out, '--format', 'json,csv');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/│ violation │\s+18 │/);
+    expect(stdout).toMatch(/Complete: every item/);
+    const files = readdirSync(out).sort();
+    expect(files).toHaveLength(2);
+    expect(stdout).toContain(join(out, files[0]!));
+    const report = readReport(join(out, files.find((f) => f.endsWith('.json'))!));
+    expect(report.summary.byVerdict.violation).toBe(18);
+  });
+
+  it('--format csv writes only the CSV', async () => {
+    const out = tempDir();
+    expect((await cli('run', '--inventory', EXAMPLE, '--out', out, '--format', 'csv')).code).toBe(0);
+    expect(readdirSync(out)).toEqual([expect.stringMatching(/\.csv$/)]);
+  });
+
+  it('--fail-on exits 3 when a finding is at least that severe, 0 otherwise', async () => {
+    const out = tempDir();
+    expect((await cli('run', '--inventory', EXAMPLE, '--out', out, '--fail-on', 'critical')).code).toBe(3);
+    const clean = writeTemp('clean.ndjson', ndjson([makeItem()]));
+    expect((await cli('run', '--inventory', clean, '--out', out, '--fail-on', 'low')).code).toBe(0);
+    expect((await cli('run', '--inventory', clean, '--out', out, '--fail-on', 'info')).code).toBe(3);
+  });
+
+  it('--waivers turns covered findings into waived ones', async () => {
+    const out = tempDir();
+    const { stdout } = await cli('run', '--inventory', EXAMPLE, '--out', out, '--waivers', join(ROOT, 'examples/waivers.yaml'));
+    expect(stdout).toMatch(/│ waived\s+│\s+1 │/);
+  });
+
+  it.each<[string, string[], RegExp]>([
+    ['an unknown option', ['run', '--bogus'], /unknown option '--bogus'/],
+    ['an unknown format', ['run', '--inventory', EXAMPLE, '--format', 'json,xml'], /Unknown report format "xml": use json, csv or pdf\./],
+    ['the PDF, not built yet', ['run', '--inventory', EXAMPLE, '--format', 'pdf'], /The PDF report is not available yet/],
+    ['a missing file', ['run', '--inventory', '/nope/inventory.ndjson'], /Cannot read inventory file \/nope\/inventory\.ndjson: ENOENT\./],
+    ['a file that is not an inventory', ['run', '--inventory', writeTemp('notes.txt', 'hello\nworld\n')], /notes\.txt is not an inventory/],
+    ['a bad severity', ['run', '--fail-on', 'severe'], /argument 'severe' is invalid/],
+    ['a file and a table at once', ['run', '--inventory', EXAMPLE, '--table', 't'], /either --inventory FILE or --table NAME/],
+    ['a bad waivers file', ['run', '--inventory', EXAMPLE, '--waivers', join(ROOT, 'package.json')], /Waivers file .*package\.json is invalid at \/: must have required property 'waivers'\./],
+    ['a bad grace period', ['run', '--grace-days', '0'], /--grace-days must be a whole number above 0/],
+    ['an unknown command', ['audit'], /too many arguments|unknown command/],
+  ])('exits 2 with one clear sentence on %s', async (_name, argv, message) => {
+    const { code, stderr } = await cli(...argv, '--out', tempDir());
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    oneSentence(stderr);
+  });
+
+  it('prints the stack trace only with --debug', async () => {
+    const { stderr } = await cli('run', '--inventory', '/nope.ndjson', '--debug');
+    expect(stderr).toMatch(/\n\s+at /);
+  });
+
+  describe('with a local DynamoDB', () => {
+    let dynamo: LocalDynamo;
+    beforeAll(async () => {
+      dynamo = await startLocalDynamo(0);
+    });
+    afterAll(async () => {
+      await dynamo.close();
+    });
+
+    it('inventory load creates the table, reports the counts, and run --table audits it', async () => {
+      const load = await cli('inventory', 'load', EXAMPLE, '--table', 'cli-inventory', '--endpoint', dynamo.endpoint);
+      expect(load.code).toBe(0);
+      expect(load.stdout).toMatch(/45 items written, 0 rejected \(of 45 read\)/);
+      const out = tempDir();
+      const run = await cli('run', '--table', 'cli-inventory', '--endpoint', dynamo.endpoint, '--out', out);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('snapshot snap-2026-11-20 (DynamoDB table cli-inventory)');
+    });
+
+    it('a load that rejects items exits 1 and the audit of that snapshot is incomplete (exit 1)', async () => {
+      const file = writeTemp('dup.ndjson', ndjson([makeItem({ itemId: 'a' }), makeItem({ itemId: 'a' })]));
+      const load = await cli('inventory', 'load', file, '--table', 'cli-dup', '--endpoint', dynamo.endpoint);
+      expect(load.code).toBe(1);
+      expect(load.stdout).toMatch(/rejected line 2 \(itemId a\): itemId a appears twice/);
+      const run = await cli('run', '--table', 'cli-dup', '--endpoint', dynamo.endpoint, '--out', tempDir());
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/INCOMPLETE/);
+    });
+
+    it('an unknown snapshot is bad input (exit 2)', async () => {
+      await cli('inventory', 'load', EXAMPLE, '--table', 'cli-snap', '--endpoint', dynamo.endpoint);
+      const run = await cli('run', '--table', 'cli-snap', '--endpoint', dynamo.endpoint, '--snapshot', 'nope', '--out', tempDir());
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/Snapshot nope is not in DynamoDB table cli-snap/);
+    });
+  });
+
+  it('with no command, audits the bundled example on an embedded DynamoDB, every verdict included', async () => {
+    const out = tempDir();
+    const { code, stdout, stderr } = await cli('--out', out);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/Embedded DynamoDB at http:\/\/127\.0\.0\.1:\d+: loaded 45 example items/);
+    const report = readReport(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!));
+    for (const count of Object.values(report.summary.byVerdict)) expect(count).toBeGreaterThan(0);
+    expect(stdout).toContain('DynamoDB table retention-inventory');
+  });
+
+  it('npm run local prints one line per service and runs until stopped', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'cli/main.ts'), 'local', '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const line = await new Promise<string>((resolveLine, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => resolveLine(chunk.toString()));
+      child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    expect(line).toMatch(/^dynamodb http:\/\/127\.0\.0\.1:\d+\n$/);
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(ROOT)).toBe(true);
+  });
+});

@@ -1,0 +1,151 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { runAudit, type RunAuditOptions } from '../../../lib/audit/runAudit';
+import { DEFAULT_ENGINE_OPTIONS } from '../../../lib/engine/evaluate';
+import { FileInventorySource } from '../../../lib/inventory/FileInventorySource';
+import type { InventorySource } from '../../../lib/inventory/InventorySource';
+import { VERDICTS } from '../../../lib/model';
+import { ndjson, readReport, tempDir, writeTemp } from '../../helpers/files';
+import { catalog, makeItem } from '../../helpers/items';
+
+const EXAMPLE = resolve(__dirname, '../../../examples/inventory.ndjson');
+
+const audit = (source: InventorySource, overrides: Partial<RunAuditOptions> = {}) =>
+  runAudit({
+    source,
+    catalog: catalog(),
+    engine: DEFAULT_ENGINE_OPTIONS,
+    formats: ['json', 'csv'],
+    outDir: tempDir(),
+    trigger: 'cli',
+    ...overrides,
+  });
+
+describe('runAudit', () => {
+  it('writes a JSON report valid against the shipped schema, one finding per item, in itemId order', async () => {
+    const result = await audit(new FileInventorySource(EXAMPLE));
+    const report = readReport(result.reports.json!);
+    const lines = readFileSync(EXAMPLE, 'utf8').trim().split('\n');
+    expect(report.findings).toHaveLength(lines.length);
+    const ids = report.findings.map((f: { itemId: string }) => f.itemId);
+    expect(ids).toEqual([...ids].sort());
+    expect(report.run).toMatchObject({ id: result.head.run.id, trigger: 'cli', snapshotId: 'snap-2026-11-20', catalogVersion: catalog().version });
+    expect(report.run.snapshotCapturedAt).toBe('2026-11-20T02:00:00.000Z');
+    expect(report.summary.complete).toBe(true);
+  });
+
+  it('summarises exactly what the findings say', async () => {
+    const result = await audit(new FileInventorySource(EXAMPLE));
+    const report = readReport(result.reports.json!);
+    for (const verdict of VERDICTS) {
+      expect(report.summary.byVerdict[verdict]).toBe(report.findings.filter((f: { verdict: string }) => f.verdict === verdict).length);
+    }
+    expect(report.summary.items).toBe(report.findings.length);
+    const violations = report.findings.filter((f: { verdict: string }) => f.verdict === 'violation');
+    expect(report.summary.recordsPastDeadline).toBe(violations.reduce((n: number, f: { recordCount: number }) => n + f.recordCount, 0));
+  });
+
+  it('the example inventory exercises every module and every verdict but waived (which needs waivers)', async () => {
+    const report = readReport((await audit(new FileInventorySource(EXAMPLE))).reports.json!);
+    const modules = new Set(report.findings.map((f: { module: string }) => f.module));
+    for (const module of catalog().modules.keys()) expect(modules).toContain(module);
+    for (const verdict of VERDICTS.filter((v) => v !== 'waived')) expect(report.summary.byVerdict[verdict]).toBeGreaterThan(0);
+  });
+
+  it('writes a CSV with a header and one row per finding, in the same order', async () => {
+    const result = await audit(new FileInventorySource(EXAMPLE));
+    const report = readReport(result.reports.json!);
+    const rows = parse(readFileSync(result.reports.csv!, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(report.findings.length);
+    expect(rows.map((r) => r.itemId)).toEqual(report.findings.map((f: { itemId: string }) => f.itemId));
+    const violation = rows.find((r) => r.verdict === 'violation')!;
+    expect(violation.clauseText).toBeTruthy();
+    expect(violation.ruleId).toMatch(/\//);
+  });
+
+  it('keeps spreadsheet formulas out of the CSV', async () => {
+    const path = writeTemp('f.ndjson', ndjson([makeItem({ tenantId: '=HYPERLINK("http://x")' })]));
+    const csv = readFileSync((await audit(new FileInventorySource(path))).reports.csv!, 'utf8');
+    expect(csv).toContain(`"'=HYPERLINK(""http://x"")"`);
+  });
+
+  it('gives the same report whatever the sort spill size', async () => {
+    const items = Array.from({ length: 300 }, (_, i) => makeItem({ itemId: `id-${(i * 37) % 300}` }));
+    const path = writeTemp('s.ndjson', ndjson(items));
+    const big = readReport((await audit(new FileInventorySource(path))).reports.json!);
+    const small = readReport((await audit(new FileInventorySource(path), { sortChunkSize: 16 })).reports.json!);
+    expect(small.findings).toEqual(big.findings);
+    expect(small.summary).toEqual(big.summary);
+  });
+
+  it('marks a repeated itemId invalid, keeping the first', async () => {
+    const path = writeTemp('d.ndjson', ndjson([makeItem({ itemId: 'a', tenantId: 'first' }), makeItem({ itemId: 'a', tenantId: 'second' })]));
+    const report = readReport((await audit(new FileInventorySource(path))).reports.json!);
+    expect(report.findings.map((f: { tenantId: string; verdict: string }) => [f.tenantId, f.verdict])).toEqual([
+      ['first', 'compliant'],
+      ['second', 'invalid'],
+    ]);
+    expect(report.findings[1].reason).toMatch(/Field itemId repeats a/);
+  });
+
+  it('names the line of a line that is not JSON and of an item without an itemId', async () => {
+    const noId = { ...makeItem(), itemId: undefined };
+    const path = writeTemp('l.ndjson', `${JSON.stringify(makeItem({ itemId: 'a', bytes: -1 }))}\nnot json\n${JSON.stringify(noId)}\n`);
+    const report = readReport((await audit(new FileInventorySource(path))).reports.json!);
+    expect(report.findings.map((f: { reason: string }) => f.reason)).toEqual([
+      'Line 2 is not valid JSON.',
+      'Required field itemId is missing (line 3).',
+      'Field bytes is negative or too small.',
+    ]);
+  });
+
+  it('warns when a file mixes snapshots', async () => {
+    const path = writeTemp('m.ndjson', ndjson([makeItem({ itemId: 'a' }), makeItem({ itemId: 'b', snapshotId: 'other' })]));
+    const report = readReport((await audit(new FileInventorySource(path))).reports.json!);
+    expect(report.summary.warnings[0]).toMatch(/mixes snapshots.*other.*--snapshot/);
+  });
+
+  it('reports a source that could not be read whole as incomplete, keeping what it read', async () => {
+    const source: InventorySource = {
+      describe: () => 'flaky',
+      open: async () => ({ snapshotId: 's', capturedAt: null, expectedItems: null, warnings: [], incompleteReasons: [] }),
+      async *entries() {
+        yield { kind: 'item', raw: makeItem({ itemId: 'a' }) };
+        yield { kind: 'gap', reason: 'Scan segment 2 of 4 stopped: InternalServerError: boom' };
+      },
+    };
+    const report = readReport((await audit(source)).reports.json!);
+    expect(report.summary).toMatchObject({ complete: false, items: 1 });
+    expect(report.summary.incompleteReasons[0]).toContain('Scan segment 2 of 4 stopped');
+  });
+
+  it('leaves no partial report behind when the source fails', async () => {
+    const out = tempDir();
+    const source: InventorySource = {
+      describe: () => 'broken',
+      open: async () => ({ snapshotId: 's', capturedAt: null, expectedItems: null, warnings: [], incompleteReasons: [] }),
+      async *entries() {
+        yield { kind: 'item', raw: makeItem() };
+        throw new Error('disk on fire');
+      },
+    };
+    await expect(audit(source, { outDir: out })).rejects.toThrow('disk on fire');
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('an empty snapshot is a complete audit of nothing', async () => {
+    const result = await audit(new FileInventorySource(writeTemp('e.json', '[]')));
+    const report = readReport(result.reports.json!);
+    expect(report.findings).toEqual([]);
+    expect(report.summary).toMatchObject({ items: 0, complete: true });
+    expect(readFileSync(result.reports.csv!, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('names the reports after the run id', async () => {
+    const out = tempDir();
+    const result = await audit(new FileInventorySource(EXAMPLE), { outDir: out, runId: 'audit-test-1' });
+    expect(result.reports).toEqual({ json: join(out, 'audit-test-1.json'), csv: join(out, 'audit-test-1.csv') });
+    expect(readdirSync(out).sort()).toEqual(['audit-test-1.csv', 'audit-test-1.json']);
+  });
+});
