@@ -4,16 +4,15 @@ import { join } from 'node:path';
 import type { Catalog } from '../catalog/loadCatalog';
 import { evaluate, type EngineOptions } from '../engine/evaluate';
 import { UsageError } from '../errors';
-import type { InventorySource, SourceProgress } from '../inventory/InventorySource';
+import type { InventorySource, OpenedSnapshot, SourceProgress } from '../inventory/InventorySource';
 import type { Finding } from '../model';
-import { FindingSorter } from '../report/FindingSorter';
+import { FindingSorter, type FindingLine } from '../report/FindingSorter';
 import { reportFormats, type FormatId } from '../report/formats/reportFormats';
-import type { ReportWriter } from '../report/formats/ReportFormat';
-import { emptySummary, SCHEMA_VERSION, tally, type ReportHead, type Trigger } from '../report/ReportModel';
+import type { FindingRecord, ReportWriter } from '../report/formats/ReportFormat';
+import { emptySummary, SCHEMA_VERSION, tally, type ReportHead, type RunInfo, type Summary, type Trigger } from '../report/ReportModel';
 
 export interface AuditProgress extends SourceProgress {
   phase: 'evaluate' | 'write';
-  items: number;
 }
 
 export interface RunAuditOptions {
@@ -24,8 +23,8 @@ export interface RunAuditOptions {
   outDir: string;
   trigger: Trigger;
   runId?: string;
-  /** Findings held in memory before sorting spills to disk. */
-  sortChunkSize?: number;
+  /** Characters of findings held in memory before sorting spills to disk (default 32 M). */
+  sortBudgetChars?: number;
   now?: () => Date;
   onProgress?: (progress: AuditProgress) => void;
 }
@@ -49,12 +48,11 @@ export function newRunId(at: Date): string {
 
 /** Marks a repeated itemId: the snapshot breaks CONTRACT section 2, so the repeat is invalid. */
 function duplicateOf(finding: Finding): Finding {
+  const { underlyingVerdict: _verdict, waiverId: _waiver, ...facts } = finding;
   return {
-    ...finding,
+    ...facts,
     verdict: 'invalid',
     severity: 'medium',
-    underlyingVerdict: undefined,
-    waiverId: undefined,
     ruleId: null,
     deadline: null,
     overdueDays: null,
@@ -63,11 +61,22 @@ function duplicateOf(finding: Finding): Finding {
   };
 }
 
+/** A finding line for the writers, parsed only if a writer asks for the object. */
+function recordOf(line: string, parsed?: Finding): FindingRecord {
+  let finding = parsed;
+  return { line, finding: () => (finding ??= JSON.parse(line) as Finding) };
+}
+
+/** Thrown inside a run when a source said it was ordered and was not: the run starts over with the sorter. */
+class OrderBroken extends Error {}
+
 /**
  * The audit use case: read the snapshot, evaluate every item, and write the
- * reports. Findings stream through a bounded sorter to the report writers, so
- * memory does not grow with the inventory. A part of the snapshot that cannot
- * be read makes the run incomplete (`summary.complete: false`), never silent.
+ * reports. Each finding is serialized once; findings reach the writers in
+ * itemId order, straight from an ordered source or through a bounded external
+ * sort, so memory does not grow with the inventory. A part of the snapshot
+ * that cannot be read makes the run incomplete (`summary.complete: false`),
+ * never silent.
  */
 export async function runAudit(options: RunAuditOptions): Promise<AuditResult> {
   const now = options.now ?? (() => new Date());
@@ -75,22 +84,73 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditResult> {
   const runId = options.runId ?? newRunId(startedAt);
   if (options.formats.length === 0) throw new UsageError('Choose at least one report format.');
   const opened = await options.source.open();
-  const summary = emptySummary();
+  await mkdir(options.outDir, { recursive: true });
+  try {
+    return await attempt(options, opened, runId, startedAt, opened.ordered);
+  } catch (error) {
+    if (!(error instanceof OrderBroken)) throw error;
+    return attempt(options, opened, runId, startedAt, false);
+  }
+}
+
+async function attempt(
+  options: RunAuditOptions,
+  opened: OpenedSnapshot,
+  runId: string,
+  startedAt: Date,
+  ordered: boolean,
+): Promise<AuditResult> {
+  const summary: Summary = emptySummary();
   summary.warnings.push(...opened.warnings);
   summary.incompleteReasons.push(...opened.incompleteReasons);
-  summary.complete = opened.incompleteReasons.length === 0;
-
-  const sorter = new FindingSorter({ chunkSize: options.sortChunkSize ?? 50_000 });
-  let items = 0;
-  let snapshotId = opened.snapshotId;
-  let capturedMax = opened.capturedAt ? Date.parse(opened.capturedAt) : Number.NEGATIVE_INFINITY;
-  const otherSnapshots = new Set<string>();
-  let writers: ReportWriter[] = [];
+  const run: RunInfo = {
+    id: runId,
+    trigger: options.trigger,
+    startedAt: startedAt.toISOString(),
+    finishedAt: startedAt.toISOString(),
+    snapshotId: opened.snapshotId,
+    snapshotCapturedAt: opened.capturedAt ? new Date(opened.capturedAt).toISOString() : null,
+    catalogVersion: options.catalog.version,
+    source: options.source.describe(),
+    graceDays: options.engine.graceDays,
+  };
   const reports: Partial<Record<FormatId, string>> = {};
+  let writers: ReportWriter[] = [];
+  const openWriters = (draft: ReportHead | null) => {
+    writers = options.formats.map((id) => {
+      const format = reportFormats[id];
+      if (!format) throw new UsageError(`The ${id} report format is not available.`);
+      const path = join(options.outDir, `${runId}.${format.extension}`);
+      reports[id] = path;
+      return format.create(path, draft);
+    });
+  };
+
+  const last = { key: null as string | null };
+  let written = 0;
+  /** Hands one finding line, in order, to every writer; a repeated itemId becomes invalid. */
+  const emit = async ({ key, line }: FindingLine, total: number | null) => {
+    let record = recordOf(line);
+    if (key !== null && key === last.key) {
+      const original = record.finding();
+      const duplicate = duplicateOf(original);
+      tally(summary, original, -1);
+      tally(summary, duplicate);
+      record = recordOf(JSON.stringify(duplicate), duplicate);
+    }
+    last.key = key;
+    for (const writer of writers) await writer.write(record);
+    if (++written % 4096 === 0) options.onProgress?.({ phase: 'write', done: written, total, unit: 'items' });
+  };
+
+  const sorter = ordered ? null : new FindingSorter({ budgetChars: options.sortBudgetChars ?? 32 << 20 });
+  if (ordered) openWriters(null);
+  let items = 0;
+  let capturedMax = run.snapshotCapturedAt ? Date.parse(run.snapshotCapturedAt) : Number.NEGATIVE_INFINITY;
+  const otherSnapshots = new Set<string>();
   try {
-    for await (const entry of options.source.entries((p) => options.onProgress?.({ ...p, phase: 'evaluate', items }))) {
+    for await (const entry of options.source.entries((p) => options.onProgress?.({ ...p, phase: 'evaluate' }))) {
       if (entry.kind === 'gap') {
-        summary.complete = false;
         summary.incompleteReasons.push(`Part of the snapshot could not be read: ${entry.reason}`);
         continue;
       }
@@ -98,7 +158,7 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditResult> {
       let finding: Finding;
       if (entry.kind === 'parse-error') {
         finding = evaluate(null, options.catalog, options.engine);
-        finding = { ...finding, reason: entry.reason };
+        finding.reason = entry.reason;
       } else {
         finding = evaluate(entry.raw, options.catalog, options.engine);
         // An item without an itemId can only be found again by where it stood in the file.
@@ -107,62 +167,45 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditResult> {
         }
       }
       if (finding.snapshotId !== null) {
-        if (snapshotId === null) snapshotId = finding.snapshotId;
-        else if (finding.snapshotId !== snapshotId) otherSnapshots.add(finding.snapshotId);
+        if (run.snapshotId === null) run.snapshotId = finding.snapshotId;
+        else if (finding.snapshotId !== run.snapshotId) otherSnapshots.add(finding.snapshotId);
       }
       if (finding.capturedAt !== null && finding.verdict !== 'invalid') {
         const ms = Date.parse(finding.capturedAt);
         if (ms > capturedMax) capturedMax = ms;
       }
-      await sorter.add(finding);
+      tally(summary, finding);
+      const line = { key: finding.itemId, line: JSON.stringify(finding) };
+      if (sorter) {
+        await sorter.add(line);
+      } else {
+        if (line.key !== null && last.key !== null && line.key < last.key) throw new OrderBroken();
+        await emit(line, null);
+      }
     }
     if (otherSnapshots.size > 0) {
+      const others = [...otherSnapshots];
       summary.warnings.push(
-        `The inventory mixes snapshots: besides ${snapshotId} it holds ${[...otherSnapshots].slice(0, 5).join(', ')}${otherSnapshots.size > 5 ? ' and more' : ''}; choose one with --snapshot.`,
+        `The inventory mixes snapshots: besides ${run.snapshotId} it holds ${others.slice(0, 5).join(', ')}${others.length > 5 ? ' and more' : ''}; choose one with --snapshot.`,
       );
     }
-    if (opened.expectedItems !== null && items < opened.expectedItems && summary.complete) {
-      summary.complete = false;
+    if (opened.expectedItems !== null && items < opened.expectedItems && summary.incompleteReasons.length === 0) {
       summary.incompleteReasons.push(`Read ${items} items but the snapshot manifest lists ${opened.expectedItems}.`);
     }
+    summary.complete = summary.incompleteReasons.length === 0;
+    run.snapshotCapturedAt = Number.isFinite(capturedMax) ? new Date(capturedMax).toISOString() : null;
 
-    await mkdir(options.outDir, { recursive: true });
-    writers = options.formats.map((id) => {
-      const format = reportFormats[id];
-      if (!format) throw new UsageError(`The ${id} report format is not available.`);
-      const path = join(options.outDir, `${runId}.${format.extension}`);
-      reports[id] = path;
-      return format.create(path);
-    });
-    let previousId: string | null = null;
-    let written = 0;
-    for await (const sorted of sorter.sorted()) {
-      const finding = sorted.itemId !== null && sorted.itemId === previousId ? duplicateOf(sorted) : sorted;
-      previousId = sorted.itemId;
-      tally(summary, finding);
-      for (const writer of writers) await writer.write(finding);
-      if (++written % 4096 === 0) options.onProgress?.({ phase: 'write', items: written, done: written, total: items, unit: 'items' });
+    if (sorter) {
+      openWriters({ schemaVersion: SCHEMA_VERSION, run, summary });
+      for await (const line of sorter.sorted()) await emit(line, items);
     }
-    const head: ReportHead = {
-      schemaVersion: SCHEMA_VERSION,
-      run: {
-        id: runId,
-        trigger: options.trigger,
-        startedAt: startedAt.toISOString(),
-        finishedAt: now().toISOString(),
-        snapshotId,
-        snapshotCapturedAt: Number.isFinite(capturedMax) ? new Date(capturedMax).toISOString() : null,
-        catalogVersion: options.catalog.version,
-        source: options.source.describe(),
-        graceDays: options.engine.graceDays,
-      },
-      summary,
-    };
+    run.finishedAt = (options.now ?? (() => new Date()))().toISOString();
+    const head: ReportHead = { schemaVersion: SCHEMA_VERSION, run, summary };
     for (const writer of writers) await writer.finish(head);
     return { head, reports };
   } catch (error) {
     await Promise.allSettled(writers.map((writer) => writer.abort()));
-    await sorter.cleanup();
+    await sorter?.cleanup();
     throw error;
   }
 }

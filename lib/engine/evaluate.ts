@@ -19,49 +19,80 @@ interface Judged {
   result: ClauseResult;
 }
 
-const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
 
-/** A finding's identity and facts, read as far as the raw item allows. */
-function baseOf(raw: unknown): Omit<Finding, 'verdict' | 'severity' | 'reason' | 'ruleId' | 'deadline' | 'overdueDays' | 'clause' | 'specialCategory'> {
+function storeOf(value: unknown): StoreRef | null {
+  const store = value as Partial<StoreRef> | null | undefined;
+  if (typeof store !== 'object' || store === null || typeof store.type !== 'string' || typeof store.resource !== 'string') return null;
+  return typeof store.region === 'string'
+    ? { type: store.type, resource: store.resource, region: store.region }
+    : { type: store.type, resource: store.resource };
+}
+
+/** A finding with the item's facts, read as far as the raw item allows, and the verdict still to decide. */
+function findingOf(raw: unknown, verdict: Verdict, reason: string): Finding {
   const item = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  const store = item.store as Partial<StoreRef> | undefined;
   return {
     itemId: str(item.itemId),
     snapshotId: str(item.snapshotId),
     tenantId: str(item.tenantId),
     module: str(item.module),
     dataCategory: str(item.dataCategory),
-    store:
-      typeof store === 'object' && store !== null && typeof store.type === 'string' && typeof store.resource === 'string'
-        ? { type: store.type, resource: store.resource, ...(typeof store.region === 'string' ? { region: store.region } : {}) }
-        : null,
+    store: storeOf(item.store),
     owner: str(item.owner),
     recordCount: num(item.recordCount),
     bytes: num(item.bytes),
     oldestRecordAt: str(item.oldestRecordAt),
     capturedAt: str(item.capturedAt),
+    verdict,
+    severity: 'info',
+    specialCategory: null,
+    ruleId: null,
+    deadline: null,
+    overdueDays: null,
+    reason,
+    clause: null,
   };
 }
 
 /** Clauses that govern this item: those whose kind applies, less those superseded by an applying clause. */
 function activeRules(category: CatalogCategory, item: InventoryItem): CatalogRule[] {
   const applying = category.rules.filter((rule) => kindOf(rule.clause).appliesTo?.(rule.clause, item) ?? true);
+  if (!applying.some((rule) => rule.clause.supersedes)) return applying;
   const superseded = new Set(applying.flatMap((rule) => rule.clause.supersedes ?? []));
   return applying.filter((rule) => !superseded.has(rule.clause.id));
 }
 
-/** The clause result that decides the verdict: worst violation, then nearest due-soon, review, nearest deadline. */
-function decisive(judged: Judged[], capturedMs: number): { verdict: Verdict; decisive: Judged | undefined } {
-  const overdue = (j: Judged) => (j.result.deadlineMs === null ? 0 : capturedMs - j.result.deadlineMs);
-  const byDeadline = (a: Judged, b: Judged) =>
-    (a.result.deadlineMs ?? Number.POSITIVE_INFINITY) - (b.result.deadlineMs ?? Number.POSITIVE_INFINITY);
-  const violated = judged.filter((j) => j.result.status === 'violated');
-  if (violated.length > 0) return { verdict: 'violation', decisive: violated.sort((a, b) => overdue(b) - overdue(a))[0] };
-  const dueSoon = judged.filter((j) => j.result.status === 'due-soon');
-  if (dueSoon.length > 0) return { verdict: 'due-soon', decisive: dueSoon.sort(byDeadline)[0] };
-  if (judged.length > 0 && judged.every((j) => j.result.status === 'review')) return { verdict: 'review', decisive: judged[0] };
-  return { verdict: 'compliant', decisive: [...judged].sort(byDeadline)[0] };
+// A review clause ranks lowest: any clause that does give a period decides instead.
+const RANK = { violated: 3, 'due-soon': 2, ok: 1, review: 0 } as const;
+const VERDICT_OF = { violated: 'violation', 'due-soon': 'due-soon', review: 'review', ok: 'compliant' } as const;
+
+/**
+ * The clause result that decides the verdict: the violation furthest past its
+ * deadline, else the nearest due-soon deadline, else review when every clause
+ * asks for it, else the nearest deadline of a compliant item.
+ */
+function decisive(judged: readonly Judged[]): { verdict: Verdict; decisive: Judged | undefined } {
+  let best: Judged | undefined;
+  let allReview = judged.length > 0;
+  for (const candidate of judged) {
+    if (candidate.result.status !== 'review') allReview = false;
+    if (best === undefined) {
+      best = candidate;
+      continue;
+    }
+    const rank = RANK[candidate.result.status] - RANK[best.result.status];
+    // Same rank: the earlier deadline is the more urgent (a size cap, with none, comes last).
+    const earlier = (candidate.result.deadlineMs ?? Infinity) < (best.result.deadlineMs ?? Infinity);
+    if (rank > 0 || (rank === 0 && earlier)) best = candidate;
+  }
+  if (best === undefined) return { verdict: 'compliant', decisive: undefined };
+  return { verdict: allReview ? 'review' : VERDICT_OF[best.result.status], decisive: best };
 }
 
 /**
@@ -73,11 +104,12 @@ function decisive(judged: Judged[], capturedMs: number): { verdict: Verdict; dec
  * evaluate(item, loadCatalog(), DEFAULT_ENGINE_OPTIONS).verdict // 'violation'
  */
 export function evaluate(raw: unknown, catalog: Catalog, options: EngineOptions = DEFAULT_ENGINE_OPTIONS): Finding {
-  const base = baseOf(raw);
   const check = validateItem(raw);
-  const none = { ruleId: null, deadline: null, overdueDays: null, clause: null, specialCategory: null };
-  if (!check.ok) return { ...base, ...none, verdict: 'invalid', severity: severityOf({ verdict: 'invalid', special: false, overdueDays: null, recordCount: 0, bytes: 0 }), reason: check.reason };
-
+  if (!check.ok) {
+    const finding = findingOf(raw, 'invalid', check.reason);
+    finding.severity = severityOf({ verdict: 'invalid', special: false, overdueDays: null, recordCount: 0, bytes: 0 });
+    return finding;
+  }
   const item = check.item;
   const module = catalog.modules.get(item.module);
   const category = module?.categories.get(item.dataCategory);
@@ -85,7 +117,9 @@ export function evaluate(raw: unknown, catalog: Catalog, options: EngineOptions 
     const reason = !module
       ? `Module ${item.module} has no retention rules in the catalog, so nothing says how long this data may be kept.`
       : `Module ${item.module} declares no data category ${item.dataCategory}, so no retention rule covers this data.`;
-    return { ...base, ...none, verdict: 'unmapped', severity: 'medium', reason };
+    const finding = findingOf(item, 'unmapped', reason);
+    finding.severity = severityOf({ verdict: 'unmapped', special: false, overdueDays: null, recordCount: 0, bytes: 0 });
+    return finding;
   }
 
   const capturedMs = parseInstant(item.capturedAt);
@@ -96,54 +130,44 @@ export function evaluate(raw: unknown, catalog: Catalog, options: EngineOptions 
     oldestMs: item.oldestRecordAt === undefined ? Number.NaN : parseInstant(item.oldestRecordAt),
     options,
   };
-  const judged: Judged[] = activeRules(category, item).map((rule) => ({
-    rule,
-    result: kindOf(rule.clause).evaluate(rule.clause, context),
-  }));
-  const outcome = decisive(judged, capturedMs);
-  const rule = outcome.decisive?.rule;
-  const deadlineMs = outcome.decisive?.result.deadlineMs ?? null;
-  const overdueDays = outcome.verdict === 'violation' && deadlineMs !== null ? daysBetween(deadlineMs, capturedMs) : null;
-  const special = category.sensitivity === 'special';
-  const ruled = {
-    ...base,
-    ruleId: rule?.ruleId ?? null,
-    deadline: deadlineMs === null ? null : iso(deadlineMs),
-    overdueDays,
-    clause: rule?.citation ?? null,
-    specialCategory: category.specialCategory,
-  };
-  const verdict = outcome.verdict;
+  const judged = activeRules(category, item).map((rule): Judged => ({ rule, result: kindOf(rule.clause).evaluate(rule.clause, context) }));
+  const { verdict, decisive: chosen } = decisive(judged);
+  const deadlineMs = chosen?.result.deadlineMs ?? null;
+  const overdueDays = verdict === 'violation' && deadlineMs !== null ? daysBetween(deadlineMs, capturedMs) : null;
   const reason =
     item.recordCount === 0 && verdict === 'compliant'
       ? 'No records are held.'
-      : (outcome.decisive?.result.reason ?? 'No retention clause applies to this data.');
+      : (chosen?.result.reason ?? 'No retention clause applies to this data.');
+  const finding = findingOf(item, verdict, reason);
+  finding.ruleId = chosen?.rule.ruleId ?? null;
+  finding.deadline = deadlineMs === null ? null : iso(deadlineMs);
+  finding.overdueDays = overdueDays;
+  finding.clause = chosen?.rule.citation ?? null;
+  finding.specialCategory = category.specialCategory;
 
   const hold = item.legalHold;
   if (hold && (hold.until === undefined || parseInstant(hold.until) > capturedMs)) {
-    return {
-      ...ruled,
-      verdict: 'exempt',
-      severity: 'info',
-      underlyingVerdict: verdict,
-      reason: `Under a legal hold (${hold.reason})${hold.until ? ` until ${day(parseInstant(hold.until))}` : ' with no end date'}, so retention rules are suspended.`,
-    };
+    finding.verdict = 'exempt';
+    finding.underlyingVerdict = verdict;
+    finding.reason = `Under a legal hold (${hold.reason})${hold.until ? ` until ${day(parseInstant(hold.until))}` : ' with no end date'}, so retention rules are suspended.`;
+    finding.severity = severityOf({ verdict: 'exempt', special: false, overdueDays: null, recordCount: 0, bytes: 0 });
+    return finding;
   }
-  const waiver = findWaiver(options.waivers, item, capturedMs);
+  const waiver = options.waivers.length > 0 ? findWaiver(options.waivers, item, capturedMs) : null;
   if (waiver) {
-    return {
-      ...ruled,
-      verdict: 'waived',
-      severity: 'info',
-      underlyingVerdict: verdict,
-      waiverId: waiver.id,
-      reason: `Waiver ${waiver.id} approved by ${waiver.approver} (${waiver.reason}) covers this data until ${day(parseInstant(waiver.expiresAt))}.`,
-    };
+    finding.verdict = 'waived';
+    finding.underlyingVerdict = verdict;
+    finding.waiverId = waiver.id;
+    finding.reason = `Waiver ${waiver.id} approved by ${waiver.approver} (${waiver.reason}) covers this data until ${day(parseInstant(waiver.expiresAt))}.`;
+    finding.severity = severityOf({ verdict: 'waived', special: false, overdueDays: null, recordCount: 0, bytes: 0 });
+    return finding;
   }
-  return {
-    ...ruled,
+  finding.severity = severityOf({
     verdict,
-    severity: severityOf({ verdict, special, overdueDays, recordCount: item.recordCount, bytes: item.bytes }),
-    reason,
-  };
+    special: category.sensitivity === 'special',
+    overdueDays,
+    recordCount: item.recordCount,
+    bytes: item.bytes,
+  });
+  return finding;
 }

@@ -57,7 +57,16 @@ export class DynamoInventorySource implements InventorySource {
       this.read.mode = (await this.table.countManifests(2)) === 1 ? 'scan' : 'query';
     }
     this.snapshotId = snapshotId;
-    return { snapshotId, capturedAt, expectedItems: manifest?.itemCount ?? null, warnings: [], incompleteReasons };
+    return {
+      snapshotId,
+      capturedAt,
+      expectedItems: manifest?.itemCount ?? null,
+      warnings: [],
+      incompleteReasons,
+      // DynamoDB returns a Query in sort-key (itemId) order, byte-wise in UTF-8, which is
+      // the report's order for the BMP; other code points are left to the sort.
+      ordered: this.read.mode === 'query',
+    };
   }
 
   async *entries(onProgress?: (progress: SourceProgress) => void): AsyncIterable<SourceEntry> {

@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream';
 import { parser } from 'stream-json';
 import { streamArray } from 'stream-json/streamers/StreamArray';
 import { InputError } from '../errors';
 import type { InventorySource, SourceEntry, SourceProgress } from './InventorySource';
+import { readLines } from './readLines';
 
 /** Reads the first non-blank character to tell a JSON array from NDJSON. */
 async function firstCharacter(path: string): Promise<string | null> {
@@ -56,22 +56,19 @@ export class FileInventorySource implements InventorySource {
       if (cause instanceof InputError) throw cause;
       throw new InputError(`Cannot read inventory file ${this.path}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}.`, { cause });
     }
-    return { snapshotId: this.snapshotFilter, capturedAt: null, expectedItems: null, warnings: [], incompleteReasons: [] };
+    return { snapshotId: this.snapshotFilter, capturedAt: null, expectedItems: null, warnings: [], incompleteReasons: [], ordered: false };
   }
 
   async *entries(onProgress?: (progress: SourceProgress) => void): AsyncIterable<SourceEntry> {
     const first = await firstCharacter(this.path);
     if (first === null) throw new InputError(`Inventory file ${this.path} is empty: it holds no inventory items.`);
-    const stream = createReadStream(this.path, { highWaterMark: 1 << 20 });
-    const report = () => onProgress?.({ done: stream.bytesRead, total: this.size, unit: 'bytes' });
-    const entries = first === '[' ? this.arrayEntries(stream) : this.lineEntries(stream);
-    let count = 0;
+    const report = (done: number) => onProgress?.({ done, total: this.size, unit: 'bytes' });
+    const entries = first === '[' ? this.arrayEntries(report) : this.lineEntries(report);
     for await (const entry of entries) {
       if (entry.kind === 'item' && this.snapshotFilter !== null && !this.inSnapshot(entry.raw)) continue;
-      if (++count % 2048 === 0) report();
       yield entry;
     }
-    report();
+    report(this.size);
   }
 
   private inSnapshot(raw: unknown): boolean {
@@ -80,8 +77,8 @@ export class FileInventorySource implements InventorySource {
     return typeof id !== 'string' || id === this.snapshotFilter;
   }
 
-  private async *lineEntries(stream: NodeJS.ReadableStream): AsyncIterable<SourceEntry> {
-    const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  private async *lineEntries(report: (bytes: number) => void): AsyncIterable<SourceEntry> {
+    const lines = readLines(this.path, report);
     let lineNumber = 0;
     let parsed = 0;
     let broken = 0;
@@ -111,7 +108,9 @@ export class FileInventorySource implements InventorySource {
     }
   }
 
-  private async *arrayEntries(stream: NodeJS.ReadableStream & import('node:stream').Readable): AsyncIterable<SourceEntry> {
+  private async *arrayEntries(report: (bytes: number) => void): AsyncIterable<SourceEntry> {
+    const stream = createReadStream(this.path, { highWaterMark: 1 << 20 });
+    stream.on('data', () => report(stream.bytesRead));
     // pipeline (unlike pipe) carries a parse error of any stage to the iterator below.
     const elements = pipeline(stream, parser(), streamArray(), () => undefined);
     try {

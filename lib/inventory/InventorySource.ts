@@ -18,6 +18,8 @@ export interface OpenedSnapshot {
   warnings: string[];
   /** Known reasons why the source cannot deliver the whole snapshot. */
   incompleteReasons: string[];
+  /** True when items arrive in itemId order (a DynamoDB Query), so no sort is needed. */
+  ordered: boolean;
 }
 
 /** Where a run reads its snapshot from (a file, a DynamoDB table). */

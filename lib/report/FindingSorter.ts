@@ -1,84 +1,127 @@
-import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Finding } from '../model';
+import { readLines } from '../inventory/readLines';
 
-interface Keyed {
-  key: string;
-  seq: number;
-  finding: Finding;
+/** A finding serialized once, as its JSON report line, with its sort key (the itemId, or null). */
+export interface FindingLine {
+  key: string | null;
+  line: string;
 }
 
-const compare = (a: Keyed, b: Keyed) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.seq - b.seq);
+const KEY_PREFIX = '{"itemId":';
+const KEY_END = ',"snapshotId":';
+
+/**
+ * The sort key of a finding line. JSON.stringify writes `itemId` first and
+ * `snapshotId` second, and an encoded string cannot hold an unescaped quote,
+ * so the key is the JSON between the two.
+ *
+ * @example
+ * keyOfLine('{"itemId":"a-1","snapshotId":"s",…}') // 'a-1'
+ */
+export function keyOfLine(line: string): string | null {
+  if (!line.startsWith(KEY_PREFIX)) throw new Error('a finding line must start with its itemId');
+  return JSON.parse(line.slice(KEY_PREFIX.length, line.indexOf(KEY_END))) as string | null;
+}
+
+/** Null keys (items without an itemId) first, then itemIds in code-unit order. */
+function compareKeys(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return a < b ? -1 : 1;
+}
 
 export interface FindingSorterOptions {
-  /** Findings held in memory before a sorted run is spilled to disk. */
-  chunkSize: number;
+  /** Characters of finding lines held in memory before a sorted run is spilled to disk. */
+  budgetChars: number;
   tmpRoot?: string;
 }
 
 /**
- * Puts findings in the report's stable order (itemId, then input order)
+ * Puts finding lines in the report's stable order (itemId, then input order)
  * whatever order the source produced them in (parallel Scan segments, files),
- * with bounded memory: an external merge sort that spills sorted runs of
- * `chunkSize` findings to a temporary folder and merges them at the end.
+ * with bounded memory: an external merge sort that spills sorted runs to a
+ * temporary folder once `budgetChars` are held, then merges the runs.
  *
  * @example
- * const sorter = new FindingSorter({ chunkSize: 50_000 });
- * await sorter.add(finding);
- * for await (const f of sorter.sorted()) write(f);
+ * const sorter = new FindingSorter({ budgetChars: 32 << 20 });
+ * await sorter.add({ key: finding.itemId, line: JSON.stringify(finding) });
+ * for await (const { line } of sorter.sorted()) write(line);
  */
 export class FindingSorter {
-  private chunk: Keyed[] = [];
+  private chunk: FindingLine[] = [];
+  private chars = 0;
   private runs: string[] = [];
   private dir: string | null = null;
-  private seq = 0;
   private inOrder = true;
-  private last: Keyed | null = null;
+  private lastKey: string | null = null;
 
   constructor(private readonly options: FindingSorterOptions) {}
 
-  async add(finding: Finding): Promise<void> {
-    const keyed = { key: finding.itemId ?? '', seq: this.seq++, finding };
-    if (this.last && compare(this.last, keyed) > 0) this.inOrder = false;
-    this.last = keyed;
-    this.chunk.push(keyed);
-    if (this.chunk.length >= this.options.chunkSize) await this.spill();
+  async add(entry: FindingLine): Promise<void> {
+    if (this.chunk.length > 0 && compareKeys(this.lastKey, entry.key) > 0) this.inOrder = false;
+    this.lastKey = entry.key;
+    this.chunk.push(entry);
+    this.chars += entry.line.length;
+    if (this.chars >= this.options.budgetChars) await this.spill();
+  }
+
+  private sortChunk(): void {
+    // Array.prototype.sort is stable, so equal keys keep their input order.
+    if (!this.inOrder) this.chunk.sort((a, b) => compareKeys(a.key, b.key));
+    this.inOrder = true;
   }
 
   private async spill(): Promise<void> {
-    if (!this.inOrder) this.chunk.sort(compare);
+    this.sortChunk();
     this.dir ??= await mkdtemp(join(this.options.tmpRoot ?? tmpdir(), 'retention-auditor-sort-'));
     const path = join(this.dir, `run-${this.runs.length}.ndjson`);
-    let text = '';
-    for (const { key, seq, finding } of this.chunk) text += `${JSON.stringify([key, seq, finding])}\n`;
-    await writeFile(path, text);
+    const out = createWriteStream(path);
+    let block = '';
+    for (const { line } of this.chunk) {
+      block += `${line}\n`;
+      if (block.length >= 1 << 20) {
+        if (!out.write(block)) await once(out, 'drain');
+        block = '';
+      }
+    }
+    out.end(block);
+    await once(out, 'finish');
     this.runs.push(path);
     this.chunk = [];
+    this.chars = 0;
   }
 
-  /** The findings in order; call once, after the last `add`. */
-  async *sorted(): AsyncGenerator<Finding> {
+  /** The finding lines in order; call once, after the last `add`. */
+  async *sorted(): AsyncGenerator<FindingLine> {
     try {
       if (this.runs.length === 0) {
-        if (!this.inOrder) this.chunk.sort(compare);
-        for (const keyed of this.chunk) yield keyed.finding;
+        this.sortChunk();
+        const chunk = this.chunk;
+        this.chunk = [];
+        yield* chunk;
         return;
       }
       if (this.chunk.length > 0) await this.spill();
-      const heads = this.runs.map((path) => readRun(path));
-      const current: (Keyed | undefined)[] = await Promise.all(heads.map(async (run) => (await run.next()).value));
+      const readers = this.runs.map((path) => readLines(path));
+      const next = async (i: number): Promise<FindingLine | undefined> => {
+        const result = await readers[i]!.next();
+        return result.done ? undefined : { key: keyOfLine(result.value), line: result.value };
+      };
+      const heads = await Promise.all(readers.map((_, i) => next(i)));
       for (;;) {
         let best = -1;
-        for (let i = 0; i < current.length; i += 1) {
-          const candidate = current[i];
-          if (candidate && (best < 0 || compare(candidate, current[best]!) < 0)) best = i;
+        for (let i = 0; i < heads.length; i += 1) {
+          // Ties go to the earlier run, which holds the earlier input.
+          if (heads[i] && (best < 0 || compareKeys(heads[i]!.key, heads[best]!.key) < 0)) best = i;
         }
         if (best < 0) return;
-        yield current[best]!.finding;
-        current[best] = (await heads[best]!.next()).value;
+        yield heads[best]!;
+        heads[best] = await next(best);
       }
     } finally {
       await this.cleanup();
@@ -90,13 +133,4 @@ export class FindingSorter {
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
     this.dir = null;
   }
-}
-
-async function* readRun(path: string): AsyncGenerator<Keyed, undefined> {
-  const lines = createInterface({ input: createReadStream(path, { highWaterMark: 1 << 20 }), crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of lines) {
-    const [key, seq, finding] = JSON.parse(line) as [string, number, Finding];
-    yield { key, seq, finding };
-  }
-  return undefined;
 }

@@ -63,19 +63,22 @@ export function emptySummary(): Summary {
   };
 }
 
-/** Counts one finding into the summary (mutates `summary`, which the run owns). */
-export function tally(summary: Summary, finding: Finding): void {
-  summary.items += 1;
-  summary.byVerdict[finding.verdict] += 1;
-  summary.bySeverity[finding.severity] += 1;
+/**
+ * Counts one finding into the summary (mutates `summary`, which the run owns);
+ * `sign` -1 takes a finding back out (a finding the run later corrects).
+ */
+export function tally(summary: Summary, finding: Finding, sign: 1 | -1 = 1): void {
+  summary.items += sign;
+  summary.byVerdict[finding.verdict] += sign;
+  summary.bySeverity[finding.severity] += sign;
   if (finding.verdict === 'violation') {
-    if (finding.specialCategory) summary.specialCategoryViolations += 1;
-    summary.recordsPastDeadline += finding.recordCount ?? 0;
-    summary.bytesPastDeadline += finding.bytes ?? 0;
+    if (finding.specialCategory) summary.specialCategoryViolations += sign;
+    summary.recordsPastDeadline += sign * (finding.recordCount ?? 0);
+    summary.bytesPastDeadline += sign * (finding.bytes ?? 0);
   }
   const moduleId = finding.module ?? '(unknown)';
   const row = (summary.byModule[moduleId] ??= { items: 0, violations: 0, dueSoon: 0 });
-  row.items += 1;
-  if (finding.verdict === 'violation') row.violations += 1;
-  if (finding.verdict === 'due-soon') row.dueSoon += 1;
+  row.items += sign;
+  if (finding.verdict === 'violation') row.violations += sign;
+  if (finding.verdict === 'due-soon') row.dueSoon += sign;
 }

@@ -1,9 +1,18 @@
 import type { Finding } from '../../model';
 import type { ReportHead } from '../ReportModel';
 
+/**
+ * A finding on its way to the report writers: serialized once as its JSON line;
+ * `finding()` parses it back (once) for the formats that need the object.
+ */
+export interface FindingRecord {
+  line: string;
+  finding(): Finding;
+}
+
 /** Writes one report file. Findings arrive in the report's order; the head arrives last, when it is known. */
 export interface ReportWriter {
-  write(finding: Finding): Promise<void>;
+  write(record: FindingRecord): Promise<void>;
   /** Completes the file at its final path. */
   finish(head: ReportHead): Promise<void>;
   /** Removes anything written so far (the run failed). */
@@ -12,6 +21,9 @@ export interface ReportWriter {
 
 export interface ReportFormat {
   extension: string;
-  /** Starts a report that will be written to `path`. */
-  create(path: string): ReportWriter;
+  /**
+   * Starts a report that will be written to `path`. `draft` is the head as far
+   * as it is known when findings start to flow (null when they flow at once).
+   */
+  create(path: string, draft: ReportHead | null): ReportWriter;
 }

@@ -53,7 +53,8 @@ export const csvFormat: ReportFormat = {
       rows = [];
     };
     return {
-      async write(finding) {
+      async write(record) {
+        const finding = record.finding();
         rows.push(COLUMNS.map(([, read]) => read(finding)));
         if (rows.length >= ROWS_PER_BATCH) await flush();
       },

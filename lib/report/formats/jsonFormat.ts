@@ -1,42 +1,69 @@
-import { createReadStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { createWriteStream } from 'node:fs';
+import type { ReportHead } from '../ReportModel';
 import type { ReportFormat } from './ReportFormat';
 import { TextSink } from './TextSink';
 
+/** Space kept for the head beyond what its first draft needs; counts may still grow a digit or two. */
+const HEAD_SLACK = 4096;
+const MIN_HEAD_SPACE = 64 * 1024;
+
+function renderHead(head: ReportHead): string {
+  return `{"schemaVersion":${JSON.stringify(head.schemaVersion)},\n"run":${JSON.stringify(head.run)},\n"summary":${JSON.stringify(head.summary)},`;
+}
+const FINDINGS_OPEN = '\n"findings":[\n';
+
 /**
  * The JSON report (CONTRACT section 5; schema in templates/report.schema.json).
- * Findings stream into a side file, one per line; `finish` writes the head
- * (run, summary) first and then appends the findings, so memory never holds
- * the findings and a reader sees the summary at the top.
+ * The head (run, summary) comes first for the reader, but is known only at the
+ * end: the writer reserves padded space for it, streams the findings after it,
+ * one per line, and writes the final head into that space (JSON allows the
+ * padding whitespace). Should the head outgrow its space, the file is rebuilt
+ * once with a copy. Memory never holds the findings.
  */
 export const jsonFormat: ReportFormat = {
   extension: 'json',
-  create(path) {
-    const bodyPath = `${path}.findings.partial`;
+  create(path, draft) {
     const partialPath = `${path}.partial`;
-    const body = new TextSink(bodyPath);
+    const space = Math.max(MIN_HEAD_SPACE, (draft ? renderHead(draft).length : 0) + HEAD_SLACK);
+    const body = new TextSink(partialPath);
+    let started = false;
     let first = true;
     return {
-      async write(finding) {
-        await body.write(`${first ? '' : ',\n'}${JSON.stringify(finding)}`);
+      async write(record) {
+        if (!started) {
+          await body.write(`${' '.repeat(space)}${FINDINGS_OPEN}`);
+          started = true;
+        }
+        await body.write(first ? record.line : `,\n${record.line}`);
         first = false;
       },
       async finish(head) {
+        if (!started) await body.write(`${' '.repeat(space)}${FINDINGS_OPEN}`);
+        await body.write('\n]}\n');
         await body.close();
-        const out = createWriteStream(partialPath);
-        out.write(`{"schemaVersion":${JSON.stringify(head.schemaVersion)},\n"run":${JSON.stringify(head.run)},\n`);
-        out.write(`"summary":${JSON.stringify(head.summary)},\n"findings":[\n`);
-        await pipeline(createReadStream(bodyPath), out, { end: false });
-        out.end('\n]}\n');
-        await new Promise<void>((resolve, reject) => out.on('finish', resolve).on('error', reject));
-        await rm(bodyPath, { force: true });
+        const text = renderHead(head);
+        const bytes = Buffer.from(text, 'utf8');
+        if (bytes.length <= space) {
+          const handle = await open(partialPath, 'r+');
+          try {
+            await handle.write(Buffer.concat([bytes, Buffer.alloc(space - bytes.length, ' ')]), 0, space, 0);
+          } finally {
+            await handle.close();
+          }
+        } else {
+          const rebuilt = `${partialPath}.rebuild`;
+          const out = createWriteStream(rebuilt);
+          out.write(bytes);
+          await pipeline(createReadStream(partialPath, { start: space }), out);
+          await rename(rebuilt, partialPath);
+        }
         await rename(partialPath, path);
       },
       async abort() {
         body.destroy();
-        await Promise.all([rm(bodyPath, { force: true }), rm(partialPath, { force: true })]);
+        await Promise.all([rm(partialPath, { force: true }), rm(`${partialPath}.rebuild`, { force: true })]);
       },
     };
   },

@@ -74,7 +74,7 @@ describe('runAudit', () => {
     const items = Array.from({ length: 300 }, (_, i) => makeItem({ itemId: `id-${(i * 37) % 300}` }));
     const path = writeTemp('s.ndjson', ndjson(items));
     const big = readReport((await audit(new FileInventorySource(path))).reports.json!);
-    const small = readReport((await audit(new FileInventorySource(path), { sortChunkSize: 16 })).reports.json!);
+    const small = readReport((await audit(new FileInventorySource(path), { sortBudgetChars: 2000 })).reports.json!);
     expect(small.findings).toEqual(big.findings);
     expect(small.summary).toEqual(big.summary);
   });
@@ -109,7 +109,7 @@ describe('runAudit', () => {
   it('reports a source that could not be read whole as incomplete, keeping what it read', async () => {
     const source: InventorySource = {
       describe: () => 'flaky',
-      open: async () => ({ snapshotId: 's', capturedAt: null, expectedItems: null, warnings: [], incompleteReasons: [] }),
+      open: async () => ({ snapshotId: 's', capturedAt: null, expectedItems: null, warnings: [], incompleteReasons: [], ordered: false }),
       async *entries() {
         yield { kind: 'item', raw: makeItem({ itemId: 'a' }) };
         yield { kind: 'gap', reason: 'Scan segment 2 of 4 stopped: InternalServerError: boom' };
@@ -120,11 +120,45 @@ describe('runAudit', () => {
     expect(report.summary.incompleteReasons[0]).toContain('Scan segment 2 of 4 stopped');
   });
 
+  it.each([[true], [false]])('an ordered source skips the sort, and one that only claims it is sorted anyway (ordered: %s)', async (ordered) => {
+    const ids = ordered ? ['a', 'b', 'c', 'c'] : ['b', 'a', 'c', 'c'];
+    const source: InventorySource = {
+      describe: () => 'table',
+      open: async () => ({ snapshotId: 'snap-test', capturedAt: null, expectedItems: null, warnings: [], incompleteReasons: [], ordered: true }),
+      async *entries() {
+        for (const itemId of ids) yield { kind: 'item', raw: makeItem({ itemId }) };
+      },
+    };
+    const report = readReport((await audit(source)).reports.json!);
+    expect(report.findings.map((f: { itemId: string; verdict: string }) => `${f.itemId}:${f.verdict}`)).toEqual([
+      'a:compliant',
+      'b:compliant',
+      'c:compliant',
+      'c:invalid',
+    ]);
+    expect(report.summary.byVerdict).toMatchObject({ compliant: 3, invalid: 1 });
+    expect(report.summary.items).toBe(4);
+  });
+
+  it('rebuilds the JSON report when its head outgrows the space kept for it', async () => {
+    const many = Array.from({ length: 3000 }, (_, i) => makeItem({ itemId: `i-${i}`, module: `unknown-module-${i}` }));
+    const source: InventorySource = {
+      describe: () => 'table',
+      open: async () => ({ snapshotId: 'snap-test', capturedAt: null, expectedItems: null, warnings: [], incompleteReasons: [], ordered: true }),
+      async *entries() {
+        for (const raw of many.sort((a, b) => (a.itemId < b.itemId ? -1 : 1))) yield { kind: 'item', raw };
+      },
+    };
+    const report = readReport((await audit(source)).reports.json!);
+    expect(Object.keys(report.summary.byModule)).toHaveLength(3000);
+    expect(report.findings).toHaveLength(3000);
+  });
+
   it('leaves no partial report behind when the source fails', async () => {
     const out = tempDir();
     const source: InventorySource = {
       describe: () => 'broken',
-      open: async () => ({ snapshotId: 's', capturedAt: null, expectedItems: null, warnings: [], incompleteReasons: [] }),
+      open: async () => ({ snapshotId: 's', capturedAt: null, expectedItems: null, warnings: [], incompleteReasons: [], ordered: false }),
       async *entries() {
         yield { kind: 'item', raw: makeItem() };
         throw new Error('disk on fire');

@@ -1,3 +1,5 @@
+import { compileRuleFile } from '../../../lib/catalog/loadCatalog';
+import { evaluate } from '../../../lib/engine/evaluate';
 import { compileWaivers, type Waiver } from '../../../lib/engine/waivers';
 import { before, CAPTURED, DAY, judge, makeItem } from '../../helpers/items';
 
@@ -74,6 +76,26 @@ describe('verdict precedence (CONTRACT section 3: first match wins)', () => {
 
   it('review', () => {
     expect(judge(makeItem({ module: 'intelligent-guidance', dataCategory: 'contract-staff-information' })).verdict).toBe('review');
+  });
+
+  it('review only when no applicable clause gives a period', () => {
+    const module = compileRuleFile(
+      {
+        module: 'mixed',
+        name: 'Mixed',
+        source: 'mixed.txt',
+        categories: { logs: { name: 'Logs', sensitivity: 'personal' } },
+        clauses: [
+          { id: 'no-period', kind: 'review', categories: ['logs'], section: '6', text: 'As long as necessary.' },
+          { id: 'after-deletion', kind: 'event-bound', categories: ['logs'], events: ['accountDeletedAt'], period: { days: 30 }, section: '6', text: 'Deleted within 30 days.' },
+        ],
+      },
+      'mixed.json',
+    );
+    const mixed = { version: 'sha256:0', modules: new Map([['mixed', module]]) };
+    const item = makeItem({ module: 'mixed', dataCategory: 'logs' });
+    expect(evaluate(item, mixed)).toMatchObject({ verdict: 'compliant', ruleId: 'mixed/after-deletion' });
+    expect(evaluate({ ...item, events: { accountDeletedAt: before(31 * DAY) } }, mixed).verdict).toBe('violation');
   });
 
   it('compliant, including an item that holds no records', () => {

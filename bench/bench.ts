@@ -1,0 +1,105 @@
+/**
+ * npm run bench [-- --items N[,N...]] [--table-items N] [--segments N]
+ *
+ * Prints items/second and peak RSS for: the engine alone, `run --inventory`
+ * on NDJSON beside a bare line-by-line JSON.parse + JSON.stringify of the same
+ * file, and `run --table` on a local DynamoDB beside a bare parallel Scan of
+ * the same table. Each figure comes from a process of its own.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeSyntheticInventory } from './syntheticInventory';
+
+const ROOT = resolve(__dirname, '..');
+const OUT = join(ROOT, 'bench/out');
+const TSX = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
+
+interface Figure {
+  items: number;
+  seconds: number;
+  peakRssMb: number;
+}
+
+function scenario(name: string, ...args: (string | number)[]): Figure {
+  const out = execFileSync(process.execPath, [TSX, join(ROOT, 'bench/scenario.ts'), name, ...args.map(String)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Figure;
+}
+
+const rate = (f: Figure) => Math.round(f.items / f.seconds);
+const row = (label: string, f: Figure, extra = '') =>
+  `${label.padEnd(44)} ${String(f.items).padStart(9)} ${f.seconds.toFixed(2).padStart(8)} s ${String(rate(f)).padStart(9)} items/s ${f.peakRssMb.toFixed(0).padStart(6)} MB${extra ? `  ${extra}` : ''}`;
+
+async function startLocal(): Promise<{ endpoint: string; stop: () => void }> {
+  const child = spawn(process.execPath, [TSX, join(ROOT, 'cli/main.ts'), 'local', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const endpoint = await new Promise<string>((resolveLine, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      const match = /dynamodb (\S+)/.exec(chunk.toString());
+      if (match) resolveLine(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`local DynamoDB exited ${code}`)));
+  });
+  return { endpoint, stop: () => child.kill('SIGTERM') };
+}
+
+async function benchmark(): Promise<void> {
+  const { values } = parseArgs({
+    options: { items: { type: 'string', default: '100000,1000000' }, 'table-items': { type: 'string', default: '50000' }, segments: { type: 'string', default: '4' } },
+  });
+  const sizes = values.items.split(',').map(Number);
+  const tableItems = Number(values['table-items']);
+  mkdirSync(OUT, { recursive: true });
+  const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString() };
+  console.log(`${'scenario'.padEnd(44)} ${'items'.padStart(9)} ${'time'.padStart(10)} ${'rate'.padStart(17)} ${'peak RSS'.padStart(9)}`);
+
+  for (const size of sizes) {
+    const file = join(OUT, `inventory-${size}.ndjson`);
+    process.stderr.write(`generating ${size} items …\n`);
+    await writeSyntheticInventory(file, size);
+    const mb = (statSync(file).size / 2 ** 20).toFixed(0);
+    const generate = scenario('generate', size);
+    const engine = scenario('engine', size);
+    const engineNet: Figure = { ...engine, seconds: Math.max(engine.seconds - generate.seconds, 1e-6) };
+    const bare = scenario('bare-ndjson', file, join(OUT, 'bare-copy.ndjson'));
+    rmSync(join(OUT, 'bare-copy.ndjson'), { force: true });
+    const reports = join(OUT, 'reports');
+    const audit = scenario('run-ndjson', file, reports);
+    rmSync(reports, { recursive: true, force: true });
+    console.log(row(`engine alone (${size} items, generation excluded)`, engineNet));
+    console.log(row(`bare NDJSON parse+stringify (${mb} MB)`, bare));
+    console.log(row('run --inventory (NDJSON → JSON report)', audit, `${(audit.seconds / bare.seconds).toFixed(2)}× bare (target ≤ 1.5×)`));
+    results[`ndjson-${size}`] = { engine: engineNet, bare, audit, ratio: audit.seconds / bare.seconds };
+    rmSync(file, { force: true });
+  }
+
+  process.stderr.write(`loading ${tableItems} items into a local DynamoDB …\n`);
+  const local = await startLocal();
+  try {
+    const file = join(OUT, `table-${tableItems}.ndjson`);
+    await writeSyntheticInventory(file, tableItems);
+    execFileSync(process.execPath, [TSX, join(ROOT, 'cli/main.ts'), 'inventory', 'load', file, '--table', 'bench', '--endpoint', local.endpoint, '--no-progress'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    rmSync(file, { force: true });
+    const segments = values.segments;
+    const scan = scenario('bare-scan', local.endpoint, 'bench', segments);
+    const reports = join(OUT, 'reports');
+    const audit = scenario('run-table', 'bench', local.endpoint, reports, segments);
+    rmSync(reports, { recursive: true, force: true });
+    console.log(row(`bare parallel Scan (${segments} segments, dynalite)`, scan));
+    console.log(row('run --table (Scan → JSON report)', audit, `${(audit.seconds / scan.seconds).toFixed(2)}× bare (target ≤ 1.2×)`));
+    results[`table-${tableItems}`] = { scan, audit, ratio: audit.seconds / scan.seconds };
+  } finally {
+    local.stop();
+  }
+  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nFigures saved to ${join(OUT, 'results.json')}`);
+}
+
+benchmark().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,86 @@
+/**
+ * One benchmark scenario, run in its own process so that its peak RSS is its
+ * own. Prints one JSON line: { items, seconds, peakRssMb }.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { main } from '../cli/main';
+import { loadCatalog } from '../lib/catalog/loadCatalog';
+import { DEFAULT_ENGINE_OPTIONS, evaluate } from '../lib/engine/evaluate';
+import { createDocumentClient, InventoryTable } from '../lib/inventory/InventoryTable';
+import { syntheticItem } from './syntheticInventory';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+async function engineAlone(count: number): Promise<number> {
+  const catalog = loadCatalog();
+  let violations = 0;
+  for (let n = 0; n < count; n += 1) if (evaluate(syntheticItem(n), catalog, DEFAULT_ENGINE_OPTIONS).verdict === 'violation') violations += 1;
+  return count + violations * 0;
+}
+
+/** Generating items costs time too; the engine figure subtracts it. */
+async function generateOnly(count: number): Promise<number> {
+  let total = 0;
+  for (let n = 0; n < count; n += 1) total += syntheticItem(n).recordCount > -2 ? 1 : 0;
+  return total;
+}
+
+async function bareNdjson(file: string, outFile: string): Promise<number> {
+  const out = createWriteStream(outFile);
+  let buffer = '';
+  let count = 0;
+  for await (const line of createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity })) {
+    if (!line) continue;
+    buffer += `${JSON.stringify(JSON.parse(line))}\n`;
+    count += 1;
+    if (buffer.length > 1 << 18) {
+      if (!out.write(buffer)) await once(out, 'drain');
+      buffer = '';
+    }
+  }
+  out.end(buffer);
+  await once(out, 'finish');
+  return count;
+}
+
+async function cliRun(args: string[]): Promise<number> {
+  let printed = '';
+  const code = await main(['run', '--no-progress', ...args], { stdout: (t) => void (printed += t), stderr: (t) => process.stderr.write(t) });
+  if (code !== 0 && code !== 3) throw new Error(`run exited ${code}`);
+  return Number(/│ total\s+│\s+(\d+) │/.exec(printed)?.[1] ?? 0);
+}
+
+async function bareScan(endpoint: string, table: string, segments: number): Promise<number> {
+  const inventory = new InventoryTable({ client: createDocumentClient({ endpoint }), tableName: table });
+  let count = 0;
+  for await (const page of inventory.readSnapshot('bench-snapshot', { mode: 'scan', segments })) {
+    if (page.kind === 'items') count += page.items.length;
+  }
+  inventory.client.destroy();
+  return count;
+}
+
+async function run(): Promise<void> {
+  const [name, ...args] = process.argv.slice(2);
+  const started = process.hrtime.bigint();
+  let items: number;
+  switch (name) {
+    case 'engine': items = await engineAlone(Number(args[0])); break;
+    case 'generate': items = await generateOnly(Number(args[0])); break;
+    case 'bare-ndjson': items = await bareNdjson(args[0]!, args[1]!); break;
+    case 'run-ndjson': items = await cliRun(['--inventory', args[0]!, '--out', args[1]!, '--format', 'json']); break;
+    case 'run-table': items = await cliRun(['--table', args[0]!, '--endpoint', args[1]!, '--out', args[2]!, '--format', 'json', '--read-mode', 'scan', '--segments', args[3]!]); break;
+    case 'bare-scan': items = await bareScan(args[0]!, args[1]!, Number(args[2])); break;
+    default: throw new Error(`unknown scenario ${name}`);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`${JSON.stringify({ items, seconds, peakRssMb })}\n`);
+}
+
+run().catch((error) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+});
