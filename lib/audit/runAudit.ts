@@ -6,7 +6,7 @@ import { evaluate, type EngineOptions } from '../engine/evaluate';
 import { UsageError } from '../errors';
 import type { InventorySource, OpenedSnapshot, SourceProgress } from '../inventory/InventorySource';
 import type { Finding } from '../model';
-import { FindingSorter, type FindingLine } from '../report/FindingSorter';
+import { FindingSorter, toJsonLine, type FindingLine } from '../report/FindingSorter';
 import { reportFormats, type FormatId } from '../report/formats/reportFormats';
 import type { FindingRecord, ReportWriter } from '../report/formats/ReportFormat';
 import { emptySummary, SCHEMA_VERSION, tally, type ReportHead, type RunInfo, type Summary, type Trigger } from '../report/ReportModel';
@@ -23,7 +23,7 @@ export interface RunAuditOptions {
   outDir: string;
   trigger: Trigger;
   runId?: string;
-  /** Characters of findings held in memory before sorting spills to disk (default 32 M). */
+  /** Characters of findings held in memory before sorting spills to disk (default 16 M). */
   sortBudgetChars?: number;
   now?: () => Date;
   onProgress?: (progress: AuditProgress) => void;
@@ -136,14 +136,14 @@ async function attempt(
       const duplicate = duplicateOf(original);
       tally(summary, original, -1);
       tally(summary, duplicate);
-      record = recordOf(JSON.stringify(duplicate), duplicate);
+      record = recordOf(toJsonLine(duplicate), duplicate);
     }
     last.key = key;
     for (const writer of writers) await writer.write(record);
     if (++written % 4096 === 0) options.onProgress?.({ phase: 'write', done: written, total, unit: 'items' });
   };
 
-  const sorter = ordered ? null : new FindingSorter({ budgetChars: options.sortBudgetChars ?? 32 << 20 });
+  const sorter = ordered ? null : new FindingSorter({ budgetChars: options.sortBudgetChars ?? 16 << 20 });
   if (ordered) openWriters(null);
   let items = 0;
   let capturedMax = run.snapshotCapturedAt ? Date.parse(run.snapshotCapturedAt) : Number.NEGATIVE_INFINITY;
@@ -175,7 +175,7 @@ async function attempt(
         if (ms > capturedMax) capturedMax = ms;
       }
       tally(summary, finding);
-      const line = { key: finding.itemId, line: JSON.stringify(finding) };
+      const line = { key: finding.itemId, line: toJsonLine(finding) };
       if (sorter) {
         await sorter.add(line);
       } else {

@@ -9,10 +9,10 @@ import { createReadStream } from 'node:fs';
  * @example
  * for await (const line of readLines('inventory.ndjson', (bytes) => progress(bytes))) handle(line);
  */
-export async function* readLines(path: string, onBytes?: (bytesRead: number) => void): AsyncGenerator<string> {
+export async function* readLines(path: string, onBytes?: (bytesRead: number) => void, bufferSize = 1 << 20): AsyncGenerator<string> {
   let carry: Buffer | null = null;
   let bytesRead = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(path, { highWaterMark: bufferSize }) as AsyncIterable<Buffer>) {
     bytesRead += chunk.length;
     const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
     let start = 0;

@@ -53,6 +53,15 @@ describe('runAudit', () => {
     for (const verdict of VERDICTS.filter((v) => v !== 'waived')) expect(report.summary.byVerdict[verdict]).toBeGreaterThan(0);
   });
 
+  it("keeps the documents' own words, curly quotes included, written as ASCII JSON escapes", async () => {
+    const path = writeTemp('q.ndjson', ndjson([makeItem({ module: 'intelligent-guidance', dataCategory: 'billing-data', events: { accountDeletedAt: '2026-01-01T00:00:00Z' } })]));
+    const result = await audit(new FileInventorySource(path));
+    const raw = readFileSync(result.reports.json!, 'utf8');
+    expect(raw).toContain('customer\\u2019s deletion request');
+    expect(raw).toMatch(/^[\x00-\x7f]*$/);
+    expect(readReport(result.reports.json!).findings[0].clause.text).toContain('customer’s deletion request');
+  });
+
   it('writes a CSV with a header and one row per finding, in the same order', async () => {
     const result = await audit(new FileInventorySource(EXAMPLE));
     const report = readReport(result.reports.json!);
