@@ -1,5 +1,5 @@
 import type { InventoryItem, RetentionEvent } from '../../model';
-import { DAY_MS, dayCount, daysBetween, iso, parseInstant } from '../../time';
+import { addPeriod, DAY_MS, dayCount, daysBetween, iso, parseInstant, periodAdjective } from '../../time';
 import type { ClauseResult } from './RuleKind';
 
 /** Longest warning window before a deadline (CONTRACT section 3). */
@@ -96,4 +96,19 @@ export function evaluateAfterEvent(
         ? `After ${what} on ${day(first.atMs)} the data must be deleted within ${periodWords}, by ${day(deadlineMs)}.`
         : `After ${what} on ${day(first.atMs)} no records are held any more.`,
   });
+}
+
+/**
+ * "Until the event", with no period named: the configurable grace period runs
+ * from the earliest listed event. `why` says where the grace period comes from.
+ */
+export function evaluateGraceAfterEvent(
+  item: InventoryItem,
+  capturedMs: number,
+  events: readonly RetentionEvent[],
+  graceDays: number,
+  why: string,
+): ClauseResult {
+  const grace = { days: graceDays };
+  return evaluateAfterEvent(item, capturedMs, events, (eventMs) => addPeriod(eventMs, grace), `the ${periodAdjective(grace)} grace period ${why}`);
 }

@@ -1,6 +1,5 @@
 import type { RetentionEvent } from '../../model';
-import { addPeriod, periodAdjective } from '../../time';
-import { evaluateAfterEvent, listEvents } from './deadline';
+import { evaluateGraceAfterEvent, listEvents } from './deadline';
 import { eventsSchema, type ClauseBase, type RuleKind } from './RuleKind';
 
 /**
@@ -21,13 +20,7 @@ export const purposeExtension: RuleKind<PurposeExtensionClause> = {
   },
   appliesTo: (clause, item) => item.purposes?.includes(clause.purpose) === true,
   evaluate: (clause, { item, capturedMs, options }) =>
-    evaluateAfterEvent(
-      item,
-      capturedMs,
-      clause.events,
-      (eventMs) => addPeriod(eventMs, { days: options.graceDays }),
-      `the ${periodAdjective({ days: options.graceDays })} grace period that follows the ${clause.purpose} purpose`,
-    ),
+    evaluateGraceAfterEvent(item, capturedMs, clause.events, options.graceDays, `that follows the ${clause.purpose} purpose`),
   describe: (clause, options) =>
     `Kept for ${clause.purpose}: allowed while the service is used, then ${options.graceDays} days (grace period) after ${listEvents(clause.events)}.`,
 };

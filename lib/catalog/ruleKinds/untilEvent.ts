@@ -1,6 +1,5 @@
 import type { RetentionEvent } from '../../model';
-import { addPeriod, periodAdjective } from '../../time';
-import { evaluateAfterEvent, listEvents } from './deadline';
+import { evaluateGraceAfterEvent, listEvents } from './deadline';
 import { eventsSchema, type ClauseBase, type RuleKind } from './RuleKind';
 
 /**
@@ -15,13 +14,7 @@ export interface UntilEventClause extends ClauseBase<'until-event'> {
 export const untilEvent: RuleKind<UntilEventClause> = {
   schema: { properties: { events: eventsSchema }, required: ['events'] },
   evaluate: (clause, { item, capturedMs, options }) =>
-    evaluateAfterEvent(
-      item,
-      capturedMs,
-      clause.events,
-      (eventMs) => addPeriod(eventMs, { days: options.graceDays }),
-      `the ${periodAdjective({ days: options.graceDays })} grace period (the policy names no period)`,
-    ),
+    evaluateGraceAfterEvent(item, capturedMs, clause.events, options.graceDays, '(the policy names no period)'),
   describe: (clause, options) =>
     `All records must be gone ${options.graceDays} days (grace period) after ${listEvents(clause.events)}.`,
 };
