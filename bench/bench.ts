@@ -7,7 +7,7 @@
  * the same table. Each figure comes from a process of its own.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeSyntheticInventory } from './syntheticInventory';
@@ -75,6 +75,23 @@ async function benchmark(): Promise<void> {
     console.log(row('run --inventory (NDJSON → JSON report)', audit, `${(audit.seconds / bare.seconds).toFixed(2)}× bare (target ≤ 1.5×)`));
     results[`ndjson-${size}`] = { engine: engineNet, bare, audit, ratio: audit.seconds / bare.seconds };
     rmSync(file, { force: true });
+  }
+
+  {
+    // The PDF on a 10,000-item inventory with thousands of violations, beside JSON alone.
+    const file = join(OUT, 'inventory-pdf-10000.ndjson');
+    await writeSyntheticInventory(file, 10_000);
+    const reports = join(OUT, 'reports-pdf');
+    const json = scenario('run-ndjson', file, reports, 'json');
+    rmSync(reports, { recursive: true, force: true });
+    const withPdf = scenario('run-ndjson', file, reports, 'json,pdf');
+    const pdfFile = readdirSync(reports).find((name) => name.endsWith('.pdf'))!;
+    const pdfMb = statSync(join(reports, pdfFile)).size / 2 ** 20;
+    rmSync(reports, { recursive: true, force: true });
+    rmSync(file, { force: true });
+    console.log(row('run --inventory 10k, JSON only', json));
+    console.log(row('run --inventory 10k, JSON + PDF', withPdf, `PDF adds ${(withPdf.seconds - json.seconds).toFixed(2)} s (target ≤ 3 s), ${pdfMb.toFixed(2)} MB`));
+    results['pdf-10000'] = { json, withPdf, addedSeconds: withPdf.seconds - json.seconds, pdfMb };
   }
 
   process.stderr.write(`loading ${tableItems} items into a local DynamoDB …\n`);

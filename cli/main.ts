@@ -23,7 +23,10 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, failOn: 3 } as const;
 export const DEFAULT_TABLE = 'retention-inventory';
 export const EXAMPLE_INVENTORY = resolve(__dirname, '../examples/inventory.ndjson');
 export const EXAMPLE_WAIVERS = resolve(__dirname, '../examples/waivers.yaml');
-export const DEFAULT_FORMATS = 'json,csv';
+/** CONTRACT section 4: `run` writes JSON and PDF unless told otherwise. */
+export const DEFAULT_FORMATS = 'json,pdf';
+/** The embedded default (`npm start`) writes every format. */
+export const EMBEDDED_FORMATS = 'json,csv,pdf';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -37,7 +40,8 @@ interface RunOptions {
   region?: string;
   snapshot?: string;
   out: string;
-  format: string;
+  format?: string;
+  pdfRows: number;
   failOn?: Severity;
   email?: boolean;
   waivers?: string;
@@ -113,16 +117,16 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
   if (options.email) {
     throw new UsageError('--email is not available yet in this version: e-mail delivery arrives with the serverless delivery.');
   }
-  const formats = parseFormats(options.format);
-  const catalog = loadCatalog(options.policies);
   const embedded = !options.inventory && !options.table;
+  const formats = parseFormats(options.format ?? (embedded ? EMBEDDED_FORMATS : DEFAULT_FORMATS));
+  const catalog = loadCatalog(options.policies);
   // The embedded default shows every verdict, `waived` included, so it brings its example waivers.
   const waiversFile = options.waivers ?? (embedded ? EXAMPLE_WAIVERS : undefined);
   const waivers = waiversFile ? compileWaivers(await loadWaivers(waiversFile)) : [];
   const engine = { graceDays: options.graceDays, waivers };
   const bar = createProgress(options.progress);
   const audit = (source: InventorySource) =>
-    runAudit({ source, catalog, engine, formats, outDir: options.out, trigger: 'cli', onProgress: (p) => bar.update(p) });
+    runAudit({ source, catalog, engine, formats, outDir: options.out, trigger: 'cli', pdfRowsPerModule: options.pdfRows, onProgress: (p) => bar.update(p) });
 
   const fromTable = async (tableName: string, endpoint: string | undefined) => {
     const table = new InventoryTable({ client: createDocumentClient({ endpoint, region: options.region }), tableName });
@@ -178,7 +182,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--region <region>', 'AWS region of the table')
     .option('--snapshot <id>', 'which snapshot (default: the latest)')
     .option('--out <dir>', 'where the reports go', './reports')
-    .option('--format <list>', 'comma-separated report formats: json, csv (pdf: not yet available)', DEFAULT_FORMATS)
+    .option('--format <list>', `comma-separated report formats: json, csv, pdf (default: ${DEFAULT_FORMATS}; ${EMBEDDED_FORMATS} for the embedded default)`)
+    .option('--pdf-rows <n>', 'rows per module table in the PDF; the rest are counted', positiveInt('--pdf-rows'), 200)
     .addOption(new Option('--fail-on <severity>', 'exit 3 when a finding has at least this severity').choices(SEVERITIES))
     .option('--email', 'send the digest e-mail to DPO_EMAIL (not available yet)')
     .option('--waivers <file>', 'YAML or JSON file of waivers (scope, reason, approver, expiry)')

@@ -8,7 +8,8 @@ import type { InventorySource, OpenedSnapshot, SourceProgress } from '../invento
 import type { Finding } from '../model';
 import { FindingSorter, toJsonLine, type FindingLine } from '../report/FindingSorter';
 import { reportFormats, type FormatId } from '../report/formats/reportFormats';
-import type { FindingRecord, ReportWriter } from '../report/formats/ReportFormat';
+import type { FindingRecord, FinishedReports, ReportWriter } from '../report/formats/ReportFormat';
+import { sha256File } from './sha256File';
 import { emptySummary, SCHEMA_VERSION, tally, type ReportHead, type RunInfo, type Summary, type Trigger } from '../report/ReportModel';
 
 export interface AuditProgress extends SourceProgress {
@@ -23,6 +24,8 @@ export interface RunAuditOptions {
   outDir: string;
   trigger: Trigger;
   runId?: string;
+  /** Rows per module table in the PDF (default 200). */
+  pdfRowsPerModule?: number;
   /** Characters of findings held in memory before sorting spills to disk (default 16 M). */
   sortBudgetChars?: number;
   now?: () => Date;
@@ -117,12 +120,14 @@ async function attempt(
   const reports: Partial<Record<FormatId, string>> = {};
   let writers: ReportWriter[] = [];
   const openWriters = (draft: ReportHead | null) => {
-    writers = options.formats.map((id) => {
+    const context = { catalog: options.catalog, pdfRowsPerModule: options.pdfRowsPerModule ?? 200 };
+    // The JSON report finishes first: the others cite its SHA-256.
+    const byFinishOrder = [...options.formats].sort((a, b) => Number(b === 'json') - Number(a === 'json'));
+    writers = byFinishOrder.map((id) => {
       const format = reportFormats[id];
-      if (!format) throw new UsageError(`The ${id} report format is not available.`);
       const path = join(options.outDir, `${runId}.${format.extension}`);
       reports[id] = path;
-      return format.create(path, draft);
+      return format.create(path, draft, context);
     });
   };
 
@@ -201,7 +206,11 @@ async function attempt(
     }
     run.finishedAt = (options.now ?? (() => new Date()))().toISOString();
     const head: ReportHead = { schemaVersion: SCHEMA_VERSION, run, summary };
-    for (const writer of writers) await writer.finish(head);
+    const finished: FinishedReports = { jsonSha256: null };
+    for (const [index, writer] of writers.entries()) {
+      await writer.finish(head, finished);
+      if (index === 0 && reports.json) finished.jsonSha256 = await sha256File(reports.json);
+    }
     return { head, reports };
   } catch (error) {
     await Promise.allSettled(writers.map((writer) => writer.abort()));

@@ -13,6 +13,18 @@ export interface SeverityInput {
 /** Volume above which a violation is one step more severe. */
 export const LARGE_VOLUME = { records: 1_000_000, bytes: 10 * 2 ** 30 } as const;
 
+/** The severity model in words, for the README and the PDF appendix. */
+export const SEVERITY_MODEL: readonly (readonly [string, string])[] = [
+  [
+    'violation',
+    'Starts at medium, or high for special-category data (health, biometric). One step up past 30 days overdue, one more past 90 days, one more for a large volume (1,000,000 records or 10 GiB and more). Personal data at most one day past its deadline, in a small volume, is low. Never above critical.',
+  ],
+  ['due-soon', 'Low, or medium for special-category data.'],
+  ['invalid, unmapped', 'Medium: data that cannot be shown compliant, or that no policy declares.'],
+  ['review', 'Low: a person must decide the period.'],
+  ['exempt, waived, compliant', 'Info.'],
+];
+
 const LADDER: readonly Severity[] = [...SEVERITIES].reverse(); // info, low, medium, high, critical
 
 /**

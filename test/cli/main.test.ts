@@ -51,6 +51,12 @@ describe('retention-auditor CLI', () => {
     expect(report.summary.byVerdict.violation).toBe(18);
   });
 
+  it('writes JSON and PDF by default (CONTRACT section 4)', async () => {
+    const out = tempDir();
+    expect((await cli('run', '--inventory', EXAMPLE, '--out', out)).code).toBe(0);
+    expect(readdirSync(out).map((f) => f.split('.').pop()).sort()).toEqual(['json', 'pdf']);
+  });
+
   it('--format csv writes only the CSV', async () => {
     const out = tempDir();
     expect((await cli('run', '--inventory', EXAMPLE, '--out', out, '--format', 'csv')).code).toBe(0);
@@ -74,7 +80,6 @@ describe('retention-auditor CLI', () => {
   it.each<[string, string[], RegExp]>([
     ['an unknown option', ['run', '--bogus'], /unknown option '--bogus'/],
     ['an unknown format', ['run', '--inventory', EXAMPLE, '--format', 'json,xml'], /Unknown report format "xml": use json, csv or pdf\./],
-    ['the PDF, not built yet', ['run', '--inventory', EXAMPLE, '--format', 'pdf'], /The PDF report is not available yet/],
     ['a missing file', ['run', '--inventory', '/nope/inventory.ndjson'], /Cannot read inventory file \/nope\/inventory\.ndjson: ENOENT\./],
     ['a file that is not an inventory', ['run', '--inventory', writeTemp('notes.txt', 'hello\nworld\n')], /notes\.txt is not an inventory/],
     ['a bad severity', ['run', '--fail-on', 'severe'], /argument 'severe' is invalid/],
@@ -139,6 +144,7 @@ describe('retention-auditor CLI', () => {
     const report = readReport(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!));
     for (const count of Object.values(report.summary.byVerdict)) expect(count).toBeGreaterThan(0);
     expect(stdout).toContain('DynamoDB table retention-inventory');
+    expect(readdirSync(out).map((f) => f.split('.').pop()).sort()).toEqual(['csv', 'json', 'pdf']);
   });
 
   it('npm run local prints one line per service and runs until stopped', async () => {

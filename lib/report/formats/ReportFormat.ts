@@ -1,5 +1,18 @@
+import type { Catalog } from '../../catalog/loadCatalog';
 import type { Finding } from '../../model';
 import type { ReportHead } from '../ReportModel';
+
+/** What a format may need besides the findings. */
+export interface ReportContext {
+  catalog: Catalog;
+  /** Rows per module table in the PDF (the rest is counted and left to the JSON and CSV). */
+  pdfRowsPerModule: number;
+}
+
+/** Reports already finished when a writer finishes (the JSON first, so others can cite its hash). */
+export interface FinishedReports {
+  jsonSha256: string | null;
+}
 
 /**
  * A finding on its way to the report writers: serialized once as its JSON line;
@@ -14,7 +27,7 @@ export interface FindingRecord {
 export interface ReportWriter {
   write(record: FindingRecord): Promise<void>;
   /** Completes the file at its final path. */
-  finish(head: ReportHead): Promise<void>;
+  finish(head: ReportHead, finished: FinishedReports): Promise<void>;
   /** Removes anything written so far (the run failed). */
   abort(): Promise<void>;
 }
@@ -25,5 +38,5 @@ export interface ReportFormat {
    * Starts a report that will be written to `path`. `draft` is the head as far
    * as it is known when findings start to flow (null when they flow at once).
    */
-  create(path: string, draft: ReportHead | null): ReportWriter;
+  create(path: string, draft: ReportHead | null, context: ReportContext): ReportWriter;
 }

@@ -1,16 +1,17 @@
 import { UsageError } from '../../errors';
 import { csvFormat } from './csvFormat';
 import { jsonFormat } from './jsonFormat';
+import { pdfFormat } from './pdfFormat';
 import type { ReportFormat } from './ReportFormat';
 
 export const FORMAT_IDS = ['json', 'csv', 'pdf'] as const;
 export type FormatId = (typeof FORMAT_IDS)[number];
 
-/** Report formats by id. The PDF arrives with its own issue; until then it is declared but unavailable. */
-export const reportFormats: { readonly [K in FormatId]: ReportFormat | null } = {
+/** Report formats by id: each renders the same findings. */
+export const reportFormats: { readonly [K in FormatId]: ReportFormat } = {
   json: jsonFormat,
   csv: csvFormat,
-  pdf: null,
+  pdf: pdfFormat,
 };
 
 /**
@@ -25,9 +26,6 @@ export function parseFormats(list: string): FormatId[] {
   for (const id of ids) {
     if (!(FORMAT_IDS as readonly string[]).includes(id)) {
       throw new UsageError(`Unknown report format "${id}": use json, csv or pdf.`);
-    }
-    if (reportFormats[id as FormatId] === null) {
-      throw new UsageError(`The ${id.toUpperCase()} report is not available yet in this version: use --format json,csv.`);
     }
   }
   return ids as FormatId[];

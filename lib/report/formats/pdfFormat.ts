@@ -1,0 +1,34 @@
+import { rename, rm } from 'node:fs/promises';
+import { PdfModelCollector } from '../pdf/PdfReportModel';
+import type { ReportFormat } from './ReportFormat';
+
+/**
+ * The PDF a DPO reads and forwards: cover, executive summary with charts, the
+ * violations per module, data quality, what needs review, and the method and
+ * rules. It renders the same findings as the JSON and CSV; memory stays bounded
+ * because tables keep only their first rows (the rest is counted).
+ */
+export const pdfFormat: ReportFormat = {
+  extension: 'pdf',
+  create(path, _draft, context) {
+    const collector = new PdfModelCollector(context.pdfRowsPerModule);
+    const partialPath = `${path}.partial`;
+    return {
+      async write(record) {
+        collector.add(record.finding());
+      },
+      async finish(head, finished) {
+        // pdfkit and its fonts load only when a PDF is asked for.
+        const { renderPdf } = await import('../pdf/renderPdf');
+        await renderPdf(
+          { head, model: collector.model(), catalog: context.catalog, jsonSha256: finished.jsonSha256, rowsPerModule: context.pdfRowsPerModule },
+          partialPath,
+        );
+        await rename(partialPath, path);
+      },
+      async abort() {
+        await rm(partialPath, { force: true });
+      },
+    };
+  },
+};

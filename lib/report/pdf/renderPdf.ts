@@ -1,0 +1,582 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import PDFDocument from 'pdfkit';
+import type { Catalog, CatalogRule } from '../../catalog/loadCatalog';
+import { kindOf } from '../../catalog/ruleKindRegistry';
+import { SEVERITY_MODEL } from '../../engine/severity';
+import type { Finding, Severity } from '../../model';
+import { SEVERITIES, VERDICTS } from '../../model';
+import { formatBytes, formatCount } from '../../units';
+import type { ReportHead } from '../ReportModel';
+import { OVERDUE_BUCKETS, type CappedList, type PairTally, type PdfReportModel } from './PdfReportModel';
+
+const FONT_DIR = require.resolve('@fontsource/ibm-plex-sans/package.json').replace(/package\.json$/, 'files/');
+const FONTS = {
+  regular: `${FONT_DIR}ibm-plex-sans-latin-400-normal.woff`,
+  bold: `${FONT_DIR}ibm-plex-sans-latin-600-normal.woff`,
+} as const;
+
+const COLORS = {
+  text: '#1f2937',
+  muted: '#6b7280',
+  rule: '#d1d5db',
+  stripe: '#f3f4f6',
+  headerFill: '#e5e7eb',
+  accent: '#1e3a8a',
+  ok: '#15803d',
+  alarm: '#b91c1c',
+} as const;
+
+export const SEVERITY_COLORS: Record<Severity, string> = {
+  critical: '#7f1d1d',
+  high: '#dc2626',
+  medium: '#f59e0b',
+  low: '#3b82f6',
+  info: '#9ca3af',
+};
+
+const MARGIN = { top: 56, bottom: 56, left: 40, right: 40 } as const;
+const CELL_PAD = 3;
+const MAX_CELL_CHARS = 400;
+
+export interface PdfRenderInput {
+  head: ReportHead;
+  model: PdfReportModel;
+  catalog: Catalog;
+  /** SHA-256 of the JSON report of the same run, or null when no JSON was written. */
+  jsonSha256: string | null;
+  rowsPerModule: number;
+}
+
+interface Column<T> {
+  header: string;
+  width: number;
+  align?: 'left' | 'right';
+  value: (row: T) => string;
+  color?: (row: T) => string | undefined;
+}
+
+const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '–');
+const utc = (iso: string | null) => (iso ? `${iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC` : '–');
+const clip = (text: string) => (text.length > MAX_CELL_CHARS ? `${text.slice(0, MAX_CELL_CHARS - 1)}…` : text);
+const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+
+/** Lays out the audit PDF with pdfkit: one instance per report. */
+class AuditPdf {
+  private readonly doc: PDFKit.PDFDocument;
+  private readonly head: ReportHead;
+
+  constructor(private readonly input: PdfRenderInput) {
+    this.head = input.head;
+    const { run } = input.head;
+    this.doc = new PDFDocument({
+      size: 'A4',
+      layout: 'landscape',
+      margins: MARGIN,
+      bufferPages: true,
+      autoFirstPage: false,
+      info: {
+        Title: `Data retention audit ${run.id}`,
+        Subject: `Retention audit of snapshot ${run.snapshotId ?? '(none)'}`,
+        Author: 'retention-auditor',
+        Creator: 'retention-auditor',
+        CreationDate: new Date(run.finishedAt),
+      },
+    });
+    this.doc.registerFont('regular', FONTS.regular);
+    this.doc.registerFont('bold', FONTS.bold);
+  }
+
+  get width(): number {
+    return this.doc.page.width - MARGIN.left - MARGIN.right;
+  }
+
+  private get bottom(): number {
+    return this.doc.page.height - MARGIN.bottom;
+  }
+
+  private newPage(): void {
+    this.doc.addPage();
+    this.doc.x = MARGIN.left;
+    this.doc.y = MARGIN.top;
+  }
+
+  /** Starts a new page when fewer than `height` points are left. */
+  private room(height: number): void {
+    if (this.doc.y + height > this.bottom) this.newPage();
+  }
+
+  private heading(text: string, size = 16): void {
+    this.room(size * 3);
+    this.doc.font('bold').fontSize(size).fillColor(COLORS.accent).text(text, MARGIN.left, this.doc.y, { width: this.width });
+    this.doc.moveDown(0.3);
+    this.doc.fillColor(COLORS.text);
+  }
+
+  private paragraph(text: string, options: { size?: number; color?: string; font?: 'regular' | 'bold' } = {}): void {
+    const size = options.size ?? 9.5;
+    this.doc.font(options.font ?? 'regular').fontSize(size);
+    this.room(this.doc.heightOfString(text, { width: this.width }) + 4);
+    this.doc.fillColor(options.color ?? COLORS.text).text(text, MARGIN.left, this.doc.y, { width: this.width });
+    this.doc.moveDown(0.4);
+  }
+
+  /**
+   * A table that never overflows the page: rows are measured first, a row never
+   * splits across pages, and the header row repeats on every page it spans.
+   */
+  private table<T>(columns: Column<T>[], rows: readonly T[], fontSize = 7.5): void {
+    const doc = this.doc;
+    const total = columns.reduce((sum, c) => sum + c.width, 0);
+    const scale = this.width / total;
+    const widths = columns.map((c) => c.width * scale);
+    const measure = (texts: string[], font: 'regular' | 'bold') => {
+      doc.font(font).fontSize(fontSize);
+      return Math.max(...texts.map((t, i) => doc.heightOfString(t, { width: widths[i]! - 2 * CELL_PAD }))) + 2 * CELL_PAD;
+    };
+    const drawRow = (texts: string[], y: number, height: number, font: 'regular' | 'bold', fill: string | null, colors: (string | undefined)[]) => {
+      if (fill) doc.rect(MARGIN.left, y, this.width, height).fill(fill);
+      let x = MARGIN.left;
+      texts.forEach((text, i) => {
+        doc.font(font).fontSize(fontSize).fillColor(colors[i] ?? COLORS.text);
+        doc.text(text, x + CELL_PAD, y + CELL_PAD, { width: widths[i]! - 2 * CELL_PAD, align: columns[i]!.align ?? 'left', lineBreak: true });
+        x += widths[i]!;
+      });
+      doc.moveTo(MARGIN.left, y + height).lineTo(MARGIN.left + this.width, y + height).lineWidth(0.3).strokeColor(COLORS.rule).stroke();
+    };
+    const headers = columns.map((c) => c.header);
+    const headerHeight = measure(headers, 'bold');
+    // doc.text() moves doc.y, so rows are placed from an explicit cursor.
+    let y = 0;
+    const drawHeader = () => {
+      y = doc.y;
+      drawRow(headers, y, headerHeight, 'bold', COLORS.headerFill, []);
+      y += headerHeight;
+    };
+    this.room(headerHeight * 2 + 4);
+    drawHeader();
+    rows.forEach((row, index) => {
+      const texts = columns.map((c) => clip(c.value(row)));
+      const height = measure(texts, 'regular');
+      if (y + height > this.bottom) {
+        this.newPage();
+        drawHeader();
+      }
+      drawRow(texts, y, height, 'regular', index % 2 === 1 ? COLORS.stripe : null, columns.map((c) => c.color?.(row)));
+      y += height;
+    });
+    doc.x = MARGIN.left;
+    doc.y = y + 6;
+    doc.fillColor(COLORS.text);
+  }
+
+  private moreLine(list: CappedList<unknown>, what: string): void {
+    if (list.total > list.rows.length) {
+      this.paragraph(
+        `… and ${plural(list.total - list.rows.length, what)} more, not shown here (the PDF shows at most ${list.rows.length}); all are in the JSON and CSV reports.`,
+        { color: COLORS.muted, size: 8.5 },
+      );
+    }
+  }
+
+  cover(): void {
+    const { run, summary } = this.head;
+    this.newPage();
+    const doc = this.doc;
+    doc.font('bold').fontSize(28).fillColor(COLORS.accent).text('Data retention audit', MARGIN.left, 90, { width: this.width });
+    doc.font('regular').fontSize(12).fillColor(COLORS.muted).text('Stored personal data checked against the DATA RETENTION clauses of the privacy-policy modules', { width: this.width });
+    doc.moveDown(1.2);
+    const facts: [string, string][] = [
+      ['Run', run.id],
+      ['Trigger', run.trigger],
+      ['Snapshot', run.snapshotId ?? '(none)'],
+      ['Snapshot captured', utc(run.snapshotCapturedAt)],
+      ['Audit started', utc(run.startedAt)],
+      ['Audit finished', utc(run.finishedAt)],
+      ['Rule catalog version', run.catalogVersion],
+      ['Inventory source', run.source],
+      ['Items audited', formatCount(summary.items)],
+      ['Grace period where no period is named', `${run.graceDays} days`],
+    ];
+    for (const [label, value] of facts) {
+      const y = doc.y;
+      doc.font('bold').fontSize(11).fillColor(COLORS.text).text(label, MARGIN.left, y, { width: 220 });
+      doc.font('regular').fontSize(11).text(value, MARGIN.left + 230, y, { width: this.width - 230 });
+      doc.y = Math.max(doc.y, y + 16);
+    }
+    doc.moveDown(1);
+    const complete = summary.complete;
+    const bannerText = complete
+      ? 'COMPLETE — every item of the snapshot was read and evaluated.'
+      : `INCOMPLETE — part of the snapshot could not be read or evaluated. This report does not prove the state of all stored data. ${summary.incompleteReasons.join(' ')}`;
+    doc.font('bold').fontSize(12);
+    const height = doc.heightOfString(bannerText, { width: this.width - 24 }) + 20;
+    const y = doc.y;
+    doc.rect(MARGIN.left, y, this.width, height).fill(complete ? COLORS.ok : COLORS.alarm);
+    doc.fillColor('#ffffff').text(bannerText, MARGIN.left + 12, y + 10, { width: this.width - 24 });
+    doc.y = y + height + 12;
+    for (const warning of summary.warnings) this.paragraph(`Warning: ${warning}`, { color: COLORS.alarm });
+    this.paragraph(
+      'Age is measured at the snapshot’s capture time, in UTC. The JSON report of this run holds every finding; its SHA-256, printed at the foot of every page, ties this document to it.',
+      { color: COLORS.muted },
+    );
+  }
+
+  summaryPage(): void {
+    const { summary } = this.head;
+    const { model } = this.input;
+    const doc = this.doc;
+    this.newPage();
+    this.heading('Executive summary', 18);
+    const top = doc.y;
+
+    // Key figures, left column.
+    const kpis: [string, string, string?][] = [
+      ['Violations', formatCount(summary.byVerdict.violation), summary.byVerdict.violation > 0 ? COLORS.alarm : COLORS.ok],
+      ['of which special-category data (health, biometric)', formatCount(summary.specialCategoryViolations)],
+      ['Due soon', formatCount(summary.byVerdict['due-soon'])],
+      ['Records held past their deadline', formatCount(summary.recordsPastDeadline)],
+      ['Bytes held past their deadline', formatBytes(summary.bytesPastDeadline)],
+      ['Items audited', formatCount(summary.items)],
+    ];
+    const leftWidth = 250;
+    let y = top;
+    for (const [label, value, color] of kpis) {
+      doc.font('bold').fontSize(15).fillColor(color ?? COLORS.text).text(value, MARGIN.left, y, { width: leftWidth, lineBreak: false });
+      doc.font('regular').fontSize(8.5).fillColor(COLORS.muted).text(label, MARGIN.left, y + 18, { width: leftWidth, lineBreak: false });
+      y += 34;
+    }
+    y += 4;
+    doc.font('bold').fontSize(9).fillColor(COLORS.text).text('Findings per verdict', MARGIN.left, y, { width: leftWidth });
+    y += 14;
+    for (const verdict of VERDICTS) {
+      doc.font('regular').fontSize(8.5).fillColor(COLORS.text).text(verdict, MARGIN.left, y, { width: 120, lineBreak: false });
+      doc.text(formatCount(summary.byVerdict[verdict]), MARGIN.left + 120, y, { width: 60, align: 'right', lineBreak: false });
+      y += 12;
+    }
+
+    // Charts, right column.
+    const chartX = MARGIN.left + leftWidth + 30;
+    const chartWidth = this.width - leftWidth - 30;
+    const afterBars = this.moduleSeverityChart(chartX, top, chartWidth, model);
+    const afterHistogram = this.overdueChart(chartX, afterBars + 10, chartWidth, model);
+
+    // Worst offenders, along the bottom.
+    const offendersY = Math.max(y, afterHistogram) + 8;
+    this.offenders(offendersY, model);
+  }
+
+  private moduleSeverityChart(x: number, y: number, width: number, model: PdfReportModel): number {
+    const doc = this.doc;
+    const severities = SEVERITIES.filter((s) => s !== 'info');
+    const rows = [...model.violationsByModuleSeverity.entries()]
+      .map(([module, counts]) => ({ module, counts, total: severities.reduce((n, s) => n + counts[s], 0) }))
+      .sort((a, b) => b.total - a.total || a.module.localeCompare(b.module))
+      .slice(0, 8);
+    doc.font('bold').fontSize(9).fillColor(COLORS.text).text('Violations by module and severity', x, y, { width, lineBreak: false });
+    let cursor = y + 16;
+    // Legend
+    let legendX = x;
+    for (const severity of severities) {
+      doc.rect(legendX, cursor + 1, 8, 8).fill(SEVERITY_COLORS[severity]);
+      doc.font('regular').fontSize(7.5).fillColor(COLORS.text).text(severity, legendX + 11, cursor, { lineBreak: false });
+      legendX += 60;
+    }
+    cursor += 16;
+    if (rows.length === 0) {
+      doc.font('regular').fontSize(8.5).fillColor(COLORS.muted).text('No violations.', x, cursor, { width, lineBreak: false });
+      return cursor + 14;
+    }
+    const labelWidth = 150;
+    const barWidth = width - labelWidth - 50;
+    const max = Math.max(...rows.map((r) => r.total));
+    for (const row of rows) {
+      doc.font('regular').fontSize(7.5).fillColor(COLORS.text).text(row.module, x, cursor + 1, { width: labelWidth - 6, lineBreak: false, ellipsis: true });
+      let barX = x + labelWidth;
+      for (const severity of severities) {
+        const w = (row.counts[severity] / max) * barWidth;
+        if (w > 0) doc.rect(barX, cursor, w, 11).fill(SEVERITY_COLORS[severity]);
+        barX += w;
+      }
+      doc.fillColor(COLORS.text).text(formatCount(row.total), barX + 4, cursor + 1, { width: 46, lineBreak: false });
+      cursor += 15;
+    }
+    return cursor;
+  }
+
+  private overdueChart(x: number, y: number, width: number, model: PdfReportModel): number {
+    const doc = this.doc;
+    doc.font('bold').fontSize(9).fillColor(COLORS.text).text('How far past the deadline the violating data is', x, y, { width, lineBreak: false });
+    const bars = [
+      ...OVERDUE_BUCKETS.map((bucket, i) => ({ label: bucket.label, value: model.overdue.buckets[i] ?? 0 })),
+      { label: 'size cap (no date)', value: model.overdue.sizeCaps },
+    ];
+    const chartTop = y + 18;
+    const chartHeight = 80;
+    const max = Math.max(1, ...bars.map((b) => b.value));
+    const slot = width / bars.length;
+    doc.moveTo(x, chartTop + chartHeight).lineTo(x + width, chartTop + chartHeight).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
+    bars.forEach((bar, i) => {
+      const h = (bar.value / max) * (chartHeight - 12);
+      const bx = x + i * slot + slot * 0.2;
+      if (h > 0) doc.rect(bx, chartTop + chartHeight - h, slot * 0.6, h).fill(i === bars.length - 1 ? COLORS.muted : COLORS.alarm);
+      doc.font('regular').fontSize(7.5).fillColor(COLORS.text);
+      doc.text(formatCount(bar.value), x + i * slot, chartTop + chartHeight - h - 10, { width: slot, align: 'center', lineBreak: false });
+      doc.text(bar.label, x + i * slot, chartTop + chartHeight + 3, { width: slot, align: 'center', lineBreak: false });
+    });
+    return chartTop + chartHeight + 16;
+  }
+
+  private offenders(y: number, model: PdfReportModel): void {
+    const doc = this.doc;
+    const half = (this.width - 20) / 2;
+    const modules = Object.entries(this.head.summary.byModule)
+      .filter(([, tally]) => tally.violations > 0)
+      .sort((a, b) => b[1].violations - a[1].violations || a[0].localeCompare(b[0]))
+      .slice(0, 5);
+    const tenants = [...model.tenants.entries()].sort((a, b) => b[1].violations - a[1].violations || a[0].localeCompare(b[0])).slice(0, 5);
+    const list = (x: number, title: string, rows: [string, string][]) => {
+      let cursor = y;
+      doc.font('bold').fontSize(9).fillColor(COLORS.text).text(title, x, cursor, { width: half, lineBreak: false });
+      cursor += 14;
+      if (rows.length === 0) doc.font('regular').fontSize(8.5).fillColor(COLORS.muted).text('None.', x, cursor, { lineBreak: false });
+      for (const [name, value] of rows) {
+        doc.font('regular').fontSize(8.5).fillColor(COLORS.text).text(name, x, cursor, { width: half - 150, lineBreak: false, ellipsis: true });
+        doc.text(value, x + half - 150, cursor, { width: 150, align: 'right', lineBreak: false });
+        cursor += 12;
+      }
+    };
+    list(MARGIN.left, 'Worst modules (violations)', modules.map(([m, t]) => [m, plural(t.violations, 'violation')]));
+    list(
+      MARGIN.left + half + 20,
+      `Worst tenants (violations, records)${model.tenantsApproximate ? ' — approximate' : ''}`,
+      tenants.map(([tenant, t]) => [tenant, `${plural(t.violations, 'violation')}, ${formatCount(t.records)} records`]),
+    );
+  }
+
+  private clauseKeys(rows: readonly Finding[]): Map<string, string> {
+    const keys = new Map<string, string>();
+    for (const row of rows) if (row.ruleId && !keys.has(row.ruleId)) keys.set(row.ruleId, `C${keys.size + 1}`);
+    return keys;
+  }
+
+  moduleSections(): void {
+    const { model, catalog } = this.input;
+    const ids = [...new Set([...catalog.modules.keys(), ...model.modules.keys()])].filter((id) => model.modules.has(id)).sort();
+    this.newPage();
+    this.heading('Violations and deadlines due soon, per module', 18);
+    if (ids.length === 0) this.paragraph('No module has data in violation or due soon.');
+    ids.forEach((id, index) => {
+      const list = model.modules.get(id)!;
+      const module = catalog.modules.get(id);
+      if (index > 0) this.room(160);
+      const tally = this.head.summary.byModule[id];
+      this.heading(`${module?.name ?? id} (${id})`, 13);
+      this.paragraph(
+        `${plural(tally?.violations ?? 0, 'violation')} and ${formatCount(tally?.dueSoon ?? 0)} due soon, of ${plural(tally?.items ?? 0, 'item')} audited. Sorted by severity, then days overdue.`,
+        { color: COLORS.muted, size: 8.5 },
+      );
+      const keys = this.clauseKeys(list.rows);
+      const citations = new Map(list.rows.filter((r) => r.ruleId && r.clause).map((r) => [r.ruleId!, r.clause!]));
+      for (const [ruleId, key] of keys) {
+        const clause = citations.get(ruleId)!;
+        this.paragraph(`${key}  “${clause.text}” — ${clause.source}, ${clause.section} (${ruleId})`, { size: 8 });
+      }
+      this.table<Finding>(
+        [
+          { header: 'Severity', width: 52, value: (f) => (f.verdict === 'due-soon' ? `${f.severity} (due soon)` : f.severity), color: (f) => SEVERITY_COLORS[f.severity] },
+          { header: 'Tenant', width: 80, value: (f) => f.tenantId ?? '–' },
+          { header: 'Data category', width: 92, value: (f) => f.dataCategory ?? '–' },
+          { header: 'Store', width: 110, value: (f) => (f.store ? `${f.store.type}: ${f.store.resource}${f.store.region ? ` (${f.store.region})` : ''}` : '–') },
+          { header: 'Records', width: 55, align: 'right', value: (f) => formatCount(f.recordCount ?? 0) },
+          { header: 'Bytes', width: 55, align: 'right', value: (f) => formatBytes(f.bytes ?? 0) },
+          { header: 'Oldest record', width: 58, value: (f) => day(f.oldestRecordAt) },
+          { header: 'Deadline', width: 58, value: (f) => day(f.deadline) },
+          { header: 'Days overdue', width: 45, align: 'right', value: (f) => (f.overdueDays === null ? (f.verdict === 'violation' ? 'cap' : '–') : String(f.overdueDays)) },
+          { header: 'Clause', width: 36, value: (f) => (f.ruleId ? keys.get(f.ruleId) ?? '' : '') },
+          { header: 'Source', width: 103, value: (f) => f.clause?.source ?? '–' },
+        ],
+        list.rows,
+      );
+      this.moreLine(list, 'finding');
+    });
+  }
+
+  dataQuality(): void {
+    const { model } = this.input;
+    this.newPage();
+    this.heading('Data quality', 18);
+    this.paragraph(
+      'Items that break the inventory contract cannot be shown compliant; module and category pairs that no policy declares are data held without a retention promise. Both are compliance gaps in themselves.',
+      { color: COLORS.muted },
+    );
+    this.heading(`Invalid items (${formatCount(model.invalid.total)})`, 12);
+    if (model.invalid.total === 0) this.paragraph('None.');
+    else {
+      this.table<Finding>(
+        [
+          { header: 'Item', width: 90, value: (f) => f.itemId ?? '(no itemId)' },
+          { header: 'Tenant', width: 80, value: (f) => f.tenantId ?? '–' },
+          { header: 'Module', width: 110, value: (f) => f.module ?? '–' },
+          { header: 'Data category', width: 110, value: (f) => f.dataCategory ?? '–' },
+          { header: 'Why it is invalid', width: 300, value: (f) => f.reason },
+        ],
+        model.invalid.rows,
+      );
+      this.moreLine(model.invalid, 'invalid item');
+    }
+    this.heading(`Unmapped module and category pairs (${formatCount(model.unmapped.size)})`, 12);
+    this.pairTable(model.unmapped, false);
+  }
+
+  private pairTable(pairs: Map<string, PairTally>, withClause: boolean): void {
+    const rows = [...pairs.values()].sort((a, b) => a.module.localeCompare(b.module) || a.dataCategory.localeCompare(b.dataCategory));
+    if (rows.length === 0) {
+      this.paragraph('None.');
+      return;
+    }
+    const columns: Column<PairTally>[] = [
+      { header: 'Module', width: 120, value: (p) => p.module },
+      { header: 'Data category', width: 130, value: (p) => p.dataCategory },
+      { header: 'Items', width: 45, align: 'right', value: (p) => formatCount(p.items) },
+      { header: 'Records', width: 60, align: 'right', value: (p) => formatCount(p.records) },
+      { header: 'Bytes', width: 60, align: 'right', value: (p) => formatBytes(p.bytes) },
+    ];
+    if (withClause) columns.push({ header: 'What the policy says', width: 280, value: (p) => (p.clauseText ? `“${p.clauseText}” — ${p.clauseSource}` : '–') });
+    this.table(columns, rows);
+  }
+
+  review(): void {
+    const { model } = this.input;
+    this.newPage();
+    this.heading('Needs review', 18);
+    this.heading('Categories whose policy gives no retention period', 12);
+    this.pairTable(model.review, true);
+    this.heading(`Exempt under a legal hold (${formatCount(model.exempt.total)})`, 12);
+    if (model.exempt.total === 0) this.paragraph('None.');
+    else {
+      this.table<Finding>(
+        [
+          { header: 'Item', width: 80, value: (f) => f.itemId ?? '–' },
+          { header: 'Tenant', width: 80, value: (f) => f.tenantId ?? '–' },
+          { header: 'Module / data category', width: 170, value: (f) => `${f.module} / ${f.dataCategory}` },
+          { header: 'Without the hold', width: 70, value: (f) => f.underlyingVerdict ?? '–' },
+          { header: 'Hold', width: 290, value: (f) => f.reason },
+        ],
+        model.exempt.rows,
+      );
+      this.moreLine(model.exempt, 'exempt item');
+    }
+  }
+
+  appendix(): void {
+    const { catalog } = this.input;
+    const { run } = this.head;
+    this.newPage();
+    this.heading('Method and rules', 18);
+    this.heading('How age is measured', 12);
+    const method = [
+      'The reference time of every item is the time its inventory snapshot captured it (capturedAt): a snapshot proves what was stored when it was taken. All arithmetic is in UTC.',
+      '“N days” is N × 24 hours. “N months” is N calendar months, clamped to the end of the month (31 January + 1 month = 28 or 29 February).',
+      'A fixed period is broken when the oldest record held is older than the period. A deletion promised within a period after an event (account deletion, service termination, deletion request, consent withdrawal) is due the period after the earliest such event on the item. Where a policy promises deletion but names no period, a grace period of ' +
+        `${run.graceDays} days applies. A size cap is broken when the bytes held exceed it (“2GB” is read as 2 GiB).`,
+      'Due soon: not in violation, but a deadline falls within the shorter of 7 days and a fifth of the period after the capture time, both ends included.',
+      'One verdict per item, the first that matches: invalid, unmapped, exempt (active legal hold), waived, violation, due soon, review, compliant.',
+    ];
+    for (const text of method) this.paragraph(text);
+    this.heading('Severity model', 12);
+    this.table<readonly [string, string]>(
+      [
+        { header: 'Verdict', width: 120, value: (r) => r[0] },
+        { header: 'Severity', width: 600, value: (r) => r[1] },
+      ],
+      SEVERITY_MODEL,
+      8.5,
+    );
+    this.heading(`Rules of catalog ${catalog.version}`, 12);
+    const options = { graceDays: run.graceDays };
+    for (const module of [...catalog.modules.values()].sort((a, b) => a.id.localeCompare(b.id))) {
+      const rules = new Map<string, { rule: CatalogRule; categories: string[] }>();
+      for (const category of module.categories.values()) {
+        for (const rule of category.rules) {
+          const entry = rules.get(rule.ruleId) ?? { rule, categories: [] };
+          entry.categories.push(category.id);
+          rules.set(rule.ruleId, entry);
+        }
+      }
+      this.room(80);
+      this.paragraph(`${module.name} (${module.id}) — ${module.source}`, { font: 'bold', size: 10 });
+      this.table<{ rule: CatalogRule; categories: string[] }>(
+        [
+          { header: 'Rule', width: 150, value: (r) => r.rule.ruleId },
+          { header: 'Data categories', width: 140, value: (r) => r.categories.join(', ') },
+          { header: 'Rule in short', width: 150, value: (r) => kindOf(r.rule.clause).describe(r.rule.clause, options) },
+          { header: 'The document’s words', width: 300, value: (r) => `“${r.rule.citation.text}” (${r.rule.citation.section})${r.rule.citation.context ? ` ${r.rule.citation.context}` : ''}` },
+        ],
+        [...rules.values()],
+      );
+    }
+  }
+
+  /** Header, footer and, for an incomplete run, the stamp, on every page. */
+  decoratePages(): void {
+    const doc = this.doc;
+    const { run, summary } = this.head;
+    const range = doc.bufferedPageRange();
+    for (let i = range.start; i < range.start + range.count; i += 1) {
+      doc.switchToPage(i);
+      // Writing in the margins must not trigger pdfkit's automatic page breaks.
+      const margins = doc.page.margins;
+      doc.page.margins = { top: 0, bottom: 0, left: 0, right: 0 };
+      const width = doc.page.width - MARGIN.left - MARGIN.right;
+      doc.font('regular').fontSize(7.5).fillColor(COLORS.muted);
+      doc.text(`Data retention audit · run ${run.id} · snapshot ${run.snapshotId ?? '(none)'}`, MARGIN.left, 24, { width, lineBreak: false });
+      if (!summary.complete) {
+        doc.font('bold').fontSize(9).fillColor(COLORS.alarm).text('INCOMPLETE AUDIT', MARGIN.left, 22, { width, align: 'right', lineBreak: false });
+        doc.save();
+        doc.rotate(-25, { origin: [doc.page.width / 2, doc.page.height / 2] });
+        doc.font('bold').fontSize(64).fillColor(COLORS.alarm).opacity(0.12);
+        doc.text('INCOMPLETE', doc.page.width / 2 - 210, doc.page.height / 2 - 40, { width: 420, align: 'center', lineBreak: false });
+        doc.restore();
+        doc.opacity(1);
+      }
+      doc.moveTo(MARGIN.left, 36).lineTo(MARGIN.left + width, 36).lineWidth(0.3).strokeColor(COLORS.rule).stroke();
+      const footerY = doc.page.height - 36;
+      doc.font('regular').fontSize(7.5).fillColor(COLORS.muted);
+      doc.text(
+        this.input.jsonSha256 ? `JSON report SHA-256 ${this.input.jsonSha256}` : 'No JSON report was written in this run.',
+        MARGIN.left,
+        footerY,
+        { width: width - 80, lineBreak: false },
+      );
+      doc.text(`Page ${i - range.start + 1} of ${range.count}`, MARGIN.left + width - 80, footerY, { width: 80, align: 'right', lineBreak: false });
+      doc.page.margins = margins;
+    }
+  }
+
+  async writeTo(path: string): Promise<void> {
+    const out = createWriteStream(path);
+    this.doc.pipe(out);
+    this.doc.end();
+    await once(out, 'finish');
+  }
+}
+
+/**
+ * Renders the audit PDF from the report head and the bounded PDF model.
+ *
+ * @example
+ * await renderPdf({ head, model, catalog, jsonSha256, rowsPerModule: 200 }, 'reports/run.pdf');
+ */
+export async function renderPdf(input: PdfRenderInput, path: string): Promise<void> {
+  const pdf = new AuditPdf(input);
+  pdf.cover();
+  pdf.summaryPage();
+  pdf.moduleSections();
+  pdf.dataQuality();
+  pdf.review();
+  pdf.appendix();
+  pdf.decoratePages();
+  await pdf.writeTo(path);
+}
+
