@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
+import { assetPath } from '../assets';
 import { CatalogError } from '../errors';
 import type { Citation } from '../model';
 import { ruleKinds, type Clause, type RuleKindName } from './ruleKindRegistry';
@@ -36,7 +37,8 @@ export interface Catalog {
   modules: Map<string, CatalogModule>;
 }
 
-export const DEFAULT_POLICIES_DIR = resolve(__dirname, '../../policies');
+/** The bundled rule files (beside the code, or in the Lambda package). */
+export const DEFAULT_POLICIES_DIR = assetPath('policies');
 
 interface RuleFile {
   module: string;

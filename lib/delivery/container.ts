@@ -1,0 +1,58 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { loadCatalog } from '../catalog/loadCatalog';
+import { createDocumentClient, InventoryTable } from '../inventory/InventoryTable';
+import { readDeliveryConfig, type DeliveryConfig } from './config';
+import { DynamoRunStore } from './DynamoRunStore';
+import { executeAudit, type AuditDependencies } from './executeAudit';
+import { InProcessLauncher, LambdaLauncher } from './launchers';
+import { createMailer } from './Mailer';
+import { FileReportStore, S3ReportStore } from './ReportStore';
+import type { RunStore } from './RunStore';
+import type { AuditLauncher } from './startRun';
+
+export interface Container {
+  config: DeliveryConfig;
+  logger: Logger;
+  audit: AuditDependencies;
+  runs: RunStore;
+  launcher: AuditLauncher;
+}
+
+export const logger = new Logger({ serviceName: 'retention-auditor' });
+
+/**
+ * Builds the clients and stores once per cold start from the configuration.
+ * Handlers take the container as a parameter, so tests pass their own.
+ */
+export function createContainer(env: Record<string, string | undefined> = process.env): Container {
+  const config = readDeliveryConfig(env);
+  const documentClient = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
+  const runs = new DynamoRunStore(documentClient, config.RUNS_TABLE);
+  const audit: AuditDependencies = {
+    runs,
+    inventory: new InventoryTable({ client: documentClient, tableName: config.INVENTORY_TABLE }),
+    reports: config.REPORTS_BUCKET ? new S3ReportStore(new S3Client({}), config.REPORTS_BUCKET) : new FileReportStore(config.REPORTS_DIR!),
+    mailer: createMailer(config.SMTP_URL ? { smtpUrl: config.SMTP_URL } : { sesClient: new SESv2Client({}) }),
+    catalog: loadCatalog(),
+    engine: { graceDays: config.GRACE_DAYS, waivers: [] },
+    mail: { from: config.SENDER_EMAIL, to: config.DPO_EMAIL, attachLimitBytes: config.ATTACH_MAX_BYTES },
+    linkSeconds: config.PRESIGN_TTL_SECONDS,
+    pdfRowsPerModule: config.PDF_ROWS,
+    log: (level, message, data) => logger[level](message, data ?? {}),
+  };
+  const launcher =
+    config.AUDIT_LAUNCH === 'inprocess' || !config.AUDIT_WORKER_FUNCTION
+      ? new InProcessLauncher((runId) => executeAudit(runId, audit))
+      : new LambdaLauncher(new LambdaClient({}), config.AUDIT_WORKER_FUNCTION);
+  return { config, logger, audit, runs, launcher };
+}
+
+let cached: Container | undefined;
+/** The container of this Lambda instance, built on first use. */
+export function container(): Container {
+  cached ??= createContainer();
+  return cached;
+}

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Mustache from 'mustache';
+import { VERDICTS } from '../model';
+import type { ReportHead } from '../report/ReportModel';
+import { formatBytes, formatCount } from '../units';
+import { assetPath } from '../assets';
+
+export interface DigestLinks {
+  pdfAttached: boolean;
+  pdfLink?: string;
+  jsonLink?: string;
+  csvLink?: string;
+  linkHours: number;
+}
+
+export interface ComposedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const templates = new Map<string, string>();
+function template(name: string): string {
+  let text = templates.get(name);
+  if (text === undefined) {
+    text = readFileSync(join(assetPath('templates/email'), name), 'utf8');
+    templates.set(name, text);
+  }
+  return text;
+}
+
+/**
+ * The subject leads with what matters: failure or incompleteness first, then
+ * the violations (and how many are special-category data), or "All clear".
+ *
+ * @example
+ * digestSubject(head) // '[Retention audit] 17 violations (4 special-category), 6 due soon — snapshot snap-2026-11-20'
+ */
+export function digestSubject(head: ReportHead): string {
+  const { summary, run } = head;
+  const prefix = summary.complete ? '[Retention audit]' : '[Retention audit] INCOMPLETE —';
+  const snapshot = `snapshot ${run.snapshotId ?? '(none)'}`;
+  const violations = summary.byVerdict.violation;
+  if (violations === 0) {
+    return `${prefix} All clear: no violations in ${formatCount(summary.items)} items, ${formatCount(summary.byVerdict['due-soon'])} due soon — ${snapshot}`;
+  }
+  return `${prefix} ${formatCount(violations)} violation${violations === 1 ? '' : 's'} (${formatCount(summary.specialCategoryViolations)} special-category), ${formatCount(summary.byVerdict['due-soon'])} due soon — ${snapshot}`;
+}
+
+/**
+ * The one digest mail of a run (never one per finding), from the templates in
+ * templates/email. Mustache escapes what it puts into the HTML.
+ */
+export function composeDigest(head: ReportHead, links: DigestLinks): ComposedMail {
+  const { summary, run } = head;
+  const subject = digestSubject(head);
+  const view = {
+    subject,
+    runId: run.id,
+    trigger: run.trigger,
+    snapshotId: run.snapshotId ?? '(none)',
+    capturedAt: run.snapshotCapturedAt ?? 'unknown',
+    finishedAt: run.finishedAt,
+    catalogVersion: run.catalogVersion,
+    incomplete: !summary.complete,
+    incompleteReasons: summary.incompleteReasons,
+    allClear: summary.byVerdict.violation === 0,
+    violations: formatCount(summary.byVerdict.violation),
+    specialViolations: formatCount(summary.specialCategoryViolations),
+    dueSoon: formatCount(summary.byVerdict['due-soon']),
+    recordsPastDeadline: formatCount(summary.recordsPastDeadline),
+    bytesPastDeadline: formatBytes(summary.bytesPastDeadline),
+    counts: VERDICTS.map((verdict) => ({ verdict, count: formatCount(summary.byVerdict[verdict]) })),
+    topModules: Object.entries(summary.byModule)
+      .filter(([, tally]) => tally.violations > 0)
+      .sort((a, b) => b[1].violations - a[1].violations || a[0].localeCompare(b[0]))
+      .slice(0, 5)
+      .map(([module, tally]) => ({ module, violations: formatCount(tally.violations) })),
+    ...links,
+  };
+  return { subject, text: Mustache.render(template('digest.txt.mustache'), view, {}, { escape: (s: string) => s }), html: Mustache.render(template('digest.html.mustache'), view) };
+}
+
+/** The mail of a run that failed. */
+export function composeFailure(run: { runId: string; trigger: string; requestedBy: string; startedAt?: string }, error: string): ComposedMail {
+  const subject = `[Retention audit] FAILED — run ${run.runId}`;
+  const view = { ...run, startedAt: run.startedAt ?? 'unknown', error, subject };
+  return {
+    subject,
+    text: Mustache.render(template('failure.txt.mustache'), view, {}, { escape: (s: string) => s }),
+    html: Mustache.render(template('failure.html.mustache'), view),
+  };
+}
