@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runAudit, type AuditResult } from '../lib/audit/runAudit';
 import { DEFAULT_POLICIES_DIR, loadCatalog } from '../lib/catalog/loadCatalog';
@@ -114,9 +115,7 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
   if (options.inventory && (options.table || options.endpoint)) {
     throw new UsageError('Use either --inventory FILE or --table NAME [--endpoint URL], not both.');
   }
-  if (options.email) {
-    throw new UsageError('--email is not available yet in this version: e-mail delivery arrives with the serverless delivery.');
-  }
+  const mailTo = options.email ? mailRecipients() : null;
   const embedded = !options.inventory && !options.table;
   const formats = parseFormats(options.format ?? (embedded ? EMBEDDED_FORMATS : DEFAULT_FORMATS));
   const catalog = loadCatalog(options.policies);
@@ -157,7 +156,37 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
     bar.stop();
   }
   io.stdout(formatSummary(result));
+  if (mailTo) {
+    const messageId = await mailDigest(result, mailTo);
+    io.stdout(`E-mail sent to ${mailTo.join(', ')} (${messageId}).\n`);
+  }
   return exitStatusOf(result, options.failOn);
+}
+
+/** Recipients come from configuration only (DPO_EMAIL), never from the command line. */
+function mailRecipients(): string[] {
+  const to = (process.env.DPO_EMAIL ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  if (to.length === 0) throw new UsageError('--email needs the DPO address in the environment variable DPO_EMAIL.');
+  return to;
+}
+
+/** The run's digest: through SMTP when SMTP_URL is set (local), otherwise Amazon SES. */
+async function mailDigest(result: AuditResult, to: string[]): Promise<string> {
+  const { createMailer } = await import('../lib/delivery/Mailer');
+  const { composeDigest } = await import('../lib/delivery/digest');
+  const smtpUrl = process.env.SMTP_URL || undefined;
+  const mailer = smtpUrl
+    ? createMailer({ smtpUrl })
+    : createMailer({ sesClient: new (await import('@aws-sdk/client-sesv2')).SESv2Client({}) });
+  const link = (path: string | undefined) => (path ? pathToFileURL(resolve(path)).href : undefined);
+  const pdf = result.reports.pdf;
+  const mail = composeDigest(result.head, { pdfAttached: pdf !== undefined, jsonLink: link(result.reports.json), csvLink: link(result.reports.csv), linkHours: 0 });
+  return mailer.send({
+    from: process.env.SENDER_EMAIL || 'retention-auditor@localhost',
+    to,
+    ...mail,
+    attachments: pdf ? [{ filename: basename(pdf), path: pdf, contentType: 'application/pdf' }] : [],
+  });
 }
 
 /** Builds the program; `io` receives everything it prints. */
@@ -185,7 +214,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--format <list>', `comma-separated report formats: json, csv, pdf (default: ${DEFAULT_FORMATS}; ${EMBEDDED_FORMATS} for the embedded default)`)
     .option('--pdf-rows <n>', 'rows per module table in the PDF; the rest are counted', positiveInt('--pdf-rows'), 200)
     .addOption(new Option('--fail-on <severity>', 'exit 3 when a finding has at least this severity').choices(SEVERITIES))
-    .option('--email', 'send the digest e-mail to DPO_EMAIL (not available yet)')
+    .option('--email', 'mail the digest to DPO_EMAIL: through SMTP_URL when set, otherwise Amazon SES')
     .option('--waivers <file>', 'YAML or JSON file of waivers (scope, reason, approver, expiry)')
     .option('--grace-days <n>', 'grace period where a policy promises deletion but names no period', positiveInt('--grace-days'), 30)
     .addOption(new Option('--read-mode <mode>', 'how to read DynamoDB: parallel scan, query, or auto').choices(['auto', 'query', 'scan']).default('auto'))

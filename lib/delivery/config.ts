@@ -38,7 +38,9 @@ export type DeliveryConfig = z.infer<typeof deliveryConfigSchema>;
  * const config = readDeliveryConfig(process.env);
  */
 export function readDeliveryConfig(env: Record<string, string | undefined>): DeliveryConfig {
-  const parsed = deliveryConfigSchema.safeParse(env);
+  // serverless.yml writes unset optional variables as empty strings.
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = deliveryConfigSchema.safeParse(set);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new UsageError(`Configuration ${String(issue.path[0] ?? '')} is invalid: ${issue.message}.`);

@@ -34,7 +34,8 @@ export function createContainer(env: Record<string, string | undefined> = proces
   const audit: AuditDependencies = {
     runs,
     inventory: new InventoryTable({ client: documentClient, tableName: config.INVENTORY_TABLE }),
-    reports: config.REPORTS_BUCKET ? new S3ReportStore(new S3Client({}), config.REPORTS_BUCKET) : new FileReportStore(config.REPORTS_DIR!),
+    // A reports folder, when configured, wins: it is how offline runs keep reports without S3.
+    reports: config.REPORTS_DIR ? new FileReportStore(config.REPORTS_DIR) : new S3ReportStore(new S3Client({}), config.REPORTS_BUCKET!),
     mailer: createMailer(config.SMTP_URL ? { smtpUrl: config.SMTP_URL } : { sesClient: new SESv2Client({}) }),
     catalog: loadCatalog(),
     engine: { graceDays: config.GRACE_DAYS, waivers: [] },

@@ -11,6 +11,7 @@ export interface DigestLinks {
   pdfLink?: string;
   jsonLink?: string;
   csvLink?: string;
+  /** How long the links work, in hours; 0 for links that do not expire (local files). */
   linkHours: number;
 }
 

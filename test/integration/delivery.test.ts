@@ -1,0 +1,206 @@
+/**
+ * The delivery path end to end on real local peers: DynamoDB (dynalite), a
+ * reports folder, and an SMTP server on 127.0.0.1 that captures the digest.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { APIGatewayProxyEventV2WithIAMAuthorizer, EventBridgeEvent } from 'aws-lambda';
+import { startLocalDynamo, type LocalDynamo } from '../../cli/localDynamo';
+import { createMailer } from '../../lib/delivery/Mailer';
+import { S3ReportStore } from '../../lib/delivery/ReportStore';
+import type { Container } from '../../lib/delivery/container';
+import { handle as scheduled } from '../../handlers/scheduledAudit';
+import { handle as startAudit } from '../../handlers/startAudit';
+import { handle as getAudit } from '../../handlers/getAudit';
+import { handle as listAudits } from '../../handlers/listAudits';
+import { localContainer } from '../helpers/delivery';
+import { ndjson, writeTemp } from '../helpers/files';
+import { makeItem } from '../helpers/items';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
+
+const EXAMPLE = resolve(__dirname, '../../examples/inventory.ndjson');
+const scheduleEvent = (id: string) => ({ id, 'detail-type': 'Scheduled Event', source: 'aws.events', time: '2026-11-23T02:00:00Z', detail: {} }) as unknown as EventBridgeEvent<'Scheduled Event', unknown>;
+const httpEvent = (method: string, path: string, extra: Partial<APIGatewayProxyEventV2WithIAMAuthorizer> = {}) =>
+  ({
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    headers: {},
+    isBase64Encoded: false,
+    requestContext: { http: { method, path }, authorizer: { iam: { userArn: 'arn:aws:iam::123456789012:user/dpo-assistant' } } },
+    ...extra,
+  }) as unknown as APIGatewayProxyEventV2WithIAMAuthorizer;
+
+let dynamo: LocalDynamo;
+let smtp: SmtpSink;
+beforeAll(async () => {
+  dynamo = await startLocalDynamo(0);
+  smtp = await startSmtpSink();
+});
+afterAll(async () => {
+  await smtp.close();
+  await dynamo.close();
+});
+beforeEach(() => smtp.messages.splice(0));
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+describe('the nightly scheduled audit', () => {
+  let deps: Container;
+  beforeAll(async () => {
+    deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url, inventoryFile: EXAMPLE });
+  });
+
+  it('stores every report with its SHA-256, records each step, and mails one digest to the DPO with the PDF', async () => {
+    const record = await scheduled(scheduleEvent('evt-1'), deps);
+    expect(record).toMatchObject({ status: 'succeeded', trigger: 'schedule', requestedBy: 'schedule', snapshotId: 'snap-2026-11-20' });
+    expect(record.summary).toMatchObject({ items: 45, complete: true });
+    expect(record.summary!.byVerdict.violation).toBe(18);
+    for (const format of ['json', 'csv', 'pdf'] as const) {
+      const stored = record.reports![format]!;
+      expect(stored.key).toBe(`reports/${record.createdAt.slice(0, 4)}/${record.createdAt.slice(5, 7)}/${record.runId}.${format}`);
+      expect(sha256(join(deps.config.REPORTS_DIR!, stored.key))).toBe(stored.sha256);
+    }
+    const [mail] = await smtp.waitFor(1);
+    expect(smtp.messages).toHaveLength(1);
+    expect(mail!.to).toMatchObject({ value: [{ address: 'dpo@example.com' }] });
+    expect(mail!.from).toMatchObject({ value: [{ address: 'auditor@example.com' }] });
+    expect(mail!.subject).toBe('[Retention audit] 18 violations (4 special-category), 6 due soon — snapshot snap-2026-11-20');
+    expect(mail!.text).toContain('18 violations (4 involve health or biometric data), 6 deadlines due soon.');
+    expect(mail!.html).toContain('<strong style="color: #b91c1c;">18 violations</strong>');
+    expect(mail!.attachments.map((a) => [a.filename, a.contentType])).toEqual([[`${record.runId}.pdf`, 'application/pdf']]);
+    expect(mail!.attachments[0]!.content.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(mail!.text).toContain(record.reports!.json!.key);
+    expect(record.email).toMatchObject({ to: ['dpo@example.com'], messageId: mail!.messageId ? expect.any(String) : undefined });
+  });
+
+  it('does not run twice for a redelivered schedule event', async () => {
+    const again = await scheduled(scheduleEvent('evt-1'), deps);
+    expect(again.status).toBe('succeeded');
+    expect(smtp.messages).toHaveLength(0);
+    expect((await deps.runs.listRecent(10)).filter((r) => r.trigger === 'schedule')).toHaveLength(1);
+  });
+});
+
+describe('digests', () => {
+  it('an all-clear run still sends a short mail saying so', async () => {
+    const file = writeTemp('clean.ndjson', ndjson([makeItem({ itemId: 'a' }), makeItem({ itemId: 'b' })]));
+    const deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url, inventoryFile: file });
+    const record = await scheduled(scheduleEvent('evt-clean'), deps);
+    expect(record.status).toBe('succeeded');
+    const [mail] = await smtp.waitFor(1);
+    expect(mail!.subject).toBe('[Retention audit] All clear: no violations in 2 items, 0 due soon — snapshot snap-test');
+    expect(mail!.text).toContain('All clear: no stored data is kept longer than its privacy policy allows.');
+  });
+
+  it('a PDF above the attachment limit is linked instead of attached', async () => {
+    const deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url, inventoryFile: EXAMPLE, env: { ATTACH_MAX_BYTES: '1000' } });
+    const record = await scheduled(scheduleEvent('evt-big'), deps);
+    const [mail] = await smtp.waitFor(1);
+    expect(mail!.attachments).toHaveLength(0);
+    expect(mail!.text).toContain(`PDF report (link valid 0.3 h): file://`);
+    expect(mail!.text).toContain(record.reports!.pdf!.key);
+  });
+
+  it('a failed run is recorded as failed with its error, and sends a failure mail', async () => {
+    const deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url });
+    await expect(scheduled(scheduleEvent('evt-empty'), deps)).rejects.toThrow(/holds no inventory snapshot/);
+    const [run] = await deps.runs.listRecent(1);
+    expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(/holds no inventory snapshot/) });
+    expect(run!.finishedAt).toBeDefined();
+    const [mail] = await smtp.waitFor(1);
+    expect(mail!.subject).toBe(`[Retention audit] FAILED — run ${run!.runId}`);
+    expect(mail!.text).toContain('holds no inventory snapshot');
+    expect(run!.email).toMatchObject({ subject: mail!.subject, messageId: expect.any(String) });
+  });
+});
+
+describe('failures of S3 and SES', () => {
+  afterEach(() => {
+    mockClient(S3Client).restore();
+    mockClient(SESv2Client).restore();
+  });
+
+  it('reports that cannot be stored fail the run, with the error recorded', async () => {
+    const deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url, inventoryFile: EXAMPLE });
+    const s3 = mockClient(S3Client);
+    s3.on(PutObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+    deps.audit.reports = new S3ReportStore(new S3Client({ region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), 'reports-bucket');
+    await expect(scheduled(scheduleEvent('evt-s3'), deps)).rejects.toThrow(/Could not store report .* in s3:\/\/reports-bucket: AccessDenied: Access Denied/);
+    const [run] = await deps.runs.listRecent(1);
+    expect(run).toMatchObject({ status: 'failed', error: expect.stringContaining('AccessDenied') });
+    expect(run!.reports).toBeUndefined();
+    const [mail] = await smtp.waitFor(1);
+    expect(mail!.subject).toMatch(/FAILED/);
+  });
+
+  it('a digest that SES refuses leaves the run partial with the delivery error, never "succeeded"', async () => {
+    const deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url, inventoryFile: EXAMPLE });
+    const ses = mockClient(SESv2Client);
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' }));
+    deps.audit.mailer = createMailer({ sesClient: new SESv2Client({ region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }) });
+    const record = await scheduled(scheduleEvent('evt-ses'), deps);
+    expect(record.status).toBe('partial');
+    expect(record.email).toMatchObject({ to: ['dpo@example.com'], error: expect.stringContaining('Email address is not verified.') });
+    expect(record.error).toMatch(/^E-mail not sent: /);
+    expect(record.reports?.pdf).toBeDefined();
+  });
+});
+
+describe('the HTTP API on real local peers', () => {
+  let deps: Container;
+  beforeAll(async () => {
+    deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url, inventoryFile: EXAMPLE });
+  });
+
+  async function settle(runId: string) {
+    for (let i = 0; i < 200; i += 1) {
+      const record = await deps.runs.get(runId);
+      if (record && !['queued', 'running'].includes(record.status)) return record;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('run did not finish');
+  }
+
+  it('POST /audits answers 202, the run finishes asynchronously, GET /audits/{runId} links its reports', async () => {
+    const response = await startAudit(httpEvent('POST', '/audits', { body: JSON.stringify({ formats: ['json', 'pdf'], notify: true }) }), deps);
+    expect(response.statusCode).toBe(202);
+    const { runId, status } = JSON.parse(response.body!);
+    expect(status).toBe('queued');
+    const finished = await settle(runId);
+    expect(finished).toMatchObject({ status: 'succeeded', trigger: 'http', requestedBy: 'arn:aws:iam::123456789012:user/dpo-assistant' });
+    const got = await getAudit(httpEvent('GET', `/audits/${runId}`, { pathParameters: { runId } }), deps);
+    expect(got.statusCode).toBe(200);
+    const body = JSON.parse(got.body!);
+    expect(Object.keys(body.reports).sort()).toEqual(['json', 'pdf']);
+    expect(body.reports.json).toMatchObject({ url: expect.stringMatching(/^file:\/\//), sha256: expect.stringMatching(/^[0-9a-f]{64}$/), expiresInSeconds: 900 });
+    expect(body.summary.byVerdict.violation).toBe(18);
+    const [mail] = await smtp.waitFor(1);
+    expect(mail!.to).toMatchObject({ value: [{ address: 'dpo@example.com' }] });
+    const list = JSON.parse((await listAudits(httpEvent('GET', '/audits'), deps)).body!);
+    expect(list.runs[0]).toMatchObject({ runId, status: 'succeeded' });
+  });
+
+  it('a dry run evaluates without storing reports or mailing', async () => {
+    const response = await startAudit(httpEvent('POST', '/audits', { body: JSON.stringify({ dryRun: true, notify: true }) }), deps);
+    const finished = await settle(JSON.parse(response.body!).runId);
+    expect(finished).toMatchObject({ status: 'succeeded', reports: {} });
+    expect(finished.summary!.items).toBe(45);
+    expect(finished.email).toBeUndefined();
+    expect(smtp.messages).toHaveLength(0);
+  });
+
+  it('an Idempotency-Key retry returns the same run and starts nothing new', async () => {
+    const event = httpEvent('POST', '/audits', { body: '{"formats":["json"]}', headers: { 'idempotency-key': 'pre-audit-2026-11' } });
+    const first = JSON.parse((await startAudit(event, deps)).body!);
+    const second = JSON.parse((await startAudit(event, deps)).body!);
+    expect(second.runId).toBe(first.runId);
+    await settle(first.runId);
+    const conflicting = await startAudit({ ...event, body: '{"formats":["csv"]}' }, deps);
+    expect(conflicting.statusCode).toBe(422);
+  });
+});
