@@ -39,7 +39,7 @@ export function parseAuditBody(raw: string | undefined, base64 = false): BodyChe
     try {
       data = JSON.parse(base64 ? Buffer.from(raw, 'base64').toString('utf8') : raw);
     } catch {
-      return { ok: false, response: problem(400, 'Bad request', 'The request body is not valid JSON.', [{ field: '(body)', message: 'not valid JSON' }]) };
+      return { ok: false, response: problem(400, 'Bad request', 'Invalid field (body): the request body is not valid JSON.', [{ field: '(body)', message: 'not valid JSON' }]) };
     }
   }
   const parsed = auditBodySchema.safeParse(data);

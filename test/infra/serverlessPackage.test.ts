@@ -1,0 +1,113 @@
+/**
+ * Packages the service with `osls package` (offline, no credentials) and checks
+ * the CloudFormation template: schedule, IAM authorization, the reports
+ * bucket's protections, least-privilege roles, failure handling.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { tempDir } from '../helpers/files';
+
+const ROOT = resolve(__dirname, '../..');
+const OSLS = join(ROOT, 'node_modules/osls/bin/serverless.js');
+
+type Resource = { Type: string; Properties: any };
+let resources: Record<string, Resource>;
+let out: string;
+const byType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+beforeAll(() => {
+  out = tempDir('sls-package-');
+  execFileSync(process.execPath, [OSLS, 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', out, '--param', 'schedule=cron(30 1 * * ? *)', '--param', 'reportRetentionDays=90'], {
+    cwd: ROOT,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  resources = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+}, 300_000);
+
+describe('osls package', () => {
+  it('schedules the nightly audit with the per-stage cron expression (default 02:00 UTC)', () => {
+    const rules = byType('AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    expect(rules[0]![1].Properties).toMatchObject({ ScheduleExpression: 'cron(30 1 * * ? *)', State: 'ENABLED' });
+    expect(rules[0]![1].Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['ScheduledAuditLambdaFunction', 'Arn'] });
+    const params = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8').replace(/!(Ref|GetAtt|Sub)/g, '')).params;
+    expect(params.default.schedule).toBe('cron(0 2 * * ? *)');
+  });
+
+  it('requires AWS IAM authorization on the three routes', () => {
+    const routes = Object.fromEntries(byType('AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties.RouteKey, r.Properties.AuthorizationType]));
+    expect(routes).toEqual({ 'POST /audits': 'AWS_IAM', 'GET /audits/{runId}': 'AWS_IAM', 'GET /audits': 'AWS_IAM' });
+  });
+
+  it('protects the reports bucket: encryption, versioning, no public access, TLS only, a retention lifecycle', () => {
+    const bucket = resources.ReportsBucket!.Properties;
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.LifecycleConfiguration.Rules[0]).toMatchObject({ Status: 'Enabled', Prefix: 'reports/' });
+    // A --param value arrives as a string, which CloudFormation takes for an integer.
+    expect(Number(bucket.LifecycleConfiguration.Rules[0].ExpirationInDays)).toBe(90);
+    const statement = resources.ReportsBucketPolicy!.Properties.PolicyDocument.Statement[0];
+    expect(statement).toMatchObject({ Effect: 'Deny', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+  });
+
+  it('gives every function its own least-privilege role: no wildcard action, no wildcard resource', () => {
+    const functions = byType('AWS::Lambda::Function');
+    expect(functions).toHaveLength(5);
+    for (const [, fn] of functions) {
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Role['Fn::GetAtt'][0]).toMatch(/^(StartAudit|ReadRuns|Audit)Role$/);
+    }
+    expect(resources.IamRoleLambdaExecution).toBeUndefined();
+    for (const [name, role] of byType('AWS::IAM::Role')) {
+      for (const policy of role.Properties.Policies) {
+        for (const statement of policy.PolicyDocument.Statement) {
+          const actions = [statement.Action].flat();
+          const targets = [statement.Resource].flat();
+          for (const action of actions) expect(`${name}: ${action}`).not.toMatch(/: (\*|[a-z0-9]+:\*)$/);
+          for (const target of targets) expect(target).not.toBe('*');
+        }
+      }
+    }
+  });
+
+  it('scopes each role to what its functions do', () => {
+    const actions = (role: string) => resources[role]!.Properties.Policies[0].PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat());
+    expect(actions('ReadRunsRole')).not.toContain('dynamodb:PutItem');
+    expect(actions('ReadRunsRole')).not.toContain('ses:SendEmail');
+    expect(actions('StartAuditRole')).toContain('lambda:InvokeFunction');
+    expect(actions('StartAuditRole')).not.toContain('s3:GetObject');
+    expect(actions('AuditRole')).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:Scan', 's3:PutObject', 'ses:SendRawEmail']));
+  });
+
+  it('sends failed asynchronous audits to a queue and alarms on errors', () => {
+    const configs = byType('AWS::Lambda::EventInvokeConfig').map(([, c]) => c.Properties);
+    expect(configs).toHaveLength(2);
+    for (const config of configs) {
+      expect(config.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': ['AuditFailuresQueue', 'Arn'] });
+      expect(config.MaximumRetryAttempts).toBe(0);
+    }
+    const alarms = byType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    expect(alarms.filter((a) => a.MetricName === 'Errors').map((a) => a.Dimensions[0].Value).sort()).toEqual([
+      'retention-auditor-ci-auditWorker',
+      'retention-auditor-ci-scheduledAudit',
+    ]);
+  });
+
+  it('ships the rule files, the e-mail templates, pdfkit and the embedded font with the audit functions', () => {
+    const listing = execFileSync('unzip', ['-l', join(out, 'auditWorker.zip')], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    for (const path of [
+      'handlers/auditWorker.js',
+      'policies/instant-messaging.json',
+      'templates/email/digest.html.mustache',
+      'node_modules/pdfkit/package.json',
+      'node_modules/@fontsource/ibm-plex-sans/files/ibm-plex-sans-latin-400-normal.woff',
+    ]) {
+      expect(listing).toContain(path);
+    }
+    expect(listing).not.toContain('policies/sources/');
+  });
+});
