@@ -5,6 +5,7 @@ import { startLocalDynamo, type LocalDynamo } from '../../cli/localDynamo';
 import { main } from '../../cli/main';
 import { ndjson, readReport, tempDir, writeTemp } from '../helpers/files';
 import { makeItem } from '../helpers/items';
+import { startSmtpSink } from '../helpers/smtpSink';
 
 const ROOT = resolve(__dirname, '../..');
 const EXAMPLE = join(ROOT, 'examples/inventory.ndjson');
@@ -92,6 +93,39 @@ describe('retention-auditor CLI', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
     oneSentence(stderr);
+  });
+
+  describe('--email', () => {
+    const saved = { ...process.env };
+    afterEach(() => {
+      for (const key of ['DPO_EMAIL', 'SMTP_URL', 'SENDER_EMAIL']) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+    });
+
+    it('mails the digest, with the PDF, to DPO_EMAIL through SMTP_URL', async () => {
+      const smtp = await startSmtpSink();
+      try {
+        Object.assign(process.env, { DPO_EMAIL: 'dpo@example.com', SMTP_URL: smtp.url, SENDER_EMAIL: 'auditor@example.com' });
+        const { code, stdout } = await cli('run', '--inventory', EXAMPLE, '--out', tempDir(), '--email');
+        expect(code).toBe(0);
+        const [mail] = await smtp.waitFor(1);
+        expect(mail!.subject).toBe('[Retention audit] 18 violations (4 special-category), 6 due soon — snapshot snap-2026-11-20');
+        expect(mail!.to).toMatchObject({ value: [{ address: 'dpo@example.com' }] });
+        expect(mail!.attachments.map((a) => a.contentType)).toEqual(['application/pdf']);
+        expect(stdout).toMatch(/E-mail sent to dpo@example\.com \(<.+>\)\./);
+      } finally {
+        await smtp.close();
+      }
+    });
+
+    it('refuses without DPO_EMAIL (exit 2)', async () => {
+      delete process.env.DPO_EMAIL;
+      const { code, stderr } = await cli('run', '--inventory', EXAMPLE, '--out', tempDir(), '--email');
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/--email needs the DPO address in the environment variable DPO_EMAIL/);
+    });
   });
 
   it('prints the stack trace only with --debug', async () => {
