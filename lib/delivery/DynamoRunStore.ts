@@ -1,5 +1,6 @@
-import { ConditionalCheckFailedException, CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ensureTable } from '../dynamo/ensureTable';
 import { StoreError } from '../errors';
 import type { RunRecord } from './RunRecord';
 import type { IdempotencyClaim, RunPatch, RunStore } from './RunStore';
@@ -34,39 +35,29 @@ export class DynamoRunStore implements RunStore {
   }
 
   /** Creates the table (with its index) when missing: for local DynamoDB; in AWS the stack owns it. */
-  async ensureTable(): Promise<boolean> {
-    const raw = this.client as unknown as DynamoDBClient;
-    try {
-      await raw.send(new DescribeTableCommand({ TableName: this.tableName }));
-      return false;
-    } catch (error) {
-      if ((error as Error).name !== 'ResourceNotFoundException') throw error;
-    }
-    await this.send('CreateTable', () =>
-      raw.send(
-        new CreateTableCommand({
-          TableName: this.tableName,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'runId', AttributeType: 'S' },
-            { AttributeName: 'listKey', AttributeType: 'S' },
-            { AttributeName: 'createdAt', AttributeType: 'S' },
-          ],
-          KeySchema: [{ AttributeName: 'runId', KeyType: 'HASH' }],
-          GlobalSecondaryIndexes: [
-            {
-              IndexName: RUNS_BY_CREATED,
-              KeySchema: [
-                { AttributeName: 'listKey', KeyType: 'HASH' },
-                { AttributeName: 'createdAt', KeyType: 'RANGE' },
-              ],
-              Projection: { ProjectionType: 'ALL' },
-            },
-          ],
-        }),
-      ),
+  ensureTable(): Promise<boolean> {
+    return this.send('CreateTable', () =>
+      ensureTable(this.client, {
+        TableName: this.tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'runId', AttributeType: 'S' },
+          { AttributeName: 'listKey', AttributeType: 'S' },
+          { AttributeName: 'createdAt', AttributeType: 'S' },
+        ],
+        KeySchema: [{ AttributeName: 'runId', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: RUNS_BY_CREATED,
+            KeySchema: [
+              { AttributeName: 'listKey', KeyType: 'HASH' },
+              { AttributeName: 'createdAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
     );
-    return true;
   }
 
   async create(record: RunRecord): Promise<void> {

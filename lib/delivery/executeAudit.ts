@@ -103,9 +103,8 @@ export async function executeAudit(runId: string, deps: AuditDependencies): Prom
         stored[format] = { key, sha256, bytes: info.size };
       }
     }
-    let status: RunRecord['status'] = summary.complete ? 'succeeded' : 'partial';
-    let updated = await deps.runs.update(runId, {
-      status: request.notify && !request.dryRun ? 'running' : status,
+    const status: RunRecord['status'] = summary.complete ? 'succeeded' : 'partial';
+    const outcome = {
       finishedAt: run.finishedAt,
       snapshotId: run.snapshotId,
       catalogVersion: run.catalogVersion,
@@ -118,17 +117,17 @@ export async function executeAudit(runId: string, deps: AuditDependencies): Prom
         incompleteReasons: summary.incompleteReasons,
       },
       reports: stored,
-    });
+    };
     deps.log('info', 'audit evaluated', { runId, items: summary.items, complete: summary.complete, violations: summary.byVerdict.violation });
-    if (request.notify && !request.dryRun) {
-      const email = await sendDigest(result, updated, stored, deps);
-      if (email.error) {
-        status = 'partial';
-        deps.log('error', 'digest e-mail failed', { runId, error: email.error });
-      }
-      updated = await deps.runs.update(runId, { status, email, ...(email.error ? { error: `E-mail not sent: ${email.error}` } : {}) });
+    if (!request.notify || request.dryRun) return await deps.runs.update(runId, { ...outcome, status });
+    // Evaluated and stored; the status waits for the mail, which may still fail.
+    const evaluated = await deps.runs.update(runId, outcome);
+    const email = await sendDigest(result, evaluated, stored, deps);
+    if (email.error) {
+      deps.log('error', 'digest e-mail failed', { runId, error: email.error });
+      return await deps.runs.update(runId, { status: 'partial', email, error: `E-mail not sent: ${email.error}` });
     }
-    return updated;
+    return await deps.runs.update(runId, { status, email });
   } catch (error) {
     const message = (error as Error).message ?? String(error);
     deps.log('error', 'audit failed', { runId, error: message });

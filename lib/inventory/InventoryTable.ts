@@ -1,11 +1,4 @@
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ResourceNotFoundException,
-  waitUntilTableExists,
-  type DynamoDBClientConfig,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ResourceNotFoundException, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
@@ -15,6 +8,7 @@ import {
   type QueryCommandInput,
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { ensureTable } from '../dynamo/ensureTable';
 import { StoreError } from '../errors';
 import { mergeAsync } from './mergeAsync';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -100,30 +94,19 @@ export class InventoryTable {
 
   /** Creates the table when missing (local use: `inventory load` against an embedded DynamoDB). */
   async ensureTable(): Promise<boolean> {
-    const raw = this.client as unknown as DynamoDBClient;
     try {
-      await raw.send(new DescribeTableCommand({ TableName: this.tableName }));
-      return false;
-    } catch (error) {
-      if ((error as Error).name !== 'ResourceNotFoundException') this.fail('DescribeTable', error);
-    }
-    try {
-      await raw.send(
-        new CreateTableCommand({
-          TableName: this.tableName,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'snapshotId', AttributeType: 'S' },
-            { AttributeName: 'itemId', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'snapshotId', KeyType: 'HASH' },
-            { AttributeName: 'itemId', KeyType: 'RANGE' },
-          ],
-        }),
-      );
-      await waitUntilTableExists({ client: raw, maxWaitTime: 60, minDelay: 1 }, { TableName: this.tableName });
-      return true;
+      return await ensureTable(this.client, {
+        TableName: this.tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'snapshotId', AttributeType: 'S' },
+          { AttributeName: 'itemId', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'snapshotId', KeyType: 'HASH' },
+          { AttributeName: 'itemId', KeyType: 'RANGE' },
+        ],
+      });
     } catch (error) {
       return this.fail('CreateTable', error);
     }
