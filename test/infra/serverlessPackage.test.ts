@@ -57,10 +57,14 @@ describe('osls package', () => {
   it('gives every function its own least-privilege role: no wildcard action, no wildcard resource', () => {
     const functions = byType('AWS::Lambda::Function');
     expect(functions).toHaveLength(5);
-    for (const [, fn] of functions) {
+    const roles = new Set<string>();
+    for (const [name, fn] of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
-      expect(fn.Properties.Role['Fn::GetAtt'][0]).toMatch(/^(StartAudit|ReadRuns|Audit)Role$/);
+      const role = fn.Properties.Role['Fn::GetAtt'][0];
+      expect(role).toBe(name.replace(/LambdaFunction$/, 'Role'));
+      roles.add(role);
     }
+    expect(roles.size).toBe(5);
     expect(resources.IamRoleLambdaExecution).toBeUndefined();
     for (const [name, role] of byType('AWS::IAM::Role')) {
       for (const policy of role.Properties.Policies) {
@@ -76,11 +80,14 @@ describe('osls package', () => {
 
   it('scopes each role to what its functions do', () => {
     const actions = (role: string) => resources[role]!.Properties.Policies[0].PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat());
-    expect(actions('ReadRunsRole')).not.toContain('dynamodb:PutItem');
-    expect(actions('ReadRunsRole')).not.toContain('ses:SendEmail');
+    expect(actions('ListAuditsRole')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:Query']);
+    expect(actions('GetAuditRole')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:GetItem', 's3:GetObject']);
     expect(actions('StartAuditRole')).toContain('lambda:InvokeFunction');
     expect(actions('StartAuditRole')).not.toContain('s3:GetObject');
-    expect(actions('AuditRole')).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:Scan', 's3:PutObject', 'ses:SendRawEmail']));
+    for (const role of ['AuditWorkerRole', 'ScheduledAuditRole']) {
+      expect(actions(role)).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:Scan', 's3:PutObject', 'ses:SendRawEmail', 'sqs:SendMessage']));
+      expect(actions(role)).not.toContain('lambda:InvokeFunction');
+    }
   });
 
   it('sends failed asynchronous audits to a queue and alarms on errors', () => {
