@@ -115,6 +115,9 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
   if (options.inventory && (options.table || options.endpoint)) {
     throw new UsageError('Use either --inventory FILE or --table NAME [--endpoint URL], not both.');
   }
+  if ((options.endpoint || options.region) && !options.table) {
+    throw new UsageError('--endpoint and --region choose where the --table is: give --table NAME too.');
+  }
   const mailTo = options.email ? mailRecipients() : null;
   const embedded = !options.inventory && !options.table;
   const formats = parseFormats(options.format ?? (embedded ? EMBEDDED_FORMATS : DEFAULT_FORMATS));
@@ -174,10 +177,7 @@ function mailRecipients(): string[] {
 async function mailDigest(result: AuditResult, to: string[]): Promise<string> {
   const { createMailer } = await import('../lib/delivery/Mailer');
   const { composeDigest } = await import('../lib/delivery/digest');
-  const smtpUrl = process.env.SMTP_URL || undefined;
-  const mailer = smtpUrl
-    ? createMailer({ smtpUrl })
-    : createMailer({ sesClient: new (await import('@aws-sdk/client-sesv2')).SESv2Client({}) });
+  const mailer = createMailer({ smtpUrl: process.env.SMTP_URL || undefined });
   const link = (path: string | undefined) => (path ? pathToFileURL(resolve(path)).href : undefined);
   const pdf = result.reports.pdf;
   const mail = composeDigest(result.head, { pdfAttached: pdf !== undefined, jsonLink: link(result.reports.json), csvLink: link(result.reports.csv), linkHours: 0 });

@@ -1,4 +1,4 @@
-import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import nodemailer from 'nodemailer';
 import { StoreError } from '../errors';
 
@@ -19,7 +19,7 @@ export interface Mailer {
 
 /**
  * A nodemailer transport: SMTP when `smtpUrl` is given (local: an SMTP sink),
- * otherwise Amazon SES v2 through the given client.
+ * otherwise Amazon SES v2 through the given client (or a default one).
  *
  * @example
  * const mailer = createMailer({ smtpUrl: 'smtp://127.0.0.1:2525' });
@@ -27,7 +27,7 @@ export interface Mailer {
 export function createMailer(options: { smtpUrl?: string; sesClient?: SESv2Client }): Mailer {
   const transport = options.smtpUrl
     ? nodemailer.createTransport(options.smtpUrl)
-    : nodemailer.createTransport({ SES: { sesClient: options.sesClient!, SendEmailCommand } });
+    : nodemailer.createTransport({ SES: { sesClient: options.sesClient ?? new SESv2Client({}), SendEmailCommand } });
   const via = options.smtpUrl ? `SMTP ${new URL(options.smtpUrl).host}` : 'Amazon SES';
   return {
     describe: () => via,

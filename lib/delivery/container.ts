@@ -1,6 +1,5 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadCatalog } from '../catalog/loadCatalog';
 import { createDocumentClient, InventoryTable } from '../inventory/InventoryTable';
@@ -36,7 +35,7 @@ export function createContainer(env: Record<string, string | undefined> = proces
     inventory: new InventoryTable({ client: documentClient, tableName: config.INVENTORY_TABLE }),
     // A reports folder, when configured, wins: it is how offline runs keep reports without S3.
     reports: config.REPORTS_DIR ? new FileReportStore(config.REPORTS_DIR) : new S3ReportStore(new S3Client({}), config.REPORTS_BUCKET!),
-    mailer: createMailer(config.SMTP_URL ? { smtpUrl: config.SMTP_URL } : { sesClient: new SESv2Client({}) }),
+    mailer: createMailer({ smtpUrl: config.SMTP_URL }),
     catalog: loadCatalog(),
     engine: { graceDays: config.GRACE_DAYS, waivers: [] },
     mail: { from: config.SENDER_EMAIL, to: config.DPO_EMAIL, attachLimitBytes: config.ATTACH_MAX_BYTES },

@@ -85,6 +85,7 @@ describe('retention-auditor CLI', () => {
     ['a file that is not an inventory', ['run', '--inventory', writeTemp('notes.txt', 'hello\nworld\n')], /notes\.txt is not an inventory/],
     ['a bad severity', ['run', '--fail-on', 'severe'], /argument 'severe' is invalid/],
     ['a file and a table at once', ['run', '--inventory', EXAMPLE, '--table', 't'], /either --inventory FILE or --table NAME/],
+    ['an endpoint without a table', ['run', '--endpoint', 'http://127.0.0.1:8000'], /give --table NAME too/],
     ['a bad waivers file', ['run', '--inventory', EXAMPLE, '--waivers', join(ROOT, 'package.json')], /Waivers file .*package\.json is invalid at \/: must have required property 'waivers'\./],
     ['a bad grace period', ['run', '--grace-days', '0'], /--grace-days must be a whole number above 0/],
     ['an unknown command', ['audit'], /too many arguments|unknown command/],

@@ -20,10 +20,7 @@ export const pdfFormat: ReportFormat = {
       async finish(head, finished) {
         // pdfkit and its fonts load only when a PDF is asked for.
         const { renderPdf } = await import('../pdf/renderPdf');
-        await renderPdf(
-          { head, model: collector.model(), catalog: context.catalog, jsonSha256: finished.jsonSha256, rowsPerModule: context.pdfRowsPerModule },
-          partialPath,
-        );
+        await renderPdf({ head, model: collector.model(), catalog: context.catalog, jsonSha256: finished.jsonSha256 }, partialPath);
         await rename(partialPath, path);
       },
       async abort() {

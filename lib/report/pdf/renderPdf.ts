@@ -45,7 +45,6 @@ export interface PdfRenderInput {
   catalog: Catalog;
   /** SHA-256 of the JSON report of the same run, or null when no JSON was written. */
   jsonSha256: string | null;
-  rowsPerModule: number;
 }
 
 interface Column<T> {
@@ -566,7 +565,7 @@ class AuditPdf {
  * Renders the audit PDF from the report head and the bounded PDF model.
  *
  * @example
- * await renderPdf({ head, model, catalog, jsonSha256, rowsPerModule: 200 }, 'reports/run.pdf');
+ * await renderPdf({ head, model, catalog, jsonSha256 }, 'reports/run.pdf');
  */
 export async function renderPdf(input: PdfRenderInput, path: string): Promise<void> {
   const pdf = new AuditPdf(input);
