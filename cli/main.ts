@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runAudit, type AuditResult } from '../lib/audit/runAudit';
+import { verifyReport } from '../lib/audit/verifyReport';
+import { FileHistoryStore } from '../lib/history/FileHistoryStore';
 import { DEFAULT_POLICIES_DIR, loadCatalog } from '../lib/catalog/loadCatalog';
 import { loadWaivers } from '../lib/engine/loadWaivers';
 import { atLeast } from '../lib/engine/severity';
@@ -51,8 +53,19 @@ interface RunOptions {
   segments: number;
   policies: string;
   progress: boolean;
+  /** A folder, or false for --no-history. */
+  history: string | boolean;
+  scope?: string;
+  forecast: number;
+  staleAfter: number;
   debug?: boolean;
 }
+
+const nonNegativeInt = (name: string) => (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`${name} must be a whole number, 0 or more.`);
+  return parsed;
+};
 
 const positiveInt = (name: string) => (value: string) => {
   const parsed = Number(value);
@@ -127,8 +140,22 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
   const waivers = waiversFile ? compileWaivers(await loadWaivers(waiversFile)) : [];
   const engine = { graceDays: options.graceDays, waivers };
   const bar = createProgress(options.progress);
+  const historyDir = options.history === false ? null : typeof options.history === 'string' ? options.history : join(options.out, 'history');
+  const history = historyDir ? { store: new FileHistoryStore(historyDir), scope: options.scope ?? options.table ?? (embedded ? DEFAULT_TABLE : 'default') } : null;
   const audit = (source: InventorySource) =>
-    runAudit({ source, catalog, engine, formats, outDir: options.out, trigger: 'cli', pdfRowsPerModule: options.pdfRows, onProgress: (p) => bar.update(p) });
+    runAudit({
+      source,
+      catalog,
+      engine,
+      formats,
+      outDir: options.out,
+      trigger: 'cli',
+      history,
+      forecastDays: options.forecast,
+      staleAfterHours: options.staleAfter,
+      pdfRowsPerModule: options.pdfRows,
+      onProgress: (p) => bar.update(p),
+    });
 
   const fromTable = async (tableName: string, endpoint: string | undefined) => {
     const table = new InventoryTable({ client: createDocumentClient({ endpoint, region: options.region }), tableName });
@@ -220,8 +247,29 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(new Option('--read-mode <mode>', 'how to read DynamoDB: parallel scan, query, or auto').choices(['auto', 'query', 'scan']).default('auto'))
     .option('--segments <n>', 'parallel Scan segments', positiveInt('--segments'), 4)
     .option('--policies <dir>', 'folder of rule files', DEFAULT_POLICIES_DIR)
+    .option('--history <dir>', 'where runs are remembered, to report what changed since the last complete run (default: <out>/history)')
+    .option('--no-history', 'neither compare with nor remember runs')
+    .option('--scope <name>', 'which runs compare with each other (default: the table name, else "default")')
+    .option('--forecast <days>', 'the deletion forecast: deadlines within this many days', nonNegativeInt('--forecast'), 30)
+    .option('--stale-after <hours>', 'a snapshot older than this is stale', positiveInt('--stale-after'), 48)
     .option('--no-progress', 'no progress bar on a terminal')
     .action(async (options: RunOptions) => setExit(await runCommand(options, io)));
+
+  program
+    .command('verify')
+    .description("recompute a report's SHA-256 and compare it with the one its run recorded")
+    .argument('<report>', 'a report file: <runId>.json, .csv or .pdf')
+    .option('--history <dir>', 'the history folder of the runs', './reports/history')
+    .action(async (report: string, options: { history: string }) => {
+      const result = await verifyReport(report, new FileHistoryStore(options.history));
+      if (result.ok) {
+        io.stdout(`Verified: ${report} matches the SHA-256 recorded for run ${result.runId} (${result.expected}).\n`);
+        setExit(EXIT.ok);
+      } else {
+        io.stdout(`REFUSED: ${report} does not match run ${result.runId}: recorded SHA-256 ${result.expected}, file has ${result.actual}.\n`);
+        setExit(EXIT.failure);
+      }
+    });
 
   const inventory = program.command('inventory').description('manage inventory snapshots');
   inventory

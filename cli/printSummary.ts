@@ -12,6 +12,19 @@ export function formatSummary(result: AuditResult): string {
     `Audit ${run.id} of snapshot ${run.snapshotId ?? '(none)'} (${run.source}), catalog ${run.catalogVersion}`,
     table.toString(),
   ];
+  const { changes, forecast, waivers } = result.head;
+  if (changes) {
+    lines.push(
+      changes.previousRunId
+        ? `Since run ${changes.previousRunId}: ${changes.newViolations} new violations; ${changes.new} findings new, ${changes.persisting} persisting, ${changes.resolved} resolved.`
+        : 'First run of this scope: every finding is new.',
+    );
+  }
+  if (forecast && forecast.items > 0) lines.push(`Forecast: ${forecast.items} more items pass their deadline by ${forecast.until.slice(0, 10)} if nothing is deleted.`);
+  for (const waiver of waivers ?? []) {
+    if (waiver.status === 'expired') lines.push(`Waiver ${waiver.id} expired on ${waiver.expiresAt.slice(0, 10)}: ${waiver.activeAgain} findings are active again.`);
+    if (waiver.status === 'stale') lines.push(`Waiver ${waiver.id} matches nothing in this snapshot (stale).`);
+  }
   if (summary.specialCategoryViolations > 0) {
     lines.push(`${summary.specialCategoryViolations} violations involve special-category data (health, biometric).`);
   }

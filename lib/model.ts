@@ -81,4 +81,13 @@ export interface Finding {
   /** For `waived` findings: the verdict the waiver hides. */
   underlyingVerdict?: Verdict;
   waiverId?: string;
+  /** Stable across snapshots: a hash of tenant, module, data category and store resource. */
+  fingerprint: string;
+  /** Against the previous completed run of the same scope (when the run keeps history). */
+  status?: FindingStatus;
+  firstSeenAt?: string;
+  daysOpen?: number;
 }
+
+export const FINDING_STATUSES = ['new', 'persisting', 'resolved'] as const;
+export type FindingStatus = (typeof FINDING_STATUSES)[number];

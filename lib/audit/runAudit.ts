@@ -1,16 +1,34 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Catalog } from '../catalog/loadCatalog';
 import { evaluate, type EngineOptions } from '../engine/evaluate';
+import { identityKey } from '../engine/identity';
+import { ForecastTally, staleness, WaiverTally } from '../engine/insights';
+import { SnapshotDigest } from '../engine/snapshotDigest';
+import { diffFindings, diffKey } from '../history/diffFindings';
+import type { HistoryStore, HistoryWriter } from '../history/HistoryStore';
+import { readLines } from '../inventory/readLines';
+import { TextSink } from '../report/formats/TextSink';
 import { UsageError } from '../errors';
 import type { InventorySource, OpenedSnapshot, SourceProgress } from '../inventory/InventorySource';
-import type { Finding } from '../model';
+import type { Finding, InventoryItem } from '../model';
 import { FindingSorter, toJsonLine, type FindingLine } from '../report/FindingSorter';
 import { reportFormats, type FormatId } from '../report/formats/reportFormats';
 import type { FindingRecord, FinishedReports, ReportWriter } from '../report/formats/ReportFormat';
 import { sha256File } from './sha256File';
-import { emptySummary, SCHEMA_VERSION, tally, type ReportHead, type RunInfo, type Summary, type Trigger } from '../report/ReportModel';
+import {
+  emptySummary,
+  SCHEMA_VERSION,
+  tally,
+  type HoldEntry,
+  type LegalHolds,
+  type ReportHead,
+  type ResolvedFinding,
+  type RunInfo,
+  type Summary,
+  type Trigger,
+} from '../report/ReportModel';
 
 export interface AuditProgress extends SourceProgress {
   phase: 'evaluate' | 'write';
@@ -24,6 +42,12 @@ export interface RunAuditOptions {
   outDir: string;
   trigger: Trigger;
   runId?: string;
+  /** Compare with the previous completed run of `scope` and remember this one (null: no history). */
+  history?: { store: HistoryStore; scope: string } | null;
+  /** Days of the deletion forecast (default 30). */
+  forecastDays?: number;
+  /** A snapshot captured longer ago than this, in hours, is stale (default 48). */
+  staleAfterHours?: number;
   /** Rows per module table in the PDF (default 200). */
   pdfRowsPerModule?: number;
   /** Characters of findings held in memory before sorting spills to disk (default 16 M). */
@@ -36,6 +60,8 @@ export interface AuditResult {
   head: ReportHead;
   /** Report paths by format. */
   reports: Partial<Record<FormatId, string>>;
+  /** SHA-256 of each report, hex. */
+  sha256: Partial<Record<FormatId, string>>;
 }
 
 /**
@@ -96,6 +122,8 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditResult> {
   }
 }
 
+const HOLD_LIST_CAP = 200;
+
 async function attempt(
   options: RunAuditOptions,
   opened: OpenedSnapshot,
@@ -103,6 +131,7 @@ async function attempt(
   startedAt: Date,
   ordered: boolean,
 ): Promise<AuditResult> {
+  const now = options.now ?? (() => new Date());
   const summary: Summary = emptySummary();
   summary.warnings.push(...opened.warnings);
   summary.incompleteReasons.push(...opened.incompleteReasons);
@@ -116,7 +145,9 @@ async function attempt(
     catalogVersion: options.catalog.version,
     source: options.source.describe(),
     graceDays: options.engine.graceDays,
+    ...(options.history ? { scope: options.history.scope } : {}),
   };
+  const history = options.history ?? null;
   const reports: Partial<Record<FormatId, string>> = {};
   let writers: ReportWriter[] = [];
   const openWriters = (draft: ReportHead | null) => {
@@ -148,11 +179,20 @@ async function attempt(
     if (++written % 4096 === 0) options.onProgress?.({ phase: 'write', done: written, total, unit: 'items' });
   };
 
-  const sorter = ordered ? null : new FindingSorter({ budgetChars: options.sortBudgetChars ?? 16 << 20 });
-  if (ordered) openWriters(null);
+  const budgetChars = options.sortBudgetChars ?? 16 << 20;
+  // With history, findings go first by identity (for the diff), then by itemId (for the reports).
+  const byIdentity = history ? new FindingSorter({ budgetChars }) : null;
+  const byItemId = ordered && !history ? null : new FindingSorter({ budgetChars });
+  if (!byItemId) openWriters(null);
+  const digest = new SnapshotDigest();
+  const waiverTally = new WaiverTally(options.engine.waivers);
+  const forecast = new ForecastTally(options.forecastDays ?? 30);
+  const holds: LegalHolds = { active: 0, activeList: [], ended: 0, endedList: [] };
   let items = 0;
   let capturedMax = run.snapshotCapturedAt ? Date.parse(run.snapshotCapturedAt) : Number.NEGATIVE_INFINITY;
   const otherSnapshots = new Set<string>();
+  const resolvedFile = history ? join(options.outDir, `.${runId}.resolved.ndjson`) : null;
+  let historyWriter: HistoryWriter | null = null;
   try {
     for await (const entry of options.source.entries((p) => options.onProgress?.({ ...p, phase: 'evaluate' }))) {
       if (entry.kind === 'gap') {
@@ -165,11 +205,13 @@ async function attempt(
         finding = evaluate(null, options.catalog, options.engine);
         finding.reason = entry.reason;
       } else {
+        digest.add(entry.raw);
         finding = evaluate(entry.raw, options.catalog, options.engine);
         // An item without an itemId can only be found again by where it stood in the file.
         if (finding.verdict === 'invalid' && finding.itemId === null && entry.location) {
           finding.reason = `${finding.reason.replace(/\.$/, '')} (${entry.location}).`;
         }
+        if (finding.verdict !== 'invalid') waiverTally.add(entry.raw as InventoryItem, finding);
       }
       if (finding.snapshotId !== null) {
         if (run.snapshotId === null) run.snapshotId = finding.snapshotId;
@@ -179,13 +221,18 @@ async function attempt(
         const ms = Date.parse(finding.capturedAt);
         if (ms > capturedMax) capturedMax = ms;
       }
+      if (finding.verdict === 'exempt') {
+        holds.active += 1;
+        if (holds.activeList.length < HOLD_LIST_CAP) holds.activeList.push(holdOf(finding));
+      }
+      forecast.add(finding);
       tally(summary, finding);
-      const line = { key: finding.itemId, line: toJsonLine(finding) };
-      if (sorter) {
-        await sorter.add(line);
-      } else {
-        if (line.key !== null && last.key !== null && line.key < last.key) throw new OrderBroken();
-        await emit(line, null);
+      const line = toJsonLine(finding);
+      if (byIdentity) await byIdentity.add({ key: diffKey(identityKey(finding), finding.itemId, finding.verdict), line });
+      else if (byItemId) await byItemId.add({ key: finding.itemId, line });
+      else {
+        if (finding.itemId !== null && last.key !== null && finding.itemId < last.key) throw new OrderBroken();
+        await emit({ key: finding.itemId, line }, null);
       }
     }
     if (otherSnapshots.size > 0) {
@@ -199,22 +246,103 @@ async function attempt(
     }
     summary.complete = summary.incompleteReasons.length === 0;
     run.snapshotCapturedAt = Number.isFinite(capturedMax) ? new Date(capturedMax).toISOString() : null;
-
-    if (sorter) {
-      openWriters({ schemaVersion: SCHEMA_VERSION, run, summary });
-      for await (const line of sorter.sorted()) await emit(line, items);
+    run.snapshotSha256 = digest.hex();
+    const capturedMs = Number.isFinite(capturedMax) ? capturedMax : startedAt.getTime();
+    const head: ReportHead = {
+      schemaVersion: SCHEMA_VERSION,
+      run,
+      summary,
+      changes: null,
+      waivers: waiverTally.usage(capturedMs),
+      legalHolds: holds,
+      forecast: forecast.result(capturedMs),
+      stale: staleness(run.snapshotCapturedAt, run.startedAt, options.staleAfterHours ?? 48),
+    };
+    if (head.stale!.stale) {
+      summary.warnings.push(
+        run.snapshotCapturedAt
+          ? `The snapshot was captured ${head.stale!.ageHours} hours before the audit (more than ${head.stale!.thresholdHours}): it cannot prove today's state.`
+          : 'The snapshot has no capture time: it cannot prove today\'s state.',
+      );
     }
-    run.finishedAt = (options.now ?? (() => new Date()))().toISOString();
-    const head: ReportHead = { schemaVersion: SCHEMA_VERSION, run, summary };
-    const finished: FinishedReports = { jsonSha256: null };
+
+    if (byIdentity && history && resolvedFile) {
+      // Phase 2: the diff against the previous completed run, streaming by identity.
+      const previous = await history.store.previous(history.scope);
+      historyWriter = history.store.begin(history.scope, runId);
+      const resolvedSink = new TextSink(resolvedFile);
+      const writer = historyWriter;
+      const seenAt = run.snapshotCapturedAt ?? run.startedAt;
+      const counts = await diffFindings(byIdentity.sorted(), previous?.states() ?? null, seenAt, {
+        finding: (line, itemId) => byItemId!.add({ key: itemId, line }),
+        state: (state) => writer.write(state),
+        resolved: (entry) => resolvedSink.write(`${toJsonLine(entry)}\n`),
+        holdEnded: (entry) => {
+          holds.ended += 1;
+          if (holds.endedList.length < HOLD_LIST_CAP) holds.endedList.push(entry);
+        },
+        holdReason: (line) => (JSON.parse(line) as Finding).reason,
+      });
+      await resolvedSink.close();
+      head.changes = { previousRunId: previous?.run.runId ?? null, previousCapturedAt: previous?.run.snapshotCapturedAt ?? null, ...counts };
+    }
+
+    if (byItemId) {
+      openWriters(head);
+      for await (const line of byItemId.sorted()) await emit(line, items);
+    }
+    run.finishedAt = now().toISOString();
+    const sha256: Partial<Record<FormatId, string>> = {};
+    const finished: FinishedReports = {
+      jsonSha256: null,
+      resolved: () => (resolvedFile ? readResolved(resolvedFile) : emptyIterable()),
+    };
     for (const [index, writer] of writers.entries()) {
       await writer.finish(head, finished);
       if (index === 0 && reports.json) finished.jsonSha256 = await sha256File(reports.json);
     }
-    return { head, reports };
+    for (const [format, path] of Object.entries(reports) as [FormatId, string][]) sha256[format] = await sha256File(path);
+    if (historyWriter && history) {
+      if (summary.complete) {
+        await historyWriter.commit({
+          runId,
+          scope: history.scope,
+          snapshotId: run.snapshotId,
+          snapshotCapturedAt: run.snapshotCapturedAt,
+          snapshotSha256: run.snapshotSha256,
+          finishedAt: run.finishedAt,
+          reports: Object.fromEntries(Object.entries(reports).map(([format, path]) => [format, { path: resolve(path), sha256: sha256[format as FormatId]! }])),
+        });
+      } else {
+        // An incomplete run proves nothing: the next run compares with the last complete one.
+        await historyWriter.abort();
+      }
+    }
+    return { head, reports, sha256 };
   } catch (error) {
     await Promise.allSettled(writers.map((writer) => writer.abort()));
-    await sorter?.cleanup();
+    await historyWriter?.abort();
+    await byIdentity?.cleanup();
+    await byItemId?.cleanup();
     throw error;
+  } finally {
+    if (resolvedFile) await rm(resolvedFile, { force: true });
   }
 }
+
+function holdOf(finding: Finding): HoldEntry {
+  return {
+    itemId: finding.itemId,
+    tenantId: finding.tenantId,
+    module: finding.module,
+    dataCategory: finding.dataCategory,
+    resource: finding.store?.resource ?? null,
+    reason: finding.reason,
+  };
+}
+
+async function* readResolved(path: string): AsyncIterable<ResolvedFinding> {
+  for await (const line of readLines(path)) if (line) yield JSON.parse(line) as ResolvedFinding;
+}
+
+async function* emptyIterable<T>(): AsyncIterable<T> {}

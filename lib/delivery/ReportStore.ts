@@ -79,3 +79,20 @@ export class FileReportStore implements ReportStore {
     return pathToFileURL(join(this.root, key)).href;
   }
 }
+
+/**
+ * The text of an S3 object, or null when there is none (a missing waivers file
+ * means no waivers).
+ *
+ * @example
+ * await readS3Text(s3, 'reports-bucket', 'waivers.yaml')
+ */
+export async function readS3Text(client: S3Client, bucket: string, key: string): Promise<string | null> {
+  try {
+    const result = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return (await result.Body?.transformToString('utf8')) ?? null;
+  } catch (cause) {
+    if ((cause as Error).name === 'NoSuchKey') return null;
+    throw new StoreError(`Could not read s3://${bucket}/${key}: ${(cause as Error).name}: ${(cause as Error).message}`, { cause });
+  }
+}

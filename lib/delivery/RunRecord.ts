@@ -42,7 +42,11 @@ export interface RunRecord {
   startedAt?: string;
   finishedAt?: string;
   snapshotId?: string | null;
+  /** Order-independent digest of the snapshot's items: evidence of what was audited. */
+  snapshotSha256?: string;
   catalogVersion?: string;
+  changes?: { previousRunId: string | null; new: number; persisting: number; resolved: number; newViolations: number } | null;
+  stale?: boolean;
   summary?: Pick<Summary, 'items' | 'complete' | 'byVerdict' | 'bySeverity' | 'specialCategoryViolations' | 'incompleteReasons'>;
   reports?: Partial<Record<FormatId, StoredReport>>;
   email?: EmailOutcome;

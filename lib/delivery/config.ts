@@ -23,6 +23,12 @@ export const deliveryConfigSchema = z.object({
   ATTACH_MAX_BYTES: z.coerce.number().int().min(0).default(5 * 1024 * 1024),
   GRACE_DAYS: z.coerce.number().int().min(1).default(30),
   PDF_ROWS: z.coerce.number().int().min(1).default(200),
+  FORECAST_DAYS: z.coerce.number().int().min(0).default(30),
+  STALE_AFTER_HOURS: z.coerce.number().int().min(1).default(48),
+  /** Waivers (YAML): an object key in the reports bucket… */
+  WAIVERS_KEY: z.string().min(1).optional(),
+  /** …or, offline, a local file. */
+  WAIVERS_FILE: z.string().min(1).optional(),
   /** The worker function started for each HTTP run (asynchronous invocation). */
   AUDIT_WORKER_FUNCTION: z.string().min(1).optional(),
   /** `inprocess` (serverless-offline): run the audit in the API process instead of invoking the worker. */

@@ -39,15 +39,21 @@ function template(name: string): string {
  * digestSubject(head) // '[Retention audit] 17 violations (4 special-category), 6 due soon — snapshot snap-2026-11-20'
  */
 export function digestSubject(head: ReportHead): string {
-  const { summary, run } = head;
-  const prefix = summary.complete ? '[Retention audit]' : '[Retention audit] INCOMPLETE —';
+  const { summary, run, changes, stale } = head;
+  const flags = [summary.complete ? '' : 'INCOMPLETE — ', stale?.stale ? 'STALE INVENTORY — ' : ''].join('');
+  const prefix = `[Retention audit] ${flags}`;
   const snapshot = `snapshot ${run.snapshotId ?? '(none)'}`;
+  // What is new leads, when there is an earlier run to compare with.
+  const news = changes?.previousRunId ? `${plural(changes.newViolations, 'new violation')}, ${formatCount(changes.resolved)} resolved — ` : '';
   const violations = summary.byVerdict.violation;
   if (violations === 0) {
-    return `${prefix} All clear: no violations in ${formatCount(summary.items)} items, ${formatCount(summary.byVerdict['due-soon'])} due soon — ${snapshot}`;
+    return `${prefix}${news}All clear: no violations in ${formatCount(summary.items)} items, ${formatCount(summary.byVerdict['due-soon'])} due soon — ${snapshot}`;
   }
-  return `${prefix} ${formatCount(violations)} violation${violations === 1 ? '' : 's'} (${formatCount(summary.specialCategoryViolations)} special-category), ${formatCount(summary.byVerdict['due-soon'])} due soon — ${snapshot}`;
+  const open = news ? `${formatCount(violations)} open` : plural(violations, 'violation');
+  return `${prefix}${news}${open} (${formatCount(summary.specialCategoryViolations)} special-category), ${formatCount(summary.byVerdict['due-soon'])} due soon — ${snapshot}`;
 }
+
+const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 
 /**
  * The one digest mail of a run (never one per finding), from the templates in
@@ -73,6 +79,13 @@ export function composeDigest(head: ReportHead, links: DigestLinks): ComposedMai
     recordsPastDeadline: formatCount(summary.recordsPastDeadline),
     bytesPastDeadline: formatBytes(summary.bytesPastDeadline),
     counts: VERDICTS.map((verdict) => ({ verdict, count: formatCount(summary.byVerdict[verdict]) })),
+    changes: head.changes?.previousRunId
+      ? { ...head.changes, newViolations: formatCount(head.changes.newViolations), resolved: formatCount(head.changes.resolved) }
+      : null,
+    stale: head.stale?.stale ? head.stale : null,
+    expiredWaivers: (head.waivers ?? []).filter((w) => w.status === 'expired').map((w) => ({ ...w, expiresOn: w.expiresAt.slice(0, 10) })),
+    staleWaivers: (head.waivers ?? []).filter((w) => w.status === 'stale'),
+    forecast: head.forecast && head.forecast.items > 0 ? { ...head.forecast, untilDay: head.forecast.until.slice(0, 10), items: formatCount(head.forecast.items) } : null,
     topModules: Object.entries(summary.byModule)
       .filter(([, tally]) => tally.violations > 0)
       .sort((a, b) => b[1].violations - a[1].violations || a[0].localeCompare(b[0]))

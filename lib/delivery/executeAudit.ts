@@ -2,9 +2,10 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAudit, type AuditResult } from '../audit/runAudit';
-import { sha256File } from '../audit/sha256File';
 import type { Catalog } from '../catalog/loadCatalog';
 import type { EngineOptions } from '../engine/evaluate';
+import { compileWaivers, type Waiver } from '../engine/waivers';
+import type { HistoryStore } from '../history/HistoryStore';
 import { DynamoInventorySource } from '../inventory/DynamoInventorySource';
 import type { InventoryTable } from '../inventory/InventoryTable';
 import type { FormatId } from '../report/formats/reportFormats';
@@ -22,6 +23,11 @@ export interface AuditDependencies {
   mailer: Mailer;
   catalog: Catalog;
   engine: EngineOptions;
+  /** Loads the waivers in force (from the bucket or a file); none when absent. */
+  waivers: () => Promise<Waiver[]>;
+  history: HistoryStore;
+  forecastDays: number;
+  staleAfterHours: number;
   mail: { from: string; to: string[]; attachLimitBytes: number };
   linkSeconds: number;
   pdfRowsPerModule: number;
@@ -85,7 +91,11 @@ export async function executeAudit(runId: string, deps: AuditDependencies): Prom
     const result = await runAudit({
       source: new DynamoInventorySource(deps.inventory, { snapshotId: request.snapshotId, mode: 'auto', segments: 4 }),
       catalog: deps.catalog,
-      engine: deps.engine,
+      engine: { ...deps.engine, waivers: compileWaivers(await deps.waivers()) },
+      // A dry run neither compares with nor becomes history.
+      history: request.dryRun ? null : { store: deps.history, scope: deps.inventory.tableName },
+      forecastDays: deps.forecastDays,
+      staleAfterHours: deps.staleAfterHours,
       formats: request.formats,
       outDir: workDir,
       trigger: record.trigger,
@@ -98,16 +108,21 @@ export async function executeAudit(runId: string, deps: AuditDependencies): Prom
     if (!request.dryRun) {
       for (const [format, path] of Object.entries(result.reports) as [FormatId, string][]) {
         const key = reportKey(runId, record.createdAt, format);
-        const [sha256, info] = await Promise.all([sha256File(path), stat(path)]);
         await deps.reports.put(key, path);
-        stored[format] = { key, sha256, bytes: info.size };
+        stored[format] = { key, sha256: result.sha256[format]!, bytes: (await stat(path)).size };
       }
     }
     const status: RunRecord['status'] = summary.complete ? 'succeeded' : 'partial';
+    const { changes } = result.head;
     const outcome = {
       finishedAt: run.finishedAt,
       snapshotId: run.snapshotId,
+      snapshotSha256: run.snapshotSha256,
       catalogVersion: run.catalogVersion,
+      changes: changes
+        ? { previousRunId: changes.previousRunId, new: changes.new, persisting: changes.persisting, resolved: changes.resolved, newViolations: changes.newViolations }
+        : null,
+      stale: result.head.stale?.stale ?? false,
       summary: {
         items: summary.items,
         complete: summary.complete,

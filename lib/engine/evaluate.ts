@@ -5,6 +5,7 @@ import { day } from '../catalog/ruleKinds/deadline';
 import type { Finding, InventoryItem, StoreRef, Verdict } from '../model';
 import { daysBetween, iso, parseInstant } from '../time';
 import { severityOf } from './severity';
+import { fingerprintOf, identityKey } from './identity';
 import { validateItem } from './validateItem';
 import { findWaiver, type CompiledWaiver } from './waivers';
 
@@ -37,7 +38,7 @@ function storeOf(value: unknown): StoreRef | null {
 /** A finding with the item's facts, read as far as the raw item allows, and the verdict still to decide. */
 function findingOf(raw: unknown, verdict: Verdict, reason: string): Finding {
   const item = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  return {
+  const finding: Finding = {
     itemId: str(item.itemId),
     snapshotId: str(item.snapshotId),
     tenantId: str(item.tenantId),
@@ -57,7 +58,10 @@ function findingOf(raw: unknown, verdict: Verdict, reason: string): Finding {
     overdueDays: null,
     reason,
     clause: null,
+    fingerprint: '',
   };
+  finding.fingerprint = fingerprintOf(identityKey(finding));
+  return finding;
 }
 
 /** Clauses that govern this item: those whose kind applies, less those superseded by an applying clause. */

@@ -17,15 +17,27 @@ const validate = ajv.compile<{ waivers: Waiver[] }>(schema);
  * const waivers = await loadWaivers('examples/waivers.yaml');
  */
 export async function loadWaivers(path: string): Promise<Waiver[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new InputError(`Cannot read waivers file ${path}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}.`, { cause });
+  }
+  return parseWaivers(text, path);
+}
+
+/**
+ * Parses and validates the text of a waivers file; `path` names it in errors.
+ *
+ * @example
+ * parseWaivers('waivers: []', 's3://bucket/waivers.yaml') // []
+ */
+export function parseWaivers(text: string, path: string): Waiver[] {
   let data: unknown;
   try {
-    data = parse(await readFile(path, 'utf8'));
+    data = parse(text);
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new InputError(
-      code ? `Cannot read waivers file ${path}: ${code}.` : `Waivers file ${path} is not valid YAML or JSON: ${(cause as Error).message}`,
-      { cause },
-    );
+    throw new InputError(`Waivers file ${path} is not valid YAML or JSON: ${(cause as Error).message}`, { cause });
   }
   if (!validate(data)) {
     const error = validate.errors?.[0];

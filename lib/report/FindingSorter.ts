@@ -5,26 +5,10 @@ import { readLines } from '../inventory/readLines';
 import type { Finding } from '../model';
 import { TextSink } from './formats/TextSink';
 
-/** A finding serialized once, as its JSON report line, with its sort key (the itemId, or null). */
+/** A finding serialized once, as its JSON report line, with its sort key (null sorts first). */
 export interface FindingLine {
   key: string | null;
   line: string;
-}
-
-const KEY_PREFIX = '{"itemId":';
-const KEY_END = ',"snapshotId":';
-
-/**
- * The sort key of a finding line. JSON.stringify writes `itemId` first and
- * `snapshotId` second, and an encoded string cannot hold an unescaped quote,
- * so the key is the JSON between the two.
- *
- * @example
- * keyOfLine('{"itemId":"a-1","snapshotId":"s",…}') // 'a-1'
- */
-export function keyOfLine(line: string): string | null {
-  if (!line.startsWith(KEY_PREFIX)) throw new Error('a finding line must start with its itemId');
-  return JSON.parse(line.slice(KEY_PREFIX.length, line.indexOf(KEY_END))) as string | null;
 }
 
 const NON_ASCII = /[\u007f-\uffff]/g;
@@ -38,7 +22,7 @@ const escapeChar = (char: string) => `\\u${char.charCodeAt(0).toString(16).padSt
  * @example
  * toJsonLine(finding) // '{"itemId":"a-1",…,"text":"the customer\\u2019s deletion request."}}'
  */
-export function toJsonLine(finding: Finding): string {
+export function toJsonLine(finding: Finding | object): string {
   const json = JSON.stringify(finding);
   NON_ASCII.lastIndex = 0;
   return NON_ASCII.test(json) ? json.replace(NON_ASCII, escapeChar) : json;
@@ -59,8 +43,8 @@ export interface FindingSorterOptions {
 }
 
 /**
- * Puts finding lines in the report's stable order (itemId, then input order)
- * whatever order the source produced them in (parallel Scan segments, files),
+ * Puts finding lines in order of their keys (then input order) whatever order
+ * the source produced them in (parallel Scan segments, files),
  * with bounded memory: an external merge sort that spills sorted runs to a
  * temporary folder once `budgetChars` are held, then merges the runs.
  *
@@ -97,8 +81,11 @@ export class FindingSorter {
     this.sortChunk();
     this.dir ??= await mkdtemp(join(this.options.tmpRoot ?? tmpdir(), 'retention-auditor-sort-'));
     const path = join(this.dir, `run-${this.runs.length}.ndjson`);
+    // A run line is the key as JSON, a tab, and the finding line: neither holds a raw tab or newline.
     const out = new TextSink(path);
-    for (const { line } of this.chunk) {
+    for (const { key, line } of this.chunk) {
+      await out.write(JSON.stringify(key));
+      await out.write('\t');
       await out.write(line);
       await out.write('\n');
     }
@@ -123,7 +110,9 @@ export class FindingSorter {
       const readers = this.runs.map((path) => readLines(path, undefined, 64 * 1024));
       const next = async (i: number): Promise<FindingLine | undefined> => {
         const result = await readers[i]!.next();
-        return result.done ? undefined : { key: keyOfLine(result.value), line: result.value };
+        if (result.done) return undefined;
+        const tab = result.value.indexOf('\t');
+        return { key: JSON.parse(result.value.slice(0, tab)) as string | null, line: result.value.slice(tab + 1) };
       };
       const heads = await Promise.all(readers.map((_, i) => next(i)));
       for (;;) {

@@ -1,7 +1,10 @@
+import type { Forecast, WaiverUsage } from '../engine/insights';
+import type { staleness } from '../engine/insights';
 import type { Finding, Severity, Verdict } from '../model';
 import { SEVERITIES, VERDICTS } from '../model';
 
-export const SCHEMA_VERSION = '1.0';
+/** 1.1 adds fingerprints, statuses, changes, resolved findings, waivers, holds, forecast, staleness; 1.0 fields are unchanged. */
+export const SCHEMA_VERSION = '1.1';
 
 export const TRIGGERS = ['cli', 'schedule', 'http'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
@@ -18,6 +21,51 @@ export interface RunInfo {
   /** Where the inventory was read from (a file path or a table name). */
   source: string;
   graceDays: number;
+  /** Runs of the same scope are compared with each other (a table name, or --scope). */
+  scope?: string;
+  /** Order-independent digest of the snapshot's items (SnapshotDigest). */
+  snapshotSha256?: string;
+}
+
+/** A violation of the previous completed run that is gone now. */
+export interface ResolvedFinding {
+  fingerprint: string;
+  itemId: string | null;
+  tenantId: string | null;
+  module: string | null;
+  dataCategory: string | null;
+  resource: string | null;
+  previousVerdict: Verdict;
+  status: 'resolved';
+  firstSeenAt: string;
+  resolvedAt: string | null;
+  daysOpen: number | null;
+}
+
+export interface Changes {
+  previousRunId: string | null;
+  previousCapturedAt: string | null;
+  new: number;
+  persisting: number;
+  resolved: number;
+  /** Violations that are new in this run. */
+  newViolations: number;
+}
+
+export interface HoldEntry {
+  itemId: string | null;
+  tenantId: string | null;
+  module: string | null;
+  dataCategory: string | null;
+  resource: string | null;
+  reason: string;
+}
+
+export interface LegalHolds {
+  active: number;
+  activeList: HoldEntry[];
+  ended: number;
+  endedList: HoldEntry[];
 }
 
 export interface ModuleTally {
@@ -41,11 +89,17 @@ export interface Summary {
   byModule: Record<string, ModuleTally>;
 }
 
-/** Everything of a report but its findings, which stream. */
+/** Everything of a report but its findings (and resolved findings), which stream. */
 export interface ReportHead {
   schemaVersion: string;
   run: RunInfo;
   summary: Summary;
+  /** Null when the run keeps no history. */
+  changes?: Changes | null;
+  waivers?: WaiverUsage[];
+  legalHolds?: LegalHolds;
+  forecast?: Forecast;
+  stale?: ReturnType<typeof staleness>;
 }
 
 export function emptySummary(): Summary {

@@ -17,6 +17,9 @@ async function cli(...argv: string[]) {
   return { code, stdout, stderr };
 }
 
+/** The report files of a folder (the run history lives beside them, in history/). */
+const reportFiles = (dir: string) => readdirSync(dir).filter((name) => name.startsWith('audit-'));
+
 const oneSentence = (stderr: string) => {
   expect(stderr.trim().split('\n')).toHaveLength(1);
   expect(stderr).not.toMatch(/\n\s+at /);
@@ -45,7 +48,7 @@ describe('retention-auditor CLI', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/│ violation │\s+18 │/);
     expect(stdout).toMatch(/Complete: every item/);
-    const files = readdirSync(out).sort();
+    const files = reportFiles(out).sort();
     expect(files).toHaveLength(2);
     expect(stdout).toContain(join(out, files[0]!));
     const report = readReport(join(out, files.find((f) => f.endsWith('.json'))!));
@@ -55,13 +58,13 @@ describe('retention-auditor CLI', () => {
   it('writes JSON and PDF by default (CONTRACT section 4)', async () => {
     const out = tempDir();
     expect((await cli('run', '--inventory', EXAMPLE, '--out', out)).code).toBe(0);
-    expect(readdirSync(out).map((f) => f.split('.').pop()).sort()).toEqual(['json', 'pdf']);
+    expect(reportFiles(out).map((f) => f.split('.').pop()).sort()).toEqual(['json', 'pdf']);
   });
 
   it('--format csv writes only the CSV', async () => {
     const out = tempDir();
     expect((await cli('run', '--inventory', EXAMPLE, '--out', out, '--format', 'csv')).code).toBe(0);
-    expect(readdirSync(out)).toEqual([expect.stringMatching(/\.csv$/)]);
+    expect(reportFiles(out)).toEqual([expect.stringMatching(/\.csv$/)]);
   });
 
   it('--fail-on exits 3 when a finding is at least that severe, 0 otherwise', async () => {
@@ -112,7 +115,8 @@ describe('retention-auditor CLI', () => {
         const { code, stdout } = await cli('run', '--inventory', EXAMPLE, '--out', tempDir(), '--email');
         expect(code).toBe(0);
         const [mail] = await smtp.waitFor(1);
-        expect(mail!.subject).toBe('[Retention audit] 18 violations (4 special-category), 6 due soon — snapshot snap-2026-11-20');
+        // The bundled example was captured on 2026-11-20: audited days later, it is stale.
+        expect(mail!.subject).toBe('[Retention audit] STALE INVENTORY — 18 violations (4 special-category), 6 due soon — snapshot snap-2026-11-20');
         expect(mail!.to).toMatchObject({ value: [{ address: 'dpo@example.com' }] });
         expect(mail!.attachments.map((a) => a.contentType)).toEqual(['application/pdf']);
         expect(stdout).toMatch(/E-mail sent to dpo@example\.com \(<.+>\)\./);
@@ -179,7 +183,7 @@ describe('retention-auditor CLI', () => {
     const report = readReport(join(out, readdirSync(out).find((f) => f.endsWith('.json'))!));
     for (const count of Object.values(report.summary.byVerdict)) expect(count).toBeGreaterThan(0);
     expect(stdout).toContain('DynamoDB table retention-inventory');
-    expect(readdirSync(out).map((f) => f.split('.').pop()).sort()).toEqual(['csv', 'json', 'pdf']);
+    expect(reportFiles(out).map((f) => f.split('.').pop()).sort()).toEqual(['csv', 'json', 'pdf']);
   });
 
   it('npm run local prints one line per service and runs until stopped', async () => {

@@ -7,7 +7,13 @@ import { tempDir } from './files';
 let counter = 0;
 
 /** A container on a local DynamoDB, a reports folder and an SMTP sink, with fresh tables. */
-export async function localContainer(options: { endpoint: string; smtpUrl: string; inventoryFile?: string; env?: Record<string, string> }): Promise<Container> {
+export async function localContainer(options: {
+  endpoint: string;
+  smtpUrl: string;
+  inventoryFile?: string;
+  env?: Record<string, string>;
+  auditAt?: string;
+}): Promise<Container> {
   counter += 1;
   const container = createContainer({
     INVENTORY_TABLE: `inventory-${counter}`,
@@ -20,6 +26,8 @@ export async function localContainer(options: { endpoint: string; smtpUrl: strin
     AUDIT_LAUNCH: 'inprocess',
     ...options.env,
   });
+  // Audits happen a few hours after the example snapshots were captured, unless a test says otherwise.
+  container.audit.now = () => new Date(options.auditAt ?? '2026-11-20T06:00:00Z');
   await (container.runs as DynamoRunStore).ensureTable();
   await container.audit.inventory.ensureTable();
   if (options.inventoryFile) {

@@ -19,7 +19,7 @@ const byType = (type: string) => Object.entries(resources).filter(([, r]) => r.T
 
 beforeAll(() => {
   out = tempDir('sls-package-');
-  execFileSync(process.execPath, [OSLS, 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', out, '--param', 'schedule=cron(30 1 * * ? *)', '--param', 'reportRetentionDays=90'], {
+  execFileSync(process.execPath, [OSLS, 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', out, '--param', 'schedule=cron(30 1 * * ? *)', '--param', 'reportRetentionDays=90', '--param', 'objectLockDays=30'], {
     cwd: ROOT,
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -33,7 +33,8 @@ describe('osls package', () => {
     expect(rules).toHaveLength(1);
     expect(rules[0]![1].Properties).toMatchObject({ ScheduleExpression: 'cron(30 1 * * ? *)', State: 'ENABLED' });
     expect(rules[0]![1].Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['ScheduledAuditLambdaFunction', 'Arn'] });
-    const params = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8').replace(/!(Ref|GetAtt|Sub)/g, '')).params;
+    // CloudFormation's short tags (!Ref, !If…) mean nothing to a plain YAML parser: drop them to read the parameters.
+    const params = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8').replace(/!(Ref|GetAtt|Sub|If|Not|Equals)\b/g, '')).params;
     expect(params.default.schedule).toBe('cron(0 2 * * ? *)');
   });
 
@@ -50,6 +51,9 @@ describe('osls package', () => {
     expect(bucket.LifecycleConfiguration.Rules[0]).toMatchObject({ Status: 'Enabled', Prefix: 'reports/' });
     // A --param value arrives as a string, which CloudFormation takes for an integer.
     expect(Number(bucket.LifecycleConfiguration.Rules[0].ExpirationInDays)).toBe(90);
+    expect(bucket.ObjectLockConfiguration).toEqual({
+      'Fn::If': ['UseObjectLock', { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: '30' } } }, { Ref: 'AWS::NoValue' }],
+    });
     const statement = resources.ReportsBucketPolicy!.Properties.PolicyDocument.Statement[0];
     expect(statement).toMatchObject({ Effect: 'Deny', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
   });

@@ -1,6 +1,6 @@
 import type { Catalog } from '../../catalog/loadCatalog';
 import type { Finding } from '../../model';
-import type { ReportHead } from '../ReportModel';
+import type { ReportHead, ResolvedFinding } from '../ReportModel';
 
 /** What a format may need besides the findings. */
 export interface ReportContext {
@@ -9,9 +9,11 @@ export interface ReportContext {
   pdfRowsPerModule: number;
 }
 
-/** Reports already finished when a writer finishes (the JSON first, so others can cite its hash). */
+/** What writers get when the findings are done: the JSON report's hash (it finishes first), and the resolved findings. */
 export interface FinishedReports {
   jsonSha256: string | null;
+  /** Violations of the previous run that are gone, streamed (empty without history). */
+  resolved(): AsyncIterable<ResolvedFinding>;
 }
 
 /**

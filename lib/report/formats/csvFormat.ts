@@ -1,6 +1,7 @@
 import { rename, rm } from 'node:fs/promises';
 import { stringify } from 'csv-stringify/sync';
 import type { Finding } from '../../model';
+import type { ResolvedFinding } from '../ReportModel';
 import type { ReportFormat } from './ReportFormat';
 import { TextSink } from './TextSink';
 
@@ -27,11 +28,43 @@ const COLUMNS: readonly [string, (f: Finding) => string | number | null | undefi
   ['deadline', (f) => f.deadline],
   ['overdueDays', (f) => f.overdueDays],
   ['waiverId', (f) => f.waiverId],
+  ['fingerprint', (f) => f.fingerprint],
+  ['status', (f) => f.status],
+  ['firstSeenAt', (f) => f.firstSeenAt],
+  ['daysOpen', (f) => f.daysOpen],
   ['reason', (f) => f.reason],
   ['clauseSource', (f) => f.clause?.source],
   ['clauseSection', (f) => f.clause?.section],
   ['clauseText', (f) => f.clause?.text],
 ];
+
+function resolvedRow(entry: ResolvedFinding): Finding {
+  return {
+    itemId: entry.itemId,
+    snapshotId: null,
+    tenantId: entry.tenantId,
+    module: entry.module,
+    dataCategory: entry.dataCategory,
+    store: entry.resource === null ? null : { type: '', resource: entry.resource },
+    owner: null,
+    recordCount: null,
+    bytes: null,
+    oldestRecordAt: null,
+    capturedAt: entry.resolvedAt,
+    verdict: entry.previousVerdict,
+    severity: 'info',
+    specialCategory: null,
+    ruleId: null,
+    deadline: null,
+    overdueDays: null,
+    reason: `No longer in ${entry.previousVerdict} since the previous audit (first seen ${entry.firstSeenAt.slice(0, 10)}).`,
+    clause: null,
+    fingerprint: entry.fingerprint,
+    status: 'resolved',
+    firstSeenAt: entry.firstSeenAt,
+    daysOpen: entry.daysOpen ?? undefined,
+  };
+}
 
 /** Spreadsheets run cells that start like a formula; a leading quote keeps them text (OWASP CSV injection). */
 const neutralize = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
@@ -58,7 +91,12 @@ export const csvFormat: ReportFormat = {
         rows.push(COLUMNS.map(([, read]) => read(finding)));
         if (rows.length >= ROWS_PER_BATCH) await flush();
       },
-      async finish() {
+      async finish(_head, finished) {
+        // Violations of the previous run that are gone: one row each, status "resolved".
+        for await (const entry of finished.resolved()) {
+          rows.push(COLUMNS.map(([, read]) => read(resolvedRow(entry))));
+          if (rows.length >= ROWS_PER_BATCH) await flush();
+        }
         await flush();
         await sink.close();
         await rename(partialPath, path);

@@ -3,6 +3,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { ReportHead } from '../ReportModel';
 import type { ReportFormat } from './ReportFormat';
+import { toJsonLine } from '../FindingSorter';
 import { TextSink } from './TextSink';
 
 /** Space kept for the head beyond what its first draft needs; counts may still grow a digit or two. */
@@ -10,7 +11,9 @@ const HEAD_SLACK = 4096;
 const MIN_HEAD_SPACE = 64 * 1024;
 
 function renderHead(head: ReportHead): string {
-  return `{"schemaVersion":${JSON.stringify(head.schemaVersion)},\n"run":${JSON.stringify(head.run)},\n"summary":${JSON.stringify(head.summary)},`;
+  const { schemaVersion, run, summary, ...sections } = head;
+  const rest = Object.entries(sections).map(([name, value]) => `\n${JSON.stringify(name)}:${JSON.stringify(value)},`).join('');
+  return `{"schemaVersion":${JSON.stringify(schemaVersion)},\n"run":${JSON.stringify(run)},\n"summary":${JSON.stringify(summary)},${rest}`;
 }
 const FINDINGS_OPEN = '\n"findings":[\n';
 
@@ -39,8 +42,14 @@ export const jsonFormat: ReportFormat = {
         await body.write(first ? record.line : `,\n${record.line}`);
         first = false;
       },
-      async finish(head) {
+      async finish(head, finished) {
         if (!started) await body.write(`${' '.repeat(space)}${FINDINGS_OPEN}`);
+        await body.write('\n],\n"resolved":[');
+        let firstResolved = true;
+        for await (const entry of finished.resolved()) {
+          await body.write(`${firstResolved ? '\n' : ',\n'}${toJsonLine(entry)}`);
+          firstResolved = false;
+        }
         await body.write('\n]}\n');
         await body.close();
         const text = renderHead(head);

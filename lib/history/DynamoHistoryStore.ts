@@ -1,0 +1,91 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StoreError } from '../errors';
+import type { FindingState, HistoryRun, HistoryStore, HistoryWriter, PreviousRun } from './HistoryStore';
+
+/** Raw characters of state lines per chunk item (gzip keeps an item far below 400 KB). */
+const CHUNK_CHARS = 512 * 1024;
+const KEEP_DAYS = 400;
+
+/**
+ * History in the audit-runs table, for Lambda: a run's finding states are
+ * stored in key order as gzip chunks (`hist#<scope>#<runId>#<n>`), and the
+ * pointer `histhead#<scope>` names the scope's latest completed run; a
+ * recorded run is `histrun#<runId>`. Chunks expire (TTL `expiresAt`).
+ */
+export class DynamoHistoryStore implements HistoryStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  describe(): string {
+    return `DynamoDB table ${this.tableName}`;
+  }
+
+  private async send<T>(action: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (cause) {
+      throw new StoreError(`DynamoDB ${action} of the run history in ${this.tableName} failed: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  async previous(scope: string): Promise<PreviousRun | null> {
+    const head = await this.send('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: { runId: `histhead#${scope}` } })));
+    if (!head.Item) return null;
+    const { run, chunks } = head.Item as { run: HistoryRun; chunks: number };
+    const read = (n: number) => this.send('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: { runId: chunkId(scope, run.runId, n) } })));
+    return {
+      run,
+      states: async function* () {
+        for (let n = 0; n < chunks; n += 1) {
+          const item = (await read(n)).Item;
+          if (!item) throw new StoreError(`History chunk ${n} of run ${run.runId} is missing.`);
+          const text = gunzipSync(Buffer.from(item.lines as Uint8Array)).toString('utf8');
+          for (const line of text.split('\n')) if (line) yield JSON.parse(line) as FindingState;
+        }
+      },
+    };
+  }
+
+  async findRun(runId: string): Promise<HistoryRun | null> {
+    const result = await this.send('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: { runId: `histrun#${runId}` } })));
+    return (result.Item?.run as HistoryRun | undefined) ?? null;
+  }
+
+  begin(scope: string, runId: string): HistoryWriter {
+    let buffer = '';
+    let chunks = 0;
+    const expiresAt = Math.floor(Date.now() / 1000) + KEEP_DAYS * 86_400;
+    const flush = async () => {
+      if (buffer === '') return;
+      const lines = gzipSync(buffer);
+      const id = chunkId(scope, runId, chunks);
+      buffer = '';
+      chunks += 1;
+      await this.send('PutItem', () => this.client.send(new PutCommand({ TableName: this.tableName, Item: { runId: id, lines, expiresAt } })));
+    };
+    return {
+      write: async (state) => {
+        buffer += `${JSON.stringify(state)}\n`;
+        if (buffer.length >= CHUNK_CHARS) await flush();
+      },
+      commit: async (run) => {
+        await flush();
+        await this.send('PutItem', () => this.client.send(new PutCommand({ TableName: this.tableName, Item: { runId: `histrun#${run.runId}`, run } })));
+        await this.send('PutItem', () =>
+          this.client.send(new PutCommand({ TableName: this.tableName, Item: { runId: `histhead#${scope}`, run, chunks } })),
+        );
+      },
+      abort: async () => {
+        buffer = '';
+      },
+    };
+  }
+}
+
+function chunkId(scope: string, runId: string, n: number): string {
+  return `hist#${scope}#${runId}#${String(n).padStart(6, '0')}`;
+}
+

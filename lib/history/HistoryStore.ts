@@ -1,0 +1,55 @@
+import type { FormatId } from '../report/formats/reportFormats';
+import type { Verdict } from '../model';
+
+/**
+ * What a run remembers of one finding for the next run: its identity (sort
+ * key), verdict, when that verdict was first seen, and enough to list it as
+ * resolved or as a hold that ended. State files are sorted by `key`.
+ */
+export interface FindingState {
+  /** identityKey(finding) + '\u0002' + itemId: the sort order of a state file. */
+  key: string;
+  fingerprint: string;
+  verdict: Verdict;
+  firstSeenAt: string;
+  itemId: string | null;
+  tenantId: string | null;
+  module: string | null;
+  dataCategory: string | null;
+  resource: string | null;
+  /** For exempt findings: the legal hold's reason sentence. */
+  hold?: string;
+}
+
+/** A completed run as the history index keeps it (and `verify` reads it). */
+export interface HistoryRun {
+  runId: string;
+  scope: string;
+  snapshotId: string | null;
+  snapshotCapturedAt: string | null;
+  snapshotSha256: string;
+  finishedAt: string;
+  reports: Partial<Record<FormatId, { path: string; sha256: string }>>;
+}
+
+export interface PreviousRun {
+  run: HistoryRun;
+  /** The run's finding states, in key order. */
+  states(): AsyncIterable<FindingState>;
+}
+
+export interface HistoryWriter {
+  write(state: FindingState): Promise<void>;
+  /** Makes this run the scope's latest completed run. */
+  commit(run: HistoryRun): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** Where runs keep their history: a folder for the CLI, the audit-runs table for Lambda. */
+export interface HistoryStore {
+  previous(scope: string): Promise<PreviousRun | null>;
+  begin(scope: string, runId: string): HistoryWriter;
+  /** A recorded run by id, in any scope (for `verify`). */
+  findRun(runId: string): Promise<HistoryRun | null>;
+  describe(): string;
+}
