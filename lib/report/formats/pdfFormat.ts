@@ -1,5 +1,6 @@
 import { rename, rm } from 'node:fs/promises';
-import { PdfModelCollector } from '../pdf/PdfReportModel';
+import { PdfModelCollector, type CappedList } from '../pdf/PdfReportModel';
+import type { ResolvedFinding } from '../ReportModel';
 import type { ReportFormat } from './ReportFormat';
 
 /**
@@ -20,7 +21,12 @@ export const pdfFormat: ReportFormat = {
       async finish(head, finished) {
         // pdfkit and its fonts load only when a PDF is asked for.
         const { renderPdf } = await import('../pdf/renderPdf');
-        await renderPdf({ head, model: collector.model(), catalog: context.catalog, jsonSha256: finished.jsonSha256 }, partialPath);
+        const resolved: CappedList<ResolvedFinding> = { rows: [], total: 0 };
+        for await (const entry of finished.resolved()) {
+          resolved.total += 1;
+          if (resolved.rows.length < context.pdfRowsPerModule) resolved.rows.push(entry);
+        }
+        await renderPdf({ head, model: collector.model(), catalog: context.catalog, jsonSha256: finished.jsonSha256, resolved }, partialPath);
         await rename(partialPath, path);
       },
       async abort() {

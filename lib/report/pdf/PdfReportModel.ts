@@ -35,6 +35,8 @@ export interface PdfReportModel {
   /** True when there were too many tenants to count exactly (the least counted were dropped). */
   tenantsApproximate: boolean;
   invalid: CappedList<Finding>;
+  /** Violations that are new since the previous run (with history). */
+  newViolations: CappedList<Finding>;
   unmapped: Map<string, PairTally>;
   review: Map<string, PairTally>;
   exempt: CappedList<Finding>;
@@ -72,6 +74,7 @@ export class PdfModelCollector {
     tenants: new Map(),
     tenantsApproximate: false,
     invalid: { rows: [], total: 0 },
+    newViolations: { rows: [], total: 0 },
     unmapped: new Map(),
     review: new Map(),
     exempt: { rows: [], total: 0 },
@@ -85,6 +88,7 @@ export class PdfModelCollector {
       case 'violation':
         this.addViolation(finding, module);
         this.keep(this.moduleList(module), finding, compareForTable);
+        if (finding.status === 'new') this.keep(this.data.newViolations, finding, compareForTable);
         break;
       case 'due-soon':
         this.keep(this.moduleList(module), finding, compareForTable);
@@ -108,6 +112,7 @@ export class PdfModelCollector {
 
   model(): PdfReportModel {
     for (const list of this.data.modules.values()) this.trim(list, compareForTable);
+    this.trim(this.data.newViolations, compareForTable);
     return this.data;
   }
 

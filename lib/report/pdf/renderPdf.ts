@@ -7,7 +7,7 @@ import { SEVERITY_MODEL } from '../../engine/severity';
 import type { Finding, Severity } from '../../model';
 import { SEVERITIES, VERDICTS } from '../../model';
 import { formatBytes, formatCount } from '../../units';
-import type { ReportHead } from '../ReportModel';
+import type { HoldEntry, ReportHead, ResolvedFinding } from '../ReportModel';
 import { OVERDUE_BUCKETS, type CappedList, type PairTally, type PdfReportModel } from './PdfReportModel';
 
 const FONT_DIR = require.resolve('@fontsource/ibm-plex-sans/package.json').replace(/package\.json$/, 'files/');
@@ -25,6 +25,7 @@ const COLORS = {
   accent: '#1e3a8a',
   ok: '#15803d',
   alarm: '#b91c1c',
+  warn: '#b45309',
 } as const;
 
 export const SEVERITY_COLORS: Record<Severity, string> = {
@@ -45,6 +46,8 @@ export interface PdfRenderInput {
   catalog: Catalog;
   /** SHA-256 of the JSON report of the same run, or null when no JSON was written. */
   jsonSha256: string | null;
+  /** Violations of the previous run that are gone (the first rows; `total` counts all). */
+  resolved: CappedList<ResolvedFinding>;
 }
 
 interface Column<T> {
@@ -214,6 +217,16 @@ class AuditPdf {
     doc.rect(MARGIN.left, y, this.width, height).fill(complete ? COLORS.ok : COLORS.alarm);
     doc.fillColor('#ffffff').text(bannerText, MARGIN.left + 12, y + 10, { width: this.width - 24 });
     doc.y = y + height + 12;
+    const stale = this.head.stale;
+    if (stale?.stale) {
+      const text = `STALE INVENTORY — the snapshot was captured ${stale.ageHours ?? 'an unknown number of'} hours before this audit (limit ${stale.thresholdHours} hours): it cannot prove today's state.`;
+      doc.font('bold').fontSize(12);
+      const staleHeight = doc.heightOfString(text, { width: this.width - 24 }) + 20;
+      const staleY = doc.y;
+      doc.rect(MARGIN.left, staleY, this.width, staleHeight).fill(COLORS.warn);
+      doc.fillColor('#ffffff').text(text, MARGIN.left + 12, staleY + 10, { width: this.width - 24 });
+      doc.y = staleY + staleHeight + 12;
+    }
     for (const warning of summary.warnings) this.paragraph(`Warning: ${warning}`, { color: COLORS.alarm });
     this.paragraph(
       'Age is measured at the snapshot’s capture time, in UTC. The JSON report of this run holds every finding; its SHA-256, printed at the foot of every page, ties this document to it.',
@@ -351,6 +364,114 @@ class AuditPdf {
       `Worst tenants (violations, records)${model.tenantsApproximate ? ' — approximate' : ''}`,
       tenants.map(([tenant, t]) => [tenant, `${plural(t.violations, 'violation')}, ${formatCount(t.records)} records`]),
     );
+  }
+
+  changesPage(): void {
+    const { changes, waivers, legalHolds } = this.head;
+    const { model, resolved } = this.input;
+    this.newPage();
+    this.heading('Changes since the last audit', 18);
+    if (!changes) {
+      this.paragraph('This run keeps no history, so it is not compared with earlier runs.', { color: COLORS.muted });
+    } else if (!changes.previousRunId) {
+      this.paragraph('This is the first complete run of its scope: every finding is new. The next run will be compared with this one.', { color: COLORS.muted });
+    } else {
+      this.paragraph(
+        `Compared with run ${changes.previousRunId} (snapshot captured ${utc(changes.previousCapturedAt)}): ${plural(changes.newViolations, 'new violation')}, ${plural(changes.resolved, 'violation')} resolved; ${formatCount(changes.new)} findings new or changed, ${formatCount(changes.persisting)} unchanged.`,
+        { size: 11 },
+      );
+    }
+    if (changes?.previousRunId) {
+      this.heading(`New violations (${formatCount(model.newViolations.total)})`, 12);
+      if (model.newViolations.total === 0) this.paragraph('None.');
+      else {
+        this.table<Finding>(
+          [
+            { header: 'Severity', width: 55, value: (f) => f.severity, color: (f) => SEVERITY_COLORS[f.severity] },
+            { header: 'Tenant', width: 90, value: (f) => f.tenantId ?? '–' },
+            { header: 'Module / data category', width: 190, value: (f) => `${f.module} / ${f.dataCategory}` },
+            { header: 'Store', width: 150, value: (f) => f.store?.resource ?? '–' },
+            { header: 'Days overdue', width: 55, align: 'right', value: (f) => (f.overdueDays === null ? 'cap' : String(f.overdueDays)) },
+            { header: 'Why', width: 240, value: (f) => f.reason },
+          ],
+          model.newViolations.rows,
+        );
+        this.moreLine(model.newViolations, 'new violation');
+      }
+      this.heading(`Resolved since the last audit (${formatCount(resolved.total)})`, 12);
+      if (resolved.total === 0) this.paragraph('None.');
+      else {
+        this.table<ResolvedFinding>(
+          [
+            { header: 'Tenant', width: 100, value: (r) => r.tenantId ?? '–' },
+            { header: 'Module / data category', width: 210, value: (r) => `${r.module} / ${r.dataCategory}` },
+            { header: 'Store', width: 180, value: (r) => r.resource ?? '–' },
+            { header: 'First seen', width: 80, value: (r) => day(r.firstSeenAt) },
+            { header: 'Days open', width: 60, align: 'right', value: (r) => (r.daysOpen === null ? '–' : String(r.daysOpen)) },
+          ],
+          resolved.rows,
+        );
+        this.moreLine(resolved, 'resolved finding');
+      }
+    }
+    if (legalHolds && legalHolds.ended > 0) {
+      this.heading(`Legal holds that ended since the last audit (${formatCount(legalHolds.ended)})`, 12);
+      this.table<HoldEntry>(
+        [
+          { header: 'Item', width: 90, value: (h) => h.itemId ?? '–' },
+          { header: 'Tenant', width: 90, value: (h) => h.tenantId ?? '–' },
+          { header: 'Module / data category', width: 200, value: (h) => `${h.module} / ${h.dataCategory}` },
+          { header: 'The hold', width: 340, value: (h) => h.reason },
+        ],
+        legalHolds.endedList,
+      );
+    }
+    this.heading(`Waivers (${formatCount(waivers?.length ?? 0)})`, 12);
+    if (!waivers || waivers.length === 0) this.paragraph('No waivers were in use.');
+    else {
+      const words = { active: 'active', expired: 'EXPIRED', stale: 'stale: matches nothing' };
+      this.table<NonNullable<ReportHead['waivers']>[number]>(
+        [
+          { header: 'Waiver', width: 80, value: (w) => w.id },
+          { header: 'Status', width: 100, value: (w) => words[w.status], color: (w) => (w.status === 'active' ? undefined : COLORS.alarm) },
+          { header: 'Expires', width: 70, value: (w) => day(w.expiresAt) },
+          { header: 'Covers', width: 55, align: 'right', value: (w) => formatCount(w.covered) },
+          { header: 'Active again', width: 60, align: 'right', value: (w) => formatCount(w.activeAgain) },
+          { header: 'Approver', width: 120, value: (w) => w.approver },
+          { header: 'Reason', width: 240, value: (w) => w.reason },
+        ],
+        waivers,
+      );
+    }
+  }
+
+  forecastPage(): void {
+    const forecast = this.head.forecast;
+    if (!forecast) return;
+    this.newPage();
+    this.heading(`Deletion forecast: the next ${forecast.days} days`, 18);
+    this.paragraph(
+      forecast.items === 0
+        ? `No more data passes its deadline by ${day(forecast.until)}.`
+        : `If nothing is deleted, ${plural(forecast.items, 'more item')} (${formatCount(forecast.records)} records, ${formatBytes(forecast.bytes)}) pass their deadline by ${day(forecast.until)}. Soonest first:`,
+      { size: 11 },
+    );
+    if (forecast.byModuleTenant.length > 0) {
+      this.table<(typeof forecast.byModuleTenant)[number]>(
+        [
+          { header: 'First deadline', width: 80, value: (r) => day(r.firstDeadline) },
+          { header: 'Module', width: 170, value: (r) => r.module },
+          { header: 'Tenant', width: 150, value: (r) => r.tenantId },
+          { header: 'Items', width: 60, align: 'right', value: (r) => formatCount(r.items) },
+          { header: 'Records', width: 90, align: 'right', value: (r) => formatCount(r.records) },
+          { header: 'Bytes', width: 90, align: 'right', value: (r) => formatBytes(r.bytes) },
+        ],
+        forecast.byModuleTenant,
+      );
+      if (forecast.totalGroups > forecast.byModuleTenant.length) {
+        this.paragraph(`… and ${formatCount(forecast.totalGroups - forecast.byModuleTenant.length)} more module and tenant pairs in the JSON report.`, { color: COLORS.muted, size: 8.5 });
+      }
+    }
   }
 
   private clauseKeys(rows: readonly Finding[]): Map<string, string> {
@@ -530,8 +651,9 @@ class AuditPdf {
       const width = doc.page.width - MARGIN.left - MARGIN.right;
       doc.font('regular').fontSize(7.5).fillColor(COLORS.muted);
       doc.text(`Data retention audit · run ${run.id} · snapshot ${run.snapshotId ?? '(none)'}`, MARGIN.left, 24, { width, lineBreak: false });
+      const stamps = [summary.complete ? '' : 'INCOMPLETE AUDIT', this.head.stale?.stale ? 'STALE INVENTORY' : ''].filter(Boolean).join(' · ');
+      if (stamps) doc.font('bold').fontSize(9).fillColor(COLORS.alarm).text(stamps, MARGIN.left, 22, { width, align: 'right', lineBreak: false });
       if (!summary.complete) {
-        doc.font('bold').fontSize(9).fillColor(COLORS.alarm).text('INCOMPLETE AUDIT', MARGIN.left, 22, { width, align: 'right', lineBreak: false });
         doc.save();
         doc.rotate(-25, { origin: [doc.page.width / 2, doc.page.height / 2] });
         doc.font('bold').fontSize(64).fillColor(COLORS.alarm).opacity(0.12);
@@ -571,6 +693,8 @@ export async function renderPdf(input: PdfRenderInput, path: string): Promise<vo
   const pdf = new AuditPdf(input);
   pdf.cover();
   pdf.summaryPage();
+  pdf.changesPage();
+  pdf.forecastPage();
   pdf.moduleSections();
   pdf.dataQuality();
   pdf.review();
