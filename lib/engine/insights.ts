@@ -131,6 +131,8 @@ export class ForecastTally {
  * staleness('2026-11-20T00:00:00Z', '2026-11-23T00:00:00Z', 48) // { stale: true, ageHours: 72, thresholdHours: 48, … }
  */
 export function staleness(capturedAt: string | null, auditedAt: string, thresholdHours: number) {
-  const ageHours = capturedAt === null ? null : Math.round(((Date.parse(auditedAt) - Date.parse(capturedAt)) / 3_600_000) * 10) / 10;
-  return { stale: ageHours === null || ageHours > thresholdHours, capturedAt, ageHours, thresholdHours };
+  const ageMs = capturedAt === null ? null : Date.parse(auditedAt) - Date.parse(capturedAt);
+  // Decided on the exact age; rounded only for people to read.
+  const stale = ageMs === null || ageMs > thresholdHours * 3_600_000;
+  return { stale, capturedAt, ageHours: ageMs === null ? null : Math.round((ageMs / 3_600_000) * 10) / 10, thresholdHours };
 }

@@ -17,6 +17,7 @@ export class DynamoHistoryStore implements HistoryStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly chunkChars: number = CHUNK_CHARS,
   ) {}
 
   describe(): string {
@@ -69,7 +70,7 @@ export class DynamoHistoryStore implements HistoryStore {
     return {
       write: async (state) => {
         buffer += `${JSON.stringify(state)}\n`;
-        if (buffer.length >= CHUNK_CHARS) await flush();
+        if (buffer.length >= this.chunkChars) await flush();
       },
       commit: async (run) => {
         await flush();
