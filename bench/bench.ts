@@ -70,10 +70,18 @@ async function benchmark(): Promise<void> {
     const reports = join(OUT, 'reports');
     const audit = scenario('run-ndjson', file, reports);
     rmSync(reports, { recursive: true, force: true });
+    // The diff: a first run becomes history, a second run of the same inventory diffs every finding against it.
+    const history = join(OUT, 'history');
+    scenario('run-history', file, reports, history);
+    rmSync(reports, { recursive: true, force: true });
+    const diffed = scenario('run-history', file, reports, history);
+    rmSync(reports, { recursive: true, force: true });
+    rmSync(history, { recursive: true, force: true });
     console.log(row(`engine alone (${size} items, generation excluded)`, engineNet));
     console.log(row(`bare NDJSON parse+stringify (${mb} MB)`, bare));
     console.log(row('run --inventory (NDJSON → JSON report)', audit, `${(audit.seconds / bare.seconds).toFixed(2)}× bare (target ≤ 1.5×)`));
-    results[`ndjson-${size}`] = { engine: engineNet, bare, audit, ratio: audit.seconds / bare.seconds };
+    console.log(row('run --inventory with history: diff of every finding', diffed, `+${(diffed.seconds - audit.seconds).toFixed(2)} s over no history`));
+    results[`ndjson-${size}`] = { engine: engineNet, bare, audit, diffed, ratio: audit.seconds / bare.seconds };
     rmSync(file, { force: true });
   }
 
