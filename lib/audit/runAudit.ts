@@ -184,7 +184,8 @@ async function attempt(
   const byIdentity = history ? new FindingSorter({ budgetChars }) : null;
   const byItemId = ordered && !history ? null : new FindingSorter({ budgetChars });
   if (!byItemId) openWriters(null);
-  const digest = new SnapshotDigest();
+  // The snapshot digest is evidence recorded with the run's history: without history there is no record to keep it in.
+  const digest = history ? new SnapshotDigest() : null;
   const waiverTally = new WaiverTally(options.engine.waivers);
   const forecast = new ForecastTally(options.forecastDays ?? 30);
   const holds: LegalHolds = { active: 0, activeList: [], ended: 0, endedList: [] };
@@ -205,7 +206,7 @@ async function attempt(
         finding = evaluate(null, options.catalog, options.engine);
         finding.reason = entry.reason;
       } else {
-        digest.add(entry.raw);
+        digest?.add(entry.raw);
         finding = evaluate(entry.raw, options.catalog, options.engine);
         // An item without an itemId can only be found again by where it stood in the file.
         if (finding.verdict === 'invalid' && finding.itemId === null && entry.location) {
@@ -246,7 +247,7 @@ async function attempt(
     }
     summary.complete = summary.incompleteReasons.length === 0;
     run.snapshotCapturedAt = Number.isFinite(capturedMax) ? new Date(capturedMax).toISOString() : null;
-    run.snapshotSha256 = digest.hex();
+    if (digest) run.snapshotSha256 = digest.hex();
     const capturedMs = Number.isFinite(capturedMax) ? capturedMax : startedAt.getTime();
     const head: ReportHead = {
       schemaVersion: SCHEMA_VERSION,
@@ -309,7 +310,7 @@ async function attempt(
           scope: history.scope,
           snapshotId: run.snapshotId,
           snapshotCapturedAt: run.snapshotCapturedAt,
-          snapshotSha256: run.snapshotSha256,
+          snapshotSha256: run.snapshotSha256 ?? '',
           finishedAt: run.finishedAt,
           reports: Object.fromEntries(Object.entries(reports).map(([format, path]) => [format, { path: resolve(path), sha256: sha256[format as FormatId]! }])),
         });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Finding } from '../model';
 
 /**
@@ -14,5 +14,5 @@ export function identityKey(finding: Pick<Finding, 'tenantId' | 'module' | 'data
 }
 
 export function fingerprintOf(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 20);
+  return hash('sha256', key, 'hex').slice(0, 20);
 }

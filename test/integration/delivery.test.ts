@@ -17,6 +17,8 @@ import { handle as scheduled } from '../../handlers/scheduledAudit';
 import { handle as startAudit } from '../../handlers/startAudit';
 import { handle as getAudit } from '../../handlers/getAudit';
 import { handle as listAudits } from '../../handlers/listAudits';
+import { FileInventorySource } from '../../lib/inventory/FileInventorySource';
+import { loadInventory } from '../../lib/inventory/loadInventory';
 import { localContainer } from '../helpers/delivery';
 import { ndjson, writeTemp } from '../helpers/files';
 import { makeItem } from '../helpers/items';
@@ -83,6 +85,38 @@ describe('the nightly scheduled audit', () => {
     expect(again.status).toBe('succeeded');
     expect(smtp.messages).toHaveLength(0);
     expect((await deps.runs.listRecent(10)).filter((r) => r.trigger === 'schedule')).toHaveLength(1);
+  });
+});
+
+describe('history in the audit-runs table', () => {
+  it('the next scheduled run reports what changed, in its record and first in its mail', async () => {
+    const first = writeTemp('day1.ndjson', ndjson([
+      makeItem({ snapshotId: 'day-1', itemId: 'a1', tenantId: 'a', capturedAt: '2026-11-19T02:00:00Z', oldestRecordAt: '2026-11-01T00:00:00Z' }),
+      makeItem({ snapshotId: 'day-1', itemId: 'b1', tenantId: 'b', capturedAt: '2026-11-19T02:00:00Z', oldestRecordAt: '2026-11-18T00:00:00Z' }),
+    ]));
+    const second = writeTemp('day2.ndjson', ndjson([
+      makeItem({ snapshotId: 'day-2', itemId: 'b2', tenantId: 'b', capturedAt: '2026-11-20T02:00:00Z', oldestRecordAt: '2026-11-10T00:00:00Z' }),
+    ]));
+    const deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url, inventoryFile: first });
+    const day1 = await scheduled(scheduleEvent('evt-day-1'), deps);
+    expect(day1.changes).toMatchObject({ previousRunId: null, newViolations: 1 });
+    await loadInventory(new FileInventorySource(second), deps.audit.inventory, { concurrency: 2 });
+    const day2 = await scheduled(scheduleEvent('evt-day-2'), deps);
+    expect(day2).toMatchObject({ status: 'succeeded', snapshotId: 'day-2', stale: false });
+    expect(day2.changes).toEqual({ previousRunId: day1.runId, new: 1, persisting: 0, resolved: 1, newViolations: 1 });
+    expect(day2.snapshotSha256).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const mails = await smtp.waitFor(2);
+    expect(mails[1]!.subject).toBe('[Retention audit] 1 new violation, 1 resolved — 1 open (0 special-category), 0 due soon — snapshot day-2');
+    expect(mails[1]!.text!.split('\n')[2]).toBe(`Since the last audit (run ${day1.runId}): 1 new violations, 1 resolved, 0 findings unchanged.`);
+  });
+
+  it('a stale snapshot says so in the subject', async () => {
+    const deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url, inventoryFile: EXAMPLE, auditAt: '2026-11-23T02:00:00Z' });
+    const record = await scheduled(scheduleEvent('evt-stale'), deps);
+    expect(record.stale).toBe(true);
+    const [mail] = await smtp.waitFor(1);
+    expect(mail!.subject).toMatch(/^\[Retention audit\] STALE INVENTORY — 18 violations/);
+    expect(mail!.text).toContain('STALE INVENTORY: the snapshot was captured 72 hours before this audit (limit 48 h)');
   });
 });
 

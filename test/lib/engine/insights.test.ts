@@ -3,6 +3,7 @@ import { DEFAULT_ENGINE_OPTIONS } from '../../../lib/engine/evaluate';
 import { staleness } from '../../../lib/engine/insights';
 import { SnapshotDigest } from '../../../lib/engine/snapshotDigest';
 import { compileWaivers, type Waiver } from '../../../lib/engine/waivers';
+import { FileHistoryStore } from '../../../lib/history/FileHistoryStore';
 import { FileInventorySource } from '../../../lib/inventory/FileInventorySource';
 import type { InventoryItem } from '../../../lib/model';
 import { ndjson, readReport, tempDir, writeTemp } from '../../helpers/files';
@@ -99,8 +100,24 @@ describe('the snapshot digest', () => {
     expect(digest([items[0], items[1]])).not.toBe(digest(items));
   });
 
-  it('is in the report', async () => {
-    const r = await report([makeItem()]);
-    expect(r.run.snapshotSha256).toMatch(/^sha256:[0-9a-f]{64}$/);
+  it('is in the report of a run that keeps history, the same from a file in any order', async () => {
+    const store = new FileHistoryStore(tempDir());
+    const digestOf = async (items: InventoryItem[]) =>
+      readReport(
+        (
+          await runAudit({
+            source: new FileInventorySource(writeTemp('d.ndjson', ndjson(items))),
+            catalog: catalog(),
+            engine: DEFAULT_ENGINE_OPTIONS,
+            formats: ['json'],
+            outDir: tempDir(),
+            trigger: 'cli',
+            history: { store, scope: 'digest' },
+          })
+        ).reports.json!,
+      ).run.snapshotSha256;
+    const items = [makeItem({ itemId: 'a' }), makeItem({ itemId: 'b' })];
+    expect(await digestOf(items)).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(await digestOf([items[1]!, items[0]!])).toBe(await digestOf(items));
   });
 });
