@@ -73,7 +73,7 @@ async function run(): Promise<void> {
     case 'run-ndjson': items = await cliRun(['--inventory', args[0]!, '--out', args[1]!, '--format', args[2] ?? 'json', '--no-history']); break;
     // An audit that diffs every finding against the previous run kept in --history.
     case 'run-history': items = await cliRun(['--inventory', args[0]!, '--out', args[1]!, '--format', 'json', '--history', args[2]!]); break;
-    case 'run-table': items = await cliRun(['--table', args[0]!, '--endpoint', args[1]!, '--out', args[2]!, '--format', 'json', '--read-mode', 'scan', '--segments', args[3]!]); break;
+    case 'run-table': items = await cliRun(['--table', args[0]!, '--endpoint', args[1]!, '--out', args[2]!, '--format', 'json', '--read-mode', 'scan', '--segments', args[3]!, '--no-history']); break;
     case 'bare-scan': items = await bareScan(args[0]!, args[1]!, Number(args[2])); break;
     default: throw new Error(`unknown scenario ${name}`);
   }
