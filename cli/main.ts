@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runAudit, type AuditResult } from '../lib/audit/runAudit';
 import { verifyReport } from '../lib/audit/verifyReport';
+import { DynamoHistoryStore } from '../lib/history/DynamoHistoryStore';
 import { FileHistoryStore } from '../lib/history/FileHistoryStore';
 import { DEFAULT_POLICIES_DIR, loadCatalog } from '../lib/catalog/loadCatalog';
 import { loadWaivers } from '../lib/engine/loadWaivers';
@@ -260,8 +261,13 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description("recompute a report's SHA-256 and compare it with the one its run recorded")
     .argument('<report>', 'a report file: <runId>.json, .csv or .pdf')
     .option('--history <dir>', 'the history folder of the runs', './reports/history')
-    .action(async (report: string, options: { history: string }) => {
-      const result = await verifyReport(report, new FileHistoryStore(options.history));
+    .option('--runs-table <name>', 'check against the audit-runs table of a deployment instead (reports of Lambda runs)')
+    .option('--endpoint <url>', 'DynamoDB endpoint of the runs table (a local DynamoDB)')
+    .option('--region <region>', 'AWS region of the runs table')
+    .action(async (report: string, options: { history: string; runsTable?: string; endpoint?: string; region?: string }) => {
+      const client = options.runsTable ? createDocumentClient({ endpoint: options.endpoint, region: options.region }) : null;
+      const store = client ? new DynamoHistoryStore(client, options.runsTable!) : new FileHistoryStore(options.history);
+      const result = await verifyReport(report, store).finally(() => client?.destroy());
       if (result.ok) {
         io.stdout(`Verified: ${report} matches the SHA-256 recorded for run ${result.runId} (${result.expected}).\n`);
         setExit(EXIT.ok);

@@ -44,6 +44,8 @@ export interface RunAuditOptions {
   runId?: string;
   /** Compare with the previous completed run of `scope` and remember this one (null: no history). */
   history?: { store: HistoryStore; scope: string } | null;
+  /** Where the history should say a report is kept (default: its absolute local path). */
+  reportLocation?: (format: FormatId, localPath: string) => string;
   /** Days of the deletion forecast (default 30). */
   forecastDays?: number;
   /** A snapshot captured longer ago than this, in hours, is stale (default 48). */
@@ -312,7 +314,12 @@ async function attempt(
           snapshotCapturedAt: run.snapshotCapturedAt,
           snapshotSha256: run.snapshotSha256 ?? '',
           finishedAt: run.finishedAt,
-          reports: Object.fromEntries(Object.entries(reports).map(([format, path]) => [format, { path: resolve(path), sha256: sha256[format as FormatId]! }])),
+          reports: Object.fromEntries(
+            (Object.entries(reports) as [FormatId, string][]).map(([format, path]) => [
+              format,
+              { path: options.reportLocation?.(format, path) ?? resolve(path), sha256: sha256[format]! },
+            ]),
+          ),
         });
       } else {
         // An incomplete run proves nothing: the next run compares with the last complete one.

@@ -94,6 +94,7 @@ export async function executeAudit(runId: string, deps: AuditDependencies): Prom
       engine: { ...deps.engine, waivers: compileWaivers(await deps.waivers()) },
       // A dry run neither compares with nor becomes history.
       history: request.dryRun ? null : { store: deps.history, scope: deps.inventory.tableName },
+      reportLocation: (format) => reportKey(runId, record.createdAt, format),
       forecastDays: deps.forecastDays,
       staleAfterHours: deps.staleAfterHours,
       formats: request.formats,

@@ -29,6 +29,7 @@ export interface HistoryRun {
   snapshotCapturedAt: string | null;
   snapshotSha256: string;
   finishedAt: string;
+  /** Where each report is kept (a local path, or an object key in the reports bucket) and its SHA-256. */
   reports: Partial<Record<FormatId, { path: string; sha256: string }>>;
 }
 

@@ -3,13 +3,14 @@
  * reports folder, and an SMTP server on 127.0.0.1 that captures the digest.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, EventBridgeEvent } from 'aws-lambda';
 import { startLocalDynamo, type LocalDynamo } from '../../cli/localDynamo';
+import { main } from '../../cli/main';
 import { createMailer } from '../../lib/delivery/Mailer';
 import { S3ReportStore } from '../../lib/delivery/ReportStore';
 import type { Container } from '../../lib/delivery/container';
@@ -20,7 +21,7 @@ import { handle as listAudits } from '../../handlers/listAudits';
 import { FileInventorySource } from '../../lib/inventory/FileInventorySource';
 import { loadInventory } from '../../lib/inventory/loadInventory';
 import { localContainer } from '../helpers/delivery';
-import { ndjson, writeTemp } from '../helpers/files';
+import { ndjson, tempDir, writeTemp } from '../helpers/files';
 import { makeItem } from '../helpers/items';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
 
@@ -78,6 +79,24 @@ describe('the nightly scheduled audit', () => {
     expect(mail!.attachments[0]!.content.subarray(0, 5).toString()).toBe('%PDF-');
     expect(mail!.text).toContain(record.reports!.json!.key);
     expect(record.email).toMatchObject({ to: ['dpo@example.com'], messageId: mail!.messageId ? expect.any(String) : undefined });
+  });
+
+  it('its reports can be verified against the runs table, and a tampered copy is refused', async () => {
+    const [run] = (await deps.runs.listRecent(10)).filter((r) => r.trigger === 'schedule');
+    const stored = join(deps.config.REPORTS_DIR!, run!.reports!.pdf!.key);
+    const downloaded = join(tempDir(), `${run!.runId}.pdf`);
+    copyFileSync(stored, downloaded);
+    const verify = async () => {
+      let stdout = '';
+      const code = await main(['verify', downloaded, '--runs-table', deps.config.RUNS_TABLE, '--endpoint', dynamo.endpoint], {
+        stdout: (t) => void (stdout += t),
+        stderr: () => undefined,
+      });
+      return { code, stdout };
+    };
+    expect(await verify()).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Verified: /) });
+    appendFileSync(downloaded, '%% appended\n');
+    expect(await verify()).toMatchObject({ code: 1, stdout: expect.stringMatching(/^REFUSED: /) });
   });
 
   it('does not run twice for a redelivered schedule event', async () => {
