@@ -304,7 +304,9 @@ async function attempt(
       await writer.finish(head, finished);
       if (index === 0 && reports.json) finished.jsonSha256 = await sha256File(reports.json);
     }
-    for (const [format, path] of Object.entries(reports) as [FormatId, string][]) sha256[format] = await sha256File(path);
+    for (const [format, path] of Object.entries(reports) as [FormatId, string][]) {
+      sha256[format] = format === 'json' && finished.jsonSha256 ? finished.jsonSha256 : await sha256File(path);
+    }
     if (historyWriter && history) {
       if (summary.complete) {
         await historyWriter.commit({

@@ -85,7 +85,7 @@ export async function diffFindings(
     }
   };
 
-  let group: { identity: string; lines: FindingLine[] } | null = null;
+  let group: { identity: string; lines: { line: string; parts: ReturnType<typeof parseKey> }[] } | null = null;
   const finishGroup = async () => {
     if (!group) return;
     // Previous identities that sort before this one are gone entirely.
@@ -93,8 +93,7 @@ export async function diffFindings(
     const prev = pending && identityOf(pending) === group.identity ? await takeGroup() : [];
     let stillViolating = false;
     let exemptNow = false;
-    for (const { key, line } of group.lines) {
-      const parts = parseKey(key!);
+    for (const { line, parts } of group.lines) {
       const match = prev.find((state) => state.verdict === parts.verdict);
       const status = match ? 'persisting' : 'new';
       const firstSeenAt = match ? match.firstSeenAt : seenAt;
@@ -130,10 +129,10 @@ export async function diffFindings(
   };
 
   for await (const entry of current) {
-    const identity = parseKey(entry.key!).identity;
-    if (group && group.identity !== identity) await finishGroup();
-    group ??= { identity, lines: [] };
-    group.lines.push(entry);
+    const parts = parseKey(entry.key!);
+    if (group && group.identity !== parts.identity) await finishGroup();
+    group ??= { identity: parts.identity, lines: [] };
+    group.lines.push({ line: entry.line, parts });
   }
   await finishGroup();
   while (pending) await resolveGroup(await takeGroup(), false);
