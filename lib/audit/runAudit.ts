@@ -44,6 +44,11 @@ export interface RunAuditOptions {
   runId?: string;
   /** Compare with the previous completed run of `scope` and remember this one (null: no history). */
   history?: { store: HistoryStore; scope: string } | null;
+  /**
+   * Leave the history commit to the caller (`result.pendingHistory`), for callers
+   * that still have work to do (storing the reports) before the run counts.
+   */
+  deferHistoryCommit?: boolean;
   /** Where the history should say a report is kept (default: its absolute local path). */
   reportLocation?: (format: FormatId, localPath: string) => string;
   /** Days of the deletion forecast (default 30). */
@@ -64,6 +69,13 @@ export interface AuditResult {
   reports: Partial<Record<FormatId, string>>;
   /** SHA-256 of each report, hex. */
   sha256: Partial<Record<FormatId, string>>;
+  /** With `deferHistoryCommit`: makes this run the scope's latest, or drops it. */
+  pendingHistory?: PendingHistory | null;
+}
+
+export interface PendingHistory {
+  commit(): Promise<void>;
+  abort(): Promise<void>;
 }
 
 /**
@@ -307,9 +319,11 @@ async function attempt(
     for (const [format, path] of Object.entries(reports) as [FormatId, string][]) {
       sha256[format] = format === 'json' && finished.jsonSha256 ? finished.jsonSha256 : await sha256File(path);
     }
+    let pendingHistory: PendingHistory | null = null;
     if (historyWriter && history) {
+      const writer = historyWriter;
       if (summary.complete) {
-        await historyWriter.commit({
+        const entry = {
           runId,
           scope: history.scope,
           snapshotId: run.snapshotId,
@@ -322,13 +336,18 @@ async function attempt(
               { path: options.reportLocation?.(format, path) ?? resolve(path), sha256: sha256[format]! },
             ]),
           ),
-        });
+        };
+        pendingHistory = { commit: () => writer.commit(entry), abort: () => writer.abort() };
       } else {
         // An incomplete run proves nothing: the next run compares with the last complete one.
-        await historyWriter.abort();
+        await writer.abort();
       }
     }
-    return { head, reports, sha256 };
+    if (pendingHistory && !options.deferHistoryCommit) {
+      await pendingHistory.commit();
+      pendingHistory = null;
+    }
+    return { head, reports, sha256, pendingHistory };
   } catch (error) {
     await Promise.allSettled(writers.map((writer) => writer.abort()));
     await historyWriter?.abort();

@@ -95,6 +95,8 @@ export async function executeAudit(runId: string, deps: AuditDependencies): Prom
       // A dry run neither compares with nor becomes history.
       history: request.dryRun ? null : { store: deps.history, scope: deps.inventory.tableName },
       reportLocation: (format) => reportKey(runId, record.createdAt, format),
+      // The run becomes history only once its reports are stored.
+      deferHistoryCommit: true,
       forecastDays: deps.forecastDays,
       staleAfterHours: deps.staleAfterHours,
       formats: request.formats,
@@ -106,13 +108,19 @@ export async function executeAudit(runId: string, deps: AuditDependencies): Prom
     });
     const { summary, run } = result.head;
     const stored: Partial<Record<FormatId, StoredReport>> = {};
-    if (!request.dryRun) {
-      for (const [format, path] of Object.entries(result.reports) as [FormatId, string][]) {
-        const key = reportKey(runId, record.createdAt, format);
-        await deps.reports.put(key, path);
-        stored[format] = { key, sha256: result.sha256[format]!, bytes: (await stat(path)).size };
+    try {
+      if (!request.dryRun) {
+        for (const [format, path] of Object.entries(result.reports) as [FormatId, string][]) {
+          const key = reportKey(runId, record.createdAt, format);
+          await deps.reports.put(key, path);
+          stored[format] = { key, sha256: result.sha256[format]!, bytes: (await stat(path)).size };
+        }
       }
+    } catch (error) {
+      await result.pendingHistory?.abort();
+      throw error;
     }
+    await result.pendingHistory?.commit();
     const status: RunRecord['status'] = summary.complete ? 'succeeded' : 'partial';
     const { changes } = result.head;
     const outcome = {

@@ -12,7 +12,7 @@ import type { APIGatewayProxyEventV2WithIAMAuthorizer, EventBridgeEvent } from '
 import { startLocalDynamo, type LocalDynamo } from '../../cli/localDynamo';
 import { main } from '../../cli/main';
 import { createMailer } from '../../lib/delivery/Mailer';
-import { S3ReportStore } from '../../lib/delivery/ReportStore';
+import { FileReportStore, S3ReportStore } from '../../lib/delivery/ReportStore';
 import type { Container } from '../../lib/delivery/container';
 import { handle as scheduled } from '../../handlers/scheduledAudit';
 import { handle as startAudit } from '../../handlers/startAudit';
@@ -189,6 +189,11 @@ describe('failures of S3 and SES', () => {
     expect(run!.reports).toBeUndefined();
     const [mail] = await smtp.waitFor(1);
     expect(mail!.subject).toMatch(/FAILED/);
+    // A run whose reports were not stored is not history: the next run has nothing to compare with.
+    s3.restore();
+    deps.audit.reports = new FileReportStore(deps.config.REPORTS_DIR!);
+    const next = await scheduled(scheduleEvent('evt-s3-retry'), deps);
+    expect(next).toMatchObject({ status: 'succeeded', changes: { previousRunId: null } });
   });
 
   it('a digest that SES refuses leaves the run partial with the delivery error, never "succeeded"', async () => {
