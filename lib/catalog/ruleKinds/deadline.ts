@@ -83,18 +83,16 @@ export function evaluateAfterEvent(
   }
   const deadlineMs = periodEndMs(first.atMs);
   const what = eventWords(first.event);
+  // Nothing held means nothing is overdue or due (CONTRACT section 3).
+  if (item.recordCount === 0) return { status: 'ok', deadlineMs, reason: `After ${what} on ${day(first.atMs)} no records are held any more.` };
   return judgeDeadline({
     deadlineMs,
     capturedMs,
     periodMs: deadlineMs - first.atMs,
-    violated: item.recordCount > 0 && capturedMs > deadlineMs,
     violatedReason: () =>
       `After ${what} on ${day(first.atMs)} the data had to be deleted within ${periodWords}, by ${day(deadlineMs)}, ` +
       `but ${item.recordCount} record${item.recordCount === 1 ? ' was' : 's were'} still held ${overdueWords(deadlineMs, capturedMs)} later.`,
-    pendingReason: () =>
-      item.recordCount > 0
-        ? `After ${what} on ${day(first.atMs)} the data must be deleted within ${periodWords}, by ${day(deadlineMs)}.`
-        : `After ${what} on ${day(first.atMs)} no records are held any more.`,
+    pendingReason: () => `After ${what} on ${day(first.atMs)} the data must be deleted within ${periodWords}, by ${day(deadlineMs)}.`,
   });
 }
 

@@ -98,6 +98,12 @@ describe.each(all.map((c) => [c.label, c] as const))('%s', (_label, c) => {
     const item = c.at(-40 * DAY);
     expect(judge({ ...item, recordCount: 0, oldestRecordAt: undefined }).verdict).toBe('compliant');
   });
+
+  it('is not due soon when no records are held, even with its deadline inside the window', () => {
+    const empty = { ...c.at(0), recordCount: 0, bytes: 0, oldestRecordAt: undefined };
+    expect(judge(empty)).toMatchObject({ verdict: 'compliant', severity: 'info' });
+    expect(judge({ ...empty, ...c.at(Math.floor(c.windowMs)), recordCount: 0, oldestRecordAt: undefined }).verdict).toBe('compliant');
+  });
 });
 
 describe('clauses without a deadline', () => {
