@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { basename, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runAudit, type AuditResult } from '../lib/audit/runAudit';
 import { verifyReport } from '../lib/audit/verifyReport';
@@ -17,8 +17,9 @@ import { createDocumentClient, InventoryTable } from '../lib/inventory/Inventory
 import type { InventorySource } from '../lib/inventory/InventorySource';
 import { loadInventory, type LoadResult } from '../lib/inventory/loadInventory';
 import { SEVERITIES, type Severity } from '../lib/model';
-import { parseFormats } from '../lib/report/formats/reportFormats';
-import { startLocalDynamo, type LocalDynamo } from './localDynamo';
+import { FORMAT_CONTENT_TYPES, parseFormats, type FormatId } from '../lib/report/formats/formatIds';
+import { DEFAULTS } from '../lib/defaults';
+import { startLocalDynamo, type LocalDynamo } from './local/localDynamo';
 import { formatSummary } from './printSummary';
 import { createProgress } from './progress';
 
@@ -187,6 +188,7 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
     bar.stop();
   }
   io.stdout(formatSummary(result));
+  if (result.historyConflict) io.stderr(`warning: ${result.historyConflict}\n`);
   if (mailTo) {
     const messageId = await mailDigest(result, mailTo);
     io.stdout(`E-mail sent to ${mailTo.join(', ')} (${messageId}).\n`);
@@ -204,16 +206,19 @@ function mailRecipients(): string[] {
 /** The run's digest: through SMTP when SMTP_URL is set (local), otherwise Amazon SES. */
 async function mailDigest(result: AuditResult, to: string[]): Promise<string> {
   const { createMailer } = await import('../lib/delivery/Mailer');
-  const { composeDigest } = await import('../lib/delivery/digest');
+  const { composeDigest, splitAttachments } = await import('../lib/delivery/digest');
   const mailer = createMailer({ smtpUrl: process.env.SMTP_URL || undefined });
-  const link = (path: string | undefined) => (path ? pathToFileURL(resolve(path)).href : undefined);
-  const pdf = result.reports.pdf;
-  const mail = composeDigest(result.head, { pdfAttached: pdf !== undefined, jsonLink: link(result.reports.json), csvLink: link(result.reports.csv), linkHours: 0 });
+  const reports = await Promise.all(
+    (Object.entries(result.reports) as [FormatId, string][]).map(async ([format, path]) => ({ format, path, key: resolve(path), sha256: result.sha256[format]!, bytes: (await stat(path)).size })),
+  );
+  const { attached, notAttached } = splitAttachments(reports, DEFAULTS.attachMaxBytes);
+  const folder = resolve(dirname(reports[0]?.path ?? '.'));
+  const mail = composeDigest(result.head, { attached, notAttached, retrieval: `Every report of this run is in ${folder} on the machine that ran the audit.` });
   return mailer.send({
     from: process.env.SENDER_EMAIL || 'retention-auditor@localhost',
     to,
     ...mail,
-    attachments: pdf ? [{ filename: basename(pdf), path: pdf, contentType: 'application/pdf' }] : [],
+    attachments: attached.map(({ format, path }) => ({ filename: basename(path), path, contentType: FORMAT_CONTENT_TYPES[format] })),
   });
 }
 
@@ -240,19 +245,19 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--snapshot <id>', 'which snapshot (default: the latest)')
     .option('--out <dir>', 'where the reports go', './reports')
     .option('--format <list>', `comma-separated report formats: json, csv, pdf (default: ${DEFAULT_FORMATS}; ${EMBEDDED_FORMATS} for the embedded default)`)
-    .option('--pdf-rows <n>', 'rows per module table in the PDF; the rest are counted', positiveInt('--pdf-rows'), 200)
+    .option('--pdf-rows <n>', 'rows per module table in the PDF; the rest are counted', positiveInt('--pdf-rows'), DEFAULTS.pdfRows)
     .addOption(new Option('--fail-on <severity>', 'exit 3 when a finding has at least this severity').choices(SEVERITIES))
     .option('--email', 'mail the digest to DPO_EMAIL: through SMTP_URL when set, otherwise Amazon SES')
     .option('--waivers <file>', 'YAML or JSON file of waivers (scope, reason, approver, expiry)')
-    .option('--grace-days <n>', 'grace period where a policy promises deletion but names no period', positiveInt('--grace-days'), 30)
+    .option('--grace-days <n>', 'grace period where a policy promises deletion but names no period', positiveInt('--grace-days'), DEFAULTS.graceDays)
     .addOption(new Option('--read-mode <mode>', 'how to read DynamoDB: parallel scan, query, or auto').choices(['auto', 'query', 'scan']).default('auto'))
     .option('--segments <n>', 'parallel Scan segments', positiveInt('--segments'), 4)
     .option('--policies <dir>', 'folder of rule files', DEFAULT_POLICIES_DIR)
     .option('--history <dir>', 'where runs are remembered, to report what changed since the last complete run (default: <out>/history)')
     .option('--no-history', 'neither compare with nor remember runs')
     .option('--scope <name>', 'which runs compare with each other (default: the table name, else "default")')
-    .option('--forecast <days>', 'the deletion forecast: deadlines within this many days', nonNegativeInt('--forecast'), 30)
-    .option('--stale-after <hours>', 'a snapshot older than this is stale', positiveInt('--stale-after'), 48)
+    .option('--forecast <days>', 'the deletion forecast: deadlines within this many days', nonNegativeInt('--forecast'), DEFAULTS.forecastDays)
+    .option('--stale-after <hours>', 'a snapshot older than this is stale', positiveInt('--stale-after'), DEFAULTS.staleAfterHours)
     .option('--no-progress', 'no progress bar on a terminal')
     .action(async (options: RunOptions) => setExit(await runCommand(options, io)));
 
@@ -274,6 +279,38 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       } else {
         io.stdout(`REFUSED: ${report} does not match run ${result.runId}: recorded SHA-256 ${result.expected}, file has ${result.actual}.\n`);
         setExit(EXIT.failure);
+      }
+    });
+
+  program
+    .command('fetch')
+    .description("download a Lambda run's reports from the reports bucket with your own AWS credentials, and check each SHA-256")
+    .argument('<runId>', 'the run, e.g. audit-20261123T020000Z-1a2b3c (in its digest mail, or GET /audits)')
+    .requiredOption('--runs-table <name>', "the deployment's audit-runs table (stack output RunsTableName)")
+    .requiredOption('--bucket <name>', "the deployment's reports bucket (stack output ReportsBucketName)")
+    .option('--region <region>', 'AWS region of the deployment')
+    .option('--endpoint <url>', 'DynamoDB endpoint of the runs table (a local DynamoDB)')
+    .option('--out <dir>', 'where the reports go', './reports')
+    .action(async (runId: string, options: { runsTable: string; bucket: string; region?: string; endpoint?: string; out: string }) => {
+      const { fetchReports } = await import('../lib/delivery/fetchReports');
+      const { DynamoRunStore } = await import('../lib/delivery/DynamoRunStore');
+      const { ReportStore } = await import('../lib/delivery/ReportStore');
+      const { S3Client } = await import('@aws-sdk/client-s3');
+      const client = createDocumentClient({ endpoint: options.endpoint, region: options.region });
+      const s3 = new S3Client(options.region ? { region: options.region } : {});
+      try {
+        const fetched = await fetchReports(runId, new DynamoRunStore(client, options.runsTable), new ReportStore(s3, options.bucket), options.out);
+        for (const report of fetched) {
+          io.stdout(
+            report.verified
+              ? `Fetched ${report.path}: SHA-256 ${report.sha256} matches run ${runId}.\n`
+              : `REFUSED ${report.key}: its SHA-256 ${report.sha256} is not the one run ${runId} recorded; the download was deleted.\n`,
+          );
+        }
+        setExit(fetched.every((report) => report.verified) ? EXIT.ok : EXIT.failure);
+      } finally {
+        client.destroy();
+        s3.destroy();
       }
     });
 

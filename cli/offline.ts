@@ -1,13 +1,17 @@
 /**
- * npm run offline [-- --http-port 3000]
+ * npm run offline [-- --http-port 3000 --lambda-port 3002 --no-waivers]
  *
- * Serves the HTTP API with serverless-offline on 127.0.0.1 against local
- * peers: an in-process DynamoDB holding the example inventory, a reports
- * folder (reports/offline), and an SMTP sink that saves every message it
- * receives under reports/offline/mail. Runs until stopped (Ctrl-C).
+ * Serves the HTTP API with serverless-offline on 127.0.0.1, the functions built
+ * by serverless-esbuild as for a deployment, against local peers of every AWS
+ * service they call: an in-process DynamoDB holding the example inventory, a
+ * local S3 server (s3rver) with the reports bucket (and the example waivers
+ * object), a local SES v2 endpoint that relays each message to an SMTP sink
+ * saving it under reports/offline/mail, and serverless-offline's own Lambda
+ * Invoke endpoint, through which POST /audits starts the worker
+ * asynchronously. Runs until stopped (Ctrl-C).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,11 +21,15 @@ import { DynamoRunStore } from '../lib/delivery/DynamoRunStore';
 import { FileInventorySource } from '../lib/inventory/FileInventorySource';
 import { createDocumentClient, InventoryTable } from '../lib/inventory/InventoryTable';
 import { loadInventory } from '../lib/inventory/loadInventory';
-import { startLocalDynamo } from './localDynamo';
-import { EXAMPLE_INVENTORY } from './main';
+import { DEFAULTS } from '../lib/defaults';
+import { startLocalDynamo } from './local/localDynamo';
+import { startLocalS3 } from './local/localS3';
+import { startLocalSes } from './local/localSes';
+import { EXAMPLE_INVENTORY, EXAMPLE_WAIVERS } from './main';
 
 const ROOT = resolve(__dirname, '..');
 const STAGE = 'offline';
+const BUCKET = `retention-auditor-${STAGE}-reports`;
 
 async function startSmtpSink(mailDir: string): Promise<{ url: string; close: () => Promise<void> }> {
   mkdirSync(mailDir, { recursive: true });
@@ -50,43 +58,71 @@ async function startSmtpSink(mailDir: string): Promise<{ url: string; close: () 
 }
 
 async function offline(): Promise<void> {
-  const { values } = parseArgs({ options: { 'http-port': { type: 'string', default: '3000' } } });
+  const { values } = parseArgs({
+    options: {
+      'http-port': { type: 'string', default: '3000' },
+      'lambda-port': { type: 'string', default: '3002' },
+      'no-waivers': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write('npm run offline -- [--http-port 3000] [--lambda-port 3002] [--no-waivers]\n');
+    return;
+  }
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const reportsDir = join(ROOT, 'reports', STAGE);
+  const stateDir = join(ROOT, 'reports', STAGE);
   const dynamo = await startLocalDynamo(0);
-  const smtp = await startSmtpSink(join(reportsDir, 'mail'));
+  const accessKeyId = process.env.AWS_ACCESS_KEY_ID ?? 'offline';
+  const s3 = await startLocalS3(0, join(stateDir, 's3'), [accessKeyId]);
+  const smtp = await startSmtpSink(join(stateDir, 'mail'));
+  const ses = await startLocalSes(smtp.url);
   const client = createDocumentClient({ endpoint: dynamo.endpoint });
   const inventory = new InventoryTable({ client, tableName: `retention-auditor-${STAGE}-inventory` });
   await inventory.ensureTable();
   await new DynamoRunStore(client, `retention-auditor-${STAGE}-runs`).ensureTable();
   const loaded = await loadInventory(new FileInventorySource(EXAMPLE_INVENTORY), inventory, { concurrency: 8 });
+  await s3.createBucket(BUCKET, values['no-waivers'] ? {} : { [DEFAULTS.waiversKey]: readFileSync(EXAMPLE_WAIVERS) });
   process.stdout.write(`dynamodb ${dynamo.endpoint} (example inventory: ${loaded.written} items)\n`);
-  process.stdout.write(`smtp ${smtp.url} (messages saved under ${join(reportsDir, 'mail')})\n`);
+  process.stdout.write(`s3 ${s3.endpoint} (bucket ${BUCKET}${values['no-waivers'] ? ', no waivers' : `, waivers ${DEFAULTS.waiversKey}`}; objects under ${s3.directory})\n`);
+  process.stdout.write(`ses ${ses.endpoint} (relays to the SMTP sink ${smtp.url}; messages saved under ${join(stateDir, 'mail')})\n`);
 
+  const httpPort = values['http-port'];
+  const lambdaPort = values['lambda-port'];
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'offline', 'start', '--stage', STAGE, '--httpPort', values['http-port'], '--host', '127.0.0.1', '--noAuth'],
+    [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'offline', 'start', '--stage', STAGE, '--httpPort', httpPort, '--lambdaPort', lambdaPort, '--host', '127.0.0.1', '--noAuth'],
     {
       cwd: ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit'],
       env: {
         ...process.env,
         DYNAMODB_ENDPOINT: dynamo.endpoint,
-        REPORTS_DIR: reportsDir,
-        SMTP_URL: smtp.url,
-        AUDIT_LAUNCH: 'inprocess',
+        OFFLINE_REPORTS_BUCKET: BUCKET,
+        AWS_ENDPOINT_URL_S3: s3.endpoint,
+        AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+        AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${lambdaPort}`,
         AWS_REGION: process.env.AWS_REGION ?? 'eu-central-1',
-        AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'offline',
+        AWS_ACCESS_KEY_ID: accessKeyId,
         AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'offline',
       },
     },
   );
-  process.stdout.write(`http http://127.0.0.1:${values['http-port']} (try: curl -X POST http://127.0.0.1:${values['http-port']}/audits -d '{"notify":true}')\n`);
+  let announced = false;
+  child.stdout!.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    if (!announced && /Server ready/.test(chunk.toString())) {
+      announced = true;
+      process.stdout.write(`http http://127.0.0.1:${httpPort} (try: curl -X POST http://127.0.0.1:${httpPort}/audits -d '{"notify":true}')\n`);
+    }
+  });
   const stop = () => child.kill('SIGTERM');
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const code = await new Promise<number | null>((done) => child.on('exit', done));
+  await ses.close();
   await smtp.close();
+  await s3.close();
   await dynamo.close();
   process.exitCode = code ?? 0;
 }

@@ -1,20 +1,22 @@
-import { container, type Container } from '../lib/delivery/container';
+import type { Context } from 'aws-lambda';
+import { auditContainer, type AuditContainer } from '../lib/delivery/auditContainer';
 import { executeAudit } from '../lib/delivery/executeAudit';
 import type { RunRecord } from '../lib/delivery/RunRecord';
+import { limitsOf } from '../lib/delivery/limits';
 
 /**
- * The asynchronous audit started by POST /audits ({ runId }). A failure is
- * recorded in the run and re-thrown, so the invocation lands in the
- * on-failure destination and counts in the errors alarm.
+ * The asynchronous audit started by POST /audits ({ runId }). It stops itself
+ * before the function's deadline; a failure is recorded in the run (once, with
+ * one failure mail) and re-thrown, so the invocation counts in the errors alarm.
  */
-export async function handle(event: { runId?: unknown }, deps: Container = container()): Promise<RunRecord> {
+export async function handle(event: { runId?: unknown }, context: Pick<Context, 'getRemainingTimeInMillis'>, deps: AuditContainer = auditContainer()): Promise<RunRecord> {
   if (typeof event.runId !== 'string') throw new Error('The worker needs { runId } in its event.');
   deps.logger.appendKeys({ runId: event.runId });
   try {
-    return await executeAudit(event.runId, deps.audit);
+    return await executeAudit(event.runId, deps.audit, limitsOf(context, deps.config));
   } finally {
     deps.logger.removeKeys(['runId']);
   }
 }
 
-export const handler = (event: { runId?: unknown }) => handle(event);
+export const handler = (event: { runId?: unknown }, context: Context) => handle(event, context);

@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { container, type Container } from '../lib/delivery/container';
-import { json, problem } from '../lib/delivery/http';
+import { internalError, json, problem } from '../lib/delivery/http';
+import { runsContainer, type RunsContainer } from '../lib/delivery/runsContainer';
 
 /** GET /audits[?limit=N]: recent runs, newest first (default 20, at most 100). */
-export async function handle(event: APIGatewayProxyEventV2WithIAMAuthorizer, deps: Container = container()): Promise<APIGatewayProxyStructuredResultV2> {
+export async function handle(event: APIGatewayProxyEventV2WithIAMAuthorizer, deps: RunsContainer = runsContainer()): Promise<APIGatewayProxyStructuredResultV2> {
   const raw = event.queryStringParameters?.limit;
   const limit = raw === undefined ? 20 : Number(raw);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
@@ -17,8 +17,7 @@ export async function handle(event: APIGatewayProxyEventV2WithIAMAuthorizer, dep
       })),
     });
   } catch (error) {
-    deps.logger.error('runs could not be listed', { error: (error as Error).message });
-    return problem(500, 'Runs not listed', (error as Error).message);
+    return internalError(event, deps.logger, 'runs could not be listed', error);
   }
 }
 

@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { container, type Container } from '../lib/delivery/container';
-import { json, parseAuditBody, principalOf, problem } from '../lib/delivery/http';
-import { IdempotencyConflictError, startRun } from '../lib/delivery/startRun';
+import { internalError, json, parseAuditBody, principalOf, problem } from '../lib/delivery/http';
+import { runsContainer, type RunsContainer } from '../lib/delivery/runsContainer';
+import { IdempotencyConflictError, startRun, TooManyAuditsError } from '../lib/delivery/startRun';
 
 /** POST /audits: records a queued run, starts it asynchronously, answers 202 {runId, status}. */
-export async function handle(event: APIGatewayProxyEventV2WithIAMAuthorizer, deps: Container = container()): Promise<APIGatewayProxyStructuredResultV2> {
+export async function handle(event: APIGatewayProxyEventV2WithIAMAuthorizer, deps: RunsContainer = runsContainer()): Promise<APIGatewayProxyStructuredResultV2> {
   const body = parseAuditBody(event.body, event.isBase64Encoded);
   if (!body.ok) return body.response;
   const idempotencyKey = event.headers?.['idempotency-key'];
@@ -13,14 +13,21 @@ export async function handle(event: APIGatewayProxyEventV2WithIAMAuthorizer, dep
       { field: 'Idempotency-Key', message: 'invalid' },
     ]);
   }
+  const { config } = deps;
+  // Runs older than an invocation may wait plus the time limit are swept, so they no longer count.
+  const since = new Date(Date.now() - (config.WORKER_MAX_EVENT_AGE_SECONDS + config.AUDIT_TIMEOUT_SECONDS + 120) * 1000);
   try {
-    const { record, created } = await startRun({ trigger: 'http', requestedBy: principalOf(event), request: body.request, idempotencyKey }, deps.runs, deps.launcher);
+    const { record, created } = await startRun(
+      { trigger: 'http', requestedBy: principalOf(event), request: body.request, idempotencyKey, limit: { maxActive: config.MAX_ACTIVE_AUDITS, since } },
+      deps.runs,
+      deps.launcher,
+    );
     deps.logger.info(created ? 'audit queued' : 'idempotent retry', { runId: record.runId });
     return json(202, { runId: record.runId, status: record.status }, { location: `/audits/${record.runId}` });
   } catch (error) {
     if (error instanceof IdempotencyConflictError) return problem(422, 'Idempotency-Key reused', error.message);
-    deps.logger.error('audit could not be queued', { error: (error as Error).message });
-    return problem(500, 'Audit not started', (error as Error).message);
+    if (error instanceof TooManyAuditsError) return problem(429, 'Too many audits', error.message, undefined, { 'retry-after': '60' });
+    return internalError(event, deps.logger, 'audit could not be queued', error);
   }
 }
 

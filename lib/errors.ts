@@ -24,3 +24,18 @@ export class CatalogError extends AuditorError {}
 
 /** A data store (DynamoDB, file system) failed after retries. */
 export class StoreError extends AuditorError {}
+
+/** The store has no such table, object or key (S3 404/NoSuchKey/NotFound, DynamoDB ResourceNotFoundException). */
+export class NotFoundError extends StoreError {}
+
+/** The caller's credentials may not do this; the message names the IAM action and resource to grant. */
+export class AccessDeniedError extends StoreError {}
+
+/** The service kept throttling after the SDK's retries. */
+export class ThrottledError extends StoreError {}
+
+/** A conditional write lost: the record is not in the state the writer expected. */
+export class ConflictError extends StoreError {}
+
+/** A run reached its time limit and stopped before its function was killed. */
+export class TimedOutError extends AuditorError {}

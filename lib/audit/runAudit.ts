@@ -7,7 +7,7 @@ import { identityKey } from '../engine/identity';
 import { ForecastTally, staleness, WaiverTally } from '../engine/insights';
 import { SnapshotDigest } from '../engine/snapshotDigest';
 import { diffFindings, diffKey } from '../history/diffFindings';
-import type { HistoryStore, HistoryWriter } from '../history/HistoryStore';
+import { HistoryConflictError, type HistoryStore, type HistoryWriter } from '../history/HistoryStore';
 import { readLines } from '../inventory/readLines';
 import { TextSink } from '../report/formats/TextSink';
 import { UsageError } from '../errors';
@@ -61,6 +61,8 @@ export interface RunAuditOptions {
   sortBudgetChars?: number;
   now?: () => Date;
   onProgress?: (progress: AuditProgress) => void;
+  /** Stops the run (throwing the signal's reason) between items once aborted: how a Lambda run stops before its deadline. */
+  signal?: AbortSignal;
 }
 
 export interface AuditResult {
@@ -71,6 +73,8 @@ export interface AuditResult {
   sha256: Partial<Record<FormatId, string>>;
   /** With `deferHistoryCommit`: makes this run the scope's latest, or drops it. */
   pendingHistory?: PendingHistory | null;
+  /** Why this complete run did not become its scope's latest (another run of the scope finished first). */
+  historyConflict?: string;
 }
 
 export interface PendingHistory {
@@ -189,6 +193,7 @@ async function attempt(
       record = recordOf(toJsonLine(duplicate), duplicate);
     }
     last.key = key;
+    options.signal?.throwIfAborted();
     for (const writer of writers) await writer.write(record);
     if (++written % 4096 === 0) options.onProgress?.({ phase: 'write', done: written, total, unit: 'items' });
   };
@@ -215,6 +220,7 @@ async function attempt(
         continue;
       }
       items += 1;
+      options.signal?.throwIfAborted();
       let finding: Finding;
       if (entry.kind === 'parse-error') {
         finding = evaluate(null, options.catalog, options.engine);
@@ -284,12 +290,15 @@ async function attempt(
     if (byIdentity && history && resolvedFile) {
       // Phase 2: the diff against the previous completed run, streaming by identity.
       const previous = await history.store.previous(history.scope);
-      historyWriter = history.store.begin(history.scope, runId);
+      historyWriter = history.store.begin(history.scope, runId, previous?.run.runId ?? null);
       const resolvedSink = new TextSink(resolvedFile);
       const writer = historyWriter;
       const seenAt = run.snapshotCapturedAt ?? run.startedAt;
       const counts = await diffFindings(byIdentity.sorted(), previous?.states() ?? null, seenAt, {
-        finding: (line, itemId) => byItemId!.add({ key: itemId, line }),
+        finding: (line, itemId) => {
+          options.signal?.throwIfAborted();
+          return byItemId!.add({ key: itemId, line });
+        },
         state: (state) => writer.write(state),
         resolved: (entry) => resolvedSink.write(`${toJsonLine(entry)}\n`),
         holdEnded: (entry) => {
@@ -302,6 +311,7 @@ async function attempt(
       head.changes = { previousRunId: previous?.run.runId ?? null, previousCapturedAt: previous?.run.snapshotCapturedAt ?? null, ...counts };
     }
 
+    options.signal?.throwIfAborted();
     if (byItemId) {
       openWriters(head);
       for await (const line of byItemId.sorted()) await emit(line, items);
@@ -343,11 +353,12 @@ async function attempt(
         await writer.abort();
       }
     }
+    let historyConflict: string | undefined;
     if (pendingHistory && !options.deferHistoryCommit) {
-      await pendingHistory.commit();
+      historyConflict = await commitHistory(pendingHistory);
       pendingHistory = null;
     }
-    return { head, reports, sha256, pendingHistory };
+    return { head, reports, sha256, pendingHistory, ...(historyConflict ? { historyConflict } : {}) };
   } catch (error) {
     await Promise.allSettled(writers.map((writer) => writer.abort()));
     await historyWriter?.abort();
@@ -356,6 +367,20 @@ async function attempt(
     throw error;
   } finally {
     if (resolvedFile) await rm(resolvedFile, { force: true });
+  }
+}
+
+/**
+ * Commits a run's history; when another run of the scope committed first, the
+ * run stays out of the history and the reason is returned instead of thrown.
+ */
+export async function commitHistory(pending: PendingHistory): Promise<string | undefined> {
+  try {
+    await pending.commit();
+    return undefined;
+  } catch (error) {
+    if (error instanceof HistoryConflictError) return error.message;
+    throw error;
   }
 }
 

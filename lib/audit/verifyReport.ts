@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { InputError } from '../errors';
 import type { HistoryStore } from '../history/HistoryStore';
-import { FORMAT_IDS, type FormatId } from '../report/formats/reportFormats';
+import { FORMAT_IDS, type FormatId } from '../report/formats/formatIds';
 import { sha256File } from './sha256File';
 
 export interface Verification {

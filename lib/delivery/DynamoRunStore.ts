@@ -1,36 +1,38 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { translateSdkError } from '../aws/sdkErrors';
 import { ensureTable } from '../dynamo/ensureTable';
-import { StoreError } from '../errors';
-import type { RunRecord } from './RunRecord';
+import { ConflictError } from '../errors';
+import type { RunRecord, RunStatus } from './RunRecord';
 import type { IdempotencyClaim, RunPatch, RunStore } from './RunStore';
 
 /** GSI of the runs table that lists runs by creation time (partition `listKey`, sort `createdAt`). */
 export const RUNS_BY_CREATED = 'byCreatedAt';
 const LIST_KEY = 'run';
 const IDEMPOTENCY_DAYS = 7;
+const ACTIVE: readonly RunStatus[] = ['queued', 'running'];
+
+type Stored = RunRecord & { listKey?: string; expiresAt?: number };
 
 /**
  * Run records in DynamoDB. Table: partition key `runId`. Runs carry
- * `listKey = "run"` so the `byCreatedAt` index lists them newest first;
- * idempotency keys live in the same table as `idem#<principal>#<key>` items
- * that expire (TTL attribute `expiresAt`) after a week.
+ * `listKey = "run"` so the `byCreatedAt` index lists them newest first, and
+ * `expiresAt` (the table's TTL attribute) when the store knows how long their
+ * reports are kept; idempotency keys live in the same table as
+ * `idem#<principal>#<key>` items that expire after a week.
  */
 export class DynamoRunStore implements RunStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Days a run record is kept (its reports' lifetime in the bucket); none: kept. */
+    private readonly keepDays?: number,
   ) {}
 
-  private async send<T>(action: string, run: () => Promise<T>): Promise<T> {
+  private async send<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (cause) {
-      if (cause instanceof ConditionalCheckFailedException) throw cause;
-      throw new StoreError(`DynamoDB ${action} on the audit-runs table ${this.tableName} failed: ${(cause as Error).name}: ${(cause as Error).message}`, {
-        cause,
-        context: { table: this.tableName },
-      });
+      throw translateSdkError(cause, { service: 'DynamoDB', operation, iamAction: `dynamodb:${operation}`, target: `the audit-runs table ${this.tableName}` });
     }
   }
 
@@ -61,40 +63,51 @@ export class DynamoRunStore implements RunStore {
   }
 
   async create(record: RunRecord): Promise<void> {
+    const expiresAt = this.keepDays ? Math.floor(Date.parse(record.createdAt) / 1000) + this.keepDays * 86_400 : undefined;
     await this.send('PutItem', () =>
       this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...record, listKey: LIST_KEY },
+          Item: { ...record, listKey: LIST_KEY, ...(expiresAt ? { expiresAt } : {}) },
           ConditionExpression: 'attribute_not_exists(runId)',
         }),
       ),
     );
   }
 
-  async update(runId: string, patch: RunPatch): Promise<RunRecord> {
+  private updateCommand(runId: string, patch: RunPatch, condition: string, conditionValues: Record<string, unknown>) {
     const fields = Object.entries({ ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() }).filter(([, v]) => v !== undefined);
-    const names = Object.fromEntries(fields.map(([k], i) => [`#f${i}`, k]));
-    const values = Object.fromEntries(fields.map(([, v], i) => [`:v${i}`, v]));
-    const result = await this.send('UpdateItem', () =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { runId },
-          UpdateExpression: `SET ${fields.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
-          ConditionExpression: 'attribute_exists(runId)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
-    return strip(result.Attributes as RunRecord & { listKey?: string });
+    return new UpdateCommand({
+      TableName: this.tableName,
+      Key: { runId },
+      UpdateExpression: `SET ${fields.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: { ...Object.fromEntries(fields.map(([k], i) => [`#f${i}`, k])), ...(condition.includes('#status') ? { '#status': 'status' } : {}) },
+      ExpressionAttributeValues: { ...Object.fromEntries(fields.map(([, v], i) => [`:v${i}`, v])), ...conditionValues },
+      ReturnValues: 'ALL_NEW',
+    });
+  }
+
+  async update(runId: string, patch: RunPatch): Promise<RunRecord> {
+    const result = await this.send('UpdateItem', () => this.client.send(this.updateCommand(runId, patch, 'attribute_exists(runId)', {})));
+    return strip(result.Attributes as Stored);
+  }
+
+  async transition(runId: string, from: readonly RunStatus[], patch: RunPatch): Promise<RunRecord | null> {
+    const values = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
+    const condition = `attribute_exists(runId) AND #status IN (${Object.keys(values).join(', ')})`;
+    try {
+      const result = await this.send('UpdateItem', () => this.client.send(this.updateCommand(runId, patch, condition, values)));
+      return strip(result.Attributes as Stored);
+    } catch (error) {
+      if (error instanceof ConflictError) return null;
+      throw error;
+    }
   }
 
   async get(runId: string): Promise<RunRecord | null> {
     const result = await this.send('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: { runId } })));
-    const item = result.Item as (RunRecord & { listKey?: string }) | undefined;
+    const item = result.Item as Stored | undefined;
     return item && item.listKey === LIST_KEY ? strip(item) : null;
   }
 
@@ -111,31 +124,59 @@ export class DynamoRunStore implements RunStore {
         }),
       ),
     );
-    return (result.Items ?? []).map((item) => strip(item as RunRecord & { listKey?: string }));
+    return (result.Items ?? []).map((item) => strip(item as Stored));
+  }
+
+  async listActive(since: Date): Promise<RunRecord[]> {
+    const runs: RunRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.send('Query', () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: RUNS_BY_CREATED,
+            KeyConditionExpression: 'listKey = :k AND createdAt >= :since',
+            FilterExpression: '#status IN (:queued, :running)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':k': LIST_KEY, ':since': since.toISOString(), ':queued': ACTIVE[0], ':running': ACTIVE[1] },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      runs.push(...(page.Items ?? []).map((item) => strip(item as Stored)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return runs;
   }
 
   async claimIdempotencyKey(key: string, runId: string, requestHash: string): Promise<IdempotencyClaim> {
     const id = `idem#${key}`;
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { runId: id, targetRunId: runId, requestHash, expiresAt: Math.floor(Date.now() / 1000) + IDEMPOTENCY_DAYS * 86_400 },
-          ConditionExpression: 'attribute_not_exists(runId)',
-        }),
+      await this.send('PutItem', () =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { runId: id, targetRunId: runId, requestHash, expiresAt: Math.floor(Date.now() / 1000) + IDEMPOTENCY_DAYS * 86_400 },
+            ConditionExpression: 'attribute_not_exists(runId)',
+          }),
+        ),
       );
       return { claimed: true };
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException) && (error as Error).name !== 'ConditionalCheckFailedException') {
-        throw new StoreError(`DynamoDB PutItem on the audit-runs table ${this.tableName} failed: ${(error as Error).message}`, { cause: error });
-      }
+      if (!(error instanceof ConflictError)) throw error;
     }
     const existing = await this.send('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: { runId: id } })));
     return { claimed: false, runId: String(existing.Item?.targetRunId), requestHash: String(existing.Item?.requestHash) };
   }
+
+  async findByIdempotencyKey(key: string): Promise<string | null> {
+    const existing = await this.send('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: { runId: `idem#${key}` } })));
+    return typeof existing.Item?.targetRunId === 'string' ? existing.Item.targetRunId : null;
+  }
 }
 
-function strip(item: RunRecord & { listKey?: string }): RunRecord {
-  const { listKey: _listKey, ...record } = item;
+function strip(item: Stored): RunRecord {
+  const { listKey: _listKey, expiresAt: _expiresAt, ...record } = item;
   return record;
 }

@@ -1,36 +1,35 @@
-import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { StoreError } from '../errors';
+import { translateSdkError } from '../aws/sdkErrors';
+import { NotFoundError } from '../errors';
+import { FORMAT_CONTENT_TYPES, type FormatId } from '../report/formats/formatIds';
 
-const CONTENT_TYPES: Record<string, string> = {
-  json: 'application/json',
-  csv: 'text/csv; charset=utf-8',
-  pdf: 'application/pdf',
-};
 
-/** Where finished reports are kept, and how a reader gets a short-lived link to one. */
-export interface ReportStore {
-  put(key: string, localPath: string): Promise<void>;
-  link(key: string, expiresInSeconds: number): Promise<string>;
-  describe(): string;
-}
-
-/** Reports in an S3 bucket (encrypted at rest by the bucket), links presigned. */
-export class S3ReportStore implements ReportStore {
+/**
+ * The reports bucket: finished reports (and the waivers object) in S3 — the
+ * real one, or a local S3 server (s3rver) offline and in tests, reached
+ * through `AWS_ENDPOINT_URL_S3`.
+ */
+export class ReportStore {
   constructor(
     private readonly client: S3Client,
-    private readonly bucket: string,
+    readonly bucket: string,
   ) {}
 
   describe(): string {
     return `s3://${this.bucket}`;
   }
 
-  async put(key: string, localPath: string): Promise<void> {
+  /**
+   * Uploads a finished report (encrypted at rest by the bucket's default
+   * encryption). The report's SHA-256, the run's evidence, goes with it as the
+   * object's checksum: S3 refuses the upload unless the bytes it stored match.
+   */
+  async put(key: string, localPath: string, sha256Hex: string): Promise<void> {
     const extension = key.split('.').pop() ?? '';
     try {
       const { size } = await stat(localPath);
@@ -40,59 +39,53 @@ export class S3ReportStore implements ReportStore {
           Key: key,
           Body: createReadStream(localPath),
           ContentLength: size,
-          ContentType: CONTENT_TYPES[extension] ?? 'application/octet-stream',
+          ContentType: FORMAT_CONTENT_TYPES[extension as FormatId] ?? 'application/octet-stream',
+          ChecksumSHA256: Buffer.from(sha256Hex, 'hex').toString('base64'),
         }),
       );
     } catch (cause) {
-      throw new StoreError(`Could not store report ${key} in s3://${this.bucket}: ${(cause as Error).name}: ${(cause as Error).message}`, { cause });
+      throw translateSdkError(cause, { service: 'S3', operation: 'PutObject', iamAction: 's3:PutObject', target: `s3://${this.bucket}/${key}` });
     }
   }
 
+  /** A presigned GET link, valid for `expiresInSeconds` (and no longer than the signer's credentials). */
   link(key: string, expiresInSeconds: number): Promise<string> {
     return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds });
   }
-}
 
-/** Reports in a local folder (offline and tests); links are file URLs. */
-export class FileReportStore implements ReportStore {
-  private readonly root: string;
-
-  constructor(root: string) {
-    this.root = resolve(root);
-  }
-
-  describe(): string {
-    return this.root;
-  }
-
-  async put(key: string, localPath: string): Promise<void> {
-    const target = join(this.root, key);
+  /** Downloads an object to a local file (the `fetch` command, with the user's own credentials). */
+  async download(key: string, localPath: string): Promise<void> {
     try {
-      await mkdir(dirname(target), { recursive: true });
-      await copyFile(localPath, target);
+      const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      await pipeline(result.Body as Readable, createWriteStream(localPath));
     } catch (cause) {
-      throw new StoreError(`Could not store report ${key} in ${this.root}: ${(cause as Error).message}`, { cause });
+      throw translateSdkError(cause, { service: 'S3', operation: 'GetObject', iamAction: 's3:GetObject', target: `s3://${this.bucket}/${key}` });
     }
   }
 
-  async link(key: string): Promise<string> {
-    return pathToFileURL(join(this.root, key)).href;
-  }
-}
-
-/**
- * The text of an S3 object, or null when there is none (a missing waivers file
- * means no waivers).
- *
- * @example
- * await readS3Text(s3, 'reports-bucket', 'waivers.yaml')
- */
-export async function readS3Text(client: S3Client, bucket: string, key: string): Promise<string | null> {
-  try {
-    const result = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return (await result.Body?.transformToString('utf8')) ?? null;
-  } catch (cause) {
-    if ((cause as Error).name === 'NoSuchKey') return null;
-    throw new StoreError(`Could not read s3://${bucket}/${key}: ${(cause as Error).name}: ${(cause as Error).message}`, { cause });
+  /**
+   * The text of an object, or null when there is none (a missing waivers object
+   * means no waivers). S3 answers a missing key with 404 only to a caller that
+   * may also list the bucket (s3:ListBucket); otherwise with 403, which stays an
+   * error naming both permissions.
+   *
+   * @example
+   * await reports.readText('waivers.yaml') // null when the object is missing
+   */
+  async readText(key: string): Promise<string | null> {
+    try {
+      const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return (await result.Body?.transformToString('utf8')) ?? null;
+    } catch (cause) {
+      const error = translateSdkError(cause, {
+        service: 'S3',
+        operation: 'GetObject',
+        iamAction: 's3:GetObject',
+        target: `s3://${this.bucket}/${key}`,
+        deniedHint: `S3 also answers 403 for a missing object when the role may not s3:ListBucket on ${this.bucket} with s3:prefix "${key}"`,
+      });
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    }
   }
 }

@@ -1,4 +1,4 @@
-import type { FormatId } from '../report/formats/reportFormats';
+import type { FormatId } from '../report/formats/formatIds';
 import type { Summary, Trigger } from '../report/ReportModel';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'partial', 'failed'] as const;
@@ -13,6 +13,8 @@ export interface StoredReport {
 export interface EmailOutcome {
   to: string[];
   subject: string;
+  /** Reports attached to the mail (the others are named with their key and SHA-256). */
+  attached?: FormatId[];
   messageId?: string;
   sentAt?: string;
   error?: string;
@@ -51,4 +53,32 @@ export interface RunRecord {
   reports?: Partial<Record<FormatId, StoredReport>>;
   email?: EmailOutcome;
   error?: string;
+  /** When the function running it will be stopped by Lambda: past this (and a minute), a `running` run is swept as failed. */
+  deadlineAt?: string;
+  /** How far the run got, written every few seconds while it runs: what a timeout or a kill reports. */
+  progress?: RunProgress;
+  /** Things the DPO should know that did not stop the run (e.g. it did not become history). */
+  warnings?: string[];
+}
+
+export interface RunProgress {
+  phase: 'evaluate' | 'write' | 'store' | 'mail';
+  done: number;
+  total: number | null;
+  unit: 'bytes' | 'items' | 'reports';
+  at: string;
+}
+
+/**
+ * How far a run got, in words.
+ *
+ * @example
+ * describeProgress({ phase: 'evaluate', done: 1200, total: 5000, unit: 'items', at }) // 'evaluating: 1,200 of 5,000 items read'
+ */
+export function describeProgress(progress: RunProgress | undefined): string {
+  if (!progress) return 'before reading the snapshot';
+  const count = (n: number) => n.toLocaleString('en-US');
+  const amount = `${count(progress.done)}${progress.total !== null ? ` of ${count(progress.total)}` : ''} ${progress.unit}`;
+  const phase = { evaluate: 'evaluating', write: 'writing the reports', store: 'storing the reports', mail: 'sending the digest' }[progress.phase];
+  return `${phase}: ${amount} ${progress.phase === 'evaluate' ? 'read' : 'done'}`;
 }

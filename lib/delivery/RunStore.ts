@@ -1,4 +1,4 @@
-import type { RunRecord } from './RunRecord';
+import type { RunRecord, RunStatus } from './RunRecord';
 
 export type RunPatch = Partial<Omit<RunRecord, 'runId' | 'createdAt'>>;
 
@@ -9,9 +9,18 @@ export type IdempotencyClaim = { claimed: true } | { claimed: false; runId: stri
 export interface RunStore {
   create(record: RunRecord): Promise<void>;
   update(runId: string, patch: RunPatch): Promise<RunRecord>;
+  /**
+   * Applies `patch` only while the run's status is one of `from` (a conditional
+   * write): the one caller that wins gets the record, every other gets null.
+   */
+  transition(runId: string, from: readonly RunStatus[], patch: RunPatch): Promise<RunRecord | null>;
   get(runId: string): Promise<RunRecord | null>;
   /** Newest first. */
   listRecent(limit: number): Promise<RunRecord[]>;
+  /** Runs created at or after `since` that are still queued or running, oldest first. */
+  listActive(since: Date): Promise<RunRecord[]>;
   /** Claims `key` for `runId` unless it was claimed before (then returns the earlier run). */
   claimIdempotencyKey(key: string, runId: string, requestHash: string): Promise<IdempotencyClaim>;
+  /** The run an idempotency key names, if any. */
+  findByIdempotencyKey(key: string): Promise<string | null>;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULTS } from '../defaults';
 import { UsageError } from '../errors';
 
 const emails = z
@@ -11,28 +12,33 @@ const emails = z
 export const deliveryConfigSchema = z.object({
   INVENTORY_TABLE: z.string().min(3),
   RUNS_TABLE: z.string().min(3),
-  /** Reports go to this S3 bucket… */
-  REPORTS_BUCKET: z.string().min(3).optional(),
-  /** …or, offline, to this folder. */
-  REPORTS_DIR: z.string().min(1).optional(),
+  /** Reports (and the waivers object) go to this bucket; offline, a local S3 server's (AWS_ENDPOINT_URL_S3). */
+  REPORTS_BUCKET: z.string().min(3).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
   DPO_EMAIL: emails,
   SENDER_EMAIL: z.email(),
   SMTP_URL: z.url().optional(),
   DYNAMODB_ENDPOINT: z.url().optional(),
-  PRESIGN_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(900),
-  ATTACH_MAX_BYTES: z.coerce.number().int().min(0).default(5 * 1024 * 1024),
-  GRACE_DAYS: z.coerce.number().int().min(1).default(30),
-  PDF_ROWS: z.coerce.number().int().min(1).default(200),
-  FORECAST_DAYS: z.coerce.number().int().min(0).default(30),
-  STALE_AFTER_HOURS: z.coerce.number().int().min(1).default(48),
-  /** Waivers (YAML): an object key in the reports bucket… */
-  WAIVERS_KEY: z.string().min(1).optional(),
-  /** …or, offline, a local file. */
-  WAIVERS_FILE: z.string().min(1).optional(),
+  AWS_REGION: z.string().min(1).default('eu-central-1'),
+  PRESIGN_TTL_SECONDS: z.coerce.number().int().min(60).max(43_200).default(DEFAULTS.presignSeconds),
+  ATTACH_MAX_BYTES: z.coerce.number().int().min(0).max(30 * 1024 * 1024).default(DEFAULTS.attachMaxBytes),
+  GRACE_DAYS: z.coerce.number().int().min(1).default(DEFAULTS.graceDays),
+  PDF_ROWS: z.coerce.number().int().min(1).default(DEFAULTS.pdfRows),
+  FORECAST_DAYS: z.coerce.number().int().min(0).default(DEFAULTS.forecastDays),
+  STALE_AFTER_HOURS: z.coerce.number().int().min(1).default(DEFAULTS.staleAfterHours),
+  /** Reports expire from the bucket after this many days; run records (and their links) with them. */
+  REPORT_RETENTION_DAYS: z.coerce.number().int().min(1).default(DEFAULTS.reportRetentionDays),
+  /** Waivers (YAML): an object key in the reports bucket; a missing object means none. */
+  WAIVERS_KEY: z.string().min(1).default(DEFAULTS.waiversKey),
   /** The worker function started for each HTTP run (asynchronous invocation). */
-  AUDIT_WORKER_FUNCTION: z.string().min(1).optional(),
-  /** `inprocess` (serverless-offline): run the audit in the API process instead of invoking the worker. */
-  AUDIT_LAUNCH: z.enum(['lambda', 'inprocess']).default('lambda'),
+  AUDIT_WORKER_FUNCTION: z.string().min(1),
+  /** The audit functions' timeout: a run still `running` this long (plus a minute) after it started is swept as failed. */
+  AUDIT_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(900).default(900),
+  /** How long an asynchronous invocation may wait in Lambda's queue: a run `queued` longer than this (plus the timeout) is swept. */
+  WORKER_MAX_EVENT_AGE_SECONDS: z.coerce.number().int().min(60).max(21_600).default(DEFAULTS.workerMaxEventAgeSeconds),
+  /** A run stops this long before its function's deadline, to record the failure and send the failure mail. */
+  TIME_RESERVE_SECONDS: z.coerce.number().int().min(1).max(300).default(DEFAULTS.timeReserveSeconds),
+  /** POST /audits answers 429 while this many runs are queued or running. */
+  MAX_ACTIVE_AUDITS: z.coerce.number().int().min(1).max(100).default(DEFAULTS.maxActiveAudits),
 });
 export type DeliveryConfig = z.infer<typeof deliveryConfigSchema>;
 
@@ -50,9 +56,6 @@ export function readDeliveryConfig(env: Record<string, string | undefined>): Del
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new UsageError(`Configuration ${String(issue.path[0] ?? '')} is invalid: ${issue.message}.`);
-  }
-  if (!parsed.data.REPORTS_BUCKET && !parsed.data.REPORTS_DIR) {
-    throw new UsageError('Configuration needs REPORTS_BUCKET (S3) or REPORTS_DIR (a local folder) for the reports.');
   }
   return parsed.data;
 }

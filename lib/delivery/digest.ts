@@ -6,13 +6,48 @@ import type { ReportHead } from '../report/ReportModel';
 import { formatBytes, formatCount } from '../units';
 import { assetPath } from '../assets';
 
-export interface DigestLinks {
-  pdfAttached: boolean;
-  pdfLink?: string;
-  jsonLink?: string;
-  csvLink?: string;
-  /** How long the links work, in hours; 0 for links that do not expire (local files). */
-  linkHours: number;
+/** One stored report as the mail describes it. */
+export interface MailedReport {
+  format: string;
+  key: string;
+  sha256: string;
+  bytes: number;
+}
+
+/**
+ * How the mail delivers the reports: attached where the size allows; the rest
+ * named with their object key and SHA-256, and the command that fetches them
+ * with the reader's own credentials. Never a link that expires before it is read.
+ */
+export interface DigestDelivery {
+  attached: MailedReport[];
+  notAttached: MailedReport[];
+  /** Where every report of the run can be had, e.g. "downloaded with your own AWS credentials…". */
+  retrieval: string;
+  /** The command that gets them, e.g. `npm start -- fetch audit-… --runs-table … --bucket … --region …`. */
+  command?: string;
+}
+
+/**
+ * Splits a run's reports into those the mail attaches (the PDF first, then the
+ * CSV, then the JSON, while the total stays within `limitBytes`) and the rest.
+ *
+ * @example
+ * splitAttachments([{ format: 'pdf', bytes: 900, … }], 1000) // { attached: [pdf], notAttached: [] }
+ */
+export function splitAttachments<R extends { format: string; bytes: number }>(reports: readonly R[], limitBytes: number): { attached: R[]; notAttached: R[] } {
+  const order = ['pdf', 'csv', 'json'];
+  const sorted = [...reports].sort((a, b) => order.indexOf(a.format) - order.indexOf(b.format));
+  const attached: R[] = [];
+  const notAttached: R[] = [];
+  let budget = limitBytes;
+  for (const report of sorted) {
+    if (report.bytes <= budget) {
+      attached.push(report);
+      budget -= report.bytes;
+    } else notAttached.push(report);
+  }
+  return { attached, notAttached };
 }
 
 export interface ComposedMail {
@@ -59,7 +94,7 @@ const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 
  * The one digest mail of a run (never one per finding), from the templates in
  * templates/email. Mustache escapes what it puts into the HTML.
  */
-export function composeDigest(head: ReportHead, links: DigestLinks): ComposedMail {
+export function composeDigest(head: ReportHead, delivery: DigestDelivery): ComposedMail {
   const { summary, run } = head;
   const subject = digestSubject(head);
   const view = {
@@ -91,7 +126,11 @@ export function composeDigest(head: ReportHead, links: DigestLinks): ComposedMai
       .sort((a, b) => b[1].violations - a[1].violations || a[0].localeCompare(b[0]))
       .slice(0, 5)
       .map(([module, tally]) => ({ module, violations: formatCount(tally.violations) })),
-    ...links,
+    attached: delivery.attached.map((report) => ({ ...report, format: report.format.toUpperCase(), size: formatBytes(report.bytes) })),
+    notAttached: delivery.notAttached.map((report) => ({ ...report, format: report.format.toUpperCase(), size: formatBytes(report.bytes) })),
+    anyNotAttached: delivery.notAttached.length > 0,
+    retrieval: delivery.retrieval,
+    command: delivery.command,
   };
   return { subject, text: Mustache.render(template('digest.txt.mustache'), view, {}, { escape: (s: string) => s }), html: Mustache.render(template('digest.html.mustache'), view) };
 }

@@ -1,18 +1,20 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAudit, type AuditResult } from '../audit/runAudit';
+import { commitHistory, runAudit, type AuditResult } from '../audit/runAudit';
 import type { Catalog } from '../catalog/loadCatalog';
 import type { EngineOptions } from '../engine/evaluate';
 import { compileWaivers, type Waiver } from '../engine/waivers';
+import { TimedOutError } from '../errors';
 import type { HistoryStore } from '../history/HistoryStore';
 import { DynamoInventorySource } from '../inventory/DynamoInventorySource';
 import type { InventoryTable } from '../inventory/InventoryTable';
-import type { FormatId } from '../report/formats/reportFormats';
-import { composeDigest, composeFailure } from './digest';
+import { FORMAT_CONTENT_TYPES, type FormatId } from '../report/formats/formatIds';
+import { composeDigest, composeFailure, splitAttachments } from './digest';
 import type { Mailer, MailMessage } from './Mailer';
 import type { ReportStore } from './ReportStore';
-import type { EmailOutcome, RunRecord, StoredReport } from './RunRecord';
+import type { RunMetrics } from './RunMetrics';
+import { describeProgress, type EmailOutcome, type RunProgress, type RunRecord, type StoredReport } from './RunRecord';
 import type { RunStore } from './RunStore';
 
 /** What a run needs from the world; built once per cold start and injected. */
@@ -29,10 +31,22 @@ export interface AuditDependencies {
   forecastDays: number;
   staleAfterHours: number;
   mail: { from: string; to: string[]; attachLimitBytes: number };
-  linkSeconds: number;
+  /** The command that downloads a run's reports with the reader's own credentials (in every digest). */
+  fetchCommand: (runId: string) => string;
   pdfRowsPerModule: number;
+  metrics: RunMetrics;
   log: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
   now?: () => Date;
+  /** How often a running run writes its progress to its record, in ms (default 15 s). */
+  progressEveryMs?: number;
+}
+
+/** When the function running the audit is stopped by Lambda, and when the audit must stop itself before that. */
+export interface RunLimits {
+  /** Lambda's deadline for this invocation. */
+  deadlineAt: Date;
+  /** The audit stops here, leaving time to record the failure and send the failure mail. */
+  stopAt: Date;
 }
 
 /** Report object keys: by date, then run, so a bucket lifecycle rule and a human can both find them. */
@@ -41,50 +55,103 @@ export function reportKey(runId: string, createdAt: string, extension: string): 
 }
 
 async function sendDigest(result: AuditResult, record: RunRecord, stored: Partial<Record<FormatId, StoredReport>>, deps: AuditDependencies): Promise<EmailOutcome> {
-  const pdfPath = result.reports.pdf;
-  const pdfSize = pdfPath ? (await stat(pdfPath)).size : 0;
-  const attach = pdfPath !== undefined && pdfSize <= deps.mail.attachLimitBytes;
-  const link = async (format: FormatId) => (stored[format] ? deps.reports.link(stored[format]!.key, deps.linkSeconds) : undefined);
+  const reports = (Object.entries(stored) as [FormatId, StoredReport][]).map(([format, report]) => ({ format, key: report.key, sha256: report.sha256, bytes: report.bytes }));
+  const { attached, notAttached } = splitAttachments(reports, deps.mail.attachLimitBytes);
   const mail = composeDigest(result.head, {
-    pdfAttached: attach,
-    pdfLink: attach ? undefined : await link('pdf'),
-    jsonLink: await link('json'),
-    csvLink: await link('csv'),
-    linkHours: Math.round((deps.linkSeconds / 3600) * 10) / 10,
+    attached,
+    notAttached,
+    retrieval: 'Every report of this run, downloaded with your own AWS credentials and checked against its SHA-256:',
+    command: deps.fetchCommand(record.runId),
   });
   const message: MailMessage = {
     from: deps.mail.from,
     to: deps.mail.to,
     ...mail,
-    attachments: attach ? [{ filename: `${record.runId}.pdf`, path: pdfPath!, contentType: 'application/pdf' }] : [],
+    attachments: attached.map(({ format }) => ({
+      filename: `${record.runId}.${format}`,
+      path: result.reports[format]!,
+      contentType: FORMAT_CONTENT_TYPES[format],
+    })),
   };
+  const outcome = { to: deps.mail.to, subject: mail.subject, attached: attached.map((a) => a.format) };
   try {
     const messageId = await deps.mailer.send(message);
-    return { to: deps.mail.to, subject: mail.subject, messageId, sentAt: new Date().toISOString() };
+    return { ...outcome, messageId, sentAt: new Date().toISOString() };
   } catch (error) {
-    return { to: deps.mail.to, subject: mail.subject, error: (error as Error).message };
+    return { ...outcome, error: (error as Error).message };
   }
 }
 
 /**
- * Runs one audit for a recorded run: read the latest (or the asked) snapshot,
- * evaluate it, store the reports with their SHA-256, mail the DPO one digest,
- * and record every step in the run record. A run that cannot finish ends
- * `failed` with its error (and a failure mail); a run that finished but could
- * not read everything, or could not mail, ends `partial`. Nothing is recorded
- * as done that was not.
+ * Sends the failure mail of a run that just became `failed`. The caller made
+ * that transition with a conditional write, so each failure is mailed once.
  */
-export async function executeAudit(runId: string, deps: AuditDependencies): Promise<RunRecord> {
-  const now = deps.now ?? (() => new Date());
-  const record = await deps.runs.get(runId);
-  if (!record) throw new Error(`Run ${runId} is not in the audit-runs table.`);
-  if (record.status !== 'queued') {
-    deps.log('warn', 'run is not queued; not running it again', { runId, status: record.status });
-    return record;
+export async function notifyFailure(record: RunRecord, error: string, deps: Pick<AuditDependencies, 'mailer' | 'mail' | 'runs' | 'metrics' | 'log'>): Promise<void> {
+  deps.metrics.publish({ RunFailed: 1 });
+  if (!record.request.notify || record.request.dryRun) return;
+  const mail = composeFailure(record, error);
+  let email: EmailOutcome;
+  try {
+    const messageId = await deps.mailer.send({ from: deps.mail.from, to: deps.mail.to, ...mail });
+    email = { to: deps.mail.to, subject: mail.subject, messageId, sentAt: new Date().toISOString() };
+  } catch (mailError) {
+    email = { to: deps.mail.to, subject: mail.subject, error: (mailError as Error).message };
+    deps.metrics.publish({ DigestFailed: 1 });
+    deps.log('error', 'failure e-mail failed', { runId: record.runId, error: email.error });
   }
-  const { request } = record;
+  await deps.runs.update(record.runId, { email });
+}
+
+/**
+ * Runs one audit for a recorded run: claim it (queued → running, a conditional
+ * write, so a second delivery of the same run does nothing), read the latest
+ * (or the asked) snapshot, evaluate it, store the reports with their SHA-256,
+ * mail the DPO one digest, and record every step in the run record. With
+ * limits, the run stops itself before its function's deadline and ends
+ * `failed` (timed out, with how far it got). A run that cannot finish ends
+ * `failed` with its error and one failure mail; a run that finished but could
+ * not read everything, or could not mail, ends `partial`.
+ */
+export async function executeAudit(runId: string, deps: AuditDependencies, limits?: RunLimits): Promise<RunRecord> {
+  const now = deps.now ?? (() => new Date());
   const startedAt = now().toISOString();
-  await deps.runs.update(runId, { status: 'running', startedAt });
+  const claimed = await deps.runs.transition(runId, ['queued'], {
+    status: 'running',
+    startedAt,
+    ...(limits ? { deadlineAt: limits.deadlineAt.toISOString() } : {}),
+  });
+  if (!claimed) {
+    const existing = await deps.runs.get(runId);
+    if (!existing) throw new Error(`Run ${runId} is not in the audit-runs table.`);
+    deps.log('warn', 'run is not queued; not running it again', { runId, status: existing.status });
+    return existing;
+  }
+  const record = claimed;
+  const { request } = record;
+  const began = Date.now();
+  const controller = new AbortController();
+  let progress: RunProgress | undefined;
+  let progressWrite: Promise<unknown> = Promise.resolve();
+  let lastProgressWrite = 0;
+  const setProgress = (next: Omit<RunProgress, 'at'>) => {
+    progress = { ...next, at: now().toISOString() };
+    const due = Date.now() - lastProgressWrite >= (deps.progressEveryMs ?? 15_000);
+    if (due || next.phase !== 'evaluate') {
+      lastProgressWrite = Date.now();
+      const snapshot = progress;
+      progressWrite = progressWrite.then(() => deps.runs.update(runId, { progress: snapshot })).catch(() => undefined);
+    }
+  };
+  const timer = limits
+    ? setTimeout(() => {
+        const reserve = Math.round((limits.deadlineAt.getTime() - limits.stopAt.getTime()) / 1000);
+        controller.abort(
+          new TimedOutError(
+            `Timed out: the run stopped itself ${reserve} s before its function's ${Math.round((limits.deadlineAt.getTime() - began) / 1000)} s time limit, ${describeProgress(progress)}.`,
+          ),
+        );
+      }, Math.max(0, limits.stopAt.getTime() - Date.now()))
+    : undefined;
   const workDir = await mkdtemp(join(tmpdir(), `${runId}-`));
   try {
     deps.log('info', 'audit started', { runId, trigger: record.trigger, dryRun: request.dryRun });
@@ -105,14 +172,19 @@ export async function executeAudit(runId: string, deps: AuditDependencies): Prom
       runId,
       pdfRowsPerModule: deps.pdfRowsPerModule,
       now,
+      signal: controller.signal,
+      onProgress: ({ phase, done, total, unit }) => setProgress({ phase, done, total, unit }),
     });
     const { summary, run } = result.head;
     const stored: Partial<Record<FormatId, StoredReport>> = {};
     try {
       if (!request.dryRun) {
-        for (const [format, path] of Object.entries(result.reports) as [FormatId, string][]) {
+        const formats = Object.entries(result.reports) as [FormatId, string][];
+        for (const [index, [format, path]] of formats.entries()) {
+          controller.signal.throwIfAborted();
+          setProgress({ phase: 'store', done: index, total: formats.length, unit: 'reports' });
           const key = reportKey(runId, record.createdAt, format);
-          await deps.reports.put(key, path);
+          await deps.reports.put(key, path, result.sha256[format]!);
           stored[format] = { key, sha256: result.sha256[format]!, bytes: (await stat(path)).size };
         }
       }
@@ -120,7 +192,9 @@ export async function executeAudit(runId: string, deps: AuditDependencies): Prom
       await result.pendingHistory?.abort();
       throw error;
     }
-    await result.pendingHistory?.commit();
+    const warnings: string[] = [];
+    const conflict = result.pendingHistory ? await commitHistory(result.pendingHistory) : undefined;
+    if (conflict) warnings.push(conflict);
     const status: RunRecord['status'] = summary.complete ? 'succeeded' : 'partial';
     const { changes } = result.head;
     const outcome = {
@@ -141,33 +215,40 @@ export async function executeAudit(runId: string, deps: AuditDependencies): Prom
         incompleteReasons: summary.incompleteReasons,
       },
       reports: stored,
+      ...(warnings.length > 0 ? { warnings } : {}),
     };
     deps.log('info', 'audit evaluated', { runId, items: summary.items, complete: summary.complete, violations: summary.byVerdict.violation });
-    if (!request.notify || request.dryRun) return await deps.runs.update(runId, { ...outcome, status });
+    const figures = { Items: summary.items, Violations: summary.byVerdict.violation, DurationSeconds: (Date.now() - began) / 1000 };
+    await progressWrite;
+    if (!request.notify || request.dryRun) {
+      deps.metrics.publish({ ...figures, [status === 'succeeded' ? 'RunSucceeded' : 'RunPartial']: 1 });
+      return await deps.runs.update(runId, { ...outcome, status });
+    }
     // Evaluated and stored; the status waits for the mail, which may still fail.
     const evaluated = await deps.runs.update(runId, outcome);
+    setProgress({ phase: 'mail', done: 0, total: 1, unit: 'reports' });
     const email = await sendDigest(result, evaluated, stored, deps);
+    await progressWrite;
     if (email.error) {
       deps.log('error', 'digest e-mail failed', { runId, error: email.error });
+      deps.metrics.publish({ ...figures, RunPartial: 1, DigestFailed: 1 });
       return await deps.runs.update(runId, { status: 'partial', email, error: `E-mail not sent: ${email.error}` });
     }
+    deps.metrics.publish({ ...figures, [status === 'succeeded' ? 'RunSucceeded' : 'RunPartial']: 1, DigestFailed: 0 });
     return await deps.runs.update(runId, { status, email });
-  } catch (error) {
+  } catch (thrown) {
+    const error = controller.signal.aborted && controller.signal.reason instanceof TimedOutError ? controller.signal.reason : thrown;
     const message = (error as Error).message ?? String(error);
     deps.log('error', 'audit failed', { runId, error: message });
-    let email: EmailOutcome | undefined;
-    if (request.notify && !request.dryRun) {
-      const mail = composeFailure({ ...record, startedAt }, message);
-      try {
-        const messageId = await deps.mailer.send({ from: deps.mail.from, to: deps.mail.to, ...mail });
-        email = { to: deps.mail.to, subject: mail.subject, messageId, sentAt: now().toISOString() };
-      } catch (mailError) {
-        email = { to: deps.mail.to, subject: mail.subject, error: (mailError as Error).message };
-      }
-    }
-    await deps.runs.update(runId, { status: 'failed', error: message, finishedAt: now().toISOString(), ...(email ? { email } : {}) }).catch(() => undefined);
+    await progressWrite;
+    // Only the writer that moves the run out of `running` mails: a sweep or the failure queue may have been first.
+    const failed = await deps.runs
+      .transition(runId, ['running'], { status: 'failed', error: message, finishedAt: now().toISOString(), ...(progress ? { progress } : {}) })
+      .catch(() => null);
+    if (failed) await notifyFailure(failed, message, deps).catch(() => undefined);
     throw error;
   } finally {
+    clearTimeout(timer);
     await rm(workDir, { recursive: true, force: true });
   }
 }

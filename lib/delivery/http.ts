@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { FORMAT_IDS } from '../report/formats/reportFormats';
+import { FORMAT_IDS } from '../report/formats/formatIds';
 import type { ReportStore } from './ReportStore';
 import type { AuditRequest, RunRecord } from './RunRecord';
 
@@ -23,8 +23,29 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
 }
 
 /** An RFC 9457 problem document. */
-export function problem(statusCode: number, title: string, detail: string, errors?: { field: string; message: string }[]): APIGatewayProxyStructuredResultV2 {
-  return json(statusCode, { type: 'about:blank', title, status: statusCode, detail, ...(errors ? { errors } : {}) }, { 'content-type': 'application/problem+json' });
+export function problem(
+  statusCode: number,
+  title: string,
+  detail: string,
+  errors?: { field: string; message: string }[],
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
+  return json(statusCode, { type: 'about:blank', title, status: statusCode, detail, ...(errors ? { errors } : {}) }, { 'content-type': 'application/problem+json', ...headers });
+}
+
+/**
+ * A 500 that tells the caller nothing about the deployment (no table names,
+ * ARNs or account ids): the details go to the log under the request id.
+ */
+export function internalError(
+  event: APIGatewayProxyEventV2WithIAMAuthorizer,
+  logger: { error(message: string, data: Record<string, unknown>): void },
+  what: string,
+  error: unknown,
+): APIGatewayProxyStructuredResultV2 {
+  const requestId = event.requestContext?.requestId ?? 'unknown';
+  logger.error(what, { requestId, error: (error as Error)?.message ?? String(error), errorName: (error as Error)?.name });
+  return problem(500, 'Internal error', `The request could not be completed; quote request id ${requestId} to the operators.`);
 }
 
 /**
@@ -68,13 +89,25 @@ export function principalOf(event: APIGatewayProxyEventV2WithIAMAuthorizer): str
   return iam?.userArn ?? iam?.callerId ?? 'unknown';
 }
 
-/** A run as the API shows it, with short-lived links to its reports. */
-export async function runView(record: RunRecord, reports: ReportStore | null, linkSeconds: number): Promise<Record<string, unknown>> {
-  const links: Record<string, { url: string; sha256: string; bytes: number; expiresInSeconds: number }> = {};
-  if (reports) {
-    for (const [format, stored] of Object.entries(record.reports ?? {})) {
-      if (stored) links[format] = { url: await reports.link(stored.key, linkSeconds), sha256: stored.sha256, bytes: stored.bytes, expiresInSeconds: linkSeconds };
-    }
+type ReportView = { key: string; sha256: string; bytes: number } & ({ url: string; expiresInSeconds: number } | { expired: true });
+
+/**
+ * A run as the API shows it, with short-lived links to its reports; a report
+ * older than the bucket keeps reports is shown as expired, without a link that
+ * would only answer 403.
+ */
+export async function runView(
+  record: RunRecord,
+  reports: ReportStore,
+  options: { linkSeconds: number; retentionDays: number; now?: Date },
+): Promise<Record<string, unknown>> {
+  const links: Record<string, ReportView> = {};
+  const expired = Date.parse(record.createdAt) + options.retentionDays * 86_400_000 <= (options.now ?? new Date()).getTime();
+  for (const [format, stored] of Object.entries(record.reports ?? {})) {
+    if (!stored) continue;
+    links[format] = expired
+      ? { ...stored, expired: true }
+      : { ...stored, url: await reports.link(stored.key, options.linkSeconds), expiresInSeconds: options.linkSeconds };
   }
   const { reports: _stored, ...rest } = record;
   return { ...rest, reports: links };

@@ -1,4 +1,6 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { translateSdkError } from '../aws/sdkErrors';
+import { StoreError } from '../errors';
 import type { AuditLauncher } from './startRun';
 
 /** Invokes the worker function asynchronously: an audit may outlast API Gateway's 30 seconds. */
@@ -9,20 +11,12 @@ export class LambdaLauncher implements AuditLauncher {
   ) {}
 
   async launch(runId: string): Promise<void> {
-    const result = await this.client.send(
-      new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify({ runId })) }),
-    );
-    if (result.StatusCode !== 202) throw new Error(`Lambda answered ${result.StatusCode} to the asynchronous invocation.`);
-  }
-}
-
-/** Runs the audit in this process, after the response (serverless-offline). */
-export class InProcessLauncher implements AuditLauncher {
-  constructor(private readonly run: (runId: string) => Promise<unknown>) {}
-
-  async launch(runId: string): Promise<void> {
-    setImmediate(() => {
-      this.run(runId).catch(() => undefined);
-    });
+    let result;
+    try {
+      result = await this.client.send(new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify({ runId })) }));
+    } catch (cause) {
+      throw translateSdkError(cause, { service: 'Lambda', operation: 'Invoke', iamAction: 'lambda:InvokeFunction', target: `function ${this.functionName}` });
+    }
+    if (result.StatusCode !== 202) throw new StoreError(`Lambda answered ${result.StatusCode} to the asynchronous invocation of ${this.functionName}.`);
   }
 }

@@ -8,6 +8,14 @@ import type { RunStore } from './RunStore';
 /** An Idempotency-Key reused with a different request. */
 export class IdempotencyConflictError extends AuditorError {}
 
+/** As many audits as allowed are queued or running already. */
+export class TooManyAuditsError extends AuditorError {}
+
+/** The idempotency key of the nightly run started by one EventBridge event: a redelivered event runs nothing twice. */
+export function scheduleIdempotencyKey(eventId: string): string {
+  return `schedule#${eventId}`;
+}
+
 /** Starts the audit of a recorded run somewhere else (another Lambda, or this process). */
 export interface AuditLauncher {
   launch(runId: string): Promise<void>;
@@ -18,6 +26,8 @@ export interface StartRunInput {
   requestedBy: string;
   request: AuditRequest;
   idempotencyKey?: string;
+  /** Refuse (TooManyAuditsError) while this many runs created since `since` are queued or running. */
+  limit?: { maxActive: number; since: Date };
 }
 
 /**
@@ -46,6 +56,14 @@ export async function startRun(
       const existing = await runs.get(claim.runId);
       if (existing) return { record: existing, created: false };
       runId = claim.runId;
+    }
+  }
+  if (input.limit) {
+    const active = await runs.listActive(input.limit.since);
+    if (active.length >= input.limit.maxActive) {
+      throw new TooManyAuditsError(
+        `${active.length} audits are queued or running already (at most ${input.limit.maxActive}): ${active.map((run) => run.runId).join(', ')}. Try again when one has finished.`,
+      );
     }
   }
   const record: RunRecord = {

@@ -1,7 +1,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { StoreError } from '../errors';
-import type { FindingState, HistoryRun, HistoryStore, HistoryWriter, PreviousRun } from './HistoryStore';
+import { translateSdkError } from '../aws/sdkErrors';
+import { ConflictError, StoreError } from '../errors';
+import { HistoryConflictError, type FindingState, type HistoryRun, type HistoryStore, type HistoryWriter, type PreviousRun } from './HistoryStore';
 
 /** Raw characters of state lines per chunk item (gzip keeps an item far below 400 KB). */
 const CHUNK_CHARS = 512 * 1024;
@@ -24,11 +25,11 @@ export class DynamoHistoryStore implements HistoryStore {
     return `DynamoDB table ${this.tableName}`;
   }
 
-  private async send<T>(action: string, run: () => Promise<T>): Promise<T> {
+  private async send<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (cause) {
-      throw new StoreError(`DynamoDB ${action} of the run history in ${this.tableName} failed: ${(cause as Error).message}`, { cause });
+      throw translateSdkError(cause, { service: 'DynamoDB', operation, iamAction: `dynamodb:${operation}`, target: `the run history in ${this.tableName}` });
     }
   }
 
@@ -55,7 +56,7 @@ export class DynamoHistoryStore implements HistoryStore {
     return (result.Item?.run as HistoryRun | undefined) ?? null;
   }
 
-  begin(scope: string, runId: string): HistoryWriter {
+  begin(scope: string, runId: string, basisRunId: string | null): HistoryWriter {
     let buffer = '';
     let chunks = 0;
     const expiresAt = Math.floor(Date.now() / 1000) + KEEP_DAYS * 86_400;
@@ -75,9 +76,23 @@ export class DynamoHistoryStore implements HistoryStore {
       commit: async (run) => {
         await flush();
         await this.send('PutItem', () => this.client.send(new PutCommand({ TableName: this.tableName, Item: { runId: `histrun#${run.runId}`, run } })));
-        await this.send('PutItem', () =>
-          this.client.send(new PutCommand({ TableName: this.tableName, Item: { runId: `histhead#${scope}`, run, chunks } })),
-        );
+        // Compare-and-set: the head must still be the run this one was compared with.
+        const condition =
+          basisRunId === null
+            ? { ConditionExpression: 'attribute_not_exists(runId)' }
+            : { ConditionExpression: '#run.#runId = :basis', ExpressionAttributeNames: { '#run': 'run', '#runId': 'runId' }, ExpressionAttributeValues: { ':basis': basisRunId } };
+        try {
+          await this.send('PutItem', () =>
+            this.client.send(new PutCommand({ TableName: this.tableName, Item: { runId: `histhead#${scope}`, run, chunks }, ...condition })),
+          );
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+          const head = await this.previous(scope);
+          throw new HistoryConflictError(
+            `Run ${run.runId} is not the latest of scope ${scope}: run ${head?.run.runId ?? '(unknown)'} of the same scope finished first, so the next run compares with that one.`,
+            { cause: error, context: { scope } },
+          );
+        }
       },
       abort: async () => {
         buffer = '';

@@ -3,7 +3,7 @@ import { appendFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promis
 import { join, resolve } from 'node:path';
 import { readLines } from '../inventory/readLines';
 import { TextSink } from '../report/formats/TextSink';
-import type { FindingState, HistoryRun, HistoryStore, HistoryWriter, PreviousRun } from './HistoryStore';
+import { HistoryConflictError, type FindingState, type HistoryRun, type HistoryStore, type HistoryWriter, type PreviousRun } from './HistoryStore';
 
 const INDEX = 'runs.ndjson';
 
@@ -62,7 +62,7 @@ export class FileHistoryStore implements HistoryStore {
     return null;
   }
 
-  begin(scope: string, runId: string): HistoryWriter {
+  begin(scope: string, runId: string, basisRunId: string | null): HistoryWriter {
     const dir = this.scopeDir(scope);
     const final = join(dir, `${runId}.states.ndjson`);
     const partial = `${final}.partial`;
@@ -74,12 +74,20 @@ export class FileHistoryStore implements HistoryStore {
       }
       return sink;
     };
+    const latest = async () => (await this.runs(dir)).at(-1)?.runId ?? null;
     return {
       async write(state) {
         await (await open()).write(`${JSON.stringify(state)}\n`);
       },
       async commit(run) {
         await (await open()).close();
+        const head = await latest();
+        if (head !== basisRunId) {
+          await rm(partial, { force: true });
+          throw new HistoryConflictError(
+            `Run ${run.runId} is not the latest of scope ${scope}: run ${head} of the same scope finished first, so the next run compares with that one.`,
+          );
+        }
         await rename(partial, final);
         await appendFile(join(dir, INDEX), `${JSON.stringify(run)}\n`);
       },

@@ -1,4 +1,5 @@
-import type { FormatId } from '../report/formats/reportFormats';
+import type { FormatId } from '../report/formats/formatIds';
+import { ConflictError } from '../errors';
 import type { Verdict } from '../model';
 
 /**
@@ -41,7 +42,11 @@ export interface PreviousRun {
 
 export interface HistoryWriter {
   write(state: FindingState): Promise<void>;
-  /** Makes this run the scope's latest completed run. */
+  /**
+   * Makes this run the scope's latest completed run, unless another run of the
+   * scope committed since this one read its basis: then a HistoryConflictError,
+   * and the other run stays the latest (nobody's basis is silently lost).
+   */
   commit(run: HistoryRun): Promise<void>;
   abort(): Promise<void>;
 }
@@ -49,8 +54,12 @@ export interface HistoryWriter {
 /** Where runs keep their history: a folder for the CLI, the audit-runs table for Lambda. */
 export interface HistoryStore {
   previous(scope: string): Promise<PreviousRun | null>;
-  begin(scope: string, runId: string): HistoryWriter;
+  /** Starts writing a run's states; `basisRunId` is the previous run it was compared with (null: none). */
+  begin(scope: string, runId: string, basisRunId: string | null): HistoryWriter;
   /** A recorded run by id, in any scope (for `verify`). */
   findRun(runId: string): Promise<HistoryRun | null>;
   describe(): string;
 }
+
+/** Another run of the same scope became the latest while this one ran. */
+export class HistoryConflictError extends ConflictError {}

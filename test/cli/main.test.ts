@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startLocalDynamo, type LocalDynamo } from '../../cli/localDynamo';
+import { startLocalDynamo, type LocalDynamo } from '../../cli/local/localDynamo';
 import { main } from '../../cli/main';
 import { ndjson, readReport, tempDir, writeTemp } from '../helpers/files';
 import { makeItem } from '../helpers/items';

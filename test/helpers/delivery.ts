@@ -1,37 +1,61 @@
-import { createContainer, type Container } from '../../lib/delivery/container';
+import { createAuditContainer, type AuditContainer } from '../../lib/delivery/auditContainer';
 import type { DynamoRunStore } from '../../lib/delivery/DynamoRunStore';
+import { executeAudit } from '../../lib/delivery/executeAudit';
+import type { RunMetricName } from '../../lib/delivery/RunMetrics';
 import { FileInventorySource } from '../../lib/inventory/FileInventorySource';
 import { loadInventory } from '../../lib/inventory/loadInventory';
-import { tempDir } from './files';
+import type { LocalS3 } from '../../cli/local/localS3';
 
 let counter = 0;
 
-/** A container on a local DynamoDB, a reports folder and an SMTP sink, with fresh tables. */
+/** Metrics kept in memory, for assertions. */
+export function recordingMetrics(): { publish(values: Partial<Record<RunMetricName, number>>): void; published: Partial<Record<RunMetricName, number>>[] } {
+  const published: Partial<Record<RunMetricName, number>>[] = [];
+  return { published, publish: (values) => void published.push(values) };
+}
+
+/**
+ * A container on a local DynamoDB, a local S3 (a fresh bucket) and an SMTP
+ * sink, with fresh tables; POST /audits runs the audit in this process.
+ */
 export async function localContainer(options: {
   endpoint: string;
+  s3: LocalS3;
   smtpUrl: string;
   inventoryFile?: string;
   env?: Record<string, string>;
   auditAt?: string;
-}): Promise<Container> {
+  waivers?: string;
+}): Promise<AuditContainer & { metrics: ReturnType<typeof recordingMetrics> }> {
   counter += 1;
-  const container = createContainer({
+  process.env.AWS_ENDPOINT_URL_S3 = options.s3.endpoint;
+  const bucket = `reports-${process.pid}-${counter}`;
+  await options.s3.createBucket(bucket, options.waivers ? { 'waivers.yaml': options.waivers } : {});
+  const container = createAuditContainer({
     INVENTORY_TABLE: `inventory-${counter}`,
     RUNS_TABLE: `runs-${counter}`,
-    REPORTS_DIR: tempDir('reports-'),
+    REPORTS_BUCKET: bucket,
     DPO_EMAIL: 'dpo@example.com',
     SENDER_EMAIL: 'auditor@example.com',
     SMTP_URL: options.smtpUrl,
     DYNAMODB_ENDPOINT: options.endpoint,
-    AUDIT_LAUNCH: 'inprocess',
+    AUDIT_WORKER_FUNCTION: 'local-worker',
+    AWS_REGION: 'eu-central-1',
     ...options.env,
   });
+  const metrics = recordingMetrics();
+  container.audit.metrics = metrics;
   // Audits happen a few hours after the example snapshots were captured, unless a test says otherwise.
   container.audit.now = () => new Date(options.auditAt ?? '2026-11-20T06:00:00Z');
+  container.launcher = {
+    launch: async (runId) => {
+      setImmediate(() => void executeAudit(runId, container.audit).catch(() => undefined));
+    },
+  };
   await (container.runs as DynamoRunStore).ensureTable();
   await container.audit.inventory.ensureTable();
   if (options.inventoryFile) {
     await loadInventory(new FileInventorySource(options.inventoryFile), container.audit.inventory, { concurrency: 4 });
   }
-  return container;
+  return { ...container, metrics };
 }

@@ -1,19 +1,22 @@
 /**
- * The delivery path end to end on real local peers: DynamoDB (dynalite), a
- * reports folder, and an SMTP server on 127.0.0.1 that captures the digest.
+ * The delivery path end to end on real local peers: DynamoDB (dynalite), S3
+ * (s3rver), and an SMTP server on 127.0.0.1 that captures the digest. The
+ * handlers run from source here; test/integration/packaged.test.ts runs the
+ * packaged bundles.
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, copyFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, EventBridgeEvent } from 'aws-lambda';
-import { startLocalDynamo, type LocalDynamo } from '../../cli/localDynamo';
+import { startLocalDynamo, type LocalDynamo } from '../../cli/local/localDynamo';
 import { main } from '../../cli/main';
 import { createMailer } from '../../lib/delivery/Mailer';
-import { FileReportStore, S3ReportStore } from '../../lib/delivery/ReportStore';
-import type { Container } from '../../lib/delivery/container';
+import { ReportStore } from '../../lib/delivery/ReportStore';
+import type { AuditContainer } from '../../lib/delivery/auditContainer';
+import { startLocalS3, type LocalS3 } from '../../cli/local/localS3';
 import { handle as scheduled } from '../../handlers/scheduledAudit';
 import { handle as startAudit } from '../../handlers/startAudit';
 import { handle as getAudit } from '../../handlers/getAudit';
@@ -38,35 +41,49 @@ const httpEvent = (method: string, path: string, extra: Partial<APIGatewayProxyE
     ...extra,
   }) as unknown as APIGatewayProxyEventV2WithIAMAuthorizer;
 
+const lambdaContext = (seconds = 900) => {
+  const deadline = Date.now() + seconds * 1000;
+  return { getRemainingTimeInMillis: () => deadline - Date.now() };
+};
+
 let dynamo: LocalDynamo;
+let s3: LocalS3;
 let smtp: SmtpSink;
 beforeAll(async () => {
   dynamo = await startLocalDynamo(0);
+  s3 = await startLocalS3(0, undefined, ['test']);
   smtp = await startSmtpSink();
 });
 afterAll(async () => {
   await smtp.close();
+  await s3.close();
   await dynamo.close();
 });
 beforeEach(() => smtp.messages.splice(0));
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+/** Downloads a stored report from the local S3 and hashes it. */
+async function storedSha256(deps: AuditContainer, key: string): Promise<string> {
+  const path = join(tempDir(), key.split('/').pop()!);
+  await deps.reports.download(key, path);
+  return sha256(path);
+}
 
 describe('the nightly scheduled audit', () => {
-  let deps: Container;
+  let deps: AuditContainer;
   beforeAll(async () => {
-    deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url, inventoryFile: EXAMPLE });
+    deps = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: smtp.url, inventoryFile: EXAMPLE });
   });
 
   it('stores every report with its SHA-256, records each step, and mails one digest to the DPO with the PDF', async () => {
-    const record = await scheduled(scheduleEvent('evt-1'), deps);
+    const record = await scheduled(scheduleEvent('evt-1'), lambdaContext(), deps);
     expect(record).toMatchObject({ status: 'succeeded', trigger: 'schedule', requestedBy: 'schedule', snapshotId: 'snap-2026-11-20' });
     expect(record.summary).toMatchObject({ items: 45, complete: true });
     expect(record.summary!.byVerdict.violation).toBe(18);
     for (const format of ['json', 'csv', 'pdf'] as const) {
       const stored = record.reports![format]!;
       expect(stored.key).toBe(`reports/${record.createdAt.slice(0, 4)}/${record.createdAt.slice(5, 7)}/${record.runId}.${format}`);
-      expect(sha256(join(deps.config.REPORTS_DIR!, stored.key))).toBe(stored.sha256);
+      expect(await storedSha256(deps, stored.key)).toBe(stored.sha256);
     }
     const [mail] = await smtp.waitFor(1);
     expect(smtp.messages).toHaveLength(1);
@@ -75,32 +92,41 @@ describe('the nightly scheduled audit', () => {
     expect(mail!.subject).toBe('[Retention audit] 18 violations (4 special-category), 6 due soon — snapshot snap-2026-11-20');
     expect(mail!.text).toContain('18 violations (4 involve health or biometric data), 6 deadlines due soon.');
     expect(mail!.html).toContain('<strong style="color: #b91c1c;">18 violations</strong>');
-    expect(mail!.attachments.map((a) => [a.filename, a.contentType])).toEqual([[`${record.runId}.pdf`, 'application/pdf']]);
+    // Every report is attached (the PDF first) while the total stays under the limit; none is only a link.
+    expect(mail!.attachments.map((a) => a.filename)).toEqual([`${record.runId}.pdf`, `${record.runId}.csv`, `${record.runId}.json`]);
     expect(mail!.attachments[0]!.content.subarray(0, 5).toString()).toBe('%PDF-');
-    expect(mail!.text).toContain(record.reports!.json!.key);
+    for (const attachment of mail!.attachments) {
+      const format = attachment.filename!.split('.').pop() as 'pdf' | 'csv' | 'json';
+      expect(createHash('sha256').update(attachment.content).digest('hex')).toBe(record.reports![format]!.sha256);
+    }
+    expect(mail!.text).not.toMatch(/https?:\/\/|X-Amz-Signature/);
+    expect(mail!.text).toContain(`npm start -- fetch ${record.runId} --runs-table ${deps.config.RUNS_TABLE} --bucket ${deps.config.REPORTS_BUCKET} --region eu-central-1`);
+    expect(record.email!.attached).toEqual(['pdf', 'csv', 'json']);
     expect(record.email).toMatchObject({ to: ['dpo@example.com'], messageId: mail!.messageId ? expect.any(String) : undefined });
   });
 
-  it('its reports can be verified against the runs table, and a tampered copy is refused', async () => {
+  it('fetch downloads its reports with their SHA-256 checked; verify confirms them against the runs table and refuses a tampered copy', async () => {
     const [run] = (await deps.runs.listRecent(10)).filter((r) => r.trigger === 'schedule');
-    const stored = join(deps.config.REPORTS_DIR!, run!.reports!.pdf!.key);
-    const downloaded = join(tempDir(), `${run!.runId}.pdf`);
-    copyFileSync(stored, downloaded);
-    const verify = async () => {
+    const out = tempDir('fetched-');
+    const cli = async (args: string[]) => {
       let stdout = '';
-      const code = await main(['verify', downloaded, '--runs-table', deps.config.RUNS_TABLE, '--endpoint', dynamo.endpoint], {
-        stdout: (t) => void (stdout += t),
-        stderr: () => undefined,
-      });
+      const code = await main(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stdout += t) });
       return { code, stdout };
     };
+    const fetched = await cli(['fetch', run!.runId, '--runs-table', deps.config.RUNS_TABLE, '--bucket', deps.config.REPORTS_BUCKET, '--endpoint', dynamo.endpoint, '--region', 'eu-central-1', '--out', out]);
+    expect(fetched.code).toBe(0);
+    expect(fetched.stdout.match(/^Fetched .* matches run/gm)).toHaveLength(3);
+    const downloaded = join(out, `${run!.runId}.pdf`);
+    expect(sha256(downloaded)).toBe(run!.reports!.pdf!.sha256);
+    const verify = () => cli(['verify', downloaded, '--runs-table', deps.config.RUNS_TABLE, '--endpoint', dynamo.endpoint]);
     expect(await verify()).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Verified: /) });
     appendFileSync(downloaded, '%% appended\n');
     expect(await verify()).toMatchObject({ code: 1, stdout: expect.stringMatching(/^REFUSED: /) });
+    expect((await cli(['fetch', 'audit-20990101T000000Z-000000', '--runs-table', deps.config.RUNS_TABLE, '--bucket', deps.config.REPORTS_BUCKET, '--endpoint', dynamo.endpoint, '--out', out])).code).toBe(2);
   });
 
   it('does not run twice for a redelivered schedule event', async () => {
-    const again = await scheduled(scheduleEvent('evt-1'), deps);
+    const again = await scheduled(scheduleEvent('evt-1'), lambdaContext(), deps);
     expect(again.status).toBe('succeeded');
     expect(smtp.messages).toHaveLength(0);
     expect((await deps.runs.listRecent(10)).filter((r) => r.trigger === 'schedule')).toHaveLength(1);
@@ -116,11 +142,11 @@ describe('history in the audit-runs table', () => {
     const second = writeTemp('day2.ndjson', ndjson([
       makeItem({ snapshotId: 'day-2', itemId: 'b2', tenantId: 'b', capturedAt: '2026-11-20T02:00:00Z', oldestRecordAt: '2026-11-10T00:00:00Z' }),
     ]));
-    const deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url, inventoryFile: first });
-    const day1 = await scheduled(scheduleEvent('evt-day-1'), deps);
+    const deps = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: smtp.url, inventoryFile: first });
+    const day1 = await scheduled(scheduleEvent('evt-day-1'), lambdaContext(), deps);
     expect(day1.changes).toMatchObject({ previousRunId: null, newViolations: 1 });
     await loadInventory(new FileInventorySource(second), deps.audit.inventory, { concurrency: 2 });
-    const day2 = await scheduled(scheduleEvent('evt-day-2'), deps);
+    const day2 = await scheduled(scheduleEvent('evt-day-2'), lambdaContext(), deps);
     expect(day2).toMatchObject({ status: 'succeeded', snapshotId: 'day-2', stale: false });
     expect(day2.changes).toEqual({ previousRunId: day1.runId, new: 1, persisting: 0, resolved: 1, newViolations: 1 });
     expect(day2.snapshotSha256).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -130,8 +156,8 @@ describe('history in the audit-runs table', () => {
   });
 
   it('a stale snapshot says so in the subject', async () => {
-    const deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url, inventoryFile: EXAMPLE, auditAt: '2026-11-23T02:00:00Z' });
-    const record = await scheduled(scheduleEvent('evt-stale'), deps);
+    const deps = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: smtp.url, inventoryFile: EXAMPLE, auditAt: '2026-11-23T02:00:00Z' });
+    const record = await scheduled(scheduleEvent('evt-stale'), lambdaContext(), deps);
     expect(record.stale).toBe(true);
     const [mail] = await smtp.waitFor(1);
     expect(mail!.subject).toMatch(/^\[Retention audit\] STALE INVENTORY — 18 violations/);
@@ -142,26 +168,30 @@ describe('history in the audit-runs table', () => {
 describe('digests', () => {
   it('an all-clear run still sends a short mail saying so', async () => {
     const file = writeTemp('clean.ndjson', ndjson([makeItem({ itemId: 'a' }), makeItem({ itemId: 'b' })]));
-    const deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url, inventoryFile: file });
-    const record = await scheduled(scheduleEvent('evt-clean'), deps);
+    const deps = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: smtp.url, inventoryFile: file });
+    const record = await scheduled(scheduleEvent('evt-clean'), lambdaContext(), deps);
     expect(record.status).toBe('succeeded');
     const [mail] = await smtp.waitFor(1);
     expect(mail!.subject).toBe('[Retention audit] All clear: no violations in 2 items, 0 due soon — snapshot snap-test');
     expect(mail!.text).toContain('All clear: no stored data is kept longer than its privacy policy allows.');
   });
 
-  it('a PDF above the attachment limit is linked instead of attached', async () => {
-    const deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url, inventoryFile: EXAMPLE, env: { ATTACH_MAX_BYTES: '1000' } });
-    const record = await scheduled(scheduleEvent('evt-big'), deps);
+  it('reports above the attachment limit are named with their key and SHA-256, and the fetch command gets them', async () => {
+    const deps = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: smtp.url, inventoryFile: EXAMPLE, env: { ATTACH_MAX_BYTES: '1000' } });
+    const record = await scheduled(scheduleEvent('evt-big'), lambdaContext(), deps);
     const [mail] = await smtp.waitFor(1);
     expect(mail!.attachments).toHaveLength(0);
-    expect(mail!.text).toContain(`PDF report (link valid 0.3 h): file://`);
-    expect(mail!.text).toContain(record.reports!.pdf!.key);
+    expect(record.email!.attached).toEqual([]);
+    expect(mail!.text).toContain(`PDF report (`);
+    expect(mail!.text).toContain(`${record.reports!.csv!.key}, SHA-256 ${record.reports!.csv!.sha256}`);
+    expect(mail!.text).toContain(`${record.reports!.pdf!.key}, SHA-256 ${record.reports!.pdf!.sha256}`);
+    expect(mail!.text).toContain(`${record.reports!.json!.key}, SHA-256 ${record.reports!.json!.sha256}`);
+    expect(mail!.text).toContain(`npm start -- fetch ${record.runId}`);
   });
 
   it('a failed run is recorded as failed with its error, and sends a failure mail', async () => {
-    const deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url });
-    await expect(scheduled(scheduleEvent('evt-empty'), deps)).rejects.toThrow(/holds no inventory snapshot/);
+    const deps = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: smtp.url });
+    await expect(scheduled(scheduleEvent('evt-empty'), lambdaContext(), deps)).rejects.toThrow(/holds no inventory snapshot/);
     const [run] = await deps.runs.listRecent(1);
     expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(/holds no inventory snapshot/) });
     expect(run!.finishedAt).toBeDefined();
@@ -179,29 +209,33 @@ describe('failures of S3 and SES', () => {
   });
 
   it('reports that cannot be stored fail the run, with the error recorded', async () => {
-    const deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url, inventoryFile: EXAMPLE });
-    const s3 = mockClient(S3Client);
-    s3.on(PutObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
-    deps.audit.reports = new S3ReportStore(new S3Client({ region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), 'reports-bucket');
-    await expect(scheduled(scheduleEvent('evt-s3'), deps)).rejects.toThrow(/Could not store report .* in s3:\/\/reports-bucket: AccessDenied: Access Denied/);
+    const deps = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: smtp.url, inventoryFile: EXAMPLE });
+    const s3mock = mockClient(S3Client);
+    s3mock.on(PutObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+    s3mock.on(GetObjectCommand).rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' }));
+    const original = deps.audit.reports;
+    deps.audit.reports = new ReportStore(new S3Client({ region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), 'reports-bucket');
+    await expect(scheduled(scheduleEvent('evt-s3'), lambdaContext(), deps)).rejects.toThrow(
+      /^S3 refused PutObject on s3:\/\/reports-bucket\/reports\/.* \(AccessDenied\): the function's role needs s3:PutObject on it/,
+    );
     const [run] = await deps.runs.listRecent(1);
     expect(run).toMatchObject({ status: 'failed', error: expect.stringContaining('AccessDenied') });
     expect(run!.reports).toBeUndefined();
     const [mail] = await smtp.waitFor(1);
     expect(mail!.subject).toMatch(/FAILED/);
     // A run whose reports were not stored is not history: the next run has nothing to compare with.
-    s3.restore();
-    deps.audit.reports = new FileReportStore(deps.config.REPORTS_DIR!);
-    const next = await scheduled(scheduleEvent('evt-s3-retry'), deps);
+    s3mock.restore();
+    deps.audit.reports = original;
+    const next = await scheduled(scheduleEvent('evt-s3-retry'), lambdaContext(), deps);
     expect(next).toMatchObject({ status: 'succeeded', changes: { previousRunId: null } });
   });
 
   it('a digest that SES refuses leaves the run partial with the delivery error, never "succeeded"', async () => {
-    const deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url, inventoryFile: EXAMPLE });
+    const deps = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: smtp.url, inventoryFile: EXAMPLE });
     const ses = mockClient(SESv2Client);
     ses.on(SendEmailCommand).rejects(Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' }));
     deps.audit.mailer = createMailer({ sesClient: new SESv2Client({ region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }) });
-    const record = await scheduled(scheduleEvent('evt-ses'), deps);
+    const record = await scheduled(scheduleEvent('evt-ses'), lambdaContext(), deps);
     expect(record.status).toBe('partial');
     expect(record.email).toMatchObject({ to: ['dpo@example.com'], error: expect.stringContaining('Email address is not verified.') });
     expect(record.error).toMatch(/^E-mail not sent: /);
@@ -210,9 +244,9 @@ describe('failures of S3 and SES', () => {
 });
 
 describe('the HTTP API on real local peers', () => {
-  let deps: Container;
+  let deps: AuditContainer;
   beforeAll(async () => {
-    deps = await localContainer({ endpoint: dynamo.endpoint, smtpUrl: smtp.url, inventoryFile: EXAMPLE });
+    deps = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: smtp.url, inventoryFile: EXAMPLE });
   });
 
   async function settle(runId: string) {
@@ -235,7 +269,13 @@ describe('the HTTP API on real local peers', () => {
     expect(got.statusCode).toBe(200);
     const body = JSON.parse(got.body!);
     expect(Object.keys(body.reports).sort()).toEqual(['json', 'pdf']);
-    expect(body.reports.json).toMatchObject({ url: expect.stringMatching(/^file:\/\//), sha256: expect.stringMatching(/^[0-9a-f]{64}$/), expiresInSeconds: 900 });
+    expect(body.reports.json).toMatchObject({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/reports-.*X-Amz-Signature=/), sha256: expect.stringMatching(/^[0-9a-f]{64}$/), expiresInSeconds: 900 });
+    // The presigned links download the real bytes.
+    for (const format of ['json', 'pdf']) {
+      const download = await fetch(body.reports[format].url);
+      expect(download.status).toBe(200);
+      expect(createHash('sha256').update(Buffer.from(await download.arrayBuffer())).digest('hex')).toBe(body.reports[format].sha256);
+    }
     expect(body.summary.byVerdict.violation).toBe(18);
     const [mail] = await smtp.waitFor(1);
     expect(mail!.to).toMatchObject({ value: [{ address: 'dpo@example.com' }] });

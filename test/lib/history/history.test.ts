@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startLocalDynamo, type LocalDynamo } from '../../../cli/localDynamo';
+import { startLocalDynamo, type LocalDynamo } from '../../../cli/local/localDynamo';
 import { main } from '../../../cli/main';
 import { runAudit } from '../../../lib/audit/runAudit';
 import { DynamoRunStore } from '../../../lib/delivery/DynamoRunStore';

@@ -1,0 +1,52 @@
+import { loadCatalog } from '../catalog/loadCatalog';
+import { parseWaivers } from '../engine/loadWaivers';
+import { DynamoHistoryStore } from '../history/DynamoHistoryStore';
+import { InventoryTable } from '../inventory/InventoryTable';
+import type { AuditDependencies } from './executeAudit';
+import { createMailer } from './Mailer';
+import { cloudWatchMetrics } from './RunMetrics';
+import { createRunsContainer, logger, type RunsContainer } from './runsContainer';
+
+/** What the audit functions need: the runs container and the whole audit pipeline. */
+export interface AuditContainer extends RunsContainer {
+  audit: AuditDependencies;
+}
+
+/**
+ * Builds the audit's dependencies once per cold start. Waivers come from the
+ * object `WAIVERS_KEY` of the reports bucket (a missing object means none).
+ */
+export function createAuditContainer(env: Record<string, string | undefined> = process.env): AuditContainer {
+  const base = createRunsContainer(env);
+  const { config } = base;
+  const { documentClient } = base;
+  const audit: AuditDependencies = {
+    runs: base.runs,
+    inventory: new InventoryTable({ client: documentClient, tableName: config.INVENTORY_TABLE }),
+    reports: base.reports,
+    mailer: createMailer({ smtpUrl: config.SMTP_URL }),
+    catalog: loadCatalog(),
+    engine: { graceDays: config.GRACE_DAYS, waivers: [] },
+    waivers: async () => {
+      const text = await base.reports.readText(config.WAIVERS_KEY);
+      return text === null ? [] : parseWaivers(text, `s3://${config.REPORTS_BUCKET}/${config.WAIVERS_KEY}`);
+    },
+    history: new DynamoHistoryStore(documentClient, config.RUNS_TABLE),
+    forecastDays: config.FORECAST_DAYS,
+    staleAfterHours: config.STALE_AFTER_HOURS,
+    mail: { from: config.SENDER_EMAIL, to: config.DPO_EMAIL, attachLimitBytes: config.ATTACH_MAX_BYTES },
+    fetchCommand: (runId) =>
+      `npm start -- fetch ${runId} --runs-table ${config.RUNS_TABLE} --bucket ${config.REPORTS_BUCKET} --region ${config.AWS_REGION}`,
+    pdfRowsPerModule: config.PDF_ROWS,
+    metrics: cloudWatchMetrics(),
+    log: (level, message, data) => logger[level](message, data ?? {}),
+  };
+  return { ...base, audit };
+}
+
+let cached: AuditContainer | undefined;
+/** The container of this Lambda instance, built on first use. */
+export function auditContainer(): AuditContainer {
+  cached ??= createAuditContainer();
+  return cached;
+}

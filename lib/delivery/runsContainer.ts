@@ -1,0 +1,54 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createDocumentClient } from '../inventory/InventoryTable';
+import { readDeliveryConfig, type DeliveryConfig } from './config';
+import { DynamoRunStore } from './DynamoRunStore';
+import { LambdaLauncher } from './launchers';
+import { ReportStore } from './ReportStore';
+import type { RunStore } from './RunStore';
+import type { AuditLauncher } from './startRun';
+
+/**
+ * What the HTTP handlers need: the configuration, the run records, the reports
+ * bucket (for links) and the launcher of the worker. It loads none of the audit
+ * pipeline (no engine, no pdfkit), so the API functions start fast.
+ */
+export interface RunsContainer {
+  config: DeliveryConfig;
+  logger: Logger;
+  runs: RunStore;
+  reports: ReportStore;
+  launcher: AuditLauncher;
+  /** The DynamoDB client the stores share. */
+  documentClient: DynamoDBDocumentClient;
+}
+
+export const logger = new Logger({ serviceName: 'retention-auditor' });
+
+/**
+ * Builds the clients once per cold start from the configuration. AWS endpoints
+ * come from the SDK's own settings (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_LAMBDA`…),
+ * which is how offline runs and tests reach local peers; DynamoDB also takes
+ * `DYNAMODB_ENDPOINT`.
+ */
+export function createRunsContainer(env: Record<string, string | undefined> = process.env): RunsContainer {
+  const config = readDeliveryConfig(env);
+  const documentClient = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
+  return {
+    config,
+    logger,
+    runs: new DynamoRunStore(documentClient, config.RUNS_TABLE, config.REPORT_RETENTION_DAYS),
+    reports: new ReportStore(new S3Client({ region: config.AWS_REGION }), config.REPORTS_BUCKET),
+    launcher: new LambdaLauncher(new LambdaClient({ region: config.AWS_REGION }), config.AUDIT_WORKER_FUNCTION),
+    documentClient,
+  };
+}
+
+let cached: RunsContainer | undefined;
+/** The container of this Lambda instance, built on first use. */
+export function runsContainer(): RunsContainer {
+  cached ??= createRunsContainer();
+  return cached;
+}

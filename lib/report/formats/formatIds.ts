@@ -1,0 +1,32 @@
+import { UsageError } from '../../errors';
+
+/**
+ * The report formats by id, with what the edges need to know of each (content
+ * type), and nothing that renders: the HTTP functions import this without
+ * loading the writers (and pdfkit).
+ */
+export const FORMAT_IDS = ['json', 'csv', 'pdf'] as const;
+export type FormatId = (typeof FORMAT_IDS)[number];
+
+export const FORMAT_CONTENT_TYPES: { readonly [K in FormatId]: string } = {
+  json: 'application/json',
+  csv: 'text/csv; charset=utf-8',
+  pdf: 'application/pdf',
+};
+
+/**
+ * Parses a `--format` list such as "json,csv" into known, available formats.
+ *
+ * @example
+ * parseFormats('json,csv') // ['json', 'csv']
+ */
+export function parseFormats(list: string): FormatId[] {
+  const ids = [...new Set(list.split(',').map((part) => part.trim().toLowerCase()).filter(Boolean))];
+  if (ids.length === 0) throw new UsageError('--format needs at least one of json, csv, pdf.');
+  for (const id of ids) {
+    if (!(FORMAT_IDS as readonly string[]).includes(id)) {
+      throw new UsageError(`Unknown report format "${id}": use json, csv or pdf.`);
+    }
+  }
+  return ids as FormatId[];
+}
