@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { startLocalDynamo, type LocalDynamo } from '../../cli/localDynamo';
+import { startLocalDynamo, type LocalDynamo } from '../../cli/local/localDynamo';
 import { runAudit } from '../../lib/audit/runAudit';
 import { DEFAULT_ENGINE_OPTIONS } from '../../lib/engine/evaluate';
 import { DynamoInventorySource, type DynamoSourceOptions } from '../../lib/inventory/DynamoInventorySource';
