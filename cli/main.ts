@@ -28,7 +28,7 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, failOn: 3 } as const;
 export const DEFAULT_TABLE = 'retention-inventory';
 export const EXAMPLE_INVENTORY = resolve(__dirname, '../examples/inventory.ndjson');
 export const EXAMPLE_WAIVERS = resolve(__dirname, '../examples/waivers.yaml');
-/** CONTRACT section 4: `run` writes JSON and PDF unless told otherwise. */
+/** docs/semantics.md#command-line: `run` writes JSON and PDF unless told otherwise. */
 export const DEFAULT_FORMATS = 'json,pdf';
 /** The embedded default (`npm start`) writes every format. */
 export const EMBEDDED_FORMATS = 'json,csv,pdf';
@@ -81,7 +81,7 @@ const port = (value: string) => {
   return parsed;
 };
 
-/** The exit status a finished audit earns (CONTRACT section 4). */
+/** The exit status a finished audit earns (docs/semantics.md#exit-status). */
 export function exitStatusOf(result: AuditResult, failOn: Severity | undefined): number {
   if (!result.head.summary.complete) return EXIT.failure;
   if (failOn) {

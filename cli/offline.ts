@@ -1,5 +1,5 @@
 /**
- * npm run offline [-- --http-port 3000 --lambda-port 3002 --no-waivers]
+ * npm run offline [-- --http-port 3000 --lambda-port 3002 --no-waivers --state-dir reports/offline]
  *
  * Serves the HTTP API with serverless-offline on 127.0.0.1, the functions built
  * by serverless-esbuild as for a deployment, against local peers of every AWS
@@ -63,15 +63,20 @@ async function offline(): Promise<void> {
       'http-port': { type: 'string', default: '3000' },
       'lambda-port': { type: 'string', default: '3002' },
       'no-waivers': { type: 'boolean', default: false },
+      'state-dir': { type: 'string', default: join(ROOT, 'reports', STAGE) },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
-    process.stdout.write('npm run offline -- [--http-port 3000] [--lambda-port 3002] [--no-waivers]\n');
+    process.stdout.write(
+      'npm run offline -- [--http-port 3000] [--lambda-port 3002] [--no-waivers] [--state-dir DIR]\n' +
+        '  --no-waivers   start with no waivers object in the bucket\n' +
+        '  --state-dir    where the local S3 keeps its objects and the SMTP sink its mails (default reports/offline)\n',
+    );
     return;
   }
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const stateDir = join(ROOT, 'reports', STAGE);
+  const stateDir = resolve(values['state-dir']);
   const dynamo = await startLocalDynamo(0);
   const accessKeyId = process.env.AWS_ACCESS_KEY_ID ?? 'offline';
   const s3 = await startLocalS3(0, join(stateDir, 's3'), [accessKeyId]);

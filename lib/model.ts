@@ -30,7 +30,7 @@ export interface StoreRef {
   region?: string;
 }
 
-/** An inventory item that passed validation (CONTRACT section 2). */
+/** An inventory item that passed validation (docs/semantics.md#inventory-item). */
 export interface InventoryItem {
   snapshotId: string;
   itemId: string;

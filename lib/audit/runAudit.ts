@@ -93,7 +93,7 @@ export function newRunId(at: Date): string {
   return `audit-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Marks a repeated itemId: the snapshot breaks CONTRACT section 2, so the repeat is invalid. */
+/** Marks a repeated itemId: the snapshot breaks docs/semantics.md#inventory-item, so the repeat is invalid. */
 function duplicateOf(finding: Finding): Finding {
   const { underlyingVerdict: _verdict, waiverId: _waiver, ...facts } = finding;
   return {

@@ -102,7 +102,7 @@ function decisive(judged: readonly Judged[]): { verdict: Verdict; decisive: Judg
 /**
  * Evaluates one inventory item against the catalog: a pure function of the item
  * (its `capturedAt` is the reference time), the catalog and the options.
- * One finding per item, verdicts in the precedence of CONTRACT section 3.
+ * One finding per item, verdicts in the precedence of docs/semantics.md#verdicts.
  *
  * @example
  * evaluate(item, loadCatalog(), DEFAULT_ENGINE_OPTIONS).verdict // 'violation'

@@ -40,7 +40,7 @@ function describe(error: ErrorObject): string {
 }
 
 /**
- * Checks an item against CONTRACT section 2 (schema in templates/). The reason
+ * Checks an item against docs/semantics.md#inventory-item (schema in templates/). The reason
  * of a broken item names the field.
  *
  * @example

@@ -17,7 +17,7 @@ import { backoffMs, DEFAULT_RETRY, withRetry, type RetryOptions } from './retry'
 /**
  * Table design (README "DynamoDB inventory table"):
  * - items: partition key `snapshotId`, sort key `itemId` — an item is stored
- *   exactly as CONTRACT section 2 describes it, and a snapshot is one item
+ *   exactly as docs/semantics.md#inventory-item describes it, and a snapshot is one item
  *   collection read by Query in `itemId` order;
  * - one manifest per snapshot in the reserved partition `#snapshots`, sort key
  *   `<capturedAt in UTC>#<snapshotId>`, so the latest snapshot is a single

@@ -34,7 +34,7 @@ describe('retention-auditor CLI', () => {
     expect(stdout).toMatch(/Exit status: 0 ran; 2 bad usage/);
   });
 
-  it('run --help lists every option of CONTRACT section 4', async () => {
+  it('run --help lists every option of docs/semantics.md#command-line', async () => {
     const { stdout } = await cli('run', '--help');
     for (const option of ['--inventory', '--table', '--endpoint', '--region', '--snapshot', '--out', '--format', '--fail-on', '--email']) {
       expect(stdout).toContain(option);
@@ -55,7 +55,7 @@ describe('retention-auditor CLI', () => {
     expect(report.summary.byVerdict.violation).toBe(18);
   });
 
-  it('writes JSON and PDF by default (CONTRACT section 4)', async () => {
+  it('writes JSON and PDF by default (docs/semantics.md#command-line)', async () => {
     const out = tempDir();
     expect((await cli('run', '--inventory', EXAMPLE, '--out', out)).code).toBe(0);
     expect(reportFiles(out).map((f) => f.split('.').pop()).sort()).toEqual(['json', 'pdf']);

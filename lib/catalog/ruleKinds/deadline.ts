@@ -2,7 +2,7 @@ import type { InventoryItem, RetentionEvent } from '../../model';
 import { addPeriod, DAY_MS, dayCount, daysBetween, iso, parseInstant, periodAdjective } from '../../time';
 import type { ClauseResult } from './RuleKind';
 
-/** Longest warning window before a deadline (CONTRACT section 3). */
+/** Longest warning window before a deadline (docs/semantics.md#evaluation). */
 export const MAX_WARNING_MS = 7 * DAY_MS;
 
 /**
@@ -83,7 +83,7 @@ export function evaluateAfterEvent(
   }
   const deadlineMs = periodEndMs(first.atMs);
   const what = eventWords(first.event);
-  // Nothing held means nothing is overdue or due (CONTRACT section 3).
+  // Nothing held means nothing is overdue or due (docs/semantics.md#evaluation).
   if (item.recordCount === 0) return { status: 'ok', deadlineMs, reason: `After ${what} on ${day(first.atMs)} no records are held any more.` };
   return judgeDeadline({
     deadlineMs,

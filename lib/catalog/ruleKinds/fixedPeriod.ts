@@ -22,7 +22,7 @@ export function evaluateFixedPeriod(period: Period, context: ClauseContext, labe
     deadlineMs,
     capturedMs,
     periodMs: deadlineMs - oldestMs,
-    // CONTRACT: violation when oldestRecordAt < capturedAt − P.
+    // docs/semantics.md#evaluation: violation when oldestRecordAt < capturedAt − P.
     violated: oldestMs < addPeriod(capturedMs, period, -1),
     violatedReason: () =>
       `The oldest record, created on ${day(oldestMs)}, is ${overdueWords(deadlineMs, capturedMs)} past ` +

@@ -9,7 +9,7 @@ export interface SizeCapClause extends ClauseBase<'size-cap'> {
 export const sizeCap: RuleKind<SizeCapClause> = {
   schema: { properties: { maxBytes: { type: 'integer', minimum: 1 } }, required: ['maxBytes'] },
   evaluate(clause, { item }) {
-    // Size caps have no deadline and no warning window (CONTRACT section 3).
+    // Size caps have no deadline and no warning window (docs/semantics.md#evaluation).
     if (item.bytes > clause.maxBytes) {
       return {
         status: 'violated',

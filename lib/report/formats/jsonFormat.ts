@@ -18,7 +18,7 @@ function renderHead(head: ReportHead): string {
 const FINDINGS_OPEN = '\n"findings":[\n';
 
 /**
- * The JSON report (CONTRACT section 5; schema in templates/report.schema.json).
+ * The JSON report (docs/semantics.md#json-report; schema in templates/report.schema.json).
  * The head (run, summary) comes first for the reader, but is known only at the
  * end: the writer reserves padded space for it, streams the findings after it,
  * one per line, and writes the final head into that space (JSON allows the

@@ -93,6 +93,8 @@ export class LocalLambda {
   readonly failures: { function: string; error: InvokeResult['error']; delivered: boolean }[] = [];
   /** Destination records the consumer could not handle (they would wait in the dead-letter queue). */
   readonly deadLetters: unknown[] = [];
+  /** Answers this many Invoke API calls with a service error (503), as Lambda does when it cannot take the event. */
+  refuseInvokes = 0;
   /** Cold starts per function, in ms. */
   readonly coldStarts = new Map<string, number[]>();
   url = '';
@@ -240,7 +242,10 @@ export class LocalLambda {
 
   /** Kills every running environment of a function (a hard kill, as at the timeout or a crash). */
   kill(keyOrName: string): void {
-    for (const instance of this.instances.get(this.fn(keyOrName).key) ?? []) instance.child.kill('SIGKILL');
+    const key = this.fn(keyOrName).key;
+    for (const instance of this.instances.get(key) ?? []) instance.child.kill('SIGKILL');
+    // Gone now, not when their exit is reported: the next invocation starts cold.
+    this.instances.set(key, []);
   }
 
   /** Serves the Lambda Invoke API on 127.0.0.1. */
@@ -260,6 +265,11 @@ export class LocalLambda {
           fn = this.fn(name);
         } catch {
           response.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'ResourceNotFoundException' }).end(JSON.stringify({ Type: 'User', message: `Function not found: ${name}` }));
+          return;
+        }
+        if (this.refuseInvokes > 0) {
+          this.refuseInvokes -= 1;
+          response.writeHead(503, { 'content-type': 'application/json', 'x-amzn-errortype': 'ServiceException' }).end(JSON.stringify({ Type: 'Service', message: 'Service unavailable (local refusal).' }));
           return;
         }
         const payload = chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};

@@ -14,7 +14,7 @@ const waiver = (overrides: Partial<Waiver> = {}): Waiver => ({
 });
 const withWaivers = (...waivers: Waiver[]) => ({ waivers: compileWaivers(waivers) });
 
-describe('verdict precedence (CONTRACT section 3: first match wins)', () => {
+describe('verdict precedence (docs/semantics.md#verdicts: first match wins)', () => {
   it('invalid beats everything, even an unknown module', () => {
     expect(judge({ ...overdue, module: 'nope', recordCount: -1 }).verdict).toBe('invalid');
   });
