@@ -99,7 +99,7 @@ async function offline(): Promise<void> {
     [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'offline', 'start', '--stage', STAGE, '--httpPort', httpPort, '--lambdaPort', lambdaPort, '--host', '127.0.0.1', '--noAuth'],
     {
       cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
         DYNAMODB_ENDPOINT: dynamo.endpoint,
@@ -114,13 +114,16 @@ async function offline(): Promise<void> {
     },
   );
   let announced = false;
-  child.stdout!.on('data', (chunk: Buffer) => {
-    process.stdout.write(chunk);
+  const relay = (target: NodeJS.WriteStream) => (chunk: Buffer) => {
+    target.write(chunk);
+    // serverless-offline says it is ready on either stream.
     if (!announced && /Server ready/.test(chunk.toString())) {
       announced = true;
       process.stdout.write(`http http://127.0.0.1:${httpPort} (try: curl -X POST http://127.0.0.1:${httpPort}/audits -d '{"notify":true}')\n`);
     }
-  });
+  };
+  child.stdout!.on('data', relay(process.stdout));
+  child.stderr!.on('data', relay(process.stderr));
   const stop = () => child.kill('SIGTERM');
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

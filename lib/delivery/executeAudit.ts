@@ -15,7 +15,7 @@ import type { Mailer, MailMessage } from './Mailer';
 import type { ReportStore } from './ReportStore';
 import type { RunMetrics } from './RunMetrics';
 import { describeProgress, type EmailOutcome, type RunProgress, type RunRecord, type StoredReport } from './RunRecord';
-import type { RunStore } from './RunStore';
+import type { RunPatch, RunStore } from './RunStore';
 
 /** What a run needs from the world; built once per cold start and injected. */
 export interface AuditDependencies {
@@ -152,6 +152,13 @@ export async function executeAudit(runId: string, deps: AuditDependencies, limit
         );
       }, Math.max(0, limits.stopAt.getTime() - Date.now()))
     : undefined;
+  // The final status is written only while the run is still `running`: a sweep that already failed it (and mailed) wins.
+  const finish = async (patch: RunPatch): Promise<RunRecord> => {
+    const done = await deps.runs.transition(runId, ['running'], patch);
+    if (done) return done;
+    deps.log('warn', 'run was ended by someone else while it finished; its outcome is not recorded', { runId });
+    return (await deps.runs.get(runId))!;
+  };
   const workDir = await mkdtemp(join(tmpdir(), `${runId}-`));
   try {
     deps.log('info', 'audit started', { runId, trigger: record.trigger, dryRun: request.dryRun });
@@ -222,7 +229,7 @@ export async function executeAudit(runId: string, deps: AuditDependencies, limit
     await progressWrite;
     if (!request.notify || request.dryRun) {
       deps.metrics.publish({ ...figures, [status === 'succeeded' ? 'RunSucceeded' : 'RunPartial']: 1 });
-      return await deps.runs.update(runId, { ...outcome, status });
+      return await finish({ ...outcome, status });
     }
     // Evaluated and stored; the status waits for the mail, which may still fail.
     const evaluated = await deps.runs.update(runId, outcome);
@@ -232,10 +239,10 @@ export async function executeAudit(runId: string, deps: AuditDependencies, limit
     if (email.error) {
       deps.log('error', 'digest e-mail failed', { runId, error: email.error });
       deps.metrics.publish({ ...figures, RunPartial: 1, DigestFailed: 1 });
-      return await deps.runs.update(runId, { status: 'partial', email, error: `E-mail not sent: ${email.error}` });
+      return await finish({ status: 'partial', email, error: `E-mail not sent: ${email.error}` });
     }
     deps.metrics.publish({ ...figures, [status === 'succeeded' ? 'RunSucceeded' : 'RunPartial']: 1, DigestFailed: 0 });
-    return await deps.runs.update(runId, { status, email });
+    return await finish({ status, email });
   } catch (thrown) {
     const error = controller.signal.aborted && controller.signal.reason instanceof TimedOutError ? controller.signal.reason : thrown;
     const message = (error as Error).message ?? String(error);

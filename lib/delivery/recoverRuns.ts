@@ -78,7 +78,8 @@ export async function recordInvocationFailure(
   } else if (isScheduledEvent(payload)) {
     const key = scheduleIdempotencyKey(payload.id);
     const runId = await deps.runs.findByIdempotencyKey(key);
-    run = runId ? await deps.runs.get(runId) : await recordLostSchedule(key, failure, deps);
+    // A key claimed by a function that died before it created the run names no record: record it now.
+    run = (runId ? await deps.runs.get(runId) : null) ?? (await recordLostSchedule(key, failure, deps));
   }
   if (!run) {
     deps.log('warn', 'on-failure message for no known run', { requestId: failure.requestContext?.requestId });

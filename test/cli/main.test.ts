@@ -108,7 +108,7 @@ describe('retention-auditor CLI', () => {
       }
     });
 
-    it('mails the digest, with the PDF, to DPO_EMAIL through SMTP_URL', async () => {
+    it('mails the digest, with the reports attached (the PDF first), to DPO_EMAIL through SMTP_URL', async () => {
       const smtp = await startSmtpSink();
       try {
         Object.assign(process.env, { DPO_EMAIL: 'dpo@example.com', SMTP_URL: smtp.url, SENDER_EMAIL: 'auditor@example.com' });
@@ -118,7 +118,9 @@ describe('retention-auditor CLI', () => {
         // The bundled example was captured on 2026-11-20: audited days later, it is stale.
         expect(mail!.subject).toBe('[Retention audit] STALE INVENTORY — 18 violations (4 special-category), 6 due soon — snapshot snap-2026-11-20');
         expect(mail!.to).toMatchObject({ value: [{ address: 'dpo@example.com' }] });
-        expect(mail!.attachments.map((a) => a.contentType)).toEqual(['application/pdf']);
+        // run writes JSON and PDF by default: both fit the attachment limit.
+        expect(mail!.attachments.map((a) => a.contentType)).toEqual(['application/pdf', 'application/json']);
+        expect(mail!.text).toMatch(/Every report of this run is in .+ on the machine that ran the audit\./);
         expect(stdout).toMatch(/E-mail sent to dpo@example\.com \(<.+>\)\./);
       } finally {
         await smtp.close();

@@ -27,13 +27,13 @@ export async function localContainer(options: {
   auditAt?: string;
   waivers?: string;
 }): Promise<AuditContainer & { metrics: ReturnType<typeof recordingMetrics> }> {
-  counter += 1;
+  const n = ++counter;
   process.env.AWS_ENDPOINT_URL_S3 = options.s3.endpoint;
-  const bucket = `reports-${process.pid}-${counter}`;
+  const bucket = `reports-${process.pid}-${n}`;
   await options.s3.createBucket(bucket, options.waivers ? { 'waivers.yaml': options.waivers } : {});
   const container = createAuditContainer({
-    INVENTORY_TABLE: `inventory-${counter}`,
-    RUNS_TABLE: `runs-${counter}`,
+    INVENTORY_TABLE: `inventory-${n}`,
+    RUNS_TABLE: `runs-${n}`,
     REPORTS_BUCKET: bucket,
     DPO_EMAIL: 'dpo@example.com',
     SENDER_EMAIL: 'auditor@example.com',
