@@ -1,4 +1,4 @@
-import { DynamoDBClient, ResourceNotFoundException, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
@@ -9,7 +9,8 @@ import {
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ensureTable } from '../dynamo/ensureTable';
-import { StoreError } from '../errors';
+import { translateSdkError } from '../aws/sdkErrors';
+import { NotFoundError, StoreError } from '../errors';
 import { mergeAsync } from './mergeAsync';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffMs, DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
@@ -81,15 +82,11 @@ export class InventoryTable {
   }
 
   private fail(action: string, cause: unknown): never {
-    if (cause instanceof ResourceNotFoundException || (cause as Error)?.name === 'ResourceNotFoundException') {
-      throw new StoreError(`DynamoDB table ${this.tableName} does not exist.`, { cause, context: { table: this.tableName } });
+    const error = translateSdkError(cause, { service: 'DynamoDB', operation: action, iamAction: `dynamodb:${action}`, target: `table ${this.tableName}` });
+    if (error instanceof NotFoundError) {
+      throw new NotFoundError(`DynamoDB table ${this.tableName} does not exist.`, { cause, context: { table: this.tableName } });
     }
-    const name = (cause as Error)?.name ?? 'Error';
-    const detail = (cause as Error)?.message ?? String(cause);
-    throw new StoreError(`DynamoDB ${action} on table ${this.tableName} failed: ${name}: ${detail}`, {
-      cause,
-      context: { table: this.tableName },
-    });
+    throw error;
   }
 
   /** Creates the table when missing (local use: `inventory load` against an embedded DynamoDB). */
