@@ -19,4 +19,8 @@ export const DEFAULTS = Object.freeze({
   timeReserveSeconds: defaults.timeReserveSeconds,
   maxActiveAudits: defaults.maxActiveAudits,
   workerMaxEventAgeSeconds: defaults.workerMaxEventAgeSeconds,
+  /** The longest a waiver may last, createdAt to expiresAt. */
+  maxWaiverDays: defaults.maxWaiverDays,
+  /** A capture time later than the audit (or the load) by more than this is invalid: clocks differ, snapshots do not come from the future. */
+  maxCaptureSkewMinutes: defaults.maxCaptureSkewMinutes,
 });

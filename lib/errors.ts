@@ -39,3 +39,17 @@ export class ConflictError extends StoreError {}
 
 /** A run reached its time limit and stopped before its function was killed. */
 export class TimedOutError extends AuditorError {}
+
+/**
+ * One inventory item cannot be evaluated because of one of its fields (a custom
+ * event that is not a timestamp, a deadline beyond what a date can hold): the
+ * item is `invalid`, the run goes on.
+ */
+export class ItemFieldError extends AuditorError {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message, { context: { field } });
+  }
+}

@@ -39,19 +39,63 @@ export function describePeriod(period: Period): string {
   return `${period.months} month${period.months === 1 ? '' : 's'}`;
 }
 
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
 /**
- * Milliseconds of an ISO-8601 timestamp that validation already accepted
- * (an RFC 3339 date-time with a time zone, any offset).
+ * Milliseconds of an RFC 3339 timestamp (a date-time with a time zone, any
+ * offset), or null for anything the arithmetic cannot use: another shape, a
+ * day the calendar does not have (30 February), a leap second (23:59:60, which
+ * JavaScript time cannot hold), an offset beyond ±23:59. The one definition of
+ * a timestamp: the item schema's `date-time` format is this function.
+ *
+ * @example
+ * parseTimestamp('2026-03-01T08:00:00+08:00') // Date.parse('2026-03-01T00:00:00Z')
+ * parseTimestamp('2026-12-31T23:59:60Z') // null
+ */
+export function parseTimestamp(text: unknown): number | null {
+  if (typeof text !== 'string' || text.length > 40) return null;
+  const match = RFC3339.exec(text);
+  if (!match) return null;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
+  if (day > new Date(Date.UTC(2000, month, 0)).getUTCDate() || (month === 2 && day === 29 && !isLeapYear(year))) return null;
+  const offsetHours = match[9] === undefined ? 0 : Number(match[9]);
+  const offsetMinutes = match[10] === undefined ? 0 : Number(match[10]);
+  if (offsetHours > 23 || offsetMinutes > 59) return null;
+  const ms = Date.parse(text.replace(' ', 'T'));
+  return Number.isFinite(ms) ? ms : null;
+}
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+/**
+ * Milliseconds of a timestamp that validation already accepted (see parseTimestamp).
  *
  * @example
  * parseInstant('2026-03-01T08:00:00+08:00') // Date.parse('2026-03-01T00:00:00Z')
  */
 export function parseInstant(text: string): number {
-  return Date.parse(text);
+  return parseTimestamp(text) ?? Number.NaN;
 }
 
-/** ISO string in UTC. */
+/** Latest instant a report can state: RFC 3339 has four-digit years. */
+export const MAX_INSTANT_MS = Date.parse('9999-12-31T23:59:59.999Z');
+/** Earliest instant a report can state. */
+export const MIN_INSTANT_MS = Date.parse('0000-01-01T00:00:00Z');
+
+/**
+ * ISO string in UTC; throws a RangeError for an instant outside years 0000–9999
+ * (no RFC 3339 timestamp can say it), which makes the item it came from invalid.
+ *
+ * @example
+ * iso(0) // '1970-01-01T00:00:00.000Z'
+ */
 export function iso(ms: number): string {
+  if (!Number.isFinite(ms) || ms > MAX_INSTANT_MS || ms < MIN_INSTANT_MS) {
+    throw new RangeError(`a date outside the years 0000 to 9999 (${ms})`);
+  }
   return new Date(ms).toISOString();
 }
 

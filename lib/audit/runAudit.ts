@@ -17,6 +17,8 @@ import { FindingSorter, toJsonLine, type FindingLine } from '../report/FindingSo
 import { reportFormats, type FormatId } from '../report/formats/reportFormats';
 import type { FindingRecord, FinishedReports, ReportWriter } from '../report/formats/ReportFormat';
 import { sha256File } from './sha256File';
+import { DEFAULTS } from '../defaults';
+import { parseInstant, parseTimestamp } from '../time';
 import {
   emptySummary,
   SCHEMA_VERSION,
@@ -150,6 +152,9 @@ async function attempt(
   ordered: boolean,
 ): Promise<AuditResult> {
   const now = options.now ?? (() => new Date());
+  // A capture time later than the audit's start (plus clock skew) is invalid: it never decides "latest" or staleness.
+  const capturedNotAfterMs = options.engine.capturedNotAfterMs ?? startedAt.getTime() + DEFAULTS.maxCaptureSkewMinutes * 60_000;
+  const engine: EngineOptions = { ...options.engine, capturedNotAfterMs };
   const summary: Summary = emptySummary();
   summary.warnings.push(...opened.warnings);
   summary.incompleteReasons.push(...opened.incompleteReasons);
@@ -159,7 +164,7 @@ async function attempt(
     startedAt: startedAt.toISOString(),
     finishedAt: startedAt.toISOString(),
     snapshotId: opened.snapshotId,
-    snapshotCapturedAt: opened.capturedAt ? new Date(opened.capturedAt).toISOString() : null,
+    snapshotCapturedAt: capturedAtOf(opened.capturedAt, capturedNotAfterMs),
     catalogVersion: options.catalog.version,
     source: options.source.describe(),
     graceDays: options.engine.graceDays,
@@ -223,11 +228,11 @@ async function attempt(
       options.signal?.throwIfAborted();
       let finding: Finding;
       if (entry.kind === 'parse-error') {
-        finding = evaluate(null, options.catalog, options.engine);
+        finding = evaluate(null, options.catalog, engine);
         finding.reason = entry.reason;
       } else {
         digest?.add(entry.raw);
-        finding = evaluate(entry.raw, options.catalog, options.engine);
+        finding = evaluate(entry.raw, options.catalog, engine);
         // An item without an itemId can only be found again by where it stood in the file.
         if (finding.verdict === 'invalid' && finding.itemId === null && entry.location) {
           finding.reason = `${finding.reason.replace(/\.$/, '')} (${entry.location}).`;
@@ -239,7 +244,7 @@ async function attempt(
         else if (finding.snapshotId !== run.snapshotId) otherSnapshots.add(finding.snapshotId);
       }
       if (finding.capturedAt !== null && finding.verdict !== 'invalid') {
-        const ms = Date.parse(finding.capturedAt);
+        const ms = parseInstant(finding.capturedAt);
         if (ms > capturedMax) capturedMax = ms;
       }
       if (finding.verdict === 'exempt') {
@@ -382,6 +387,12 @@ export async function commitHistory(pending: PendingHistory): Promise<string | u
     if (error instanceof HistoryConflictError) return error.message;
     throw error;
   }
+}
+
+/** The capture time a source states (a manifest), unless it is not a usable time or lies after the bound. */
+function capturedAtOf(stated: string | null, notAfterMs: number): string | null {
+  const ms = parseTimestamp(stated);
+  return ms === null || ms > notAfterMs ? null : new Date(ms).toISOString();
 }
 
 function holdOf(finding: Finding): HoldEntry {

@@ -6,10 +6,11 @@ import type { Finding, InventoryItem, StoreRef, Verdict } from '../model';
 import { daysBetween, iso, parseInstant } from '../time';
 import { severityOf } from './severity';
 import { fingerprintOf, identityKey } from './identity';
-import { validateItem } from './validateItem';
+import { validateItem, type ItemBounds } from './validateItem';
+import { ItemFieldError } from '../errors';
 import { findWaiver, type CompiledWaiver } from './waivers';
 
-export interface EngineOptions extends EvaluateOptions {
+export interface EngineOptions extends EvaluateOptions, ItemBounds {
   waivers: readonly CompiledWaiver[];
 }
 
@@ -20,8 +21,13 @@ interface Judged {
   result: ClauseResult;
 }
 
+/** Longest text a finding repeats from an item: the longest field a valid item may hold. */
+const FINDING_TEXT_MAX = 1024;
+
+/** A string of the item as the finding repeats it: an invalid item's 1 MB field is cut, marked with "…". */
 function str(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
+  if (typeof value !== 'string') return null;
+  return value.length > FINDING_TEXT_MAX ? `${value.slice(0, FINDING_TEXT_MAX - 1)}…` : value;
 }
 function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
@@ -30,9 +36,8 @@ function num(value: unknown): number | null {
 function storeOf(value: unknown): StoreRef | null {
   const store = value as Partial<StoreRef> | null | undefined;
   if (typeof store !== 'object' || store === null || typeof store.type !== 'string' || typeof store.resource !== 'string') return null;
-  return typeof store.region === 'string'
-    ? { type: store.type, resource: store.resource, region: store.region }
-    : { type: store.type, resource: store.resource };
+  const ref = { type: str(store.type)!, resource: str(store.resource)! };
+  return typeof store.region === 'string' ? { ...ref, region: str(store.region)! } : ref;
 }
 
 /** A finding with the item's facts, read as far as the raw item allows, and the verdict still to decide. */
@@ -99,22 +104,36 @@ function decisive(judged: readonly Judged[]): { verdict: Verdict; decisive: Judg
   return { verdict: allReview ? 'review' : VERDICT_OF[best.result.status], decisive: best };
 }
 
+function invalidFinding(raw: unknown, reason: string): Finding {
+  const finding = findingOf(raw, 'invalid', reason);
+  finding.severity = severityOf({ verdict: 'invalid', special: false, overdueDays: null, recordCount: 0, bytes: 0 });
+  return finding;
+}
+
 /**
  * Evaluates one inventory item against the catalog: a pure function of the item
  * (its `capturedAt` is the reference time), the catalog and the options.
  * One finding per item, verdicts in the precedence of docs/semantics.md#verdicts.
+ * Nothing an item holds can make this throw: an item that cannot be evaluated is
+ * `invalid`, with the reason.
  *
  * @example
  * evaluate(item, loadCatalog(), DEFAULT_ENGINE_OPTIONS).verdict // 'violation'
  */
 export function evaluate(raw: unknown, catalog: Catalog, options: EngineOptions = DEFAULT_ENGINE_OPTIONS): Finding {
-  const check = validateItem(raw);
-  if (!check.ok) {
-    const finding = findingOf(raw, 'invalid', check.reason);
-    finding.severity = severityOf({ verdict: 'invalid', special: false, overdueDays: null, recordCount: 0, bytes: 0 });
-    return finding;
+  const check = validateItem(raw, options);
+  if (!check.ok) return invalidFinding(raw, check.reason);
+  try {
+    return evaluateValid(check.item, catalog, options);
+  } catch (error) {
+    if (error instanceof ItemFieldError) return invalidFinding(raw, error.message);
+    // A date beyond what JavaScript time holds (a huge period), or any other surprise of one item.
+    const message = error instanceof Error ? error.message : String(error);
+    return invalidFinding(raw, `The item could not be evaluated (${message.slice(0, 200)}); check its dates and periods.`);
   }
-  const item = check.item;
+}
+
+function evaluateValid(item: InventoryItem, catalog: Catalog, options: EngineOptions): Finding {
   const module = catalog.modules.get(item.module);
   const category = module?.categories.get(item.dataCategory);
   if (!module || !category) {

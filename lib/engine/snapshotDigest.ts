@@ -2,6 +2,18 @@ import { createHash, hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 
 /**
+ * RFC 8785 JSON of an item. A number JSON cannot state (1e999 read as Infinity)
+ * is hashed as JSON.stringify writes it, null: the digest never fails a run.
+ */
+function canonical(raw: unknown): string {
+  try {
+    return canonicalize(raw) ?? 'null';
+  } catch {
+    return canonicalize(JSON.parse(JSON.stringify(raw) ?? 'null')) ?? 'null';
+  }
+}
+
+/**
  * A digest of a snapshot's content that does not depend on the order its items
  * were read in (parallel Scan segments, files): the sum, modulo 2^256, of the
  * SHA-256 of each item's canonical JSON (RFC 8785), then hashed once more with
@@ -16,7 +28,7 @@ export class SnapshotDigest {
 
   add(raw: unknown): void {
     // One-shot hashing: no Hash object per item (five times cheaper at this size).
-    const itemHash = hash('sha256', canonicalize(raw) ?? 'null', 'buffer');
+    const itemHash = hash('sha256', canonical(raw), 'buffer');
     let carry = 0;
     for (let i = 7; i >= 0; i -= 1) {
       const total = this.sum[i]! + itemHash.readUInt32BE(i * 4) + carry;

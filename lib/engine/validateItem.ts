@@ -1,12 +1,18 @@
 import Ajv, { type ErrorObject } from 'ajv';
-import addFormats from 'ajv-formats';
 import itemSchema from '../../templates/inventory-item.schema.json';
 import type { InventoryItem } from '../model';
+import { parseTimestamp } from '../time';
 
 export type ItemCheck = { ok: true; item: InventoryItem } | { ok: false; reason: string };
 
+export interface ItemBounds {
+  /** A capture time later than this (the audit's start plus the allowed clock skew) is invalid. */
+  capturedNotAfterMs?: number;
+}
+
 const ajv = new Ajv({ allErrors: false, strict: false });
-addFormats(ajv, ['date-time']);
+// A timestamp is what the arithmetic can use: one definition, lib/time.ts parseTimestamp.
+ajv.addFormat('date-time', { type: 'string', validate: (text: string) => parseTimestamp(text) !== null });
 const validateSchema = ajv.compile<InventoryItem>(itemSchema);
 
 const FIELD_WORDS: Record<string, string> = {
@@ -35,18 +41,23 @@ function describe(error: ErrorObject): string {
   }
   if (error.keyword === 'type' && error.params.type === 'integer') return `Field ${field} is not a whole number.`;
   if (error.keyword === 'type') return `Field ${field} has the wrong type (expected ${String(error.params.type)}).`;
+  if (error.keyword === 'maxLength') return `Field ${field} is longer than ${String(error.params.limit)} characters.`;
+  if (error.keyword === 'maximum') return `Field ${field} is larger than ${String(error.params.limit)}.`;
+  if (error.keyword === 'maxItems') return `Field ${field} has more than ${String(error.params.limit)} entries.`;
   const words = FIELD_WORDS[error.keyword] ?? error.message ?? 'is invalid';
   return field ? `Field ${field} ${words}.` : `The item ${words}.`;
 }
 
 /**
  * Checks an item against docs/semantics.md#inventory-item (schema in templates/). The reason
- * of a broken item names the field.
+ * of a broken item names the field. A number JSON cannot hold exactly (1e999 reads as
+ * Infinity) is never a count; a capture time later than `bounds.capturedNotAfterMs` did not
+ * happen yet.
  *
  * @example
  * validateItem({ snapshotId: 's' }) // { ok: false, reason: 'Required field itemId is missing.' }
  */
-export function validateItem(raw: unknown): ItemCheck {
+export function validateItem(raw: unknown, bounds: ItemBounds = {}): ItemCheck {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, reason: 'The item is not a JSON object.' };
   }
@@ -55,14 +66,17 @@ export function validateItem(raw: unknown): ItemCheck {
     return { ok: false, reason: error ? describe(error) : 'The item is invalid.' };
   }
   const item = raw;
-  if (item.oldestRecordAt !== undefined && Date.parse(item.oldestRecordAt) > Date.parse(item.capturedAt)) {
+  const capturedMs = parseTimestamp(item.capturedAt)!;
+  if (bounds.capturedNotAfterMs !== undefined && capturedMs > bounds.capturedNotAfterMs) {
+    const bound = new Date(bounds.capturedNotAfterMs).toISOString();
+    return { ok: false, reason: `Field capturedAt lies in the future: it is later than ${bound}, the audit's start plus the clock skew allowed.` };
+  }
+  const oldestMs = item.oldestRecordAt === undefined ? null : parseTimestamp(item.oldestRecordAt);
+  if (oldestMs !== null && oldestMs > capturedMs) {
     return { ok: false, reason: 'Field oldestRecordAt is later than capturedAt.' };
   }
-  if (
-    item.oldestRecordAt !== undefined &&
-    item.newestRecordAt !== undefined &&
-    Date.parse(item.newestRecordAt) < Date.parse(item.oldestRecordAt)
-  ) {
+  const newestMs = item.newestRecordAt === undefined ? null : parseTimestamp(item.newestRecordAt);
+  if (oldestMs !== null && newestMs !== null && newestMs < oldestMs) {
     return { ok: false, reason: 'Field newestRecordAt is earlier than oldestRecordAt.' };
   }
   return { ok: true, item };

@@ -24,6 +24,11 @@ async function firstCharacter(path: string): Promise<string | null> {
   }
 }
 
+function snapshotIdOf(raw: unknown): string | null {
+  const id = (raw as { snapshotId?: unknown } | null)?.snapshotId;
+  return typeof id === 'string' ? id : null;
+}
+
 /**
  * A snapshot in a file: a JSON array or newline-delimited JSON, read as a
  * stream. A line that is not a JSON object becomes an invalid entry naming the
@@ -64,17 +69,28 @@ export class FileInventorySource implements InventorySource {
     if (first === null) throw new InputError(`Inventory file ${this.path} is empty: it holds no inventory items.`);
     const report = (done: number) => onProgress?.({ done, total: this.size, unit: 'bytes' });
     const entries = first === '[' ? this.arrayEntries(report) : this.lineEntries(report);
+    let read = 0;
+    let chosen = 0;
+    const others = new Set<string>();
     for await (const entry of entries) {
-      if (entry.kind === 'item' && this.snapshotFilter !== null && !this.inSnapshot(entry.raw)) continue;
+      read += 1;
+      if (entry.kind === 'item' && this.snapshotFilter !== null) {
+        const id = snapshotIdOf(entry.raw);
+        // Items of other snapshots are not part of this audit; items without a readable snapshotId are kept (as invalid).
+        if (id !== null && id !== this.snapshotFilter) {
+          if (others.size < 5) others.add(id);
+          continue;
+        }
+        if (id !== null) chosen += 1;
+      }
       yield entry;
     }
+    if (read === 0) throw new InputError(`Inventory file ${this.path} holds no inventory items.`);
+    if (this.snapshotFilter !== null && chosen === 0) {
+      const held = others.size > 0 ? ` (it holds ${[...others].join(', ')}${others.size === 5 ? ' and maybe more' : ''})` : '';
+      throw new InputError(`Inventory file ${this.path} has no item of snapshot ${this.snapshotFilter}${held}.`);
+    }
     report(this.size);
-  }
-
-  private inSnapshot(raw: unknown): boolean {
-    // Items of other snapshots are not part of this audit; items without a readable snapshotId are kept (as invalid).
-    const id = (raw as { snapshotId?: unknown } | null)?.snapshotId;
-    return typeof id !== 'string' || id === this.snapshotFilter;
   }
 
   private async *lineEntries(report: (bytes: number) => void): AsyncIterable<SourceEntry> {

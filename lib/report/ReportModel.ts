@@ -113,7 +113,8 @@ export function emptySummary(): Summary {
     specialCategoryViolations: 0,
     recordsPastDeadline: 0,
     bytesPastDeadline: 0,
-    byModule: {},
+    // Keyed by module ids from the inventory: no prototype, so a module named __proto__ is just a module.
+    byModule: Object.create(null) as Record<string, ModuleTally>,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { InventoryItem, RetentionEvent } from '../../model';
-import { addPeriod, DAY_MS, dayCount, daysBetween, iso, parseInstant, periodAdjective } from '../../time';
+import { ItemFieldError } from '../../errors';
+import { addPeriod, DAY_MS, dayCount, daysBetween, iso, parseTimestamp, periodAdjective } from '../../time';
 import type { ClauseResult } from './RuleKind';
 
 /** Longest warning window before a deadline (docs/semantics.md#evaluation). */
@@ -46,7 +47,8 @@ export function earliestEvent(
   for (const event of events) {
     const text = item.events?.[event];
     if (text === undefined) continue;
-    const atMs = parseInstant(text);
+    const atMs = parseTimestamp(text);
+    if (atMs === null) throw new ItemFieldError(`events.${event}`, `Field events.${event} is not an ISO-8601 timestamp with a time zone.`);
     if (best === null || atMs < best.atMs) best = { event, atMs };
   }
   return best;

@@ -177,12 +177,8 @@ describe('runAudit', () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
-  it('an empty snapshot is a complete audit of nothing', async () => {
-    const result = await audit(new FileInventorySource(writeTemp('e.json', '[]')));
-    const report = readReport(result.reports.json!);
-    expect(report.findings).toEqual([]);
-    expect(report.summary).toMatchObject({ items: 0, complete: true });
-    expect(readFileSync(result.reports.csv!, 'utf8').trim().split('\n')).toHaveLength(1);
+  it('refuses an empty snapshot file: a gate must not pass on nothing', async () => {
+    await expect(audit(new FileInventorySource(writeTemp('e.json', '[]')))).rejects.toThrow(/holds no inventory items/);
   });
 
   it('names the reports after the run id', async () => {

@@ -41,8 +41,13 @@ describe('FileInventorySource', () => {
     expect(entries[1]).toMatchObject({ reason: 'Array element 1 is not a JSON object.' });
   });
 
-  it('reads an empty JSON array as an empty snapshot', async () => {
-    expect(await read(writeTemp('e.json', ' [ ] '))).toEqual([]);
+  it('refuses an empty JSON array: no items is not an inventory', async () => {
+    await expect(read(writeTemp('e.json', ' [ ] '))).rejects.toThrow(/e\.json holds no inventory items/);
+  });
+
+  it('refuses a snapshot the file does not hold, naming the ones it does', async () => {
+    const path = writeTemp('typo.ndjson', ndjson([makeItem({ snapshotId: 's1', itemId: 'a' }), makeItem({ snapshotId: 's2', itemId: 'b' })]));
+    await expect(read(path, 's3')).rejects.toThrow(/has no item of snapshot s3 \(it holds s1, s2\)/);
   });
 
   it('refuses a truncated JSON array', async () => {
