@@ -6,6 +6,7 @@ import { runAudit, type AuditResult } from '../lib/audit/runAudit';
 import { verifyReport } from '../lib/audit/verifyReport';
 import { DynamoHistoryStore } from '../lib/history/DynamoHistoryStore';
 import { FileHistoryStore } from '../lib/history/FileHistoryStore';
+import { validateScope } from '../lib/history/validateScope';
 import { DEFAULT_POLICIES_DIR, loadCatalog } from '../lib/catalog/loadCatalog';
 import { loadWaivers } from '../lib/engine/loadWaivers';
 import { atLeast } from '../lib/engine/severity';
@@ -19,6 +20,7 @@ import { loadInventory, type LoadResult } from '../lib/inventory/loadInventory';
 import { SEVERITIES, type Severity } from '../lib/model';
 import { FORMAT_CONTENT_TYPES, parseFormats, type FormatId } from '../lib/report/formats/formatIds';
 import { DEFAULTS } from '../lib/defaults';
+import { printable as p } from '../lib/text/printable';
 import { startLocalDynamo, type LocalDynamo } from './local/localDynamo';
 import { formatSummary } from './printSummary';
 import { createProgress } from './progress';
@@ -50,6 +52,7 @@ interface RunOptions {
   failOn?: Severity;
   email?: boolean;
   waivers?: string;
+  maxWaiverDays: number;
   graceDays: number;
   readMode: 'auto' | 'query' | 'scan';
   segments: number;
@@ -114,13 +117,15 @@ async function loadFile(file: string, tableName: string, endpoint: string | unde
 
 function formatLoad(result: LoadResult, file: string, tableName: string): string {
   const lines = [
-    `Loaded ${file} into ${tableName}: ${result.written} items written, ${result.rejectedCount} rejected (of ${result.read} read).`,
+    `Loaded ${p(file)} into ${p(tableName)}: ${result.written} items written, ${result.rejectedCount} rejected (of ${result.read} read).`,
   ];
+  // Snapshot ids, item ids and reasons come from the file: printable keeps their control sequences off the terminal.
   for (const snapshot of result.snapshots) {
-    lines.push(`  snapshot ${snapshot.snapshotId}: ${snapshot.itemCount} items, captured ${snapshot.capturedAt}${snapshot.rejected ? `, ${snapshot.rejected} rejected` : ''}`);
+    lines.push(`  snapshot ${p(snapshot.snapshotId)}: ${snapshot.itemCount} items, captured ${p(snapshot.capturedAt)}${snapshot.rejected ? `, ${snapshot.rejected} rejected` : ''}`);
   }
+  for (const warning of result.warnings) lines.push(`  warning: ${p(warning)}`);
   for (const rejection of result.rejected) {
-    lines.push(`  rejected ${rejection.location ?? ''}${rejection.itemId ? ` (itemId ${rejection.itemId})` : ''}: ${rejection.reason}`);
+    lines.push(`  rejected ${p(rejection.location ?? '')}${rejection.itemId ? ` (itemId ${p(rejection.itemId)})` : ''}: ${p(rejection.reason)}`);
   }
   if (result.rejectedCount > result.rejected.length) lines.push(`  … and ${result.rejectedCount - result.rejected.length} more rejections.`);
   return `${lines.join('\n')}\n`;
@@ -139,11 +144,12 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
   const catalog = loadCatalog(options.policies);
   // The embedded default shows every verdict, `waived` included, so it brings its example waivers.
   const waiversFile = options.waivers ?? (embedded ? EXAMPLE_WAIVERS : undefined);
-  const waivers = waiversFile ? compileWaivers(await loadWaivers(waiversFile)) : [];
+  const waivers = waiversFile ? compileWaivers(await loadWaivers(waiversFile, { maxWaiverDays: options.maxWaiverDays })) : [];
   const engine = { graceDays: options.graceDays, waivers };
   const bar = createProgress(options.progress);
   const historyDir = options.history === false ? null : typeof options.history === 'string' ? options.history : join(options.out, 'history');
-  const history = historyDir ? { store: new FileHistoryStore(historyDir), scope: options.scope ?? options.table ?? (embedded ? DEFAULT_TABLE : 'default') } : null;
+  // The scope is checked before the audit, not after its evaluation (the store checks it too).
+  const history = historyDir ? { store: new FileHistoryStore(historyDir), scope: validateScope(options.scope ?? options.table ?? (embedded ? DEFAULT_TABLE : 'default')) } : null;
   const audit = (source: InventorySource) =>
     runAudit({
       source,
@@ -188,10 +194,10 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
     bar.stop();
   }
   io.stdout(formatSummary(result));
-  if (result.historyConflict) io.stderr(`warning: ${result.historyConflict}\n`);
+  if (result.historyConflict) io.stderr(`warning: ${p(result.historyConflict)}\n`);
   if (mailTo) {
     const messageId = await mailDigest(result, mailTo);
-    io.stdout(`E-mail sent to ${mailTo.join(', ')} (${messageId}).\n`);
+    io.stdout(`E-mail sent to ${p(mailTo.join(', '))} (${p(messageId)}).\n`);
   }
   return exitStatusOf(result, options.failOn);
 }
@@ -249,6 +255,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(new Option('--fail-on <severity>', 'exit 3 when a finding has at least this severity').choices(SEVERITIES))
     .option('--email', 'mail the digest to DPO_EMAIL: through SMTP_URL when set, otherwise Amazon SES')
     .option('--waivers <file>', 'YAML or JSON file of waivers (scope, reason, approver, expiry)')
+    .option('--max-waiver-days <n>', 'refuse the waivers file if a waiver lasts longer than this (createdAt to expiresAt)', positiveInt('--max-waiver-days'), DEFAULTS.maxWaiverDays)
     .option('--grace-days <n>', 'grace period where a policy promises deletion but names no period', positiveInt('--grace-days'), DEFAULTS.graceDays)
     .addOption(new Option('--read-mode <mode>', 'how to read DynamoDB: parallel scan, query, or auto').choices(['auto', 'query', 'scan']).default('auto'))
     .option('--segments <n>', 'parallel Scan segments', positiveInt('--segments'), 4)
@@ -274,10 +281,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       const store = client ? new DynamoHistoryStore(client, options.runsTable!) : new FileHistoryStore(options.history);
       const result = await verifyReport(report, store).finally(() => client?.destroy());
       if (result.ok) {
-        io.stdout(`Verified: ${report} matches the SHA-256 recorded for run ${result.runId} (${result.expected}).\n`);
+        io.stdout(`Verified: ${p(report)} matches the SHA-256 recorded for run ${p(result.runId)} (${p(result.expected)}).\n`);
         setExit(EXIT.ok);
       } else {
-        io.stdout(`REFUSED: ${report} does not match run ${result.runId}: recorded SHA-256 ${result.expected}, file has ${result.actual}.\n`);
+        io.stdout(`REFUSED: ${p(report)} does not match run ${p(result.runId)}: recorded SHA-256 ${p(result.expected)}, file has ${p(result.actual)}.\n`);
         setExit(EXIT.failure);
       }
     });
@@ -303,8 +310,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         for (const report of fetched) {
           io.stdout(
             report.verified
-              ? `Fetched ${report.path}: SHA-256 ${report.sha256} matches run ${runId}.\n`
-              : `REFUSED ${report.key}: its SHA-256 ${report.sha256} is not the one run ${runId} recorded; the download was deleted.\n`,
+              ? `Fetched ${p(report.path)}: SHA-256 ${p(report.sha256)} matches run ${p(runId)}.\n`
+              : `REFUSED ${p(report.key)}: its SHA-256 ${p(report.sha256)} is not the one run ${p(runId)} recorded; the download was deleted.\n`,
           );
         }
         setExit(fetched.every((report) => report.verified) ? EXIT.ok : EXIT.failure);
@@ -347,9 +354,19 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   return program;
 }
 
+/** An error as the one line the CLI prints: its message carries input text (paths, ids), so it goes through printable. */
 function sentence(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/^error:\s*/i, '');
+  return p(message.replace(/^error:\s*/i, ''));
+}
+
+/**
+ * The last guard before the terminal: whatever is printed, no control character
+ * but a line break (and a tab) leaves raw. Texts from input are also made
+ * printable where they are put into a line, so they cannot start a line either.
+ */
+function printableIo(io: CliIo): CliIo {
+  return { stdout: (text) => io.stdout(p(text, { allow: '\n\t' })), stderr: (text) => io.stderr(p(text, { allow: '\n\t' })) };
 }
 
 /**
@@ -358,7 +375,8 @@ function sentence(error: unknown): string {
  * @example
  * await main(['run', '--inventory', 'examples/inventory.ndjson', '--out', 'reports']) // 0
  */
-export async function main(argv: readonly string[], io: CliIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }): Promise<number> {
+export async function main(argv: readonly string[], rawIo: CliIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }): Promise<number> {
+  const io = printableIo(rawIo);
   let code: number = EXIT.ok;
   const program = buildProgram(io, (value) => (code = value));
   const debug = argv.includes('--debug');

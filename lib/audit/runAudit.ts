@@ -294,8 +294,13 @@ async function attempt(
 
     if (byIdentity && history && resolvedFile) {
       // Phase 2: the diff against the previous completed run, streaming by identity.
-      const previous = await history.store.previous(history.scope);
-      historyWriter = history.store.begin(history.scope, runId, previous?.run.runId ?? null);
+      // A damaged history never blocks an audit: compare with nothing, say why, and still become the scope's latest run.
+      let basisRunId: string | null = null;
+      const previous = await history.store.previous(history.scope, (skip) => {
+        summary.warnings.push(skip.reason);
+        basisRunId = skip.headRunId;
+      });
+      historyWriter = history.store.begin(history.scope, runId, previous?.run.runId ?? basisRunId);
       const resolvedSink = new TextSink(resolvedFile);
       const writer = historyWriter;
       const seenAt = run.snapshotCapturedAt ?? run.startedAt;

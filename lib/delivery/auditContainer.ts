@@ -29,7 +29,7 @@ export function createAuditContainer(env: Record<string, string | undefined> = p
     engine: { graceDays: config.GRACE_DAYS, waivers: [] },
     waivers: async () => {
       const text = await base.reports.readText(config.WAIVERS_KEY);
-      return text === null ? [] : parseWaivers(text, `s3://${config.REPORTS_BUCKET}/${config.WAIVERS_KEY}`);
+      return text === null ? [] : parseWaivers(text, `s3://${config.REPORTS_BUCKET}/${config.WAIVERS_KEY}`, { maxWaiverDays: config.MAX_WAIVER_DAYS });
     },
     history: new DynamoHistoryStore(documentClient, config.RUNS_TABLE),
     forecastDays: config.FORECAST_DAYS,

@@ -29,6 +29,8 @@ export const deliveryConfigSchema = z.object({
   REPORT_RETENTION_DAYS: z.coerce.number().int().min(1).default(DEFAULTS.reportRetentionDays),
   /** Waivers (YAML): an object key in the reports bucket; a missing object means none. */
   WAIVERS_KEY: z.string().min(1).default(DEFAULTS.waiversKey),
+  /** A waiver lasting longer than this many days (createdAt to expiresAt) is refused, and the run with it. */
+  MAX_WAIVER_DAYS: z.coerce.number().int().min(1).max(3650).default(DEFAULTS.maxWaiverDays),
   /** The worker function started for each HTTP run (asynchronous invocation). */
   AUDIT_WORKER_FUNCTION: z.string().min(1),
   /** The audit functions' timeout: a run still `running` this long (plus a minute) after it started is swept as failed. */

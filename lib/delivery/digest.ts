@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Mustache from 'mustache';
+import { describeScope } from '../engine/waivers';
 import { VERDICTS } from '../model';
 import type { ReportHead } from '../report/ReportModel';
+import { printable, printableDeep } from '../text/printable';
 import { formatBytes, formatCount } from '../units';
 import { assetPath } from '../assets';
 
@@ -66,9 +68,15 @@ function template(name: string): string {
   return text;
 }
 
+/** The longest snapshot id a subject quotes whole; a longer one is cut with an ellipsis. */
+const SUBJECT_ID_CHARS = 80;
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 /**
  * The subject leads with what matters: failure or incompleteness first, then
  * the violations (and how many are special-category data), or "All clear".
+ * The snapshot id comes from the inventory: a CR or LF in it would start a
+ * header of its own, so it is made printable (and cut when long).
  *
  * @example
  * digestSubject(head) // '[Retention audit] 17 violations (4 special-category), 6 due soon — snapshot snap-2026-11-20'
@@ -77,7 +85,7 @@ export function digestSubject(head: ReportHead): string {
   const { summary, run, changes, stale } = head;
   const flags = [summary.complete ? '' : 'INCOMPLETE — ', stale?.stale ? 'STALE INVENTORY — ' : ''].join('');
   const prefix = `[Retention audit] ${flags}`;
-  const snapshot = `snapshot ${run.snapshotId ?? '(none)'}`;
+  const snapshot = `snapshot ${clip(printable(run.snapshotId ?? '(none)'), SUBJECT_ID_CHARS)}`;
   // What is new leads, when there is an earlier run to compare with.
   const news = changes?.previousRunId ? `${plural(changes.newViolations, 'new violation')}, ${formatCount(changes.resolved)} resolved — ` : '';
   const violations = summary.byVerdict.violation;
@@ -92,12 +100,14 @@ const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 
 
 /**
  * The one digest mail of a run (never one per finding), from the templates in
- * templates/email. Mustache escapes what it puts into the HTML.
+ * templates/email. Mustache escapes what it puts into the HTML; every text of
+ * the view goes through `printableDeep` first, so no control character from an
+ * inventory, a waivers file or a path reaches the mail raw.
  */
 export function composeDigest(head: ReportHead, delivery: DigestDelivery): ComposedMail {
   const { summary, run } = head;
   const subject = digestSubject(head);
-  const view = {
+  const view = printableDeep({
     subject,
     runId: run.id,
     trigger: run.trigger,
@@ -120,6 +130,10 @@ export function composeDigest(head: ReportHead, delivery: DigestDelivery): Compo
     stale: head.stale?.stale ? head.stale : null,
     expiredWaivers: (head.waivers ?? []).filter((w) => w.status === 'expired').map((w) => ({ ...w, expiresOn: w.expiresAt.slice(0, 10) })),
     staleWaivers: (head.waivers ?? []).filter((w) => w.status === 'stale'),
+    // Waived findings leave the violation count: the DPO sees who waived what, until when.
+    activeWaivers: (head.waivers ?? [])
+      .filter((w) => w.status === 'active')
+      .map((w) => ({ id: w.id, scope: describeScope(w.scope ?? {}), approver: w.approver, expiresOn: w.expiresAt.slice(0, 10), covered: plural(w.covered, 'finding') })),
     forecast: head.forecast && head.forecast.items > 0 ? { ...head.forecast, untilDay: head.forecast.until.slice(0, 10), items: formatCount(head.forecast.items) } : null,
     topModules: Object.entries(summary.byModule)
       .filter(([, tally]) => tally.violations > 0)
@@ -131,14 +145,14 @@ export function composeDigest(head: ReportHead, delivery: DigestDelivery): Compo
     anyNotAttached: delivery.notAttached.length > 0,
     retrieval: delivery.retrieval,
     command: delivery.command,
-  };
+  });
   return { subject, text: Mustache.render(template('digest.txt.mustache'), view, {}, { escape: (s: string) => s }), html: Mustache.render(template('digest.html.mustache'), view) };
 }
 
 /** The mail of a run that failed. */
 export function composeFailure(run: { runId: string; trigger: string; requestedBy: string; startedAt?: string }, error: string): ComposedMail {
-  const subject = `[Retention audit] FAILED — run ${run.runId}`;
-  const view = { ...run, startedAt: run.startedAt ?? 'unknown', error, subject };
+  const subject = `[Retention audit] FAILED — run ${printable(run.runId)}`;
+  const view = printableDeep({ ...run, startedAt: run.startedAt ?? 'unknown', error, subject });
   return {
     subject,
     text: Mustache.render(template('failure.txt.mustache'), view, {}, { escape: (s: string) => s }),

@@ -1,13 +1,16 @@
 import type { Finding } from '../model';
 import { DAY_MS } from '../time';
-import type { CompiledWaiver } from './waivers';
+import type { CompiledWaiver, Waiver } from './waivers';
 import type { InventoryItem } from '../model';
 
 /** How a waiver fared in a run: what it covered, and what it would cover were it still valid. */
 export interface WaiverUsage {
   id: string;
+  /** What it covers, as the waivers file gives it (globs). */
+  scope: Waiver['scope'];
   reason: string;
   approver: string;
+  createdAt?: string;
   expiresAt: string;
   status: 'active' | 'expired' | 'stale';
   /** Findings it covers (active waivers). */
@@ -40,8 +43,8 @@ export class WaiverTally {
     return this.waivers.map((compiled, index) => {
       const count = this.counts[index]!;
       const status = atMs >= compiled.expiresMs ? 'expired' : count.matched === 0 ? 'stale' : 'active';
-      const { id, reason, approver, expiresAt } = compiled.waiver;
-      return { id, reason, approver, expiresAt, status, covered: count.covered, activeAgain: count.activeAgain };
+      const { id, scope, reason, approver, createdAt, expiresAt } = compiled.waiver;
+      return { id, scope: { ...scope }, reason, approver, ...(createdAt === undefined ? {} : { createdAt }), expiresAt, status, covered: count.covered, activeAgain: count.activeAgain };
     });
   }
 }

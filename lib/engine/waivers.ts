@@ -1,5 +1,7 @@
 import picomatch from 'picomatch';
 import type { InventoryItem } from '../model';
+import { printable } from '../text/printable';
+import { DAY_MS } from '../time';
 
 /** An approved, time-boxed exception: the data it covers gets the verdict `waived`. */
 export interface Waiver {
@@ -7,7 +9,9 @@ export interface Waiver {
   /** Each field is a glob (`*` wildcards); a missing field matches everything. */
   scope: { tenantId?: string; module?: string; dataCategory?: string; resource?: string };
   reason: string;
+  /** Who approved it: an e-mail address (required by the waivers file's schema). */
   approver: string;
+  /** When it was approved; its lifetime counts from here (required in a waivers file). */
   createdAt?: string;
   expiresAt: string;
 }
@@ -53,4 +57,85 @@ export function findWaiver(waivers: readonly CompiledWaiver[], item: InventoryIt
     if (atMs < compiled.expiresMs && compiled.matches(item)) return compiled.waiver;
   }
   return null;
+}
+
+/** What a waivers file must respect beyond its schema. */
+export interface WaiverRules {
+  /** The longest a waiver may last, from `createdAt` to `expiresAt`, in days of 24 h. */
+  maxDays: number;
+  /** The load instant: a waiver may not claim to be approved later than this. */
+  nowMs: number;
+}
+
+const SCOPE_FIELDS = ['tenantId', 'module', 'dataCategory', 'resource'] as const;
+/** The fields of which a scope must give at least one as an exact value. */
+const PINNING_FIELDS = ['tenantId', 'module'] as const;
+
+/**
+ * Whether a scope pattern names one value exactly: no glob syntax (`*`, `?`,
+ * `[…]`, `{…}`, extglobs) and no `!` negation. `"tenant-*"` or `"!tenant-a"`
+ * may match every tenant there is; `"tenant-a"` matches one.
+ *
+ * @example
+ * isExactPattern('tenant-globex') // true
+ * isExactPattern('*') // false
+ * isExactPattern('!tenant-a') // false
+ */
+export function isExactPattern(pattern: string): boolean {
+  const scanned = picomatch.scan(pattern);
+  return !scanned.isGlob && !scanned.negated;
+}
+
+const quoted = (text: string) => `"${printable(text)}"`;
+
+/**
+ * Why a waiver may not be used, as the end of a sentence that begins
+ * "Waiver W-1 in FILE …", or null when it respects the rules:
+ *
+ * - its scope names one tenant (`scope.tenantId`) or one module (`scope.module`)
+ *   exactly, so no waiver covers everything (`module: "*"`, `tenantId: "*"`, a
+ *   scope of only `dataCategory` or `resource`);
+ * - it was approved (`createdAt`) no later than `nowMs` and expires after that;
+ * - it lasts at most `maxDays` (the boundary itself is allowed).
+ *
+ * @example
+ * waiverRuleBreach({ id: 'W1', scope: { module: '*' }, … }, { maxDays: 365, nowMs: Date.now() })
+ * // 'is too broad: scope.module "*" is a wildcard; a waiver must name one tenant (scope.tenantId) or one module (scope.module) exactly'
+ */
+export function waiverRuleBreach(waiver: Waiver, rules: WaiverRules): string | null {
+  const pins = PINNING_FIELDS.filter((field) => waiver.scope[field] !== undefined && isExactPattern(waiver.scope[field]!));
+  if (pins.length === 0) {
+    const wildcards = PINNING_FIELDS.filter((field) => waiver.scope[field] !== undefined).map((field) => `scope.${field} ${quoted(waiver.scope[field]!)}`);
+    const given = SCOPE_FIELDS.filter((field) => waiver.scope[field] !== undefined);
+    const what =
+      wildcards.length === 0
+        ? `its scope names neither tenantId nor module${given.length ? ` (only ${given.map((field) => `scope.${field}`).join(' and ')})` : ''}`
+        : `${wildcards.join(' and ')} ${wildcards.length === 1 ? 'is a wildcard' : 'are wildcards'}`;
+    return `is too broad: ${what}; a waiver must name one tenant (scope.tenantId) or one module (scope.module) exactly`;
+  }
+  if (waiver.createdAt === undefined) return `has no createdAt, from which its lifetime of at most ${rules.maxDays} days counts`;
+  const createdMs = Date.parse(waiver.createdAt);
+  const expiresMs = Date.parse(waiver.expiresAt);
+  if (createdMs > rules.nowMs) {
+    return `claims to be approved in the future: createdAt ${waiver.createdAt} is later than now (${new Date(rules.nowMs).toISOString()})`;
+  }
+  if (expiresMs <= createdMs) return `expires (expiresAt ${waiver.expiresAt}) no later than it was approved (createdAt ${waiver.createdAt})`;
+  const lifetimeMs = expiresMs - createdMs;
+  if (lifetimeMs > rules.maxDays * DAY_MS) {
+    const days = lifetimeMs / DAY_MS;
+    const lasts = Number.isInteger(days) ? `${days} days` : `more than ${Math.floor(days)} days`;
+    return `lasts ${lasts} (createdAt ${waiver.createdAt} to expiresAt ${waiver.expiresAt}), longer than the ${rules.maxDays} days a waiver may last (maxWaiverDays)`;
+  }
+  return null;
+}
+
+/**
+ * A scope as one line for people: the fields it gives, in a fixed order.
+ *
+ * @example
+ * describeScope({ module: 'instant-messaging', tenantId: 'tenant-a' }) // 'tenantId=tenant-a, module=instant-messaging'
+ */
+export function describeScope(scope: Waiver['scope']): string {
+  const parts = SCOPE_FIELDS.filter((field) => scope[field] !== undefined).map((field) => `${field}=${scope[field]}`);
+  return parts.length > 0 ? parts.join(', ') : '(everything)';
 }

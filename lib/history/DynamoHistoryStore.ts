@@ -2,7 +2,17 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { translateSdkError } from '../aws/sdkErrors';
 import { ConflictError, StoreError } from '../errors';
-import { HistoryConflictError, type FindingState, type HistoryRun, type HistoryStore, type HistoryWriter, type PreviousRun } from './HistoryStore';
+import {
+  HistoryConflictError,
+  HistoryDamagedError,
+  type FindingState,
+  type HistoryRun,
+  type HistoryStore,
+  type HistoryWriter,
+  type PreviousRun,
+  type SkippedPrevious,
+} from './HistoryStore';
+import { validateScope } from './validateScope';
 
 /** Raw characters of state lines per chunk item (gzip keeps an item far below 400 KB). */
 const CHUNK_CHARS = 512 * 1024;
@@ -33,19 +43,45 @@ export class DynamoHistoryStore implements HistoryStore {
     }
   }
 
-  async previous(scope: string): Promise<PreviousRun | null> {
-    const head = await this.send('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: { runId: `histhead#${scope}` } })));
+  async previous(scope: string, skipped?: (skip: SkippedPrevious) => void): Promise<PreviousRun | null> {
+    validateScope(scope);
+    const headKey = `histhead#${scope}`;
+    const head = await this.send('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: { runId: headKey } })));
     if (!head.Item) return null;
-    const { run, chunks } = head.Item as { run: HistoryRun; chunks: number };
-    const read = (n: number) => this.send('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: { runId: chunkId(scope, run.runId, n) } })));
+    const { run, chunks } = head.Item as { run?: Partial<HistoryRun>; chunks?: unknown };
+    const runId = typeof run?.runId === 'string' && run.runId !== '' ? run.runId : null;
+    if (runId === null || typeof chunks !== 'number' || !Number.isInteger(chunks) || chunks < 0) {
+      skipped?.({
+        reason: `No comparable previous run: the history record ${headKey} in table ${this.tableName} is damaged (${runId === null ? 'no run id' : 'no chunk count'}); this run is compared with none, and the next with this one.`,
+        headRunId: runId,
+      });
+      return null;
+    }
+    const read = (n: number) => this.send('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: { runId: chunkId(scope, runId, n) } })));
+    const tableName = this.tableName;
     return {
-      run,
+      run: run as HistoryRun,
+      // Chunks are read as the diff goes: a damaged one stops the run, with a sentence naming it.
       states: async function* () {
         for (let n = 0; n < chunks; n += 1) {
           const item = (await read(n)).Item;
-          if (!item) throw new StoreError(`History chunk ${n} of run ${run.runId} is missing.`);
-          const text = gunzipSync(Buffer.from(item.lines as Uint8Array)).toString('utf8');
-          for (const line of text.split('\n')) if (line) yield JSON.parse(line) as FindingState;
+          if (!item) throw new StoreError(`History chunk ${n} of run ${runId} is missing.`);
+          let lines: string[];
+          try {
+            lines = gunzipSync(Buffer.from(item.lines as Uint8Array)).toString('utf8').split('\n');
+          } catch (cause) {
+            throw new HistoryDamagedError(`History chunk ${chunkId(scope, runId, n)} in table ${tableName} is damaged (not gzip).`, { cause });
+          }
+          for (const [index, line] of lines.entries()) {
+            if (!line) continue;
+            let state: FindingState;
+            try {
+              state = JSON.parse(line) as FindingState;
+            } catch (cause) {
+              throw new HistoryDamagedError(`History chunk ${chunkId(scope, runId, n)} in table ${tableName} is damaged (line ${index + 1} is not JSON).`, { cause });
+            }
+            yield state;
+          }
         }
       },
     };
@@ -57,6 +93,7 @@ export class DynamoHistoryStore implements HistoryStore {
   }
 
   begin(scope: string, runId: string, basisRunId: string | null): HistoryWriter {
+    validateScope(scope);
     let buffer = '';
     let chunks = 0;
     const expiresAt = Math.floor(Date.now() / 1000) + KEEP_DAYS * 86_400;
@@ -77,9 +114,10 @@ export class DynamoHistoryStore implements HistoryStore {
         await flush();
         await this.send('PutItem', () => this.client.send(new PutCommand({ TableName: this.tableName, Item: { runId: `histrun#${run.runId}`, run } })));
         // Compare-and-set: the head must still be the run this one was compared with.
+        // With no basis, a head without a run id (damaged, see previous()) may be replaced too.
         const condition =
           basisRunId === null
-            ? { ConditionExpression: 'attribute_not_exists(runId)' }
+            ? { ConditionExpression: 'attribute_not_exists(runId) OR attribute_not_exists(#run.#runId)', ExpressionAttributeNames: { '#run': 'run', '#runId': 'runId' } }
             : { ConditionExpression: '#run.#runId = :basis', ExpressionAttributeNames: { '#run': 'run', '#runId': 'runId' }, ExpressionAttributeValues: { ':basis': basisRunId } };
         try {
           await this.send('PutItem', () =>

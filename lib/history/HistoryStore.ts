@@ -1,5 +1,5 @@
 import type { FormatId } from '../report/formats/formatIds';
-import { ConflictError } from '../errors';
+import { ConflictError, StoreError } from '../errors';
 import type { Verdict } from '../model';
 
 /**
@@ -40,6 +40,17 @@ export interface PreviousRun {
   states(): AsyncIterable<FindingState>;
 }
 
+/**
+ * Why the scope's latest run cannot be compared with (a history file or record
+ * that does not parse). The audit then goes on as if there were no previous run.
+ */
+export interface SkippedPrevious {
+  /** One sentence for the run's warnings, naming the damaged file (and line) or record. */
+  reason: string;
+  /** The scope's latest run all the same (null: none readable): the basis to pass to begin(), so this run can become the latest. */
+  headRunId: string | null;
+}
+
 export interface HistoryWriter {
   write(state: FindingState): Promise<void>;
   /**
@@ -53,7 +64,12 @@ export interface HistoryWriter {
 
 /** Where runs keep their history: a folder for the CLI, the audit-runs table for Lambda. */
 export interface HistoryStore {
-  previous(scope: string): Promise<PreviousRun | null>;
+  /**
+   * The scope's latest completed run, to compare with; null when there is none.
+   * A damaged history never blocks an audit: the store answers null and tells
+   * `skipped` why (without `skipped`, the reason is lost).
+   */
+  previous(scope: string, skipped?: (skip: SkippedPrevious) => void): Promise<PreviousRun | null>;
   /** Starts writing a run's states; `basisRunId` is the previous run it was compared with (null: none). */
   begin(scope: string, runId: string, basisRunId: string | null): HistoryWriter;
   /** A recorded run by id, in any scope (for `verify`). */
@@ -63,3 +79,6 @@ export interface HistoryStore {
 
 /** Another run of the same scope became the latest while this one ran. */
 export class HistoryConflictError extends ConflictError {}
+
+/** A history file or record does not parse; the message names it (and the line). */
+export class HistoryDamagedError extends StoreError {}

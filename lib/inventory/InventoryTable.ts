@@ -11,9 +11,12 @@ import {
 import { ensureTable } from '../dynamo/ensureTable';
 import { translateSdkError } from '../aws/sdkErrors';
 import { NotFoundError, StoreError } from '../errors';
+import { DEFAULTS } from '../defaults';
+import { parseTimestamp } from '../time';
+import { checkStorable, ITEM_LIMITS, MARSHALL_OPTIONS } from './checkStorable';
 import { mergeAsync } from './mergeAsync';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffMs, DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
+import { backoffMs, DEFAULT_RETRY, isRetryable, withRetry, type RetryOptions } from './retry';
 
 /**
  * Table design (README "DynamoDB inventory table"):
@@ -24,8 +27,13 @@ import { backoffMs, DEFAULT_RETRY, withRetry, type RetryOptions } from './retry'
  *   `<capturedAt in UTC>#<snapshotId>`, so the latest snapshot is a single
  *   Query (descending, limit 1). Tables filled by other writers without a
  *   manifest still work: "latest" then comes from a projected parallel Scan.
+ * A capture time later than now (plus `maxCaptureSkewMinutes` of clock skew)
+ * never makes a snapshot the latest: snapshots do not come from the future.
  */
 export const MANIFEST_PARTITION = '#snapshots';
+
+/** The manifest sort key's part before the snapshot id: `<capturedAt ISO UTC>#` (24 characters + '#'). */
+const MANIFEST_KEY_PREFIX_BYTES = '2026-01-01T00:00:00.000Z#'.length;
 
 export interface SnapshotManifest {
   snapshotId: string;
@@ -49,6 +57,10 @@ export interface InventoryTableOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
   retry?: RetryOptions;
+  /** The clock "latest" is judged by (tests pass a fixed one). */
+  now?: () => Date;
+  /** How far a capture time may lie ahead of `now` (clock skew) and still count (default DEFAULTS.maxCaptureSkewMinutes). */
+  maxCaptureSkewMinutes?: number;
 }
 
 /**
@@ -66,7 +78,7 @@ export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoD
     ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, region: 'local' } : {}),
     ...defined,
   });
-  return DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+  return DynamoDBDocumentClient.from(base, { marshallOptions: { ...MARSHALL_OPTIONS } });
 }
 
 /** The inventory table: the only place that speaks DynamoDB. */
@@ -74,11 +86,40 @@ export class InventoryTable {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   private readonly retry: RetryOptions;
+  private readonly now: () => Date;
+  private readonly skewMs: number;
 
   constructor(options: InventoryTableOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
     this.retry = options.retry ?? DEFAULT_RETRY;
+    this.now = options.now ?? (() => new Date());
+    this.skewMs = (options.maxCaptureSkewMinutes ?? DEFAULTS.maxCaptureSkewMinutes) * 60_000;
+  }
+
+  /** The latest capture time that can count as "captured" now: later ones lie in the future. */
+  private captureBoundMs(): number {
+    return this.now().getTime() + this.skewMs;
+  }
+
+  /**
+   * Why this item cannot be written to the table, as a sentence naming the
+   * field (a number the SDK cannot send, an item over 400 KB, a key too long);
+   * null when it can. `inventory load` checks every item before batching it.
+   *
+   * @example
+   * table.checkItem({ snapshotId: 's', itemId: 'a', recordCount: 1e30 }) // 'recordCount is 1e+30, beyond ±9007199254740991: …'
+   */
+  checkItem(item: Record<string, unknown>): string | null {
+    return checkStorable(item, { partition: 'snapshotId', sort: 'itemId' }) ?? this.checkSnapshotId(item.snapshotId as string);
+  }
+
+  /** Why no snapshot can have this id (its manifest could not be written), or null. */
+  checkSnapshotId(snapshotId: string): string | null {
+    // The snapshot's manifest keeps the id in its sort key, after the capture time.
+    const limit = ITEM_LIMITS.sortKeyBytes - MANIFEST_KEY_PREFIX_BYTES;
+    const bytes = Buffer.byteLength(snapshotId, 'utf8');
+    return bytes > limit ? `snapshotId is ${bytes} bytes long, over the ${limit} bytes a snapshot id may have (its manifest's key holds it).` : null;
   }
 
   private fail(action: string, cause: unknown): never {
@@ -109,16 +150,34 @@ export class InventoryTable {
     }
   }
 
-  /** The manifest of the newest snapshot (by capture time), or null when no manifest exists. */
+  /**
+   * The manifest of the newest snapshot (by capture time), or null when no
+   * manifest exists. A manifest captured later than now plus the skew (written
+   * by an older loader from an item dated 9999-12-31) is never the latest.
+   */
   async latestManifest(): Promise<SnapshotManifest | null> {
-    const page = await this.query({
-      KeyConditionExpression: 'snapshotId = :p',
-      ExpressionAttributeValues: { ':p': MANIFEST_PARTITION },
-      ScanIndexForward: false,
-      Limit: 1,
-    });
-    const item = page.Items?.[0];
-    return item ? (item.manifest as SnapshotManifest) : null;
+    const boundMs = this.captureBoundMs();
+    // Sort keys are `<capturedAt ISO UTC>#<snapshotId>`, fixed-width up to year 9999: every key of a
+    // capture time up to the bound sorts below the bound's next millisecond.
+    const below = new Date(boundMs + 1).toISOString();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.query({
+        KeyConditionExpression: 'snapshotId = :p AND itemId < :below',
+        ExpressionAttributeValues: { ':p': MANIFEST_PARTITION, ':below': below },
+        ScanIndexForward: false,
+        Limit: 10,
+        ExclusiveStartKey: startKey,
+      });
+      for (const item of page.Items ?? []) {
+        // Keys of years past 9999 ('+010000-…') sort below every other: check each capture time itself.
+        const manifest = item.manifest as SnapshotManifest | undefined;
+        const capturedMs = parseTimestamp(manifest?.capturedAt);
+        if (manifest && typeof manifest.snapshotId === 'string' && capturedMs !== null && capturedMs <= boundMs) return manifest;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return null;
   }
 
   /** The manifest of one snapshot, or null. */
@@ -154,8 +213,13 @@ export class InventoryTable {
     return page.Count ?? 0;
   }
 
-  /** The newest snapshot id found by scanning the items themselves (tables without manifests). */
+  /**
+   * The newest snapshot id found by scanning the items themselves (tables
+   * without manifests). Capture times that do not parse, or lie later than now
+   * plus the skew, do not count.
+   */
   async latestByScan(segments: number): Promise<{ snapshotId: string; capturedAt: string } | null> {
+    const boundMs = this.captureBoundMs();
     let best: { snapshotId: string; capturedAt: string; ms: number } | null = null;
     for await (const page of this.scanPages({ segments, projection: true })) {
       if (page.kind === 'gap') throw new StoreError(`Cannot find the latest snapshot: ${page.reason}`);
@@ -163,8 +227,8 @@ export class InventoryTable {
         const snapshotId = item.snapshotId;
         const capturedAt = item.capturedAt;
         if (typeof snapshotId !== 'string' || snapshotId === MANIFEST_PARTITION || typeof capturedAt !== 'string') continue;
-        const ms = Date.parse(capturedAt);
-        if (Number.isNaN(ms)) continue;
+        const ms = parseTimestamp(capturedAt);
+        if (ms === null || ms > boundMs) continue;
         if (!best || ms > best.ms || (ms === best.ms && snapshotId > best.snapshotId)) best = { snapshotId, capturedAt, ms };
       }
     }
@@ -266,10 +330,13 @@ export class InventoryTable {
   /**
    * Writes up to 25 items with BatchWriteItem, retrying unprocessed items with
    * backoff. Returns the items that could not be written, each with a reason;
-   * a batch the service refuses as a whole is retried item by item so that one
-   * bad item does not take its neighbours down.
+   * a batch refused as a whole (by the service, or by the SDK before sending)
+   * is retried item by item so that one bad item does not take its neighbours
+   * down. Callers check each item first (checkItem), so that is rare.
    */
   async writeBatch(items: Record<string, unknown>[]): Promise<{ item: Record<string, unknown>; reason: string }[]> {
+    // The SDK hands unprocessed items back as copies: find the caller's own objects again by key.
+    const byKey = new Map(items.map((item) => [keyOf(item), item]));
     let pending = items;
     for (let attempt = 0; pending.length > 0; attempt += 1) {
       let unprocessed: Record<string, unknown>[];
@@ -278,11 +345,11 @@ export class InventoryTable {
           new BatchWriteCommand({ RequestItems: { [this.tableName]: pending.map((Item) => ({ PutRequest: { Item } })) } }),
         );
         unprocessed = (result.UnprocessedItems?.[this.tableName] ?? []).flatMap((request) =>
-          request.PutRequest?.Item ? [request.PutRequest.Item] : [],
+          request.PutRequest?.Item ? [byKey.get(keyOf(request.PutRequest.Item)) ?? request.PutRequest.Item] : [],
         );
       } catch (error) {
         if ((error as Error).name === 'ResourceNotFoundException') this.fail('BatchWriteItem', error);
-        if ((error as Error).name === 'ValidationException') return this.writeOneByOne(pending);
+        if ((error as Error).name === 'ValidationException' || refusedBeforeSending(error)) return this.writeOneByOne(pending);
         if (attempt + 1 >= this.retry.attempts) {
           return pending.map((item) => ({ item, reason: `${(error as Error).name}: ${(error as Error).message}` }));
         }
@@ -301,6 +368,11 @@ export class InventoryTable {
   private async writeOneByOne(items: Record<string, unknown>[]) {
     const rejected: { item: Record<string, unknown>; reason: string }[] = [];
     for (const item of items) {
+      const problem = this.checkItem(item);
+      if (problem) {
+        rejected.push({ item, reason: problem });
+        continue;
+      }
       try {
         await withRetry(() => this.client.send(new PutCommand({ TableName: this.tableName, Item: item })), this.retry);
       } catch (error) {
@@ -309,4 +381,13 @@ export class InventoryTable {
     }
     return rejected;
   }
+}
+
+function keyOf(item: Record<string, unknown>): string {
+  return JSON.stringify([item.snapshotId, item.itemId]);
+}
+
+/** An error of the SDK itself (marshalling), not an answer of the service: no request went out, and retrying cannot help. */
+function refusedBeforeSending(error: unknown): boolean {
+  return !(error as { $metadata?: unknown })?.$metadata && !isRetryable(error);
 }

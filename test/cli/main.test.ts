@@ -6,6 +6,7 @@ import { main } from '../../cli/main';
 import { ndjson, readReport, tempDir, writeTemp } from '../helpers/files';
 import { makeItem } from '../helpers/items';
 import { startSmtpSink } from '../helpers/smtpSink';
+import { stringify as stringifyYaml } from 'yaml';
 
 const ROOT = resolve(__dirname, '../..');
 const EXAMPLE = join(ROOT, 'examples/inventory.ndjson');
@@ -81,6 +82,78 @@ describe('retention-auditor CLI', () => {
     expect(stdout).toMatch(/│ waived\s+│\s+1 │/);
   });
 
+  describe('hostile waivers', () => {
+    const waiversFile = (waiver: Record<string, unknown>) =>
+      writeTemp('waivers.yaml', stringifyYaml({ waivers: [{ id: 'W-ALL', reason: 'r', approver: 'dpo@example.com', createdAt: '2026-11-01T00:00:00Z', expiresAt: '2027-01-01T00:00:00Z', ...waiver }] }));
+
+    it('a waiver of everything, forever, approved by "x" is refused (exit 2), not used to pass --fail-on', async () => {
+      const file = waiversFile({ scope: { module: '*' }, approver: 'x', expiresAt: '9999-12-31T00:00:00Z' });
+      const { code, stdout, stderr } = await cli('run', '--inventory', EXAMPLE, '--out', tempDir(), '--waivers', file, '--fail-on', 'high');
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^error: Waivers file .*waivers\.yaml is invalid at \/waivers\/0\/approver \(waiver W-ALL\): must be an e-mail address/);
+      oneSentence(stderr);
+    });
+
+    it.each<[string, Record<string, unknown>, RegExp]>([
+      ['a match-all scope', { scope: { module: '*' } }, /Waiver W-ALL in .*waivers\.yaml is too broad: scope\.module "\*" is a wildcard; a waiver must name one tenant \(scope\.tenantId\) or one module \(scope\.module\) exactly\./],
+      ['a scope of wildcards only', { scope: { tenantId: '**', dataCategory: '*' } }, /scope\.tenantId "\*\*" is a wildcard/],
+      ['a lifetime beyond the maximum', { scope: { tenantId: 'tenant-globex' }, expiresAt: '9999-12-31T00:00:00Z' }, /Waiver W-ALL in .* lasts \d+ days .* longer than the 365 days a waiver may last \(maxWaiverDays\)\./],
+    ])('refuses %s when the file is loaded (exit 2)', async (_name, waiver, message) => {
+      const { code, stderr } = await cli('run', '--inventory', EXAMPLE, '--out', tempDir(), '--waivers', waiversFile(waiver), '--fail-on', 'high');
+      expect(code).toBe(2);
+      expect(stderr).toMatch(message);
+      oneSentence(stderr);
+    });
+
+    it('--max-waiver-days sets the longest lifetime: the example (89.6 days) passes at 90 and is refused at 89', async () => {
+      const waivers = join(ROOT, 'examples/waivers.yaml');
+      expect((await cli('run', '--inventory', EXAMPLE, '--out', tempDir(), '--waivers', waivers, '--max-waiver-days', '90')).code).toBe(0);
+      const { code, stderr } = await cli('run', '--inventory', EXAMPLE, '--out', tempDir(), '--waivers', waivers, '--max-waiver-days', '89');
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/Waiver W-2026-014 in .*waivers\.yaml lasts more than 89 days \(createdAt 2026-11-02T09:00:00Z to expiresAt 2027-01-31T00:00:00Z\), longer than the 89 days/);
+      expect((await cli('run', '--max-waiver-days', '0')).stderr).toMatch(/--max-waiver-days must be a whole number above 0/);
+    });
+
+    it('the summary lists the waivers in force with what each waived', async () => {
+      const { stdout } = await cli('run', '--inventory', EXAMPLE, '--out', tempDir(), '--waivers', join(ROOT, 'examples/waivers.yaml'));
+      expect(stdout).toContain(
+        'Waivers in force (1):\n  W-2026-014: tenantId=tenant-globex, module=instant-messaging, dataCategory=log-data, resource=im-prod/log-archive-*; approved by dpo@example.com; expires 2027-01-31; waived 1 finding.\n',
+      );
+    });
+  });
+
+  describe('no control sequence from the input reaches the terminal', () => {
+    const OSC_LINK = '\u001b]8;;http://evil\u0007click\u001b]8;;\u0007';
+    const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+    it('a snapshot id with an OSC hyperlink and a clear-screen: the summary shows them escaped', async () => {
+      const file = writeTemp('osc.ndjson', ndjson([makeItem({ snapshotId: `snap${OSC_LINK}\u001b[2J` })]));
+      const { code, stdout, stderr } = await cli('run', '--inventory', file, '--out', tempDir(), '--format', 'json');
+      expect(code).toBe(0);
+      expect(stdout).toContain('of snapshot snap\\x1b]8;;http://evil\\x07click\\x1b]8;;\\x07\\x1b[2J');
+      expect(stdout + stderr).not.toMatch(RAW_CONTROL);
+    });
+
+    it('an error message that quotes input (a file name) is escaped and stays one line', async () => {
+      const { code, stderr } = await cli('run', '--inventory', '/nope/\u001b[2Jinv\r\nentory.ndjson', '--out', tempDir());
+      expect(code).toBe(2);
+      expect(stderr).toContain('Cannot read inventory file /nope/\\x1b[2Jinv\\x0d\\x0aentory.ndjson: ENOENT.');
+      expect(stderr).not.toMatch(RAW_CONTROL);
+      oneSentence(stderr);
+    });
+
+    it('verify prints the path it was given escaped', async () => {
+      const out = join(tempDir(), 'evil\u001b[2J');
+      expect((await cli('run', '--inventory', EXAMPLE, '--out', out, '--format', 'json')).code).toBe(0);
+      const report = join(out, reportFiles(out).find((f) => f.endsWith('.json'))!);
+      const { code, stdout } = await cli('verify', report, '--history', join(out, 'history'));
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Verified: .*evil\\x1b\[2J\/audit-.*\.json matches the SHA-256 recorded for run audit-/);
+      expect(stdout).not.toMatch(RAW_CONTROL);
+    });
+  });
+
   it.each<[string, string[], RegExp]>([
     ['an unknown option', ['run', '--bogus'], /unknown option '--bogus'/],
     ['an unknown format', ['run', '--inventory', EXAMPLE, '--format', 'json,xml'], /Unknown report format "xml": use json, csv or pdf\./],
@@ -135,6 +208,17 @@ describe('retention-auditor CLI', () => {
     });
   });
 
+  it('--scope .. is bad usage (exit 2), before any audit, and writes nothing outside the history folder', async () => {
+    const parent = tempDir();
+    const out = join(parent, 'out');
+    const { code, stderr } = await cli('run', '--inventory', EXAMPLE, '--out', out, '--format', 'json', '--scope', '..');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--scope "\.\." is not a usable history scope/);
+    oneSentence(stderr.replace('(run again with --debug for details)\n', ''));
+    expect(readdirSync(parent).filter((name) => name !== 'out')).toEqual([]);
+    expect(existsSync(out) ? reportFiles(out) : []).toEqual([]);
+  });
+
   it('prints the stack trace only with --debug', async () => {
     const { stderr } = await cli('run', '--inventory', '/nope.ndjson', '--debug');
     expect(stderr).toMatch(/\n\s+at /);
@@ -167,6 +251,24 @@ describe('retention-auditor CLI', () => {
       const run = await cli('run', '--table', 'cli-dup', '--endpoint', dynamo.endpoint, '--out', tempDir());
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/INCOMPLETE/);
+    });
+
+    it('inventory load prints snapshot ids, item ids and reasons from the file escaped', async () => {
+      const evil = makeItem({ itemId: 'i\u001b[2J', snapshotId: 'snap\u001b]8;;http://evil\u0007x\u001b]8;;\u0007' });
+      const file = writeTemp('evil.ndjson', ndjson([evil, { ...evil }]));
+      const load = await cli('inventory', 'load', file, '--table', 'cli-evil', '--endpoint', dynamo.endpoint);
+      expect(load.stdout).toContain('snapshot snap\\x1b]8;;http://evil\\x07x\\x1b]8;;\\x07:');
+      expect(load.stdout).toMatch(/rejected line 2 \(itemId i\\x1b\[2J\)/);
+      expect(load.stdout + load.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    });
+
+    it('inventory load warns, per snapshot, of a capture time in the future, and still writes the item (exit 0)', async () => {
+      const file = writeTemp('future.ndjson', ndjson([makeItem({ itemId: 'a' }), makeItem({ itemId: 'b', capturedAt: '9999-12-31T00:00:00Z' })]));
+      const load = await cli('inventory', 'load', file, '--table', 'cli-future', '--endpoint', dynamo.endpoint);
+      expect(load.code).toBe(0);
+      expect(load.stdout).toMatch(/2 items written, 0 rejected/);
+      expect(load.stdout).toMatch(/snapshot snap-test: 2 items, captured 2026-11-20T02:00:00\.000Z\n/);
+      expect(load.stdout).toMatch(/\n  warning: Snapshot snap-test: 1 item has a capturedAt more than 10 minutes after the load \(itemId b: 9999-12-31T00:00:00Z\)/);
     });
 
     it('an unknown snapshot is bad input (exit 2)', async () => {

@@ -38,6 +38,12 @@ describe('osls package', () => {
     expect(routes).toEqual({ 'POST /audits': 'AWS_IAM', 'GET /audits/{runId}': 'AWS_IAM', 'GET /audits': 'AWS_IAM' });
   });
 
+  it('throttles the HTTP API: every route, and POST /audits harder', () => {
+    const [[, stage]] = byType('AWS::ApiGatewayV2::Stage') as [[string, Resource]];
+    expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 });
+    expect(stage.Properties.RouteSettings).toEqual({ 'POST /audits': { ThrottlingRateLimit: 1, ThrottlingBurstLimit: 5 } });
+  });
+
   it('protects the reports bucket: encryption, versioning, no public access, TLS only, a retention lifecycle', () => {
     const bucket = resources.ReportsBucket!.Properties;
     // SSE-KMS with the stack's customer-managed key, and a bucket key.
@@ -109,10 +115,10 @@ describe('osls package', () => {
     ]);
   });
 
-  it('ships the rule files, the e-mail templates, pdfkit and the embedded font with the audit functions', () => {
-    const listing = execFileSync('unzip', ['-l', join(out, 'auditWorker.zip')], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  it.each(['auditWorker', 'scheduledAudit'])('ships the rule files, the e-mail templates, pdfkit and the embedded font with %s', (fn) => {
+    const listing = execFileSync('unzip', ['-l', join(out, `${fn}.zip`)], { encoding: 'utf8', maxBuffer: 64 << 20 });
     for (const path of [
-      'handlers/auditWorker.js',
+      `handlers/${fn}.js`,
       'policies/instant-messaging.json',
       'templates/email/digest.html.mustache',
       'node_modules/pdfkit/package.json',
@@ -121,5 +127,20 @@ describe('osls package', () => {
       expect(listing).toContain(path);
     }
     expect(listing).not.toContain('policies/sources/');
+  });
+
+  it.each(['auditWorker', 'scheduledAudit'])('ships the PDF fallback font for CJK, Hangul and emoji with %s (the WOFF the PDF reads, not the unused WOFF2)', (fn) => {
+    const listing = execFileSync('unzip', ['-l', join(out, `${fn}.zip`)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    expect(listing).toContain('node_modules/@fontsource/unifontex/package.json');
+    expect(listing).toContain('node_modules/@fontsource/unifontex/files/unifontex-latin-400-normal.woff\n');
+    expect(listing).not.toContain('unifontex-latin-400-normal.woff2');
+  });
+
+  it('leaves the fonts out of the functions that draw no PDF', () => {
+    for (const fn of ['startAudit', 'getAudit', 'listAudits', 'auditFailures']) {
+      const listing = execFileSync('unzip', ['-l', join(out, `${fn}.zip`)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      expect({ fn, fonts: listing.includes('@fontsource/') }).toEqual({ fn, fonts: false });
+      expect(listing).toContain('templates/email/');
+    }
   });
 });

@@ -10,7 +10,8 @@
  * policies with a real IAM policy evaluator: all allowed, every grant used.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import type { ParsedMail } from 'mailparser';
 import { startLocalDynamo, type LocalDynamo } from '../../cli/local/localDynamo';
@@ -26,6 +27,7 @@ import { startRecordingProxy, type AwsCall, type RecordingProxy } from '../helpe
 import { LocalLambda, readPackagedFunctions, type PackagedFunction } from '../helpers/lambda/localLambda';
 import { packageStage, REAL_ADDRESSES } from '../infra/packageService';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
+import { pdfText, readPdf } from '../helpers/pdf';
 
 const ROOT = resolve(__dirname, '../..');
 const ACCOUNT = '123456789012';
@@ -304,6 +306,53 @@ describe('the packaged functions on local peers', () => {
     } finally {
       scheduled.timeoutSeconds = original;
     }
+  });
+
+  it('a hostile snapshot in a warm nightly function: the bad items are invalid or unmapped, the run succeeds, and the next run in the same environment is clean', async () => {
+    const now = Date.now();
+    const minutesAgo = (minutes: number) => new Date(now - minutes * 60_000).toISOString();
+    const example = readFileSync(resolve(ROOT, 'examples/inventory.ndjson'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const base = { ...example.find((item) => item.itemId === 'im-001'), snapshotId: 'snap-hostile', capturedAt: minutesAgo(60) };
+    const hostile = [
+      { ...base, itemId: 'h1', module: '__proto__' },
+      { ...base, itemId: 'h2', module: 'constructor', dataCategory: '__proto__' },
+      { ...base, itemId: 'h3', capturedAt: '2026-12-31T23:59:60Z' },
+      { ...base, itemId: 'h4', customerRetentionDays: 100_000_000 },
+      { ...base, itemId: 'h5', capturedAt: '9999-12-31T00:00:00Z' },
+      { ...base, itemId: 'h6', events: { accountDeletedAt: '2026-02-30T00:00:00Z' } },
+      { ...base, itemId: 'h7', tenantId: '株式会社テスト 🚀', store: { type: 'cls', resource: 'im/\u001b]8;;http://evil\u0007log\u001b[2J' } },
+    ];
+    const client = createDocumentClient({ endpoint: dynamo.endpoint });
+    const inventory = new InventoryTable({ client, tableName: INVENTORY_TABLE });
+    const load = async (items: unknown[], name: string) => {
+      const file = resolve(tmpdir(), `${randomUUID()}-${name}.ndjson`);
+      writeFileSync(file, items.map((item) => JSON.stringify(item)).join('\n'));
+      return loadInventory(new FileInventorySource(file), inventory, { concurrency: 2 });
+    };
+    const failuresBefore = lambda.failures.length;
+    const loaded = await load(hostile, 'hostile');
+    // The capture time in the year 9999 did not make snap-hostile "latest" forever.
+    expect(loaded.snapshots[0]!.capturedAt).toBe(base.capturedAt);
+    lambda.invokeAsync('scheduledAudit', scheduledEvent());
+    await lambda.idle();
+    const [first] = (await runs.listRecent(1)).filter((r) => r.trigger === 'schedule');
+    expect(first).toMatchObject({ status: 'succeeded', summary: { items: 7, complete: true, byVerdict: { unmapped: 2, invalid: 4, violation: 1 } } });
+    // The packaged function's PDF draws the CJK tenant with its fallback font, and no escape sequence.
+    const [mail] = await smtp.waitFor(1);
+    const pdfPath = resolve(tmpdir(), `${randomUUID()}.pdf`);
+    writeFileSync(pdfPath, mail!.attachments.find((a) => a.filename?.endsWith('.pdf'))!.content);
+    const text = pdfText(readPdf(pdfPath));
+    expect(text).toContain('株式会社テスト');
+    expect(text).toContain('\\x1b]8;;http://evil');
+    expect(text).not.toContain('\u001b');
+
+    await load(example.map((item) => ({ ...item, snapshotId: 'snap-clean', capturedAt: minutesAgo(30) })), 'clean');
+    lambda.invokeAsync('scheduledAudit', scheduledEvent());
+    await lambda.idle();
+    expect(lambda.failures.slice(failuresBefore)).toEqual([]);
+    const [second] = (await runs.listRecent(1)).filter((r) => r.trigger === 'schedule');
+    expect(second).toMatchObject({ status: 'succeeded', summary: { items: 45, complete: true } });
+    client.destroy();
   });
 
   it('the sweep finds nothing stuck after all this', async () => {

@@ -1,6 +1,7 @@
 import { rename, rm } from 'node:fs/promises';
 import { stringify } from 'csv-stringify/sync';
 import type { Finding } from '../../model';
+import { printable } from '../../text/printable';
 import type { ResolvedFinding } from '../ReportModel';
 import type { ReportFormat } from './ReportFormat';
 import { TextSink } from './TextSink';
@@ -66,8 +67,25 @@ function resolvedRow(entry: ResolvedFinding): Finding {
   };
 }
 
-/** Spreadsheets run cells that start like a formula; a leading quote keeps them text (OWASP CSV injection). */
-const neutralize = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+/**
+ * A cell that starts like a formula (= + - @, or TAB or CR) once the spreadsheet has
+ * skipped what it skips (spaces, controls, invisible format characters) is run by it.
+ */
+const FORMULA = /^(?:[\s\p{Cc}\p{Cf}]*[=+\-@]|[\t\r])/u;
+
+/**
+ * Every text cell: controls and bidi characters become visible escapes (line breaks
+ * stay, the cell is quoted), and a leading quote keeps formula-like cells text
+ * (OWASP CSV injection).
+ *
+ * @example
+ * neutralize(' =1+1') // "' =1+1"
+ * neutralize('\u0000=1+1') // "'\\x00=1+1" (a quote, then backslash, x, 0, 0, =1+1)
+ */
+export const neutralize = (value: string): string => {
+  const text = printable(value, { allow: '\n' });
+  return FORMULA.test(value) ? `'${text}` : text;
+};
 
 /** Rows per csv-stringify call: batching keeps the per-call overhead negligible. */
 const ROWS_PER_BATCH = 512;

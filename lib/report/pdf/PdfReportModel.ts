@@ -1,5 +1,6 @@
 import type { Finding, Severity } from '../../model';
 import { SEVERITIES } from '../../model';
+import { pdfSafeText } from './pdfSafeText';
 
 /** Overdue buckets of the executive summary chart, in days. */
 export const OVERDUE_BUCKETS = [
@@ -56,6 +57,36 @@ export function compareForTable(a: Finding, b: Finding): number {
 
 const MAX_TENANTS = 100_000;
 
+const shownId = (text: string | null) => (text === null ? null : pdfSafeText(text, 'id'));
+
+/**
+ * The finding as the PDF can show it: every string it draws already cut to its
+ * kind's limit (pdfSafeText, the same gate the drawing goes through), so the rows
+ * and keys kept here stay small whatever size the inventory's strings are.
+ *
+ * @example
+ * shownPart({ ...finding, tenantId: 't'.repeat(1_000_000) }).tenantId // 't'.repeat(119) + '…'
+ */
+export function shownPart(finding: Finding): Finding {
+  const { store } = finding;
+  return {
+    ...finding,
+    itemId: shownId(finding.itemId),
+    snapshotId: shownId(finding.snapshotId),
+    tenantId: shownId(finding.tenantId),
+    module: shownId(finding.module),
+    dataCategory: shownId(finding.dataCategory),
+    owner: shownId(finding.owner),
+    store: store && {
+      ...store,
+      type: pdfSafeText(store.type, 'id'),
+      resource: pdfSafeText(store.resource, 'label'),
+      ...(store.region === undefined ? {} : { region: pdfSafeText(store.region, 'id') }),
+    },
+    reason: pdfSafeText(finding.reason, 'prose'),
+  };
+}
+
 /**
  * Collects, from the stream of findings, what the PDF shows, in memory that
  * does not grow with the inventory: tables keep only their `cap` first rows
@@ -83,27 +114,30 @@ export class PdfModelCollector {
   constructor(private readonly cap: number) {}
 
   add(finding: Finding): void {
-    const module = finding.module ?? '(unknown)';
-    switch (finding.verdict) {
+    // Compliant and waived findings are only counted (in the report head): nothing to keep.
+    if (finding.verdict === 'compliant' || finding.verdict === 'waived') return;
+    const shown = shownPart(finding);
+    const module = shown.module ?? '(unknown)';
+    switch (shown.verdict) {
       case 'violation':
-        this.addViolation(finding, module);
-        this.keep(this.moduleList(module), finding, compareForTable);
-        if (finding.status === 'new') this.keep(this.data.newViolations, finding, compareForTable);
+        this.addViolation(shown, module);
+        this.keep(this.moduleList(module), shown, compareForTable);
+        if (shown.status === 'new') this.keep(this.data.newViolations, shown, compareForTable);
         break;
       case 'due-soon':
-        this.keep(this.moduleList(module), finding, compareForTable);
+        this.keep(this.moduleList(module), shown, compareForTable);
         break;
       case 'invalid':
-        this.keep(this.data.invalid, finding, null);
+        this.keep(this.data.invalid, shown, null);
         break;
       case 'unmapped':
-        this.pair(this.data.unmapped, finding);
+        this.pair(this.data.unmapped, shown);
         break;
       case 'review':
-        this.pair(this.data.review, finding);
+        this.pair(this.data.review, shown);
         break;
       case 'exempt':
-        this.keep(this.data.exempt, finding, null);
+        this.keep(this.data.exempt, shown, null);
         break;
       default:
         break;

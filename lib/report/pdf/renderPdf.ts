@@ -8,13 +8,10 @@ import type { Finding, Severity } from '../../model';
 import { SEVERITIES, VERDICTS } from '../../model';
 import { formatBytes, formatCount } from '../../units';
 import type { HoldEntry, ReportHead, ResolvedFinding } from '../ReportModel';
+import type { PdfMainFace } from './pdfFonts';
 import { OVERDUE_BUCKETS, type CappedList, type PairTally, type PdfReportModel } from './PdfReportModel';
-
-const FONT_DIR = require.resolve('@fontsource/ibm-plex-sans/package.json').replace(/package\.json$/, 'files/');
-const FONTS = {
-  regular: `${FONT_DIR}ibm-plex-sans-latin-400-normal.woff`,
-  bold: `${FONT_DIR}ibm-plex-sans-latin-600-normal.woff`,
-} as const;
+import { pdfSafeText, type TextKind } from './pdfSafeText';
+import { PdfTextWriter, type TextBlock, type TextStyle } from './PdfTextWriter';
 
 const COLORS = {
   text: '#1f2937',
@@ -38,7 +35,6 @@ export const SEVERITY_COLORS: Record<Severity, string> = {
 
 const MARGIN = { top: 56, bottom: 56, left: 40, right: 40 } as const;
 const CELL_PAD = 3;
-const MAX_CELL_CHARS = 400;
 
 export interface PdfRenderInput {
   head: ReportHead;
@@ -54,19 +50,22 @@ interface Column<T> {
   header: string;
   width: number;
   align?: 'left' | 'right';
+  /** What the cell holds, for how much of it the PDF shows (default `id`). */
+  kind?: TextKind;
   value: (row: T) => string;
   color?: (row: T) => string | undefined;
 }
 
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '–');
 const utc = (iso: string | null) => (iso ? `${iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC` : '–');
-const clip = (text: string) => (text.length > MAX_CELL_CHARS ? `${text.slice(0, MAX_CELL_CHARS - 1)}…` : text);
 const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 
 /** Lays out the audit PDF with pdfkit: one instance per report. */
 class AuditPdf {
   private readonly doc: PDFKit.PDFDocument;
   private readonly head: ReportHead;
+  /** Every string drawn goes through it: cut, cleaned, set with the fallback font where needed. */
+  private readonly writer: PdfTextWriter;
 
   constructor(private readonly input: PdfRenderInput) {
     this.head = input.head;
@@ -78,15 +77,14 @@ class AuditPdf {
       bufferPages: true,
       autoFirstPage: false,
       info: {
-        Title: `Data retention audit ${run.id}`,
-        Subject: `Retention audit of snapshot ${run.snapshotId ?? '(none)'}`,
+        Title: `Data retention audit ${pdfSafeText(run.id, 'id')}`,
+        Subject: `Retention audit of snapshot ${pdfSafeText(run.snapshotId ?? '(none)', 'id')}`,
         Author: 'retention-auditor',
         Creator: 'retention-auditor',
         CreationDate: new Date(run.finishedAt),
       },
     });
-    this.doc.registerFont('regular', FONTS.regular);
-    this.doc.registerFont('bold', FONTS.bold);
+    this.writer = new PdfTextWriter(this.doc);
   }
 
   get width(): number {
@@ -108,18 +106,30 @@ class AuditPdf {
     if (this.doc.y + height > this.bottom) this.newPage();
   }
 
-  private heading(text: string, size = 16): void {
-    this.room(size * 3);
-    this.doc.font('bold').fontSize(size).fillColor(COLORS.accent).text(text, MARGIN.left, this.doc.y, { width: this.width });
+  /** Draws at (x, y) and returns the height drawn. */
+  private write(text: string, kind: TextKind, x: number, y: number, style: TextStyle): number {
+    return this.writer.write(text, kind, x, y, style);
+  }
+
+  /** One line at (x, y): what does not fit `style.width` ends in "…". */
+  private line(text: string, kind: TextKind, x: number, y: number, style: Omit<TextStyle, 'oneLine'>): void {
+    this.writer.write(text, kind, x, y, { ...style, oneLine: true });
+  }
+
+  private heading(text: string, size = 16, kind: TextKind = 'label'): void {
+    const block = this.writer.layout(text, kind, { font: 'bold', size, width: this.width, color: COLORS.accent });
+    // Never alone at the foot of a page.
+    this.room(Math.max(size * 3, block.height + size * 2));
+    this.writer.draw(block, MARGIN.left, this.doc.y);
     this.doc.moveDown(0.3);
     this.doc.fillColor(COLORS.text);
   }
 
-  private paragraph(text: string, options: { size?: number; color?: string; font?: 'regular' | 'bold' } = {}): void {
-    const size = options.size ?? 9.5;
-    this.doc.font(options.font ?? 'regular').fontSize(size);
-    this.room(this.doc.heightOfString(text, { width: this.width }) + 4);
-    this.doc.fillColor(options.color ?? COLORS.text).text(text, MARGIN.left, this.doc.y, { width: this.width });
+  private paragraph(text: string, options: { size?: number; color?: string; font?: PdfMainFace; kind?: TextKind } = {}): void {
+    const style = { font: options.font ?? 'regular', size: options.size ?? 9.5, width: this.width, color: options.color ?? COLORS.text } as const;
+    const block = this.writer.layout(text, options.kind ?? 'document', style);
+    this.room(block.height + 4);
+    this.writer.draw(block, MARGIN.left, this.doc.y);
     this.doc.moveDown(0.4);
   }
 
@@ -132,39 +142,41 @@ class AuditPdf {
     const total = columns.reduce((sum, c) => sum + c.width, 0);
     const scale = this.width / total;
     const widths = columns.map((c) => c.width * scale);
-    const measure = (texts: string[], font: 'regular' | 'bold') => {
-      doc.font(font).fontSize(fontSize);
-      return Math.max(...texts.map((t, i) => doc.heightOfString(t, { width: widths[i]! - 2 * CELL_PAD }))) + 2 * CELL_PAD;
-    };
-    const drawRow = (texts: string[], y: number, height: number, font: 'regular' | 'bold', fill: string | null, colors: (string | undefined)[]) => {
+    // Each cell is laid out once: its height is measured from the very lines that are drawn.
+    const layoutRow = (texts: string[], font: PdfMainFace, colors: (string | undefined)[]) =>
+      texts.map((text, i) => {
+        const column = columns[i]!;
+        return this.writer.layout(text, column.kind ?? 'id', { font, size: fontSize, width: widths[i]! - 2 * CELL_PAD, align: column.align ?? 'left', color: colors[i] ?? COLORS.text });
+      });
+    const heightOf = (cells: TextBlock[]) => Math.max(...cells.map((cell) => cell.height)) + 2 * CELL_PAD;
+    const drawRow = (cells: TextBlock[], y: number, height: number, fill: string | null) => {
       if (fill) doc.rect(MARGIN.left, y, this.width, height).fill(fill);
       let x = MARGIN.left;
-      texts.forEach((text, i) => {
-        doc.font(font).fontSize(fontSize).fillColor(colors[i] ?? COLORS.text);
-        doc.text(text, x + CELL_PAD, y + CELL_PAD, { width: widths[i]! - 2 * CELL_PAD, align: columns[i]!.align ?? 'left', lineBreak: true });
+      cells.forEach((cell, i) => {
+        this.writer.draw(cell, x + CELL_PAD, y + CELL_PAD);
         x += widths[i]!;
       });
       doc.moveTo(MARGIN.left, y + height).lineTo(MARGIN.left + this.width, y + height).lineWidth(0.3).strokeColor(COLORS.rule).stroke();
     };
-    const headers = columns.map((c) => c.header);
-    const headerHeight = measure(headers, 'bold');
-    // doc.text() moves doc.y, so rows are placed from an explicit cursor.
+    const headers = layoutRow(columns.map((c) => c.header), 'bold', []);
+    const headerHeight = heightOf(headers);
+    // Drawing moves doc.y, so rows are placed from an explicit cursor.
     let y = 0;
     const drawHeader = () => {
       y = doc.y;
-      drawRow(headers, y, headerHeight, 'bold', COLORS.headerFill, []);
+      drawRow(headers, y, headerHeight, COLORS.headerFill);
       y += headerHeight;
     };
     this.room(headerHeight * 2 + 4);
     drawHeader();
     rows.forEach((row, index) => {
-      const texts = columns.map((c) => clip(c.value(row)));
-      const height = measure(texts, 'regular');
+      const cells = layoutRow(columns.map((c) => c.value(row)), 'regular', columns.map((c) => c.color?.(row)));
+      const height = heightOf(cells);
       if (y + height > this.bottom) {
         this.newPage();
         drawHeader();
       }
-      drawRow(texts, y, height, 'regular', index % 2 === 1 ? COLORS.stripe : null, columns.map((c) => c.color?.(row)));
+      drawRow(cells, y, height, index % 2 === 1 ? COLORS.stripe : null);
       y += height;
     });
     doc.x = MARGIN.left;
@@ -185,53 +197,61 @@ class AuditPdf {
     const { run, summary } = this.head;
     this.newPage();
     const doc = this.doc;
-    doc.font('bold').fontSize(28).fillColor(COLORS.accent).text('Data retention audit', MARGIN.left, 90, { width: this.width });
-    doc.font('regular').fontSize(12).fillColor(COLORS.muted).text('Stored personal data checked against the DATA RETENTION clauses of the privacy-policy modules', { width: this.width });
+    this.write('Data retention audit', 'document', MARGIN.left, 90, { font: 'bold', size: 28, width: this.width, color: COLORS.accent });
+    this.write('Stored personal data checked against the DATA RETENTION clauses of the privacy-policy modules', 'document', MARGIN.left, doc.y, {
+      size: 12,
+      width: this.width,
+      color: COLORS.muted,
+    });
     doc.moveDown(1.2);
-    const facts: [string, string][] = [
-      ['Run', run.id],
-      ['Trigger', run.trigger],
-      ['Snapshot', run.snapshotId ?? '(none)'],
-      ['Snapshot captured', utc(run.snapshotCapturedAt)],
-      ['Audit started', utc(run.startedAt)],
-      ['Audit finished', utc(run.finishedAt)],
-      ['Rule catalog version', run.catalogVersion],
-      ['Inventory source', run.source],
-      ['Items audited', formatCount(summary.items)],
-      ['Grace period where no period is named', `${run.graceDays} days`],
+    const facts: [string, string, TextKind][] = [
+      ['Run', run.id, 'id'],
+      ['Trigger', run.trigger, 'id'],
+      ['Snapshot', run.snapshotId ?? '(none)', 'id'],
+      ['Snapshot captured', utc(run.snapshotCapturedAt), 'id'],
+      ['Audit started', utc(run.startedAt), 'id'],
+      ['Audit finished', utc(run.finishedAt), 'id'],
+      ['Rule catalog version', run.catalogVersion, 'id'],
+      ['Inventory source', run.source, 'label'],
+      ['Items audited', formatCount(summary.items), 'id'],
+      ['Grace period where no period is named', `${run.graceDays} days`, 'id'],
     ];
-    for (const [label, value] of facts) {
+    for (const [label, value, kind] of facts) {
       const y = doc.y;
-      doc.font('bold').fontSize(11).fillColor(COLORS.text).text(label, MARGIN.left, y, { width: 220 });
-      doc.font('regular').fontSize(11).text(value, MARGIN.left + 230, y, { width: this.width - 230 });
-      doc.y = Math.max(doc.y, y + 16);
+      const labelHeight = this.write(label, 'document', MARGIN.left, y, { font: 'bold', size: 11, width: 220, color: COLORS.text });
+      const valueHeight = this.write(value, kind, MARGIN.left + 230, y, { size: 11, width: this.width - 230 });
+      doc.y = y + Math.max(labelHeight, valueHeight, 16);
     }
     doc.moveDown(1);
     const complete = summary.complete;
-    const bannerText = complete
-      ? 'COMPLETE — every item of the snapshot was read and evaluated.'
-      : `INCOMPLETE — part of the snapshot could not be read or evaluated. This report does not prove the state of all stored data. ${summary.incompleteReasons.join(' ')}`;
-    doc.font('bold').fontSize(12);
-    const height = doc.heightOfString(bannerText, { width: this.width - 24 }) + 20;
-    const y = doc.y;
-    doc.rect(MARGIN.left, y, this.width, height).fill(complete ? COLORS.ok : COLORS.alarm);
-    doc.fillColor('#ffffff').text(bannerText, MARGIN.left + 12, y + 10, { width: this.width - 24 });
-    doc.y = y + height + 12;
+    this.banner(
+      complete
+        ? 'COMPLETE — every item of the snapshot was read and evaluated.'
+        : `INCOMPLETE — part of the snapshot could not be read or evaluated. This report does not prove the state of all stored data. ${summary.incompleteReasons.join(' ')}`,
+      complete ? COLORS.ok : COLORS.alarm,
+    );
     const stale = this.head.stale;
     if (stale?.stale) {
-      const text = `STALE INVENTORY — the snapshot was captured ${stale.ageHours ?? 'an unknown number of'} hours before this audit (limit ${stale.thresholdHours} hours): it cannot prove today's state.`;
-      doc.font('bold').fontSize(12);
-      const staleHeight = doc.heightOfString(text, { width: this.width - 24 }) + 20;
-      const staleY = doc.y;
-      doc.rect(MARGIN.left, staleY, this.width, staleHeight).fill(COLORS.warn);
-      doc.fillColor('#ffffff').text(text, MARGIN.left + 12, staleY + 10, { width: this.width - 24 });
-      doc.y = staleY + staleHeight + 12;
+      this.banner(
+        `STALE INVENTORY — the snapshot was captured ${stale.ageHours ?? 'an unknown number of'} hours before this audit (limit ${stale.thresholdHours} hours): it cannot prove today's state.`,
+        COLORS.warn,
+      );
     }
-    for (const warning of summary.warnings) this.paragraph(`Warning: ${warning}`, { color: COLORS.alarm });
+    for (const warning of summary.warnings) this.paragraph(`Warning: ${warning}`, { color: COLORS.alarm, kind: 'prose' });
     this.paragraph(
       'Age is measured at the snapshot’s capture time, in UTC. The JSON report of this run holds every finding; its SHA-256, printed at the foot of every page, ties this document to it.',
       { color: COLORS.muted },
     );
+  }
+
+  /** White bold text on a full-width coloured band, at the cursor. */
+  private banner(text: string, fill: string): void {
+    const block = this.writer.layout(text, 'prose', { font: 'bold', size: 12, width: this.width - 24, color: '#ffffff' });
+    const height = block.height + 20;
+    const y = this.doc.y;
+    this.doc.rect(MARGIN.left, y, this.width, height).fill(fill);
+    this.writer.draw(block, MARGIN.left + 12, y + 10);
+    this.doc.y = y + height + 12;
   }
 
   summaryPage(): void {
@@ -254,16 +274,16 @@ class AuditPdf {
     const leftWidth = 250;
     let y = top;
     for (const [label, value, color] of kpis) {
-      doc.font('bold').fontSize(15).fillColor(color ?? COLORS.text).text(value, MARGIN.left, y, { width: leftWidth, lineBreak: false });
-      doc.font('regular').fontSize(8.5).fillColor(COLORS.muted).text(label, MARGIN.left, y + 18, { width: leftWidth, lineBreak: false });
+      this.line(value, 'id', MARGIN.left, y, { font: 'bold', size: 15, width: leftWidth, color: color ?? COLORS.text });
+      this.line(label, 'document', MARGIN.left, y + 18, { size: 8.5, width: leftWidth, color: COLORS.muted });
       y += 34;
     }
     y += 4;
-    doc.font('bold').fontSize(9).fillColor(COLORS.text).text('Findings per verdict', MARGIN.left, y, { width: leftWidth });
+    this.line('Findings per verdict', 'document', MARGIN.left, y, { font: 'bold', size: 9, width: leftWidth, color: COLORS.text });
     y += 14;
     for (const verdict of VERDICTS) {
-      doc.font('regular').fontSize(8.5).fillColor(COLORS.text).text(verdict, MARGIN.left, y, { width: 120, lineBreak: false });
-      doc.text(formatCount(summary.byVerdict[verdict]), MARGIN.left + 120, y, { width: 60, align: 'right', lineBreak: false });
+      this.line(verdict, 'id', MARGIN.left, y, { size: 8.5, width: 120, color: COLORS.text });
+      this.line(formatCount(summary.byVerdict[verdict]), 'id', MARGIN.left + 120, y, { size: 8.5, width: 60, align: 'right' });
       y += 12;
     }
 
@@ -285,32 +305,32 @@ class AuditPdf {
       .map(([module, counts]) => ({ module, counts, total: severities.reduce((n, s) => n + counts[s], 0) }))
       .sort((a, b) => b.total - a.total || a.module.localeCompare(b.module))
       .slice(0, 8);
-    doc.font('bold').fontSize(9).fillColor(COLORS.text).text('Violations by module and severity', x, y, { width, lineBreak: false });
+    this.line('Violations by module and severity', 'document', x, y, { font: 'bold', size: 9, width, color: COLORS.text });
     let cursor = y + 16;
     // Legend
     let legendX = x;
     for (const severity of severities) {
       doc.rect(legendX, cursor + 1, 8, 8).fill(SEVERITY_COLORS[severity]);
-      doc.font('regular').fontSize(7.5).fillColor(COLORS.text).text(severity, legendX + 11, cursor, { lineBreak: false });
+      this.line(severity, 'id', legendX + 11, cursor, { size: 7.5, width: 48, color: COLORS.text });
       legendX += 60;
     }
     cursor += 16;
     if (rows.length === 0) {
-      doc.font('regular').fontSize(8.5).fillColor(COLORS.muted).text('No violations.', x, cursor, { width, lineBreak: false });
+      this.line('No violations.', 'document', x, cursor, { size: 8.5, width, color: COLORS.muted });
       return cursor + 14;
     }
     const labelWidth = 150;
     const barWidth = width - labelWidth - 50;
     const max = Math.max(...rows.map((r) => r.total));
     for (const row of rows) {
-      doc.font('regular').fontSize(7.5).fillColor(COLORS.text).text(row.module, x, cursor + 1, { width: labelWidth - 6, lineBreak: false, ellipsis: true });
+      this.line(row.module, 'id', x, cursor + 1, { size: 7.5, width: labelWidth - 6, color: COLORS.text });
       let barX = x + labelWidth;
       for (const severity of severities) {
         const w = (row.counts[severity] / max) * barWidth;
         if (w > 0) doc.rect(barX, cursor, w, 11).fill(SEVERITY_COLORS[severity]);
         barX += w;
       }
-      doc.fillColor(COLORS.text).text(formatCount(row.total), barX + 4, cursor + 1, { width: 46, lineBreak: false });
+      this.line(formatCount(row.total), 'id', barX + 4, cursor + 1, { size: 7.5, width: 46, color: COLORS.text });
       cursor += 15;
     }
     return cursor;
@@ -318,7 +338,7 @@ class AuditPdf {
 
   private overdueChart(x: number, y: number, width: number, model: PdfReportModel): number {
     const doc = this.doc;
-    doc.font('bold').fontSize(9).fillColor(COLORS.text).text('How far past the deadline the violating data is', x, y, { width, lineBreak: false });
+    this.line('How far past the deadline the violating data is', 'document', x, y, { font: 'bold', size: 9, width, color: COLORS.text });
     const bars = [
       ...OVERDUE_BUCKETS.map((bucket, i) => ({ label: bucket.label, value: model.overdue.buckets[i] ?? 0 })),
       { label: 'size cap (no date)', value: model.overdue.sizeCaps },
@@ -332,9 +352,9 @@ class AuditPdf {
       const h = (bar.value / max) * (chartHeight - 12);
       const bx = x + i * slot + slot * 0.2;
       if (h > 0) doc.rect(bx, chartTop + chartHeight - h, slot * 0.6, h).fill(i === bars.length - 1 ? COLORS.muted : COLORS.alarm);
-      doc.font('regular').fontSize(7.5).fillColor(COLORS.text);
-      doc.text(formatCount(bar.value), x + i * slot, chartTop + chartHeight - h - 10, { width: slot, align: 'center', lineBreak: false });
-      doc.text(bar.label, x + i * slot, chartTop + chartHeight + 3, { width: slot, align: 'center', lineBreak: false });
+      const style = { size: 7.5, width: slot, align: 'center', color: COLORS.text } as const;
+      this.line(formatCount(bar.value), 'id', x + i * slot, chartTop + chartHeight - h - 10, style);
+      this.line(bar.label, 'document', x + i * slot, chartTop + chartHeight + 3, style);
     });
     return chartTop + chartHeight + 16;
   }
@@ -349,12 +369,12 @@ class AuditPdf {
     const tenants = [...model.tenants.entries()].sort((a, b) => b[1].violations - a[1].violations || a[0].localeCompare(b[0])).slice(0, 5);
     const list = (x: number, title: string, rows: [string, string][]) => {
       let cursor = y;
-      doc.font('bold').fontSize(9).fillColor(COLORS.text).text(title, x, cursor, { width: half, lineBreak: false });
+      this.line(title, 'document', x, cursor, { font: 'bold', size: 9, width: half, color: COLORS.text });
       cursor += 14;
-      if (rows.length === 0) doc.font('regular').fontSize(8.5).fillColor(COLORS.muted).text('None.', x, cursor, { lineBreak: false });
+      if (rows.length === 0) this.line('None.', 'document', x, cursor, { size: 8.5, width: half, color: COLORS.muted });
       for (const [name, value] of rows) {
-        doc.font('regular').fontSize(8.5).fillColor(COLORS.text).text(name, x, cursor, { width: half - 150, lineBreak: false, ellipsis: true });
-        doc.text(value, x + half - 150, cursor, { width: 150, align: 'right', lineBreak: false });
+        this.line(name, 'id', x, cursor, { size: 8.5, width: half - 150, color: COLORS.text });
+        this.line(value, 'id', x + half - 150, cursor, { size: 8.5, width: 150, align: 'right' });
         cursor += 12;
       }
     };
@@ -378,7 +398,7 @@ class AuditPdf {
     } else {
       this.paragraph(
         `Compared with run ${changes.previousRunId} (snapshot captured ${utc(changes.previousCapturedAt)}): ${plural(changes.newViolations, 'new violation')}, ${plural(changes.resolved, 'violation')} resolved; ${formatCount(changes.new)} findings new or changed, ${formatCount(changes.persisting)} unchanged.`,
-        { size: 11 },
+        { size: 11, kind: 'prose' },
       );
     }
     if (changes?.previousRunId) {
@@ -389,10 +409,10 @@ class AuditPdf {
           [
             { header: 'Severity', width: 55, value: (f) => f.severity, color: (f) => SEVERITY_COLORS[f.severity] },
             { header: 'Tenant', width: 90, value: (f) => f.tenantId ?? '–' },
-            { header: 'Module / data category', width: 190, value: (f) => `${f.module} / ${f.dataCategory}` },
-            { header: 'Store', width: 150, value: (f) => f.store?.resource ?? '–' },
+            { header: 'Module / data category', width: 190, kind: 'label', value: (f) => `${f.module} / ${f.dataCategory}` },
+            { header: 'Store', width: 150, kind: 'label', value: (f) => f.store?.resource ?? '–' },
             { header: 'Days overdue', width: 55, align: 'right', value: (f) => (f.overdueDays === null ? 'cap' : String(f.overdueDays)) },
-            { header: 'Why', width: 240, value: (f) => f.reason },
+            { header: 'Why', width: 240, kind: 'prose', value: (f) => f.reason },
           ],
           model.newViolations.rows,
         );
@@ -404,8 +424,8 @@ class AuditPdf {
         this.table<ResolvedFinding>(
           [
             { header: 'Tenant', width: 100, value: (r) => r.tenantId ?? '–' },
-            { header: 'Module / data category', width: 210, value: (r) => `${r.module} / ${r.dataCategory}` },
-            { header: 'Store', width: 180, value: (r) => r.resource ?? '–' },
+            { header: 'Module / data category', width: 210, kind: 'label', value: (r) => `${r.module} / ${r.dataCategory}` },
+            { header: 'Store', width: 180, kind: 'label', value: (r) => r.resource ?? '–' },
             { header: 'First seen', width: 80, value: (r) => day(r.firstSeenAt) },
             { header: 'Days open', width: 60, align: 'right', value: (r) => (r.daysOpen === null ? '–' : String(r.daysOpen)) },
           ],
@@ -420,8 +440,8 @@ class AuditPdf {
         [
           { header: 'Item', width: 90, value: (h) => h.itemId ?? '–' },
           { header: 'Tenant', width: 90, value: (h) => h.tenantId ?? '–' },
-          { header: 'Module / data category', width: 200, value: (h) => `${h.module} / ${h.dataCategory}` },
-          { header: 'The hold', width: 340, value: (h) => h.reason },
+          { header: 'Module / data category', width: 200, kind: 'label', value: (h) => `${h.module} / ${h.dataCategory}` },
+          { header: 'The hold', width: 340, kind: 'prose', value: (h) => h.reason },
         ],
         legalHolds.endedList,
       );
@@ -438,7 +458,7 @@ class AuditPdf {
           { header: 'Covers', width: 55, align: 'right', value: (w) => formatCount(w.covered) },
           { header: 'Active again', width: 60, align: 'right', value: (w) => formatCount(w.activeAgain) },
           { header: 'Approver', width: 120, value: (w) => w.approver },
-          { header: 'Reason', width: 240, value: (w) => w.reason },
+          { header: 'Reason', width: 240, kind: 'prose', value: (w) => w.reason },
         ],
         waivers,
       );
@@ -507,14 +527,14 @@ class AuditPdf {
           { header: 'Severity', width: 52, value: (f) => (f.verdict === 'due-soon' ? `${f.severity} (due soon)` : f.severity), color: (f) => SEVERITY_COLORS[f.severity] },
           { header: 'Tenant', width: 80, value: (f) => f.tenantId ?? '–' },
           { header: 'Data category', width: 92, value: (f) => f.dataCategory ?? '–' },
-          { header: 'Store', width: 110, value: (f) => (f.store ? `${f.store.type}: ${f.store.resource}${f.store.region ? ` (${f.store.region})` : ''}` : '–') },
+          { header: 'Store', width: 110, kind: 'label', value: (f) => (f.store ? `${f.store.type}: ${f.store.resource}${f.store.region ? ` (${f.store.region})` : ''}` : '–') },
           { header: 'Records', width: 55, align: 'right', value: (f) => formatCount(f.recordCount ?? 0) },
           { header: 'Bytes', width: 55, align: 'right', value: (f) => formatBytes(f.bytes ?? 0) },
           { header: 'Oldest record', width: 58, value: (f) => day(f.oldestRecordAt) },
           { header: 'Deadline', width: 58, value: (f) => day(f.deadline) },
           { header: 'Days overdue', width: 45, align: 'right', value: (f) => (f.overdueDays === null ? (f.verdict === 'violation' ? 'cap' : '–') : String(f.overdueDays)) },
           { header: 'Clause', width: 36, value: (f) => (f.ruleId ? keys.get(f.ruleId) ?? '' : '') },
-          { header: 'Source', width: 103, value: (f) => f.clause?.source ?? '–' },
+          { header: 'Source', width: 103, kind: 'label', value: (f) => f.clause?.source ?? '–' },
         ],
         list.rows,
       );
@@ -539,7 +559,7 @@ class AuditPdf {
           { header: 'Tenant', width: 80, value: (f) => f.tenantId ?? '–' },
           { header: 'Module', width: 110, value: (f) => f.module ?? '–' },
           { header: 'Data category', width: 110, value: (f) => f.dataCategory ?? '–' },
-          { header: 'Why it is invalid', width: 300, value: (f) => f.reason },
+          { header: 'Why it is invalid', width: 300, kind: 'prose', value: (f) => f.reason },
         ],
         model.invalid.rows,
       );
@@ -562,7 +582,7 @@ class AuditPdf {
       { header: 'Records', width: 60, align: 'right', value: (p) => formatCount(p.records) },
       { header: 'Bytes', width: 60, align: 'right', value: (p) => formatBytes(p.bytes) },
     ];
-    if (withClause) columns.push({ header: 'What the policy says', width: 280, value: (p) => (p.clauseText ? `“${p.clauseText}” — ${p.clauseSource}` : '–') });
+    if (withClause) columns.push({ header: 'What the policy says', width: 280, kind: 'document', value: (p) => (p.clauseText ? `“${p.clauseText}” — ${p.clauseSource}` : '–') });
     this.table(columns, rows);
   }
 
@@ -579,9 +599,9 @@ class AuditPdf {
         [
           { header: 'Item', width: 80, value: (f) => f.itemId ?? '–' },
           { header: 'Tenant', width: 80, value: (f) => f.tenantId ?? '–' },
-          { header: 'Module / data category', width: 170, value: (f) => `${f.module} / ${f.dataCategory}` },
+          { header: 'Module / data category', width: 170, kind: 'label', value: (f) => `${f.module} / ${f.dataCategory}` },
           { header: 'Without the hold', width: 70, value: (f) => f.underlyingVerdict ?? '–' },
-          { header: 'Hold', width: 290, value: (f) => f.reason },
+          { header: 'Hold', width: 290, kind: 'prose', value: (f) => f.reason },
         ],
         model.exempt.rows,
       );
@@ -608,7 +628,7 @@ class AuditPdf {
     this.table<readonly [string, string]>(
       [
         { header: 'Verdict', width: 120, value: (r) => r[0] },
-        { header: 'Severity', width: 600, value: (r) => r[1] },
+        { header: 'Severity', width: 600, kind: 'document', value: (r) => r[1] },
       ],
       SEVERITY_MODEL,
       8.5,
@@ -625,13 +645,13 @@ class AuditPdf {
         }
       }
       this.room(80);
-      this.paragraph(`${module.name} (${module.id}) — ${module.source}`, { font: 'bold', size: 10 });
+      this.paragraph(`${module.name} (${module.id}) — ${module.source}`, { font: 'bold', size: 10, kind: 'label' });
       this.table<{ rule: CatalogRule; categories: string[] }>(
         [
           { header: 'Rule', width: 150, value: (r) => r.rule.ruleId },
-          { header: 'Data categories', width: 140, value: (r) => r.categories.join(', ') },
-          { header: 'Rule in short', width: 150, value: (r) => kindOf(r.rule.clause).describe(r.rule.clause, options) },
-          { header: 'The document’s words', width: 300, value: (r) => `“${r.rule.citation.text}” (${r.rule.citation.section})${r.rule.citation.context ? ` ${r.rule.citation.context}` : ''}` },
+          { header: 'Data categories', width: 140, kind: 'document', value: (r) => r.categories.join(', ') },
+          { header: 'Rule in short', width: 150, kind: 'document', value: (r) => kindOf(r.rule.clause).describe(r.rule.clause, options) },
+          { header: 'The document’s words', width: 300, kind: 'document', value: (r) => `“${r.rule.citation.text}” (${r.rule.citation.section})${r.rule.citation.context ? ` ${r.rule.citation.context}` : ''}` },
         ],
         [...rules.values()],
       );
@@ -643,35 +663,36 @@ class AuditPdf {
     const doc = this.doc;
     const { run, summary } = this.head;
     const range = doc.bufferedPageRange();
+    const width = this.width;
+    const stamps = [summary.complete ? '' : 'INCOMPLETE AUDIT', this.head.stale?.stale ? 'STALE INVENTORY' : ''].filter(Boolean).join(' · ');
+    const stampWidth = stamps ? 200 : 0;
+    // The same on every page: laid out once.
+    const header = this.writer.layout(`Data retention audit · run ${run.id} · snapshot ${run.snapshotId ?? '(none)'}`, 'label', {
+      size: 7.5,
+      width: width - stampWidth,
+      oneLine: true,
+      color: COLORS.muted,
+    });
+    const stamp = this.writer.layout(stamps, 'document', { font: 'bold', size: 9, width: stampWidth, align: 'right', oneLine: true, color: COLORS.alarm });
+    const watermark = this.writer.layout('INCOMPLETE', 'document', { font: 'bold', size: 64, width: 420, align: 'center', oneLine: true, color: COLORS.alarm });
+    const sha = this.input.jsonSha256 ? `JSON report SHA-256 ${this.input.jsonSha256}` : 'No JSON report was written in this run.';
+    const footer = this.writer.layout(sha, 'document', { size: 7.5, width: width - 80, oneLine: true, color: COLORS.muted });
     for (let i = range.start; i < range.start + range.count; i += 1) {
       doc.switchToPage(i);
-      // Writing in the margins must not trigger pdfkit's automatic page breaks.
-      const margins = doc.page.margins;
-      doc.page.margins = { top: 0, bottom: 0, left: 0, right: 0 };
-      const width = doc.page.width - MARGIN.left - MARGIN.right;
-      doc.font('regular').fontSize(7.5).fillColor(COLORS.muted);
-      doc.text(`Data retention audit · run ${run.id} · snapshot ${run.snapshotId ?? '(none)'}`, MARGIN.left, 24, { width, lineBreak: false });
-      const stamps = [summary.complete ? '' : 'INCOMPLETE AUDIT', this.head.stale?.stale ? 'STALE INVENTORY' : ''].filter(Boolean).join(' · ');
-      if (stamps) doc.font('bold').fontSize(9).fillColor(COLORS.alarm).text(stamps, MARGIN.left, 22, { width, align: 'right', lineBreak: false });
+      this.writer.draw(header, MARGIN.left, 24);
+      if (stamps) this.writer.draw(stamp, MARGIN.left + width - stampWidth, 22);
       if (!summary.complete) {
         doc.save();
         doc.rotate(-25, { origin: [doc.page.width / 2, doc.page.height / 2] });
-        doc.font('bold').fontSize(64).fillColor(COLORS.alarm).opacity(0.12);
-        doc.text('INCOMPLETE', doc.page.width / 2 - 210, doc.page.height / 2 - 40, { width: 420, align: 'center', lineBreak: false });
+        doc.opacity(0.12);
+        this.writer.draw(watermark, doc.page.width / 2 - 210, doc.page.height / 2 - 40);
         doc.restore();
         doc.opacity(1);
       }
       doc.moveTo(MARGIN.left, 36).lineTo(MARGIN.left + width, 36).lineWidth(0.3).strokeColor(COLORS.rule).stroke();
       const footerY = doc.page.height - 36;
-      doc.font('regular').fontSize(7.5).fillColor(COLORS.muted);
-      doc.text(
-        this.input.jsonSha256 ? `JSON report SHA-256 ${this.input.jsonSha256}` : 'No JSON report was written in this run.',
-        MARGIN.left,
-        footerY,
-        { width: width - 80, lineBreak: false },
-      );
-      doc.text(`Page ${i - range.start + 1} of ${range.count}`, MARGIN.left + width - 80, footerY, { width: 80, align: 'right', lineBreak: false });
-      doc.page.margins = margins;
+      this.writer.draw(footer, MARGIN.left, footerY);
+      this.line(`Page ${i - range.start + 1} of ${range.count}`, 'document', MARGIN.left + width - 80, footerY, { size: 7.5, width: 80, align: 'right', color: COLORS.muted });
     }
   }
 

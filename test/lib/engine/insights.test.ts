@@ -31,7 +31,9 @@ describe('waivers in the report', () => {
   it('a waiver valid 1 ms past the capture covers its findings', async () => {
     const r = await report([overdue(1), overdue(2)], { waivers: [waiver(new Date(CAPTURED_MS + 1).toISOString())] });
     expect(r.summary.byVerdict.waived).toBe(2);
-    expect(r.waivers).toEqual([{ id: 'W-7', reason: 'migration', approver: 'dpo@example.com', expiresAt: expect.any(String), status: 'active', covered: 2, activeAgain: 0 }]);
+    expect(r.waivers).toEqual([
+      { id: 'W-7', scope: { tenantId: 'tenant-w' }, reason: 'migration', approver: 'dpo@example.com', expiresAt: expect.any(String), status: 'active', covered: 2, activeAgain: 0 },
+    ]);
   });
 
   it('a waiver expiring at the capture instant covers nothing, and says how many findings are active again', async () => {
@@ -39,6 +41,12 @@ describe('waivers in the report', () => {
     expect(r.summary.byVerdict.waived).toBe(0);
     expect(r.summary.byVerdict.violation).toBe(2);
     expect(r.waivers[0]).toMatchObject({ status: 'expired', covered: 0, activeAgain: 2 });
+  });
+
+  it('names each waiver with its scope and approval date, so readers see who waived what', async () => {
+    const approved = { ...waiver('2027-01-01T00:00:00Z', { tenantId: 'tenant-w', module: 'instant-messaging' }), createdAt: '2026-11-01T00:00:00Z' };
+    const r = await report([overdue(1)], { waivers: [approved] });
+    expect(r.waivers[0]).toMatchObject({ scope: { tenantId: 'tenant-w', module: 'instant-messaging' }, createdAt: '2026-11-01T00:00:00Z', status: 'active', covered: 1 });
   });
 
   it('a waiver that matches nothing is stale', async () => {

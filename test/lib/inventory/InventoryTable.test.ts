@@ -95,3 +95,52 @@ describe('InventoryTable batch writes', () => {
     expect(mock).toHaveReceivedCommandTimes(PutCommand, 3);
   });
 });
+
+describe('InventoryTable batch writes hand back the caller’s own items', () => {
+  it('maps unprocessed items (copies, as the SDK returns them) back to the objects it was given', async () => {
+    const items = [makeItem({ itemId: 'a' }), makeItem({ itemId: 'b' })];
+    mock.on(BatchWriteCommand).resolves({ UnprocessedItems: { inventory: [{ PutRequest: { Item: structuredClone(items[1]!) } }] } });
+    const rejected = await table().writeBatch(items);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.item).toBe(items[1]);
+  });
+
+  it('an error of the SDK before sending (not a service answer) is not retried as a batch: the items go one by one', async () => {
+    const items = [makeItem({ itemId: 'a' }), makeItem({ itemId: 'b' })];
+    mock.on(BatchWriteCommand).rejects(new Error('cannot marshal'));
+    mock.on(PutCommand).resolves({});
+    expect(await table().writeBatch(items)).toEqual([]);
+    expect(mock).toHaveReceivedCommandTimes(BatchWriteCommand, 1);
+    expect(mock).toHaveReceivedCommandTimes(PutCommand, 2);
+  });
+});
+
+describe('InventoryTable latest manifest', () => {
+  const now = new Date('2026-11-21T00:00:00Z');
+  const manifestItem = (snapshotId: string, capturedAt: string) => ({
+    snapshotId: '#snapshots',
+    itemId: `${capturedAt}#${snapshotId}`,
+    manifest: { snapshotId, capturedAt, itemCount: 1, rejected: 0, loadedAt: capturedAt },
+  });
+
+  it('asks only for sort keys up to now plus the skew, newest first', async () => {
+    mock.on(QueryCommand).resolves({ Items: [manifestItem('s', '2026-11-20T00:00:00.000Z')] });
+    const latest = await new InventoryTable({ client: documentClient, tableName: 'inventory', retry: FAST, now: () => now, maxCaptureSkewMinutes: 10 }).latestManifest();
+    expect(latest?.snapshotId).toBe('s');
+    expect(mock).toHaveReceivedCommandWith(QueryCommand, {
+      KeyConditionExpression: 'snapshotId = :p AND itemId < :below',
+      ExpressionAttributeValues: { ':p': '#snapshots', ':below': '2026-11-21T00:10:00.001Z' },
+      ScanIndexForward: false,
+    });
+  });
+
+  it('skips a manifest whose own capture time is later or does not parse, page after page', async () => {
+    mock
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [manifestItem('late', '+010000-01-01T00:00:00.000Z'), manifestItem('junk', 'yesterday')], LastEvaluatedKey: { snapshotId: '#snapshots', itemId: 'x' } })
+      .resolvesOnce({ Items: [manifestItem('ok', '2026-11-01T00:00:00.000Z')] });
+    const latest = await new InventoryTable({ client: documentClient, tableName: 'inventory', retry: FAST, now: () => now }).latestManifest();
+    expect(latest?.snapshotId).toBe('ok');
+    expect(mock).toHaveReceivedNthCommandWith(2, QueryCommand, { ExclusiveStartKey: { snapshotId: '#snapshots', itemId: 'x' } });
+  });
+});

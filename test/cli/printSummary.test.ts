@@ -1,0 +1,78 @@
+import { formatSummary } from '../../cli/printSummary';
+import type { AuditResult } from '../../lib/audit/runAudit';
+import type { WaiverUsage } from '../../lib/engine/insights';
+import { emptySummary, type ReportHead } from '../../lib/report/ReportModel';
+
+const OSC_LINK = '\u001b]8;;http://evil\u0007click\u001b]8;;\u0007';
+
+function result(head: Partial<ReportHead> = {}, summary: Partial<ReturnType<typeof emptySummary>> = {}): AuditResult {
+  return {
+    head: {
+      schemaVersion: '1.1',
+      run: { id: 'audit-x', trigger: 'cli', startedAt: '', finishedAt: '', snapshotId: 'snap-1', snapshotCapturedAt: null, catalogVersion: 'sha256:0', source: 'file inv.ndjson', graceDays: 30 },
+      summary: { ...emptySummary(), ...summary },
+      ...head,
+    },
+    reports: { json: '/tmp/out/audit-x.json' },
+    sha256: {},
+  };
+}
+
+const usage = (overrides: Partial<WaiverUsage>): WaiverUsage => ({
+  id: 'W-1',
+  scope: { tenantId: 'tenant-a', module: 'instant-messaging' },
+  reason: 'incident',
+  approver: 'dpo@example.com',
+  createdAt: '2026-11-01T00:00:00Z',
+  expiresAt: '2027-01-31T00:00:00Z',
+  status: 'active',
+  covered: 3,
+  activeAgain: 0,
+  ...overrides,
+});
+
+describe('the CLI summary', () => {
+  it('lists every waiver in force: id, scope, approver, expiry and the findings it waived', () => {
+    const text = formatSummary(
+      result({
+        waivers: [
+          usage({}),
+          usage({ id: 'W-2', scope: { module: 'facial-recognition', resource: 'fr/*' }, approver: 'ciso@example.com', covered: 1 }),
+          usage({ id: 'W-OLD', status: 'expired', expiresAt: '2026-10-01T00:00:00Z', activeAgain: 4, covered: 0 }),
+          usage({ id: 'W-GONE', status: 'stale', covered: 0 }),
+        ],
+      }),
+    );
+    expect(text).toContain(
+      [
+        'Waivers in force (2):',
+        '  W-1: tenantId=tenant-a, module=instant-messaging; approved by dpo@example.com; expires 2027-01-31; waived 3 findings.',
+        '  W-2: module=facial-recognition, resource=fr/*; approved by ciso@example.com; expires 2027-01-31; waived 1 finding.',
+        'Waiver W-OLD expired on 2026-10-01: 4 findings are active again.',
+        'Waiver W-GONE matches nothing in this snapshot (stale).',
+      ].join('\n'),
+    );
+  });
+
+  it('says nothing of waivers when there are none', () => {
+    expect(formatSummary(result({ waivers: [] }))).not.toMatch(/[Ww]aiver/);
+  });
+
+  it('no control character from the input reaches the terminal, and no input text starts a line of its own', () => {
+    const text = formatSummary(
+      result(
+        {
+          run: { id: 'audit-x', trigger: 'cli', startedAt: '', finishedAt: '', snapshotId: `snap${OSC_LINK}\u001b[2J`, snapshotCapturedAt: null, catalogVersion: 'sha256:0', source: 'file \u001b[31mred.ndjson', graceDays: 30 },
+          waivers: [usage({ id: 'W\u001b[2J', scope: { tenantId: 't\r\nComplete: all good' }, approver: 'a\u0007@example.com' })],
+        },
+        { complete: false, incompleteReasons: ['bad\u001b[1Aline'], warnings: ['\u009b2J'] },
+      ),
+    );
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(text).toContain('snapshot snap\\x1b]8;;http://evil\\x07click\\x1b]8;;\\x07\\x1b[2J (file \\x1b[31mred.ndjson)');
+    expect(text).toContain('W\\x1b[2J: tenantId=t\\x0d\\x0aComplete: all good;');
+    expect(text.split('\n').filter((line) => line.startsWith('Complete:'))).toEqual([]);
+    expect(text).toContain('  - bad\\x1b[1Aline');
+    expect(text).toContain('Warning: \\x9b2J');
+  });
+});

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { DEFAULTS } from '../../../lib/defaults';
+import { createAuditContainer } from '../../../lib/delivery/auditContainer';
+import { readDeliveryConfig } from '../../../lib/delivery/config';
+
+const ROOT = resolve(__dirname, '../../..');
+const ENV = {
+  INVENTORY_TABLE: 'retention-auditor-test-inventory',
+  RUNS_TABLE: 'retention-auditor-test-runs',
+  REPORTS_BUCKET: 'reports-bucket',
+  DPO_EMAIL: 'dpo@example.com',
+  SENDER_EMAIL: 'auditor@example.com',
+  AUDIT_WORKER_FUNCTION: 'retention-auditor-test-auditWorker',
+  AWS_REGION: 'eu-central-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+};
+
+const LONG_WAIVER = `waivers:
+  - id: W-LONG
+    scope: { tenantId: tenant-a }
+    reason: r
+    approver: dpo@example.com
+    createdAt: "2026-01-01T00:00:00Z"
+    expiresAt: "2026-03-01T00:00:00Z"
+`;
+
+describe('MAX_WAIVER_DAYS', () => {
+  it('defaults to maxWaiverDays of lib/defaults.json; serverless.yml passes its per-stage parameter, which defaults to the same', () => {
+    expect(readDeliveryConfig(ENV).MAX_WAIVER_DAYS).toBe(DEFAULTS.maxWaiverDays);
+    // serverless.yml writes an unset parameter as an empty string.
+    expect(readDeliveryConfig({ ...ENV, MAX_WAIVER_DAYS: '' }).MAX_WAIVER_DAYS).toBe(DEFAULTS.maxWaiverDays);
+    expect(readDeliveryConfig({ ...ENV, MAX_WAIVER_DAYS: '30' }).MAX_WAIVER_DAYS).toBe(30);
+    const yml = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8').replace(/!(Ref|GetAtt|Sub|If|Not|Equals)\b/g, ''));
+    expect(yml.params.default.maxWaiverDays).toBe('${file(./lib/defaults.json):maxWaiverDays}');
+    expect(yml.provider.environment.MAX_WAIVER_DAYS).toBe('${param:maxWaiverDays}');
+  });
+
+  it.each(['0', '-1', '1.5', 'a year'])('refuses %j with one sentence naming it', (value) => {
+    expect(() => readDeliveryConfig({ ...ENV, MAX_WAIVER_DAYS: value })).toThrow(/^Configuration MAX_WAIVER_DAYS is invalid: /);
+  });
+
+  it('the audit functions load the bucket waivers with it: a 59-day waiver passes at the default and is refused at 30', async () => {
+    const withDefault = createAuditContainer(ENV);
+    withDefault.audit.reports.readText = async () => LONG_WAIVER;
+    await expect(withDefault.audit.waivers()).resolves.toHaveLength(1);
+    const strict = createAuditContainer({ ...ENV, MAX_WAIVER_DAYS: '30' });
+    strict.audit.reports.readText = async () => LONG_WAIVER;
+    await expect(strict.audit.waivers()).rejects.toThrow(
+      /^Waiver W-LONG in s3:\/\/reports-bucket\/waivers\.yaml lasts 59 days .*, longer than the 30 days a waiver may last \(maxWaiverDays\)\.$/,
+    );
+  });
+});
