@@ -77,11 +77,36 @@ async function benchmark(): Promise<void> {
     const diffed = scenario('run-history', file, reports, history);
     rmSync(reports, { recursive: true, force: true });
     rmSync(history, { recursive: true, force: true });
+    // The SQL engine beside what a data engineer would write instead: one DuckDB query.
+    const peer = scenario('duckdb-peer', file, join(OUT, 'peer.ndjson'));
+    rmSync(join(OUT, 'peer.ndjson'), { force: true });
+    const sqlAudit = scenario('run-ndjson', file, reports, 'json', 'sql');
+    rmSync(reports, { recursive: true, force: true });
+    scenario('run-history', file, reports, history, 'sql');
+    rmSync(reports, { recursive: true, force: true });
+    const sqlDiffed = scenario('run-history', file, reports, history, 'sql');
+    rmSync(reports, { recursive: true, force: true });
+    rmSync(history, { recursive: true, force: true });
     console.log(row(`engine alone (${size} items, generation excluded)`, engineNet));
     console.log(row(`bare NDJSON parse+stringify (${mb} MB)`, bare));
     console.log(row('run --inventory (NDJSON → JSON report)', audit, `${(audit.seconds / bare.seconds).toFixed(2)}× bare (target ≤ 1.5×)`));
     console.log(row('run --inventory with history: diff of every finding', diffed, `+${(diffed.seconds - audit.seconds).toFixed(2)} s over no history`));
-    results[`ndjson-${size}`] = { engine: engineNet, bare, audit, diffed, ratio: audit.seconds / bare.seconds };
+    console.log(row('DuckDB peer query (read_json → CASE → COPY)', peer));
+    console.log(row('run --engine sql --no-history', sqlAudit, `${(sqlAudit.seconds / peer.seconds).toFixed(2)}× the peer (target ≤ 2×)`));
+    console.log(row('run --engine sql, history on (as users run it)', sqlDiffed, `${(sqlDiffed.seconds / peer.seconds).toFixed(2)}× the peer (target ≤ 3×)`));
+    console.log(row('run --engine reference, history on', diffed, `${(diffed.seconds / peer.seconds).toFixed(2)}× the peer`));
+    results[`ndjson-${size}`] = {
+      engine: engineNet,
+      bare,
+      audit,
+      diffed,
+      ratio: audit.seconds / bare.seconds,
+      peer,
+      sqlAudit,
+      sqlDiffed,
+      sqlRatio: sqlAudit.seconds / peer.seconds,
+      sqlHistoryRatio: sqlDiffed.seconds / peer.seconds,
+    };
     rmSync(file, { force: true });
   }
 

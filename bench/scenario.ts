@@ -62,6 +62,46 @@ async function bareScan(endpoint: string, table: string, segments: number): Prom
   return count;
 }
 
+/**
+ * What a data engineer would write instead of the auditor: one DuckDB query that reads
+ * the NDJSON file, joins a table of the catalog's fixed periods, decides a verdict and a
+ * reason with CASE, and copies every input column with them to NDJSON. The yardstick of
+ * the SQL engine (issue: the catalog compiled to SQL).
+ */
+async function duckdbPeer(file: string, outFile: string): Promise<number> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const catalog = loadCatalog();
+  const periods: string[] = [];
+  for (const module of catalog.modules.values()) {
+    for (const category of module.categories.values()) {
+      for (const rule of category.rules) {
+        const clause = rule.clause as { kind: string; period?: { days?: number; months?: number } };
+        if (clause.kind !== 'fixed-period' || !clause.period) continue;
+        const days = clause.period.days ?? (clause.period.months ?? 0) * 30;
+        periods.push(`('${module.id}', '${category.id}', ${days})`);
+      }
+    }
+  }
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const quoted = (path: string) => `'${path.replaceAll("'", "''")}'`;
+  const copied = await connection.runAndReadAll(`
+    COPY (
+      SELECT i.*,
+        CASE WHEN p.days IS NULL THEN 'unmapped'
+             WHEN i.recordCount > 0 AND i.oldestRecordAt < i.capturedAt - to_days(p.days) THEN 'violation'
+             ELSE 'compliant' END AS verdict,
+        CASE WHEN p.days IS NULL THEN 'Module ' || i.module || ' declares no data category ' || i.dataCategory || '.'
+             ELSE 'The oldest record, created on ' || strftime(i.oldestRecordAt, '%Y-%m-%d') || ', may be kept ' || p.days || ' days.' END AS reason
+      FROM read_json(${quoted(file)}, format = 'newline_delimited', ignore_errors = true) i
+      LEFT JOIN (VALUES ${periods.join(', ')}) p(module, dataCategory, days) USING (module, dataCategory)
+    ) TO ${quoted(outFile)} (FORMAT json)`);
+  connection.closeSync();
+  instance.closeSync();
+  // COPY answers with the number of rows it wrote.
+  return Number(copied.getRows()[0]![0]);
+}
+
 async function run(): Promise<void> {
   const [name, ...args] = process.argv.slice(2);
   const started = process.hrtime.bigint();
@@ -70,9 +110,10 @@ async function run(): Promise<void> {
     case 'engine': items = await engineAlone(Number(args[0])); break;
     case 'generate': items = await generateOnly(Number(args[0])); break;
     case 'bare-ndjson': items = await bareNdjson(args[0]!, args[1]!); break;
-    case 'run-ndjson': items = await cliRun(['--inventory', args[0]!, '--out', args[1]!, '--format', args[2] ?? 'json', '--no-history']); break;
+    case 'run-ndjson': items = await cliRun(['--inventory', args[0]!, '--out', args[1]!, '--format', args[2] ?? 'json', '--no-history', '--engine', args[3] ?? 'reference']); break;
+    case 'duckdb-peer': items = await duckdbPeer(args[0]!, args[1]!); break;
     // An audit that diffs every finding against the previous run kept in --history.
-    case 'run-history': items = await cliRun(['--inventory', args[0]!, '--out', args[1]!, '--format', 'json', '--history', args[2]!]); break;
+    case 'run-history': items = await cliRun(['--inventory', args[0]!, '--out', args[1]!, '--format', 'json', '--history', args[2]!, '--engine', args[3] ?? 'reference']); break;
     case 'run-table': items = await cliRun(['--table', args[0]!, '--endpoint', args[1]!, '--out', args[2]!, '--format', 'json', '--read-mode', 'scan', '--segments', args[3]!, '--no-history']); break;
     case 'bare-scan': items = await bareScan(args[0]!, args[1]!, Number(args[2])); break;
     default: throw new Error(`unknown scenario ${name}`);

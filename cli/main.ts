@@ -21,6 +21,8 @@ import { SEVERITIES, type Severity } from '../lib/model';
 import { FORMAT_CONTENT_TYPES, parseFormats, type FormatId } from '../lib/report/formats/formatIds';
 import { DEFAULTS } from '../lib/defaults';
 import { printable as p } from '../lib/text/printable';
+import { availableParallelism } from 'node:os';
+import { ENGINES, type EngineKind } from '../lib/audit/evaluateEntries';
 import { startLocalDynamo, type LocalDynamo } from './local/localDynamo';
 import { formatSummary } from './printSummary';
 import { createProgress } from './progress';
@@ -63,6 +65,9 @@ interface RunOptions {
   scope?: string;
   forecast: number;
   staleAfter: number;
+  engine: EngineKind;
+  workers: number;
+  memoryLimit: string;
   debug?: boolean;
 }
 
@@ -76,6 +81,11 @@ const positiveInt = (name: string) => (value: string) => {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError(`${name} must be a whole number above 0.`);
   return parsed;
+};
+
+const memorySize = (value: string) => {
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value.trim())) throw new InvalidArgumentError('--memory-limit must be a size such as 256MB or 2GB.');
+  return value.trim();
 };
 
 const port = (value: string) => {
@@ -162,6 +172,8 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
       forecastDays: options.forecast,
       staleAfterHours: options.staleAfter,
       pdfRowsPerModule: options.pdfRows,
+      engineKind: options.engine,
+      duck: { threads: options.workers, memoryLimit: options.memoryLimit },
       onProgress: (p) => bar.update(p),
     });
 
@@ -265,6 +277,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--scope <name>', 'which runs compare with each other (default: the table name, else "default")')
     .option('--forecast <days>', 'the deletion forecast: deadlines within this many days', nonNegativeInt('--forecast'), DEFAULTS.forecastDays)
     .option('--stale-after <hours>', 'a snapshot older than this is stale', positiveInt('--stale-after'), DEFAULTS.staleAfterHours)
+    .addOption(new Option('--engine <engine>', 'sql: the catalog compiled to SQL, run by embedded DuckDB; reference: the TypeScript engine (the specification)').choices(ENGINES).default(DEFAULTS.engine))
+    .option('--workers <n>', 'threads of the SQL engine (default: the number of cores)', positiveInt('--workers'), availableParallelism())
+    .option('--memory-limit <size>', "the SQL engine's memory limit before it spills to disk, e.g. 256MB or 2GB", memorySize, DEFAULTS.memoryLimit)
     .option('--no-progress', 'no progress bar on a terminal')
     .action(async (options: RunOptions) => setExit(await runCommand(options, io)));
 

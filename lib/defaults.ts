@@ -23,4 +23,8 @@ export const DEFAULTS = Object.freeze({
   maxWaiverDays: defaults.maxWaiverDays,
   /** A capture time later than the audit (or the load) by more than this is invalid: clocks differ, snapshots do not come from the future. */
   maxCaptureSkewMinutes: defaults.maxCaptureSkewMinutes,
+  /** Which engine evaluates: 'sql' (the catalog compiled to SQL, DuckDB) or 'reference' (TypeScript). */
+  engine: defaults.engine as 'sql' | 'reference',
+  /** DuckDB's memory limit; beyond it the SQL engine spills to its temp directory. */
+  memoryLimit: defaults.memoryLimit,
 });

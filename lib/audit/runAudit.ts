@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Catalog } from '../catalog/loadCatalog';
-import { evaluate, type EngineOptions } from '../engine/evaluate';
+import type { EngineOptions } from '../engine/evaluate';
+import type { DuckOptions } from '../sql/duck';
+import { openEvaluation, type EngineKind } from './evaluateEntries';
 import { identityKey } from '../engine/identity';
 import { ForecastTally, staleness, WaiverTally } from '../engine/insights';
 import { SnapshotDigest } from '../engine/snapshotDigest';
@@ -65,6 +67,10 @@ export interface RunAuditOptions {
   onProgress?: (progress: AuditProgress) => void;
   /** Stops the run (throwing the signal's reason) between items once aborted: how a Lambda run stops before its deadline. */
   signal?: AbortSignal;
+  /** Which engine evaluates the items (default reference: the TypeScript engine). */
+  engineKind?: EngineKind;
+  /** DuckDB's threads and memory (engine sql). */
+  duck?: DuckOptions;
 }
 
 export interface AuditResult {
@@ -203,13 +209,24 @@ async function attempt(
     if (++written % 4096 === 0) options.onProgress?.({ phase: 'write', done: written, total, unit: 'items' });
   };
 
-  const budgetChars = options.sortBudgetChars ?? 16 << 20;
-  // With history, findings go first by identity (for the diff), then by itemId (for the reports).
-  const byIdentity = history ? new FindingSorter({ budgetChars }) : null;
-  const byItemId = ordered && !history ? null : new FindingSorter({ budgetChars });
-  if (!byItemId) openWriters(null);
   // The snapshot digest is evidence recorded with the run's history: without history there is no record to keep it in.
   const digest = history ? new SnapshotDigest() : null;
+  const evaluation = await openEvaluation(options.source.entries((p) => options.onProgress?.({ ...p, phase: 'evaluate' })), {
+    catalog: options.catalog,
+    engine,
+    kind: options.engineKind ?? 'reference',
+    duck: options.duck,
+    onItem: (raw) => digest?.add(raw),
+    signal: options.signal,
+  });
+  // The SQL engine keeps the findings and gives them back sorted (DuckDB sorts out of core);
+  // the reference engine's findings go through sorters: with history, by identity (for the diff),
+  // then by itemId (for the reports).
+  const reorder = evaluation.reorder;
+  const budgetChars = options.sortBudgetChars ?? 16 << 20;
+  const byIdentity = history && !reorder ? new FindingSorter({ budgetChars }) : null;
+  const byItemId = history || (!ordered && !reorder) ? new FindingSorter({ budgetChars }) : null;
+  if (!byItemId && !reorder) openWriters(null);
   const waiverTally = new WaiverTally(options.engine.waivers);
   const forecast = new ForecastTally(options.forecastDays ?? 30);
   const holds: LegalHolds = { active: 0, activeList: [], ended: 0, endedList: [] };
@@ -219,26 +236,15 @@ async function attempt(
   const resolvedFile = history ? join(options.outDir, `.${runId}.resolved.ndjson`) : null;
   let historyWriter: HistoryWriter | null = null;
   try {
-    for await (const entry of options.source.entries((p) => options.onProgress?.({ ...p, phase: 'evaluate' }))) {
-      if (entry.kind === 'gap') {
-        summary.incompleteReasons.push(`Part of the snapshot could not be read: ${entry.reason}`);
+    for await (const evaluated of evaluation.evaluations) {
+      if (evaluated.kind === 'gap') {
+        summary.incompleteReasons.push(`Part of the snapshot could not be read: ${evaluated.reason}`);
         continue;
       }
       items += 1;
       options.signal?.throwIfAborted();
-      let finding: Finding;
-      if (entry.kind === 'parse-error') {
-        finding = evaluate(null, options.catalog, engine);
-        finding.reason = entry.reason;
-      } else {
-        digest?.add(entry.raw);
-        finding = evaluate(entry.raw, options.catalog, engine);
-        // An item without an itemId can only be found again by where it stood in the file.
-        if (finding.verdict === 'invalid' && finding.itemId === null && entry.location) {
-          finding.reason = `${finding.reason.replace(/\.$/, '')} (${entry.location}).`;
-        }
-        if (finding.verdict !== 'invalid') waiverTally.add(entry.raw as InventoryItem, finding);
-      }
+      const { finding } = evaluated;
+      if (finding.verdict !== 'invalid') waiverTally.add(factsOf(finding), finding);
       if (finding.snapshotId !== null) {
         if (run.snapshotId === null) run.snapshotId = finding.snapshotId;
         else if (finding.snapshotId !== run.snapshotId) otherSnapshots.add(finding.snapshotId);
@@ -253,6 +259,7 @@ async function attempt(
       }
       forecast.add(finding);
       tally(summary, finding);
+      if (reorder) continue;
       const line = toJsonLine(finding);
       if (byIdentity) await byIdentity.add({ key: diffKey(identityKey(finding), finding.itemId, finding.verdict), line });
       else if (byItemId) await byItemId.add({ key: finding.itemId, line });
@@ -292,7 +299,7 @@ async function attempt(
       );
     }
 
-    if (byIdentity && history && resolvedFile) {
+    if (history && resolvedFile) {
       // Phase 2: the diff against the previous completed run, streaming by identity.
       // A damaged history never blocks an audit: compare with nothing, say why, and still become the scope's latest run.
       let basisRunId: string | null = null;
@@ -304,7 +311,8 @@ async function attempt(
       const resolvedSink = new TextSink(resolvedFile);
       const writer = historyWriter;
       const seenAt = run.snapshotCapturedAt ?? run.startedAt;
-      const counts = await diffFindings(byIdentity.sorted(), previous?.states() ?? null, seenAt, {
+      const byIdentityOrder = reorder ? reorder('identity') : byIdentity!.sorted();
+      const counts = await diffFindings(byIdentityOrder, previous?.states() ?? null, seenAt, {
         finding: (line, itemId) => {
           options.signal?.throwIfAborted();
           return byItemId!.add({ key: itemId, line });
@@ -322,9 +330,9 @@ async function attempt(
     }
 
     options.signal?.throwIfAborted();
-    if (byItemId) {
+    if (byItemId || reorder) {
       openWriters(head);
-      for await (const line of byItemId.sorted()) await emit(line, items);
+      for await (const line of byItemId ? byItemId.sorted() : reorder!('itemId')) await emit(line, items);
     }
     run.finishedAt = now().toISOString();
     const sha256: Partial<Record<FormatId, string>> = {};
@@ -376,6 +384,7 @@ async function attempt(
     await byItemId?.cleanup();
     throw error;
   } finally {
+    evaluation.close();
     if (resolvedFile) await rm(resolvedFile, { force: true });
   }
 }
@@ -392,6 +401,17 @@ export async function commitHistory(pending: PendingHistory): Promise<string | u
     if (error instanceof HistoryConflictError) return error.message;
     throw error;
   }
+}
+
+/** The item facts a waiver matches on, as its (valid) finding repeats them. */
+function factsOf(finding: Finding): InventoryItem {
+  return {
+    tenantId: finding.tenantId,
+    module: finding.module,
+    dataCategory: finding.dataCategory,
+    store: finding.store,
+    capturedAt: finding.capturedAt,
+  } as InventoryItem;
 }
 
 /** The capture time a source states (a manifest), unless it is not a usable time or lies after the bound. */

@@ -38,6 +38,8 @@ export function createAuditContainer(env: Record<string, string | undefined> = p
     fetchCommand: (runId) =>
       `npm start -- fetch ${runId} --runs-table ${config.RUNS_TABLE} --bucket ${config.REPORTS_BUCKET} --region ${config.AWS_REGION}`,
     pdfRowsPerModule: config.PDF_ROWS,
+    // DuckDB spills to the function's ephemeral storage.
+    evaluation: { kind: config.ENGINE, duck: { threads: config.DUCKDB_THREADS, memoryLimit: config.DUCKDB_MEMORY_LIMIT, tempDirectory: '/tmp/duckdb' } },
     metrics: cloudWatchMetrics(),
     log: (level, message, data) => logger[level](message, data ?? {}),
   };

@@ -13,6 +13,8 @@ import { FORMAT_CONTENT_TYPES, type FormatId } from '../report/formats/formatIds
 import { composeDigest, composeFailure, splitAttachments } from './digest';
 import type { Mailer, MailMessage } from './Mailer';
 import type { ReportStore } from './ReportStore';
+import type { EngineKind } from '../audit/engineKind';
+import type { DuckOptions } from '../sql/duck';
 import type { RunMetrics } from './RunMetrics';
 import { describeProgress, type EmailOutcome, type RunProgress, type RunRecord, type StoredReport } from './RunRecord';
 import type { RunPatch, RunStore } from './RunStore';
@@ -34,6 +36,8 @@ export interface AuditDependencies {
   /** The command that downloads a run's reports with the reader's own credentials (in every digest). */
   fetchCommand: (runId: string) => string;
   pdfRowsPerModule: number;
+  /** Which engine evaluates, and DuckDB's limits for the SQL engine. */
+  evaluation?: { kind: EngineKind; duck: DuckOptions };
   metrics: RunMetrics;
   log: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
   now?: () => Date;
@@ -178,6 +182,8 @@ export async function executeAudit(runId: string, deps: AuditDependencies, limit
       trigger: record.trigger,
       runId,
       pdfRowsPerModule: deps.pdfRowsPerModule,
+      engineKind: deps.evaluation?.kind,
+      duck: deps.evaluation?.duck,
       now,
       signal: controller.signal,
       onProgress: ({ phase, done, total, unit }) => setProgress({ phase, done, total, unit }),

@@ -64,3 +64,34 @@ export function severityOf(input: SeverityInput): Severity {
 export function atLeast(severity: Severity, threshold: Severity): boolean {
   return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
 }
+
+/** The SQL of {@link severityOf}: each field a DuckDB expression (verdict VARCHAR, special BOOLEAN, overdueDays DOUBLE or NULL, counts DOUBLE). */
+export interface SeveritySqlInput {
+  verdict: string;
+  special: string;
+  overdueDays: string;
+  recordCount: string;
+  bytes: string;
+}
+
+/**
+ * severityOf compiled to SQL: a VARCHAR expression giving the same severity row by row.
+ *
+ * @example
+ * severitySql({ verdict: "'violation'", special: 'false', overdueDays: '45.0', recordCount: '10', bytes: '100' }) // … 'high'
+ */
+export function severitySql(input: SeveritySqlInput): string {
+  const overdue = `coalesce(${input.overdueDays}, 0)`;
+  const large = `(${input.recordCount} >= ${LARGE_VOLUME.records} OR ${input.bytes} >= ${LARGE_VOLUME.bytes})`;
+  const step = (condition: string) => `(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
+  const level =
+    `(CASE WHEN ${input.special} THEN 3 ELSE 2 END + ${step(`${overdue} > 30`)} + ${step(`${overdue} > 90`)} + ${step(large)}` +
+    ` - ${step(`NOT ${input.special} AND NOT ${large} AND ${input.overdueDays} IS NOT NULL AND ${overdue} <= 1`)})`;
+  const ladder = LADDER.map((severity, index) => `WHEN ${index} THEN '${severity}'`).join(' ');
+  return (
+    `(CASE ${input.verdict} ` +
+    `WHEN 'violation' THEN (CASE least(${level}, 4) ${ladder} END) ` +
+    `WHEN 'due-soon' THEN (CASE WHEN ${input.special} THEN 'medium' ELSE 'low' END) ` +
+    `WHEN 'invalid' THEN 'medium' WHEN 'unmapped' THEN 'medium' WHEN 'review' THEN 'low' ELSE 'info' END)`
+  );
+}

@@ -1,7 +1,10 @@
 import picomatch from 'picomatch';
+import { day } from '../catalog/ruleKinds/deadline';
 import type { InventoryItem } from '../model';
+import { globSql, type GlobCost } from '../sql/globSql';
+import { sqlString } from '../sql/sqlText';
 import { printable } from '../text/printable';
-import { DAY_MS } from '../time';
+import { DAY_MS, parseInstant } from '../time';
 
 /** An approved, time-boxed exception: the data it covers gets the verdict `waived`. */
 export interface Waiver {
@@ -57,6 +60,64 @@ export function findWaiver(waivers: readonly CompiledWaiver[], item: InventoryIt
     if (atMs < compiled.expiresMs && compiled.matches(item)) return compiled.waiver;
   }
   return null;
+}
+
+/** The SQL columns a waiver's scope is matched against (lib/sql/relations.ts). */
+export interface WaiverSqlColumns {
+  tenantId: string;
+  module: string;
+  dataCategory: string;
+  resource: string;
+  capturedMs: string;
+}
+
+/** What a waived finding says, or the reason its item becomes invalid instead (evaluate's catch, when the expiry cannot be written). */
+export function waiverWords(waiver: Waiver): { reason: string } | { error: string } {
+  try {
+    return { reason: `Waiver ${waiver.id} approved by ${waiver.approver} (${waiver.reason}) covers this data until ${day(parseInstant(waiver.expiresAt))}.` };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { error: `The item could not be evaluated (${message.slice(0, 200)}); check its dates and periods.` };
+  }
+}
+
+const COST_ORDER: Record<GlobCost, number> = { equality: 0, regex: 1, function: 2 };
+
+/**
+ * findWaiver compiled to SQL: an INTEGER expression, the index in `waivers` of the
+ * first waiver that covers the row at its capture time, or NULL. A waiver's
+ * fields are tested cheapest first (an exact tenant or module before a glob).
+ *
+ * @example
+ * waiverIndexSql(compileWaivers([{ id: 'W1', scope: { module: 'tokenhub' }, … }]), columns)
+ * // "(CASE WHEN captured_ms < 1798761600000 AND (module = 'tokenhub' AND module <> '') THEN 0 END)"
+ */
+export function waiverIndexSql(waivers: readonly CompiledWaiver[], columns: WaiverSqlColumns): string {
+  const fields = { tenantId: columns.tenantId, module: columns.module, dataCategory: columns.dataCategory, resource: columns.resource };
+  const branches = waivers.flatMap((compiled, index) => {
+    // An expiry that is no instant (NaN) is never later than a capture: the waiver covers nothing.
+    if (Number.isNaN(compiled.expiresMs)) return [];
+    const tests = (Object.keys(fields) as (keyof typeof fields)[])
+      .flatMap((field) => {
+        const pattern = compiled.waiver.scope[field];
+        return pattern === undefined ? [] : [globSql(pattern, fields[field])];
+      })
+      .sort((a, b) => COST_ORDER[a.cost] - COST_ORDER[b.cost])
+      .map((test) => test.sql);
+    return [`WHEN ${[`${columns.capturedMs} < ${compiled.expiresMs}`, ...tests].join(' AND ')} THEN ${index}`];
+  });
+  return branches.length === 0 ? 'NULL::INTEGER' : `(CASE ${branches.join(' ')} END)`;
+}
+
+/** For each waiver, by index: the waived finding's reason, or the invalid finding's (see {@link waiverWords}), as SQL literals. */
+export function waiverWordsSql(waivers: readonly CompiledWaiver[]): { reason: string | null; error: string | null }[] {
+  return waivers.map(({ waiver }) => {
+    const words = waiverWords(waiver);
+    return {
+      reason: 'reason' in words ? sqlString(words.reason) : null,
+      error: 'error' in words ? sqlString(words.error) : null,
+    };
+  });
 }
 
 /** What a waivers file must respect beyond its schema. */

@@ -115,7 +115,7 @@ export class FileInventorySource implements InventorySource {
         yield { kind: 'parse-error', location: `line ${lineNumber}`, reason: `Line ${lineNumber} is not a JSON object.` };
         continue;
       }
-      yield { kind: 'item', raw, location: `line ${lineNumber}` };
+      yield { kind: 'item', raw, location: `line ${lineNumber}`, text };
     }
     if (parsed === 0) {
       throw new InputError(

@@ -1,6 +1,13 @@
 /** One entry read from an inventory: an item as stored, or a part of the snapshot that could not be read. */
 export type SourceEntry =
-  | { kind: 'item'; raw: unknown; /** Where the item came from, e.g. "line 7" (files only). */ location?: string }
+  | {
+      kind: 'item';
+      raw: unknown;
+      /** Where the item came from, e.g. "line 7" (files only). */
+      location?: string;
+      /** The item's JSON text as read, when the source has it (NDJSON lines): numbers JSON.stringify cannot write (1e999) survive in it. */
+      text?: string;
+    }
   | { kind: 'parse-error'; location: string; reason: string }
   | { kind: 'gap'; reason: string };
 

@@ -136,10 +136,20 @@ describe('osls package', () => {
     expect(listing).not.toContain('unifontex-latin-400-normal.woff2');
   });
 
-  it('leaves the fonts out of the functions that draw no PDF', () => {
+  it.each(['auditWorker', 'scheduledAudit'])("ships DuckDB's binding for linux-arm64 with %s, and the engine setting", (fn) => {
+    const listing = execFileSync('unzip', ['-l', join(out, `${fn}.zip`)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    expect(listing).toContain('node_modules/@duckdb/node-api/package.json');
+    expect(listing).toContain('node_modules/@duckdb/node-bindings-linux-arm64/duckdb.node');
+    expect(listing).not.toContain('node-bindings-linux-x64');
+    const lambda = resources[`${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`]!;
+    expect(lambda.Properties.Architectures).toEqual(['arm64']);
+    expect(lambda.Properties.Environment.Variables).toMatchObject({ ENGINE: expect.stringMatching(/^(sql|reference)$/), DUCKDB_MEMORY_LIMIT: '1GB' });
+  });
+
+  it('leaves the fonts and DuckDB out of the functions that draw no PDF and run no audit', () => {
     for (const fn of ['startAudit', 'getAudit', 'listAudits', 'auditFailures']) {
       const listing = execFileSync('unzip', ['-l', join(out, `${fn}.zip`)], { encoding: 'utf8', maxBuffer: 64 << 20 });
-      expect({ fn, fonts: listing.includes('@fontsource/') }).toEqual({ fn, fonts: false });
+      expect({ fn, fonts: listing.includes('@fontsource/'), duckdb: listing.includes('@duckdb/') }).toEqual({ fn, fonts: false, duckdb: false });
       expect(listing).toContain('templates/email/');
     }
   });

@@ -136,7 +136,8 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 const subjectOf = (mail: ParsedMail) => mail.subject ?? '';
 
 beforeAll(async () => {
-  const packaged = await packageStage(STAGE, { ...REAL_ADDRESSES });
+  // x86_64, so the zips' DuckDB binding loads on this machine (AWS runs the arm64 build).
+  const packaged = await packageStage(STAGE, { ...REAL_ADDRESSES, architecture: 'x86_64', engine: 'sql' });
   template = packaged.template;
   functions = readPackagedFunctions(packaged.dir, template);
   dynamo = await startLocalDynamo(0);

@@ -43,6 +43,52 @@ export interface ClauseResult {
   reason: string;
 }
 
+/**
+ * What the SQL compiler (lib/sql/evaluationSql.ts) hands a rule kind. The kind's
+ * SQL reads the columns of the validation stage (lib/sql/relations.ts, through
+ * lib/sql/sqlText.ts `column`) of a valid item of one of the clause's categories.
+ */
+export interface ClauseSqlContext {
+  /** The data category's name as the document writes it: a SQL VARCHAR expression (a clause may govern several categories). */
+  categoryName: string;
+  options: EvaluateOptions;
+  /**
+   * Names a value of this clause, computed once per row before the clause's
+   * results; returns the SQL that reads it. `sql` may read the values named before.
+   */
+  let(name: string, sql: string): string;
+  /**
+   * Like `let`, but computed once per row for all the clauses that ask for the same
+   * name (an event's instant, which several clauses read): the same name must
+   * always come with the same SQL.
+   */
+  shared(name: string, sql: string): string;
+}
+
+/**
+ * A clause compiled to SQL: DuckDB expressions equal, row by row, to what the
+ * kind's `appliesTo` and `evaluate` give for the same item.
+ */
+export interface ClauseSql {
+  /** BOOLEAN: whether the clause governs the item (appliesTo); omitted: always. */
+  applies?: string;
+  /** VARCHAR: a {@link ClauseStatus}. */
+  status: string;
+  /**
+   * BIGINT milliseconds, or NULL when the clause sets no deadline; an instant that
+   * JavaScript's arithmetic makes NaN is lib/sql/sqlText.ts NAN_MS.
+   */
+  deadlineMs: string;
+  /** VARCHAR: the same sentence as the result's `reason` (may be NULL where `error` is set). */
+  reason: string;
+  /**
+   * VARCHAR: the reason of the `invalid` finding when evaluating the clause throws
+   * (an event that is not a timestamp, a date beyond the year 9999), else NULL;
+   * omitted: never throws.
+   */
+  error?: string;
+}
+
 /** A JSON Schema fragment: the kind's own properties and which of them are required. */
 export interface KindSchema {
   properties: Record<string, object>;
@@ -58,6 +104,8 @@ export interface RuleKind<C extends ClauseBase> {
   /** Whether the clause governs this item at all (default: always). */
   appliesTo?(clause: C, item: InventoryItem): boolean;
   evaluate(clause: C, context: ClauseContext): ClauseResult;
+  /** The clause compiled to SQL: the same results as `appliesTo` and `evaluate`, for lib/sql/evaluationSql.ts. */
+  sql(clause: C, context: ClauseSqlContext): ClauseSql;
   /** The rule in a few words, for the appendix of the reports. */
   describe(clause: C, options: EvaluateOptions): string;
 }

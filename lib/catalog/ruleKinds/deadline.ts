@@ -1,7 +1,21 @@
 import type { InventoryItem, RetentionEvent } from '../../model';
 import { ItemFieldError } from '../../errors';
-import { addPeriod, DAY_MS, dayCount, daysBetween, iso, parseTimestamp, periodAdjective } from '../../time';
-import type { ClauseResult } from './RuleKind';
+import { addPeriod, DAY_MS, dayCount, daysBetween, describePeriod, iso, parseTimestamp, periodAdjective, type Period } from '../../time';
+import {
+  addMonthsSql,
+  addMsSql,
+  column,
+  dateErrorSql,
+  dayCountSql,
+  hundredthsOfDaysSql,
+  integerTextSql,
+  isNaNSql,
+  isoDaySql,
+  sqlString,
+  textSql,
+} from '../../sql/sqlText';
+import { timestampMs } from '../../sql/validationTimestamp';
+import type { ClauseResult, ClauseSql, ClauseSqlContext } from './RuleKind';
 
 /** Longest warning window before a deadline (docs/semantics.md#evaluation). */
 export const MAX_WARNING_MS = 7 * DAY_MS;
@@ -111,4 +125,150 @@ export function evaluateGraceAfterEvent(
 ): ClauseResult {
   const grace = { days: graceDays };
   return evaluateAfterEvent(item, capturedMs, events, (eventMs) => addPeriod(eventMs, grace), `the ${periodAdjective(grace)} grace period ${why}`);
+}
+
+// ---------------------------------------------------------------------------
+// The same, compiled to SQL (lib/sql/evaluationSql.ts): each function below is
+// the twin of the one above with the same name less `Sql`, and must give the
+// same results row by row (test/lib/sql/evaluationSql.test.ts).
+
+/** A period as SQL: how it moves an instant, and its words. */
+export interface PeriodSql {
+  /** BIGINT: `instant ± period` as lib/time.ts addPeriod gives it (NaN as NAN_MS). */
+  add(instantMs: string, sign: 1 | -1): string;
+  /** VARCHAR: describePeriod ("7 days"). */
+  words: string;
+  /** VARCHAR: periodAdjective ("7-day"). */
+  adjective: string;
+}
+
+/**
+ * A period of the rule file (days of 24 h, or calendar months).
+ *
+ * @example
+ * periodSql({ months: 2 }).add('oldest_ms', 1) // epoch_ms(epoch_ms(oldest_ms) + INTERVAL (2) MONTH), clipped
+ */
+export function periodSql(period: Period): PeriodSql {
+  return {
+    add: (instantMs, sign) =>
+      'days' in period ? addMsSql(instantMs, sign * period.days * DAY_MS) : addMonthsSql(instantMs, sign * period.months),
+    words: sqlString(describePeriod(period)),
+    adjective: sqlString(periodAdjective(period)),
+  };
+}
+
+/** A period of `days` days given by the item (a BIGINT expression of at most 100000, as validation guarantees). */
+export function dayPeriodSql(days: string): PeriodSql {
+  return {
+    add: (instantMs, sign) => addMsSql(instantMs, `${sign} * ${days} * ${DAY_MS}`),
+    words: `(CAST(${days} AS VARCHAR) || CASE WHEN ${days} = 1 THEN ' day' ELSE ' days' END)`,
+    adjective: `(CAST(${days} AS VARCHAR) || '-day')`,
+  };
+}
+
+/** day() in SQL: `YYYY-MM-DD` (NULL where day() throws; the clause's `error` then says why). */
+export function daySql(ms: string): string {
+  return isoDaySql(ms);
+}
+
+/** overdueWords() in SQL. */
+export function overdueWordsSql(deadlineMs: string, capturedMs: string): string {
+  return dayCountSql(hundredthsOfDaysSql(deadlineMs, capturedMs));
+}
+
+/** The SQL of judgeDeadline: `violated` (BOOLEAN) defaults to capture strictly after the deadline. */
+export function judgeDeadlineSql(args: {
+  deadlineMs: string;
+  capturedMs: string;
+  /** Where the period starts: the window is the shorter of 7 days and a fifth of `deadline − start`. */
+  periodStartMs: string;
+  violated?: string;
+  violatedReason: string;
+  pendingReason: string;
+}): { status: string; reason: string } {
+  const { deadlineMs, capturedMs, periodStartMs } = args;
+  const violated = args.violated ?? `(${capturedMs} > ${deadlineMs})`;
+  const leftMs = `(${deadlineMs} - ${capturedMs})`;
+  // NaN makes every comparison false: the status is ok (and the reason throws, see `error`).
+  const dueSoon = `NOT ${isNaNSql(deadlineMs)} AND ${leftMs} >= 0 AND ${leftMs} <= ${MAX_WARNING_MS} AND ${leftMs} * 5 <= ${deadlineMs} - ${periodStartMs}`;
+  return {
+    status: `(CASE WHEN ${violated} THEN 'violated' WHEN ${dueSoon} THEN 'due-soon' ELSE 'ok' END)`,
+    reason: `(CASE WHEN ${violated} THEN ${args.violatedReason} ELSE ${args.pendingReason} END)`,
+  };
+}
+
+/** An event of the item as SQL: its instant (NULL when absent or not a timestamp) and whether the item lists it at all. */
+function eventSql(context: ClauseSqlContext, event: RetentionEvent): { ms: string; present: string } {
+  const events = column('events');
+  const path = sqlString(`$.${JSON.stringify(event)}`);
+  const text = context.shared(`event_${event}_text`, `json_extract_string(${events}, ${path})`);
+  return {
+    // The one SQL twin of parseTimestamp, shared with the validation stage.
+    ms: context.shared(`event_${event}_ms`, `(${timestampMs(text)})`),
+    // JSON null is listed (and is no timestamp); a missing key is not.
+    present: context.shared(
+      `event_${event}_present`,
+      `CASE WHEN ${text} IS NOT NULL THEN true WHEN ${events} IS NULL THEN false ELSE json_type(${events}, ${path}) IS NOT NULL END`,
+    ),
+  };
+}
+
+/** The SQL of evaluateAfterEvent: `periodEnd` moves the earliest event's instant to the deadline. */
+export function evaluateAfterEventSql(
+  context: ClauseSqlContext,
+  events: readonly RetentionEvent[],
+  periodEnd: (eventMs: string) => string,
+  periodWords: string,
+): ClauseSql {
+  const recordCount = column('record_count');
+  const capturedMs = column('captured_ms');
+  const found = events.map((event) => eventSql(context, event));
+  // earliestEvent: the earliest instant; on a tie, the event listed first.
+  const firstMs = context.let('first_ms', found.length === 1 ? found[0]!.ms : `least(${found.map((f) => f.ms).join(', ')})`);
+  const deadlineMs = context.let('deadline_ms', `CASE WHEN ${firstMs} IS NOT NULL THEN ${periodEnd(firstMs)} END`);
+  const what = `(CASE ${found.map((f, i) => `WHEN ${f.ms} = ${firstMs} THEN ${sqlString(eventWords(events[i]!))}`).join(' ')} END)`;
+  const on = [sqlString('After '), what, "' on '", daySql(firstMs)];
+  const rc = integerTextSql(recordCount);
+  const judged = judgeDeadlineSql({
+    deadlineMs,
+    capturedMs,
+    periodStartMs: firstMs,
+    violatedReason: textSql(
+      ...on,
+      sqlString(` the data had to be deleted within ${periodWords}, by `),
+      daySql(deadlineMs),
+      "', but '",
+      rc,
+      `(CASE WHEN ${recordCount} = 1 THEN ' record was' ELSE ' records were' END)`,
+      "' still held '",
+      overdueWordsSql(deadlineMs, capturedMs),
+      "' later.'",
+    ),
+    pendingReason: textSql(...on, sqlString(` the data must be deleted within ${periodWords}, by `), daySql(deadlineMs), "'.'"),
+  });
+  const unparsable = found.map(
+    (f, i) => `WHEN ${f.present} AND ${f.ms} IS NULL THEN ${sqlString(`Field events.${events[i]} is not an ISO-8601 timestamp with a time zone.`)}`,
+  );
+  return {
+    status: `(CASE WHEN ${firstMs} IS NULL OR ${recordCount} = 0 THEN 'ok' ELSE ${judged.status} END)`,
+    deadlineMs,
+    reason:
+      `(CASE WHEN ${firstMs} IS NULL THEN ${sqlString(`No ${listEvents(events)} is recorded, so no deletion is due yet.`)} ` +
+      `WHEN ${recordCount} = 0 THEN ${textSql(...on, "' no records are held any more.'")} ELSE ${judged.reason} END)`,
+    error:
+      `(CASE ${unparsable.join(' ')} WHEN ${firstMs} IS NULL THEN NULL WHEN ${recordCount} = 0 THEN ${dateErrorSql(firstMs)} ` +
+      `ELSE coalesce(${dateErrorSql(firstMs)}, ${dateErrorSql(deadlineMs)}) END)`,
+  };
+}
+
+/** The SQL of evaluateGraceAfterEvent. */
+export function evaluateGraceAfterEventSql(
+  context: ClauseSqlContext,
+  events: readonly RetentionEvent[],
+  graceDays: number,
+  why: string,
+): ClauseSql {
+  const grace = { days: graceDays };
+  const period = periodSql(grace);
+  return evaluateAfterEventSql(context, events, (eventMs) => period.add(eventMs, 1), `the ${periodAdjective(grace)} grace period ${why}`);
 }

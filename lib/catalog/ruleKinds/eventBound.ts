@@ -1,6 +1,6 @@
 import type { RetentionEvent } from '../../model';
 import { addPeriod, describePeriod, type Period } from '../../time';
-import { evaluateAfterEvent, listEvents } from './deadline';
+import { evaluateAfterEvent, evaluateAfterEventSql, listEvents, periodSql } from './deadline';
 import { eventsSchema, periodSchema, type ClauseBase, type RuleKind } from './RuleKind';
 
 /** "Deleted within 30 days upon account deletion or deletion request". */
@@ -19,5 +19,9 @@ export const eventBound: RuleKind<EventBoundClause> = {
       (eventMs) => addPeriod(eventMs, clause.period),
       describePeriod(clause.period),
     ),
+  sql: (clause, context) => {
+    const period = periodSql(clause.period);
+    return evaluateAfterEventSql(context, clause.events, (eventMs) => period.add(eventMs, 1), describePeriod(clause.period));
+  },
   describe: (clause) => `All records must be gone ${describePeriod(clause.period)} after ${listEvents(clause.events)}.`,
 };

@@ -1,6 +1,15 @@
 import { addPeriod, describePeriod, periodAdjective, type Period } from '../../time';
-import { day, judgeDeadline, overdueWords } from './deadline';
-import { periodSchema, type ClauseBase, type ClauseContext, type ClauseResult, type RuleKind } from './RuleKind';
+import { column, dateErrorSql, isNaNSql, sqlString, textSql } from '../../sql/sqlText';
+import { day, daySql, judgeDeadline, judgeDeadlineSql, overdueWords, overdueWordsSql, periodSql, type PeriodSql } from './deadline';
+import {
+  periodSchema,
+  type ClauseBase,
+  type ClauseContext,
+  type ClauseResult,
+  type ClauseSql,
+  type ClauseSqlContext,
+  type RuleKind,
+} from './RuleKind';
 
 /** "Stored for 7 days": no record may be older than the period at capture time. */
 export interface FixedPeriodClause extends ClauseBase<'fixed-period'> {
@@ -31,8 +40,49 @@ export function evaluateFixedPeriod(period: Period, context: ClauseContext, labe
   });
 }
 
+/**
+ * evaluateFixedPeriod compiled to SQL.
+ *
+ * @example
+ * evaluateFixedPeriodSql(periodSql({ days: 7 }), context, 'retention period').status // a CASE giving 'violated' | 'due-soon' | 'ok'
+ */
+export function evaluateFixedPeriodSql(period: PeriodSql, context: ClauseSqlContext, label: string): ClauseSql {
+  const recordCount = column('record_count');
+  const capturedMs = column('captured_ms');
+  const oldestMs = column('oldest_ms');
+  const held = `${recordCount} <> 0`;
+  const deadlineMs = context.let('deadline_ms', `CASE WHEN ${held} THEN ${period.add(oldestMs, 1)} END`);
+  const notAfterMs = period.add(capturedMs, -1);
+  const violated = context.let('violated', `CASE WHEN ${held} THEN NOT ${isNaNSql(notAfterMs)} AND ${oldestMs} < ${notAfterMs} END`);
+  const created = ["'The oldest record, created on '", daySql(oldestMs)];
+  const judged = judgeDeadlineSql({
+    deadlineMs,
+    capturedMs,
+    periodStartMs: oldestMs,
+    violated,
+    violatedReason: textSql(
+      ...created,
+      "', is '",
+      overdueWordsSql(deadlineMs, capturedMs),
+      "' past its '",
+      period.adjective,
+      sqlString(` ${label}, which ended on `),
+      daySql(deadlineMs),
+      "'.'",
+    ),
+    pendingReason: textSql(...created, "', may be kept '", period.words, sqlString(` (${label}), until `), daySql(deadlineMs), "'.'"),
+  });
+  return {
+    status: `(CASE WHEN ${held} THEN ${judged.status} ELSE 'ok' END)`,
+    deadlineMs,
+    reason: `(CASE WHEN ${held} THEN ${judged.reason} ELSE 'No records are held.' END)`,
+    error: `(CASE WHEN ${held} THEN coalesce(${dateErrorSql(oldestMs)}, ${dateErrorSql(deadlineMs)}) END)`,
+  };
+}
+
 export const fixedPeriod: RuleKind<FixedPeriodClause> = {
   schema: { properties: { period: periodSchema }, required: ['period'] },
   evaluate: (clause, context) => evaluateFixedPeriod(clause.period, context, 'retention period'),
+  sql: (clause, context) => evaluateFixedPeriodSql(periodSql(clause.period), context, 'retention period'),
   describe: (clause) => `Records older than ${describePeriod(clause.period)} must be gone.`,
 };

@@ -1,5 +1,6 @@
 import type { RetentionEvent } from '../../model';
-import { evaluateGraceAfterEvent, listEvents } from './deadline';
+import { column, sqlString } from '../../sql/sqlText';
+import { evaluateGraceAfterEvent, evaluateGraceAfterEventSql, listEvents } from './deadline';
 import { eventsSchema, type ClauseBase, type RuleKind } from './RuleKind';
 
 /**
@@ -21,6 +22,10 @@ export const purposeExtension: RuleKind<PurposeExtensionClause> = {
   appliesTo: (clause, item) => item.purposes?.includes(clause.purpose) === true,
   evaluate: (clause, { item, capturedMs, options }) =>
     evaluateGraceAfterEvent(item, capturedMs, clause.events, options.graceDays, `that follows the ${clause.purpose} purpose`),
+  sql: (clause, context) => ({
+    applies: `coalesce(list_contains(${column('purposes')}, ${sqlString(clause.purpose)}), false)`,
+    ...evaluateGraceAfterEventSql(context, clause.events, context.options.graceDays, `that follows the ${clause.purpose} purpose`),
+  }),
   describe: (clause, options) =>
     `Kept for ${clause.purpose}: allowed while the service is used, then ${options.graceDays} days (grace period) after ${listEvents(clause.events)}.`,
 };

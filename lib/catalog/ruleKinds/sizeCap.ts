@@ -1,3 +1,4 @@
+import { column, formatBytesSql, sqlString, textSql } from '../../sql/sqlText';
 import { formatBytes } from '../../units';
 import type { ClauseBase, RuleKind } from './RuleKind';
 
@@ -21,6 +22,19 @@ export const sizeCap: RuleKind<SizeCapClause> = {
       status: 'ok',
       deadlineMs: null,
       reason: `Holds ${formatBytes(item.bytes)}, within the ${formatBytes(clause.maxBytes)} cap.`,
+    };
+  },
+  sql(clause) {
+    const above = `(${column('bytes')} > ${clause.maxBytes})`;
+    const cap = formatBytes(clause.maxBytes);
+    return {
+      status: `(CASE WHEN ${above} THEN 'violated' ELSE 'ok' END)`,
+      deadlineMs: 'NULL::BIGINT',
+      reason: textSql(
+        "'Holds '",
+        formatBytesSql(column('bytes')),
+        `(CASE WHEN ${above} THEN ${sqlString(`, above the ${cap} at which the data must be deleted.`)} ELSE ${sqlString(`, within the ${cap} cap.`)} END)`,
+      ),
     };
   },
   describe: (clause) => `Must be deleted once the data exceeds ${formatBytes(clause.maxBytes)}.`,

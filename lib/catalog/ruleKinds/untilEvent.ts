@@ -1,5 +1,5 @@
 import type { RetentionEvent } from '../../model';
-import { evaluateGraceAfterEvent, listEvents } from './deadline';
+import { evaluateGraceAfterEvent, evaluateGraceAfterEventSql, listEvents } from './deadline';
 import { eventsSchema, type ClauseBase, type RuleKind } from './RuleKind';
 
 /**
@@ -15,6 +15,8 @@ export const untilEvent: RuleKind<UntilEventClause> = {
   schema: { properties: { events: eventsSchema }, required: ['events'] },
   evaluate: (clause, { item, capturedMs, options }) =>
     evaluateGraceAfterEvent(item, capturedMs, clause.events, options.graceDays, '(the policy names no period)'),
+  sql: (clause, context) =>
+    evaluateGraceAfterEventSql(context, clause.events, context.options.graceDays, '(the policy names no period)'),
   describe: (clause, options) =>
     `All records must be gone ${options.graceDays} days (grace period) after ${listEvents(clause.events)}.`,
 };

@@ -13,9 +13,10 @@ describe('FileInventorySource', () => {
   it('reads NDJSON, naming each item by its line, skipping blank lines', async () => {
     const path = writeTemp('a.ndjson', `${JSON.stringify(makeItem({ itemId: 'a' }))}\n\n${JSON.stringify(makeItem({ itemId: 'b' }))}\r\n`);
     const entries = await read(path);
+    // Each item keeps its text as read (the SQL engine takes it: 1e999 survives in it).
     expect(entries).toEqual([
-      { kind: 'item', raw: makeItem({ itemId: 'a' }), location: 'line 1' },
-      { kind: 'item', raw: makeItem({ itemId: 'b' }), location: 'line 3' },
+      { kind: 'item', raw: makeItem({ itemId: 'a' }), location: 'line 1', text: JSON.stringify(makeItem({ itemId: 'a' })) },
+      { kind: 'item', raw: makeItem({ itemId: 'b' }), location: 'line 3', text: JSON.stringify(makeItem({ itemId: 'b' })) },
     ]);
   });
 

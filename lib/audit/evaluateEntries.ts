@@ -1,0 +1,93 @@
+import type { Catalog } from '../catalog/loadCatalog';
+import { evaluate, type EngineOptions } from '../engine/evaluate';
+import type { SourceEntry } from '../inventory/InventorySource';
+import type { Finding } from '../model';
+import type { DuckOptions } from '../sql/duck';
+import type { FindingLine } from '../report/FindingSorter';
+
+import type { EngineKind } from './engineKind';
+
+export { ENGINES, type EngineKind } from './engineKind';
+
+export type Evaluated = { kind: 'gap'; reason: string } | { kind: 'finding'; finding: Finding };
+
+export interface EvaluateEntriesOptions {
+  catalog: Catalog;
+  engine: EngineOptions;
+  kind: EngineKind;
+  /** DuckDB's limits (engine sql). */
+  duck?: DuckOptions;
+  /** Sees every item as read (the snapshot digest). */
+  onItem?: (raw: unknown) => void;
+  signal?: AbortSignal;
+}
+
+/** Findings again, in the order the next phase needs, as the SQL engine keeps them. */
+export type FindingOrder = 'itemId' | 'identity';
+
+export interface Evaluation {
+  /** One finding per entry, in the order read; the unread parts of the snapshot as gaps. */
+  evaluations: AsyncIterable<Evaluated>;
+  /**
+   * The SQL engine only, once `evaluations` is consumed: the findings again, sorted by
+   * DuckDB (out of core) by itemId (for the reports) or by identity (for the history diff),
+   * as finding lines keyed as the sorters key them. Null for the reference engine.
+   */
+  reorder: ((order: FindingOrder) => AsyncIterable<FindingLine>) | null;
+  close(): void;
+}
+
+/**
+ * One finding per entry of the source, in the order read, from either engine;
+ * the parts of the snapshot that could not be read pass through as gaps. An
+ * invalid item without an itemId is named by where it stood in the file.
+ *
+ * @example
+ * const evaluation = await openEvaluation(source.entries(), { catalog, engine, kind: 'sql' });
+ * for await (const e of evaluation.evaluations) if (e.kind === 'finding') console.log(e.finding.verdict);
+ * evaluation.close();
+ */
+export async function openEvaluation(entries: AsyncIterable<SourceEntry>, options: EvaluateEntriesOptions): Promise<Evaluation> {
+  if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, close: () => undefined };
+  const { SqlEngine } = await import('../sql/sqlEngine');
+  const sql = await SqlEngine.open(options.catalog, options.engine, options.duck);
+  async function* evaluations(): AsyncIterable<Evaluated> {
+    for await (const entry of entries) {
+      if (entry.kind === 'gap') {
+        yield entry;
+        continue;
+      }
+      options.signal?.throwIfAborted();
+      if (entry.kind === 'item') options.onItem?.(entry.raw);
+      sql.append(entry);
+    }
+    for await (const { finding } of sql.findings('read')) {
+      options.signal?.throwIfAborted();
+      yield { kind: 'finding', finding };
+    }
+  }
+  return { evaluations: evaluations(), reorder: (order) => sql.lines(order), close: () => sql.close() };
+}
+
+async function* referenceEvaluations(entries: AsyncIterable<SourceEntry>, options: EvaluateEntriesOptions): AsyncIterable<Evaluated> {
+  for await (const entry of entries) {
+    if (entry.kind === 'gap') {
+      yield entry;
+      continue;
+    }
+    options.signal?.throwIfAborted();
+    if (entry.kind === 'parse-error') {
+      const finding = evaluate(null, options.catalog, options.engine);
+      finding.reason = entry.reason;
+      yield { kind: 'finding', finding };
+      continue;
+    }
+    options.onItem?.(entry.raw);
+    const finding = evaluate(entry.raw, options.catalog, options.engine);
+    // An item without an itemId can only be found again by where it stood in the file.
+    if (finding.verdict === 'invalid' && finding.itemId === null && entry.location) {
+      finding.reason = `${finding.reason.replace(/\.$/, '')} (${entry.location}).`;
+    }
+    yield { kind: 'finding', finding };
+  }
+}

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+
+export interface DuckOptions {
+  /** Threads of the engine (`--workers`); default: DuckDB's own (the cores). */
+  threads?: number;
+  /** DuckDB `memory_limit`, e.g. '256MB'; beyond it, operators spill to `tempDirectory`. */
+  memoryLimit?: string;
+  /** Where DuckDB spills (default: a folder in the system's temp directory). */
+  tempDirectory?: string;
+}
+
+/** One in-process DuckDB database for one run, and its connection. */
+export interface Duck {
+  connection: DuckDBConnection;
+  close(): void;
+}
+
+/**
+ * Opens an in-memory DuckDB with the run's limits. Nothing is downloaded: json and
+ * parquet are built into the bindings.
+ *
+ * @example
+ * const duck = await openDuck({ threads: 2, memoryLimit: '256MB' }); duck.close();
+ */
+export async function openDuck(options: DuckOptions = {}): Promise<Duck> {
+  const tempDirectory = options.tempDirectory ?? join(tmpdir(), 'retention-auditor-duckdb');
+  mkdirSync(tempDirectory, { recursive: true });
+  const config: Record<string, string> = {
+    temp_directory: tempDirectory,
+    // Findings come out in the order asked for (ORDER BY); without it, in the order read.
+    preserve_insertion_order: 'true',
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'true',
+  };
+  if (options.threads !== undefined) config.threads = String(options.threads);
+  if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
+  // A database file of its own (deleted on close), not ':memory:': the buffer manager can then
+  // evict table data to it, so a snapshot larger than the memory limit still fits.
+  const file = join(tempDirectory, `run-${process.pid}-${randomBytes(6).toString('hex')}.duckdb`);
+  const instance = await DuckDBInstance.create(file, config);
+  const connection = await instance.connect();
+  let closed = false;
+  return {
+    connection,
+    close: () => {
+      if (closed) return;
+      closed = true;
+      connection.closeSync();
+      instance.closeSync();
+      for (const path of [file, `${file}.wal`]) rmSync(path, { force: true });
+    },
+  };
+}
+
+/** One entry of a source as the SQL engine takes it (lib/sql/relations.ts, stage 1). */
+export interface ItemRow {
+  location: string | null;
+  /** The item's JSON text as read, or null for an entry that is not a JSON object. */
+  raw: string | null;
+  /** For raw null: the source's sentence. */
+  parseError?: string | null;
+}
+
+/** The `items` table (lib/sql/relations.ts, stage 1), filled with an Appender as entries arrive. */
+export class ItemsTable {
+  private next = 0n;
+
+  private constructor(private readonly appender: DuckDBAppender) {}
+
+  static async create(connection: DuckDBConnection): Promise<ItemsTable> {
+    await connection.run('CREATE TABLE items (ord BIGINT, location VARCHAR, raw VARCHAR, parse_error VARCHAR)');
+    return new ItemsTable(await connection.createAppender('items'));
+  }
+
+  get count(): number {
+    return Number(this.next);
+  }
+
+  append(row: ItemRow): void {
+    this.appender.appendBigInt(this.next);
+    this.next += 1n;
+    appendText(this.appender, row.location);
+    appendText(this.appender, row.raw);
+    appendText(this.appender, row.parseError ?? null);
+    this.appender.endRow();
+  }
+
+  /** Makes every appended row visible to queries. */
+  close(): void {
+    this.appender.closeSync();
+  }
+}
+
+function appendText(appender: DuckDBAppender, value: string | null): void {
+  if (value === null) appender.appendNull();
+  else appender.appendVarchar(value);
+}

@@ -1,0 +1,125 @@
+import type { Catalog } from '../catalog/loadCatalog';
+import type { EngineOptions } from '../engine/evaluate';
+import type { SourceEntry } from '../inventory/InventorySource';
+import type { Finding } from '../model';
+import type { FindingOrder } from '../audit/evaluateEntries';
+import { toJsonLine, type FindingLine } from '../report/FindingSorter';
+import { StoreError } from '../errors';
+import { ItemsTable, openDuck, type Duck, type DuckOptions } from './duck';
+import { evaluationSql } from './evaluationSql';
+import { validationSql } from './validationSql';
+
+/** One finding of the SQL engine: its JSON line (as the reports write it) and the parsed object. */
+export interface SqlFinding {
+  line: string;
+  finding: Finding;
+}
+
+/**
+ * The audit engine as one SQL program run by an in-process DuckDB
+ * (lib/sql/relations.ts): entries are appended to the `items` table as the
+ * source yields them, then validation (lib/sql/validationSql.ts) and the
+ * catalog compiled to SQL (lib/sql/evaluationSql.ts, one fragment per rule
+ * kind) give one finding per entry, identical to lib/engine/evaluate.ts.
+ *
+ * @example
+ * const sql = await SqlEngine.open(catalog, engineOptions, { threads: 2 });
+ * for await (const entry of source.entries()) sql.append(entry);
+ * for await (const { finding } of sql.findings('read')) console.log(finding.verdict);
+ * sql.close();
+ */
+export class SqlEngine {
+  private closed = false;
+  private prepared = false;
+
+  private constructor(
+    private readonly duck: Duck,
+    private readonly items: ItemsTable,
+    private readonly catalog: Catalog,
+    private readonly options: EngineOptions,
+    private readonly duckOptions: DuckOptions,
+  ) {}
+
+  static async open(catalog: Catalog, options: EngineOptions, duckOptions: DuckOptions = {}): Promise<SqlEngine> {
+    const duck = await openDuck(duckOptions);
+    try {
+      return new SqlEngine(duck, await ItemsTable.create(duck.connection), catalog, options, duckOptions);
+    } catch (error) {
+      duck.close();
+      throw error;
+    }
+  }
+
+  /** How many entries were appended. */
+  get count(): number {
+    return this.items.count;
+  }
+
+  /** Takes one entry of the source (a gap is the caller's business). */
+  append(entry: Exclude<SourceEntry, { kind: 'gap' }>): void {
+    if (entry.kind === 'parse-error') {
+      this.items.append({ location: entry.location, raw: null, parseError: entry.reason });
+      return;
+    }
+    this.items.append({ location: entry.location ?? null, raw: entry.text ?? JSON.stringify(entry.raw) });
+  }
+
+  /** Runs the SQL program once: the findings table (ord, item_id, diff_key, finding). */
+  private async prepare(): Promise<void> {
+    if (this.prepared) return;
+    this.prepared = true;
+    this.items.close();
+    const { connection } = this.duck;
+    await this.step('validating the items', `CREATE TABLE checked AS ${validationSql({ capturedNotAfterMs: this.options.capturedNotAfterMs })}`);
+    const evaluated = evaluationSql(this.catalog, this.options, 'checked');
+    // diff_key: lib/history/diffFindings.ts diffKey(identityKey(finding), itemId, verdict), the order of the history diff.
+    const field = (path: string) => `coalesce(json_extract_string(finding, '${path}'), '')`;
+    await this.step('evaluating the items', `
+      CREATE TABLE findings AS
+      SELECT ord, item_id, finding,
+        ${field('$.tenantId')} || chr(1) || ${field('$.module')} || chr(1) || ${field('$.dataCategory')} || chr(1) || ${field('$.store.resource')}
+          || chr(2) || coalesce(item_id, '') || chr(2) || json_extract_string(finding, '$.verdict') AS diff_key
+      FROM (${evaluated})`);
+    await connection.run('DROP TABLE checked');
+  }
+
+  /** Runs one statement of the program; an error names the step and, when it is memory, the limit to raise. */
+  private async step(what: string, sql: string): Promise<void> {
+    try {
+      await this.duck.connection.run(sql);
+    } catch (cause) {
+      const message = (cause as Error).message.split('\n')[0] ?? String(cause);
+      const hint = /out of memory/i.test(message) ? ` Raise --memory-limit (now ${this.duckOptions.memoryLimit ?? "DuckDB's default"}) or lower --workers.` : '';
+      throw new StoreError(`The SQL engine failed while ${what}: ${message}${hint}`, { cause });
+    }
+  }
+
+  /**
+   * The findings, one per appended entry: in the order appended, by itemId (no
+   * itemId first, then code-point order; ties in the order appended) or by the
+   * history diff's key.
+   */
+  async *findings(order: 'read' | FindingOrder): AsyncIterable<SqlFinding & { key: string | null }> {
+    await this.prepare();
+    const orderBy = { read: 'ord', itemId: 'item_id NULLS FIRST, ord', identity: 'diff_key, ord' }[order];
+    const key = order === 'identity' ? 'diff_key' : 'item_id';
+    const result = await this.duck.connection.stream(`SELECT finding, ${key} FROM findings ORDER BY ${orderBy}`);
+    for await (const rows of result.yieldRows()) {
+      for (const [text, rowKey] of rows) {
+        const finding = JSON.parse(text as string) as Finding;
+        yield { line: toJsonLine(finding), finding, key: (rowKey as string | null) ?? null };
+      }
+    }
+  }
+
+  /** The findings as the sorters' lines: keyed by itemId or by the diff key. */
+  async *lines(order: FindingOrder): AsyncIterable<FindingLine> {
+    for await (const { line, key } of this.findings(order)) yield { key, line };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.duck.close();
+  }
+}
