@@ -70,7 +70,7 @@ function tokenize(source: string): Token[] | null {
       const escaped = chars[i + 1];
       // \d, \w, \b… are classes or assertions, not the character.
       if (escaped === undefined || /[A-Za-z0-9]/.test(escaped)) return null;
-      tokens.push({ kind: 'literal', text: escaped });
+      pushLiteral(tokens, escaped);
       i += 2;
     } else if (char === '(' || char === '|' || char === ')' || char === '^' || char === '$') {
       tokens.push({ kind: 'syntax', text: char });
@@ -78,11 +78,23 @@ function tokenize(source: string): Token[] | null {
     } else if (REGEX_SPECIAL.has(char)) {
       return null;
     } else {
-      tokens.push({ kind: 'literal', text: char });
+      pushLiteral(tokens, char);
       i += 1;
     }
   }
-  return tokens;
+  // A character beyond the BMP that picomatch escaped as two halves, one of which stayed alone, is no character.
+  const lone = tokens.some((token) => token.kind === 'literal' && /^[\ud800-\udfff]$/.test(token.text));
+  return lone ? null : tokens;
+}
+
+/** A literal character; picomatch escapes each UTF-16 half of a character beyond the BMP (`\\ud83d\\ude00`): join them again. */
+function pushLiteral(tokens: Token[], char: string): void {
+  const last = tokens.at(-1);
+  if (last?.kind === 'literal' && /^[\ud800-\udbff]$/.test(last.text) && /^[\udc00-\udfff]$/.test(char)) {
+    tokens[tokens.length - 1] = { kind: 'literal', text: last.text + char };
+    return;
+  }
+  tokens.push({ kind: 'literal', text: char });
 }
 
 /** A character for an RE2 pattern: letters and digits as they are, ASCII punctuation escaped, the rest by code point. */

@@ -7,6 +7,7 @@ import { toJsonLine, type FindingLine } from '../report/FindingSorter';
 import { StoreError } from '../errors';
 import { ItemsTable, openDuck, type Duck, type DuckOptions } from './duck';
 import { evaluationSql } from './evaluationSql';
+import { registerGlobFunction } from './globFunction';
 import { validationSql } from './validationSql';
 
 /** One finding of the SQL engine: its JSON line (as the reports write it) and the parsed object. */
@@ -43,6 +44,8 @@ export class SqlEngine {
   static async open(catalog: Catalog, options: EngineOptions, duckOptions: DuckOptions = {}): Promise<SqlEngine> {
     const duck = await openDuck(duckOptions);
     try {
+      // Waiver globs RE2 cannot express run through picomatch itself.
+      registerGlobFunction(duck.connection);
       return new SqlEngine(duck, await ItemsTable.create(duck.connection), catalog, options, duckOptions);
     } catch (error) {
       duck.close();

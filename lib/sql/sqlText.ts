@@ -130,11 +130,13 @@ export function dateErrorSql(ms: string): string {
 
 /**
  * lib/time.ts daysBetween × 100 as a BIGINT: `Math.round(((to - from) / DAY_MS) * 100)`,
- * the same IEEE operations in the same order, rounded as Math.round does (half up).
+ * the same IEEE operations in the same order. `floor(x + 0.5)` rounds as Math.round
+ * does for every x this can be: x + 0.5 is exact from |x| ≥ 0.5 on, and below that
+ * x is at least 1/864000 from 0.5 (a whole number of milliseconds), far more than
+ * the rounding error of the sum.
  */
 export function hundredthsOfDaysSql(fromMs: string, toMs: string): string {
-  const x = `(CAST((${toMs}) - (${fromMs}) AS DOUBLE) / ${DAY_MS}.0 * 100.0)`;
-  return `(CASE WHEN ${x} - floor(${x}) >= 0.5 THEN floor(${x}) + 1 ELSE floor(${x}) END)::BIGINT`;
+  return `CAST(floor(CAST((${toMs}) - (${fromMs}) AS DOUBLE) / ${DAY_MS}.0 * 100.0 + 0.5) AS BIGINT)`;
 }
 
 /**
@@ -188,8 +190,8 @@ export function formatBytesSql(bytes: string): string {
       power === 0
         ? `CAST(${b} AS VARCHAR)`
         : `(CASE WHEN ${b} % ${divisor} = 0 THEN CAST(${b} // ${divisor} AS VARCHAR) ` +
-          `ELSE CAST((${b} * 100 + ${divisor / 2n}) // ${divisor} // 100 AS VARCHAR) || '.' || ` +
-          `lpad(CAST((${b} * 100 + ${divisor / 2n}) // ${divisor} % 100 AS VARCHAR), 2, '0') END)`;
+          `ELSE CAST((CAST(${b} AS HUGEINT) * 100 + ${divisor / 2n}) // ${divisor} // 100 AS VARCHAR) || '.' || ` +
+          `lpad(CAST((CAST(${b} AS HUGEINT) * 100 + ${divisor / 2n}) // ${divisor} % 100 AS VARCHAR), 2, '0') END)`;
     const upper = 1024n ** BigInt(power + 1);
     const when = power === BYTE_UNITS.length - 1 ? 'ELSE' : `WHEN ${b} < ${upper} THEN`;
     return `${when} ${text} || ' ${unit}'`;

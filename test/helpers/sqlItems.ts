@@ -182,7 +182,24 @@ function timestampText(msValue: number): fc.Arbitrary<string> {
 const EXTREME_EVENTS = ['9999-12-31T23:59:59Z', '9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59-23:59', '0000-01-01T00:00:00+01:00', '0000-02-29T12:00:00Z'];
 
 export const TENANTS = ['tenant-a', 'tenant-b', 'tenant-x1', 'tenant/..', '.tenant', 'données', '🚀 tenant', 'a\nb', "o'brien"];
-export const RESOURCES = ['im/test', 'prod-1/store-2', 'prod-12/logs/x.log', 'prod/./x', 'prod/../x', 'prod/', 'x.log', '.hidden', 'prod/\nx', '株式会社/テスト'];
+export const RESOURCES = [
+  'im/test',
+  'prod-1/store-2',
+  'prod-12/logs/x.log',
+  'prod/x',
+  'prod/.x',
+  'prod/.',
+  'prod/..',
+  'prod/./x',
+  'prod/x/y',
+  'prod/',
+  'x.log',
+  '.log',
+  '..log',
+  '.hidden',
+  'prod/\nx',
+  '株式会社/テスト',
+];
 
 /** Waivers the differential test runs with: exact and glob scopes, expired and open ones. */
 export function testWaivers(capturedMs = CAPTURED_MS): Waiver[] {

@@ -171,9 +171,9 @@ export function daySql(ms: string): string {
   return isoDaySql(ms);
 }
 
-/** overdueWords() in SQL. */
-export function overdueWordsSql(deadlineMs: string, capturedMs: string): string {
-  return dayCountSql(hundredthsOfDaysSql(deadlineMs, capturedMs));
+/** overdueWords() in SQL (the day count is computed once, as a value of the clause). */
+export function overdueWordsSql(context: ClauseSqlContext, deadlineMs: string, capturedMs: string): string {
+  return dayCountSql(context.let('overdue_hundredths', hundredthsOfDaysSql(deadlineMs, capturedMs)));
 }
 
 /** The SQL of judgeDeadline: `violated` (BOOLEAN) defaults to capture strictly after the deadline. */
@@ -241,7 +241,7 @@ export function evaluateAfterEventSql(
       rc,
       `(CASE WHEN ${recordCount} = 1 THEN ' record was' ELSE ' records were' END)`,
       "' still held '",
-      overdueWordsSql(deadlineMs, capturedMs),
+      overdueWordsSql(context, deadlineMs, capturedMs),
       "' later.'",
     ),
     pendingReason: textSql(...on, sqlString(` the data must be deleted within ${periodWords}, by `), daySql(deadlineMs), "'.'"),
