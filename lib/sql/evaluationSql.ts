@@ -44,7 +44,7 @@ export function evaluationSql(catalog: Catalog, options: EngineOptions, checked:
   const program = new DerivedColumns();
   const categories = categoryPhase(program, catalog);
   const clauses = clausePhase(program, catalog, categories, options);
-  const decisive = decisivePhase(program, clauses);
+  const decisive = decisivePhase(program, categories, clauses);
   const outcome = outcomePhase(program, options, categories, clauses, decisive);
   const finding = findingJson(catalog, options, categories, clauses, decisive, outcome);
   return `SELECT ${c('ord')}, ${c('item_id')}, ${finding} AS finding\nFROM ${program.select(checked)}`;
@@ -111,9 +111,9 @@ function categoryPhase(program: DerivedColumns, catalog: Catalog): Categories {
   return { column, all };
 }
 
-/** A SQL value per category (`value` gives each category's SQL literal), NULL for none. */
-function perCategory(categories: Categories, value: (category: CatalogCategory) => string): string {
-  return `(CASE ${categories.column} ${categories.all.map((k) => `WHEN ${k.index} THEN ${value(k.category)}`).join(' ')} END)`;
+/** A SQL value per category (`value` gives each category's SQL literal), NULL for none: a lookup in a constant list. */
+function perCategory(categories: Categories, value: (category: IndexedCategory) => string): string {
+  return `[${categories.all.map(value).join(', ')}][${categories.column} + 1]`;
 }
 
 // ---------------------------------------------------------------------------
@@ -217,20 +217,27 @@ interface Decisive {
 }
 
 const RANK = { violated: 3, 'due-soon': 2, ok: 1, review: 0 } as const;
-/** Later than any deadline a key holds (2^60 ms): no deadline sorts last. */
-const NO_DEADLINE = 2n ** 60n;
+/** Later than any deadline a key holds (2^53 ms; |deadline| ≤ 8.64e15 < 2^53): no deadline sorts last. */
+const NO_DEADLINE = 2n ** 53n;
 
 /**
- * decisive() as a maximum: key = rank · 2^62 · slots + (2^61 − deadline) · slots
- * + (slots − 1 − index). A NaN deadline is never earlier than another, nor another
- * earlier than it: it wins its rank when no active clause of that rank comes before
- * it (−2^60), else it never does (2^60, the clause before it wins the tie).
+ * decisive() as a maximum over BIGINT keys (HUGEINT arithmetic is five times
+ * slower): key = rank · 2^55 · slots + (2^53 − deadline) · slots + (slots − 1 − position),
+ * the position counted within the module (the only clauses a row has). A NaN
+ * deadline is never earlier than another, nor another earlier than it: it wins its
+ * rank when no active clause of that rank comes before it (−2^53), else it never
+ * does (2^53: the clause before it wins the tie).
  */
-function decisivePhase(program: DerivedColumns, clauses: readonly CompiledClause[]): Decisive {
-  const slots = 2n ** BigInt(Math.max(1, Math.ceil(Math.log2(clauses.length + 1))));
-  const rankUnit = 2n ** 62n * slots;
+function decisivePhase(program: DerivedColumns, categories: Categories, clauses: readonly CompiledClause[]): Decisive {
+  const firstOfModule = new Map<CatalogModule, number>();
+  for (const { index, module } of clauses) if (!firstOfModule.has(module)) firstOfModule.set(module, index);
+  const perModule = Math.max(1, ...[...firstOfModule.keys()].map((module) => clauses.filter((clause) => clause.module === module).length));
+  const slots = 2n ** BigInt(Math.ceil(Math.log2(perModule + 1)));
+  if (slots > 64n) throw new Error(`A module has ${perModule} clauses: the SQL engine ranks at most 63 per module`);
+  const rankUnit = 2n ** 55n * slots;
   for (const { index, module } of clauses) {
     const p = `_c${index}_`;
+    const position = BigInt(index - firstOfModule.get(module)!);
     const earlierOfSameStatus = clauses
       .filter((other) => other.module === module && other.index < index)
       .map((other) => `coalesce(_c${other.index}_active AND _c${other.index}_status = ${p}status, false)`);
@@ -242,11 +249,12 @@ function decisivePhase(program: DerivedColumns, clauses: readonly CompiledClause
     const rank = `(CASE ${p}status ${Object.entries(RANK).map(([status, value]) => `WHEN '${status}' THEN ${value}`).join(' ')} END)`;
     program.add(
       `${p}key`,
-      `(CASE WHEN ${p}active THEN CAST(${rank} AS HUGEINT) * ${hugeint(rankUnit)} + (${hugeint(2n ** 61n)} - ${deadlineKey}) * ${slots} + ${slots - 1n - BigInt(index)} END)`,
+      `(CASE WHEN ${p}active THEN ${rank} * ${rankUnit} + (${NO_DEADLINE} - ${deadlineKey}) * ${slots} + ${slots - 1n - position} END)`,
     );
   }
   const best = program.add('_best', `greatest(${clauses.map(({ index }) => `_c${index}_key`).join(', ')})`);
-  const chosen = program.add('_chosen', `CAST(${slots - 1n} - ${best} % ${slots} AS INTEGER)`);
+  const moduleStart = perCategory(categories, (k) => String(firstOfModule.get(k.module)));
+  const chosen = program.add('_chosen', `CAST(${moduleStart} + ${slots - 1n} - ${best} % ${slots} AS INTEGER)`);
   const perChosen = (value: (clause: CompiledClause) => string) =>
     `(CASE ${chosen} ${clauses.map((clause) => `WHEN ${clause.index} THEN ${value(clause)}`).join(' ')} END)`;
   const deadline = program.add('_deadline', perChosen(({ index }) => `_c${index}_deadline`));
@@ -254,7 +262,7 @@ function decisivePhase(program: DerivedColumns, clauses: readonly CompiledClause
   const reason = program.add('_reason', perChosen(({ sql }) => sql.reason));
   const verdict = program.add(
     '_verdict',
-    `(CASE CAST(${best} // ${hugeint(rankUnit)} AS INTEGER) WHEN 3 THEN 'violation' WHEN 2 THEN 'due-soon' WHEN 0 THEN 'review' ELSE 'compliant' END)`,
+    `(CASE CAST(${best} // ${rankUnit} AS INTEGER) WHEN 3 THEN 'violation' WHEN 2 THEN 'due-soon' WHEN 0 THEN 'review' ELSE 'compliant' END)`,
   );
   const overdue = program.add(
     '_overdue',
@@ -337,7 +345,7 @@ function findingJson(
     `ELSE coalesce(${decisive.reason}, 'No retention clause applies to this data.') END) END)`;
   const severity = severitySql({
     verdict,
-    special: `coalesce(${perCategory(categories, (category) => String(category.sensitivity === 'special'))}, false)`,
+    special: `coalesce(${perCategory(categories, (k) => String(k.category.sensitivity === 'special'))}, false)`,
     overdueDays: decisive.overdue,
     recordCount: c('record_count'),
     bytes: c('bytes'),
@@ -366,7 +374,7 @@ function findingJson(
     ['capturedAt', json(c('captured_at'))],
     ['verdict', `'"' || ${verdict} || '"'`],
     ['severity', `'"' || ${severity} || '"'`],
-    ['specialCategory', evaluated(perCategory(categories, (category) => sqlString(JSON.stringify(category.specialCategory))))],
+    ['specialCategory', evaluated(perCategory(categories, (k) => sqlString(JSON.stringify(k.category.specialCategory))))],
     ['ruleId', evaluated(perClause((clause) => clause.ruleId))],
     ['deadline', evaluated(json(isoSql(decisive.deadline)))],
     ['overdueDays', evaluated(json(decisive.overdue))],
@@ -404,10 +412,6 @@ function oneOfSql(value: string, integers: readonly number[]): string {
     else ranges.push([n, n]);
   }
   return `(${ranges.map(([low, high]) => (low === high ? `${value} = ${low}` : `${value} BETWEEN ${low} AND ${high}`)).join(' OR ')})`;
-}
-
-function hugeint(value: bigint): string {
-  return `CAST('${value}' AS HUGEINT)`;
 }
 
 function safeName(name: string): string {

@@ -81,8 +81,12 @@ export function addMsSql(ms: string, deltaMs: string | number): string {
   return timeClipSql(`(${ms} + ${deltaMs})`);
 }
 
-/** Months beyond which no instant of an item stays inside DuckDB's (or JavaScript's) calendar. */
-const MAX_MONTHS = 3_000_000;
+/**
+ * Months DuckDB can add to any instant of an item (years −1 to 10000) without
+ * leaving its calendar (years −290308 to 294247); beyond them, JavaScript's
+ * calendar (±275760 years) is left too, so the result is NaN whatever the row.
+ */
+const MAX_MONTHS = 3_400_000;
 
 /**
  * `instant + months` as date-fns addMonths gives it in UTC: the same time of day,

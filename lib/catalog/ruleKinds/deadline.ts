@@ -1,4 +1,4 @@
-import type { InventoryItem, RetentionEvent } from '../../model';
+import { RETENTION_EVENTS, type InventoryItem, type RetentionEvent } from '../../model';
 import { ItemFieldError } from '../../errors';
 import { addPeriod, DAY_MS, dayCount, daysBetween, describePeriod, iso, parseTimestamp, periodAdjective, type Period } from '../../time';
 import {
@@ -197,19 +197,23 @@ export function judgeDeadlineSql(args: {
   };
 }
 
-/** An event of the item as SQL: its instant (NULL when absent or not a timestamp) and whether the item lists it at all. */
+/**
+ * An event of the item as SQL: its instant (NULL when absent or not a timestamp)
+ * and whether the item lists it at all. The events object is read once per row for
+ * every event a rule file may list (RETENTION_EVENTS), whichever clause asks.
+ */
 function eventSql(context: ClauseSqlContext, event: RetentionEvent): { ms: string; present: string } {
   const events = column('events');
-  const path = sqlString(`$.${JSON.stringify(event)}`);
-  const text = context.shared(`event_${event}_text`, `json_extract_string(${events}, ${path})`);
+  const paths = `[${RETENTION_EVENTS.map((name) => sqlString(`$.${JSON.stringify(name)}`)).join(', ')}]`;
+  const texts = context.shared('event_texts', `CASE WHEN ${events} IS NOT NULL THEN json_extract_string(${events}, ${paths}) END`);
+  // JSON null is listed (and is no timestamp); a missing key is not.
+  const types = context.shared('event_types', `CASE WHEN ${events} IS NOT NULL THEN json_type(${events}, ${paths}) END`);
+  const position = RETENTION_EVENTS.indexOf(event) + 1;
+  const text = context.shared(`event_${event}_text`, `${texts}[${position}]`);
   return {
     // The one SQL twin of parseTimestamp, shared with the validation stage.
     ms: context.shared(`event_${event}_ms`, `(${timestampMs(text)})`),
-    // JSON null is listed (and is no timestamp); a missing key is not.
-    present: context.shared(
-      `event_${event}_present`,
-      `CASE WHEN ${text} IS NOT NULL THEN true WHEN ${events} IS NULL THEN false ELSE json_type(${events}, ${path}) IS NOT NULL END`,
-    ),
+    present: context.shared(`event_${event}_present`, `(${types}[${position}] IS NOT NULL)`),
   };
 }
 
