@@ -61,10 +61,8 @@ export async function openEvaluation(entries: AsyncIterable<SourceEntry>, option
       if (entry.kind === 'item') options.onItem?.(entry.raw);
       sql.append(entry);
     }
-    for await (const { finding } of sql.findings('read')) {
-      options.signal?.throwIfAborted();
-      yield { kind: 'finding', finding };
-    }
+    // The caller checks the signal for each finding it takes.
+    for await (const finding of sql.findings()) yield { kind: 'finding', finding };
   }
   return { evaluations: evaluations(), reorder: (order) => sql.lines(order), close: () => sql.close() };
 }
@@ -75,7 +73,6 @@ async function* referenceEvaluations(entries: AsyncIterable<SourceEntry>, option
       yield entry;
       continue;
     }
-    options.signal?.throwIfAborted();
     if (entry.kind === 'parse-error') {
       const finding = evaluate(null, options.catalog, options.engine);
       finding.reason = entry.reason;

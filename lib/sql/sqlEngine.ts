@@ -10,12 +10,6 @@ import { evaluationSql } from './evaluationSql';
 import { registerGlobFunction } from './globFunction';
 import { validationSql } from './validationSql';
 
-/** One finding of the SQL engine: its JSON line (as the reports write it) and the parsed object. */
-export interface SqlFinding {
-  line: string;
-  finding: Finding;
-}
-
 /**
  * The audit engine as one SQL program run by an in-process DuckDB
  * (lib/sql/relations.ts): entries are appended to the `items` table as the
@@ -26,7 +20,7 @@ export interface SqlFinding {
  * @example
  * const sql = await SqlEngine.open(catalog, engineOptions, { threads: 2 });
  * for await (const entry of source.entries()) sql.append(entry);
- * for await (const { finding } of sql.findings('read')) console.log(finding.verdict);
+ * for await (const finding of sql.findings()) console.log(finding.verdict);
  * sql.close();
  */
 export class SqlEngine {
@@ -98,26 +92,28 @@ export class SqlEngine {
   }
 
   /**
-   * The findings, one per appended entry: in the order appended, by itemId (no
+   * The finding rows, one per appended entry: in the order appended, by itemId (no
    * itemId first, then code-point order; ties in the order appended) or by the
-   * history diff's key.
+   * history diff's key; each the finding's JSON text and its key.
    */
-  async *findings(order: 'read' | FindingOrder): AsyncIterable<SqlFinding & { key: string | null }> {
+  private async *rows(order: 'read' | FindingOrder): AsyncIterable<[text: string, key: string | null]> {
     await this.prepare();
     const orderBy = { read: 'ord', itemId: 'item_id NULLS FIRST, ord', identity: 'diff_key, ord' }[order];
     const key = order === 'identity' ? 'diff_key' : 'item_id';
     const result = await this.duck.connection.stream(`SELECT finding, ${key} FROM findings ORDER BY ${orderBy}`);
     for await (const rows of result.yieldRows()) {
-      for (const [text, rowKey] of rows) {
-        const finding = JSON.parse(text as string) as Finding;
-        yield { line: toJsonLine(finding), finding, key: (rowKey as string | null) ?? null };
-      }
+      for (const [text, rowKey] of rows) yield [text as string, (rowKey as string | null) ?? null];
     }
   }
 
-  /** The findings as the sorters' lines: keyed by itemId or by the diff key. */
+  /** The findings, one per appended entry, in the order appended. */
+  async *findings(): AsyncIterable<Finding> {
+    for await (const [text] of this.rows('read')) yield JSON.parse(text) as Finding;
+  }
+
+  /** The findings as the sorters' lines (written as the reports write them), keyed by itemId or by the diff key. */
   async *lines(order: FindingOrder): AsyncIterable<FindingLine> {
-    for await (const { line, key } of this.findings(order)) yield { key, line };
+    for await (const [text, key] of this.rows(order)) yield { key, line: toJsonLine(JSON.parse(text) as Finding) };
   }
 
   close(): void {
