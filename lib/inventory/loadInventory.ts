@@ -58,6 +58,8 @@ const KEPT_REJECTIONS = 100;
 export async function loadInventory(source: InventorySource, table: InventoryTable, options: LoadOptions): Promise<LoadResult> {
   const now = options.now ?? (() => new Date());
   const skewMinutes = options.maxCaptureSkewMinutes ?? DEFAULTS.maxCaptureSkewMinutes;
+  // The load's start plus the skew: later capture times do not date a snapshot.
+  const capturedNotAfterMs = now().getTime() + skewMinutes * 60_000;
   const result: LoadResult = { read: 0, written: 0, rejectedCount: 0, rejected: [], snapshots: [], warnings: [] };
   const reject = (rejection: Rejection) => {
     result.rejectedCount += 1;
@@ -127,7 +129,7 @@ export async function loadInventory(source: InventorySource, table: InventoryTab
     }
     snapshot.ids.add(itemId);
     const capturedMs = parseTimestamp(item.capturedAt);
-    if (capturedMs !== null && capturedMs > now().getTime() + skewMinutes * 60_000) {
+    if (capturedMs !== null && capturedMs > capturedNotAfterMs) {
       snapshot.future += 1;
       snapshot.firstFuture ??= { itemId, capturedAt: item.capturedAt as string };
     } else if (capturedMs !== null && !(capturedMs <= snapshot.capturedMs)) {
