@@ -4,6 +4,7 @@ import type { SourceEntry } from '../inventory/InventorySource';
 import type { Finding } from '../model';
 import type { DuckOptions } from '../sql/duck';
 import type { FindingLine } from '../report/FindingSorter';
+import type { SqlTallies, TallyOptions } from '../sql/sqlEngine';
 
 import type { EngineKind } from './engineKind';
 
@@ -34,12 +35,18 @@ export interface Evaluation {
    * as finding lines keyed as the sorters key them. Null for the reference engine.
    */
   reorder: ((order: FindingOrder) => AsyncIterable<FindingLine>) | null;
+  /**
+   * The SQL engine only, once `evaluations` is consumed (it then yields the gaps alone):
+   * the run's tallies of the findings, counted by DuckDB. Null for the reference engine.
+   */
+  tallies: ((options: TallyOptions) => Promise<SqlTallies>) | null;
   close(): void;
 }
 
 /**
- * One finding per entry of the source, in the order read, from either engine;
- * the parts of the snapshot that could not be read pass through as gaps. An
+ * One finding per entry of the source, in the order read (the reference engine;
+ * the SQL engine keeps its findings and answers `tallies` and `reorder`); the parts
+ * of the snapshot that could not be read pass through as gaps. An
  * invalid item without an itemId is named by where it stood in the file.
  *
  * @example
@@ -48,7 +55,7 @@ export interface Evaluation {
  * evaluation.close();
  */
 export async function openEvaluation(entries: AsyncIterable<SourceEntry>, options: EvaluateEntriesOptions): Promise<Evaluation> {
-  if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, close: () => undefined };
+  if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, tallies: null, close: () => undefined };
   const { SqlEngine } = await import('../sql/sqlEngine');
   const sql = await SqlEngine.open(options.catalog, options.engine, options.duck);
   async function* evaluations(): AsyncIterable<Evaluated> {
@@ -61,10 +68,8 @@ export async function openEvaluation(entries: AsyncIterable<SourceEntry>, option
       if (entry.kind === 'item') options.onItem?.(entry.raw);
       sql.append(entry);
     }
-    // The caller checks the signal for each finding it takes.
-    for await (const finding of sql.findings()) yield { kind: 'finding', finding };
   }
-  return { evaluations: evaluations(), reorder: (order) => sql.lines(order), close: () => sql.close() };
+  return { evaluations: evaluations(), reorder: (order) => sql.lines(order), tallies: (tallyOptions) => sql.tallies(tallyOptions), close: () => sql.close() };
 }
 
 async function* referenceEvaluations(entries: AsyncIterable<SourceEntry>, options: EvaluateEntriesOptions): AsyncIterable<Evaluated> {

@@ -149,6 +149,8 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditResult> {
 }
 
 const HOLD_LIST_CAP = 200;
+/** Snapshot ids named in the warning about a mixed inventory. */
+const OTHER_SNAPSHOTS_SHOWN = 5;
 
 async function attempt(
   options: RunAuditOptions,
@@ -227,8 +229,9 @@ async function attempt(
   const byIdentity = history && !reorder ? new FindingSorter({ budgetChars }) : null;
   const byItemId = history || (!ordered && !reorder) ? new FindingSorter({ budgetChars }) : null;
   if (!byItemId && !reorder) openWriters(null);
-  const waiverTally = new WaiverTally(options.engine.waivers);
-  const forecast = new ForecastTally(options.forecastDays ?? 30);
+  let waiverTally = new WaiverTally(options.engine.waivers);
+  const forecastDays = options.forecastDays ?? 30;
+  let forecast = new ForecastTally(forecastDays);
   const holds: LegalHolds = { active: 0, activeList: [], ended: 0, endedList: [] };
   let items = 0;
   let capturedMax = run.snapshotCapturedAt ? Date.parse(run.snapshotCapturedAt) : Number.NEGATIVE_INFINITY;
@@ -259,7 +262,6 @@ async function attempt(
       }
       forecast.add(finding);
       tally(summary, finding);
-      if (reorder) continue;
       const line = toJsonLine(finding);
       if (byIdentity) await byIdentity.add({ key: diffKey(identityKey(finding), finding.itemId, finding.verdict), line });
       else if (byItemId) await byItemId.add({ key: finding.itemId, line });
@@ -268,10 +270,28 @@ async function attempt(
         await emit({ key: finding.itemId, line }, null);
       }
     }
+    if (evaluation.tallies) {
+      // The SQL engine counted its findings itself: the same tallies, from DuckDB's aggregates.
+      const tallies = await evaluation.tallies({
+        runSnapshotId: run.snapshotId,
+        otherSnapshotsLimit: OTHER_SNAPSHOTS_SHOWN + 1,
+        holdListCap: HOLD_LIST_CAP,
+        forecastDays,
+      });
+      const { incompleteReasons, warnings, complete } = summary;
+      Object.assign(summary, tallies.summary, { incompleteReasons, warnings, complete });
+      items = tallies.summary.items;
+      run.snapshotId ??= tallies.snapshot.firstSnapshotId;
+      for (const id of tallies.snapshot.otherSnapshotIds) otherSnapshots.add(id);
+      if (tallies.snapshot.capturedMaxMs !== null && tallies.snapshot.capturedMaxMs > capturedMax) capturedMax = tallies.snapshot.capturedMaxMs;
+      Object.assign(holds, tallies.holds);
+      forecast = ForecastTally.of(forecastDays, tallies.forecast);
+      waiverTally = new WaiverTally(options.engine.waivers, tallies.waivers);
+    }
     if (otherSnapshots.size > 0) {
       const others = [...otherSnapshots];
       summary.warnings.push(
-        `The inventory mixes snapshots: besides ${run.snapshotId} it holds ${others.slice(0, 5).join(', ')}${others.length > 5 ? ' and more' : ''}; choose one with --snapshot.`,
+        `The inventory mixes snapshots: besides ${run.snapshotId} it holds ${others.slice(0, OTHER_SNAPSHOTS_SHOWN).join(', ')}${others.length > OTHER_SNAPSHOTS_SHOWN ? ' and more' : ''}; choose one with --snapshot.`,
       );
     }
     if (opened.expectedItems !== null && items < opened.expectedItems && summary.incompleteReasons.length === 0) {

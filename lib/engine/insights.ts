@@ -23,8 +23,12 @@ export interface WaiverUsage {
 export class WaiverTally {
   private readonly counts: { matched: number; covered: number; activeAgain: number }[];
 
-  constructor(private readonly waivers: readonly CompiledWaiver[]) {
-    this.counts = waivers.map(() => ({ matched: 0, covered: 0, activeAgain: 0 }));
+  constructor(
+    private readonly waivers: readonly CompiledWaiver[],
+    /** Counts already made, by waiver (the SQL engine's: lib/sql/insightsSql.ts). */
+    counts?: readonly { matched: number; covered: number; activeAgain: number }[],
+  ) {
+    this.counts = waivers.map((_, index) => ({ ...(counts?.[index] ?? { matched: 0, covered: 0, activeAgain: 0 }) }));
   }
 
   add(item: InventoryItem, finding: Finding): void {
@@ -84,6 +88,16 @@ export class ForecastTally {
     readonly days: number,
     private readonly cap = 500,
   ) {}
+
+  /** A tally made elsewhere (the SQL engine's: lib/sql/insightsSql.ts), its groups in the order first added. */
+  static of(days: number, counts: { items: number; records: number; bytes: number; groups: readonly ForecastEntry[] }): ForecastTally {
+    const tally = new ForecastTally(days);
+    tally.items = counts.items;
+    tally.records = counts.records;
+    tally.bytes = counts.bytes;
+    for (const group of counts.groups) tally.groups.set(`${group.module}\u0001${group.tenantId}`, { ...group });
+    return tally;
+  }
 
   add(finding: Finding): void {
     if (finding.deadline === null || finding.capturedAt === null) return;

@@ -93,20 +93,36 @@ const COST_ORDER: Record<GlobCost, number> = { equality: 0, regex: 1, function: 
  * // "(CASE WHEN captured_ms < 1798761600000 AND (module = 'tokenhub' AND module <> '') THEN 0 END)"
  */
 export function waiverIndexSql(waivers: readonly CompiledWaiver[], columns: WaiverSqlColumns): string {
-  const fields = { tenantId: columns.tenantId, module: columns.module, dataCategory: columns.dataCategory, resource: columns.resource };
   const branches = waivers.flatMap((compiled, index) => {
     // An expiry that is no instant (NaN) is never later than a capture: the waiver covers nothing.
     if (Number.isNaN(compiled.expiresMs)) return [];
-    const tests = (Object.keys(fields) as (keyof typeof fields)[])
-      .flatMap((field) => {
-        const pattern = compiled.waiver.scope[field];
-        return pattern === undefined ? [] : [globSql(pattern, fields[field])];
-      })
-      .sort((a, b) => COST_ORDER[a.cost] - COST_ORDER[b.cost])
-      .map((test) => test.sql);
-    return [`WHEN ${[`${columns.capturedMs} < ${compiled.expiresMs}`, ...tests].join(' AND ')} THEN ${index}`];
+    return [`WHEN ${[`${columns.capturedMs} < ${compiled.expiresMs}`, ...scopeTests(compiled, columns)].join(' AND ')} THEN ${index}`];
   });
   return branches.length === 0 ? 'NULL::INTEGER' : `(CASE ${branches.join(' ')} END)`;
+}
+
+/**
+ * A waiver's `matches` compiled to SQL: its scope's globs, whatever its expiry
+ * (lib/engine/insights.ts WaiverTally counts expired waivers' matches too).
+ *
+ * @example
+ * waiverMatchSql(compileWaivers([{ id: 'W1', scope: { module: 'tokenhub' }, … }])[0], columns) // "(module = 'tokenhub' AND module <> '')"
+ */
+export function waiverMatchSql(compiled: CompiledWaiver, columns: Omit<WaiverSqlColumns, 'capturedMs'>): string {
+  const tests = scopeTests(compiled, columns);
+  return tests.length === 0 ? 'true' : `(${tests.join(' AND ')})`;
+}
+
+/** The SQL test of each field the waiver's scope names, cheapest first (an exact tenant or module before a glob). */
+function scopeTests(compiled: CompiledWaiver, columns: Omit<WaiverSqlColumns, 'capturedMs'>): string[] {
+  const fields = { tenantId: columns.tenantId, module: columns.module, dataCategory: columns.dataCategory, resource: columns.resource };
+  return (Object.keys(fields) as (keyof typeof fields)[])
+    .flatMap((field) => {
+      const pattern = compiled.waiver.scope[field];
+      return pattern === undefined ? [] : [globSql(pattern, fields[field])];
+    })
+    .sort((a, b) => COST_ORDER[a.cost] - COST_ORDER[b.cost])
+    .map((test) => test.sql);
 }
 
 /** For each waiver, by index: the waived finding's reason, or the invalid finding's (see {@link waiverWords}), as SQL literals. */

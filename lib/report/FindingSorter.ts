@@ -22,7 +22,7 @@ const escapeChar = (char: string) => `\\u${char.charCodeAt(0).toString(16).padSt
  * @example
  * toJsonLine(finding) // '{"itemId":"a-1",…,"text":"the customer\\u2019s deletion request."}}'
  */
-export function toJsonLine(finding: Finding | object): string {
+export function toJsonLine(finding: unknown): string {
   const json = JSON.stringify(finding);
   NON_ASCII.lastIndex = 0;
   return NON_ASCII.test(json) ? json.replace(NON_ASCII, escapeChar) : json;

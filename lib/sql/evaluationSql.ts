@@ -18,7 +18,8 @@
  *    greatest key names the decisive clause, whose reason alone is then built;
  * 4. outcome — what could not be evaluated, legal hold, waiver, the verdict;
  * 5. finding — severity, fingerprint and the finding as JSON text, its keys in
- *    the order of the Finding object (reports are written from it byte for byte).
+ *    the order of the Finding object, written exactly as the reports write it
+ *    (lib/report/FindingSorter.ts toJsonLine; lib/sql/jsonLineSql.ts).
  */
 import type { Catalog, CatalogCategory, CatalogModule } from '../catalog/loadCatalog';
 import { kindOf, type Clause } from '../catalog/ruleKindRegistry';
@@ -27,6 +28,9 @@ import type { EngineOptions } from '../engine/evaluate';
 import type { Finding } from '../model';
 import { severitySql } from '../engine/severity';
 import { waiverIndexSql, waiverWordsSql } from '../engine/waivers';
+import { toJsonLine } from '../report/FindingSorter';
+import { asJsonLineSql, jsonNumberSql } from './jsonLineSql';
+import type { FindingColumn } from './relations';
 import { column as c, dateErrorSql, hundredthsOfDaysSql, hundredthsValueSql, isNaNSql, isoDaySql, isoSql, sqlString, textSql } from './sqlText';
 
 /**
@@ -47,7 +51,29 @@ export function evaluationSql(catalog: Catalog, options: EngineOptions, checked:
   const decisive = decisivePhase(program, categories, clauses);
   const outcome = outcomePhase(program, options, categories, clauses, decisive);
   const finding = findingJson(catalog, options, categories, clauses, decisive, outcome);
-  return `SELECT ${c('ord')}, ${c('item_id')}, ${finding} AS finding\nFROM ${program.select(checked)}`;
+  const evaluated = (sql: string) => `(CASE WHEN ${outcome.verdict} <> 'invalid' AND ${outcome.verdict} <> 'unmapped' THEN ${sql} END)`;
+  // The facts the run's tallies need (lib/sql/relations.ts FINDING_COLUMNS), beside the finding's text.
+  const facts: Record<Exclude<FindingColumn, 'ord' | 'item_id' | 'finding'>, string> = {
+    verdict: outcome.verdict,
+    severity: finding.severity,
+    special: evaluated(perCategory(categories, (k) => String(Boolean(k.category.specialCategory)))),
+    deadline_ms: evaluated(decisive.deadline),
+    waiver: outcome.waiver,
+    snapshot_id: c('snapshot_id'),
+    tenant_id: c('tenant_id'),
+    module: c('module'),
+    data_category: c('data_category'),
+    store_resource: `(CASE WHEN ${c('store_type')} IS NOT NULL THEN ${c('store_resource')} END)`,
+    captured_ms: `(CASE WHEN ${outcome.verdict} <> 'invalid' THEN ${c('captured_ms')} END)`,
+    record_count: c('record_count'),
+    bytes: c('bytes'),
+  };
+  const factColumns = Object.entries(facts).map(([name, sql]) => `${sql} AS ${name}`);
+  // DuckDB's JSON text, rewritten where it differs from the reports' (rare: text beyond ASCII).
+  return (
+    `SELECT ord, item_id, ${asJsonLineSql('duck_json')} AS finding, ${Object.keys(facts).join(', ')} ` +
+    `FROM (SELECT ${c('ord')}, ${c('item_id')}, ${finding.json} AS duck_json, ${factColumns.join(', ')}\nFROM ${program.select(checked)})`
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -329,7 +355,7 @@ function findingJson(
   clauses: readonly CompiledClause[],
   decisive: Decisive,
   outcome: Outcome,
-): string {
+): { json: string; severity: string } {
   const verdict = outcome.verdict;
   const unmappedReason =
     `(CASE WHEN ${equalsAnySql(c('module'), [...catalog.modules.keys()].map(sqlString))} ` +
@@ -359,7 +385,7 @@ function findingJson(
   // What only an evaluated item has (null for invalid and unmapped ones); constant JSON is written as it is.
   const evaluated = (sql: string) => `(CASE WHEN ${verdict} <> 'invalid' AND ${verdict} <> 'unmapped' THEN ${sql} ELSE 'null' END)`;
   const perClause = (value: (clause: CompiledClause) => unknown) =>
-    `(CASE ${decisive.chosen} ${clauses.map((clause) => `WHEN ${clause.index} THEN ${sqlString(JSON.stringify(value(clause)))}`).join(' ')} ELSE 'null' END)`;
+    `(CASE ${decisive.chosen} ${clauses.map((clause) => `WHEN ${clause.index} THEN ${sqlString(toJsonLine(value(clause)))}`).join(' ')} ELSE 'null' END)`;
   const fields: [keyof Finding, string][] = [
     ['itemId', json(c('item_id'))],
     ['snapshotId', json(c('snapshot_id'))],
@@ -368,26 +394,26 @@ function findingJson(
     ['dataCategory', json(c('data_category'))],
     ['store', store],
     ['owner', json(c('owner'))],
-    ['recordCount', json(c('record_count'))],
-    ['bytes', json(c('bytes'))],
+    ['recordCount', jsonNumberSql(c('record_count'))],
+    ['bytes', jsonNumberSql(c('bytes'))],
     ['oldestRecordAt', json(c('oldest_record_at'))],
     ['capturedAt', json(c('captured_at'))],
     ['verdict', `'"' || ${verdict} || '"'`],
     ['severity', `'"' || ${severity} || '"'`],
-    ['specialCategory', evaluated(perCategory(categories, (k) => sqlString(JSON.stringify(k.category.specialCategory))))],
+    ['specialCategory', evaluated(perCategory(categories, (k) => sqlString(toJsonLine(k.category.specialCategory))))],
     ['ruleId', evaluated(perClause((clause) => clause.ruleId))],
     ['deadline', evaluated(json(isoSql(decisive.deadline)))],
-    ['overdueDays', evaluated(json(decisive.overdue))],
+    ['overdueDays', evaluated(jsonNumberSql(decisive.overdue))],
     ['reason', json(reason)],
     ['clause', evaluated(perClause((clause) => JSON.parse(clause.citationJson)))],
     ['fingerprint', `'"' || ${fingerprint} || '"'`],
   ];
-  const waiverIds = options.waivers.map(({ waiver }, i) => `WHEN ${i} THEN ${sqlString(JSON.stringify(waiver.id))}`);
+  const waiverIds = options.waivers.map(({ waiver }, i) => `WHEN ${i} THEN ${sqlString(toJsonLine(waiver.id))}`);
   const hidden =
     `(CASE WHEN ${verdict} = 'exempt' OR ${verdict} = 'waived' THEN ',"underlyingVerdict":"' || ${decisive.verdict} || '"' ` +
     `|| (CASE WHEN ${verdict} = 'waived' THEN ',"waiverId":' || (CASE ${outcome.waiver} ${waiverIds.join(' ') || 'WHEN -1 THEN NULL'} END) ELSE '' END) ELSE '' END)`;
   const parts = fields.flatMap(([key, value], i) => [sqlString(`${i === 0 ? '{' : ','}${JSON.stringify(key)}:`), value]);
-  return textSql(...parts, hidden, "'}'");
+  return { json: textSql(...parts, hidden, "'}'"), severity };
 }
 
 // ---------------------------------------------------------------------------

@@ -21,8 +21,9 @@
  *
  * Stage 3, evaluation (lib/sql/evaluationSql.ts, one fragment per rule kind in
  * its registry file) — a SELECT over the validation result giving one row per
- * item: `ord`, `item_id` (VARCHAR, NULL for none) and `finding` (VARCHAR: the
- * finding as JSON, parsed equal to what evaluate() returns).
+ * item, the columns of {@link FINDING_COLUMNS}: `finding` is the finding as its
+ * JSON report line (toJsonLine(evaluate(item)) byte for byte), the others the
+ * facts the run's tallies, forecast and history diff read without parsing it.
  */
 
 /** Columns of the validation stage, with their DuckDB types. */
@@ -70,3 +71,31 @@ export const CHECKED_COLUMNS = {
 } as const;
 
 export type CheckedColumn = keyof typeof CHECKED_COLUMNS;
+
+/** Columns of the evaluation stage, with their DuckDB types. */
+export const FINDING_COLUMNS = {
+  ord: 'BIGINT',
+  item_id: 'VARCHAR',
+  /** The finding's JSON report line. */
+  finding: 'VARCHAR',
+  verdict: 'VARCHAR',
+  severity: 'VARCHAR',
+  /** Whether the data is of a special category (NULL for invalid and unmapped findings). */
+  special: 'BOOLEAN',
+  /** The finding's deadline (NULL when it has none). */
+  deadline_ms: 'BIGINT',
+  /** The index of the waiver that covers the item (NULL: none). */
+  waiver: 'INTEGER',
+  snapshot_id: 'VARCHAR',
+  tenant_id: 'VARCHAR',
+  module: 'VARCHAR',
+  data_category: 'VARCHAR',
+  /** The finding's store.resource (NULL when it has no store). */
+  store_resource: 'VARCHAR',
+  /** The capture time of a finding that is not invalid (NULL otherwise). */
+  captured_ms: 'BIGINT',
+  record_count: 'DOUBLE',
+  bytes: 'DOUBLE',
+} as const;
+
+export type FindingColumn = keyof typeof FINDING_COLUMNS;

@@ -9,6 +9,34 @@ import { ItemsTable, openDuck, type Duck, type DuckOptions } from './duck';
 import { evaluationSql } from './evaluationSql';
 import { registerGlobFunction } from './globFunction';
 import { validationSql } from './validationSql';
+import {
+  activeHoldsSql,
+  forecastSql,
+  snapshotFactsSql,
+  summarySql,
+  waiverCountsSql,
+  type ForecastCounts,
+  type SnapshotFacts,
+  type WaiverCounts,
+} from './insightsSql';
+import type { HoldEntry, Summary } from '../report/ReportModel';
+
+export interface TallyOptions {
+  /** The run's snapshot id when the source named it (else the first finding's). */
+  runSnapshotId: string | null;
+  otherSnapshotsLimit: number;
+  holdListCap: number;
+  forecastDays: number;
+}
+
+/** The run's tallies of the findings (see {@link SqlEngine.tallies}). */
+export interface SqlTallies {
+  summary: Summary;
+  snapshot: SnapshotFacts;
+  holds: { active: number; activeList: HoldEntry[] };
+  forecast: ForecastCounts;
+  waivers: WaiverCounts[];
+}
 
 /**
  * The audit engine as one SQL program run by an in-process DuckDB
@@ -70,12 +98,12 @@ export class SqlEngine {
     await this.step('validating the items', `CREATE TABLE checked AS ${validationSql({ capturedNotAfterMs: this.options.capturedNotAfterMs })}`);
     const evaluated = evaluationSql(this.catalog, this.options, 'checked');
     // diff_key: lib/history/diffFindings.ts diffKey(identityKey(finding), itemId, verdict), the order of the history diff.
-    const field = (path: string) => `coalesce(json_extract_string(finding, '${path}'), '')`;
+    const field = (name: string) => `coalesce(${name}, '')`;
     await this.step('evaluating the items', `
       CREATE TABLE findings AS
-      SELECT ord, item_id, finding,
-        ${field('$.tenantId')} || chr(1) || ${field('$.module')} || chr(1) || ${field('$.dataCategory')} || chr(1) || ${field('$.store.resource')}
-          || chr(2) || coalesce(item_id, '') || chr(2) || json_extract_string(finding, '$.verdict') AS diff_key
+      SELECT *,
+        ${field('tenant_id')} || chr(1) || ${field('module')} || chr(1) || ${field('data_category')} || chr(1) || ${field('store_resource')}
+          || chr(2) || coalesce(item_id, '') || chr(2) || verdict AS diff_key
       FROM (${evaluated})`);
     await connection.run('DROP TABLE checked');
   }
@@ -106,6 +134,22 @@ export class SqlEngine {
     }
   }
 
+  /**
+   * What the run counts of the findings, as SQL aggregates (lib/sql/insightsSql.ts):
+   * no finding is read back to be counted.
+   */
+  async tallies(options: TallyOptions): Promise<SqlTallies> {
+    await this.prepare();
+    const { connection } = this.duck;
+    return {
+      summary: await summarySql(connection, 'findings'),
+      snapshot: await snapshotFactsSql(connection, 'findings', options.runSnapshotId, options.otherSnapshotsLimit),
+      holds: await activeHoldsSql(connection, 'findings', options.holdListCap),
+      forecast: await forecastSql(connection, 'findings', options.forecastDays),
+      waivers: await waiverCountsSql(connection, 'findings', this.options.waivers),
+    };
+  }
+
   /** The findings, one per appended entry, in the order appended. */
   async *findings(): AsyncIterable<Finding> {
     for await (const [text] of this.rows('read')) yield JSON.parse(text) as Finding;
@@ -113,7 +157,7 @@ export class SqlEngine {
 
   /** The findings as the sorters' lines (written as the reports write them), keyed by itemId or by the diff key. */
   async *lines(order: FindingOrder): AsyncIterable<FindingLine> {
-    for await (const [text, key] of this.rows(order)) yield { key, line: toJsonLine(JSON.parse(text) as Finding) };
+    for await (const [text, key] of this.rows(order)) yield { key, line: text };
   }
 
   close(): void {

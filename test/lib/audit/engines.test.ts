@@ -10,21 +10,26 @@ import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { runAudit, type AuditResult } from '../../../lib/audit/runAudit';
 import type { EngineKind } from '../../../lib/audit/evaluateEntries';
-import { compileWaivers } from '../../../lib/engine/waivers';
+import { compileWaivers, type CompiledWaiver } from '../../../lib/engine/waivers';
 import { loadWaivers } from '../../../lib/engine/loadWaivers';
 import { FileHistoryStore } from '../../../lib/history/FileHistoryStore';
 import { FileInventorySource } from '../../../lib/inventory/FileInventorySource';
 import type { FormatId } from '../../../lib/report/formats/formatIds';
 import { readReport, tempDir, writeTemp } from '../../helpers/files';
 import { FUZZ_NOW, hostileItems } from '../../helpers/hostileItems';
-import { catalog } from '../../helpers/items';
+import { CAPTURED_MS, catalog, DAY } from '../../helpers/items';
+import { compiledTestWaivers, sqlItem } from '../../helpers/sqlItems';
 
 const EXAMPLE = resolve(__dirname, '../../../examples/inventory.ndjson');
 const WAIVERS = resolve(__dirname, '../../../examples/waivers.yaml');
 const FORMATS: FormatId[] = ['json', 'csv', 'pdf'];
 
-async function audit(file: string, engineKind: EngineKind, options: { historyDir?: string; runId: string; now: Date; threads?: number; waivers?: boolean }): Promise<AuditResult> {
-  const waivers = options.waivers ? compileWaivers(await loadWaivers(WAIVERS, { now: () => options.now })) : [];
+async function audit(
+  file: string,
+  engineKind: EngineKind,
+  options: { historyDir?: string; runId: string; now: Date; threads?: number; waivers?: boolean | CompiledWaiver[] },
+): Promise<AuditResult> {
+  const waivers = Array.isArray(options.waivers) ? options.waivers : options.waivers ? compileWaivers(await loadWaivers(WAIVERS, { now: () => options.now })) : [];
   return runAudit({
     source: new FileInventorySource(file),
     catalog: catalog(),
@@ -63,6 +68,31 @@ describe('the SQL engine writes the reports of the reference engine', () => {
     expect(readFileSync(join(dirs.sql, 'engines', 'audit-engines-2.states.ndjson'), 'utf8')).toBe(
       readFileSync(join(dirs.reference, 'engines', 'audit-engines-2.states.ndjson'), 'utf8'),
     );
+  });
+
+  it('on a generated inventory of every verdict, with repeated itemIds, mixed snapshots, holds, waivers and counts near 2^53, twice with history', async () => {
+    const now = new Date(CAPTURED_MS + DAY);
+    const items = fc.sample(sqlItem(catalog(), 30), { numRuns: 4000, seed: 20261128 });
+    items.forEach((item, i) => {
+      // Every 50th repeats an earlier itemId; every 97th belongs to another snapshot (eight of them).
+      if (i % 50 === 49) item.itemId = items[i - 7]!.itemId;
+      if (i % 97 === 0) item.snapshotId = `snap-other-${i % 8}`;
+    });
+    const first = writeTemp('engines-first.ndjson', items.map((item) => JSON.stringify(item)).join('\n'));
+    // The second snapshot: a third of the items gone, some others changed (verdicts move: new, persisting, resolved, holds ended).
+    const second = items
+      .filter((_, i) => i % 3 !== 0)
+      .map((item, i) => (i % 5 === 0 ? { ...item, legalHold: undefined, recordCount: 0 } : item));
+    const secondFile = writeTemp('engines-second.ndjson', second.map((item) => JSON.stringify(item)).join('\n'));
+    const dirs = { sql: tempDir('h-sql-'), reference: tempDir('h-ref-') };
+    const waivers = compiledTestWaivers();
+    for (const [runId, file] of [['audit-gen-1', first], ['audit-gen-2', secondFile]] as const) {
+      const sql = await audit(file, 'sql', { historyDir: dirs.sql, runId, now, waivers });
+      const reference = await audit(file, 'reference', { historyDir: dirs.reference, runId, now, waivers });
+      expectSameReports(sql, reference);
+    }
+    const noHistory = { runId: 'audit-gen-3', now, waivers };
+    expectSameReports(await audit(first, 'sql', noHistory), await audit(first, 'reference', noHistory));
   });
 
   it('on generated hostile inventories, for 1 and 4 threads', async () => {
