@@ -262,7 +262,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--region <region>', 'AWS region of the table')
     .option('--snapshot <id>', 'which snapshot (default: the latest)')
     .option('--out <dir>', 'where the reports go', './reports')
-    .option('--format <list>', `comma-separated report formats: json, csv, pdf (default: ${DEFAULT_FORMATS}; ${EMBEDDED_FORMATS} for the embedded default)`)
+    .option('--format <list>', `comma-separated report formats: json, csv, pdf, parquet (default: ${DEFAULT_FORMATS}; ${EMBEDDED_FORMATS} for the embedded default)`)
     .option('--pdf-rows <n>', 'rows per module table in the PDF; the rest are counted', positiveInt('--pdf-rows'), DEFAULTS.pdfRows)
     .addOption(new Option('--fail-on <severity>', 'exit 3 when a finding has at least this severity').choices(SEVERITIES))
     .option('--email', 'mail the digest to DPO_EMAIL: through SMTP_URL when set, otherwise Amazon SES')

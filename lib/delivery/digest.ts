@@ -32,13 +32,13 @@ export interface DigestDelivery {
 
 /**
  * Splits a run's reports into those the mail attaches (the PDF first, then the
- * CSV, then the JSON, while the total stays within `limitBytes`) and the rest.
+ * CSV, then the JSON, then the Parquet, while the total stays within `limitBytes`) and the rest.
  *
  * @example
  * splitAttachments([{ format: 'pdf', bytes: 900, … }], 1000) // { attached: [pdf], notAttached: [] }
  */
 export function splitAttachments<R extends { format: string; bytes: number }>(reports: readonly R[], limitBytes: number): { attached: R[]; notAttached: R[] } {
-  const order = ['pdf', 'csv', 'json'];
+  const order = ['pdf', 'csv', 'json', 'parquet'];
   const sorted = [...reports].sort((a, b) => order.indexOf(a.format) - order.indexOf(b.format));
   const attached: R[] = [];
   const notAttached: R[] = [];

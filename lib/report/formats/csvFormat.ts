@@ -39,7 +39,7 @@ const COLUMNS: readonly [string, (f: Finding) => string | number | null | undefi
   ['clauseText', (f) => f.clause?.text],
 ];
 
-function resolvedRow(entry: ResolvedFinding): Finding {
+export function resolvedRow(entry: ResolvedFinding): Finding {
   return {
     itemId: entry.itemId,
     snapshotId: null,

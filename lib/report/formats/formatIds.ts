@@ -5,13 +5,14 @@ import { UsageError } from '../../errors';
  * type), and nothing that renders: the HTTP functions import this without
  * loading the writers (and pdfkit).
  */
-export const FORMAT_IDS = ['json', 'csv', 'pdf'] as const;
+export const FORMAT_IDS = ['json', 'csv', 'pdf', 'parquet'] as const;
 export type FormatId = (typeof FORMAT_IDS)[number];
 
 export const FORMAT_CONTENT_TYPES: { readonly [K in FormatId]: string } = {
   json: 'application/json',
   csv: 'text/csv; charset=utf-8',
   pdf: 'application/pdf',
+  parquet: 'application/vnd.apache.parquet',
 };
 
 /**
@@ -22,10 +23,10 @@ export const FORMAT_CONTENT_TYPES: { readonly [K in FormatId]: string } = {
  */
 export function parseFormats(list: string): FormatId[] {
   const ids = [...new Set(list.split(',').map((part) => part.trim().toLowerCase()).filter(Boolean))];
-  if (ids.length === 0) throw new UsageError('--format needs at least one of json, csv, pdf.');
+  if (ids.length === 0) throw new UsageError(`--format needs at least one of ${FORMAT_IDS.join(', ')}.`);
   for (const id of ids) {
     if (!(FORMAT_IDS as readonly string[]).includes(id)) {
-      throw new UsageError(`Unknown report format "${id}": use json, csv or pdf.`);
+      throw new UsageError(`Unknown report format "${id}": use ${FORMAT_IDS.slice(0, -1).join(', ')} or ${FORMAT_IDS.at(-1)}.`);
     }
   }
   return ids as FormatId[];

@@ -1,5 +1,6 @@
 import { csvFormat } from './csvFormat';
 import type { FormatId } from './formatIds';
+import { parquetFormat } from './parquetFormat';
 import { jsonFormat } from './jsonFormat';
 import { pdfFormat } from './pdfFormat';
 import type { ReportFormat } from './ReportFormat';
@@ -11,4 +12,5 @@ export const reportFormats: { readonly [K in FormatId]: ReportFormat } = {
   json: jsonFormat,
   csv: csvFormat,
   pdf: pdfFormat,
+  parquet: parquetFormat,
 };
