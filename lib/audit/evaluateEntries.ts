@@ -4,7 +4,7 @@ import type { SourceEntry } from '../inventory/InventorySource';
 import type { Finding } from '../model';
 import type { DuckOptions } from '../sql/duck';
 import type { FindingLine } from '../report/FindingSorter';
-import type { SqlTallies, TallyOptions } from '../sql/sqlEngine';
+import type { SqlDiff, SqlDiffOptions, SqlTallies, TallyOptions } from '../sql/sqlEngine';
 
 import type { EngineKind } from './engineKind';
 
@@ -40,6 +40,8 @@ export interface Evaluation {
    * the run's tallies of the findings, counted by DuckDB. Null for the reference engine.
    */
   tallies: ((options: TallyOptions) => Promise<SqlTallies>) | null;
+  /** The SQL engine only, once `evaluations` is consumed: the history diff as joins (then `reorder('itemId')` gives the diffed lines). */
+  diff: ((options: SqlDiffOptions) => Promise<SqlDiff>) | null;
   close(): void;
 }
 
@@ -55,7 +57,7 @@ export interface Evaluation {
  * evaluation.close();
  */
 export async function openEvaluation(entries: AsyncIterable<SourceEntry>, options: EvaluateEntriesOptions): Promise<Evaluation> {
-  if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, tallies: null, close: () => undefined };
+  if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, tallies: null, diff: null, close: () => undefined };
   const { SqlEngine } = await import('../sql/sqlEngine');
   const sql = await SqlEngine.open(options.catalog, options.engine, options.duck);
   async function* evaluations(): AsyncIterable<Evaluated> {
@@ -69,7 +71,10 @@ export async function openEvaluation(entries: AsyncIterable<SourceEntry>, option
       sql.append(entry);
     }
   }
-  return { evaluations: evaluations(), reorder: (order) => sql.lines(order), tallies: (tallyOptions) => sql.tallies(tallyOptions), close: () => sql.close() };
+  return { evaluations: evaluations(), reorder: (order) => sql.lines(order), tallies: (tallyOptions) => sql.tallies(tallyOptions),
+    diff: (diffOptions) => sql.diff(diffOptions),
+    close: () => sql.close(),
+  };
 }
 
 async function* referenceEvaluations(entries: AsyncIterable<SourceEntry>, options: EvaluateEntriesOptions): AsyncIterable<Evaluated> {

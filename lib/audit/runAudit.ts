@@ -28,6 +28,7 @@ import {
   type HoldEntry,
   type LegalHolds,
   type ReportHead,
+  type Changes,
   type ResolvedFinding,
   type RunInfo,
   type Summary,
@@ -227,7 +228,7 @@ async function attempt(
   const reorder = evaluation.reorder;
   const budgetChars = options.sortBudgetChars ?? 16 << 20;
   const byIdentity = history && !reorder ? new FindingSorter({ budgetChars }) : null;
-  const byItemId = history || (!ordered && !reorder) ? new FindingSorter({ budgetChars }) : null;
+  const byItemId = !reorder && (history || !ordered) ? new FindingSorter({ budgetChars }) : null;
   if (!byItemId && !reorder) openWriters(null);
   let waiverTally = new WaiverTally(options.engine.waivers);
   const forecastDays = options.forecastDays ?? 30;
@@ -331,20 +332,29 @@ async function attempt(
       const resolvedSink = new TextSink(resolvedFile);
       const writer = historyWriter;
       const seenAt = run.snapshotCapturedAt ?? run.startedAt;
-      const byIdentityOrder = reorder ? reorder('identity') : byIdentity!.sorted();
-      const counts = await diffFindings(byIdentityOrder, previous?.states() ?? null, seenAt, {
-        finding: (line, itemId) => {
-          options.signal?.throwIfAborted();
-          return byItemId!.add({ key: itemId, line });
-        },
-        state: (state) => writer.write(state),
-        resolved: (entry) => resolvedSink.write(`${toJsonLine(entry)}\n`),
-        holdEnded: (entry) => {
-          holds.ended += 1;
-          if (holds.endedList.length < HOLD_LIST_CAP) holds.endedList.push(entry);
-        },
-        holdReason: (line) => (JSON.parse(line) as Finding).reason,
-      });
+      const resolved = (entry: ResolvedFinding) => resolvedSink.write(`${toJsonLine(entry)}\n`);
+      let counts: Omit<Changes, 'previousRunId' | 'previousCapturedAt'>;
+      if (evaluation.diff) {
+        // The SQL engine diffs with joins, and keeps the diffed findings for reorder('itemId').
+        const diffed = await evaluation.diff({ previous, seenAt, writer, resolved, holdListCap: HOLD_LIST_CAP });
+        counts = diffed.counts;
+        holds.ended = diffed.ended;
+        holds.endedList = diffed.endedList;
+      } else {
+        counts = await diffFindings(byIdentity!.sorted(), previous?.states() ?? null, seenAt, {
+          finding: (line, itemId) => {
+            options.signal?.throwIfAborted();
+            return byItemId!.add({ key: itemId, line });
+          },
+          state: (state) => writer.write(state),
+          resolved,
+          holdEnded: (entry) => {
+            holds.ended += 1;
+            if (holds.endedList.length < HOLD_LIST_CAP) holds.endedList.push(entry);
+          },
+          holdReason: (line) => (JSON.parse(line) as Finding).reason,
+        });
+      }
       await resolvedSink.close();
       head.changes = { previousRunId: previous?.run.runId ?? null, previousCapturedAt: previous?.run.snapshotCapturedAt ?? null, ...counts };
     }

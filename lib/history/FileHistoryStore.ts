@@ -14,6 +14,7 @@ import {
   type PreviousRun,
   type SkippedPrevious,
 } from './HistoryStore';
+import { checkParquetStates, readParquetStates, statesToParquet } from './parquetStates';
 import { validateScope } from './validateScope';
 
 const INDEX = 'runs.ndjson';
@@ -38,8 +39,9 @@ interface RunsIndex {
 
 /**
  * History on disk, for the CLI: per scope, `runs.ndjson` lists completed runs
- * (with their reports' SHA-256) and `<runId>.states.ndjson` holds each run's
- * finding states, one JSON object per line, sorted by key.
+ * (with their reports' SHA-256) and `<runId>.states.parquet` holds each run's
+ * finding states, one row per state, sorted by key (lib/history/parquetStates.ts;
+ * runs recorded before kept `<runId>.states.ndjson`, one JSON object per line, still read).
  *
  * A damaged file (a truncated or garbage line) never blocks an audit and is
  * never rewritten: a damaged line is skipped; when it is the latest run's line,
@@ -99,13 +101,17 @@ export class FileHistoryStore implements HistoryStore {
       return null;
     }
     const { run } = last;
-    const path = join(dir, `${run.runId}.states.ndjson`);
-    const damage = await checkStates(path);
+    // States are Parquet files; runs recorded before that kept NDJSON, still read.
+    const parquet = join(dir, `${run.runId}.states.parquet`);
+    const legacy = join(dir, `${run.runId}.states.ndjson`);
+    const isParquet = existsSync(parquet) || !existsSync(legacy);
+    const damage = isParquet ? (existsSync(parquet) ? await checkParquetStates(parquet) : `the history file ${parquet} is missing`) : await checkStates(legacy);
     if (damage) {
       skipped?.({ reason: `No comparable previous run: ${damage} (the finding states of run ${run.runId}); this run is compared with none, and the next with this one.`, headRunId: run.runId });
       return null;
     }
-    return { run, states: () => readStates(path) };
+    if (isParquet) return { run, states: () => readParquetStates(parquet), parquetPath: parquet };
+    return { run, states: () => readStates(legacy) };
   }
 
   /** A recorded run by id; when it is not among the runs that parse and some line does not, the error names those lines. */
@@ -130,28 +136,41 @@ export class FileHistoryStore implements HistoryStore {
 
   begin(scope: string, runId: string, basisRunId: string | null): HistoryWriter {
     const dir = this.scopeDir(scope);
-    const final = join(dir, `${runId}.states.ndjson`);
+    const final = join(dir, `${runId}.states.parquet`);
     const partial = `${final}.partial`;
+    // States written one by one wait as NDJSON lines, turned into the Parquet file at commit.
+    const lines = join(dir, `${runId}.states.ndjson.partial`);
     let sink: TextSink | null = null;
+    let copied = false;
     const open = async () => {
       if (!sink) {
         await mkdir(dir, { recursive: true });
-        sink = new TextSink(partial);
+        sink = new TextSink(lines);
       }
       return sink;
     };
     const index = () => this.index(dir);
+    const cleanup = () => Promise.all([rm(partial, { force: true }), rm(lines, { force: true })]);
     return {
       async write(state) {
         await (await open()).write(`${JSON.stringify(state)}\n`);
       },
+      async writeParquet(copy) {
+        await mkdir(dir, { recursive: true });
+        await copy(partial);
+        copied = true;
+      },
       async commit(run) {
-        await (await open()).close();
+        if (!copied) {
+          await (await open()).close();
+          await statesToParquet(lines, partial);
+          await rm(lines, { force: true });
+        }
         const { path, last, endsWithNewline } = await index();
         // The head as previous() saw it: a damaged last line stands for no run.
         const head = last && 'run' in last ? last.run.runId : null;
         if (head !== basisRunId) {
-          await rm(partial, { force: true });
+          await cleanup();
           throw new HistoryConflictError(
             `Run ${run.runId} is not the latest of scope ${scope}: ${head === null ? 'another run' : `run ${head}`} of the same scope finished first, so the next run compares with that one.`,
           );
@@ -162,7 +181,7 @@ export class FileHistoryStore implements HistoryStore {
       },
       async abort() {
         sink?.destroy();
-        await rm(partial, { force: true });
+        await cleanup();
       },
     };
   }

@@ -38,6 +38,8 @@ export interface PreviousRun {
   run: HistoryRun;
   /** The run's finding states, in key order. */
   states(): AsyncIterable<FindingState>;
+  /** The same states as a Parquet file DuckDB reads itself (lib/history/parquetStates.ts), when the store keeps them so. */
+  parquetPath?: string;
 }
 
 /**
@@ -53,6 +55,12 @@ export interface SkippedPrevious {
 
 export interface HistoryWriter {
   write(state: FindingState): Promise<void>;
+  /**
+   * Instead of write(), for stores that keep states as Parquet files: `copy`
+   * writes all the run's states, in key order, as one Parquet file (the columns of
+   * lib/history/parquetStates.ts) at the path it is given — the SQL engine's COPY.
+   */
+  writeParquet?(copy: (path: string) => Promise<void>): Promise<void>;
   /**
    * Makes this run the scope's latest completed run, unless another run of the
    * scope committed since this one read its basis: then a HistoryConflictError,

@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog/loadCatalog';
 import type { EngineOptions } from '../engine/evaluate';
 import type { SourceEntry } from '../inventory/InventorySource';
-import type { Finding } from '../model';
+import type { Finding, Verdict } from '../model';
 import type { FindingOrder } from '../audit/evaluateEntries';
 import { toJsonLine, type FindingLine } from '../report/FindingSorter';
 import { StoreError } from '../errors';
@@ -19,7 +19,45 @@ import {
   type SnapshotFacts,
   type WaiverCounts,
 } from './insightsSql';
-import type { HoldEntry, Summary } from '../report/ReportModel';
+import type { Changes, HoldEntry, ResolvedFinding, Summary } from '../report/ReportModel';
+import type { FindingState, HistoryWriter, PreviousRun } from '../history/HistoryStore';
+import { STATES_COPY_OPTIONS } from '../history/parquetStates';
+import { appendPrevStates, createPrevTable, diffSql, holdsEndedSql, prevParquetSql, resolvedSql, statesSql } from './historySql';
+import { jsOrderSql } from './jsOrderSql';
+import { sqlString } from './sqlText';
+
+export interface SqlDiffOptions {
+  previous: PreviousRun | null;
+  /** When this run saw its findings (diffFindings `seenAt`). */
+  seenAt: string;
+  writer: HistoryWriter;
+  resolved(entry: ResolvedFinding): Promise<void>;
+  holdListCap: number;
+}
+
+export interface SqlDiff {
+  counts: Omit<Changes, 'previousRunId' | 'previousCapturedAt'>;
+  ended: number;
+  endedList: HoldEntry[];
+}
+
+/** A row of statesSql() as the FindingState a store writes (hold only when there is one). */
+function stateOf(row: readonly unknown[]): FindingState {
+  const [key, fingerprint, verdict, firstSeenAt, itemId, tenantId, module, dataCategory, resource, hold] = row as (string | null)[];
+  const state: FindingState = {
+    key: key!,
+    fingerprint: fingerprint!,
+    verdict: verdict as Verdict,
+    firstSeenAt: firstSeenAt!,
+    itemId: itemId ?? null,
+    tenantId: tenantId ?? null,
+    module: module ?? null,
+    dataCategory: dataCategory ?? null,
+    resource: resource ?? null,
+  };
+  if (hold !== null && hold !== undefined) state.hold = hold;
+  return state;
+}
 
 export interface TallyOptions {
   /** The run's snapshot id when the source named it (else the first finding's). */
@@ -54,6 +92,7 @@ export interface SqlTallies {
 export class SqlEngine {
   private closed = false;
   private prepared = false;
+  private diffed = false;
 
   private constructor(
     private readonly duck: Duck,
@@ -126,9 +165,14 @@ export class SqlEngine {
    */
   private async *rows(order: 'read' | FindingOrder): AsyncIterable<[text: string, key: string | null]> {
     await this.prepare();
-    const orderBy = { read: 'ord', itemId: 'item_id NULLS FIRST, ord', identity: 'diff_key, ord' }[order];
-    const key = order === 'identity' ? 'diff_key' : 'item_id';
-    const result = await this.duck.connection.stream(`SELECT finding, ${key} FROM findings ORDER BY ${orderBy}`);
+    // JavaScript's string order, as the sorters of the reference engine sort; after a diff, the diffed lines
+    // by the itemId the diff read back, ties in the diff's order (as they reach the reference's sorter).
+    const sql = this.diffed && order === 'itemId'
+      ? `SELECT line, item_key FROM diffed ORDER BY ${jsOrderSql('item_key')} NULLS FIRST, ${jsOrderSql('diff_key')}, ord`
+      : `SELECT finding, ${order === 'identity' ? 'diff_key' : 'item_id'} FROM findings ORDER BY ${
+          { read: 'ord', itemId: `${jsOrderSql('item_id')} NULLS FIRST, ord`, identity: `${jsOrderSql('diff_key')}, ord` }[order]
+        }`;
+    const result = await this.duck.connection.stream(sql);
     for await (const rows of result.yieldRows()) {
       for (const [text, rowKey] of rows) yield [text as string, (rowKey as string | null) ?? null];
     }
@@ -148,6 +192,36 @@ export class SqlEngine {
       forecast: await forecastSql(connection, 'findings', options.forecastDays),
       waivers: await waiverCountsSql(connection, 'findings', this.options.waivers),
     };
+  }
+
+  /**
+   * The history diff as joins (lib/sql/historySql.ts) against the previous run's
+   * states: read by DuckDB from the store's Parquet file, or appended as the store
+   * gives them; this run's states go to the writer (as one Parquet file when it
+   * takes one). Afterwards `lines('itemId')` gives the findings with their status.
+   */
+  async diff(options: SqlDiffOptions): Promise<SqlDiff> {
+    await this.prepare();
+    const { connection } = this.duck;
+    await createPrevTable(connection);
+    if (options.previous?.parquetPath) await this.step('reading the previous run\'s states', `INSERT INTO prev ${prevParquetSql(options.previous.parquetPath)}`);
+    else if (options.previous) await appendPrevStates(connection, options.previous.states());
+    const counts = await diffSql(connection, options.seenAt);
+    let resolved = 0;
+    for await (const entry of resolvedSql(connection, options.seenAt)) {
+      resolved += 1;
+      await options.resolved(entry);
+    }
+    const holds = await holdsEndedSql(connection, options.holdListCap);
+    const { writer } = options;
+    if (writer.writeParquet) {
+      await writer.writeParquet((path) => this.step('writing the history', `COPY (${statesSql()}) TO ${sqlString(path)} (${STATES_COPY_OPTIONS})`));
+    } else {
+      const result = await connection.stream(statesSql());
+      for await (const rows of result.yieldRows()) for (const row of rows) await writer.write(stateOf(row));
+    }
+    this.diffed = true;
+    return { counts: { new: counts.new, persisting: counts.persisting, resolved, newViolations: counts.newViolations }, ...holds };
   }
 
   /** The findings, one per appended entry, in the order appended. */

@@ -16,11 +16,12 @@ import { DEFAULT_ENGINE_OPTIONS } from '../../../lib/engine/evaluate';
 import { UsageError } from '../../../lib/errors';
 import { DynamoHistoryStore } from '../../../lib/history/DynamoHistoryStore';
 import { FileHistoryStore } from '../../../lib/history/FileHistoryStore';
-import type { HistoryStore } from '../../../lib/history/HistoryStore';
+import type { FindingState, HistoryStore } from '../../../lib/history/HistoryStore';
+import { readParquetStates, statesToParquet } from '../../../lib/history/parquetStates';
 import { validateScope } from '../../../lib/history/validateScope';
 import { FileInventorySource } from '../../../lib/inventory/FileInventorySource';
 import { createDocumentClient } from '../../../lib/inventory/InventoryTable';
-import { ndjson, readReport, tempDir, writeTemp } from '../../helpers/files';
+import { collect, ndjson, readReport, tempDir, writeTemp } from '../../helpers/files';
 import { catalog, DAY, makeItem } from '../../helpers/items';
 
 const SCOPE = 'estate';
@@ -65,7 +66,7 @@ async function twoRuns() {
   const first = await audit(store, 1);
   const second = await audit(store, 2);
   const index = join(root, SCOPE, 'runs.ndjson');
-  const states = (runId: string) => join(root, SCOPE, `${runId}.states.ndjson`);
+  const states = (runId: string) => join(root, SCOPE, `${runId}.states.parquet`);
   return { root, store, first, second, index, states };
 }
 
@@ -156,23 +157,37 @@ describe('a damaged runs.ndjson', () => {
   });
 });
 
+/** Rewrites a states file with its states changed by `change` (DuckDB writes it as the store does). */
+async function rewriteStates(path: string, change: (states: FindingState[]) => unknown[]): Promise<void> {
+  const lines = writeTemp('states.ndjson', change(await collect(readParquetStates(path))).map((state) => JSON.stringify(state)).join('\n'));
+  await statesToParquet(lines, path);
+}
+
 describe('a damaged states file', () => {
-  it('with a garbage line: the run compares with none, names the file and line, and becomes the latest run', async () => {
+  it('that is no Parquet file: the run compares with none, names the file, and becomes the latest run', async () => {
     const { store, second, index, states } = await twoRuns();
     const path = states(second.result.head.run.id);
-    const [first] = readFileSync(path, 'utf8').split('\n');
-    writeFileSync(path, `${first}\n{"key": tru\n`);
+    writeFileSync(path, readFileSync(path).subarray(0, 40));
 
     const third = await audit(store, 3);
     expect(third.report.changes).toMatchObject({ previousRunId: null, persisting: 0, new: 2 });
-    expect(third.report.summary.warnings).toContainEqual(
-      expect.stringContaining(`No comparable previous run: line 2 of the history file ${path} is damaged (not JSON) (the finding states of run ${second.result.head.run.id})`),
-    );
+    expect(third.report.summary.warnings).toContainEqual(expect.stringContaining(`No comparable previous run: the history file ${path} cannot be read (`));
     // Not a conflict: the damaged run was the head, and this one takes its place.
     expect(third.result.historyConflict).toBeUndefined();
     expect(runIds(index).at(-1)).toBe(third.result.head.run.id);
     const fourth = await audit(store, 4);
     expect(fourth.report.changes).toMatchObject({ previousRunId: third.result.head.run.id, persisting: 2 });
+  });
+
+  it('with a row that is no state: the same, naming the row', async () => {
+    const { store, second, states } = await twoRuns();
+    const path = states(second.result.head.run.id);
+    await rewriteStates(path, ([first, ...rest]) => [first, ...rest.map((state) => ({ ...state, firstSeenAt: 'yesterday' }))]);
+    const third = await audit(store, 3);
+    expect(third.report.changes.previousRunId).toBeNull();
+    expect(third.report.summary.warnings).toContainEqual(
+      expect.stringContaining(`No comparable previous run: row 2 of the history file ${path} is damaged (no firstSeenAt timestamp) (the finding states of run ${second.result.head.run.id})`),
+    );
   });
 
   it('missing: the same, naming the file', async () => {
@@ -184,14 +199,41 @@ describe('a damaged states file', () => {
     expect(third.result.historyConflict).toBeUndefined();
   });
 
-  it('out of key order (the diff is a merge-join): the same', async () => {
+  it('out of key order: the same', async () => {
     const { store, second, states } = await twoRuns();
-    const path = states(second.result.head.run.id);
-    const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);
-    writeFileSync(path, `${[...lines].reverse().join('\n')}\n`);
+    await rewriteStates(states(second.result.head.run.id), (rows) => [...rows].reverse());
     const third = await audit(store, 3);
     expect(third.report.changes.previousRunId).toBeNull();
     expect(third.report.summary.warnings).toContainEqual(expect.stringContaining('is damaged (out of key order)'));
+  });
+});
+
+describe('states kept as NDJSON (runs recorded before states were Parquet)', () => {
+  /** Turns the second run's states back into the NDJSON file of the old layout. */
+  async function legacy() {
+    const runs = await twoRuns();
+    const parquet = runs.states(runs.second.result.head.run.id);
+    const path = parquet.replace(/\.parquet$/, '.ndjson');
+    writeFileSync(path, (await collect(readParquetStates(parquet))).map((state) => `${JSON.stringify(state)}\n`).join(''));
+    rmSync(parquet);
+    return { ...runs, path };
+  }
+
+  it('are still compared with', async () => {
+    const { store, second } = await legacy();
+    const third = await audit(store, 3);
+    expect(third.report.changes).toMatchObject({ previousRunId: second.result.head.run.id, persisting: 2 });
+  });
+
+  it('with a garbage line: the run compares with none, naming the file and line', async () => {
+    const { store, second, path } = await legacy();
+    const [first] = readFileSync(path, 'utf8').split('\n');
+    writeFileSync(path, `${first}\n{"key": tru\n`);
+    const third = await audit(store, 3);
+    expect(third.report.changes.previousRunId).toBeNull();
+    expect(third.report.summary.warnings).toContainEqual(
+      expect.stringContaining(`No comparable previous run: line 2 of the history file ${path} is damaged (not JSON) (the finding states of run ${second.result.head.run.id})`),
+    );
   });
 });
 

@@ -1,0 +1,138 @@
+/**
+ * npx tsx bench/evaluationSpeed.ts [N] [RUNS]
+ *
+ * How long stage 3 of the SQL engine (lib/sql/evaluationSql.ts) takes on realistic
+ * items: the first N lines (default 200000) of bench/out/inv-500k.ndjson are
+ * validated once (lib/sql/validationSql.ts, not timed), then
+ * `CREATE TABLE findings AS <evaluationSql>` is timed RUNS times (default 5) on
+ * 2 threads and 1 GB, as the SQL engine runs it. The machine may be shared: the
+ * best run is the figure, printed as ms per 100k items, with every run beside it.
+ *
+ * The digest line (a hash of every column of every finding row) lets a change to
+ * the SQL be checked for the same output on these items; the differential tests
+ * (test/lib/sql/evaluationSql*.test.ts) remain the proof of exactness.
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { loadCatalog } from '../lib/catalog/loadCatalog';
+import type { EngineOptions } from '../lib/engine/evaluate';
+import type { ItemBounds } from '../lib/engine/validateItem';
+import { ItemsTable, openDuck, type Duck } from '../lib/sql/duck';
+import { evaluationSql } from '../lib/sql/evaluationSql';
+import { registerGlobFunction } from '../lib/sql/globFunction';
+
+const ROOT = resolve(__dirname, '..');
+const INVENTORY = join(ROOT, 'bench/out/inv-500k.ndjson');
+
+/**
+ * Appends the first `count` lines of an NDJSON file to the `items` table, each as the
+ * raw text of one entry; returns how many there were.
+ *
+ * @example
+ * await loadItems(duck, 'bench/out/inv-500k.ndjson', 200_000) // 200000
+ */
+export async function loadItems(duck: Duck, file: string, count: number): Promise<number> {
+  const items = await ItemsTable.create(duck.connection);
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (items.count >= count) break;
+    items.append({ location: `line ${items.count + 1}`, raw: line });
+  }
+  lines.close();
+  items.close();
+  return items.count;
+}
+
+type ValidationSql = (bounds?: ItemBounds) => string;
+
+/** lib/sql/validationSql.ts read afresh (another person may be editing it: a broken moment is retried). */
+function freshValidationSql(): ValidationSql {
+  const path = require.resolve('../lib/sql/validationSql');
+  delete require.cache[path];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(path) as { validationSql: ValidationSql }).validationSql;
+}
+
+/**
+ * Creates `checked` from `items` with the validation stage, retrying a few times when
+ * it fails to load or to run (the file may be mid-edit).
+ *
+ * @example
+ * await createChecked(duck) // the checked table exists
+ */
+export async function createChecked(duck: Duck, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const sql = freshValidationSql()({ capturedNotAfterMs: Date.now() });
+      await duck.connection.run(`CREATE OR REPLACE TABLE checked AS ${sql}`);
+      return;
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      process.stderr.write(`validation failed (${(error as Error).message.slice(0, 200)}); retrying in 10 s\n`);
+      await new Promise((resolveLater) => setTimeout(resolveLater, 10_000));
+    }
+  }
+}
+
+/**
+ * Runs `CREATE OR REPLACE TABLE findings AS <sql>` `runs` times; returns each run's milliseconds.
+ *
+ * @example
+ * await timeFindings(duck, evaluationSql(catalog, options, 'checked'), 5) // [412, 398, …]
+ */
+export async function timeFindings(duck: Duck, sql: string, runs: number): Promise<number[]> {
+  const timings: number[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    await duck.connection.run('DROP TABLE IF EXISTS findings');
+    const started = process.hrtime.bigint();
+    await duck.connection.run(`CREATE TABLE findings AS ${sql}`);
+    timings.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  return timings;
+}
+
+/**
+ * A hash of every column of every row of `findings`, in order (equal output, equal digest).
+ *
+ * @example
+ * await findingsDigest(duck) // '1234567890123456789'
+ */
+export async function findingsDigest(duck: Duck): Promise<string> {
+  const reader = await duck.connection.runAndReadAll(
+    'SELECT CAST(sum(hash(ord, item_id, finding, verdict, severity, special, deadline_ms, waiver, snapshot_id, tenant_id, module, ' +
+      'data_category, store_resource, captured_ms, record_count, bytes) >> 8) AS VARCHAR) || \'/\' || CAST(count(*) AS VARCHAR) FROM findings',
+  );
+  return String(reader.getRows()[0]![0]);
+}
+
+async function main(): Promise<void> {
+  const count = Number(process.argv[2] ?? 200_000);
+  const runs = Number(process.argv[3] ?? 5);
+  if (!existsSync(INVENTORY)) throw new Error(`${INVENTORY} is missing: npm run bench writes it`);
+  const duck = await openDuck({ threads: 2, memoryLimit: '1GB' });
+  try {
+    registerGlobFunction(duck.connection);
+    const loaded = await loadItems(duck, INVENTORY, count);
+    await createChecked(duck);
+    const options: EngineOptions = { graceDays: 30, waivers: [] };
+    const sql = evaluationSql(loadCatalog(join(ROOT, 'policies')), options, 'checked');
+    const timings = await timeFindings(duck, sql, runs);
+    const best = Math.min(...timings);
+    const per100k = (ms: number) => ((ms / loaded) * 100_000).toFixed(0);
+    console.log(
+      `evaluationSql over ${loaded} items (2 threads, 1GB): best ${per100k(best)} ms per 100k ` +
+        `(runs: ${timings.map(per100k).join(' / ')} ms per 100k; SQL ${sql.length} characters)`,
+    );
+    console.log(`digest ${await findingsDigest(duck)}`);
+  } finally {
+    duck.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

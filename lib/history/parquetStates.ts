@@ -1,0 +1,98 @@
+/**
+ * Finding states (lib/history/HistoryStore.ts FindingState) as a Parquet file:
+ * one row per state, in key order, one column per member. The SQL engine writes
+ * and reads such files with DuckDB directly (no state passes through
+ * JavaScript); the reference engine's states (written line by line) are turned
+ * into the same file once, at commit.
+ */
+import { openDuck, type Duck } from '../sql/duck';
+import { jsOrderSql } from '../sql/jsOrderSql';
+import { sqlString } from '../sql/sqlText';
+import { timestampMs } from '../sql/validationTimestamp';
+import type { FindingState } from './HistoryStore';
+import type { Verdict } from '../model';
+
+/** The columns of a states file, named as FindingState's members. */
+export const STATE_COLUMNS = ['key', 'fingerprint', 'verdict', 'firstSeenAt', 'itemId', 'tenantId', 'module', 'dataCategory', 'resource', 'hold'] as const;
+
+/** COPY options of every states file: the same shape whichever engine wrote it. */
+export const STATES_COPY_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 65536';
+
+async function withDuck<T>(use: (duck: Duck) => Promise<T>): Promise<T> {
+  const duck = await openDuck({ threads: 1, memoryLimit: '256MB' });
+  try {
+    return await use(duck);
+  } finally {
+    duck.close();
+  }
+}
+
+/**
+ * Turns an NDJSON file of states (one JSON.stringify(state) per line, in key
+ * order) into a states Parquet file.
+ *
+ * @example
+ * await statesToParquet('run.states.ndjson.partial', 'run.states.parquet.partial');
+ */
+export async function statesToParquet(ndjsonPath: string, parquetPath: string): Promise<void> {
+  const shape = Object.fromEntries(STATE_COLUMNS.map((name) => [name, 'VARCHAR']));
+  const lines = `read_csv(${sqlString(ndjsonPath)}, columns = {'line': 'VARCHAR'}, delim = chr(1), quote = '', escape = '', header = false, max_line_size = 2097152, auto_detect = false)`;
+  const columns = STATE_COLUMNS.map((name) => `s."${name}" AS "${name}"`).join(', ');
+  await withDuck((duck) =>
+    duck.connection.run(
+      `COPY (SELECT ${columns} FROM (SELECT from_json(line, ${sqlString(JSON.stringify(shape))}) AS s FROM ${lines} WHERE trim(line) <> '')) TO ${sqlString(parquetPath)} (${STATES_COPY_OPTIONS})`,
+    ),
+  );
+}
+
+/**
+ * Reads a states file through once before a diff uses it; null when it is sound,
+ * else why not (the first damaged row: no key, no verdict, no firstSeenAt
+ * timestamp, out of key order), or that it is no Parquet file at all.
+ */
+export async function checkParquetStates(path: string): Promise<string | null> {
+  try {
+    return await withDuck(async (duck) => {
+      const reader = await duck.connection.runAndReadAll(`
+        SELECT row, CASE
+            WHEN "key" IS NULL OR NOT contains("key", chr(2)) THEN 'no finding key'
+            WHEN verdict IS NULL THEN 'no verdict'
+            WHEN (${timestampMs('"firstSeenAt"')}) IS NULL THEN 'no firstSeenAt timestamp'
+            WHEN previous > ${jsOrderSql('"key"')} THEN 'out of key order' END AS reason
+        FROM (SELECT file_row_number + 1 AS row, "key", verdict, "firstSeenAt", lag(${jsOrderSql('"key"')}) OVER (ORDER BY file_row_number) AS previous
+              FROM read_parquet(${sqlString(path)}, file_row_number = true))
+        WHERE reason IS NOT NULL ORDER BY row LIMIT 1`);
+      const [damaged] = reader.getRowObjectsJS();
+      return damaged ? `row ${damaged.row} of the history file ${path} is damaged (${damaged.reason})` : null;
+    });
+  } catch (cause) {
+    return `the history file ${path} cannot be read (${((cause as Error).message.split('\n')[0] ?? 'error').slice(0, 200)})`;
+  }
+}
+
+/** The states of a (checked) states file, in order. */
+export async function* readParquetStates(path: string): AsyncIterable<FindingState> {
+  const duck = await openDuck({ threads: 1, memoryLimit: '256MB' });
+  try {
+    const result = await duck.connection.stream(`SELECT ${STATE_COLUMNS.map((name) => `"${name}"`).join(', ')} FROM read_parquet(${sqlString(path)}, file_row_number = true) ORDER BY file_row_number`);
+    for await (const rows of result.yieldRows()) {
+      for (const [key, fingerprint, verdict, firstSeenAt, itemId, tenantId, module, dataCategory, resource, hold] of rows) {
+        const state: FindingState = {
+          key: key as string,
+          fingerprint: fingerprint as string,
+          verdict: verdict as Verdict,
+          firstSeenAt: firstSeenAt as string,
+          itemId: (itemId as string | null) ?? null,
+          tenantId: (tenantId as string | null) ?? null,
+          module: (module as string | null) ?? null,
+          dataCategory: (dataCategory as string | null) ?? null,
+          resource: (resource as string | null) ?? null,
+        };
+        if (hold !== null && hold !== undefined) state.hold = hold as string;
+        yield state;
+      }
+    }
+  } finally {
+    duck.close();
+  }
+}
