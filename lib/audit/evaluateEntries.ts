@@ -4,11 +4,18 @@ import type { SourceEntry } from '../inventory/InventorySource';
 import type { Finding } from '../model';
 import type { DuckOptions } from '../sql/duck';
 import type { FindingLine } from '../report/FindingSorter';
+import type { BulkFindings } from '../report/formats/ReportFormat';
 import type { SqlDiff, SqlDiffOptions, SqlTallies, TallyOptions } from '../sql/sqlEngine';
 
 import type { EngineKind } from './engineKind';
 
 export { ENGINES, type EngineKind } from './engineKind';
+
+/** The SQL engine's findings as reports take them whole (lib/report/formats/ReportFormat.ts BulkFindings). */
+export interface SqlBulk extends BulkFindings {
+  repeatedItemIds(): Promise<{ ord: bigint; line: string }[]>;
+  replaceLines(lines: readonly { ord: bigint; line: string }[]): Promise<void>;
+}
 
 export type Evaluated = { kind: 'gap'; reason: string } | { kind: 'finding'; finding: Finding };
 
@@ -42,6 +49,11 @@ export interface Evaluation {
   tallies: ((options: TallyOptions) => Promise<SqlTallies>) | null;
   /** The SQL engine only, once `evaluations` is consumed: the history diff as joins (then `reorder('itemId')` gives the diffed lines). */
   diff: ((options: SqlDiffOptions) => Promise<SqlDiff>) | null;
+  /**
+   * The SQL engine only: the findings for the reports all at once (written by DuckDB),
+   * and the findings whose itemId repeats, which the run marks invalid first.
+   */
+  bulk: SqlBulk | null;
   close(): void;
 }
 
@@ -57,7 +69,7 @@ export interface Evaluation {
  * evaluation.close();
  */
 export async function openEvaluation(entries: AsyncIterable<SourceEntry>, options: EvaluateEntriesOptions): Promise<Evaluation> {
-  if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, tallies: null, diff: null, close: () => undefined };
+  if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, tallies: null, diff: null, bulk: null, close: () => undefined };
   const { SqlEngine } = await import('../sql/sqlEngine');
   const sql = await SqlEngine.open(options.catalog, options.engine, options.duck);
   async function* evaluations(): AsyncIterable<Evaluated> {
@@ -73,6 +85,7 @@ export async function openEvaluation(entries: AsyncIterable<SourceEntry>, option
   }
   return { evaluations: evaluations(), reorder: (order) => sql.lines(order), tallies: (tallyOptions) => sql.tallies(tallyOptions),
     diff: (diffOptions) => sql.diff(diffOptions),
+    bulk: sql,
     close: () => sql.close(),
   };
 }

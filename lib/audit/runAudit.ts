@@ -362,7 +362,25 @@ async function attempt(
     options.signal?.throwIfAborted();
     if (byItemId || reorder) {
       openWriters(head);
-      for await (const line of byItemId ? byItemId.sorted() : reorder!('itemId')) await emit(line, items);
+      const bulk = evaluation.bulk;
+      if (bulk && writers.every((writer) => writer.writeAll)) {
+        // DuckDB writes the lines itself; the repeated itemIds are marked first, as emit() marks them.
+        const replaced = (await bulk.repeatedItemIds()).map(({ ord, line }) => {
+          const original = JSON.parse(line) as Finding;
+          const duplicate = duplicateOf(original);
+          tally(summary, original, -1);
+          tally(summary, duplicate);
+          return { ord, line: toJsonLine(duplicate) };
+        });
+        await bulk.replaceLines(replaced);
+        for (const writer of writers) {
+          options.signal?.throwIfAborted();
+          await writer.writeAll!(bulk);
+        }
+        options.onProgress?.({ phase: 'write', done: items, total: items, unit: 'items' });
+      } else {
+        for await (const line of byItemId ? byItemId.sorted() : reorder!('itemId')) await emit(line, items);
+      }
     }
     run.finishedAt = now().toISOString();
     const sha256: Partial<Record<FormatId, string>> = {};

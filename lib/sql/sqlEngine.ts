@@ -93,6 +93,7 @@ export class SqlEngine {
   private closed = false;
   private prepared = false;
   private diffed = false;
+  private replaced = false;
 
   private constructor(
     private readonly duck: Duck,
@@ -165,13 +166,13 @@ export class SqlEngine {
    */
   private async *rows(order: 'read' | FindingOrder): AsyncIterable<[text: string, key: string | null]> {
     await this.prepare();
-    // JavaScript's string order, as the sorters of the reference engine sort; after a diff, the diffed lines
-    // by the itemId the diff read back, ties in the diff's order (as they reach the reference's sorter).
-    const sql = this.diffed && order === 'itemId'
-      ? `SELECT line, item_key FROM diffed ORDER BY ${jsOrderSql('item_key')} NULLS FIRST, ${jsOrderSql('diff_key')}, ord`
-      : `SELECT finding, ${order === 'identity' ? 'diff_key' : 'item_id'} FROM findings ORDER BY ${
-          { read: 'ord', itemId: `${jsOrderSql('item_id')} NULLS FIRST, ord`, identity: `${jsOrderSql('diff_key')}, ord` }[order]
-        }`;
+    let sql: string;
+    if (order === 'itemId') {
+      const report = this.reportOrder();
+      sql = `SELECT ${report.line}, ${report.key} FROM ${report.from} ORDER BY ${report.orderBy}`;
+    } else {
+      sql = `SELECT finding, ${order === 'identity' ? 'diff_key' : 'item_id'} FROM findings ORDER BY ${order === 'read' ? 'ord' : `${jsOrderSql('diff_key')}, ord`}`;
+    }
     const result = await this.duck.connection.stream(sql);
     for await (const rows of result.yieldRows()) {
       for (const [text, rowKey] of rows) yield [text as string, (rowKey as string | null) ?? null];
@@ -222,6 +223,72 @@ export class SqlEngine {
     }
     this.diffed = true;
     return { counts: { new: counts.new, persisting: counts.persisting, resolved, newViolations: counts.newViolations }, ...holds };
+  }
+
+  /**
+   * The report's order: by itemId (none first) in JavaScript's string order, as the
+   * reference engine's sorters sort; after a diff, the diffed lines by the itemId the
+   * diff read back, ties in the diff's order (as they reach the reference's sorter).
+   */
+  private reportOrder(): { from: string; line: string; key: string; tiebreak: string; orderBy: string } {
+    const [from, line, key, tiebreak] = this.diffed
+      ? ['diffed', 'line', 'item_key', `${jsOrderSql('diff_key')}, ord`]
+      : ['findings', 'finding', 'item_id', 'ord'];
+    return { from, line, key, tiebreak, orderBy: `${jsOrderSql(key)} NULLS FIRST, ${tiebreak}` };
+  }
+
+  /**
+   * The findings whose itemId an earlier finding of the report already has (each
+   * after the first of its itemId), in the report's order: the run marks them
+   * invalid (runAudit duplicateOf) and gives the new lines to {@link replaceLines}.
+   */
+  async repeatedItemIds(): Promise<{ ord: bigint; line: string }[]> {
+    await this.prepare();
+    const { from, line, key, tiebreak, orderBy } = this.reportOrder();
+    const { connection } = this.duck;
+    const [counts] = (await connection.runAndReadAll(`SELECT count(${key}) - count(DISTINCT ${key}) AS repeats FROM ${from}`)).getRows();
+    if (Number(counts![0]) === 0) return [];
+    const reader = await connection.runAndReadAll(`
+      SELECT ord, ${line} FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${tiebreak}) AS n FROM ${from})
+      WHERE ${key} IS NOT NULL AND n > 1 ORDER BY ${orderBy}`);
+    return reader.getRows().map(([ord, text]) => ({ ord: ord as bigint, line: text as string }));
+  }
+
+  /** Lines that replace findings' lines in the reports written by {@link copyLines}. */
+  async replaceLines(lines: readonly { ord: bigint; line: string }[]): Promise<void> {
+    if (lines.length === 0) return;
+    const { connection } = this.duck;
+    await connection.run('CREATE TABLE replaced (ord BIGINT, line VARCHAR)');
+    const appender = await connection.createAppender('replaced');
+    for (const { ord, line } of lines) {
+      appender.appendBigInt(ord);
+      appender.appendVarchar(line);
+      appender.endRow();
+    }
+    appender.closeSync();
+    this.replaced = true;
+  }
+
+  /**
+   * Writes the report's lines to `path` with DuckDB's COPY, sorted out of core,
+   * without passing them through JavaScript (lib/report/formats/ReportFormat.ts BulkFindings).
+   */
+  async copyLines(path: string, options: { before?: readonly string[]; suffix?: string } = {}): Promise<number> {
+    await this.prepare();
+    const { from, line, key } = this.reportOrder();
+    const text = this.replaced ? `coalesce(r.line, x.${line})` : `x.${line}`;
+    const join = this.replaced ? 'LEFT JOIN replaced r ON r.ord = x.ord' : '';
+    // The report's order (reportOrder) as sort columns, the `before` lines first.
+    const ties = this.diffed ? jsOrderSql('x.diff_key') : 'NULL::VARCHAR';
+    const findings = `SELECT 1 AS part, 0 AS pos, ${jsOrderSql(`x.${key}`)} AS k1, ${ties} AS k2, x.ord AS ord, ${text} || ${sqlString(options.suffix ?? '')} AS text FROM ${from} x ${join}`;
+    const before = (options.before ?? []).map((value, i) => `SELECT 0, ${i}, NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT, ${sqlString(value)}`);
+    await this.step(
+      'writing the reports',
+      `COPY (SELECT text FROM (${[findings, ...before].join(' UNION ALL ')}) ORDER BY part, pos, k1 NULLS FIRST, k2, ord) ` +
+        `TO ${sqlString(path)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER ${sqlString('\u0001')})`,
+    );
+    const [count] = (await this.duck.connection.runAndReadAll(`SELECT count(*) FROM ${from}`)).getRows();
+    return Number(count![0]);
   }
 
   /** The findings, one per appended entry, in the order appended. */

@@ -25,9 +25,24 @@ export interface FindingRecord {
   finding(): Finding;
 }
 
+/**
+ * All the findings at once, as an engine that keeps them can give them (the SQL
+ * engine: DuckDB writes the lines itself, no finding passes through JavaScript).
+ */
+export interface BulkFindings {
+  /**
+   * Writes to `path` (a new file) the `before` lines, then every finding's JSON line
+   * in the report's order followed by `suffix`; each line ends with '\n'. Answers
+   * how many findings it wrote.
+   */
+  copyLines(path: string, options?: { before?: readonly string[]; suffix?: string }): Promise<number>;
+}
+
 /** Writes one report file. Findings arrive in the report's order; the head arrives last, when it is known. */
 export interface ReportWriter {
   write(record: FindingRecord): Promise<void>;
+  /** Instead of write(), when the engine gives all findings at once and every writer of the run takes them so. */
+  writeAll?(findings: BulkFindings): Promise<void>;
   /** Completes the file at its final path. */
   finish(head: ReportHead, finished: FinishedReports): Promise<void>;
   /** Removes anything written so far (the run failed). */

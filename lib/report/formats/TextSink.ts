@@ -18,8 +18,12 @@ export class TextSink {
   private block = Buffer.allocUnsafe(BLOCK);
   private used = 0;
 
-  constructor(readonly path: string) {
-    this.stream = createWriteStream(path);
+  constructor(
+    readonly path: string,
+    /** 'a' appends to what the file holds (another writer's part). */
+    flags: 'w' | 'a' = 'w',
+  ) {
+    this.stream = createWriteStream(path, { flags });
   }
 
   async write(text: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, stat, truncate } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { ReportHead } from '../ReportModel';
 import type { ReportFormat } from './ReportFormat';
@@ -30,28 +30,36 @@ export const jsonFormat: ReportFormat = {
   create(path, draft) {
     const partialPath = `${path}.partial`;
     const space = Math.max(MIN_HEAD_SPACE, (draft ? renderHead(draft).length : 0) + HEAD_SLACK);
-    const body = new TextSink(partialPath);
+    let sink: TextSink | null = null;
+    const body = () => (sink ??= new TextSink(partialPath));
     let started = false;
     let first = true;
     return {
       async write(record) {
         if (!started) {
-          await body.write(`${' '.repeat(space)}${FINDINGS_OPEN}`);
+          await body().write(`${' '.repeat(space)}${FINDINGS_OPEN}`);
           started = true;
         }
-        await body.write(first ? record.line : `,\n${record.line}`);
+        await body().write(first ? record.line : `,\n${record.line}`);
         first = false;
       },
+      async writeAll(findings) {
+        // The same bytes as write(): the head's space, the opening, then "line,\n" per finding, the last ",\n" cut.
+        const written = await findings.copyLines(partialPath, { before: [' '.repeat(space), FINDINGS_OPEN.trim()], suffix: ',' });
+        if (written > 0) await truncate(partialPath, (await stat(partialPath)).size - 2);
+        sink = new TextSink(partialPath, 'a');
+        started = true;
+      },
       async finish(head, finished) {
-        if (!started) await body.write(`${' '.repeat(space)}${FINDINGS_OPEN}`);
-        await body.write('\n],\n"resolved":[');
+        if (!started) await body().write(`${' '.repeat(space)}${FINDINGS_OPEN}`);
+        await body().write('\n],\n"resolved":[');
         let firstResolved = true;
         for await (const entry of finished.resolved()) {
-          await body.write(`${firstResolved ? '\n' : ',\n'}${toJsonLine(entry)}`);
+          await body().write(`${firstResolved ? '\n' : ',\n'}${toJsonLine(entry)}`);
           firstResolved = false;
         }
-        await body.write('\n]}\n');
-        await body.close();
+        await body().write('\n]}\n');
+        await body().close();
         const text = renderHead(head);
         const bytes = Buffer.from(text, 'utf8');
         if (bytes.length <= space) {
@@ -71,7 +79,7 @@ export const jsonFormat: ReportFormat = {
         await rename(partialPath, path);
       },
       async abort() {
-        body.destroy();
+        sink?.destroy();
         await Promise.all([rm(partialPath, { force: true }), rm(`${partialPath}.rebuild`, { force: true })]);
       },
     };

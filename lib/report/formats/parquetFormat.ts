@@ -71,14 +71,19 @@ export const parquetFormat: ReportFormat = {
     const partialPath = `${path}.partial`;
     // The finding lines wait on disk (not in memory) until DuckDB turns them into columns.
     const linesPath = `${path}.lines.ndjson`;
-    const lines = new TextSink(linesPath);
+    let sink: TextSink | null = null;
+    const lines = () => (sink ??= new TextSink(linesPath));
     return {
       async write(record) {
-        await lines.write(`${record.line}\n`);
+        await lines().write(`${record.line}\n`);
+      },
+      async writeAll(findings) {
+        await findings.copyLines(linesPath);
+        sink = new TextSink(linesPath, 'a');
       },
       async finish(head, finished) {
-        for await (const entry of finished.resolved()) await lines.write(`${toJsonLine(resolvedRow(entry))}\n`);
-        await lines.close();
+        for await (const entry of finished.resolved()) await lines().write(`${toJsonLine(resolvedRow(entry))}\n`);
+        await lines().close();
         const metadata = { runId: head.run.id, schemaVersion: SCHEMA_VERSION, catalogVersion: head.run.catalogVersion, jsonReportSha256: finished.jsonSha256 ?? '' };
         const kv = Object.entries(metadata).map(([key, value]) => `${key}: ${sqlString(value)}`).join(', ');
         const duck = await openDuck({ threads: 1, memoryLimit: '256MB' });
@@ -94,7 +99,7 @@ export const parquetFormat: ReportFormat = {
         await rename(partialPath, path);
       },
       async abort() {
-        lines.destroy();
+        sink?.destroy();
         await Promise.all([rm(partialPath, { force: true }), rm(linesPath, { force: true })]);
       },
     };
