@@ -25,7 +25,7 @@ export interface EvaluateEntriesOptions {
   kind: EngineKind;
   /** DuckDB's limits (engine sql). */
   duck?: DuckOptions;
-  /** Sees every item as read (the snapshot digest). */
+  /** Sees every item as read (the snapshot digest; the reference engine only: the SQL engine digests in DuckDB). */
   onItem?: (raw: unknown) => void;
   signal?: AbortSignal;
 }
@@ -54,6 +54,8 @@ export interface Evaluation {
    * and the findings whose itemId repeats, which the run marks invalid first.
    */
   bulk: SqlBulk | null;
+  /** The SQL engine only: the snapshot digest of the items, computed by DuckDB (the reference engine's runs see each item through `onItem`). */
+  snapshotDigest: (() => Promise<string>) | null;
   close(): void;
 }
 
@@ -69,7 +71,7 @@ export interface Evaluation {
  * evaluation.close();
  */
 export async function openEvaluation(entries: AsyncIterable<SourceEntry>, options: EvaluateEntriesOptions): Promise<Evaluation> {
-  if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, tallies: null, diff: null, bulk: null, close: () => undefined };
+  if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, tallies: null, diff: null, bulk: null, snapshotDigest: null, close: () => undefined };
   const { SqlEngine } = await import('../sql/sqlEngine');
   const sql = await SqlEngine.open(options.catalog, options.engine, options.duck);
   async function* evaluations(): AsyncIterable<Evaluated> {
@@ -79,13 +81,13 @@ export async function openEvaluation(entries: AsyncIterable<SourceEntry>, option
         continue;
       }
       options.signal?.throwIfAborted();
-      if (entry.kind === 'item') options.onItem?.(entry.raw);
       sql.append(entry);
     }
   }
   return { evaluations: evaluations(), reorder: (order) => sql.lines(order), tallies: (tallyOptions) => sql.tallies(tallyOptions),
     diff: (diffOptions) => sql.diff(diffOptions),
     bulk: sql,
+    snapshotDigest: () => sql.snapshotDigest(),
     close: () => sql.close(),
   };
 }

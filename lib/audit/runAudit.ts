@@ -300,7 +300,7 @@ async function attempt(
     }
     summary.complete = summary.incompleteReasons.length === 0;
     run.snapshotCapturedAt = Number.isFinite(capturedMax) ? new Date(capturedMax).toISOString() : null;
-    if (digest) run.snapshotSha256 = digest.hex();
+    if (digest) run.snapshotSha256 = evaluation.snapshotDigest ? await evaluation.snapshotDigest() : digest.hex();
     const capturedMs = Number.isFinite(capturedMax) ? capturedMax : startedAt.getTime();
     const head: ReportHead = {
       schemaVersion: SCHEMA_VERSION,

@@ -15,11 +15,12 @@
  * jsonNumberSql('bytes') // 1000.0 → '1000', 1e21 → '1e+21', 0.5 → '0.5', -0.0 → '0'
  */
 export function jsonNumberSql(value: string): string {
-  // Whole numbers below 1e21 print all their digits in JavaScript; the rest as DuckDB's shortest digits, exponent signed.
+  // Whole numbers below 2^53 are their digits; the rest DuckDB's shortest digits (as JavaScript's), written
+  // as JavaScript writes them: no '.0' after a whole number (2^60 is 1152921504606847000), the exponent signed.
   return (
     `(CASE WHEN ${value} IS NULL OR isinf(${value}) OR isnan(${value}) THEN 'null' ` +
-    `WHEN ${value} = trunc(${value}) AND abs(${value}) < 1e21 THEN CAST(CAST(${value} AS HUGEINT) AS VARCHAR) ` +
-    `ELSE regexp_replace(CAST(to_json(${value}) AS VARCHAR), 'e([0-9])', 'e+\\1') END)`
+    `WHEN ${value} = trunc(${value}) AND abs(${value}) < 9007199254740992 THEN CAST(CAST(${value} AS HUGEINT) AS VARCHAR) ` +
+    `ELSE regexp_replace(regexp_replace(CAST(to_json(${value}) AS VARCHAR), '\\.0$', ''), 'e([0-9])', 'e+\\1') END)`
   );
 }
 

@@ -24,6 +24,7 @@ import type { FindingState, HistoryWriter, PreviousRun } from '../history/Histor
 import { STATES_COPY_OPTIONS } from '../history/parquetStates';
 import { appendPrevStates, createPrevTable, diffSql, holdsEndedSql, prevParquetSql, resolvedSql, statesSql } from './historySql';
 import { jsOrderSql } from './jsOrderSql';
+import { snapshotDigestSql } from './digestSql';
 import { sqlString } from './sqlText';
 
 export interface SqlDiffOptions {
@@ -289,6 +290,12 @@ export class SqlEngine {
     );
     const [count] = (await this.duck.connection.runAndReadAll(`SELECT count(*) FROM ${from}`)).getRows();
     return Number(count![0]);
+  }
+
+  /** The snapshot digest of the appended items (lib/sql/digestSql.ts), as SnapshotDigest gives it. */
+  async snapshotDigest(): Promise<string> {
+    await this.prepare();
+    return (await snapshotDigestSql(this.duck.connection, 'items')).hex;
   }
 
   /** The findings, one per appended entry, in the order appended. */

@@ -51,7 +51,7 @@ describe('asJsonLineSql', () => {
 
 describe('jsonNumberSql', () => {
   it('writes numbers as JSON.stringify does', async () => {
-    const values = [0, -0, 1, -1, 1000, 4159151403, 2 ** 53, 2 ** 53 + 2, 1e20, 1e21, 1.5e21, 1e300, 0.1, 0.5, 12.34, -0.25, 1e-6, 1e-7, 1.2345e-5, 0.30000000000000004, 5e-324, Number.MAX_VALUE];
+    const values = [0, -0, 1, -1, 1000, 4159151403, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, 2 ** 60, -(2 ** 60), 12345678901234567890, 1e20, 123456789012345680000, 1e21, 1.5e21, 1e300, 0.1, 0.5, 12.34, -0.25, 1e-6, 1e-7, 1.2345e-5, 0.30000000000000004, 5e-324, Number.MAX_VALUE];
     expect(await numbers(values)).toEqual(values.map((v) => JSON.stringify(v)));
   });
 });
