@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --items N[,N...]] [--table-items N] [--segments N]
+ * npm run bench [-- --items N[,N...]] [--table-items N] [--segments N] [--engines sql,reference] [--skip-pdf] [--skip-table]
  *
  * Prints items/second and peak RSS for: the engine alone, `run --inventory`
  * on NDJSON beside a bare line-by-line JSON.parse + JSON.stringify of the same
@@ -49,8 +49,16 @@ async function startLocal(): Promise<{ endpoint: string; stop: () => void }> {
 
 async function benchmark(): Promise<void> {
   const { values } = parseArgs({
-    options: { items: { type: 'string', default: '100000,1000000' }, 'table-items': { type: 'string', default: '50000' }, segments: { type: 'string', default: '4' } },
+    options: {
+      items: { type: 'string', default: '100000,1000000' },
+      'table-items': { type: 'string', default: '50000' },
+      segments: { type: 'string', default: '4' },
+      engines: { type: 'string', default: 'sql,reference' },
+      'skip-pdf': { type: 'boolean', default: false },
+      'skip-table': { type: 'boolean', default: false },
+    },
   });
+  const engines = values.engines.split(',');
   const sizes = values.items.split(',').map(Number);
   const tableItems = Number(values['table-items']);
   mkdirSync(OUT, { recursive: true });
@@ -62,55 +70,51 @@ async function benchmark(): Promise<void> {
     process.stderr.write(`generating ${size} items …\n`);
     await writeSyntheticInventory(file, size);
     const mb = (statSync(file).size / 2 ** 20).toFixed(0);
-    const generate = scenario('generate', size);
-    const engine = scenario('engine', size);
-    const engineNet: Figure = { ...engine, seconds: Math.max(engine.seconds - generate.seconds, 1e-6) };
-    const bare = scenario('bare-ndjson', file, join(OUT, 'bare-copy.ndjson'));
-    rmSync(join(OUT, 'bare-copy.ndjson'), { force: true });
     const reports = join(OUT, 'reports');
-    const audit = scenario('run-ndjson', file, reports);
-    rmSync(reports, { recursive: true, force: true });
-    // The diff: a first run becomes history, a second run of the same inventory diffs every finding against it.
     const history = join(OUT, 'history');
-    scenario('run-history', file, reports, history);
-    rmSync(reports, { recursive: true, force: true });
-    const diffed = scenario('run-history', file, reports, history);
-    rmSync(reports, { recursive: true, force: true });
-    rmSync(history, { recursive: true, force: true });
-    // The SQL engine beside what a data engineer would write instead: one DuckDB query.
+    const result: Record<string, unknown> = {};
+    /** A run with history: a first run becomes history, the second diffs every finding against it (as users run it). */
+    const historyRun = (engine: string): Figure => {
+      scenario('run-history', file, reports, history, engine);
+      rmSync(reports, { recursive: true, force: true });
+      const diffed = scenario('run-history', file, reports, history, engine);
+      rmSync(reports, { recursive: true, force: true });
+      rmSync(history, { recursive: true, force: true });
+      return diffed;
+    };
+    // The SQL engine beside what a data engineer would write instead: one DuckDB query, on the same file.
     const peer = scenario('duckdb-peer', file, join(OUT, 'peer.ndjson'));
     rmSync(join(OUT, 'peer.ndjson'), { force: true });
-    const sqlAudit = scenario('run-ndjson', file, reports, 'json', 'sql');
-    rmSync(reports, { recursive: true, force: true });
-    scenario('run-history', file, reports, history, 'sql');
-    rmSync(reports, { recursive: true, force: true });
-    const sqlDiffed = scenario('run-history', file, reports, history, 'sql');
-    rmSync(reports, { recursive: true, force: true });
-    rmSync(history, { recursive: true, force: true });
-    console.log(row(`engine alone (${size} items, generation excluded)`, engineNet));
-    console.log(row(`bare NDJSON parse+stringify (${mb} MB)`, bare));
-    console.log(row('run --inventory (NDJSON → JSON report)', audit, `${(audit.seconds / bare.seconds).toFixed(2)}× bare (target ≤ 1.5×)`));
-    console.log(row('run --inventory with history: diff of every finding', diffed, `+${(diffed.seconds - audit.seconds).toFixed(2)} s over no history`));
-    console.log(row('DuckDB peer query (read_json → CASE → COPY)', peer));
-    console.log(row('run --engine sql --no-history', sqlAudit, `${(sqlAudit.seconds / peer.seconds).toFixed(2)}× the peer (target ≤ 2×)`));
-    console.log(row('run --engine sql, history on (as users run it)', sqlDiffed, `${(sqlDiffed.seconds / peer.seconds).toFixed(2)}× the peer (target ≤ 3×)`));
-    console.log(row('run --engine reference, history on', diffed, `${(diffed.seconds / peer.seconds).toFixed(2)}× the peer`));
-    results[`ndjson-${size}`] = {
-      engine: engineNet,
-      bare,
-      audit,
-      diffed,
-      ratio: audit.seconds / bare.seconds,
-      peer,
-      sqlAudit,
-      sqlDiffed,
-      sqlRatio: sqlAudit.seconds / peer.seconds,
-      sqlHistoryRatio: sqlDiffed.seconds / peer.seconds,
-    };
+    console.log(row(`DuckDB peer query (read_json → CASE → COPY, ${mb} MB)`, peer));
+    result.peer = peer;
+    if (engines.includes('sql')) {
+      const sqlAudit = scenario('run-ndjson', file, reports, 'json', 'sql');
+      rmSync(reports, { recursive: true, force: true });
+      console.log(row('run --engine sql --no-history', sqlAudit, `${(sqlAudit.seconds / peer.seconds).toFixed(2)}× the peer (target ≤ 2×)`));
+      const sqlDiffed = historyRun('sql');
+      console.log(row('run --engine sql, history on (as users run it)', sqlDiffed, `${(sqlDiffed.seconds / peer.seconds).toFixed(2)}× the peer (target ≤ 3×)`));
+      Object.assign(result, { sqlAudit, sqlDiffed, sqlRatio: sqlAudit.seconds / peer.seconds, sqlHistoryRatio: sqlDiffed.seconds / peer.seconds });
+    }
+    if (engines.includes('reference')) {
+      const generate = scenario('generate', size);
+      const engine = scenario('engine', size);
+      const engineNet: Figure = { ...engine, seconds: Math.max(engine.seconds - generate.seconds, 1e-6) };
+      const bare = scenario('bare-ndjson', file, join(OUT, 'bare-copy.ndjson'));
+      rmSync(join(OUT, 'bare-copy.ndjson'), { force: true });
+      const audit = scenario('run-ndjson', file, reports, 'json', 'reference');
+      rmSync(reports, { recursive: true, force: true });
+      const diffed = historyRun('reference');
+      console.log(row(`reference engine alone (generation excluded)`, engineNet));
+      console.log(row(`bare NDJSON parse+stringify`, bare));
+      console.log(row('run --engine reference --no-history', audit, `${(audit.seconds / bare.seconds).toFixed(2)}× bare, ${(audit.seconds / peer.seconds).toFixed(2)}× the peer`));
+      console.log(row('run --engine reference, history on', diffed, `${(diffed.seconds / peer.seconds).toFixed(2)}× the peer`));
+      Object.assign(result, { engine: engineNet, bare, audit, diffed, ratio: audit.seconds / bare.seconds });
+    }
+    results[`ndjson-${size}`] = result;
     rmSync(file, { force: true });
   }
 
-  {
+  if (!values['skip-pdf']) {
     // The PDF on a 10,000-item inventory with thousands of violations, beside JSON alone.
     const file = join(OUT, 'inventory-pdf-10000.ndjson');
     await writeSyntheticInventory(file, 10_000);
@@ -127,6 +131,13 @@ async function benchmark(): Promise<void> {
     results['pdf-10000'] = { json, withPdf, addedSeconds: withPdf.seconds - json.seconds, pdfMb };
   }
 
+  if (!values['skip-table']) await tableBench(tableItems, values.segments, engines, results);
+  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nFigures saved to ${join(OUT, 'results.json')}`);
+}
+
+/** `run --table` on a local DynamoDB beside a bare parallel Scan of the same table, for each engine. */
+async function tableBench(tableItems: number, segments: string, engines: string[], results: Record<string, unknown>): Promise<void> {
   process.stderr.write(`loading ${tableItems} items into a local DynamoDB …\n`);
   const local = await startLocal();
   try {
@@ -134,19 +145,20 @@ async function benchmark(): Promise<void> {
     await writeSyntheticInventory(file, tableItems);
     execFileSync(process.execPath, [TSX, join(ROOT, 'cli/main.ts'), 'inventory', 'load', file, '--table', 'bench', '--endpoint', local.endpoint, '--no-progress'], { stdio: ['ignore', 'ignore', 'inherit'] });
     rmSync(file, { force: true });
-    const segments = values.segments;
     const scan = scenario('bare-scan', local.endpoint, 'bench', segments);
-    const reports = join(OUT, 'reports');
-    const audit = scenario('run-table', 'bench', local.endpoint, reports, segments);
-    rmSync(reports, { recursive: true, force: true });
     console.log(row(`bare parallel Scan (${segments} segments, dynalite)`, scan));
-    console.log(row('run --table (Scan → JSON report)', audit, `${(audit.seconds / scan.seconds).toFixed(2)}× bare (target ≤ 1.2×)`));
-    results[`table-${tableItems}`] = { scan, audit, ratio: audit.seconds / scan.seconds };
+    const reports = join(OUT, 'reports');
+    const table: Record<string, unknown> = { scan };
+    for (const engine of engines) {
+      const audit = scenario('run-table', 'bench', local.endpoint, reports, segments, engine);
+      rmSync(reports, { recursive: true, force: true });
+      console.log(row(`run --table --engine ${engine} (Scan → JSON report)`, audit, `${(audit.seconds / scan.seconds).toFixed(2)}× bare (target ≤ 1.2×)`));
+      table[engine] = { audit, ratio: audit.seconds / scan.seconds };
+    }
+    results[`table-${tableItems}`] = table;
   } finally {
     local.stop();
   }
-  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nFigures saved to ${join(OUT, 'results.json')}`);
 }
 
 benchmark().catch((error) => {
