@@ -5,7 +5,7 @@ import type { Finding } from '../model';
 import type { DuckOptions } from '../sql/duck';
 import type { FindingLine } from '../report/FindingSorter';
 import type { BulkFindings } from '../report/formats/ReportFormat';
-import type { SqlDiff, SqlDiffOptions, SqlTallies, TallyOptions } from '../sql/sqlEngine';
+import type { NdjsonFile, SqlDiff, SqlDiffOptions, SqlTallies, TallyOptions } from '../sql/sqlEngine';
 
 import type { EngineKind } from './engineKind';
 
@@ -25,6 +25,8 @@ export interface EvaluateEntriesOptions {
   kind: EngineKind;
   /** DuckDB's limits (engine sql). */
   duck?: DuckOptions;
+  /** The source as a file DuckDB may read itself (engine sql; InventorySource.ndjsonFile). */
+  file?: NdjsonFile;
   /** Sees every item as read (the snapshot digest; the reference engine only: the SQL engine digests in DuckDB). */
   onItem?: (raw: unknown) => void;
   signal?: AbortSignal;
@@ -73,8 +75,10 @@ export interface Evaluation {
 export async function openEvaluation(entries: AsyncIterable<SourceEntry>, options: EvaluateEntriesOptions): Promise<Evaluation> {
   if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, tallies: null, diff: null, bulk: null, snapshotDigest: null, close: () => undefined };
   const { SqlEngine } = await import('../sql/sqlEngine');
-  const sql = await SqlEngine.open(options.catalog, options.engine, options.duck);
+  const sql = await SqlEngine.open(options.catalog, options.engine, options.duck, options.file);
   async function* evaluations(): AsyncIterable<Evaluated> {
+    // DuckDB read the inventory file itself: the source's entries are not needed.
+    if (sql.loadedFromFile) return;
     for await (const entry of entries) {
       if (entry.kind === 'gap') {
         yield entry;

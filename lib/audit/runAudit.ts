@@ -219,6 +219,7 @@ async function attempt(
     engine,
     kind: options.engineKind ?? 'reference',
     duck: options.duck,
+    file: options.source.ndjsonFile?.(),
     onItem: (raw) => digest?.add(raw),
     signal: options.signal,
   });

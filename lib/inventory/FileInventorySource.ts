@@ -52,6 +52,10 @@ export class FileInventorySource implements InventorySource {
     return this.path;
   }
 
+  ndjsonFile(): { path: string; snapshotFilter: string | null } {
+    return { path: this.path, snapshotFilter: this.snapshotFilter };
+  }
+
   async open() {
     try {
       const info = await stat(this.path);

@@ -35,4 +35,9 @@ export interface InventorySource {
   open(): Promise<OpenedSnapshot>;
   entries(onProgress?: (progress: SourceProgress) => void): AsyncIterable<SourceEntry>;
   describe(): string;
+  /**
+   * A file the SQL engine may read itself instead of taking `entries` (the same
+   * entries, proved so by lib/sql/readNdjsonSql.ts, or it falls back to `entries`).
+   */
+  ndjsonFile?(): { path: string; snapshotFilter: string | null };
 }

@@ -9,6 +9,13 @@ import { ItemsTable, openDuck, type Duck, type DuckOptions } from './duck';
 import { evaluationSql } from './evaluationSql';
 import { registerGlobFunction } from './globFunction';
 import { validationSql } from './validationSql';
+import { loadNdjsonItems } from './readNdjsonSql';
+
+/** An NDJSON inventory file DuckDB may read itself, and the snapshot to keep (FileInventorySource's filter). */
+export interface NdjsonFile {
+  path: string;
+  snapshotFilter: string | null;
+}
 import {
   activeHoldsSql,
   forecastSql,
@@ -98,31 +105,38 @@ export class SqlEngine {
 
   private constructor(
     private readonly duck: Duck,
-    private readonly items: ItemsTable,
+    private readonly items: ItemsTable | null,
     private readonly catalog: Catalog,
     private readonly options: EngineOptions,
     private readonly duckOptions: DuckOptions,
   ) {}
 
-  static async open(catalog: Catalog, options: EngineOptions, duckOptions: DuckOptions = {}): Promise<SqlEngine> {
+  /**
+   * Opens the engine. With `file` (an NDJSON inventory), DuckDB reads the file into
+   * `items` itself (lib/sql/readNdjsonSql.ts) when it can prove it reads it as
+   * FileInventorySource does: then `loadedFromFile` is true and nothing is appended.
+   */
+  static async open(catalog: Catalog, options: EngineOptions, duckOptions: DuckOptions = {}, file?: NdjsonFile): Promise<SqlEngine> {
     const duck = await openDuck(duckOptions);
     try {
       // Waiver globs RE2 cannot express run through picomatch itself.
       registerGlobFunction(duck.connection);
-      return new SqlEngine(duck, await ItemsTable.create(duck.connection), catalog, options, duckOptions);
+      const loaded = file ? await loadNdjsonItems(duck.connection, file.path, { table: 'items', snapshotFilter: file.snapshotFilter }) : null;
+      return new SqlEngine(duck, loaded ? null : await ItemsTable.create(duck.connection), catalog, options, duckOptions);
     } catch (error) {
       duck.close();
       throw error;
     }
   }
 
-  /** How many entries were appended. */
-  get count(): number {
-    return this.items.count;
+  /** Whether DuckDB read the inventory file itself (no entry is to be appended). */
+  get loadedFromFile(): boolean {
+    return this.items === null;
   }
 
   /** Takes one entry of the source (a gap is the caller's business). */
   append(entry: Exclude<SourceEntry, { kind: 'gap' }>): void {
+    if (!this.items) throw new Error('The SQL engine read the inventory file itself: nothing is appended.');
     if (entry.kind === 'parse-error') {
       this.items.append({ location: entry.location, raw: null, parseError: entry.reason });
       return;
@@ -134,7 +148,7 @@ export class SqlEngine {
   private async prepare(): Promise<void> {
     if (this.prepared) return;
     this.prepared = true;
-    this.items.close();
+    this.items?.close();
     const { connection } = this.duck;
     await this.step('validating the items', `CREATE TABLE checked AS ${validationSql({ capturedNotAfterMs: this.options.capturedNotAfterMs })}`);
     const evaluated = evaluationSql(this.catalog, this.options, 'checked');
@@ -147,6 +161,18 @@ export class SqlEngine {
           || chr(2) || coalesce(item_id, '') || chr(2) || verdict AS diff_key
       FROM (${evaluated})`);
     await connection.run('DROP TABLE checked');
+  }
+
+  /** Runs `work` with DuckDB on one thread, then gives it back its threads. */
+  private async withOneThread<T>(work: () => Promise<T>): Promise<T> {
+    const { connection } = this.duck;
+    const [row] = (await connection.runAndReadAll(`SELECT current_setting('threads')`)).getRows();
+    await connection.run('SET threads = 1');
+    try {
+      return await work();
+    } finally {
+      await connection.run(`SET threads = ${Number(row![0])}`);
+    }
   }
 
   /** Runs one statement of the program; an error names the step and, when it is memory, the limit to raise. */
@@ -283,10 +309,13 @@ export class SqlEngine {
     const ties = this.diffed ? jsOrderSql('x.diff_key') : 'NULL::VARCHAR';
     const findings = `SELECT 1 AS part, 0 AS pos, ${jsOrderSql(`x.${key}`)} AS k1, ${ties} AS k2, x.ord AS ord, ${text} || ${sqlString(options.suffix ?? '')} AS text FROM ${from} x ${join}`;
     const before = (options.before ?? []).map((value, i) => `SELECT 0, ${i}, NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT, ${sqlString(value)}`);
-    await this.step(
-      'writing the reports',
-      `COPY (SELECT text FROM (${[findings, ...before].join(' UNION ALL ')}) ORDER BY part, pos, k1 NULLS FIRST, k2, ord) ` +
-        `TO ${sqlString(path)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER ${sqlString('\u0001')})`,
+    // One thread for the sort of the whole lines: with two, DuckDB's sort runs out of a 256 MB limit at 500,000 findings.
+    await this.withOneThread(() =>
+      this.step(
+        'writing the reports',
+        `COPY (SELECT text FROM (${[findings, ...before].join(' UNION ALL ')}) ORDER BY part, pos, k1 NULLS FIRST, k2, ord) ` +
+          `TO ${sqlString(path)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER ${sqlString('\u0001')})`,
+      ),
     );
     const [count] = (await this.duck.connection.runAndReadAll(`SELECT count(*) FROM ${from}`)).getRows();
     return Number(count![0]);
