@@ -27,7 +27,7 @@ export interface EvaluateEntriesOptions {
   duck?: DuckOptions;
   /** The source as a file DuckDB may read itself (engine sql; InventorySource.ndjsonFile). */
   file?: NdjsonFile;
-  /** Sees every item as read (the snapshot digest; the reference engine only: the SQL engine digests in DuckDB). */
+  /** Sees every item as read (the snapshot digest). */
   onItem?: (raw: unknown) => void;
   signal?: AbortSignal;
 }
@@ -56,8 +56,11 @@ export interface Evaluation {
    * and the findings whose itemId repeats, which the run marks invalid first.
    */
   bulk: SqlBulk | null;
-  /** The SQL engine only: the snapshot digest of the items, computed by DuckDB (the reference engine's runs see each item through `onItem`). */
-  snapshotDigest: (() => Promise<string>) | null;
+  /**
+   * When DuckDB read the inventory file itself: settles once `onItem` has seen every
+   * item, read from the file beside DuckDB's work (await it before the digest). Null otherwise.
+   */
+  digested: Promise<void> | null;
   close(): void;
 }
 
@@ -73,11 +76,15 @@ export interface Evaluation {
  * evaluation.close();
  */
 export async function openEvaluation(entries: AsyncIterable<SourceEntry>, options: EvaluateEntriesOptions): Promise<Evaluation> {
-  if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, tallies: null, diff: null, bulk: null, snapshotDigest: null, close: () => undefined };
+  if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, tallies: null, diff: null, bulk: null, digested: null, close: () => undefined };
   const { SqlEngine } = await import('../sql/sqlEngine');
   const sql = await SqlEngine.open(options.catalog, options.engine, options.duck, options.file);
+  let closed = false;
+  // DuckDB read the file itself; the digest still reads it, in JavaScript, while DuckDB's threads work
+  // (the main thread waits on them otherwise): the entries are the source's, the items the same.
+  const digest = sql.loadedFromFile && options.onItem ? digestEntries(entries, options.onItem, () => closed || (options.signal?.aborted ?? false)) : null;
+  digest?.catch(() => undefined);
   async function* evaluations(): AsyncIterable<Evaluated> {
-    // DuckDB read the inventory file itself: the source's entries are not needed.
     if (sql.loadedFromFile) return;
     for await (const entry of entries) {
       if (entry.kind === 'gap') {
@@ -85,15 +92,30 @@ export async function openEvaluation(entries: AsyncIterable<SourceEntry>, option
         continue;
       }
       options.signal?.throwIfAborted();
+      if (entry.kind === 'item') options.onItem?.(entry.raw);
       sql.append(entry);
     }
   }
-  return { evaluations: evaluations(), reorder: (order) => sql.lines(order), tallies: (tallyOptions) => sql.tallies(tallyOptions),
+  return {
+    evaluations: evaluations(),
+    reorder: (order) => sql.lines(order),
+    tallies: (tallyOptions) => sql.tallies(tallyOptions),
     diff: (diffOptions) => sql.diff(diffOptions),
     bulk: sql,
-    snapshotDigest: () => sql.snapshotDigest(),
-    close: () => sql.close(),
+    digested: digest,
+    close: () => {
+      closed = true;
+      sql.close();
+    },
   };
+}
+
+/** Hands every item of the entries to `onItem` (the snapshot digest), until `stop` says so. */
+async function digestEntries(entries: AsyncIterable<SourceEntry>, onItem: (raw: unknown) => void, stop: () => boolean): Promise<void> {
+  for await (const entry of entries) {
+    if (stop()) return;
+    if (entry.kind === 'item') onItem(entry.raw);
+  }
 }
 
 async function* referenceEvaluations(entries: AsyncIterable<SourceEntry>, options: EvaluateEntriesOptions): AsyncIterable<Evaluated> {

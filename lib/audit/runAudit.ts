@@ -220,7 +220,7 @@ async function attempt(
     kind: options.engineKind ?? 'reference',
     duck: options.duck,
     file: options.source.ndjsonFile?.(),
-    onItem: (raw) => digest?.add(raw),
+    onItem: digest ? (raw) => digest.add(raw) : undefined,
     signal: options.signal,
   });
   // The SQL engine keeps the findings and gives them back sorted (DuckDB sorts out of core);
@@ -301,7 +301,10 @@ async function attempt(
     }
     summary.complete = summary.incompleteReasons.length === 0;
     run.snapshotCapturedAt = Number.isFinite(capturedMax) ? new Date(capturedMax).toISOString() : null;
-    if (digest) run.snapshotSha256 = evaluation.snapshotDigest ? await evaluation.snapshotDigest() : digest.hex();
+    if (digest) {
+      await evaluation.digested;
+      run.snapshotSha256 = digest.hex();
+    }
     const capturedMs = Number.isFinite(capturedMax) ? capturedMax : startedAt.getTime();
     const head: ReportHead = {
       schemaVersion: SCHEMA_VERSION,

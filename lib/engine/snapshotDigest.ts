@@ -38,17 +38,6 @@ export class SnapshotDigest {
     this.count += 1;
   }
 
-  /** Adds `count` items whose SHA-256 values (as 256-bit numbers) sum to `sum` (lib/sql/digestSql.ts). */
-  addSum(sum: bigint, count: number): void {
-    let carry = 0n;
-    for (let i = 7; i >= 0; i -= 1) {
-      const total = BigInt(this.sum[i]!) + ((sum >> BigInt(32 * (7 - i))) & 0xffffffffn) + carry;
-      this.sum[i] = Number(total & 0xffffffffn);
-      carry = total >> 32n;
-    }
-    this.count += count;
-  }
-
   hex(): string {
     const bytes = Buffer.alloc(32);
     this.sum.forEach((word, i) => bytes.writeUInt32BE(word, i * 4));

@@ -31,7 +31,7 @@ import type { FindingState, HistoryWriter, PreviousRun } from '../history/Histor
 import { STATES_COPY_OPTIONS } from '../history/parquetStates';
 import { appendPrevStates, createPrevTable, diffSql, holdsEndedSql, prevParquetSql, resolvedSql, statesSql } from './historySql';
 import { jsOrderSql } from './jsOrderSql';
-import { snapshotDigestSql } from './digestSql';
+import { timed } from './timed';
 import { sqlString } from './sqlText';
 
 export interface SqlDiffOptions {
@@ -121,7 +121,7 @@ export class SqlEngine {
     try {
       // Waiver globs RE2 cannot express run through picomatch itself.
       registerGlobFunction(duck.connection);
-      const loaded = file ? await loadNdjsonItems(duck.connection, file.path, { table: 'items', snapshotFilter: file.snapshotFilter }) : null;
+      const loaded = file ? await timed('reading the file', () => loadNdjsonItems(duck.connection, file.path, { table: 'items', snapshotFilter: file.snapshotFilter })) : null;
       return new SqlEngine(duck, loaded ? null : await ItemsTable.create(duck.connection), catalog, options, duckOptions);
     } catch (error) {
       duck.close();
@@ -178,7 +178,7 @@ export class SqlEngine {
   /** Runs one statement of the program; an error names the step and, when it is memory, the limit to raise. */
   private async step(what: string, sql: string): Promise<void> {
     try {
-      await this.duck.connection.run(sql);
+      await timed(what, () => this.duck.connection.run(sql));
     } catch (cause) {
       const message = (cause as Error).message.split('\n')[0] ?? String(cause);
       const hint = /out of memory/i.test(message) ? ` Raise --memory-limit (now ${this.duckOptions.memoryLimit ?? "DuckDB's default"}) or lower --workers.` : '';
@@ -213,13 +213,13 @@ export class SqlEngine {
   async tallies(options: TallyOptions): Promise<SqlTallies> {
     await this.prepare();
     const { connection } = this.duck;
-    return {
+    return timed('counting (tallies)', async () => ({
       summary: await summarySql(connection, 'findings'),
       snapshot: await snapshotFactsSql(connection, 'findings', options.runSnapshotId, options.otherSnapshotsLimit),
       holds: await activeHoldsSql(connection, 'findings', options.holdListCap),
       forecast: await forecastSql(connection, 'findings', options.forecastDays),
       waivers: await waiverCountsSql(connection, 'findings', this.options.waivers),
-    };
+    }));
   }
 
   /**
@@ -234,7 +234,7 @@ export class SqlEngine {
     await createPrevTable(connection);
     if (options.previous?.parquetPath) await this.step('reading the previous run\'s states', `INSERT INTO prev ${prevParquetSql(options.previous.parquetPath)}`);
     else if (options.previous) await appendPrevStates(connection, options.previous.states());
-    const counts = await diffSql(connection, options.seenAt);
+    const counts = await timed('the history diff', () => diffSql(connection, options.seenAt));
     let resolved = 0;
     for await (const entry of resolvedSql(connection, options.seenAt)) {
       resolved += 1;
@@ -319,12 +319,6 @@ export class SqlEngine {
     );
     const [count] = (await this.duck.connection.runAndReadAll(`SELECT count(*) FROM ${from}`)).getRows();
     return Number(count![0]);
-  }
-
-  /** The snapshot digest of the appended items (lib/sql/digestSql.ts), as SnapshotDigest gives it. */
-  async snapshotDigest(): Promise<string> {
-    await this.prepare();
-    return (await snapshotDigestSql(this.duck.connection, 'items')).hex;
   }
 
   /** The findings, one per appended entry, in the order appended. */
