@@ -22,7 +22,7 @@ export interface Verification {
 export async function verifyReport(path: string, history: HistoryStore): Promise<Verification> {
   const match = /^(audit-[\w-]+)\.(\w+)$/.exec(basename(path));
   if (!match || !(FORMAT_IDS as readonly string[]).includes(match[2]!)) {
-    throw new InputError(`${path} is not named like a report of this auditor (<runId>.json, .csv or .pdf).`);
+    throw new InputError(`${path} is not named like a report of this auditor (<runId>.json, .csv, .pdf or .parquet).`);
   }
   const runId = match[1]!;
   const format = match[2] as FormatId;
