@@ -15,6 +15,8 @@ export { ENGINES, type EngineKind } from './engineKind';
 export interface SqlBulk extends BulkFindings {
   repeatedItemIds(): Promise<{ ord: bigint; line: string }[]>;
   replaceLines(lines: readonly { ord: bigint; line: string }[]): Promise<void>;
+  /** The report's lines one by one, in its order, replaced lines included (as copyLines writes them). */
+  reportLines(): AsyncIterable<FindingLine>;
 }
 
 export type Evaluated = { kind: 'gap'; reason: string } | { kind: 'finding'; finding: Finding };

@@ -367,8 +367,9 @@ async function attempt(
     if (byItemId || reorder) {
       openWriters(head);
       const bulk = evaluation.bulk;
-      if (bulk && writers.every((writer) => writer.writeAll)) {
-        // DuckDB writes the lines itself; the repeated itemIds are marked first, as emit() marks them.
+      if (bulk) {
+        // The SQL engine: the repeated itemIds are marked first, as emit() marks them; then DuckDB writes the
+        // lines itself for the writers that take them whole (JSON, Parquet), and hands them one by one to the rest.
         const replaced = (await bulk.repeatedItemIds()).map(({ ord, line }) => {
           const original = JSON.parse(line) as Finding;
           const duplicate = duplicateOf(original);
@@ -377,9 +378,18 @@ async function attempt(
           return { ord, line: toJsonLine(duplicate) };
         });
         await bulk.replaceLines(replaced);
-        for (const writer of writers) {
+        for (const writer of writers.filter((candidate) => candidate.writeAll)) {
           options.signal?.throwIfAborted();
           await writer.writeAll!(bulk);
+        }
+        const oneByOne = writers.filter((candidate) => !candidate.writeAll);
+        if (oneByOne.length > 0) {
+          for await (const { line } of bulk.reportLines()) {
+            options.signal?.throwIfAborted();
+            const record = recordOf(line);
+            for (const writer of oneByOne) await writer.write(record);
+            if (++written % 4096 === 0) options.onProgress?.({ phase: 'write', done: written, total: items, unit: 'items' });
+          }
         }
         options.onProgress?.({ phase: 'write', done: items, total: items, unit: 'items' });
       } else {

@@ -257,11 +257,10 @@ export class SqlEngine {
    * reference engine's sorters sort; after a diff, the diffed lines by the itemId the
    * diff read back, ties in the diff's order (as they reach the reference's sorter).
    */
-  private reportOrder(): { from: string; line: string; key: string; tiebreak: string; orderBy: string } {
-    const [from, line, key, tiebreak] = this.diffed
-      ? ['diffed', 'line', 'item_key', `${jsOrderSql('diff_key')}, ord`]
-      : ['findings', 'finding', 'item_id', 'ord'];
-    return { from, line, key, tiebreak, orderBy: `${jsOrderSql(key)} NULLS FIRST, ${tiebreak}` };
+  private reportOrder(alias = ''): { from: string; line: string; key: string; tiebreak: string; orderBy: string } {
+    const [from, line, key] = this.diffed ? ['diffed', 'line', 'item_key'] : ['findings', 'finding', 'item_id'];
+    const tiebreak = this.diffed ? `${jsOrderSql(`${alias}diff_key`)}, ${alias}ord` : `${alias}ord`;
+    return { from, line, key, tiebreak, orderBy: `${jsOrderSql(`${alias}${key}`)} NULLS FIRST, ${tiebreak}` };
   }
 
   /**
@@ -319,6 +318,16 @@ export class SqlEngine {
     );
     const [count] = (await this.duck.connection.runAndReadAll(`SELECT count(*) FROM ${from}`)).getRows();
     return Number(count![0]);
+  }
+
+  /** The report's lines in its order, with the replaced lines, as {@link copyLines} writes them. */
+  async *reportLines(): AsyncIterable<FindingLine> {
+    await this.prepare();
+    const { from, line, key, orderBy } = this.reportOrder('x.');
+    const text = this.replaced ? `coalesce(r.line, x.${line})` : `x.${line}`;
+    const join = this.replaced ? 'LEFT JOIN replaced r ON r.ord = x.ord' : '';
+    const result = await this.duck.connection.stream(`SELECT ${text}, x.${key} FROM ${from} x ${join} ORDER BY ${orderBy}`);
+    for await (const rows of result.yieldRows()) for (const [value, rowKey] of rows) yield { key: (rowKey as string | null) ?? null, line: value as string };
   }
 
   /** The findings, one per appended entry, in the order appended. */
