@@ -77,7 +77,7 @@ function daysSinceSql(seenMs: number, firstMs: string): string {
 }
 
 /**
- * Diffs `findings` against `prev` into table `diffed` (ord, diff_key, identity,
+ * Diffs `findings` against `prev` into the view `diffed` (ord, diff_key, identity,
  * item_key, verdict — as parsed back from the diff key —, line: the finding's
  * report line with status, firstSeenAt and daysOpen)
  * and answers the counts of the run's `changes`.
@@ -92,8 +92,10 @@ export async function diffSql(connection: DuckDBConnection, seenAt: string): Pro
   const days = `CASE WHEN p.identity IS NULL THEN 0 ELSE ${daysSinceSql(seenMs, timestampMs('p.first_seen_at'))} END`;
   // The identity, itemId and verdict as diffFindings parseKey reads them back from the diff key (a U+0002 inside a
   // tenant id shifts them there too), and the report line with its status.
+  // A view, not a table: each reader takes the columns it needs (the counts and lists no line at all), and the
+  // report's lines are built once, as COPY writes them, instead of being stored a second time.
   await connection.run(`
-    CREATE TABLE diffed AS
+    CREATE TEMP VIEW diffed AS
     SELECT f.ord, f.diff_key, f.identity, f.item_key, f.verdict, p.identity IS NOT NULL AS persisting, ${firstSeen} AS first_seen_at,
       CASE WHEN f.verdict = 'exempt' THEN json_extract_string(f.finding, '$.reason') END AS hold,
       concat(substr(f.finding, 1, strlen(f.finding) - 1), ',"status":"', CASE WHEN p.identity IS NULL THEN 'new' ELSE 'persisting' END,
