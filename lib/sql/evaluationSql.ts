@@ -29,9 +29,22 @@ import type { Finding } from '../model';
 import { severitySql } from '../engine/severity';
 import { waiverIndexSql, waiverWordsSql } from '../engine/waivers';
 import { toJsonLine } from '../report/FindingSorter';
-import { asJsonLineSql, jsonNumberSql } from './jsonLineSql';
+import { asJsonLineSql, jsonNumberSql, plainTextSql } from './jsonLineSql';
 import type { FindingColumn } from './relations';
-import { column as c, dateErrorSql, hundredthsOfDaysSql, hundredthsValueSql, isNaNSql, isoDaySql, isoSql, sqlString, textSql } from './sqlText';
+import {
+  column as c,
+  dateErrorSql,
+  NAN_MS,
+  hundredthsOfDaysSql,
+  hundredthsTextSql,
+  hundredthsValueSql,
+  integerTextSql,
+  isNaNSql,
+  isoDaySql,
+  isoSql,
+  sqlString,
+  textSql,
+} from './sqlText';
 
 /**
  * The catalog as one SELECT over `checked` (a relation with the columns of
@@ -50,7 +63,7 @@ export function evaluationSql(catalog: Catalog, options: EngineOptions, checked:
   const clauses = clausePhase(program, catalog, categories, options);
   const decisive = decisivePhase(program, categories, clauses);
   const outcome = outcomePhase(program, options, categories, clauses, decisive);
-  const finding = findingJson(catalog, options, categories, clauses, decisive, outcome);
+  const finding = findingJson(program, catalog, options, categories, clauses, decisive, outcome);
   const evaluated = (sql: string) => `(CASE WHEN ${outcome.verdict} <> 'invalid' AND ${outcome.verdict} <> 'unmapped' THEN ${sql} END)`;
   // The facts the run's tallies need (lib/sql/relations.ts FINDING_COLUMNS), beside the finding's text.
   const facts: Record<Exclude<FindingColumn, 'ord' | 'item_id' | 'finding'>, string> = {
@@ -69,10 +82,11 @@ export function evaluationSql(catalog: Catalog, options: EngineOptions, checked:
     bytes: c('bytes'),
   };
   const factColumns = Object.entries(facts).map(([name, sql]) => `${sql} AS ${name}`);
-  // DuckDB's JSON text, rewritten where it differs from the reports' (rare: text beyond ASCII).
+  // Most lines are written directly; the others as to_json writes them, then rewritten where that differs from the reports.
   return (
-    `SELECT ord, item_id, ${asJsonLineSql('duck_json')} AS finding, ${Object.keys(facts).join(', ')} ` +
-    `FROM (SELECT ${c('ord')}, ${c('item_id')}, ${finding.json} AS duck_json, ${factColumns.join(', ')}\nFROM ${program.select(checked)})`
+    `SELECT ord, item_id, (CASE WHEN ${finding.fast} THEN duck_json ELSE ${asJsonLineSql('duck_json')} END) AS finding, ${Object.keys(facts).join(', ')} ` +
+    `FROM (SELECT ${c('ord')}, ${c('item_id')}, ${finding.fast}, (CASE WHEN ${finding.fast} THEN ${finding.fastJson} ELSE ${finding.slowJson} END) AS duck_json, ` +
+    `${factColumns.join(', ')}\nFROM ${program.select(checked)})`
   );
 }
 
@@ -155,6 +169,13 @@ interface CompiledClause {
   /** Indexes of the categories the clause governs. */
   categories: number[];
   sql: ClauseSql;
+  /**
+   * Whether the clause governs the row's item (BOOLEAN SQL; false or NULL for other
+   * categories): no column, as it is read only for the rows of the clause's module.
+   */
+  active: string;
+  /** BIGINT SQL, meaningful where the clause is active (its key, and `_deadline` of the decisive clause, read it). */
+  deadline: string;
 }
 
 /** A module's clauses in the order of its rule file, which every category lists them in. */
@@ -179,10 +200,12 @@ function clausesInOrder(module: CatalogModule): { ruleId: string; clause: Clause
 function clausePhase(program: DerivedColumns, catalog: Catalog, categories: Categories, options: EngineOptions): CompiledClause[] {
   const inCategories = (indexes: readonly number[]) => oneOfSql(categories.column, indexes);
   const shared = new Map<string, { sql: string; categories: Set<number> }>();
-  const clauses: CompiledClause[] = [];
+  // A clause's values, by their SQL: clauses that compute the same value (the earliest of the same events) share one column.
+  const values = new Map<string, { column: string; categories: Set<number> }>();
+  const compiled: Omit<CompiledClause, 'deadline'>[] = [];
   for (const module of catalog.modules.values()) {
     for (const { ruleId, clause, citationJson } of clausesInOrder(module)) {
-      const index = clauses.length;
+      const index = compiled.length;
       const governed = categories.all.filter((k) => k.module === module && k.category.rules.some((rule) => rule.ruleId === ruleId)).map((k) => k.index);
       const lets = new Set<string>();
       const context: ClauseSqlContext = {
@@ -194,7 +217,10 @@ function clausePhase(program: DerivedColumns, catalog: Catalog, categories: Cate
         let: (name, sql) => {
           if (lets.has(name)) throw new Error(`The SQL of clause ${ruleId} names ${name} twice`);
           lets.add(name);
-          return program.add(`_c${index}_v_${safeName(name)}`, `(CASE WHEN _c${index}_active THEN ${sql} END)`);
+          const value = values.get(sql) ?? { column: `_c${index}_v_${safeName(name)}`, categories: new Set<number>() };
+          governed.forEach((k) => value.categories.add(k));
+          values.set(sql, value);
+          return value.column;
         },
         shared: (name, sql) => {
           const column = `_s_${safeName(name)}`;
@@ -205,27 +231,36 @@ function clausePhase(program: DerivedColumns, catalog: Catalog, categories: Cate
           return column;
         },
       };
-      clauses.push({ index, module, ruleId, clause, citationJson, categories: governed, sql: kindOf(clause).sql(clause, context) });
+      const sql = kindOf(clause).sql(clause, context);
+      compiled.push({ index, module, ruleId, clause, citationJson, categories: governed, sql, active: '' });
     }
   }
   for (const [column, { sql, categories: used }] of shared) program.add(column, `(CASE WHEN ${inCategories([...used])} THEN ${sql} END)`);
+  // Computed for the rows of the clauses' categories, whether the clause is active or not: every reader of a
+  // clause's values (its key, error, deadline and reason) reads them for an active clause only.
+  for (const [sql, { column, categories: used }] of values) program.add(column, `(CASE WHEN ${inCategories([...used])} THEN ${sql} END)`);
 
-  for (const { index, categories: governed, sql } of clauses) {
-    program.add(`_c${index}_applies`, `(CASE WHEN ${inCategories(governed)} THEN coalesce(${sql.applies ?? 'true'}, false) END)`);
-  }
-  for (const { index, module, clause } of clauses) {
-    // activeRules: out when an applying clause of the same category supersedes it (applies is NULL outside its categories).
-    const superseding = clauses.filter((other) => other.module === module && other.clause.supersedes?.includes(clause.id));
-    const superseded = superseding.map((other) => `coalesce(_c${other.index}_applies, false)`);
-    program.add(`_c${index}_active`, superseded.length === 0 ? `_c${index}_applies` : `(_c${index}_applies AND NOT (${superseded.join(' OR ')}))`);
-  }
-  for (const { index, sql } of clauses) {
-    const whenActive = (value: string) => `(CASE WHEN _c${index}_active THEN ${value} END)`;
-    program.add(`_c${index}_status`, whenActive(sql.status));
-    program.add(`_c${index}_deadline`, whenActive(`CAST(${sql.deadlineMs} AS BIGINT)`));
-    program.add(`_c${index}_error`, whenActive(sql.error ?? 'NULL::VARCHAR'));
-  }
-  return clauses;
+  // appliesTo, within the clause's categories (false or NULL elsewhere); a column only where a superseded clause reads it.
+  const applies = (clause: Omit<CompiledClause, 'deadline'>) =>
+    clause.sql.applies === undefined ? inCategories(clause.categories) : `(CASE WHEN ${inCategories(clause.categories)} THEN coalesce(${clause.sql.applies}, false) END)`;
+  const superseding = (clause: Omit<CompiledClause, 'deadline'>) =>
+    compiled.filter((other) => other.module === clause.module && other.clause.supersedes?.includes(clause.clause.id));
+  const readApplies = new Set(compiled.flatMap((clause) => superseding(clause).map((other) => other.index)));
+  for (const clause of compiled) if (readApplies.has(clause.index)) program.add(`_c${clause.index}_applies`, applies(clause));
+  return compiled.map((clause) => {
+    const own = readApplies.has(clause.index) ? `_c${clause.index}_applies` : applies(clause);
+    // activeRules: out when an applying clause of the same category supersedes it.
+    const superseded = superseding(clause).map((other) => `coalesce(_c${other.index}_applies, false)`);
+    const active = superseded.length === 0 ? own : `(${own} AND NOT (${superseded.join(' OR ')}))`;
+    return { ...clause, active, deadline: deadlineOf(program, { ...clause, active }) };
+  });
+}
+
+/** The clause's deadline as SQL, read where the clause is active: a value the kind named, a constant, or a column of its own. */
+function deadlineOf(program: DerivedColumns, clause: Omit<CompiledClause, 'deadline'>): string {
+  const sql = clause.sql.deadlineMs.trim();
+  if (/^NULL(::BIGINT)?$/i.test(sql) || /^_c\d+_v_[A-Za-z0-9_]+$/.test(sql)) return `CAST(${sql} AS BIGINT)`;
+  return program.add(`_c${clause.index}_deadline`, `(CASE WHEN ${clause.active} THEN CAST(${sql} AS BIGINT) END)`);
 }
 
 // ---------------------------------------------------------------------------
@@ -240,11 +275,42 @@ interface Decisive {
   reason: string;
   /** `_overdue`: overdueDays (DOUBLE) of a violation with a deadline. */
   overdue: string;
+  /** `_overdue_hundredths`: the same in hundredths of days (BIGINT), which print exactly. */
+  overdueHundredths: string;
+  modules: readonly ModuleRange[];
 }
 
-const RANK = { violated: 3, 'due-soon': 2, ok: 1, review: 0 } as const;
+/** The statuses from the lowest rank (review) up: a status's rank is its position less one. */
+const STATUSES_BY_RANK = ['review', 'ok', 'due-soon', 'violated'] as const;
 /** Later than any deadline a key holds (2^53 ms; |deadline| ≤ 8.64e15 < 2^53): no deadline sorts last. */
 const NO_DEADLINE = 2n ** 53n;
+
+/** A module's categories and clauses, each a range of consecutive indexes. */
+interface ModuleRange {
+  categories: readonly number[];
+  clauses: readonly CompiledClause[];
+}
+
+function moduleRanges(categories: Categories, clauses: readonly CompiledClause[]): ModuleRange[] {
+  const modules = [...new Set(categories.all.map((k) => k.module))];
+  return modules.map((module) => ({
+    categories: categories.all.filter((k) => k.module === module).map((k) => k.index),
+    clauses: clauses.filter((clause) => clause.module === module),
+  }));
+}
+
+/**
+ * A value per module of the row (NULL for an unmapped row, or a module without `value`):
+ * only the row's module's SQL is evaluated, and each row takes a few comparisons to
+ * find it (the categories of a module are consecutive).
+ */
+function perModule(categories: Categories, modules: readonly ModuleRange[], value: (module: ModuleRange) => string | null): string {
+  const branches = modules.flatMap((module) => {
+    const sql = value(module);
+    return sql === null || module.categories.length === 0 ? [] : [{ low: module.categories[0]!, high: module.categories.at(-1)!, sql }];
+  });
+  return rangeSwitchSql(categories.column, branches);
+}
 
 /**
  * decisive() as a maximum over BIGINT keys (HUGEINT arithmetic is five times
@@ -252,49 +318,61 @@ const NO_DEADLINE = 2n ** 53n;
  * the position counted within the module (the only clauses a row has). A NaN
  * deadline is never earlier than another, nor another earlier than it: it wins its
  * rank when no active clause of that rank comes before it (−2^53), else it never
- * does (2^53: the clause before it wins the tie).
+ * does (2^53: the clause before it wins the tie). The keys are compared for the
+ * row's module only, and are no columns: each is read once.
  */
 function decisivePhase(program: DerivedColumns, categories: Categories, clauses: readonly CompiledClause[]): Decisive {
-  const firstOfModule = new Map<CatalogModule, number>();
-  for (const { index, module } of clauses) if (!firstOfModule.has(module)) firstOfModule.set(module, index);
-  const perModule = Math.max(1, ...[...firstOfModule.keys()].map((module) => clauses.filter((clause) => clause.module === module).length));
-  const slots = 2n ** BigInt(Math.ceil(Math.log2(perModule + 1)));
-  if (slots > 64n) throw new Error(`A module has ${perModule} clauses: the SQL engine ranks at most 63 per module`);
+  const modules = moduleRanges(categories, clauses);
+  const perModuleCount = Math.max(1, ...modules.map((module) => module.clauses.length));
+  const slots = 2n ** BigInt(Math.ceil(Math.log2(perModuleCount + 1)));
+  if (slots > 64n) throw new Error(`A module has ${perModuleCount} clauses: the SQL engine ranks at most 63 per module`);
   const rankUnit = 2n ** 55n * slots;
-  for (const { index, module } of clauses) {
-    const p = `_c${index}_`;
-    const position = BigInt(index - firstOfModule.get(module)!);
-    const earlierOfSameStatus = clauses
-      .filter((other) => other.module === module && other.index < index)
-      .map((other) => `coalesce(_c${other.index}_active AND _c${other.index}_status = ${p}status, false)`);
+  const ranks = `[${STATUSES_BY_RANK.map((status) => `'${status}'`).join(', ')}]`;
+  const key = (module: ModuleRange, clause: CompiledClause): string => {
+    const position = BigInt(module.clauses.indexOf(clause));
+    const status = `(${clause.sql.status})`;
+    const deadline = clause.deadline;
+    // Only for a NaN deadline (rare): whether an earlier active clause has the same status.
+    const earlierOfSameStatus = module.clauses
+      .slice(0, Number(position))
+      .map((other) => `coalesce(${other.active} AND (${other.sql.status}) = ${status}, false)`);
     const firstOfItsStatus = earlierOfSameStatus.length === 0 ? 'true' : `NOT (${earlierOfSameStatus.join(' OR ')})`;
-    const deadlineKey =
-      `(CASE WHEN ${p}deadline IS NULL THEN ${NO_DEADLINE} ` +
-      `WHEN ${isNaNSql(`${p}deadline`)} THEN (CASE WHEN ${firstOfItsStatus} THEN ${-NO_DEADLINE} ELSE ${NO_DEADLINE} END) ` +
-      `ELSE ${p}deadline END)`;
-    const rank = `(CASE ${p}status ${Object.entries(RANK).map(([status, value]) => `WHEN '${status}' THEN ${value}`).join(' ')} END)`;
-    program.add(
-      `${p}key`,
-      `(CASE WHEN ${p}active THEN ${rank} * ${rankUnit} + (${NO_DEADLINE} - ${deadlineKey}) * ${slots} + ${slots - 1n - position} END)`,
-    );
-  }
-  const best = program.add('_best', `greatest(${clauses.map(({ index }) => `_c${index}_key`).join(', ')})`);
-  const moduleStart = perCategory(categories, (k) => String(firstOfModule.get(k.module)));
+    const deadlinePart = /^CAST\(NULL/i.test(deadline)
+      ? ''
+      : ` + (${NO_DEADLINE} - (CASE WHEN ${deadline} IS NULL THEN ${NO_DEADLINE} ` +
+        `WHEN ${isNaNSql(deadline)} THEN (CASE WHEN ${firstOfItsStatus} THEN ${-NO_DEADLINE} ELSE ${NO_DEADLINE} END) ` +
+        `ELSE ${deadline} END)) * ${slots}`;
+    return `(CASE WHEN ${clause.active} THEN (list_position(${ranks}, ${status}) - 1) * ${rankUnit}${deadlinePart} + ${slots - 1n - position} END)`;
+  };
+  const best = program.add(
+    '_best',
+    perModule(categories, modules, (module) =>
+      module.clauses.length === 0 ? null : module.clauses.length === 1 ? key(module, module.clauses[0]!) : `greatest(${module.clauses.map((clause) => key(module, clause)).join(', ')})`,
+    ),
+  );
+  const firstOfModule = new Map(modules.map((module) => [module, module.clauses[0]?.index ?? 0]));
+  const moduleStart = perCategory(categories, (k) => String(firstOfModule.get(modules.find((module) => module.categories.includes(k.index))!)));
   const chosen = program.add('_chosen', `CAST(${moduleStart} + ${slots - 1n} - ${best} % ${slots} AS INTEGER)`);
   const perChosen = (value: (clause: CompiledClause) => string) =>
-    `(CASE ${chosen} ${clauses.map((clause) => `WHEN ${clause.index} THEN ${value(clause)}`).join(' ')} END)`;
-  const deadline = program.add('_deadline', perChosen(({ index }) => `_c${index}_deadline`));
+    rangeSwitchSql(chosen, clauses.map((clause) => ({ low: clause.index, high: clause.index, sql: value(clause) })));
+  // The decisive deadline, read back from the key: a NaN deadline that is not first of its rank never wins (above).
+  const deadlineKey = `(${NO_DEADLINE} - (${best} % ${rankUnit}) // ${slots})`;
+  const deadline = program.add(
+    '_deadline',
+    `(CASE WHEN ${best} IS NULL OR ${deadlineKey} = ${NO_DEADLINE} THEN NULL WHEN ${deadlineKey} = ${-NO_DEADLINE} THEN ${NAN_MS} ELSE ${deadlineKey} END)`,
+  );
   // Only the decisive clause's reason is ever read: it is built for that clause alone.
   const reason = program.add('_reason', perChosen(({ sql }) => sql.reason));
   const verdict = program.add(
     '_verdict',
     `(CASE CAST(${best} // ${rankUnit} AS INTEGER) WHEN 3 THEN 'violation' WHEN 2 THEN 'due-soon' WHEN 0 THEN 'review' ELSE 'compliant' END)`,
   );
-  const overdue = program.add(
-    '_overdue',
-    `(CASE WHEN ${verdict} = 'violation' AND ${deadline} IS NOT NULL THEN ${hundredthsValueSql(hundredthsOfDaysSql(deadline, c('captured_ms')))} END)`,
+  const overdueHundredths = program.add(
+    '_overdue_hundredths',
+    `(CASE WHEN ${verdict} = 'violation' AND ${deadline} IS NOT NULL THEN ${hundredthsOfDaysSql(deadline, c('captured_ms'))} END)`,
   );
-  return { chosen, verdict, deadline, reason, overdue };
+  const overdue = program.add('_overdue', hundredthsValueSql(overdueHundredths));
+  return { chosen, verdict, deadline, reason, overdue, overdueHundredths, modules };
 }
 
 // ---------------------------------------------------------------------------
@@ -330,8 +408,13 @@ function outcomePhase(
   );
   // In the order evaluateValid throws: the clauses, the decisive deadline, the hold's end, the waiver's expiry.
   const waiverErrors = waiverWordsSql(options.waivers).flatMap((words, i) => (words.error === null ? [] : [`WHEN ${i} THEN ${words.error}`]));
+  // A clause's error, for the clauses of the row's module only.
+  const clauseErrors = perModule(categories, decisive.modules, (module) => {
+    const errors = module.clauses.flatMap((clause) => (clause.sql.error === undefined ? [] : [`(CASE WHEN ${clause.active} THEN ${clause.sql.error} END)`]));
+    return errors.length === 0 ? null : errors.length === 1 ? errors[0]! : `coalesce(${errors.join(', ')})`;
+  });
   const errors = [
-    ...clauses.map(({ index }) => `_c${index}_error`),
+    clauseErrors,
     dateErrorSql(decisive.deadline),
     `(CASE WHEN ${hold} AND ${c('hold_until')} IS NOT NULL THEN ${dateErrorSql(c('hold_until_ms'))} END)`,
     ...(waiverErrors.length === 0 ? [] : [`(CASE ${waiver} ${waiverErrors.join(' ')} END)`]),
@@ -348,15 +431,48 @@ function outcomePhase(
 // ---------------------------------------------------------------------------
 // 5. finding
 
+/** The finding as JSON text, two ways; `fast` (BOOLEAN column) says which a row takes. */
+interface FindingText {
+  /** Most rows: written directly, the facts of a valid item being text to_json and toJsonLine leave as it is. */
+  fastJson: string;
+  /** Every other row: through to_json, then lib/sql/jsonLineSql.ts asJsonLineSql. */
+  slowJson: string;
+  fast: string;
+  /** `_severity`. */
+  severity: string;
+}
+
 function findingJson(
+  program: DerivedColumns,
   catalog: Catalog,
   options: EngineOptions,
   categories: Categories,
   clauses: readonly CompiledClause[],
   decisive: Decisive,
   outcome: Outcome,
-): { json: string; severity: string } {
-  const verdict = outcome.verdict;
+): FindingText {
+  const reason = program.add('_text_reason', findingReasonSql(catalog, options, decisive, outcome));
+  const severity = program.add(
+    '_severity',
+    severitySql({
+      verdict: outcome.verdict,
+      special: `coalesce(${perCategory(categories, (k) => String(k.category.sensitivity === 'special'))}, false)`,
+      overdueDays: decisive.overdue,
+      recordCount: c('record_count'),
+      bytes: c('bytes'),
+    }),
+  );
+  const words = { reason, severity };
+  return {
+    fastJson: fastFindingJson(categories, clauses, decisive, outcome, words),
+    slowJson: slowFindingJson(options, categories, clauses, decisive, outcome, words),
+    fast: fastColumn(program, outcome, reason),
+    severity,
+  };
+}
+
+/** The finding's reason: evaluate()'s, for every verdict. */
+function findingReasonSql(catalog: Catalog, options: EngineOptions, decisive: Decisive, outcome: Outcome): string {
   const unmappedReason =
     `(CASE WHEN ${equalsAnySql(c('module'), [...catalog.modules.keys()].map(sqlString))} ` +
     `THEN ${textSql("'Module '", c('module'), "' declares no data category '", c('data_category'), "', so no retention rule covers this data.'")} ` +
@@ -364,56 +480,151 @@ function findingJson(
   const until = `(CASE WHEN ${c('hold_until')} IS NULL THEN ' with no end date' ELSE ' until ' || ${isoDaySql(c('hold_until_ms'))} END)`;
   const holdReason = textSql("'Under a legal hold ('", c('hold_reason'), "')'", until, "', so retention rules are suspended.'");
   const waiverReasons = waiverWordsSql(options.waivers).map((words, i) => `WHEN ${i} THEN ${words.reason ?? 'NULL'}`);
-  const reason =
-    `(CASE ${verdict} WHEN 'invalid' THEN ${outcome.failure} WHEN 'unmapped' THEN ${unmappedReason} WHEN 'exempt' THEN ${holdReason} ` +
+  return (
+    `(CASE ${outcome.verdict} WHEN 'invalid' THEN ${outcome.failure} WHEN 'unmapped' THEN ${unmappedReason} WHEN 'exempt' THEN ${holdReason} ` +
     `WHEN 'waived' THEN (CASE ${outcome.waiver} ${waiverReasons.join(' ') || 'WHEN -1 THEN NULL'} END) ` +
     `ELSE (CASE WHEN ${c('record_count')} = 0 AND ${decisive.verdict} = 'compliant' THEN 'No records are held.' ` +
-    `ELSE coalesce(${decisive.reason}, 'No retention clause applies to this data.') END) END)`;
-  const severity = severitySql({
-    verdict,
-    special: `coalesce(${perCategory(categories, (k) => String(k.category.sensitivity === 'special'))}, false)`,
-    overdueDays: decisive.overdue,
-    recordCount: c('record_count'),
-    bytes: c('bytes'),
-  });
+    `ELSE coalesce(${decisive.reason}, 'No retention clause applies to this data.') END) END)`
+  );
+}
+
+/** identity.ts fingerprintOf(identityKey): tenant, module, data category and store resource, joined by U+0001. */
+const FINGERPRINT = `left(sha256(${(['tenant_id', 'module', 'data_category', 'store_resource'] as const).map((name) => `coalesce(${c(name)}, '')`).join(' || chr(1) || ')}), 20)`;
+
+/** A part of a line: literal text, or a SQL expression giving text. */
+type Piece = string | { sql: string };
+
+/** The pieces as one concat(), adjacent literal text joined into one literal. */
+function piecesSql(pieces: readonly Piece[]): string {
+  const parts: string[] = [];
+  let literal = '';
+  for (const piece of pieces) {
+    if (typeof piece === 'string') {
+      literal += piece;
+      continue;
+    }
+    if (literal !== '') parts.push(sqlString(literal));
+    literal = '';
+    parts.push(piece.sql);
+  }
+  if (literal !== '') parts.push(sqlString(literal));
+  return textSql(...parts);
+}
+
+/** The fields in the order of the Finding object, each its JSON text as pieces. */
+function objectPieces(fields: readonly (readonly [keyof Finding, readonly Piece[]])[], tail: Piece): Piece[] {
+  return [...fields.flatMap(([key, value], i) => [`${i === 0 ? '{' : ','}${JSON.stringify(key)}:`, ...value]), tail, '}'];
+}
+
+/** The constant JSON of the decisive clause (toJsonLine's text), or null: a lookup in a constant list. */
+function perChosenJson(clauses: readonly CompiledClause[], decisive: Decisive, value: (clause: CompiledClause) => unknown): string {
+  return `coalesce([${clauses.map((clause) => sqlString(toJsonLine(value(clause)))).join(', ')}][${decisive.chosen} + 1], 'null')`;
+}
+
+/**
+ * The line of a row that {@link fastColumn} lets through: a valid item (its required
+ * facts are there, the item schema's `required`; its timestamps are RFC 3339 text)
+ * whose strings are all written as they are between quotes. An unmapped item's line
+ * takes the same path: what only an evaluated item has is null.
+ */
+function fastFindingJson(
+  categories: Categories,
+  clauses: readonly CompiledClause[],
+  decisive: Decisive,
+  outcome: Outcome,
+  words: { reason: string; severity: string },
+): string {
+  const text = (sql: string): Piece[] => ['"', { sql }, '"'];
+  const textOrNull = (sql: string): Piece[] => [{ sql: `coalesce('"' || ${sql} || '"', 'null')` }];
+  const fields: [keyof Finding, Piece[]][] = [
+    ['itemId', text(c('item_id'))],
+    ['snapshotId', text(c('snapshot_id'))],
+    ['tenantId', text(c('tenant_id'))],
+    ['module', text(c('module'))],
+    ['dataCategory', text(c('data_category'))],
+    ['store', ['{"type":', ...text(c('store_type')), ',"resource":', ...text(c('store_resource')), { sql: `',"region":"' || ${c('store_region')} || '"'` }, '}']],
+    ['owner', textOrNull(c('owner'))],
+    // Whole numbers up to 2^53 − 1 (the schema's counts).
+    ['recordCount', [{ sql: integerTextSql(c('record_count')) }]],
+    ['bytes', [{ sql: integerTextSql(c('bytes')) }]],
+    ['oldestRecordAt', textOrNull(c('oldest_record_at'))],
+    ['capturedAt', text(c('captured_at'))],
+    ['verdict', text(outcome.verdict)],
+    ['severity', text(words.severity)],
+    ['specialCategory', [{ sql: `coalesce(${perCategory(categories, (k) => sqlString(toJsonLine(k.category.specialCategory)))}, 'null')` }]],
+    ['ruleId', [{ sql: perChosenJson(clauses, decisive, (clause) => clause.ruleId) }]],
+    ['deadline', textOrNull(isoSql(decisive.deadline))],
+    ['overdueDays', [{ sql: `coalesce(${hundredthsTextSql(decisive.overdueHundredths)}, 'null')` }]],
+    ['reason', text(words.reason)],
+    ['clause', [{ sql: perChosenJson(clauses, decisive, (clause) => JSON.parse(clause.citationJson)) }]],
+    ['fingerprint', text(FINGERPRINT)],
+  ];
+  const hidden = { sql: `(CASE WHEN ${outcome.verdict} = 'exempt' THEN ',"underlyingVerdict":"' || ${decisive.verdict} || '"' END)` };
+  return piecesSql(objectPieces(fields, hidden));
+}
+
+/** The line of any row, each text through to_json (asJsonLineSql then writes it as toJsonLine does). */
+function slowFindingJson(
+  options: EngineOptions,
+  categories: Categories,
+  clauses: readonly CompiledClause[],
+  decisive: Decisive,
+  outcome: Outcome,
+  words: { reason: string; severity: string },
+): string {
+  const verdict = outcome.verdict;
   const store =
     `(CASE WHEN ${c('store_type')} IS NULL OR ${c('store_resource')} IS NULL THEN 'null' ` +
     `ELSE ${textSql(`'{"type":'`, json(c('store_type')), `',"resource":'`, json(c('store_resource')), `(CASE WHEN ${c('store_region')} IS NULL THEN '' ELSE ',"region":' || ${json(c('store_region'))} END)`, "'}'")} END)`;
-  // identity.ts: tenant, module, data category and store resource, joined by U+0001.
-  const identity = (['tenant_id', 'module', 'data_category', 'store_resource'] as const).map((name) => `coalesce(${c(name)}, '')`);
-  const fingerprint = `left(sha256(${identity.join(" || chr(1) || ")}), 20)`;
   // What only an evaluated item has (null for invalid and unmapped ones); constant JSON is written as it is.
-  const evaluated = (sql: string) => `(CASE WHEN ${verdict} <> 'invalid' AND ${verdict} <> 'unmapped' THEN ${sql} ELSE 'null' END)`;
-  const perClause = (value: (clause: CompiledClause) => unknown) =>
-    `(CASE ${decisive.chosen} ${clauses.map((clause) => `WHEN ${clause.index} THEN ${sqlString(toJsonLine(value(clause)))}`).join(' ')} ELSE 'null' END)`;
-  const fields: [keyof Finding, string][] = [
-    ['itemId', json(c('item_id'))],
-    ['snapshotId', json(c('snapshot_id'))],
-    ['tenantId', json(c('tenant_id'))],
-    ['module', json(c('module'))],
-    ['dataCategory', json(c('data_category'))],
-    ['store', store],
-    ['owner', json(c('owner'))],
-    ['recordCount', jsonNumberSql(c('record_count'))],
-    ['bytes', jsonNumberSql(c('bytes'))],
-    ['oldestRecordAt', json(c('oldest_record_at'))],
-    ['capturedAt', json(c('captured_at'))],
-    ['verdict', `'"' || ${verdict} || '"'`],
-    ['severity', `'"' || ${severity} || '"'`],
+  const evaluated = (sql: string): Piece[] => [{ sql: `(CASE WHEN ${verdict} <> 'invalid' AND ${verdict} <> 'unmapped' THEN ${sql} ELSE 'null' END)` }];
+  const value = (sql: string): Piece[] => [{ sql }];
+  const fields: [keyof Finding, Piece[]][] = [
+    ['itemId', value(json(c('item_id')))],
+    ['snapshotId', value(json(c('snapshot_id')))],
+    ['tenantId', value(json(c('tenant_id')))],
+    ['module', value(json(c('module')))],
+    ['dataCategory', value(json(c('data_category')))],
+    ['store', value(store)],
+    ['owner', value(json(c('owner')))],
+    ['recordCount', value(jsonNumberSql(c('record_count')))],
+    ['bytes', value(jsonNumberSql(c('bytes')))],
+    ['oldestRecordAt', value(json(c('oldest_record_at')))],
+    ['capturedAt', value(json(c('captured_at')))],
+    ['verdict', ['"', { sql: verdict }, '"']],
+    ['severity', ['"', { sql: words.severity }, '"']],
     ['specialCategory', evaluated(perCategory(categories, (k) => sqlString(toJsonLine(k.category.specialCategory))))],
-    ['ruleId', evaluated(perClause((clause) => clause.ruleId))],
+    ['ruleId', evaluated(perChosenJson(clauses, decisive, (clause) => clause.ruleId))],
     ['deadline', evaluated(json(isoSql(decisive.deadline)))],
     ['overdueDays', evaluated(jsonNumberSql(decisive.overdue))],
-    ['reason', json(reason)],
-    ['clause', evaluated(perClause((clause) => JSON.parse(clause.citationJson)))],
-    ['fingerprint', `'"' || ${fingerprint} || '"'`],
+    ['reason', value(json(words.reason))],
+    ['clause', evaluated(perChosenJson(clauses, decisive, (clause) => JSON.parse(clause.citationJson)))],
+    ['fingerprint', ['"', { sql: FINGERPRINT }, '"']],
   ];
   const waiverIds = options.waivers.map(({ waiver }, i) => `WHEN ${i} THEN ${sqlString(toJsonLine(waiver.id))}`);
-  const hidden =
-    `(CASE WHEN ${verdict} = 'exempt' OR ${verdict} = 'waived' THEN ',"underlyingVerdict":"' || ${decisive.verdict} || '"' ` +
-    `|| (CASE WHEN ${verdict} = 'waived' THEN ',"waiverId":' || (CASE ${outcome.waiver} ${waiverIds.join(' ') || 'WHEN -1 THEN NULL'} END) ELSE '' END) ELSE '' END)`;
-  const parts = fields.flatMap(([key, value], i) => [sqlString(`${i === 0 ? '{' : ','}${JSON.stringify(key)}:`), value]);
-  return { json: textSql(...parts, hidden, "'}'"), severity };
+  const hidden = {
+    sql:
+      `(CASE WHEN ${verdict} = 'exempt' OR ${verdict} = 'waived' THEN ',"underlyingVerdict":"' || ${decisive.verdict} || '"' ` +
+      `|| (CASE WHEN ${verdict} = 'waived' THEN ',"waiverId":' || (CASE ${outcome.waiver} ${waiverIds.join(' ') || 'WHEN -1 THEN NULL'} END) ELSE '' END) ELSE '' END)`,
+  };
+  return piecesSql(objectPieces(fields, hidden));
+}
+
+/**
+ * `_fast`: whether the row's line is {@link fastFindingJson}'s: an item that is valid
+ * (not invalid, neither by validation nor by evaluation) and not waived (a waiver's
+ * words are its own), whose text the line repeats is written as it is
+ * (lib/sql/jsonLineSql.ts plainTextSql): the item's strings, and the reason (which
+ * quotes the item's legal hold, module and category, and the catalog's words).
+ */
+function fastColumn(program: DerivedColumns, outcome: Outcome, reason: string): string {
+  const texts = [
+    ...(['item_id', 'snapshot_id', 'tenant_id', 'module', 'data_category', 'store_type', 'store_resource', 'store_region', 'owner'] as const).map(c),
+    reason,
+  ];
+  const verdict = outcome.verdict;
+  const plain = program.add('_plain_texts', `(CASE WHEN ${verdict} <> 'invalid' AND ${verdict} <> 'waived' THEN ${textSql(...texts)} END)`);
+  return program.add('_fast', `coalesce(${plainTextSql(plain)}, false)`);
 }
 
 // ---------------------------------------------------------------------------
@@ -427,6 +638,25 @@ function json(value: string): string {
 /** `value` equal to one of the SQL literals (an OR chain: DuckDB turns a long IN list into a join). */
 function equalsAnySql(value: string, literals: readonly string[]): string {
   return `(${literals.map((literal) => `${value} = ${literal}`).join(' OR ')})`;
+}
+
+/**
+ * A value per range of an integer (`value` BETWEEN low AND high; NULL outside every
+ * range): a balanced tree of comparisons, a few per row where a chain of WHENs takes
+ * one per branch before the row's.
+ *
+ * @example
+ * rangeSwitchSql('_cat', [{ low: 0, high: 2, sql: "'a'" }, { low: 3, high: 3, sql: "'b'" }])
+ * // "(CASE WHEN _cat < 3 THEN (CASE WHEN _cat BETWEEN 0 AND 2 THEN 'a' END) ELSE (CASE WHEN _cat = 3 THEN 'b' END) END)"
+ */
+function rangeSwitchSql(value: string, branches: readonly { low: number; high: number; sql: string }[]): string {
+  if (branches.length === 0) return 'NULL';
+  if (branches.length === 1) {
+    const { low, high, sql } = branches[0]!;
+    return `(CASE WHEN ${low === high ? `${value} = ${low}` : `${value} BETWEEN ${low} AND ${high}`} THEN ${sql} END)`;
+  }
+  const middle = Math.floor(branches.length / 2);
+  return `(CASE WHEN ${value} < ${branches[middle]!.low} THEN ${rangeSwitchSql(value, branches.slice(0, middle))} ELSE ${rangeSwitchSql(value, branches.slice(middle))} END)`;
 }
 
 /** `value` one of the integers, as ranges of consecutive ones. */

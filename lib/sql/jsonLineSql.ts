@@ -24,6 +24,23 @@ export function jsonNumberSql(value: string): string {
   );
 }
 
+/**
+ * Whether DuckDB writes the text of `column` (VARCHAR, e.g. the strings of a line
+ * concatenated) exactly as toJsonLine does: when it holds only ASCII, no control
+ * character and no U+007F, to_json and JSON.stringify escape the same characters (`"`
+ * and `\`) the same way, and toJsonLine has nothing left to escape. A test of the
+ * strings a line repeats, a few hundred bytes, instead of {@link asJsonLineSql}'s scan
+ * of the whole line, whose other parts are constants toJsonLine wrote: `strlen =
+ * length` holds for ASCII only, and to_json adding nothing but the two quotes rules
+ * out every escape (`"` and `\` too, which merely sends those rare rows the long way).
+ *
+ * @example
+ * plainTextSql('texts') // true for 'item-1a@b.c', false for 'café' or 'a\u0001'
+ */
+export function plainTextSql(column: string): string {
+  return `(strlen(${column}) = length(${column}) AND strlen(CAST(to_json(${column}) AS VARCHAR)) = strlen(${column}) + 2 AND NOT contains(${column}, chr(127)))`;
+}
+
 /** Where DuckDB's JSON text may differ from toJsonLine's: a character outside printable ASCII, or an uppercase escape. */
 const NEEDS_REWRITE = String.raw`[^\x20-\x7e]|\\u00[01][A-F]`;
 /**

@@ -145,14 +145,12 @@ export function hundredthsOfDaysSql(fromMs: string, toMs: string): string {
 
 /**
  * A number of hundredths printed as JavaScript prints `n / 100`: '1', '1.5', '12.25', '-0.05'.
+ * A whole number of units as an integer; any other as DuckDB writes the DOUBLE `n / 100`:
+ * both print the shortest text that reads back as that double, and for the hundredths
+ * a day count can be (|n| < 2^50) that is the two-decimal one.
  */
 export function hundredthsTextSql(hundredths: string): string {
-  const abs = `abs(${hundredths})`;
-  const fraction = `rtrim(lpad(CAST(${abs} % 100 AS VARCHAR), 2, '0'), '0')`;
-  return (
-    `(CASE WHEN ${hundredths} < 0 THEN '-' ELSE '' END || CAST(${abs} // 100 AS VARCHAR)` +
-    ` || CASE WHEN ${abs} % 100 = 0 THEN '' ELSE '.' || ${fraction} END)`
-  );
+  return `(CASE WHEN ${hundredths} % 100 = 0 THEN CAST(${hundredths} // 100 AS VARCHAR) ELSE CAST(${hundredths} / 100.0 AS VARCHAR) END)`;
 }
 
 /** `n / 100` as the DOUBLE JavaScript computes, for a finding's overdueDays. */

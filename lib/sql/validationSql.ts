@@ -47,6 +47,7 @@ import {
   withoutLoneSurrogates,
 } from './validationJson';
 import { sqlString } from './sqlText';
+import { fastColumns, fastSteps } from './validationFast';
 import { timestampMs } from './validationTimestamp';
 
 /** A check of one rule: when `when` holds (and no earlier check did), the item is invalid with `reason` (SQL). */
@@ -296,15 +297,24 @@ function schemaChecks(): Check[] {
   ];
 }
 
+/**
+ * validateItem's capture-bound check as SQL over an instant in ms, or null when no
+ * instant can fail it (no bound; capturedMs > NaN or > Infinity never holds).
+ */
+function capturedLater(bounds: ItemBounds): ((ms: string) => string) | null {
+  const bound = bounds.capturedNotAfterMs;
+  if (bound === undefined || Number.isNaN(bound) || bound === Number.POSITIVE_INFINITY) return null;
+  return (ms) => `${ms} > ${bound}`;
+}
+
 /** validateItem's checks after the schema, in its order. */
 function recordTimeChecks(bounds: ItemBounds): Check[] {
   const checks: Check[] = [];
-  const bound = bounds.capturedNotAfterMs;
-  // capturedMs > NaN or > Infinity never holds: no check.
-  if (bound !== undefined && !Number.isNaN(bound) && bound !== Number.POSITIVE_INFINITY) {
-    const iso = new Date(bound).toISOString();
+  const later = capturedLater(bounds);
+  if (later) {
+    const iso = new Date(bounds.capturedNotAfterMs!).toISOString();
     checks.push({
-      when: `${capturedAt.ms} > ${bound}`,
+      when: later(capturedAt.ms),
       reason: sqlString(`Field capturedAt lies in the future: it is later than ${iso}, the audit's start plus the clock skew allowed.`),
     });
   }
@@ -356,7 +366,8 @@ function memberColumns(members: Member[]): Record<string, string> {
   };
 }
 
-function steps(bounds: ItemBounds): Step[] {
+/** The general path's steps, over rows with the columns of `items`. */
+function generalSteps(bounds: ItemBounds): Step[] {
   const notObject = sqlString('The item is not a JSON object.');
   return [
     // The item read once (stage 1's raw is JSON that JSON.parse accepted).
@@ -431,12 +442,25 @@ const OUTPUT: Record<CheckedColumn, string> = {
  * await connection.run(`CREATE TEMP TABLE checked AS ${validationSql({ capturedNotAfterMs: Date.now() + 600_000 })}`);
  */
 export function validationSql(bounds: ItemBounds = {}): string {
-  const chain = steps(bounds);
-  const ctes = chain.map((step, index) => {
-    const from = index === 0 ? 'items' : chain[index - 1]!.name;
+  const names = Object.keys(CHECKED_COLUMNS) as CheckedColumn[];
+  const typed = (name: CheckedColumn, sql: string) => `CAST(${sql} AS ${CHECKED_COLUMNS[name]})`;
+  const fast: Record<string, string> = { ...fastColumns(), invalid_reason: 'NULL' };
+  const picked = names.filter((name) => name in fast);
+  const withRaw = !process.env.X_REREAD;
+  const fastOut = `fast AS MATERIALIZED (SELECT ord, location, plain${withRaw ? ', raw, parse_error' : ''}, ${picked.map((name) => `${typed(name, fast[name]!)} AS ${name}`).join(', ')} FROM fast_judged)`;
+  const generalItems = withRaw
+    ? 'general_items AS (SELECT ord, location, raw, parse_error FROM fast WHERE NOT plain)'
+    : 'general_items AS (SELECT * FROM items WHERE ord IN (SELECT ord FROM fast WHERE NOT plain))';
+  const generalOut = `general AS (SELECT ord AS general_ord, ${picked.map((name) => `${typed(name, OUTPUT[name])} AS g_${name}`).join(', ')} FROM judged)`;
+  const ctes = [...chainOf(fastSteps(capturedLater(bounds)), 'items'), fastOut, generalItems, ...chainOf(generalSteps(bounds), 'general_items'), generalOut];
+  const output = names.map((name) => (name in fast ? `CASE WHEN plain THEN ${name} ELSE g_${name} END AS ${name}` : name));
+  return `WITH\n${ctes.join(',\n')}\nSELECT ${output.join(', ')}\nFROM fast LEFT JOIN general ON ord = general_ord`;
+}
+
+/** Steps as CTEs, each reading the one before (the first reads `from`). */
+function chainOf(steps: Step[], from: string): string[] {
+  return steps.map((step, index) => {
     const added = Object.entries(step.columns).map(([name, sql]) => `    ${sql} AS ${name}`);
-    return `  ${step.name} AS (\n  SELECT *,\n${added.join(',\n')}\n  FROM ${from})`;
+    return `  ${step.name} AS (\n  SELECT *,\n${added.join(',\n')}\n  FROM ${index === 0 ? from : steps[index - 1]!.name})`;
   });
-  const output = (Object.keys(CHECKED_COLUMNS) as CheckedColumn[]).map((column) => `  CAST(${OUTPUT[column]} AS ${CHECKED_COLUMNS[column]}) AS ${column}`);
-  return `WITH\n${ctes.join(',\n')}\nSELECT\n${output.join(',\n')}\nFROM ${chain.at(-1)!.name}`;
 }

@@ -53,3 +53,28 @@ export function timestampMs(text: string): string {
   return `CASE WHEN strlen(${text}) BETWEEN ${SHORTEST} AND ${LONGEST} AND regexp_full_match(${text}, '${TIMESTAMP_PATTERN}')
       THEN ${floorMillis(micros)} END`;
 }
+
+/**
+ * {@link timestampMs} for the timestamps most items hold, spelt as toISOString
+ * spells them, `YYYY-MM-DDThh:mm:ss.mmmZ`, or without the milliseconds; NULL for
+ * anything else (the general path then reads it). For the validation's fast path
+ * (lib/sql/validationFast.ts): one strptime instead of a regular expression, an
+ * upper-casing and a cast.
+ *
+ * Where it gives an instant, it is timestampMs's: strptime with the exact format
+ * over a text of exactly the format's length takes each field's full width in
+ * ASCII digits (its only leniency, blanks before the year, is ruled out by the
+ * first character being a digit), and refuses what parseTimestamp refuses of that
+ * shape: month 00 or above 12, a day the month lacks (the same Gregorian leap
+ * years), hour 24 and above, minute or second 60 and above. Such a text matches
+ * TIMESTAMP_PATTERN, and its instant, whole milliseconds in UTC, is the one the
+ * cast gives. test/lib/sql/validationFast.test.ts checks both against timestampMs.
+ *
+ * @example
+ * plainTimestampMs('fs_captured_at') // CASE WHEN … THEN epoch_ms(try_strptime(fs_captured_at, '%Y-%m-%dT%H:%M:%S.%gZ')) … END
+ */
+export function plainTimestampMs(text: string): string {
+  const ms = (format: string) => `epoch_ms(try_strptime(${text}, '${format}'))`;
+  return `CASE WHEN ${text} >= '0' AND ${text} < ':' THEN CASE strlen(${text})
+      WHEN 24 THEN ${ms('%Y-%m-%dT%H:%M:%S.%gZ')} WHEN 20 THEN ${ms('%Y-%m-%dT%H:%M:%SZ')} END END`;
+}

@@ -171,9 +171,12 @@ export function daySql(ms: string): string {
   return isoDaySql(ms);
 }
 
-/** overdueWords() in SQL (the day count is computed once, as a value of the clause). */
-export function overdueWordsSql(context: ClauseSqlContext, deadlineMs: string, capturedMs: string): string {
-  return dayCountSql(context.let('overdue_hundredths', hundredthsOfDaysSql(deadlineMs, capturedMs)));
+/**
+ * overdueWords() in SQL. Only the decisive clause's reason is built, and only for a
+ * violation: computed there, not as a value of every clause that governs the row.
+ */
+export function overdueWordsSql(deadlineMs: string, capturedMs: string): string {
+  return dayCountSql(hundredthsOfDaysSql(deadlineMs, capturedMs));
 }
 
 /** The SQL of judgeDeadline: `violated` (BOOLEAN) defaults to capture strictly after the deadline. */
@@ -200,20 +203,20 @@ export function judgeDeadlineSql(args: {
 /**
  * An event of the item as SQL: its instant (NULL when absent or not a timestamp)
  * and whether the item lists it at all. The events object is read once per row for
- * every event a rule file may list (RETENTION_EVENTS), whichever clause asks.
+ * every event a rule file may list (RETENTION_EVENTS), whichever clause asks. A valid
+ * item's events are timestamps (the item schema): one is listed exactly when its text
+ * is there (JSON null is no string, so it never reaches evaluation).
  */
 function eventSql(context: ClauseSqlContext, event: RetentionEvent): { ms: string; present: string } {
   const events = column('events');
   const paths = `[${RETENTION_EVENTS.map((name) => sqlString(`$.${JSON.stringify(name)}`)).join(', ')}]`;
   const texts = context.shared('event_texts', `CASE WHEN ${events} IS NOT NULL THEN json_extract_string(${events}, ${paths}) END`);
-  // JSON null is listed (and is no timestamp); a missing key is not.
-  const types = context.shared('event_types', `CASE WHEN ${events} IS NOT NULL THEN json_type(${events}, ${paths}) END`);
   const position = RETENTION_EVENTS.indexOf(event) + 1;
   const text = context.shared(`event_${event}_text`, `${texts}[${position}]`);
   return {
     // The one SQL twin of parseTimestamp, shared with the validation stage.
     ms: context.shared(`event_${event}_ms`, `(${timestampMs(text)})`),
-    present: context.shared(`event_${event}_present`, `(${types}[${position}] IS NOT NULL)`),
+    present: `(${text} IS NOT NULL)`,
   };
 }
 
@@ -245,7 +248,7 @@ export function evaluateAfterEventSql(
       rc,
       `(CASE WHEN ${recordCount} = 1 THEN ' record was' ELSE ' records were' END)`,
       "' still held '",
-      overdueWordsSql(context, deadlineMs, capturedMs),
+      overdueWordsSql(deadlineMs, capturedMs),
       "' later.'",
     ),
     pendingReason: textSql(...on, sqlString(` the data must be deleted within ${periodWords}, by `), daySql(deadlineMs), "'.'"),

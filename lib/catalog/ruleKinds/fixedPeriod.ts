@@ -63,7 +63,7 @@ export function evaluateFixedPeriodSql(period: PeriodSql, context: ClauseSqlCont
     violatedReason: textSql(
       ...created,
       "', is '",
-      overdueWordsSql(context, deadlineMs, capturedMs),
+      overdueWordsSql(deadlineMs, capturedMs),
       "' past its '",
       period.adjective,
       sqlString(` ${label}, which ended on `),
