@@ -8,7 +8,7 @@ import type { InventorySource, SourceEntry, SourceProgress } from './InventorySo
 import { readLines } from './readLines';
 
 /** Reads the first non-blank character to tell a JSON array from NDJSON. */
-async function firstCharacter(path: string): Promise<string | null> {
+export async function firstCharacter(path: string): Promise<string | null> {
   const handle = await open(path, 'r');
   try {
     const buffer = Buffer.alloc(4096);

@@ -32,6 +32,8 @@ import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../errors';
+// The same choice between array and lines, and the same empty-file error, as FileInventorySource.
+import { firstCharacter } from '../inventory/FileInventorySource';
 import { sqlString } from './sqlText';
 
 /** What {@link loadNdjsonItems} wrote. */
@@ -134,25 +136,6 @@ async function isRegularFile(path: string): Promise<boolean> {
   }
 }
 
-/**
- * FileInventorySource's firstCharacter, copied as it is (chunks decoded one by one, a BOM dropped
- * from each): the choice between array and lines, and the empty-file error, must fall the same way.
- */
-async function firstCharacter(path: string): Promise<string | null> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(4096);
-    for (let position = 0; ; ) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-      if (bytesRead === 0) return null;
-      const match = /\S/.exec(buffer.toString('utf8', 0, bytesRead).replace(/^\uFEFF/, ''));
-      if (match) return match[0];
-      position += bytesRead;
-    }
-  } finally {
-    await handle.close();
-  }
-}
 
 /**
  * DuckDB reads and judges the lines while Node scans the bytes (on DuckDB's one thread and the
