@@ -5,7 +5,7 @@
  * JavaScript); the reference engine's states (written line by line) are turned
  * into the same file once, at commit.
  */
-import { openDuck, type Duck } from '../sql/duck';
+import type { Duck } from '../sql/duck';
 import { jsOrderSql } from '../sql/jsOrderSql';
 import { sqlString } from '../sql/sqlText';
 import { timestampMs } from '../sql/validationTimestamp';
@@ -18,8 +18,14 @@ export const STATE_COLUMNS = ['key', 'fingerprint', 'verdict', 'firstSeenAt', 'i
 /** COPY options of every states file: the same shape whichever engine wrote it. */
 export const STATES_COPY_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 65536';
 
+/** A small DuckDB, its binding loaded only when a states file is read or written (not by functions that never do). */
+async function openSmallDuck(): Promise<Duck> {
+  const { openDuck } = await import('../sql/duck');
+  return openDuck({ threads: 1, memoryLimit: '256MB' });
+}
+
 async function withDuck<T>(use: (duck: Duck) => Promise<T>): Promise<T> {
-  const duck = await openDuck({ threads: 1, memoryLimit: '256MB' });
+  const duck = await openSmallDuck();
   try {
     return await use(duck);
   } finally {
@@ -72,7 +78,7 @@ export async function checkParquetStates(path: string): Promise<string | null> {
 
 /** The states of a (checked) states file, in order. */
 export async function* readParquetStates(path: string): AsyncIterable<FindingState> {
-  const duck = await openDuck({ threads: 1, memoryLimit: '256MB' });
+  const duck = await openSmallDuck();
   try {
     const result = await duck.connection.stream(`SELECT ${STATE_COLUMNS.map((name) => `"${name}"`).join(', ')} FROM read_parquet(${sqlString(path)}, file_row_number = true) ORDER BY file_row_number`);
     for await (const rows of result.yieldRows()) {

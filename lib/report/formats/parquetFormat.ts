@@ -1,5 +1,4 @@
 import { rename, rm } from 'node:fs/promises';
-import { openDuck } from '../../sql/duck';
 import { sqlString } from '../../sql/sqlText';
 import { toJsonLine } from '../FindingSorter';
 import { SCHEMA_VERSION } from '../ReportModel';
@@ -86,6 +85,8 @@ export const parquetFormat: ReportFormat = {
         await lines().close();
         const metadata = { runId: head.run.id, schemaVersion: SCHEMA_VERSION, catalogVersion: head.run.catalogVersion, jsonReportSha256: finished.jsonSha256 ?? '' };
         const kv = Object.entries(metadata).map(([key, value]) => `${key}: ${sqlString(value)}`).join(', ');
+        // Loaded here: the functions that only read reports import this module, not DuckDB's binding.
+        const { openDuck } = await import('../../sql/duck');
         const duck = await openDuck({ threads: 1, memoryLimit: '256MB' });
         try {
           await duck.connection.run(
