@@ -5,21 +5,28 @@
  * differential test test/lib/sql/evaluationSql.test.ts keeps the two equal).
  *
  * One pass over the rows, without joins or subqueries: nested projections add
- * columns to each row, each computed only where it matters. In phases:
+ * columns to each row, each computed only where it matters. The work per row is
+ * what it costs (bench/evaluationSpeed.ts): a value read once is no column but SQL
+ * inside its reader, and what only one module's rows need is computed in a branch
+ * for that module (`perModule`). In phases:
  *
  * 1. category — `_cat`, the row's data category as an index into the catalog
  *    (NULL for an invalid or an unmapped item);
- * 2. clauses — for each clause of the catalog (`_c<n>_…`, in rule-file order):
- *    whether it applies and is active (activeRules), then its kind's SQL
- *    (RuleKind.sql: values several clauses share such as an event's instant, the
- *    clause's own values, its status, deadline and error), NULL unless active;
- * 3. decisive — a rank key per clause that orders results as decisive() does
- *    (status, then the earlier deadline, then the clause listed first); the
- *    greatest key names the decisive clause, whose reason alone is then built;
- * 4. outcome — what could not be evaluated, legal hold, waiver, the verdict;
+ * 2. clauses — for each clause of the catalog (in rule-file order) its kind's SQL
+ *    (RuleKind.sql): the values it names, a column each for the rows of its
+ *    categories (clauses naming the same SQL, such as the earliest of the same
+ *    events, share one), and values several clauses share such as an event's
+ *    instant; whether it applies and is active (activeRules) is SQL its readers inline;
+ * 3. decisive — a rank key per clause of the row's module that orders results as
+ *    decisive() does (status, then the earlier deadline, then the clause listed
+ *    first); the greatest key names the decisive clause and holds its deadline,
+ *    and that clause's reason alone is then built;
+ * 4. outcome — what could not be evaluated (the errors of the row's module's
+ *    clauses, then the dates evaluate() writes), legal hold, waiver, the verdict;
  * 5. finding — severity, fingerprint and the finding as JSON text, its keys in
  *    the order of the Finding object, written exactly as the reports write it
- *    (lib/report/FindingSorter.ts toJsonLine; lib/sql/jsonLineSql.ts).
+ *    (lib/report/FindingSorter.ts toJsonLine): directly for the items whose text
+ *    needs no escaping (nearly all), else through to_json and lib/sql/jsonLineSql.ts.
  */
 import type { Catalog, CatalogCategory, CatalogModule } from '../catalog/loadCatalog';
 import { kindOf, type Clause } from '../catalog/ruleKindRegistry';
@@ -62,7 +69,7 @@ export function evaluationSql(catalog: Catalog, options: EngineOptions, checked:
   const categories = categoryPhase(program, catalog);
   const clauses = clausePhase(program, catalog, categories, options);
   const decisive = decisivePhase(program, categories, clauses);
-  const outcome = outcomePhase(program, options, categories, clauses, decisive);
+  const outcome = outcomePhase(program, options, categories, decisive);
   const finding = findingJson(program, catalog, options, categories, clauses, decisive, outcome);
   const evaluated = (sql: string) => `(CASE WHEN ${outcome.verdict} <> 'invalid' AND ${outcome.verdict} <> 'unmapped' THEN ${sql} END)`;
   // The facts the run's tallies need (lib/sql/relations.ts FINDING_COLUMNS), beside the finding's text.
@@ -174,9 +181,12 @@ interface CompiledClause {
    * categories): no column, as it is read only for the rows of the clause's module.
    */
   active: string;
-  /** BIGINT SQL, meaningful where the clause is active (its key, and `_deadline` of the decisive clause, read it). */
+  /** BIGINT SQL, meaningful where the clause is active (its key reads it). */
   deadline: string;
 }
+
+/** A clause as its kind compiled it, before the compiler adds when it governs a row. */
+type KindClause = Omit<CompiledClause, 'active' | 'deadline'>;
 
 /** A module's clauses in the order of its rule file, which every category lists them in. */
 function clausesInOrder(module: CatalogModule): { ruleId: string; clause: Clause; citationJson: string }[] {
@@ -202,7 +212,7 @@ function clausePhase(program: DerivedColumns, catalog: Catalog, categories: Cate
   const shared = new Map<string, { sql: string; categories: Set<number> }>();
   // A clause's values, by their SQL: clauses that compute the same value (the earliest of the same events) share one column.
   const values = new Map<string, { column: string; categories: Set<number> }>();
-  const compiled: Omit<CompiledClause, 'deadline'>[] = [];
+  const compiled: KindClause[] = [];
   for (const module of catalog.modules.values()) {
     for (const { ruleId, clause, citationJson } of clausesInOrder(module)) {
       const index = compiled.length;
@@ -217,6 +227,8 @@ function clausePhase(program: DerivedColumns, catalog: Catalog, categories: Cate
         let: (name, sql) => {
           if (lets.has(name)) throw new Error(`The SQL of clause ${ruleId} names ${name} twice`);
           lets.add(name);
+          // Another column under a new name (one event's instant): read it as it is.
+          if (/^_[A-Za-z0-9_]+$/.test(sql.trim())) return sql.trim();
           const value = values.get(sql) ?? { column: `_c${index}_v_${safeName(name)}`, categories: new Set<number>() };
           governed.forEach((k) => value.categories.add(k));
           values.set(sql, value);
@@ -232,7 +244,7 @@ function clausePhase(program: DerivedColumns, catalog: Catalog, categories: Cate
         },
       };
       const sql = kindOf(clause).sql(clause, context);
-      compiled.push({ index, module, ruleId, clause, citationJson, categories: governed, sql, active: '' });
+      compiled.push({ index, module, ruleId, clause, citationJson, categories: governed, sql });
     }
   }
   for (const [column, { sql, categories: used }] of shared) program.add(column, `(CASE WHEN ${inCategories([...used])} THEN ${sql} END)`);
@@ -241,9 +253,9 @@ function clausePhase(program: DerivedColumns, catalog: Catalog, categories: Cate
   for (const [sql, { column, categories: used }] of values) program.add(column, `(CASE WHEN ${inCategories([...used])} THEN ${sql} END)`);
 
   // appliesTo, within the clause's categories (false or NULL elsewhere); a column only where a superseded clause reads it.
-  const applies = (clause: Omit<CompiledClause, 'deadline'>) =>
+  const applies = (clause: KindClause) =>
     clause.sql.applies === undefined ? inCategories(clause.categories) : `(CASE WHEN ${inCategories(clause.categories)} THEN coalesce(${clause.sql.applies}, false) END)`;
-  const superseding = (clause: Omit<CompiledClause, 'deadline'>) =>
+  const superseding = (clause: KindClause) =>
     compiled.filter((other) => other.module === clause.module && other.clause.supersedes?.includes(clause.clause.id));
   const readApplies = new Set(compiled.flatMap((clause) => superseding(clause).map((other) => other.index)));
   for (const clause of compiled) if (readApplies.has(clause.index)) program.add(`_c${clause.index}_applies`, applies(clause));
@@ -252,15 +264,18 @@ function clausePhase(program: DerivedColumns, catalog: Catalog, categories: Cate
     // activeRules: out when an applying clause of the same category supersedes it.
     const superseded = superseding(clause).map((other) => `coalesce(_c${other.index}_applies, false)`);
     const active = superseded.length === 0 ? own : `(${own} AND NOT (${superseded.join(' OR ')}))`;
-    return { ...clause, active, deadline: deadlineOf(program, { ...clause, active }) };
+    return { ...clause, active, deadline: deadlineOf(program, clause, active) };
   });
 }
 
-/** The clause's deadline as SQL, read where the clause is active: a value the kind named, a constant, or a column of its own. */
-function deadlineOf(program: DerivedColumns, clause: Omit<CompiledClause, 'deadline'>): string {
+/**
+ * The clause's deadline as SQL, read only where the clause is active (by its key, three
+ * times): a constant or a column as they are, anything else a column of its own.
+ */
+function deadlineOf(program: DerivedColumns, clause: KindClause, active: string): string {
   const sql = clause.sql.deadlineMs.trim();
-  if (/^NULL(::BIGINT)?$/i.test(sql) || /^_c\d+_v_[A-Za-z0-9_]+$/.test(sql)) return `CAST(${sql} AS BIGINT)`;
-  return program.add(`_c${clause.index}_deadline`, `(CASE WHEN ${clause.active} THEN CAST(${sql} AS BIGINT) END)`);
+  if (/^NULL(::BIGINT)?$/i.test(sql) || /^[A-Za-z_][A-Za-z0-9_]*$/.test(sql)) return `CAST(${sql} AS BIGINT)`;
+  return program.add(`_c${clause.index}_deadline`, `(CASE WHEN ${active} THEN CAST(${sql} AS BIGINT) END)`);
 }
 
 // ---------------------------------------------------------------------------
@@ -333,10 +348,8 @@ function decisivePhase(program: DerivedColumns, categories: Categories, clauses:
     const status = `(${clause.sql.status})`;
     const deadline = clause.deadline;
     // Only for a NaN deadline (rare): whether an earlier active clause has the same status.
-    const earlierOfSameStatus = module.clauses
-      .slice(0, Number(position))
-      .map((other) => `coalesce(${other.active} AND (${other.sql.status}) = ${status}, false)`);
-    const firstOfItsStatus = earlierOfSameStatus.length === 0 ? 'true' : `NOT (${earlierOfSameStatus.join(' OR ')})`;
+    const earlierStatuses = module.clauses.slice(0, Number(position)).map((other) => `(CASE WHEN ${other.active} THEN ${other.sql.status} END)`);
+    const firstOfItsStatus = earlierStatuses.length === 0 ? 'true' : `NOT list_contains([${earlierStatuses.join(', ')}], ${status})`;
     const deadlinePart = /^CAST\(NULL/i.test(deadline)
       ? ''
       : ` + (${NO_DEADLINE} - (CASE WHEN ${deadline} IS NULL THEN ${NO_DEADLINE} ` +
@@ -353,16 +366,17 @@ function decisivePhase(program: DerivedColumns, categories: Categories, clauses:
   const firstOfModule = new Map(modules.map((module) => [module, module.clauses[0]?.index ?? 0]));
   const moduleStart = perCategory(categories, (k) => String(firstOfModule.get(modules.find((module) => module.categories.includes(k.index))!)));
   const chosen = program.add('_chosen', `CAST(${moduleStart} + ${slots - 1n} - ${best} % ${slots} AS INTEGER)`);
-  const perChosen = (value: (clause: CompiledClause) => string) =>
-    rangeSwitchSql(chosen, clauses.map((clause) => ({ low: clause.index, high: clause.index, sql: value(clause) })));
   // The decisive deadline, read back from the key: a NaN deadline that is not first of its rank never wins (above).
   const deadlineKey = `(${NO_DEADLINE} - (${best} % ${rankUnit}) // ${slots})`;
   const deadline = program.add(
     '_deadline',
     `(CASE WHEN ${best} IS NULL OR ${deadlineKey} = ${NO_DEADLINE} THEN NULL WHEN ${deadlineKey} = ${-NO_DEADLINE} THEN ${NAN_MS} ELSE ${deadlineKey} END)`,
   );
-  // Only the decisive clause's reason is ever read: it is built for that clause alone.
-  const reason = program.add('_reason', perChosen(({ sql }) => sql.reason));
+  // Only the decisive clause's reason is ever read: it is built for that clause alone, once per distinct SQL
+  // (clauses of the same kind, events and period read the same values, so their reasons are one).
+  const reasons = [...new Set(clauses.map(({ sql }) => sql.reason))];
+  const variant = program.add('_reason_variant', `[${clauses.map(({ sql }) => reasons.indexOf(sql.reason)).join(', ')}][${chosen} + 1]`);
+  const reason = program.add('_reason', rangeSwitchSql(variant, reasons.map((sql, i) => ({ low: i, high: i, sql }))));
   const verdict = program.add(
     '_verdict',
     `(CASE CAST(${best} // ${rankUnit} AS INTEGER) WHEN 3 THEN 'violation' WHEN 2 THEN 'due-soon' WHEN 0 THEN 'review' ELSE 'compliant' END)`,
@@ -389,13 +403,7 @@ interface Outcome {
 }
 
 /** evaluate()'s catch, then evaluateValid: unmapped, legal hold, waiver, the clauses' verdict. */
-function outcomePhase(
-  program: DerivedColumns,
-  options: EngineOptions,
-  categories: Categories,
-  clauses: readonly CompiledClause[],
-  decisive: Decisive,
-): Outcome {
+function outcomePhase(program: DerivedColumns, options: EngineOptions, categories: Categories, decisive: Decisive): Outcome {
   const mapped = `${categories.column} IS NOT NULL`;
   const hold = program.add(
     '_hold',
