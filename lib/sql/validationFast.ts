@@ -1,40 +1,41 @@
 /**
- * The fast path of the validation stage (lib/sql/validationSql.ts): the common
- * item read once into a typed STRUCT and judged by a few cheap tests, instead of
- * through the general path's map of members, per-member lookups and rewrites.
+ * The fast path of the validation stage (lib/sql/validationSql.ts): the common item
+ * read once into a typed STRUCT and judged by a few cheap tests, instead of through
+ * the general path's map of members, per-member lookups, rewrites and regexes.
  *
- * A row takes the fast path only when it is PLAIN. A plain row is one the general
- * path finds valid, and its columns are read here exactly as the general path
- * reads them; every other row goes through the general path, which is exact for
- * every item. So the tests must be sound (plain ⇒ valid, same columns), never
- * complete: when in doubt, a row is not plain.
+ * A row takes the fast path only when it is PLAIN: the general path would find it
+ * valid, and every column read here is the one the general path reads. Every other
+ * row goes through the general path, which is exact for every item. So the tests
+ * must be sound (plain ⇒ valid, same columns), never complete: when in doubt, a row
+ * is not plain. test/lib/sql/validationFast.test.ts holds each test to an item
+ * that only it refuses.
  *
- * 1. NO BACKSLASH in the text: no escape anywhere, so each key and each string is
- *    spelt as it reads (JSON.parse's value), and there is no lone surrogate.
- * 2. `json_transform` reads the members the schema names into a STRUCT: strings
- *    as VARCHAR (a string's value; for any other JSON value, its text), counts and
- *    events as JSON text (DuckDB's rewrite), store and legalHold as STRUCTs, events
- *    again from their own text.
- * 3. KINDS: a string member is a JSON string when its VARCHAR cannot be the text
- *    of anything else: another value's text starts with a digit, `-`, `{` or `[`,
- *    or is `true` or `false`. A timestamp needs no such test: one that
- *    parseTimestamp's pattern accepts is no other value's text. A count is plain
- *    when its JSON text is digits only, which DuckDB writes only for an integer
- *    spelt that way (and for `-0`, spelt longer).
+ * 1. NO BACKSLASH in the text: no escape anywhere, so each key and string is spelt
+ *    as JSON.parse reads it, and there is no lone surrogate (which DuckDB refuses).
+ * 2. ONE READ: `json_transform` reads the members the schema names into a STRUCT:
+ *    strings and counts as VARCHAR (a string's value; for any other JSON value, its
+ *    text as DuckDB writes it), store and legalHold as STRUCTs, purposes as a list,
+ *    events as their JSON text (a column of its own), read again from that text.
+ * 3. KINDS: a string member's VARCHAR is a JSON string when it cannot be another
+ *    value's text, which starts with `-`, a digit, `[` or `{`, or is `true` or
+ *    `false`; or else when the text holds `"key":"value"` (see {@link isString}). A
+ *    timestamp needs neither: parseTimestamp's spelling is no other value's text.
+ *    A count must be spelt with digits only: DuckDB writes a number so only when
+ *    the item spelt it so, or for `-0` (spelt longer).
  * 4. THE LENGTH TEST: the text is exactly as long as the compact object of the
- *    members read: braces, each `"key":value`, commas. This is what rules out the
- *    members json_transform does not read: it reads the FIRST of repeated keys and
- *    skips unknown keys and JSON nulls (to it, absent). Each member read is spelt
- *    in the text at least as long as counted (a string without escapes exactly; a
- *    digits-only count exactly, or longer for `-0`; store, legalHold, events and
- *    purposes by their members, the same way), while each member not read, and any
- *    whitespace, adds at least one character more (`,"":0` is 6). Equal lengths
- *    leave no room for any: the members read are all there is, each once, so the
- *    first occurrence is the last, which JSON.parse keeps.
- * 5. RULES: each member passes its rule with room to spare: strings of 1 (or 0) to
- *    the maximum length counted in BYTES (never fewer than the code points ajv
- *    counts), timestamps by the general path's own parseTimestamp (same instant),
- *    counts as whole numbers in range, and validateItem's record-time checks.
+ *    members read: braces, each `"key":value`, commas. It rules out what
+ *    json_transform does not read: it reads the FIRST of repeated keys and skips
+ *    unknown keys and JSON nulls (absent, to it). With the kinds above, every member
+ *    read is spelt in the text at least as long as counted (a string, a digits-only
+ *    count: exactly; `-0`, or a count given as a string of digits: longer; store,
+ *    legalHold, purposes and events: by their members, the same way), while every
+ *    member not read adds at least 6 characters (`,"":0`), and whitespace adds some.
+ *    Equal lengths leave room for none of them: the members read are all there is,
+ *    each once, so the first occurrence is the last, the one JSON.parse keeps.
+ * 5. RULES, with room to spare: strings of the rule's length counted in BYTES (never
+ *    fewer than the code points ajv counts, so never too long by mistake),
+ *    timestamps in toISOString's spelling (plainTimestampMs: the general path's
+ *    instant), counts whole and in range, and validateItem's record-time checks.
  *
  * Column names start with `f`; every fragment is SQL.
  */
@@ -91,8 +92,8 @@ const IDENTIFIER: StringRule = { min: 1, max: 256 };
 const TEXT: StringRule = { min: 1, max: 1024 };
 const TIMESTAMP: StringRule = { min: 1, max: 40, timestamp: true };
 
-/** The members a plain item may have, by the schema's definitions. */
-export const FAST = {
+/** The members a plain item may have, with the schema's definitions. */
+const FAST = {
   snapshotId: new FastString('snapshotId', IDENTIFIER, true),
   itemId: new FastString('itemId', IDENTIFIER, true),
   capturedAt: new FastString('capturedAt', TIMESTAMP, true),
@@ -119,7 +120,8 @@ const TOP = [FAST.snapshotId, FAST.itemId, FAST.capturedAt, FAST.tenantId, FAST.
 const STORE = [FAST.storeType, FAST.storeResource, FAST.storeRegion];
 const HOLD = [FAST.holdReason, FAST.holdUntil];
 const COUNTS = [FAST.recordCount, FAST.bytes, FAST.customerRetentionDays];
-const TIMESTAMPS = [...TOP, ...HOLD, ...EVENTS].filter((m) => m.rule.timestamp);
+/** The timestamps whose instants are columns (the events' are only checked, in {@link eventsOk}). */
+const TIMESTAMPS = [...TOP, ...HOLD].filter((m) => m.rule.timestamp);
 
 const PURPOSES_MAX = 64;
 const PURPOSE_MAX_LENGTH = 256;
@@ -129,7 +131,7 @@ const strings = (members: FastString[]) => Object.fromEntries(members.map((m) =>
 /** The STRUCT json_transform reads the item into. */
 const ITEM_TYPE = JSON.stringify({
   ...strings(TOP),
-  ...Object.fromEntries(COUNTS.map((m) => [m.key, 'JSON'])),
+  ...Object.fromEntries(COUNTS.map((m) => [m.key, 'VARCHAR'])),
   store: strings(STORE),
   legalHold: strings(HOLD),
   events: 'JSON',
@@ -154,21 +156,20 @@ function surelyString(text: string): string {
   return `(${text} >= 'A' AND NOT prefix(${text}, '[') AND NOT prefix(${text}, '{') AND ${text} <> 'true' AND ${text} <> 'false')`;
 }
 
-/** Digits only: DuckDB writes a number so only when the item spelt it so (an integer), or for -0. */
-function isDigits(json: string): string {
-  return `(${json} >= '0' AND ${json} < ':' AND NOT contains(${json}, '.') AND NOT contains(${json}, 'e') AND NOT contains(${json}, 'E'))`;
+/**
+ * Digits only, for the text of a count that reads as a number of at least 0 (so it
+ * has no sign): DuckDB writes a number so only when the item spelt it so (an
+ * integer), or for -0 (spelt longer). A string of digits reads the same, but is two
+ * quotes longer in the item than counted: the length test refuses it.
+ */
+function isDigits(text: string): string {
+  return `(NOT contains(${text}, '.') AND NOT contains(${text}, 'e') AND NOT contains(${text}, 'E'))`;
 }
 
 // ---- Lengths of the compact spelling: `"key":value` and a comma per member. ----
 
-/** `"key":"value",` for a string member that is there, else 0. */
-const stringLength = (m: FastString) => `coalesce(${m.key.length + 6} + strlen(${m.text}), 0)`;
-/** `"key":value,` for a member whose value is `length` long, else (NULL) 0. */
-const valueLength = (key: string, length: string) => `coalesce(${key.length + 4} + ${length}, 0)`;
-/** An object of members of these lengths: `{`, the members, the last comma read as `}`; `{}` when empty. */
+/** An object of members of these lengths (each with its comma): `{`, the members, the last comma read as `}`; `{}` when empty. */
 const objectLength = (members: string[]) => `greatest(2, 1 + ${members.join(' + ')})`;
-/** An array of strings: `[`, each `"value",`, the last comma read as `]`; `[]` when empty. */
-const listLength = (list: string) => `greatest(2, 1 + list_sum(list_transform(${list}, lambda value: strlen(value) + 3)))`;
 
 // ---- Rules, with room to spare. ----
 
@@ -178,15 +179,28 @@ const listLength = (list: string) => `greatest(2, 1 + list_sum(list_transform(${
  */
 const ifPresent = (value: string, test: string) => `CASE WHEN ${value} IS NULL THEN true ELSE ${test} END`;
 
-/** A string member there (when required), surely a string of the rule's length in bytes; a timestamp that parses. */
+/**
+ * Whether a string member's VARCHAR is its JSON string: surely ({@link surelyString}),
+ * or else because the text holds `"key":"value"`. Ids of digits (`"12345"`, UUIDs)
+ * stay plain so. That pair may not be the member read (it may be a repeat, or in an
+ * unknown member), but then it is part of a member not read, at least as long as
+ * the pair (key, value and 5 more), while a member read as a string and not one is
+ * shorter in the text than counted by at most the value and 2: the text is longer
+ * than the length test allows.
+ */
+function isString(m: FastString): string {
+  return `CASE WHEN ${surelyString(m.text)} THEN true ELSE contains(raw, concat(${sqlString(`"${m.key}":"`)}, ${m.text}, '"')) END`;
+}
+
+/** A string member there (when required), a string of the rule's length in bytes; a timestamp that parses. */
 function stringOk(m: FastString): string {
-  const kind = m.rule.timestamp ? `${m.ms} IS NOT NULL` : surelyString(m.text);
+  const kind = m.rule.timestamp ? `${m.ms} IS NOT NULL` : isString(m);
   const present = `(${kind} AND strlen(${m.text}) BETWEEN ${m.rule.min} AND ${m.rule.max})`;
   return m.required ? present : ifPresent(m.text, present);
 }
 
 function countOk(m: FastCount): string {
-  const present = `(${isDigits(m.json)} AND ${m.number} BETWEEN ${m.min} AND ${m.max})`;
+  const present = `(${m.number} BETWEEN ${m.min} AND ${m.max} AND ${isDigits(m.json)})`;
   return m.required ? present : ifPresent(m.json, present);
 }
 
@@ -198,8 +212,11 @@ function purposesOk(list: string): string {
 
 /** Events: an object (its own STRUCT read) of timestamps only, nothing else in its text. */
 function eventsOk(): string {
-  const length = `CASE WHEN fe IS NOT NULL THEN ${objectLength(EVENTS.map(stringLength))} END`;
-  return ifPresent('fj_events', `fe IS NOT NULL AND ${EVENTS.map(stringOk).join(' AND ')} AND strlen(fj_events) = ${length}`);
+  // Read here, inside the CASE, only for the items that have events.
+  const event = (m: FastString) => ifPresent(structPath(m.path), `${plainTimestampMs(structPath(m.path))} IS NOT NULL`);
+  // `"key":"value",` for each event there.
+  const length = objectLength(EVENTS.map((m) => `coalesce(${m.key.length + 6} + strlen(${structPath(m.path)}), 0)`));
+  return ifPresent('fj_events', `fe IS NOT NULL AND ${EVENTS.map(event).join(' AND ')} AND strlen(fj_events) = ${length}`);
 }
 
 /**
@@ -217,7 +234,7 @@ function itemLength(): string {
   const texts = [
     ...required.map((m) => (m instanceof FastString ? m.text : m.json)),
     ...[...TOP, ...STORE, ...COUNTS].filter((m) => !m.required).map((m) => optional(m instanceof FastString ? m.text : m.json, overhead(m))),
-    // legalHold's reason is there when it is: it carries the object's own `"legalHold":{…},`.
+    // In a plain item the reason is there exactly when legalHold is: it carries `"legalHold":{`, `}` and the comma.
     optional(FAST.holdReason.text, overhead(FAST.holdReason) + hold),
     optional(FAST.holdUntil.text, overhead(FAST.holdUntil)),
     optional('CAST(fj_events AS VARCHAR)', 'events'.length + 4),
@@ -248,47 +265,60 @@ const columnsOf = <M>(members: M[], name: (m: M) => string, sql: (m: M) => strin
  * fastSteps((ms) => `${ms} > 1795219200000`) // [{ name: 'fast_item', … }, …, { name: 'fast_judged', columns: { plain: … } }]
  */
 export function fastSteps(capturedLater: ((ms: string) => string) | null): FastStep[] {
-  const X = (process.env.X_DROP ?? '').split(',');
   const plain = [
-    'f IS NOT NULL',
-    ...(X.includes('top') ? [] : TOP.map(stringOk)),
-    ...(X.includes('counts') ? [] : COUNTS.map(countOk)),
+    // First: the rows it refuses (unknown members, whitespace) skip the other tests.
+    'fast_compact',
+    ...TOP.map(stringOk),
+    ...COUNTS.map(countOk),
     // ajv's if/then: a recordCount above 0 requires oldestRecordAt.
     `(${FAST.recordCount.number} <= 0 OR ${FAST.oldestRecordAt.text} IS NOT NULL)`,
     'f.store IS NOT NULL',
-    ...(X.includes('store') ? [] : STORE.map(stringOk)),
-    ...(X.includes('hold') ? [] : [ifPresent('f."legalHold"', HOLD.map(stringOk).join(' AND '))]),
-    ...(X.includes('events') ? [] : [eventsOk()]),
-    ...(X.includes('purposes') ? [] : [purposesOk('fl_purposes')]),
+    ...STORE.map(stringOk),
+    ifPresent('f."legalHold"', HOLD.map(stringOk).join(' AND ')),
+    eventsOk(),
+    purposesOk('fl_purposes'),
     // validateItem's record-time checks.
-    ...(X.includes('times') ? [] : [...(capturedLater ? [`NOT (${capturedLater(FAST.capturedAt.ms)})`] : []),
+    ...(capturedLater ? [`NOT (${capturedLater(FAST.capturedAt.ms)})`] : []),
     `coalesce(${FAST.oldestRecordAt.ms} <= ${FAST.capturedAt.ms}, true)`,
-    `coalesce(${FAST.newestRecordAt.ms} >= ${FAST.oldestRecordAt.ms}, true)`]),
-    ...(X.includes('length') ? [] : [`strlen(raw) = ${itemLength()}`]),
+    `coalesce(${FAST.newestRecordAt.ms} >= ${FAST.oldestRecordAt.ms}, true)`,
   ];
   const eventsType = sqlString(JSON.stringify(strings(EVENTS)));
   return [
-    // No backslash: no escape, so every text is its value (and no lone surrogate).
-    { name: 'fast_item', columns: { f: `CASE WHEN raw IS NOT NULL AND NOT contains(raw, '\\') THEN json_transform(raw, ${sqlString(ITEM_TYPE)}) END` } },
+    // No backslash: no escape, so every text is its value (and no lone surrogate). A line break,
+    // or a blank after the first colon, says the text is not compact, so not plain: an item
+    // pretty-printed or spaced as Python writes it is not even read (a cheap look, not a test).
+    {
+      name: 'fast_item',
+      columns: {
+        f: `CASE WHEN raw IS NOT NULL AND NOT contains(raw, '\\') AND NOT contains(raw, chr(10)) AND substr(raw, instr(raw, ':') + 1, 1) <> ' '
+          THEN json_transform(raw, ${sqlString(ITEM_TYPE)}) END`,
+      },
+    },
     {
       name: 'fast_members',
       columns: {
         ...columnsOf([...TOP, ...STORE, ...HOLD], (m) => m.text, (m) => structPath(m.path)),
-        ...columnsOf(COUNTS, (m) => m.json, (m) => `CAST(${structPath(m.key)} AS VARCHAR)`),
+        ...columnsOf(COUNTS, (m) => m.json, (m) => structPath(m.key)),
         fj_events: 'f.events',
         fl_purposes: 'f.purposes',
-        // The events again, from their own text (the one member read twice: its text is a column).
-        fe: `CASE WHEN prefix(f.events, '{') THEN json_transform(f.events, ${eventsType}) END`,
       },
     },
     {
       name: 'fast_values',
       columns: {
-        ...columnsOf(EVENTS, (m) => m.text, (m) => structPath(m.path)),
-        ...columnsOf(COUNTS, (m) => m.number, (m) => `CASE WHEN ${isDigits(m.json)} THEN CAST(${m.json} AS DOUBLE) END`),
+        ...columnsOf(COUNTS, (m) => m.number, (m) => `TRY_CAST(${m.json} AS DOUBLE)`),
+        // The length test (4. above), before the dearer reads: only the rows that pass it take them.
+        fast_compact: `strlen(raw) = ${itemLength()}`,
       },
     },
-    { name: 'fast_instants', columns: columnsOf(TIMESTAMPS, (m) => m.ms, (m) => plainTimestampMs(m.text)) },
+    {
+      name: 'fast_instants',
+      columns: {
+        ...columnsOf(TIMESTAMPS, (m) => m.ms, (m) => `CASE WHEN fast_compact THEN ${plainTimestampMs(m.text)} END`),
+        // The events again, from their own text (the one member read twice: its text is a column).
+        fe: `CASE WHEN fast_compact AND prefix(fj_events, '{') THEN json_transform(fj_events, ${eventsType}) END`,
+      },
+    },
     // A CASE condition runs as a filter: each test only on the rows that passed the ones before.
     { name: 'fast_judged', columns: { plain: `CASE WHEN ${plain.join('\n      AND ')} THEN true ELSE false END` } },
   ];
@@ -319,7 +349,8 @@ export function fastColumns(): Record<string, string> {
     captured_at: FAST.capturedAt.text,
     captured_ms: FAST.capturedAt.ms,
     oldest_ms: FAST.oldestRecordAt.ms,
-    customer_retention_days: `CAST(${FAST.customerRetentionDays.number} AS BIGINT)`,
+    // TRY_CAST: these columns are computed for every row (only plain rows keep them), and must not fail on any.
+    customer_retention_days: `TRY_CAST(${FAST.customerRetentionDays.number} AS BIGINT)`,
     purposes: 'fl_purposes',
     hold_reason: FAST.holdReason.text,
     hold_until: FAST.holdUntil.text,

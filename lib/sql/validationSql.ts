@@ -16,9 +16,22 @@
  *    `maxLength` before `minLength` before `format`, an object's `required` before
  *    its `properties`, an array's `maxItems` before its `items` (first bad one).
  *
- * The SELECT is a chain of small steps (CTEs): the item as a map of its members
- * (read once, with JSON.parse's rules: lib/sql/validationJson.ts), the nested
- * objects' members, their values (strings, numbers, instants:
+ * FAST PATH, then general path. Most items are plain: compact JSON without an
+ * escape, each member once, of the kind and within the limits the schema asks, the
+ * timestamps spelt as toISOString spells them. The fast path (lib/sql/validationFast.ts)
+ * reads such an item once into a typed STRUCT and proves it plain with a few cheap
+ * tests (no backslash; each string member surely a string; the text exactly as long
+ * as the compact object of the members read, which leaves no room for a repeated or
+ * unknown key; every rule passed with room to spare). A plain item is valid, and its
+ * columns are the members read, which are what the general path would read: the
+ * fast path is exact because it only answers where the answer is sure, and leaves
+ * every other row, item or not, to the general path. The two are joined back by
+ * `ord`; `validationSql(bounds, { fastPath: false })` runs the general path alone
+ * (test/lib/sql/validationFast.test.ts compares the two, column by column).
+ *
+ * The general path is a chain of small steps (CTEs): the item as a map of its
+ * members (read once, with JSON.parse's rules: lib/sql/validationJson.ts), the
+ * nested objects' members, their values (strings, numbers, instants:
  * lib/sql/validationTimestamp.ts), then the reason (one CASE of all checks, in
  * order) and the columns of CHECKED_COLUMNS.
  *
@@ -433,6 +446,16 @@ const OUTPUT: Record<CheckedColumn, string> = {
   events: whenValid(`CASE WHEN ${repeatsKey(events.keys)} THEN ${objectTextOnce(events.entries)} ELSE ${events.json} END`),
 };
 
+/** Options of {@link validationSql}. */
+export interface ValidationSqlOptions {
+  /**
+   * Whether plain items take the fast path (lib/sql/validationFast.ts); default true.
+   * false sends every row through the general path: the same columns, slower (the
+   * tests compare the two).
+   */
+  fastPath?: boolean;
+}
+
 /**
  * The validation SELECT over table `items`: one row per row, the columns of
  * CHECKED_COLUMNS (lib/sql/relations.ts, stage 2), `invalid_reason` equal to what
@@ -441,19 +464,38 @@ const OUTPUT: Record<CheckedColumn, string> = {
  * @example
  * await connection.run(`CREATE TEMP TABLE checked AS ${validationSql({ capturedNotAfterMs: Date.now() + 600_000 })}`);
  */
-export function validationSql(bounds: ItemBounds = {}): string {
-  const names = Object.keys(CHECKED_COLUMNS) as CheckedColumn[];
-  const typed = (name: CheckedColumn, sql: string) => `CAST(${sql} AS ${CHECKED_COLUMNS[name]})`;
+export function validationSql(bounds: ItemBounds = {}, options: ValidationSqlOptions = {}): string {
+  return options.fastPath === false ? generalSql(bounds) : fastAndGeneralSql(bounds);
+}
+
+const NAMES = Object.keys(CHECKED_COLUMNS) as CheckedColumn[];
+const typed = (name: CheckedColumn, sql: string) => `CAST(${sql} AS ${CHECKED_COLUMNS[name]})`;
+
+/** Every row through the general path. */
+function generalSql(bounds: ItemBounds): string {
+  const output = NAMES.map((name) => `  ${typed(name, OUTPUT[name])} AS ${name}`);
+  return `WITH\n${chainOf(generalSteps(bounds), 'items').join(',\n')}\nSELECT\n${output.join(',\n')}\nFROM judged`;
+}
+
+/**
+ * The fast path over every row, the general path over the rows that are not plain,
+ * joined back by `ord`. The fast path's result is MATERIALIZED: read twice (all of it,
+ * and the ords of the rows that are not plain) it is still computed once. The general
+ * path reads those rows from `items` again rather than carrying every item's text
+ * through the fast path's result. (One SELECT with each general column under `CASE
+ * WHEN plain` costs more: DuckDB fills each such column with NULLs row by row.)
+ */
+function fastAndGeneralSql(bounds: ItemBounds): string {
   const fast: Record<string, string> = { ...fastColumns(), invalid_reason: 'NULL' };
-  const picked = names.filter((name) => name in fast);
-  const withRaw = !process.env.X_REREAD;
-  const fastOut = `fast AS MATERIALIZED (SELECT ord, location, plain${withRaw ? ', raw, parse_error' : ''}, ${picked.map((name) => `${typed(name, fast[name]!)} AS ${name}`).join(', ')} FROM fast_judged)`;
-  const generalItems = withRaw
-    ? 'general_items AS (SELECT ord, location, raw, parse_error FROM fast WHERE NOT plain)'
-    : 'general_items AS (SELECT * FROM items WHERE ord IN (SELECT ord FROM fast WHERE NOT plain))';
-  const generalOut = `general AS (SELECT ord AS general_ord, ${picked.map((name) => `${typed(name, OUTPUT[name])} AS g_${name}`).join(', ')} FROM judged)`;
-  const ctes = [...chainOf(fastSteps(capturedLater(bounds)), 'items'), fastOut, generalItems, ...chainOf(generalSteps(bounds), 'general_items'), generalOut];
-  const output = names.map((name) => (name in fast ? `CASE WHEN plain THEN ${name} ELSE g_${name} END AS ${name}` : name));
+  const picked = NAMES.filter((name) => name in fast);
+  const ctes = [
+    ...chainOf(fastSteps(capturedLater(bounds)), 'items'),
+    `  fast AS MATERIALIZED (SELECT ord, location, plain, ${picked.map((name) => `${typed(name, fast[name]!)} AS ${name}`).join(', ')} FROM fast_judged)`,
+    '  general_items AS (SELECT * FROM items WHERE ord IN (SELECT ord FROM fast WHERE NOT plain))',
+    ...chainOf(generalSteps(bounds), 'general_items'),
+    `  general AS (SELECT ord AS general_ord, ${picked.map((name) => `${typed(name, OUTPUT[name])} AS general_${name}`).join(', ')} FROM judged)`,
+  ];
+  const output = NAMES.map((name) => (name in fast ? `CASE WHEN plain THEN ${name} ELSE general_${name} END AS ${name}` : name));
   return `WITH\n${ctes.join(',\n')}\nSELECT ${output.join(', ')}\nFROM fast LEFT JOIN general ON ord = general_ord`;
 }
 
