@@ -25,6 +25,7 @@ import { availableParallelism } from 'node:os';
 import { ENGINES, type EngineKind } from '../lib/audit/evaluateEntries';
 import { startLocalDynamo, type LocalDynamo } from './local/localDynamo';
 import { formatSummary } from './printSummary';
+import { registerPolicyCommands } from './policy';
 import { createProgress } from './progress';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, failOn: 3 } as const;
@@ -350,6 +351,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       io.stdout(formatLoad(result, file, options.table));
       setExit(result.rejectedCount > 0 ? EXIT.failure : EXIT.ok);
     });
+
+  registerPolicyCommands(program, io, setExit);
 
   program
     .command('local')

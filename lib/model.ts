@@ -24,6 +24,15 @@ export const RETENTION_EVENTS = [
 ] as const;
 export type RetentionEvent = (typeof RETENTION_EVENTS)[number];
 
+/**
+ * An event that ends retention: one of RETENTION_EVENTS, or one a rule file declares in
+ * its top-level `events` (e.g. `domainExpiredAt`), which items then carry in `events`.
+ */
+export type EventName = RetentionEvent | `${string}At`;
+
+/** What a declared event's name must look like (lower camel case ending in `At`). */
+export const DECLARED_EVENT_PATTERN = '^[a-z][A-Za-z0-9]*At$';
+
 export interface StoreRef {
   type: string;
   resource: string;
@@ -43,7 +52,7 @@ export interface InventoryItem {
   bytes: number;
   oldestRecordAt?: string;
   newestRecordAt?: string;
-  events?: Partial<Record<RetentionEvent, string>>;
+  events?: Partial<Record<EventName, string>>;
   customerRetentionDays?: number;
   purposes?: string[];
   legalHold?: { reason: string; until?: string };

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import { assetPath } from '../assets';
 import { CatalogError } from '../errors';
-import type { Citation } from '../model';
+import { DECLARED_EVENT_PATTERN, RETENTION_EVENTS, type Citation } from '../model';
 import { ruleKinds, type Clause, type RuleKindName } from './ruleKindRegistry';
 
 export interface CatalogCategory {
@@ -27,14 +27,25 @@ export interface CatalogModule {
   id: string;
   name: string;
   source: string;
+  /** SHA-256 (hex) of the source document's bytes when the rule file records it (`policy lint` requires it). */
+  sourceSha256: string | null;
   file: string;
   categories: Map<string, CatalogCategory>;
+  /** The events the rule file declares beyond RETENTION_EVENTS, with their words ("domain expiry"). */
+  events: ReadonlyMap<string, string>;
 }
 
 export interface Catalog {
   /** `sha256:` + the first 16 hex digits of the hash of the rule files' content. */
   version: string;
   modules: Map<string, CatalogModule>;
+  /**
+   * Every event name declared by any rule file of the catalog, sorted: an item of any
+   * module may carry these in `events`, and they are validated as timestamps like the
+   * built-in ones (RETENTION_EVENTS); other unknown names are kept and ignored.
+   * Absent (a catalog built by hand): none.
+   */
+  events?: readonly string[];
 }
 
 /** The bundled rule files (beside the code, or in the Lambda package). */
@@ -44,6 +55,8 @@ interface RuleFile {
   module: string;
   name: string;
   source: string;
+  sourceSha256?: string;
+  events?: Record<string, { name: string }>;
   categories: Record<string, { name: string; sensitivity: 'personal' | 'special'; specialCategory?: string }>;
   clauses: Clause[];
 }
@@ -57,6 +70,9 @@ const BASE_PROPERTIES = {
   text: { type: 'string', minLength: 1 },
   context: { type: 'string', minLength: 1 },
   supersedes: { type: 'array', minItems: 1, items: ID },
+  /** Drafted by `policy import`: how sure the importer was, and what a person must check. */
+  confidence: { enum: ['high', 'medium', 'low'] },
+  check: { type: 'string', minLength: 1 },
 };
 
 /** The rule-file schema, assembled from the registry: each kind contributes its own branch. */
@@ -77,6 +93,18 @@ export function ruleFileSchema(): object {
       module: ID,
       name: { type: 'string', minLength: 1 },
       source: { type: 'string', minLength: 1 },
+      // Optional so that older files load; `policy lint` requires it.
+      sourceSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      events: {
+        type: 'object',
+        propertyNames: { type: 'string', pattern: DECLARED_EVENT_PATTERN },
+        additionalProperties: {
+          type: 'object',
+          properties: { name: { type: 'string', minLength: 1 } },
+          required: ['name'],
+          additionalProperties: false,
+        },
+      },
       categories: {
         type: 'object',
         minProperties: 1,
@@ -115,6 +143,9 @@ function describeError(error: ErrorObject): string {
   if (error.keyword === 'additionalProperties') {
     return `${path}: unknown key "${String(error.params.additionalProperty)}"`;
   }
+  if (error.propertyName !== undefined) {
+    return `${path}/${error.propertyName}: invalid name (${error.message ?? 'is invalid'})`;
+  }
   if (error.keyword === 'discriminator') {
     const known = Object.keys(ruleKinds).join(', ');
     return `${path}/kind: unknown rule kind (known kinds: ${known})`;
@@ -141,6 +172,12 @@ export function compileRuleFile(data: unknown, file: string): CatalogModule {
   };
   if (basename(file, '.json') !== ruleFile.module) fail('/module', `module "${ruleFile.module}" must match the file name`);
 
+  const declaredEvents: Record<string, string> = {};
+  for (const [event, { name }] of Object.entries(ruleFile.events ?? {})) {
+    if ((RETENTION_EVENTS as readonly string[]).includes(event)) fail(`/events/${event}`, `"${event}" is a built-in event and cannot be declared`);
+    declaredEvents[event] = name;
+  }
+
   const categories = new Map<string, CatalogCategory>();
   for (const [id, category] of Object.entries(ruleFile.categories)) {
     if (category.sensitivity === 'special' && !category.specialCategory) {
@@ -159,7 +196,17 @@ export function compileRuleFile(data: unknown, file: string): CatalogModule {
     if (clauseIds.has(clause.id)) fail(`/clauses/${index}/id`, `duplicate clause id "${clause.id}"`);
     clauseIds.add(clause.id);
   });
-  ruleFile.clauses.forEach((clause, index) => {
+  ruleFile.clauses.forEach((written, index) => {
+    let clause = written;
+    if ('events' in written) {
+      written.events.forEach((event, position) => {
+        if (!(RETENTION_EVENTS as readonly string[]).includes(event) && !Object.hasOwn(declaredEvents, event)) {
+          fail(`/clauses/${index}/events/${position}`, `undeclared event "${event}" (declare it in the top-level "events")`);
+        }
+      });
+      // A copy: the parsed rule file is left as it was read.
+      if (ruleFile.events) clause = { ...written, declaredEvents };
+    }
     for (const superseded of clause.supersedes ?? []) {
       if (!clauseIds.has(superseded)) fail(`/clauses/${index}/supersedes`, `no clause "${superseded}" in this file`);
     }
@@ -181,7 +228,15 @@ export function compileRuleFile(data: unknown, file: string): CatalogModule {
   for (const category of categories.values()) {
     if (category.rules.length === 0) fail(`/categories/${category.id}`, 'no clause governs this category (use a "review" clause)');
   }
-  return { id: ruleFile.module, name: ruleFile.name, source: ruleFile.source, file, categories };
+  return {
+    id: ruleFile.module,
+    name: ruleFile.name,
+    source: ruleFile.source,
+    sourceSha256: ruleFile.sourceSha256 ?? null,
+    file,
+    categories,
+    events: new Map(Object.entries(declaredEvents)),
+  };
 }
 
 /**
@@ -214,5 +269,18 @@ export function loadCatalog(dir: string = DEFAULT_POLICIES_DIR): Catalog {
     const compiled = compileRuleFile(data, file);
     modules.set(compiled.id, compiled);
   }
-  return { version: `sha256:${hash.digest('hex').slice(0, 16)}`, modules };
+  return { version: `sha256:${hash.digest('hex').slice(0, 16)}`, modules, events: catalogEvents(modules.values()) };
+}
+
+/**
+ * The event names declared anywhere in a catalog's modules, sorted (the order in which
+ * both engines validate them on an item).
+ *
+ * @example
+ * catalogEvents(loadCatalog().modules.values()) // [] for the shipped policies
+ */
+export function catalogEvents(modules: Iterable<CatalogModule>): string[] {
+  const names = new Set<string>();
+  for (const module of modules) for (const name of module.events.keys()) names.add(name);
+  return [...names].sort();
 }

@@ -121,7 +121,7 @@ function invalidFinding(raw: unknown, reason: string): Finding {
  * evaluate(item, loadCatalog(), DEFAULT_ENGINE_OPTIONS).verdict // 'violation'
  */
 export function evaluate(raw: unknown, catalog: Catalog, options: EngineOptions = DEFAULT_ENGINE_OPTIONS): Finding {
-  const check = validateItem(raw, options);
+  const check = validateItem(raw, options, catalog.events);
   if (!check.ok) return invalidFinding(raw, check.reason);
   try {
     return evaluateValid(check.item, catalog, options);

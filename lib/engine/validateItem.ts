@@ -1,4 +1,4 @@
-import Ajv, { type ErrorObject } from 'ajv';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import itemSchema from '../../templates/inventory-item.schema.json';
 import type { InventoryItem } from '../model';
 import { parseTimestamp } from '../time';
@@ -13,7 +13,26 @@ export interface ItemBounds {
 const ajv = new Ajv({ allErrors: false, strict: false });
 // A timestamp is what the arithmetic can use: one definition, lib/time.ts parseTimestamp.
 ajv.addFormat('date-time', { type: 'string', validate: (text: string) => parseTimestamp(text) !== null });
-const validateSchema = ajv.compile<InventoryItem>(itemSchema);
+const validators = new Map<string, ValidateFunction<InventoryItem>>();
+
+/**
+ * The item schema with the catalog's declared events added to `events` (after the
+ * built-in ones, each a #/definitions/timestamp), compiled once per list of names.
+ */
+function schemaValidator(declaredEvents: readonly string[]): ValidateFunction<InventoryItem> {
+  const key = declaredEvents.join(',');
+  let validator = validators.get(key);
+  if (!validator) {
+    const events = itemSchema.properties.events;
+    const declared = Object.fromEntries(declaredEvents.map((name) => [name, { $ref: '#/definitions/timestamp' }]));
+    // Each variant its own $id: ajv refuses two schemas with one.
+    const $id = key === '' ? itemSchema.$id : `${itemSchema.$id}?events=${key}`;
+    const schema = { ...itemSchema, $id, properties: { ...itemSchema.properties, events: { ...events, properties: { ...events.properties, ...declared } } } };
+    validator = ajv.compile<InventoryItem>(schema);
+    validators.set(key, validator);
+  }
+  return validator;
+}
 
 const FIELD_WORDS: Record<string, string> = {
   type: 'has the wrong type',
@@ -52,15 +71,18 @@ function describe(error: ErrorObject): string {
  * Checks an item against docs/semantics.md#inventory-item (schema in templates/). The reason
  * of a broken item names the field. A number JSON cannot hold exactly (1e999 reads as
  * Infinity) is never a count; a capture time later than `bounds.capturedNotAfterMs` did not
- * happen yet.
+ * happen yet. `declaredEvents` (Catalog.events: the event names the catalog's rule files
+ * declare, of any module) are checked in `events` as timestamps, like the built-in events;
+ * other unknown names there are kept and ignored.
  *
  * @example
  * validateItem({ snapshotId: 's' }) // { ok: false, reason: 'Required field itemId is missing.' }
  */
-export function validateItem(raw: unknown, bounds: ItemBounds = {}): ItemCheck {
+export function validateItem(raw: unknown, bounds: ItemBounds = {}, declaredEvents: readonly string[] = []): ItemCheck {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, reason: 'The item is not a JSON object.' };
   }
+  const validateSchema = schemaValidator(declaredEvents);
   if (!validateSchema(raw)) {
     const error = validateSchema.errors?.[0];
     return { ok: false, reason: error ? describe(error) : 'The item is invalid.' };

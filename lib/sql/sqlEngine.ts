@@ -150,7 +150,7 @@ export class SqlEngine {
     this.prepared = true;
     this.items?.close();
     const { connection } = this.duck;
-    await this.step('validating the items', `CREATE TABLE checked AS ${validationSql({ capturedNotAfterMs: this.options.capturedNotAfterMs })}`);
+    await this.step('validating the items', `CREATE TABLE checked AS ${validationSql({ capturedNotAfterMs: this.options.capturedNotAfterMs }, { declaredEvents: this.catalog.events })}`);
     const evaluated = evaluationSql(this.catalog, this.options, 'checked');
     // diff_key: lib/history/diffFindings.ts diffKey(identityKey(finding), itemId, verdict), the order of the history diff.
     const field = (name: string) => `coalesce(${name}, '')`;

@@ -39,6 +39,7 @@
  *
  * Column names start with `f`; every fragment is SQL.
  */
+import { RETENTION_EVENTS } from '../model';
 import { sqlString } from './sqlText';
 import { plainTimestampMs } from './validationTimestamp';
 
@@ -113,7 +114,9 @@ const FAST = {
   owner: new FastString('owner', { min: 0, max: 1024 }),
 };
 
-const EVENTS = ['accountDeletedAt', 'serviceTerminatedAt', 'deletionRequestedAt', 'consentWithdrawnAt'].map((key) => new FastString(`events.${key}`, TIMESTAMP));
+/** The events a plain item may carry: the built-in ones, then those the catalog declares. */
+const eventMembers = (declaredEvents: readonly string[]) =>
+  [...RETENTION_EVENTS, ...declaredEvents].map((key) => new FastString(`events.${key}`, TIMESTAMP));
 
 /** The item's own string members (not those of store, legalHold or events). */
 const TOP = [FAST.snapshotId, FAST.itemId, FAST.capturedAt, FAST.tenantId, FAST.module, FAST.dataCategory, FAST.oldestRecordAt, FAST.newestRecordAt, FAST.owner];
@@ -211,12 +214,12 @@ function purposesOk(list: string): string {
 }
 
 /** Events: an object (its own STRUCT read) of timestamps only, nothing else in its text. */
-function eventsOk(): string {
+function eventsOk(members: FastString[]): string {
   // Read here, inside the CASE, only for the items that have events.
   const event = (m: FastString) => ifPresent(structPath(m.path), `${plainTimestampMs(structPath(m.path))} IS NOT NULL`);
   // `"key":"value",` for each event there.
-  const length = objectLength(EVENTS.map((m) => `coalesce(${m.key.length + 6} + strlen(${structPath(m.path)}), 0)`));
-  return ifPresent('fj_events', `fe IS NOT NULL AND ${EVENTS.map(event).join(' AND ')} AND strlen(fj_events) = ${length}`);
+  const length = objectLength(members.map((m) => `coalesce(${m.key.length + 6} + strlen(${structPath(m.path)}), 0)`));
+  return ifPresent('fj_events', `fe IS NOT NULL AND ${members.map(event).join(' AND ')} AND strlen(fj_events) = ${length}`);
 }
 
 /**
@@ -259,12 +262,14 @@ const columnsOf = <M>(members: M[], name: (m: M) => string, sql: (m: M) => strin
 /**
  * The fast path's steps over `items`: the item read into a STRUCT, its members, and
  * `plain` (never NULL), true when the row's columns are {@link fastColumns}.
- * `capturedLater(ms)` is validateItem's capture-bound check as SQL (null: none).
+ * `capturedLater(ms)` is validateItem's capture-bound check as SQL (null: none);
+ * `declaredEvents` the catalog's own event names, which a plain item's events may hold too.
  *
  * @example
  * fastSteps((ms) => `${ms} > 1795219200000`) // [{ name: 'fast_item', … }, …, { name: 'fast_judged', columns: { plain: … } }]
  */
-export function fastSteps(capturedLater: ((ms: string) => string) | null): FastStep[] {
+export function fastSteps(capturedLater: ((ms: string) => string) | null, declaredEvents: readonly string[] = []): FastStep[] {
+  const EVENTS = eventMembers(declaredEvents);
   const plain = [
     // First: the rows it refuses (unknown members, whitespace) skip the other tests.
     'fast_compact',
@@ -275,7 +280,7 @@ export function fastSteps(capturedLater: ((ms: string) => string) | null): FastS
     'f.store IS NOT NULL',
     ...STORE.map(stringOk),
     ifPresent('f."legalHold"', HOLD.map(stringOk).join(' AND ')),
-    eventsOk(),
+    eventsOk(EVENTS),
     purposesOk('fl_purposes'),
     // validateItem's record-time checks.
     ...(capturedLater ? [`NOT (${capturedLater(FAST.capturedAt.ms)})`] : []),

@@ -42,6 +42,7 @@
  * (a repeated key holding its last value), not the item's own spelling.
  */
 import type { ItemBounds } from '../engine/validateItem';
+import { RETENTION_EVENTS } from '../model';
 import { CHECKED_COLUMNS, type CheckedColumn } from './relations';
 import {
   findingText,
@@ -252,8 +253,6 @@ const owner = item('owner');
 const storeType = store.child('type');
 const storeResource = store.child('resource');
 const storeRegion = store.child('region');
-const EVENT_KEYS = ['accountDeletedAt', 'serviceTerminatedAt', 'deletionRequestedAt', 'consentWithdrawnAt'] as const;
-const eventMembers = EVENT_KEYS.map((key) => events.child(key));
 const holdReason = legalHold.child('reason');
 const holdUntil = legalHold.child('until');
 
@@ -277,13 +276,34 @@ const ITEM_MEMBERS = [
   owner,
 ];
 const OBJECT_MEMBERS = [store, events, legalHold];
-const NESTED_MEMBERS = [storeType, storeResource, storeRegion, ...eventMembers, holdReason, holdUntil];
-const STRING_MEMBERS = [snapshotId, itemId, capturedAt, tenantId, moduleId, dataCategory, oldestRecordAt, newestRecordAt, owner, ...NESTED_MEMBERS];
 const NUMBER_MEMBERS = [recordCount, bytes, customerRetentionDays];
-const TIMESTAMP_MEMBERS = [capturedAt, oldestRecordAt, newestRecordAt, ...eventMembers, holdUntil];
+
+/**
+ * The members read from the item's objects, which depend on the catalog: `events`
+ * holds the built-in events (RETENTION_EVENTS) and then those the catalog's rule files
+ * declare (Catalog.events), all timestamps, in the order validateItem's schema lists them.
+ */
+interface ItemShape {
+  eventMembers: Member[];
+  /** The members of store, events and legalHold. */
+  nested: Member[];
+  strings: Member[];
+  timestamps: Member[];
+}
+
+function itemShape(declaredEvents: readonly string[]): ItemShape {
+  const eventMembers = [...RETENTION_EVENTS, ...declaredEvents].map((key) => events.child(key));
+  const nested = [storeType, storeResource, storeRegion, ...eventMembers, holdReason, holdUntil];
+  return {
+    eventMembers,
+    nested,
+    strings: [snapshotId, itemId, capturedAt, tenantId, moduleId, dataCategory, oldestRecordAt, newestRecordAt, owner, ...nested],
+    timestamps: [capturedAt, oldestRecordAt, newestRecordAt, ...eventMembers, holdUntil],
+  };
+}
 
 /** The schema's checks, in ajv's order (see the top of this file). */
-function schemaChecks(): Check[] {
+function schemaChecks({ eventMembers }: ItemShape): Check[] {
   return [
     // if recordCount is present and not a number at most 0, then oldestRecordAt is required.
     {
@@ -358,21 +378,21 @@ const each = (members: Member[], name: (m: Member) => string, sql: (m: Member) =
   Object.fromEntries(members.map((m) => [name(m), sql(m)]));
 
 /** The steps that read objects from their entries: keys (last first), value texts and strings. */
-function objectSteps(prefix: string, objects: Member[]): Step[] {
+function objectSteps(prefix: string, objects: Member[], shape: ItemShape): Step[] {
   return [
     { name: `${prefix}_keys`, columns: { ...each(objects, (o) => o.keys, (o) => keysLastFirst(o.entries)), ...each(objects, (o) => o.values, (o) => valueTexts(o.entries)) } },
     { name: `${prefix}_strings`, columns: each(objects, (o) => o.strings, (o) => valueStrings(o.entries)) },
-    { name: `${prefix}_positions`, columns: each(objects.flatMap(membersOf), (m) => m.position, (m) => memberPosition(objectOf(m).keys, m.key)) },
+    { name: `${prefix}_positions`, columns: each(objects.flatMap((o) => membersOf(o, shape)), (m) => m.position, (m) => memberPosition(objectOf(m).keys, m.key)) },
   ];
 }
 
 const objectOf = (m: Member) => m.parent ?? ITEM;
-const membersOf = (o: Member) => (o === ITEM ? ITEM_MEMBERS : NESTED_MEMBERS.filter((m) => m.parent === o));
+const membersOf = (o: Member, shape: ItemShape) => (o === ITEM ? ITEM_MEMBERS : shape.nested.filter((m) => m.parent === o));
 
 /** Each member's string (string members) or JSON value (the others), from its object's lists. */
-function memberColumns(members: Member[]): Record<string, string> {
-  const strings = members.filter((m) => STRING_MEMBERS.includes(m));
-  const others = members.filter((m) => !STRING_MEMBERS.includes(m));
+function memberColumns(members: Member[], shape: ItemShape): Record<string, string> {
+  const strings = members.filter((m) => shape.strings.includes(m));
+  const others = members.filter((m) => !shape.strings.includes(m));
   return {
     ...each(strings, (m) => m.text, (m) => memberOf(objectOf(m).strings, m.position)),
     ...each(others, (m) => m.json, (m) => memberOf(objectOf(m).values, m.position)),
@@ -380,29 +400,29 @@ function memberColumns(members: Member[]): Record<string, string> {
 }
 
 /** The general path's steps, over rows with the columns of `items`. */
-function generalSteps(bounds: ItemBounds): Step[] {
+function generalSteps(bounds: ItemBounds, shape: ItemShape): Step[] {
   const notObject = sqlString('The item is not a JSON object.');
   return [
     // The item read once (stage 1's raw is JSON that JSON.parse accepted).
     { name: 'item_entries', columns: { [ITEM.entries]: objectEntries(withoutLoneSurrogates('raw')) } },
-    ...objectSteps('item', [ITEM]),
-    { name: 'members', columns: { ...memberColumns(ITEM_MEMBERS), ...each(NUMBER_MEMBERS, (m) => m.number, (m) => jsonNumber(m.json)) } },
+    ...objectSteps('item', [ITEM], shape),
+    { name: 'members', columns: { ...memberColumns(ITEM_MEMBERS, shape), ...each(NUMBER_MEMBERS, (m) => m.number, (m) => jsonNumber(m.json)) } },
     // store, events and legalHold, read the same way from the item's members.
     { name: 'nested_entries', columns: each(OBJECT_MEMBERS, (m) => m.entries, (m) => `CASE WHEN ${isObject(m.json)} THEN ${objectEntries(m.json)} END`) },
-    ...objectSteps('nested', OBJECT_MEMBERS),
+    ...objectSteps('nested', OBJECT_MEMBERS, shape),
     {
       name: 'nested',
-      columns: { ...memberColumns(NESTED_MEMBERS), l_purposes: `CASE WHEN ${isArray(purposes.json)} THEN from_json(${purposes.json}, '["JSON"]') END` },
+      columns: { ...memberColumns(shape.nested, shape), l_purposes: `CASE WHEN ${isArray(purposes.json)} THEN from_json(${purposes.json}, '["JSON"]') END` },
     },
     {
       name: 'instants',
-      columns: { ...each(TIMESTAMP_MEMBERS, (m) => m.ms, (m) => timestampMs(m.text)), purposes_problem: purposesProblem('l_purposes') },
+      columns: { ...each(shape.timestamps, (m) => m.ms, (m) => timestampMs(m.text)), purposes_problem: purposesProblem('l_purposes') },
     },
     {
       name: 'judged',
       columns: {
         reason: `CASE WHEN raw IS NULL THEN coalesce(parse_error, ${notObject}) WHEN ${ITEM.entries} IS NULL THEN ${notObject}
-          ELSE ${firstFailing([...schemaChecks(), ...recordTimeChecks(bounds)])} END`,
+          ELSE ${firstFailing([...schemaChecks(shape), ...recordTimeChecks(bounds)])} END`,
         item_id: findingText(itemId.text),
       },
     },
@@ -454,6 +474,12 @@ export interface ValidationSqlOptions {
    * tests compare the two).
    */
   fastPath?: boolean;
+  /**
+   * The event names the catalog's rule files declare (Catalog.events): on an item they
+   * are checked as timestamps, like the built-in events, as validateItem does with the
+   * same list. Default none.
+   */
+  declaredEvents?: readonly string[];
 }
 
 /**
@@ -465,16 +491,18 @@ export interface ValidationSqlOptions {
  * await connection.run(`CREATE TEMP TABLE checked AS ${validationSql({ capturedNotAfterMs: Date.now() + 600_000 })}`);
  */
 export function validationSql(bounds: ItemBounds = {}, options: ValidationSqlOptions = {}): string {
-  return options.fastPath === false ? generalSql(bounds) : fastAndGeneralSql(bounds);
+  const declaredEvents = options.declaredEvents ?? [];
+  const shape = itemShape(declaredEvents);
+  return options.fastPath === false ? generalSql(bounds, shape) : fastAndGeneralSql(bounds, shape, declaredEvents);
 }
 
 const NAMES = Object.keys(CHECKED_COLUMNS) as CheckedColumn[];
 const typed = (name: CheckedColumn, sql: string) => `CAST(${sql} AS ${CHECKED_COLUMNS[name]})`;
 
 /** Every row through the general path. */
-function generalSql(bounds: ItemBounds): string {
+function generalSql(bounds: ItemBounds, shape: ItemShape): string {
   const output = NAMES.map((name) => `  ${typed(name, OUTPUT[name])} AS ${name}`);
-  return `WITH\n${chainOf(generalSteps(bounds), 'items').join(',\n')}\nSELECT\n${output.join(',\n')}\nFROM judged`;
+  return `WITH\n${chainOf(generalSteps(bounds, shape), 'items').join(',\n')}\nSELECT\n${output.join(',\n')}\nFROM judged`;
 }
 
 /**
@@ -485,14 +513,14 @@ function generalSql(bounds: ItemBounds): string {
  * through the fast path's result. (One SELECT with each general column under `CASE
  * WHEN plain` costs more: DuckDB fills each such column with NULLs row by row.)
  */
-function fastAndGeneralSql(bounds: ItemBounds): string {
+function fastAndGeneralSql(bounds: ItemBounds, shape: ItemShape, declaredEvents: readonly string[]): string {
   const fast: Record<string, string> = { ...fastColumns(), invalid_reason: 'NULL' };
   const picked = NAMES.filter((name) => name in fast);
   const ctes = [
-    ...chainOf(fastSteps(capturedLater(bounds)), 'items'),
+    ...chainOf(fastSteps(capturedLater(bounds), declaredEvents), 'items'),
     `  fast AS MATERIALIZED (SELECT ord, location, plain, ${picked.map((name) => `${typed(name, fast[name]!)} AS ${name}`).join(', ')} FROM fast_judged)`,
     '  general_items AS (SELECT * FROM items WHERE ord IN (SELECT ord FROM fast WHERE NOT plain))',
-    ...chainOf(generalSteps(bounds), 'general_items'),
+    ...chainOf(generalSteps(bounds, shape), 'general_items'),
     `  general AS (SELECT ord AS general_ord, ${picked.map((name) => `${typed(name, OUTPUT[name])} AS general_${name}`).join(', ')} FROM judged)`,
   ];
   const output = NAMES.map((name) => (name in fast ? `CASE WHEN plain THEN ${name} ELSE general_${name} END AS ${name}` : name));

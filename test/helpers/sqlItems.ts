@@ -20,6 +20,7 @@ import { registerGlobFunction } from '../../lib/sql/globFunction';
 import { compileWaivers, type CompiledWaiver, type Waiver } from '../../lib/engine/waivers';
 import { CHECKED_COLUMNS, type CheckedColumn } from '../../lib/sql/relations';
 import { addPeriod, parseTimestamp, type Period } from '../../lib/time';
+import { RETENTION_EVENTS } from '../../lib/model';
 import { CAPTURED_MS, DAY } from './items';
 
 // ---------------------------------------------------------------------------
@@ -42,8 +43,8 @@ const ms = (value: unknown) => {
  * engine's own validateItem and evaluate.ts findingOf rules: a stand-in until
  * lib/sql/validationSql.ts exists, so that stage 3 can be tested alone.
  */
-export function checkedRowOf(raw: unknown, ord: number, bounds: ItemBounds = {}): CheckedRow {
-  const check = validateItem(raw, bounds);
+export function checkedRowOf(raw: unknown, ord: number, bounds: ItemBounds = {}, declaredEvents: readonly string[] = []): CheckedRow {
+  const check = validateItem(raw, bounds, declaredEvents);
   const item = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const store = item.store as Record<string, unknown> | null | undefined;
   const storeOk = typeof store === 'object' && store !== null && typeof store.type === 'string' && typeof store.resource === 'string';
@@ -236,6 +237,7 @@ export function sqlItem(catalog: Catalog, graceDays: number): fc.Arbitrary<Recor
   for (const module of catalog.modules.values()) for (const category of module.categories.keys()) pairs.push([module.id, category]);
   pairs.push(['instant-messaging', 'no-such-category'], ['video-analytics', 'frame-metadata']);
   const periods = periodsOf(catalog, graceDays);
+  const eventNames = [...RETENTION_EVENTS, ...(catalog.events ?? [])];
 
   return fc
     .record({
@@ -251,7 +253,8 @@ export function sqlItem(catalog: Catalog, graceDays: number): fc.Arbitrary<Recor
         { weight: 2, arbitrary: fc.constantFrom(0, 1, 1023, 1024, 1536, 1048575, 2 ** 31, 2 ** 31 + 1, 10 * 2 ** 30, 10 * 2 ** 30 - 1, 2 ** 53 - 1, 1125899906842624 * 3 + 5) },
       ),
       oldestKind: fc.constantFrom('boundary', 'boundary', 'random', 'extreme'),
-      eventNames: fc.subarray(['accountDeletedAt', 'serviceTerminatedAt', 'deletionRequestedAt', 'consentWithdrawnAt'] as const),
+      // The built-in events and those the catalog's rule files declare.
+      eventNames: fc.subarray(eventNames),
       eventKind: fc.constantFrom('boundary', 'boundary', 'random', 'extreme', 'same'),
       customerDays: fc.option(fc.constantFrom(1, 2, 45, 365, 100_000), { freq: 2 }),
       purposes: fc.option(fc.constantFrom([], ['billing'], ['support', 'billing'], ['support']), { freq: 2 }),
@@ -273,7 +276,7 @@ export function sqlItem(catalog: Catalog, graceDays: number): fc.Arbitrary<Recor
                 ? fc.integer({ min: g.capturedMs - 800 * DAY, max: g.capturedMs })
                 : fc.constantFrom(Date.parse('0000-01-01T00:00:00Z'), g.capturedMs, g.capturedMs - 1),
           eventMs: g.eventKind === 'boundary' ? boundaryStart(g.capturedMs, g.period) : fc.integer({ min: g.capturedMs - 400 * DAY, max: g.capturedMs + 30 * DAY }),
-          extra: fc.array(fc.integer({ min: -90 * DAY, max: 90 * DAY }), { minLength: 4, maxLength: 4 }),
+          extra: fc.array(fc.integer({ min: -90 * DAY, max: 90 * DAY }), { minLength: eventNames.length, maxLength: eventNames.length }),
           extreme: fc.constantFrom(...EXTREME_EVENTS),
         })
         .chain((instants) => {
@@ -400,7 +403,7 @@ export function boundaryItems(catalog: Catalog, graceDays: number, capturedMs = 
 // ---------------------------------------------------------------------------
 // The differential harness.
 
-type ValidationSql = (bounds: { capturedNotAfterMs?: number }) => string;
+type ValidationSql = (bounds: { capturedNotAfterMs?: number }, options?: { declaredEvents?: readonly string[] }) => string;
 
 /**
  * Stage 2 when lib/sql/validationSql.ts exists (the test then runs both stages
@@ -452,12 +455,12 @@ export async function compareEngines(duck: Duck, texts: readonly string[], catal
     const items = await ItemsTable.create(connection);
     for (const text of texts) items.append({ location: null, raw: text });
     items.close();
-    await connection.run(`CREATE TABLE ${checked} AS ${validationSql({ capturedNotAfterMs: options.capturedNotAfterMs })}`);
+    await connection.run(`CREATE TABLE ${checked} AS ${validationSql({ capturedNotAfterMs: options.capturedNotAfterMs }, { declaredEvents: catalog.events })}`);
   } else {
     await loadChecked(
       connection,
       checked,
-      texts.map((text, i) => checkedRowOf(JSON.parse(text), i, { capturedNotAfterMs: options.capturedNotAfterMs })),
+      texts.map((text, i) => checkedRowOf(JSON.parse(text), i, { capturedNotAfterMs: options.capturedNotAfterMs }, catalog.events)),
     );
   }
   const reader = await connection.runAndReadAll(`${evaluationSql(catalog, options, checked)} ORDER BY ord`);

@@ -1,4 +1,4 @@
-import type { InventoryItem, RetentionEvent } from '../../model';
+import { DECLARED_EVENT_PATTERN, type EventName, type InventoryItem, type RetentionEvent } from '../../model';
 import type { Period } from '../../time';
 
 /** Fields every clause of every kind carries. */
@@ -15,6 +15,12 @@ export interface ClauseBase<K extends string = string> {
   context?: string;
   /** Clause ids this clause replaces whenever it applies to an item. */
   supersedes?: string[];
+  /**
+   * Set by the loader, never written in a rule file: the words (`name`) of each event
+   * the clause's file declares in its top-level `events`, used in reasons
+   * ("After domain expiry on …"). Built-in events have their own words.
+   */
+  declaredEvents?: Readonly<Record<string, string>>;
 }
 
 export interface EvaluateOptions {
@@ -127,11 +133,15 @@ export const periodSchema = {
   ],
 } as const;
 
+/**
+ * A clause's `events`: built-in events (RETENTION_EVENTS) or events its file declares;
+ * the loader (lib/catalog/loadCatalog.ts) rejects a name that is neither.
+ */
 export const eventsSchema = {
   type: 'array',
   minItems: 1,
   uniqueItems: true,
-  items: { enum: ['accountDeletedAt', 'serviceTerminatedAt', 'deletionRequestedAt', 'consentWithdrawnAt'] },
+  items: { type: 'string', pattern: DECLARED_EVENT_PATTERN },
 } as const;
 
-export type { Period, RetentionEvent };
+export type { EventName, Period, RetentionEvent };

@@ -1,4 +1,4 @@
-import { RETENTION_EVENTS, type InventoryItem, type RetentionEvent } from '../../model';
+import { RETENTION_EVENTS, type EventName, type InventoryItem, type RetentionEvent } from '../../model';
 import { ItemFieldError } from '../../errors';
 import { addPeriod, DAY_MS, dayCount, daysBetween, describePeriod, iso, parseTimestamp, periodAdjective, type Period } from '../../time';
 import {
@@ -52,12 +52,23 @@ const EVENT_WORDS: Record<RetentionEvent, string> = {
   consentWithdrawnAt: 'consent withdrawal',
 };
 
+/**
+ * What a clause says of the events that end retention: which ones (built-in, or
+ * declared by its rule file), and the words of the declared ones (set by the loader).
+ */
+export interface EventClause {
+  events: readonly EventName[];
+  declaredEvents?: Readonly<Record<string, string>>;
+}
+
+const isBuiltIn = (event: EventName): event is RetentionEvent => Object.hasOwn(EVENT_WORDS, event);
+
 /** The earliest of the listed events present on the item, if any. */
 export function earliestEvent(
   item: InventoryItem,
-  events: readonly RetentionEvent[],
-): { event: RetentionEvent; atMs: number } | null {
-  let best: { event: RetentionEvent; atMs: number } | null = null;
+  events: readonly EventName[],
+): { event: EventName; atMs: number } | null {
+  let best: { event: EventName; atMs: number } | null = null;
   for (const event of events) {
     const text = item.events?.[event];
     if (text === undefined) continue;
@@ -68,12 +79,20 @@ export function earliestEvent(
   return best;
 }
 
-export function eventWords(event: RetentionEvent): string {
-  return EVENT_WORDS[event];
+/**
+ * An event in words: the built-in ones' own, a declared one's `name` from its rule file.
+ *
+ * @example
+ * eventWords('domainExpiredAt', { domainExpiredAt: 'domain expiry' }) // 'domain expiry'
+ */
+export function eventWords(event: EventName, declaredEvents?: Readonly<Record<string, string>>): string {
+  if (isBuiltIn(event)) return EVENT_WORDS[event];
+  return (declaredEvents && Object.hasOwn(declaredEvents, event) ? declaredEvents[event] : undefined) ?? event;
 }
 
-export function listEvents(events: readonly RetentionEvent[]): string {
-  const words = events.map(eventWords);
+/** A clause's events in words: "account deletion or deletion request". */
+export function listEvents(clause: EventClause): string {
+  const words = clause.events.map((event) => eventWords(event, clause.declaredEvents));
   return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
 }
 
@@ -89,16 +108,16 @@ export function overdueWords(deadlineMs: number, capturedMs: number): string {
 export function evaluateAfterEvent(
   item: InventoryItem,
   capturedMs: number,
-  events: readonly RetentionEvent[],
+  clause: EventClause,
   periodEndMs: (eventMs: number) => number,
   periodWords: string,
 ): ClauseResult {
-  const first = earliestEvent(item, events);
+  const first = earliestEvent(item, clause.events);
   if (first === null) {
-    return { status: 'ok', deadlineMs: null, reason: `No ${listEvents(events)} is recorded, so no deletion is due yet.` };
+    return { status: 'ok', deadlineMs: null, reason: `No ${listEvents(clause)} is recorded, so no deletion is due yet.` };
   }
   const deadlineMs = periodEndMs(first.atMs);
-  const what = eventWords(first.event);
+  const what = eventWords(first.event, clause.declaredEvents);
   // Nothing held means nothing is overdue or due (docs/semantics.md#evaluation).
   if (item.recordCount === 0) return { status: 'ok', deadlineMs, reason: `After ${what} on ${day(first.atMs)} no records are held any more.` };
   return judgeDeadline({
@@ -119,12 +138,12 @@ export function evaluateAfterEvent(
 export function evaluateGraceAfterEvent(
   item: InventoryItem,
   capturedMs: number,
-  events: readonly RetentionEvent[],
+  clause: EventClause,
   graceDays: number,
   why: string,
 ): ClauseResult {
   const grace = { days: graceDays };
-  return evaluateAfterEvent(item, capturedMs, events, (eventMs) => addPeriod(eventMs, grace), `the ${periodAdjective(grace)} grace period ${why}`);
+  return evaluateAfterEvent(item, capturedMs, clause, (eventMs) => addPeriod(eventMs, grace), `the ${periodAdjective(grace)} grace period ${why}`);
 }
 
 // ---------------------------------------------------------------------------
@@ -203,19 +222,24 @@ export function judgeDeadlineSql(args: {
 /**
  * An event of the item as SQL: its instant (NULL when absent or not a timestamp)
  * and whether the item lists it at all. The events object is read once per row for
- * every event a rule file may list (RETENTION_EVENTS), whichever clause asks. A valid
- * item's events are timestamps (the item schema): one is listed exactly when its text
- * is there (JSON null is no string, so it never reaches evaluation).
+ * every built-in event (RETENTION_EVENTS), whichever clause asks; an event a rule
+ * file declares is read on its own, the same way, for the rows of the clauses that
+ * list it. A valid item's events are timestamps (the item schema, and the catalog's
+ * declared events): one is listed exactly when its text is there (JSON null is no
+ * string, so it never reaches evaluation).
  */
-function eventSql(context: ClauseSqlContext, event: RetentionEvent): { ms: string; present: string } {
+function eventSql(context: ClauseSqlContext, event: EventName): { ms: string; present: string } {
   const events = column('events');
   // One parse into a STRUCT of texts (keys matched exactly, JSON null as NULL), cheaper than json_extract_string's paths.
-  const shape = sqlString(JSON.stringify(Object.fromEntries(RETENTION_EVENTS.map((name) => [name, 'VARCHAR']))));
-  const texts = context.shared('event_texts', `CASE WHEN ${events} IS NOT NULL THEN json_transform(${events}, ${shape}) END`);
-  const text = context.shared(`event_${event}_text`, `struct_extract(${texts}, ${sqlString(event)})`);
+  const transform = (names: readonly string[]) =>
+    `CASE WHEN ${events} IS NOT NULL THEN json_transform(${events}, ${sqlString(JSON.stringify(Object.fromEntries(names.map((name) => [name, 'VARCHAR']))))}) END`;
+  // SQL names are case-insensitive: a declared name's capitals are spelt `_x` (fooBarAt: foo_bar_at), which no built-in name is.
+  const name = isBuiltIn(event) ? event : event.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const texts = isBuiltIn(event) ? context.shared('event_texts', transform(RETENTION_EVENTS)) : context.shared(`event_${name}_texts`, transform([event]));
+  const text = context.shared(`event_${name}_text`, `struct_extract(${texts}, ${sqlString(event)})`);
   return {
     // The one SQL twin of parseTimestamp, shared with the validation stage.
-    ms: context.shared(`event_${event}_ms`, `(${timestampMs(text)})`),
+    ms: context.shared(`event_${name}_ms`, `(${timestampMs(text)})`),
     present: `(${text} IS NOT NULL)`,
   };
 }
@@ -223,17 +247,18 @@ function eventSql(context: ClauseSqlContext, event: RetentionEvent): { ms: strin
 /** The SQL of evaluateAfterEvent: `periodEnd` moves the earliest event's instant to the deadline. */
 export function evaluateAfterEventSql(
   context: ClauseSqlContext,
-  events: readonly RetentionEvent[],
+  clause: EventClause,
   periodEnd: (eventMs: string) => string,
   periodWords: string,
 ): ClauseSql {
+  const { events } = clause;
   const recordCount = column('record_count');
   const capturedMs = column('captured_ms');
   const found = events.map((event) => eventSql(context, event));
   // earliestEvent: the earliest instant; on a tie, the event listed first.
   const firstMs = context.let('first_ms', found.length === 1 ? found[0]!.ms : `least(${found.map((f) => f.ms).join(', ')})`);
   const deadlineMs = context.let('deadline_ms', `CASE WHEN ${firstMs} IS NOT NULL THEN ${periodEnd(firstMs)} END`);
-  const what = `(CASE ${found.map((f, i) => `WHEN ${f.ms} = ${firstMs} THEN ${sqlString(eventWords(events[i]!))}`).join(' ')} END)`;
+  const what = `(CASE ${found.map((f, i) => `WHEN ${f.ms} = ${firstMs} THEN ${sqlString(eventWords(events[i]!, clause.declaredEvents))}`).join(' ')} END)`;
   const on = [sqlString('After '), what, "' on '", daySql(firstMs)];
   const rc = integerTextSql(recordCount);
   const judged = judgeDeadlineSql({
@@ -260,7 +285,7 @@ export function evaluateAfterEventSql(
     status: `(CASE WHEN ${firstMs} IS NULL OR ${recordCount} = 0 THEN 'ok' ELSE ${judged.status} END)`,
     deadlineMs,
     reason:
-      `(CASE WHEN ${firstMs} IS NULL THEN ${sqlString(`No ${listEvents(events)} is recorded, so no deletion is due yet.`)} ` +
+      `(CASE WHEN ${firstMs} IS NULL THEN ${sqlString(`No ${listEvents(clause)} is recorded, so no deletion is due yet.`)} ` +
       `WHEN ${recordCount} = 0 THEN ${textSql(...on, "' no records are held any more.'")} ELSE ${judged.reason} END)`,
     error:
       `(CASE ${unparsable.join(' ')} WHEN ${firstMs} IS NULL THEN NULL WHEN ${recordCount} = 0 THEN ${dateErrorSql(firstMs)} ` +
@@ -271,11 +296,11 @@ export function evaluateAfterEventSql(
 /** The SQL of evaluateGraceAfterEvent. */
 export function evaluateGraceAfterEventSql(
   context: ClauseSqlContext,
-  events: readonly RetentionEvent[],
+  clause: EventClause,
   graceDays: number,
   why: string,
 ): ClauseSql {
   const grace = { days: graceDays };
   const period = periodSql(grace);
-  return evaluateAfterEventSql(context, events, (eventMs) => period.add(eventMs, 1), `the ${periodAdjective(grace)} grace period ${why}`);
+  return evaluateAfterEventSql(context, clause, (eventMs) => period.add(eventMs, 1), `the ${periodAdjective(grace)} grace period ${why}`);
 }

@@ -1,4 +1,4 @@
-import type { RetentionEvent } from '../../model';
+import type { EventName } from '../../model';
 import { column, sqlString } from '../../sql/sqlText';
 import { evaluateGraceAfterEvent, evaluateGraceAfterEventSql, listEvents } from './deadline';
 import { eventsSchema, type ClauseBase, type RuleKind } from './RuleKind';
@@ -11,7 +11,7 @@ import { eventsSchema, type ClauseBase, type RuleKind } from './RuleKind';
  */
 export interface PurposeExtensionClause extends ClauseBase<'purpose-extension'> {
   purpose: string;
-  events: RetentionEvent[];
+  events: EventName[];
 }
 
 export const purposeExtension: RuleKind<PurposeExtensionClause> = {
@@ -21,11 +21,11 @@ export const purposeExtension: RuleKind<PurposeExtensionClause> = {
   },
   appliesTo: (clause, item) => item.purposes?.includes(clause.purpose) === true,
   evaluate: (clause, { item, capturedMs, options }) =>
-    evaluateGraceAfterEvent(item, capturedMs, clause.events, options.graceDays, `that follows the ${clause.purpose} purpose`),
+    evaluateGraceAfterEvent(item, capturedMs, clause, options.graceDays, `that follows the ${clause.purpose} purpose`),
   sql: (clause, context) => ({
     applies: `coalesce(list_contains(${column('purposes')}, ${sqlString(clause.purpose)}), false)`,
-    ...evaluateGraceAfterEventSql(context, clause.events, context.options.graceDays, `that follows the ${clause.purpose} purpose`),
+    ...evaluateGraceAfterEventSql(context, clause, context.options.graceDays, `that follows the ${clause.purpose} purpose`),
   }),
   describe: (clause, options) =>
-    `Kept for ${clause.purpose}: allowed while the service is used, then ${options.graceDays} days (grace period) after ${listEvents(clause.events)}.`,
+    `Kept for ${clause.purpose}: allowed while the service is used, then ${options.graceDays} days (grace period) after ${listEvents(clause)}.`,
 };

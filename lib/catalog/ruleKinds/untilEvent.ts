@@ -1,4 +1,4 @@
-import type { RetentionEvent } from '../../model';
+import type { EventName } from '../../model';
 import { evaluateGraceAfterEvent, evaluateGraceAfterEventSql, listEvents } from './deadline';
 import { eventsSchema, type ClauseBase, type RuleKind } from './RuleKind';
 
@@ -8,15 +8,15 @@ import { eventsSchema, type ClauseBase, type RuleKind } from './RuleKind';
  * grace period applies after the event.
  */
 export interface UntilEventClause extends ClauseBase<'until-event'> {
-  events: RetentionEvent[];
+  events: EventName[];
 }
 
 export const untilEvent: RuleKind<UntilEventClause> = {
   schema: { properties: { events: eventsSchema }, required: ['events'] },
   evaluate: (clause, { item, capturedMs, options }) =>
-    evaluateGraceAfterEvent(item, capturedMs, clause.events, options.graceDays, '(the policy names no period)'),
+    evaluateGraceAfterEvent(item, capturedMs, clause, options.graceDays, '(the policy names no period)'),
   sql: (clause, context) =>
-    evaluateGraceAfterEventSql(context, clause.events, context.options.graceDays, '(the policy names no period)'),
+    evaluateGraceAfterEventSql(context, clause, context.options.graceDays, '(the policy names no period)'),
   describe: (clause, options) =>
-    `All records must be gone ${options.graceDays} days (grace period) after ${listEvents(clause.events)}.`,
+    `All records must be gone ${options.graceDays} days (grace period) after ${listEvents(clause)}.`,
 };

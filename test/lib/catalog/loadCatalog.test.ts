@@ -83,6 +83,39 @@ describe('loadCatalog', () => {
     expect(extended.modules.get('video-analytics')?.categories.get('frame-metadata')?.rules[0]?.ruleId).toBe('video-analytics/frames-14-days');
   });
 
+  describe('declared events', () => {
+    const declaring = () => {
+      const data = ruleFile('instant-messaging') as any;
+      data.events = { domainExpiredAt: { name: 'domain expiry' } };
+      data.clauses[2].events = ['accountDeletedAt', 'domainExpiredAt'];
+      return data;
+    };
+
+    it('lets a clause list an event its file declares, with the declared words', () => {
+      const module = compileRuleFile(declaring(), 'policies/instant-messaging.json');
+      expect(module.events).toEqual(new Map([['domainExpiredAt', 'domain expiry']]));
+      const rule = [...module.categories.values()].flatMap((c) => c.rules).find((r) => 'events' in r.clause && r.clause.events.includes('domainExpiredAt'));
+      expect(rule?.clause.declaredEvents).toEqual({ domainExpiredAt: 'domain expiry' });
+    });
+
+    it('leaves the parsed rule file as it was', () => {
+      const data = declaring();
+      const before = JSON.stringify(data);
+      compileRuleFile(data, 'policies/instant-messaging.json');
+      expect(JSON.stringify(data)).toBe(before);
+    });
+
+    it("gathers every module's declared events into the catalog, sorted", () => {
+      const dir = mkdtempSync(join(tmpdir(), 'catalog-'));
+      cpSync(DEFAULT_POLICIES_DIR, dir, { recursive: true });
+      const data = declaring();
+      data.events.leaseEndedAt = { name: 'lease end' };
+      writeFileSync(join(dir, 'instant-messaging.json'), JSON.stringify(data));
+      expect(loadCatalog(dir).events).toEqual(['domainExpiredAt', 'leaseEndedAt']);
+      expect(loadCatalog().events).toEqual([]);
+    });
+  });
+
   describe('strict validation names the file and the path', () => {
     const file = 'policies/instant-messaging.json';
     const cases: [string, (data: any) => void, RegExp][] = [
@@ -96,6 +129,11 @@ describe('loadCatalog', () => {
       ['a duplicate clause id', (d) => (d.clauses[1].id = d.clauses[0].id), /duplicate clause id/],
       ['a special category without its kind', (d) => (d.categories['log-data'].sensitivity = 'special'), /special-category data must say which kind/],
       ['supersedes naming no clause', (d) => (d.clauses[0].supersedes = ['nothing']), /at \/clauses\/0\/supersedes: no clause "nothing"/],
+      ['a source hash that is not 64 lower-case hex digits', (d) => (d.sourceSha256 = 'ABC'), /at \/sourceSha256: must match pattern/],
+      ['a clause event neither built in nor declared', (d) => (d.clauses[2].events = ['domainExpiredAt']), /at \/clauses\/2\/events\/0: undeclared event "domainExpiredAt"/],
+      ['a declared event named like a built-in', (d) => (d.events = { accountDeletedAt: { name: 'account deletion' } }), /at \/events\/accountDeletedAt: "accountDeletedAt" is a built-in event/],
+      ['a declared event name not ending in At', (d) => (d.events = { domainExpiry: { name: 'domain expiry' } }), /at \/events\/domainExpiry: invalid name/],
+      ['a declared event without its words', (d) => (d.events = { domainExpiredAt: {} }), /at \/events\/domainExpiredAt: must have required property 'name'/],
     ];
     it.each(cases)('refuses %s', (_name, mutate, message) => {
       const data = ruleFile('instant-messaging');

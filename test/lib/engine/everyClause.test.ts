@@ -4,7 +4,7 @@
  * the catalog itself, so a clause added to a rule file is tested too.
  */
 import type { CatalogRule } from '../../../lib/catalog/loadCatalog';
-import type { InventoryItem, RetentionEvent } from '../../../lib/model';
+import type { EventName, InventoryItem } from '../../../lib/model';
 import { addPeriod, type Period } from '../../../lib/time';
 import { before, CAPTURED, CAPTURED_MS, catalog, DAY, judge, makeItem } from '../../helpers/items';
 
@@ -37,7 +37,7 @@ function casesFor(module: string, category: string, rule: CatalogRule): Case[] {
   const base = { module, category, rule, label: `${rule.ruleId} (${category})` };
   const item = (overrides: Partial<InventoryItem>) =>
     makeItem({ module, dataCategory: category, recordCount: 5, bytes: 500, oldestRecordAt: before(2 * DAY), ...overrides });
-  const eventItems = (events: RetentionEvent[], period: Period, extra: Partial<InventoryItem> = {}) =>
+  const eventItems = (events: EventName[], period: Period, extra: Partial<InventoryItem> = {}) =>
     events.map((event) => ({
       ...base,
       label: `${base.label} after ${event}`,

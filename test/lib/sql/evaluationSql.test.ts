@@ -161,6 +161,7 @@ function edgeCatalog(): Catalog {
       mixed: { name: "Mixed 'quoted' data", sensitivity: 'special', specialCategory: 'health' },
       ties: { name: 'Ties', sensitivity: 'personal' },
       chain: { name: 'Chain', sensitivity: 'personal' },
+      immediate: { name: 'Immediate', sensitivity: 'special', specialCategory: 'biometric' },
     },
     clauses: [
       clause('month', 'fixed-period', ['one-month', 'chain'], { period: { months: 1 } }),
@@ -176,6 +177,8 @@ function edgeCatalog(): Catalog {
       clause('tie-a', 'fixed-period', ['ties'], { period: { days: 7 } }),
       clause('tie-b', 'fixed-period', ['ties'], { period: { days: 7 } }),
       clause('tie-c', 'event-bound', ['ties'], { events: ['consentWithdrawnAt'], period: { days: 7 } }),
+      // "Deleted immediately upon withdrawal of consent": a zero period, the deadline at the event's instant.
+      clause('immediately', 'event-bound', ['immediate', 'ties'], { events: ['consentWithdrawnAt', 'accountDeletedAt'], period: { days: 0 } }),
       clause('billing', 'purpose-extension', ['chain', 'mixed'], { purpose: 'billing', events: ['serviceTerminatedAt'], supersedes: ['month', 'cap'] }),
       clause('support', 'purpose-extension', ['chain'], { purpose: 'support', events: ['accountDeletedAt'], supersedes: ['billing'] }),
       clause('self', 'purpose-extension', ['ties'], { purpose: 'billing', events: ['accountDeletedAt'], supersedes: ['self', 'tie-a'] }),
