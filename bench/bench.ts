@@ -1,5 +1,8 @@
 /**
- * npm run bench [-- --items N[,N...]] [--table-items N] [--segments N] [--engines sql,reference] [--skip-pdf] [--skip-table]
+ * npm run bench [-- --items N[,N...]] [--table-items N] [--segments N] [--engines sql,reference] [--skip-pdf] [--skip-table] [--out DIR]
+ *
+ * `--items 0` skips the NDJSON runs; `--out` (default bench/out) is where the inventories,
+ * reports and results.json go, so that two benches can run side by side.
  *
  * Prints items/second and peak RSS for: the engine alone, `run --inventory`
  * on NDJSON beside a bare line-by-line JSON.parse + JSON.stringify of the same
@@ -13,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { writeSyntheticInventory } from './syntheticInventory';
 
 const ROOT = resolve(__dirname, '..');
-const OUT = join(ROOT, 'bench/out');
+let OUT = join(ROOT, 'bench/out');
 const TSX = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
 
 interface Figure {
@@ -56,10 +59,12 @@ async function benchmark(): Promise<void> {
       engines: { type: 'string', default: 'sql,reference' },
       'skip-pdf': { type: 'boolean', default: false },
       'skip-table': { type: 'boolean', default: false },
+      out: { type: 'string' },
     },
   });
+  if (values.out) OUT = resolve(values.out);
   const engines = values.engines.split(',');
-  const sizes = values.items.split(',').map(Number);
+  const sizes = values.items.split(',').map(Number).filter((size) => size > 0);
   const tableItems = Number(values['table-items']);
   mkdirSync(OUT, { recursive: true });
   const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString() };

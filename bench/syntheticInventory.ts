@@ -1,4 +1,5 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { once } from 'node:events';
 import type { InventoryItem } from '../lib/model';
 
@@ -79,4 +80,23 @@ export async function writeSyntheticInventory(path: string, count: number): Prom
   }
   out.end(buffer);
   await once(out, 'finish');
+}
+
+/**
+ * The realistic inventory the engine's speed benches read (bench/validationSpeed.ts,
+ * bench/evaluationSpeed.ts): `bench/out/inv-500k.ndjson`, 500,000 synthetic items,
+ * written the first time it is asked for. Returns its path.
+ *
+ * @example
+ * const file = await realisticInventory(); // …/bench/out/inv-500k.ndjson
+ */
+export async function realisticInventory(): Promise<string> {
+  const path = join(__dirname, 'out', 'inv-500k.ndjson');
+  if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true });
+    process.stderr.write(`writing ${path} (500000 synthetic items) …\n`);
+    await writeSyntheticInventory(`${path}.part`, 500_000);
+    renameSync(`${path}.part`, path);
+  }
+  return path;
 }

@@ -2,7 +2,7 @@
  * npx tsx bench/validationSpeed.ts [--items N] [--runs N] [--file PATH] [--module PATH] [--explain]
  *
  * Times the validation SELECT (lib/sql/validationSql.ts) alone: the first N lines
- * of an NDJSON inventory (default bench/out/inv-500k.ndjson, 100000 lines) are
+ * of an NDJSON inventory (default bench/out/inv-500k.ndjson, written when missing: 100000 lines) are
  * loaded into `items` (stage 1, lib/sql/relations.ts) by DuckDB itself, then, with
  * 2 threads and 1 GB as the SQL engine's bench runs, each run times:
  *
@@ -24,6 +24,7 @@ import { openDuck, type Duck } from '../lib/sql/duck';
 import { CHECKED_COLUMNS } from '../lib/sql/relations';
 import { sqlString } from '../lib/sql/sqlText';
 import type { validationSql as ValidationSql } from '../lib/sql/validationSql';
+import { realisticInventory } from './syntheticInventory';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
     options: {
       items: { type: 'string', default: '100000' },
       runs: { type: 'string', default: '5' },
-      file: { type: 'string', default: resolve(ROOT, 'bench/out/inv-500k.ndjson') },
+      file: { type: 'string' },
       module: { type: 'string', default: resolve(ROOT, 'lib/sql/validationSql.ts') },
       explain: { type: 'boolean', default: false },
     },
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   const { validationSql } = require(resolve(values.module)) as { validationSql: typeof ValidationSql };
   const duck = await openDuck({ threads: 2, memoryLimit: '1GB' });
   try {
-    const count = await loadItems(duck, values.file, Number(values.items));
+    const count = await loadItems(duck, values.file ?? (await realisticInventory()), Number(values.items));
     const sql = validationSql({ capturedNotAfterMs: Date.parse('2026-11-21T00:00:00Z') });
     const columns = Object.keys(CHECKED_COLUMNS)
       .map((column) => `max(${column})`)

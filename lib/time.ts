@@ -56,15 +56,34 @@ export function parseTimestamp(text: unknown): number | null {
   if (typeof text !== 'string' || text.length > 40) return null;
   const match = RFC3339.exec(text);
   if (!match) return null;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  const hour = Number(match[4]);
+  const minute = Number(match[5]);
+  const second = Number(match[6]);
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
-  if (day > new Date(Date.UTC(2000, month, 0)).getUTCDate() || (month === 2 && day === 29 && !isLeapYear(year))) return null;
+  if (day > DAYS_IN_MONTH[month - 1]! || (month === 2 && day === 29 && !isLeapYear(year))) return null;
   const offsetHours = match[9] === undefined ? 0 : Number(match[9]);
   const offsetMinutes = match[10] === undefined ? 0 : Number(match[10]);
   if (offsetHours > 23 || offsetMinutes > 59) return null;
-  const ms = Date.parse(text.replace(' ', 'T'));
-  return Number.isFinite(ms) ? ms : null;
+  // What Date.parse gives (the fraction cut to milliseconds, as V8 cuts it), by arithmetic:
+  // Date.parse costs ~5 µs a call, and every item has several timestamps.
+  const millis = match[7] === undefined ? 0 : Number(match[7].slice(1, 4).padEnd(3, '0'));
+  // Date.UTC reads years 0–99 as 1900–1999: those are counted 400 years on (the Gregorian
+  // calendar repeats every 400 years, 146,097 days) and brought back.
+  const ms = year < 100
+    ? Date.UTC(year + 400, month - 1, day, hour, minute, second, millis) - GREGORIAN_CYCLE_MS
+    : Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  const offset = (offsetHours * 60 + offsetMinutes) * 60_000;
+  return match[8] === '-' ? ms + offset : ms - offset;
 }
+
+/** The Gregorian calendar's cycle: 400 years of 146,097 days. */
+const GREGORIAN_CYCLE_MS = 146_097 * 86_400_000;
+
+/** Days of each month in a leap year (29 February is checked apart). */
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;

@@ -78,6 +78,10 @@ export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoD
     ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, region: 'local' } : {}),
     ...defined,
   });
+  // The SDK's logger middleware copies every response, item by item, to hide sensitive members
+  // from a logger, even when there is none to log to: about 4% of reading a snapshot, measured
+  // with --cpu-prof. Nothing here logs SDK calls.
+  base.middlewareStack.remove('loggerMiddleware');
   return DynamoDBDocumentClient.from(base, { marshallOptions: { ...MARSHALL_OPTIONS } });
 }
 
