@@ -11,11 +11,18 @@ export interface DuckOptions {
   memoryLimit?: string;
   /** Where DuckDB spills (default: a folder in the system's temp directory). */
   tempDirectory?: string;
+  /**
+   * The SQL engine's slice (lib/sql/sqlEngine.ts SLICE_ROWS): how many appended rows are
+   * evaluated together while the source is still read. Tests set it small.
+   */
+  sliceRows?: number;
 }
 
 /** One in-process DuckDB database for one run, and its connection. */
 export interface Duck {
   connection: DuckDBConnection;
+  /** Another connection to the same database (closed with it): e.g. an Appender's, while `connection` runs queries. */
+  connect(): Promise<DuckDBConnection>;
   close(): void;
 }
 
@@ -43,12 +50,19 @@ export async function openDuck(options: DuckOptions = {}): Promise<Duck> {
   const file = join(tempDirectory, `run-${process.pid}-${randomBytes(6).toString('hex')}.duckdb`);
   const instance = await DuckDBInstance.create(file, config);
   const connection = await instance.connect();
+  const others: DuckDBConnection[] = [];
   let closed = false;
   return {
     connection,
+    connect: async () => {
+      const other = await instance.connect();
+      others.push(other);
+      return other;
+    },
     close: () => {
       if (closed) return;
       closed = true;
+      for (const other of others) other.closeSync();
       connection.closeSync();
       instance.closeSync();
       for (const path of [file, `${file}.wal`]) rmSync(path, { force: true });
@@ -71,9 +85,14 @@ export class ItemsTable {
 
   private constructor(private readonly appender: DuckDBAppender) {}
 
-  static async create(connection: DuckDBConnection): Promise<ItemsTable> {
+  /**
+   * Creates the table, and its Appender on `appending` (default: `connection`): a
+   * connection of its own lets `connection` query the rows flushed so far while more
+   * are appended.
+   */
+  static async create(connection: DuckDBConnection, appending: DuckDBConnection = connection): Promise<ItemsTable> {
     await connection.run('CREATE TABLE items (ord BIGINT, location VARCHAR, raw VARCHAR, parse_error VARCHAR)');
-    return new ItemsTable(await connection.createAppender('items'));
+    return new ItemsTable(await appending.createAppender('items'));
   }
 
   get count(): number {
@@ -87,6 +106,11 @@ export class ItemsTable {
     appendText(this.appender, row.raw);
     appendText(this.appender, row.parseError ?? null);
     this.appender.endRow();
+  }
+
+  /** Makes the rows appended so far visible to queries (the Appender stays open). */
+  flush(): void {
+    this.appender.flushSync();
   }
 
   /** Makes every appended row visible to queries. */

@@ -67,6 +67,12 @@ function stateOf(row: readonly unknown[]): FindingState {
   return state;
 }
 
+/**
+ * Appended rows that start a slice (see {@link SqlEngine}): enough that planning the
+ * ~100 kB program (tens of milliseconds) is small beside running it.
+ */
+export const SLICE_ROWS = 32_768;
+
 export interface TallyOptions {
   /** The run's snapshot id when the source named it (else the first finding's). */
   runSnapshotId: string | null;
@@ -91,6 +97,11 @@ export interface SqlTallies {
  * catalog compiled to SQL (lib/sql/evaluationSql.ts, one fragment per rule
  * kind) give one finding per entry, identical to lib/engine/evaluate.ts.
  *
+ * Reading and evaluating overlap: once {@link SLICE_ROWS} appended rows wait, they are
+ * validated and evaluated as one slice (`ord` range) on the engine's connection while
+ * the source goes on appending through a connection of its own; the rows left when
+ * the source ends are the last slice. (A file DuckDB reads itself is one slice.)
+ *
  * @example
  * const sql = await SqlEngine.open(catalog, engineOptions, { threads: 2 });
  * for await (const entry of source.entries()) sql.append(entry);
@@ -100,6 +111,13 @@ export interface SqlTallies {
 export class SqlEngine {
   private closed = false;
   private prepared = false;
+  /** Rows with `ord` below this are in (or on their way to) the findings table. */
+  private slicedTo = 0;
+  private sliceRunning = false;
+  /** The slices so far, in order; a slice's error is thrown by prepare(). */
+  private slices: Promise<void> = Promise.resolve();
+  private findingsCreated = false;
+  private evaluationText: string | null = null;
   private diffed = false;
   private replaced = false;
 
@@ -122,7 +140,7 @@ export class SqlEngine {
       // Waiver globs RE2 cannot express run through picomatch itself.
       registerGlobFunction(duck.connection);
       const loaded = file ? await timed('reading the file', () => loadNdjsonItems(duck.connection, file.path, { table: 'items', snapshotFilter: file.snapshotFilter })) : null;
-      return new SqlEngine(duck, loaded ? null : await ItemsTable.create(duck.connection), catalog, options, duckOptions);
+      return new SqlEngine(duck, loaded ? null : await ItemsTable.create(duck.connection, await duck.connect()), catalog, options, duckOptions);
     } catch (error) {
       duck.close();
       throw error;
@@ -142,6 +160,36 @@ export class SqlEngine {
       return;
     }
     this.items.append({ location: entry.location ?? null, raw: entry.text ?? JSON.stringify(entry.raw) });
+    if (!this.sliceRunning && this.items.count - this.slicedTo >= (this.duckOptions.sliceRows ?? SLICE_ROWS)) this.startSlice(this.items);
+  }
+
+  /** Evaluates the rows appended since the last slice, while the source goes on. */
+  private startSlice(items: ItemsTable): void {
+    items.flush();
+    const ords = { from: this.slicedTo, to: items.count };
+    this.slicedTo = ords.to;
+    this.sliceRunning = true;
+    this.slices = this.slices.then(() => this.evaluateSlice(ords)).finally(() => (this.sliceRunning = false));
+    // Awaited, and its error thrown, by prepare(); until then it must not count as unhandled.
+    this.slices.catch(() => undefined);
+  }
+
+  /**
+   * Validates and evaluates the rows of `items` whose ord is in [from, to) (all rows
+   * without `ords`) into the findings table (ord, item_id, diff_key, finding…).
+   */
+  private async evaluateSlice(ords?: { from: number; to: number }): Promise<void> {
+    const validation = validationSql({ capturedNotAfterMs: this.options.capturedNotAfterMs }, { declaredEvents: this.catalog.events, ...(ords ? { ords } : {}) });
+    await this.step('validating the items', `CREATE OR REPLACE TABLE checked AS ${validation}`);
+    // diff_key: lib/history/diffFindings.ts diffKey(identityKey(finding), itemId, verdict), the order of the history diff.
+    const field = (name: string) => `coalesce(${name}, '')`;
+    this.evaluationText ??= `
+      SELECT *,
+        ${field('tenant_id')} || chr(1) || ${field('module')} || chr(1) || ${field('data_category')} || chr(1) || ${field('store_resource')}
+          || chr(2) || coalesce(item_id, '') || chr(2) || verdict AS diff_key
+      FROM (${evaluationSql(this.catalog, this.options, 'checked')})`;
+    await this.step('evaluating the items', `${this.findingsCreated ? 'INSERT INTO findings' : 'CREATE TABLE findings AS'} ${this.evaluationText}`);
+    this.findingsCreated = true;
   }
 
   /** Runs the SQL program once: the findings table (ord, item_id, diff_key, finding). */
@@ -149,18 +197,11 @@ export class SqlEngine {
     if (this.prepared) return;
     this.prepared = true;
     this.items?.close();
-    const { connection } = this.duck;
-    await this.step('validating the items', `CREATE TABLE checked AS ${validationSql({ capturedNotAfterMs: this.options.capturedNotAfterMs }, { declaredEvents: this.catalog.events })}`);
-    const evaluated = evaluationSql(this.catalog, this.options, 'checked');
-    // diff_key: lib/history/diffFindings.ts diffKey(identityKey(finding), itemId, verdict), the order of the history diff.
-    const field = (name: string) => `coalesce(${name}, '')`;
-    await this.step('evaluating the items', `
-      CREATE TABLE findings AS
-      SELECT *,
-        ${field('tenant_id')} || chr(1) || ${field('module')} || chr(1) || ${field('data_category')} || chr(1) || ${field('store_resource')}
-          || chr(2) || coalesce(item_id, '') || chr(2) || verdict AS diff_key
-      FROM (${evaluated})`);
-    await connection.run('DROP TABLE checked');
+    await this.slices;
+    // The rows left (all of them when no slice ran: a file DuckDB read, or a small source).
+    if (!this.findingsCreated) await this.evaluateSlice();
+    else if (this.items && this.items.count > this.slicedTo) await this.evaluateSlice({ from: this.slicedTo, to: this.items.count });
+    await this.duck.connection.run('DROP TABLE checked');
   }
 
   /** Runs `work` with DuckDB on one thread, then gives it back its threads. */
@@ -177,8 +218,13 @@ export class SqlEngine {
 
   /** Runs one statement of the program; an error names the step and, when it is memory, the limit to raise. */
   private async step(what: string, sql: string): Promise<void> {
+    await this.guarded(what, () => this.duck.connection.run(sql));
+  }
+
+  /** Runs `work` (timed), an error naming the step and, when it is memory, the limit to raise. */
+  private async guarded<T>(what: string, work: () => Promise<T>): Promise<T> {
     try {
-      await timed(what, () => this.duck.connection.run(sql));
+      return await timed(what, work);
     } catch (cause) {
       const message = (cause as Error).message.split('\n')[0] ?? String(cause);
       const hint = /out of memory/i.test(message) ? ` Raise --memory-limit (now ${this.duckOptions.memoryLimit ?? "DuckDB's default"}) or lower --workers.` : '';
@@ -213,7 +259,7 @@ export class SqlEngine {
   async tallies(options: TallyOptions): Promise<SqlTallies> {
     await this.prepare();
     const { connection } = this.duck;
-    return timed('counting (tallies)', async () => ({
+    return this.guarded('counting (tallies)', async () => ({
       summary: await summarySql(connection, 'findings'),
       snapshot: await snapshotFactsSql(connection, 'findings', options.runSnapshotId, options.otherSnapshotsLimit),
       holds: await activeHoldsSql(connection, 'findings', options.holdListCap),
@@ -234,7 +280,7 @@ export class SqlEngine {
     await createPrevTable(connection);
     if (options.previous?.parquetPath) await this.step('reading the previous run\'s states', `INSERT INTO prev ${prevParquetSql(options.previous.parquetPath)}`);
     else if (options.previous) await appendPrevStates(connection, options.previous.states());
-    const counts = await timed('the history diff', () => diffSql(connection, options.seenAt));
+    const counts = await this.guarded('the history diff', () => diffSql(connection, options.seenAt));
     let resolved = 0;
     for await (const entry of resolvedSql(connection, options.seenAt)) {
       resolved += 1;
@@ -272,12 +318,16 @@ export class SqlEngine {
     await this.prepare();
     const { from, line, key, tiebreak, orderBy } = this.reportOrder();
     const { connection } = this.duck;
-    const [counts] = (await connection.runAndReadAll(`SELECT count(${key}) - count(DISTINCT ${key}) AS repeats FROM ${from}`)).getRows();
-    if (Number(counts![0]) === 0) return [];
-    const reader = await connection.runAndReadAll(`
-      SELECT ord, ${line} FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${tiebreak}) AS n FROM ${from})
-      WHERE ${key} IS NOT NULL AND n > 1 ORDER BY ${orderBy}`);
-    return reader.getRows().map(([ord, text]) => ({ ord: ord as bigint, line: text as string }));
+    return this.guarded('finding repeated itemIds', async () => {
+      // A GROUP BY, not count(DISTINCT …): DuckDB's grouping spills to disk, and 10 million
+      // distinct itemIds do not fit a 256 MB limit.
+      const [counts] = (await connection.runAndReadAll(`SELECT count(*) FROM (SELECT ${key} FROM ${from} WHERE ${key} IS NOT NULL GROUP BY ${key} HAVING count(*) > 1)`)).getRows();
+      if (Number(counts![0]) === 0) return [];
+      const reader = await connection.runAndReadAll(`
+        SELECT ord, ${line} FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${tiebreak}) AS n FROM ${from})
+        WHERE ${key} IS NOT NULL AND n > 1 ORDER BY ${orderBy}`);
+      return reader.getRows().map(([ord, text]) => ({ ord: ord as bigint, line: text as string }));
+    });
   }
 
   /** Lines that replace findings' lines in the reports written by {@link copyLines}. */

@@ -480,6 +480,11 @@ export interface ValidationSqlOptions {
    * same list. Default none.
    */
   declaredEvents?: readonly string[];
+  /**
+   * Only the rows of `items` whose `ord` is in [from, to): the SQL engine validates a
+   * snapshot read from DynamoDB in slices while it is still being read. Default: every row.
+   */
+  ords?: { from: number; to: number };
 }
 
 /**
@@ -493,16 +498,17 @@ export interface ValidationSqlOptions {
 export function validationSql(bounds: ItemBounds = {}, options: ValidationSqlOptions = {}): string {
   const declaredEvents = options.declaredEvents ?? [];
   const shape = itemShape(declaredEvents);
-  return options.fastPath === false ? generalSql(bounds, shape) : fastAndGeneralSql(bounds, shape, declaredEvents);
+  const rows = options.ords ? `(SELECT * FROM items WHERE ord >= ${options.ords.from} AND ord < ${options.ords.to})` : 'items';
+  return options.fastPath === false ? generalSql(bounds, shape, rows) : fastAndGeneralSql(bounds, shape, declaredEvents, rows);
 }
 
 const NAMES = Object.keys(CHECKED_COLUMNS) as CheckedColumn[];
 const typed = (name: CheckedColumn, sql: string) => `CAST(${sql} AS ${CHECKED_COLUMNS[name]})`;
 
 /** Every row through the general path. */
-function generalSql(bounds: ItemBounds, shape: ItemShape): string {
+function generalSql(bounds: ItemBounds, shape: ItemShape, rows: string): string {
   const output = NAMES.map((name) => `  ${typed(name, OUTPUT[name])} AS ${name}`);
-  return `WITH\n${chainOf(generalSteps(bounds, shape), 'items').join(',\n')}\nSELECT\n${output.join(',\n')}\nFROM judged`;
+  return `WITH\n${chainOf(generalSteps(bounds, shape), rows).join(',\n')}\nSELECT\n${output.join(',\n')}\nFROM judged`;
 }
 
 /**
@@ -513,13 +519,13 @@ function generalSql(bounds: ItemBounds, shape: ItemShape): string {
  * through the fast path's result. (One SELECT with each general column under `CASE
  * WHEN plain` costs more: DuckDB fills each such column with NULLs row by row.)
  */
-function fastAndGeneralSql(bounds: ItemBounds, shape: ItemShape, declaredEvents: readonly string[]): string {
+function fastAndGeneralSql(bounds: ItemBounds, shape: ItemShape, declaredEvents: readonly string[], rows: string): string {
   const fast: Record<string, string> = { ...fastColumns(), invalid_reason: 'NULL' };
   const picked = NAMES.filter((name) => name in fast);
   const ctes = [
-    ...chainOf(fastSteps(capturedLater(bounds), declaredEvents), 'items'),
+    ...chainOf(fastSteps(capturedLater(bounds), declaredEvents), rows),
     `  fast AS MATERIALIZED (SELECT ord, location, plain, ${picked.map((name) => `${typed(name, fast[name]!)} AS ${name}`).join(', ')} FROM fast_judged)`,
-    '  general_items AS (SELECT * FROM items WHERE ord IN (SELECT ord FROM fast WHERE NOT plain))',
+    `  general_items AS (SELECT * FROM ${rows} WHERE ord IN (SELECT ord FROM fast WHERE NOT plain))`,
     ...chainOf(generalSteps(bounds, shape), 'general_items'),
     `  general AS (SELECT ord AS general_ord, ${picked.map((name) => `${typed(name, OUTPUT[name])} AS general_${name}`).join(', ')} FROM judged)`,
   ];

@@ -14,6 +14,7 @@ import { compileWaivers, type CompiledWaiver } from '../../../lib/engine/waivers
 import { loadWaivers } from '../../../lib/engine/loadWaivers';
 import { FileHistoryStore } from '../../../lib/history/FileHistoryStore';
 import { FileInventorySource } from '../../../lib/inventory/FileInventorySource';
+import type { InventorySource } from '../../../lib/inventory/InventorySource';
 import type { FormatId } from '../../../lib/report/formats/formatIds';
 import { collect, readReport, tempDir, writeTemp } from '../../helpers/files';
 import { readParquetStates } from '../../../lib/history/parquetStates';
@@ -28,11 +29,14 @@ const FORMATS: FormatId[] = ['json', 'csv', 'pdf', 'parquet'];
 async function audit(
   file: string,
   engineKind: EngineKind,
-  options: { historyDir?: string; runId: string; now: Date; threads?: number; waivers?: boolean | CompiledWaiver[]; formats?: FormatId[] },
+  options: { historyDir?: string; runId: string; now: Date; threads?: number; waivers?: boolean | CompiledWaiver[]; formats?: FormatId[]; sliceRows?: number },
 ): Promise<AuditResult> {
+  const fileSource = new FileInventorySource(file);
+  // With sliceRows, the SQL engine takes the entries one by one as from DynamoDB (the file hidden), evaluating slices of that many rows as they come.
+  const source: InventorySource = options.sliceRows ? { open: () => fileSource.open(), entries: (progress) => fileSource.entries(progress), describe: () => fileSource.describe() } : fileSource;
   const waivers = Array.isArray(options.waivers) ? options.waivers : options.waivers ? compileWaivers(await loadWaivers(WAIVERS, { now: () => options.now })) : [];
   return runAudit({
-    source: new FileInventorySource(file),
+    source,
     catalog: catalog(),
     engine: { graceDays: 30, waivers },
     formats: options.formats ?? FORMATS,
@@ -42,7 +46,7 @@ async function audit(
     now: () => options.now,
     history: options.historyDir ? { store: new FileHistoryStore(options.historyDir), scope: 'engines' } : null,
     engineKind,
-    duck: { threads: options.threads ?? 2, memoryLimit: '256MB' },
+    duck: { threads: options.threads ?? 2, memoryLimit: '256MB', ...(options.sliceRows ? { sliceRows: options.sliceRows } : {}) },
     // A tiny budget makes the reference engine's sorters spill, as on a large inventory.
     sortBudgetChars: 4096,
   });
@@ -101,6 +105,23 @@ describe('the SQL engine writes the reports of the reference engine', () => {
     );
     const noHistory = { runId: 'audit-gen-3', now, waivers };
     expectSameReports(await audit(first, 'sql', noHistory), await audit(first, 'reference', noHistory));
+  }, 240_000);
+
+  it('on entries appended one by one (as from DynamoDB), evaluated in slices while they arrive, with history', async () => {
+    const now = new Date(CAPTURED_MS + DAY);
+    const items = fc.sample(sqlItem(catalog(), 30), { numRuns: 700, seed: 20261129 });
+    items.forEach((item, i) => {
+      if (i % 50 === 49) item.itemId = items[i - 7]!.itemId;
+    });
+    const file = writeTemp('engines-sliced.ndjson', items.map((item) => JSON.stringify(item)).join('\n'));
+    const dirs = { sql: tempDir('h-sql-'), reference: tempDir('h-ref-') };
+    const waivers = compiledTestWaivers();
+    for (const runId of ['audit-sliced-1', 'audit-sliced-2']) {
+      // 97 rows a slice: seven full slices and a last partial one, a repeated itemId across slices.
+      const sql = await audit(file, 'sql', { historyDir: dirs.sql, runId, now, waivers, sliceRows: 97 });
+      const reference = await audit(file, 'reference', { historyDir: dirs.reference, runId, now, waivers });
+      expectSameReports(sql, reference);
+    }
   }, 240_000);
 
   it('on generated hostile inventories, for 1 and 4 threads', async () => {
