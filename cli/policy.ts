@@ -50,7 +50,8 @@ export function registerPolicyCommands(program: Command, io: CliIo, setExit: (co
       const { formatProblem } = await import('../lib/policy/lint/LintProblem');
       const result = lintCatalog(options.policies);
       for (const problem of result.problems) io.stdout(`${formatProblem(problem)}\n`);
-      const checked = `${result.files} rule files, ${result.clauses} clauses, ${result.sources} source documents`;
+      const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+      const checked = `${count(result.files, 'rule file')}, ${count(result.clauses, 'clause')}, ${count(result.sources, 'source document')}`;
       if (result.problems.length > 0) {
         io.stderr(`${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${p(options.policies)} (${checked}).\n`);
         setExit(1);
