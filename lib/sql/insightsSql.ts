@@ -8,9 +8,13 @@
  * (a module's place in byModule, a forecast group's among equals, the first holds),
  * the SQL orders by the least `ord`.
  *
- * Sums of recordCount and bytes add the values in the order read (`sum(… ORDER BY
- * ord)`), one after the other in doubles as JavaScript's running sums do: beyond
- * 2^53 (8 PiB of bytes past deadline) a sum rounds, and rounds the same way.
+ * Sums of recordCount and bytes are JavaScript's running sums in doubles, in the order
+ * read. Where every value is an integer and the sum of their magnitudes is at most
+ * 2^53, each partial sum is an integer a double holds exactly, so the running sum is
+ * the exact sum, whatever the order: DuckDB adds them as HUGEINT, in any order, with
+ * its threads, spilling if it must. Only beyond (8 PiB of bytes past deadline) does a
+ * sum round, and then it is taken again in the order read (`sum(… ORDER BY ord)`, an
+ * ordered aggregate that holds every value in memory), to round as JavaScript does.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { waiverMatchSql, type CompiledWaiver } from '../engine/waivers';
@@ -27,8 +31,33 @@ async function rowsOf(connection: DuckDBConnection, sql: string): Promise<Record
   return reader.getRowObjects().map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, typeof value === 'bigint' ? Number(value) : value])));
 }
 
+/** An aggregate of the values of `value` (a DOUBLE column) on the rows where `filter` holds. */
+type SumSql = (value: string, filter?: string) => string;
+
 /** A running sum in the order read (JavaScript's `total += value ?? 0`), 0 for none. */
-const sumInOrder = (value: string, filter = 'true') => `coalesce(sum(coalesce(${value}, 0) ORDER BY ord) FILTER (WHERE ${filter}), 0)`;
+const sumInOrder: SumSql = (value, filter = 'true') => `coalesce(sum(coalesce(${value}, 0) ORDER BY ord) FILTER (WHERE ${filter}), 0)`;
+
+/**
+ * The same sum where it is exact in any order (see the header), else NULL: integers
+ * below 2^53 in magnitude, added as HUGEINT, their magnitudes at most 2^53 in all.
+ */
+const exactSum: SumSql = (value, filter = 'true') => {
+  const v = `coalesce(${value}, 0)`;
+  const integer = `CASE WHEN abs(${v}) < 9007199254740992 AND ${v} = trunc(${v}) THEN TRY_CAST(${v} AS HUGEINT) END`;
+  return `CASE WHEN count(*) FILTER (WHERE (${filter}) AND (${integer}) IS NULL) = 0
+      AND coalesce(sum(abs(${integer})) FILTER (WHERE ${filter}), 0) <= 9007199254740992
+    THEN CAST(coalesce(sum(${integer}) FILTER (WHERE ${filter}), 0) AS DOUBLE) END`;
+};
+
+/**
+ * Rows of a query with sums (`build(sum)`; `sums` names their columns): added exactly
+ * where that is JavaScript's running sum, else in the order read.
+ */
+async function rowsWithSums(connection: DuckDBConnection, build: (sum: SumSql) => string, sums: readonly string[]): Promise<Record<string, unknown>[]> {
+  const exact = await rowsOf(connection, build(exactSum));
+  if (exact.every((row) => sums.every((column) => row[column] !== null))) return exact;
+  return rowsOf(connection, build(sumInOrder));
+}
 
 /**
  * The summary's counts (items, verdicts, severities, special categories, records and
@@ -43,9 +72,10 @@ export async function summarySql(connection: DuckDBConnection, table: string): P
        count(*) FILTER (WHERE verdict = 'violation' AND special) AS special
      FROM ${table} GROUP BY ALL ORDER BY first`,
   );
-  const [past] = await rowsOf(
+  const [past] = await rowsWithSums(
     connection,
-    `SELECT ${sumInOrder('record_count', "verdict = 'violation'")} AS records, ${sumInOrder('bytes', "verdict = 'violation'")} AS bytes FROM ${table}`,
+    (sum) => `SELECT ${sum('record_count', "verdict = 'violation'")} AS records, ${sum('bytes', "verdict = 'violation'")} AS bytes FROM ${table}`,
+    ['records', 'bytes'],
   );
   summary.recordsPastDeadline = past!.records as number;
   summary.bytesPastDeadline = past!.bytes as number;
@@ -130,15 +160,17 @@ export interface ForecastCounts {
 export async function forecastSql(connection: DuckDBConnection, table: string, days: number): Promise<ForecastCounts> {
   const inWindow = `deadline_ms IS NOT NULL AND captured_ms IS NOT NULL AND verdict IN ('due-soon', 'compliant')
     AND deadline_ms >= captured_ms AND deadline_ms <= captured_ms + ${days * DAY_MS}`;
-  const groups = await rowsOf(
+  const groups = await rowsWithSums(
     connection,
-    `SELECT coalesce(module, '(unknown)') AS module, coalesce(tenant_id, '(unknown)') AS tenant_id, count(*) AS items,
-       ${sumInOrder('record_count')} AS records, ${sumInOrder('bytes')} AS bytes, min(deadline_ms) AS first_deadline, min(ord) AS first
+    (sum) => `SELECT coalesce(module, '(unknown)') AS module, coalesce(tenant_id, '(unknown)') AS tenant_id, count(*) AS items,
+       ${sum('record_count')} AS records, ${sum('bytes')} AS bytes, min(deadline_ms) AS first_deadline, min(ord) AS first
      FROM ${table} WHERE ${inWindow} GROUP BY module, tenant_id ORDER BY first`,
+    ['records', 'bytes'],
   );
-  const [totals] = await rowsOf(
+  const [totals] = await rowsWithSums(
     connection,
-    `SELECT count(*) AS items, ${sumInOrder('record_count')} AS records, ${sumInOrder('bytes')} AS bytes FROM ${table} WHERE ${inWindow}`,
+    (sum) => `SELECT count(*) AS items, ${sum('record_count')} AS records, ${sum('bytes')} AS bytes FROM ${table} WHERE ${inWindow}`,
+    ['records', 'bytes'],
   );
   const entries = groups.map((row) => ({
     module: row.module as string,
