@@ -48,6 +48,7 @@ import {
   integerTextSql,
   isNaNSql,
   isoDaySql,
+  isoJsonSql,
   isoSql,
   sqlString,
   textSql,
@@ -76,7 +77,7 @@ export function evaluationSql(catalog: Catalog, options: EngineOptions, checked:
   const facts: Record<Exclude<FindingColumn, 'ord' | 'item_id' | 'finding'>, string> = {
     verdict: outcome.verdict,
     severity: finding.severity,
-    special: evaluated(perCategory(categories, (k) => String(Boolean(k.category.specialCategory)))),
+    special: evaluated(perCategoryFlag(categories, (k) => Boolean(k.category.specialCategory))),
     deadline_ms: evaluated(decisive.deadline),
     waiver: outcome.waiver,
     snapshot_id: c('snapshot_id'),
@@ -161,6 +162,15 @@ function categoryPhase(program: DerivedColumns, catalog: Catalog): Categories {
 /** A SQL value per category (`value` gives each category's SQL literal), NULL for none: a lookup in a constant list. */
 function perCategory(categories: Categories, value: (category: IndexedCategory) => string): string {
   return `[${categories.all.map(value).join(', ')}][${categories.column} + 1]`;
+}
+
+/**
+ * Whether the row's category is one that `holds` (BOOLEAN, NULL for none), as
+ * {@link perCategory} with 'true' and 'false' gives it, but tested with {@link oneOfSql}
+ * (a bit of a constant mask): no list to build and index.
+ */
+function perCategoryFlag(categories: Categories, holds: (category: IndexedCategory) => boolean): string {
+  return oneOfSql(categories.column, categories.all.filter(holds).map((k) => k.index));
 }
 
 // ---------------------------------------------------------------------------
@@ -464,7 +474,7 @@ function findingJson(
     '_severity',
     severitySql({
       verdict: outcome.verdict,
-      special: `coalesce(${perCategory(categories, (k) => String(k.category.sensitivity === 'special'))}, false)`,
+      special: `coalesce(${perCategoryFlag(categories, (k) => k.category.sensitivity === 'special')}, false)`,
       overdueDays: decisive.overdue,
       recordCount: c('record_count'),
       bytes: c('bytes'),
@@ -496,8 +506,13 @@ function findingReasonSql(catalog: Catalog, options: EngineOptions, decisive: De
   );
 }
 
-/** identity.ts fingerprintOf(identityKey): tenant, module, data category and store resource, joined by U+0001. */
-const FINGERPRINT = `left(sha256(${(['tenant_id', 'module', 'data_category', 'store_resource'] as const).map((name) => `coalesce(${c(name)}, '')`).join(' || chr(1) || ')}), 20)`;
+/**
+ * identity.ts fingerprintOf(identityKey): tenant, module, data category and store resource, joined by U+0001.
+ * One concat(), which counts a NULL part as empty as identityKey's `?? ''` does, and copies the key once
+ * where a chain of `||` and coalesce() copies it at each step. SHA-256 itself (two blocks for most keys)
+ * stays the largest cost of a line: the contract fixes it, and DuckDB has no other implementation.
+ */
+const FINGERPRINT = `left(sha256(${textSql(...(['tenant_id', 'module', 'data_category', 'store_resource'] as const).flatMap((name, i) => (i === 0 ? [c(name)] : ['chr(1)', c(name)])))}), 20)`;
 
 /** A part of a line: literal text, or a SQL expression giving text. */
 type Piece = string | { sql: string };
@@ -543,14 +558,21 @@ function fastFindingJson(
   words: { reason: string; severity: string },
 ): string {
   const text = (sql: string): Piece[] => ['"', { sql }, '"'];
-  const textOrNull = (sql: string): Piece[] => [{ sql: `coalesce('"' || ${sql} || '"', 'null')` }];
+  // A column's text or null, with no string built for it: concat() skips a NULL part, so the column goes
+  // between two quotes that are NULL with it ('null' in the first place), where `'"' || owner || '"'`
+  // would build two strings before the line copies the second.
+  const textOrNull = (column: string): Piece[] => [
+    { sql: `(CASE WHEN ${column} IS NULL THEN 'null' ELSE '"' END)` },
+    { sql: column },
+    { sql: `(CASE WHEN ${column} IS NOT NULL THEN '"' END)` },
+  ];
   const fields: [keyof Finding, Piece[]][] = [
     ['itemId', text(c('item_id'))],
     ['snapshotId', text(c('snapshot_id'))],
     ['tenantId', text(c('tenant_id'))],
     ['module', text(c('module'))],
     ['dataCategory', text(c('data_category'))],
-    ['store', ['{"type":', ...text(c('store_type')), ',"resource":', ...text(c('store_resource')), { sql: `',"region":"' || ${c('store_region')} || '"'` }, '}']],
+    ['store', ['{"type":', ...text(c('store_type')), ',"resource":', ...text(c('store_resource')), ...regionPieces(c('store_region')), '}']],
     ['owner', textOrNull(c('owner'))],
     // Whole numbers up to 2^53 − 1 (the schema's counts).
     ['recordCount', [{ sql: integerTextSql(c('record_count')) }]],
@@ -561,7 +583,7 @@ function fastFindingJson(
     ['severity', text(words.severity)],
     ['specialCategory', [{ sql: `coalesce(${perCategory(categories, (k) => sqlString(toJsonLine(k.category.specialCategory)))}, 'null')` }]],
     ['ruleId', [{ sql: perChosenJson(clauses, decisive, (clause) => clause.ruleId) }]],
-    ['deadline', textOrNull(isoSql(decisive.deadline))],
+    ['deadline', [{ sql: `coalesce(${isoJsonSql(decisive.deadline)}, 'null')` }]],
     ['overdueDays', [{ sql: `coalesce(${hundredthsTextSql(decisive.overdueHundredths)}, 'null')` }]],
     ['reason', text(words.reason)],
     ['clause', [{ sql: perChosenJson(clauses, decisive, (clause) => JSON.parse(clause.citationJson)) }]],
@@ -569,6 +591,11 @@ function fastFindingJson(
   ];
   const hidden = { sql: `(CASE WHEN ${outcome.verdict} = 'exempt' THEN ',"underlyingVerdict":"' || ${decisive.verdict} || '"' END)` };
   return piecesSql(objectPieces(fields, hidden));
+}
+
+/** The store's `,"region":"…"` when it has one, nothing else: its key and quotes are NULL with the column (concat() skips them). */
+function regionPieces(column: string): Piece[] {
+  return [{ sql: `(CASE WHEN ${column} IS NOT NULL THEN ',"region":"' END)` }, { sql: column }, { sql: `(CASE WHEN ${column} IS NOT NULL THEN '"' END)` }];
 }
 
 /** The line of any row, each text through to_json (asJsonLineSql then writes it as toJsonLine does). */
@@ -667,13 +694,32 @@ function rangeSwitchSql(value: string, branches: readonly { low: number; high: n
   return `(CASE WHEN ${value} < ${branches[middle]!.low} THEN ${rangeSwitchSql(value, branches.slice(0, middle))} ELSE ${rangeSwitchSql(value, branches.slice(middle))} END)`;
 }
 
-/** `value` one of the integers, as ranges of consecutive ones. */
+/**
+ * `value` (an INTEGER, e.g. `_cat`) one of the integers: one comparison for a single
+ * range of consecutive integers; for several, when all lie in 0 to 30, a test of the
+ * value's bit in a constant mask — three arithmetic steps per row where an OR of
+ * ranges takes two comparisons per range, then merges and sorts the rows each one
+ * selects. Exact: bit `value` of the mask (a positive INTEGER) is set for exactly the
+ * listed integers; DuckDB gives 0 for a shift by 31 or more and for a negative one, so
+ * any other value is false, and NULL gives NULL, as the comparisons do.
+ *
+ * @example
+ * oneOfSql('_cat', [1, 2, 3]) // '(_cat BETWEEN 1 AND 3)'
+ * oneOfSql('_cat', [1, 4, 5]) // '(((50 >> _cat) & 1) = 1)'
+ */
 function oneOfSql(value: string, integers: readonly number[]): string {
+  const sorted = [...new Set(integers)].sort((a, b) => a - b);
+  // None: false, or NULL for a NULL value.
+  if (sorted.length === 0) return `(${value} <> ${value})`;
   const ranges: [number, number][] = [];
-  for (const n of [...new Set(integers)].sort((a, b) => a - b)) {
+  for (const n of sorted) {
     const last = ranges.at(-1);
     if (last && n === last[1] + 1) last[1] = n;
     else ranges.push([n, n]);
+  }
+  if (ranges.length > 1 && sorted[0]! >= 0 && sorted.at(-1)! <= 30) {
+    const mask = sorted.reduce((bits, n) => bits | (1 << n), 0);
+    return `(((${mask} >> ${value}) & 1) = 1)`;
   }
   return `(${ranges.map(([low, high]) => (low === high ? `${value} = ${low}` : `${value} BETWEEN ${low} AND ${high}`)).join(' OR ')})`;
 }

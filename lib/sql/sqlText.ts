@@ -112,9 +112,32 @@ export function isoSql(ms: string): string {
   return `(CASE WHEN ${inYearsSql(ms)} THEN strftime(epoch_ms(${ms}), '%Y-%m-%dT%H:%M:%S.%gZ') END)`;
 }
 
-/** lib/catalog/ruleKinds/deadline.ts day: `YYYY-MM-DD`, or NULL where it throws. */
+/**
+ * {@link isoSql} as a JSON string: the timestamp between double quotes (which are text in a
+ * strftime format), or NULL where iso throws. Its digits and signs need no escaping, and the
+ * quotes cost no concatenation of their own.
+ *
+ * @example
+ * isoJsonSql('deadline') // 0 → '"1970-01-01T00:00:00.000Z"'
+ */
+export function isoJsonSql(ms: string): string {
+  return `(CASE WHEN ${inYearsSql(ms)} THEN strftime(epoch_ms(${ms}), '"%Y-%m-%dT%H:%M:%S.%gZ"') END)`;
+}
+
+/** The first instant of the year 1 (0001-01-01T00:00:00Z). */
+const YEAR_ONE_MS = -62_135_596_800_000;
+
+/**
+ * lib/catalog/ruleKinds/deadline.ts day: `YYYY-MM-DD`, or NULL where it throws. From the
+ * year 1 on, DuckDB's own text of a DATE, which is exactly that (four digits of year, zero
+ * padded) and cheaper than strftime; the year 0, which DuckDB writes `0001-01-01 (BC)`,
+ * through strftime.
+ */
 export function isoDaySql(ms: string): string {
-  return `(CASE WHEN ${inYearsSql(ms)} THEN strftime(epoch_ms(${ms}), '%Y-%m-%d') END)`;
+  return (
+    `(CASE WHEN ${ms} BETWEEN ${YEAR_ONE_MS} AND ${MAX_INSTANT_MS} THEN CAST(CAST(epoch_ms(${ms}) AS DATE) AS VARCHAR) ` +
+    `WHEN ${inYearsSql(ms)} THEN strftime(epoch_ms(${ms}), '%Y-%m-%d') END)`
+  );
 }
 
 /**
@@ -145,12 +168,20 @@ export function hundredthsOfDaysSql(fromMs: string, toMs: string): string {
 
 /**
  * A number of hundredths printed as JavaScript prints `n / 100`: '1', '1.5', '12.25', '-0.05'.
- * A whole number of units as an integer; any other as DuckDB writes the DOUBLE `n / 100`:
- * both print the shortest text that reads back as that double, and for the hundredths
- * a day count can be (|n| < 2^50) that is the two-decimal one.
+ * JavaScript prints the shortest text that reads back as the double `n / 100`; for
+ * |n| < 10^15 that is the number with its two decimals less a trailing zero (at most 15
+ * significant digits, which doubles tell apart, so no shorter text reads back the same).
+ * DuckDB writes exactly that for a DECIMAL whose digits are n (or n / 10) and whose scale
+ * is 2 (or 1), with integer arithmetic, where printing the DOUBLE costs a shortest-digits
+ * search. Every count of days between two BIGINT instants is within the bound
+ * (|n| < 2^63 / 864000 ≈ 1.1 × 10^13); from 10^16 on, the casts give NULL, never an error.
  */
 export function hundredthsTextSql(hundredths: string): string {
-  return `(CASE WHEN ${hundredths} % 100 = 0 THEN CAST(${hundredths} // 100 AS VARCHAR) ELSE CAST(${hundredths} / 100.0 AS VARCHAR) END)`;
+  return (
+    `(CASE WHEN ${hundredths} % 100 = 0 THEN CAST(${hundredths} // 100 AS VARCHAR) ` +
+    `WHEN ${hundredths} % 10 = 0 THEN CAST(TRY_CAST(${hundredths} // 10 AS DECIMAL(17,0)) * CAST(0.1 AS DECIMAL(1,1)) AS VARCHAR) ` +
+    `ELSE CAST(TRY_CAST(${hundredths} AS DECIMAL(16,0)) * CAST(0.01 AS DECIMAL(2,2)) AS VARCHAR) END)`
+  );
 }
 
 /** `n / 100` as the DOUBLE JavaScript computes, for a finding's overdueDays. */
@@ -188,12 +219,14 @@ export function formatBytesSql(bytes: string): string {
   const b = `CAST(${bytes} AS BIGINT)`;
   const branches = BYTE_UNITS.map((unit, power) => {
     const divisor = 1024n ** BigInt(power);
+    // b · 100 fits a BIGINT below 1024^5 (2^50 · 100 < 2^57): HUGEINT arithmetic, several times slower, only for PiB.
+    const hundredfold = power === BYTE_UNITS.length - 1 ? `CAST(${b} AS HUGEINT) * 100` : `${b} * 100`;
     const text =
       power === 0
         ? `CAST(${b} AS VARCHAR)`
         : `(CASE WHEN ${b} % ${divisor} = 0 THEN CAST(${b} // ${divisor} AS VARCHAR) ` +
-          `ELSE CAST((CAST(${b} AS HUGEINT) * 100 + ${divisor / 2n}) // ${divisor} // 100 AS VARCHAR) || '.' || ` +
-          `lpad(CAST((CAST(${b} AS HUGEINT) * 100 + ${divisor / 2n}) // ${divisor} % 100 AS VARCHAR), 2, '0') END)`;
+          `ELSE CAST((${hundredfold} + ${divisor / 2n}) // ${divisor} // 100 AS VARCHAR) || '.' || ` +
+          `lpad(CAST((${hundredfold} + ${divisor / 2n}) // ${divisor} % 100 AS VARCHAR), 2, '0') END)`;
     const upper = 1024n ** BigInt(power + 1);
     const when = power === BYTE_UNITS.length - 1 ? 'ELSE' : `WHEN ${b} < ${upper} THEN`;
     return `${when} ${text} || ' ${unit}'`;

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { day } from '../../../lib/catalog/ruleKinds/deadline';
 import { periodSql } from '../../../lib/catalog/ruleKinds/deadline';
 import type { Duck } from '../../../lib/sql/duck';
-import { dateErrorSql, dayCountSql, formatBytesSql, hundredthsOfDaysSql, hundredthsValueSql, isoDaySql, isoSql } from '../../../lib/sql/sqlText';
+import { dateErrorSql, dayCountSql, formatBytesSql, hundredthsOfDaysSql, hundredthsValueSql, isoDaySql, isoJsonSql, isoSql } from '../../../lib/sql/sqlText';
 import { addPeriod, dayCount, daysBetween, iso, MAX_INSTANT_MS, MIN_INSTANT_MS } from '../../../lib/time';
 import { formatBytes } from '../../../lib/units';
 import { openSqlDuck } from '../../helpers/sqlItems';
@@ -54,10 +54,11 @@ describe('the SQL twins of lib/time.ts, lib/units.ts and day()', () => {
   });
 
   it('writes instants as iso() and day() do, and the reason when they cannot', async () => {
-    const cases = fc.sample(fc.oneof(instants, fc.constantFrom(MIN_INSTANT_MS - 1, MAX_INSTANT_MS + 1, 8.64e15, -8.64e15)), { numRuns: 2_000, seed: SEED });
+    const cases = fc.sample(fc.oneof(instants, fc.constantFrom(MIN_INSTANT_MS - 1, MIN_INSTANT_MS, MAX_INSTANT_MS + 1, 8.64e15, -8.64e15, -62_135_596_800_001, -62_135_596_800_000)), { numRuns: 2_000, seed: SEED });
     const pairs = cases.map((ms) => [ms, 0] as const);
     const inYears = (ms: number) => ms >= MIN_INSTANT_MS && ms <= MAX_INSTANT_MS;
     expect(await evaluateSql(isoSql('a'), pairs)).toEqual(cases.map((ms) => (inYears(ms) ? iso(ms) : null)));
+    expect(await evaluateSql(isoJsonSql('a'), pairs)).toEqual(cases.map((ms) => (inYears(ms) ? JSON.stringify(iso(ms)) : null)));
     expect(await evaluateSql(isoDaySql('a'), pairs)).toEqual(cases.map((ms) => (inYears(ms) ? day(ms) : null)));
     const reasons = cases.map((ms) => {
       try {
