@@ -27,6 +27,7 @@ import { startLocalDynamo, type LocalDynamo } from './local/localDynamo';
 import { formatSummary } from './printSummary';
 import { registerPolicyCommands } from './policy';
 import { createProgress } from './progress';
+import { explainRun } from './explain';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, failOn: 3 } as const;
 
@@ -70,6 +71,10 @@ interface RunOptions {
   workers: number;
   memoryLimit: string;
   debug?: boolean;
+  /** `--explain`: print the AWS plan and its cost, evaluate nothing (cli/explain.ts). */
+  explain?: boolean;
+  json?: boolean;
+  assumeItems?: number;
 }
 
 const nonNegativeInt = (name: string) => (value: string) => {
@@ -149,6 +154,11 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
   if ((options.endpoint || options.region) && !options.table) {
     throw new UsageError('--endpoint and --region choose where the --table is: give --table NAME too.');
   }
+  if (options.explain) {
+    await explainRun(options, EXAMPLE_INVENTORY, io.stdout);
+    return EXIT.ok;
+  }
+  if (options.json || options.assumeItems !== undefined) throw new UsageError('--json and --assume-items go with --explain.');
   const mailTo = options.email ? mailRecipients() : null;
   const embedded = !options.inventory && !options.table;
   const formats = parseFormats(options.format ?? (embedded ? EMBEDDED_FORMATS : DEFAULT_FORMATS));
@@ -282,6 +292,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--workers <n>', 'threads of the SQL engine (default: the number of cores)', positiveInt('--workers'), availableParallelism())
     .option('--memory-limit <size>', "the SQL engine's memory limit before it spills to disk, e.g. 256MB or 2GB", memorySize, DEFAULTS.memoryLimit)
     .option('--no-progress', 'no progress bar on a terminal')
+    .option('--explain', 'print how the run would execute in AWS (one Lambda or a Distributed Map) and what it would cost; evaluate nothing, write no report')
+    .option('--json', 'with --explain: print the plan and the cost as JSON')
+    .option('--assume-items <n>', 'with --explain: plan a snapshot of this many items (what if), instead of measuring one', nonNegativeInt('--assume-items'))
     .action(async (options: RunOptions) => setExit(await runCommand(options, io)));
 
   program

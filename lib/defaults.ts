@@ -27,4 +27,12 @@ export const DEFAULTS = Object.freeze({
   engine: defaults.engine as 'sql' | 'reference',
   /** DuckDB's memory limit; beyond it the SQL engine spills to its temp directory. */
   memoryLimit: defaults.memoryLimit,
+  /** A snapshot of at least this many items runs as a Step Functions Distributed Map, a smaller one in one Lambda (lib/plan). */
+  distributedThresholdItems: defaults.distributedThresholdItems,
+  /** A snapshot of more items than this is read from a DynamoDB Export to S3 instead of a parallel Scan (no table capacity used). */
+  exportThresholdItems: defaults.exportThresholdItems,
+  /** The Distributed Map's ItemBatcher: partitions per child workflow. */
+  mapItemsPerBatch: defaults.mapItemsPerBatch,
+  /** The Distributed Map's MaxConcurrency: child workflows at once (the plan may lower it for the table's read limit). */
+  mapMaxConcurrency: defaults.mapMaxConcurrency,
 });

@@ -1,4 +1,4 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
@@ -41,6 +41,8 @@ export interface SnapshotManifest {
   itemCount: number;
   rejected: number;
   loadedAt: string;
+  /** The snapshot's bytes as stored, when the loader measured them (`run --explain` estimates them otherwise). */
+  bytes?: number;
 }
 
 export interface ReadOptions {
@@ -204,6 +206,20 @@ export class InventoryTable {
       Limit: 1,
     });
     return (page.Count ?? 0) > 0;
+  }
+
+  /**
+   * The table's item count and bytes as DynamoDB last computed them (DescribeTable:
+   * refreshed about every six hours), for sizing a run before reading it.
+   */
+  async describeSize(): Promise<{ itemCount: number; sizeBytes: number }> {
+    try {
+      // The DocumentClient sends the base client's commands as they are.
+      const { Table } = await (this.client as unknown as DynamoDBClient).send(new DescribeTableCommand({ TableName: this.tableName }));
+      return { itemCount: Table?.ItemCount ?? 0, sizeBytes: Table?.TableSizeBytes ?? 0 };
+    } catch (error) {
+      return this.fail('DescribeTable', error);
+    }
   }
 
   /** How many snapshot manifests the table holds, counting up to `limit`. */

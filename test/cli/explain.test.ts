@@ -1,0 +1,99 @@
+/** `run --explain`: the plan and cost of a run in AWS, against a file and a local DynamoDB; nothing evaluated, nothing written. */
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startLocalDynamo, type LocalDynamo } from '../../cli/local/localDynamo';
+import { main } from '../../cli/main';
+import { tempDir } from '../helpers/files';
+
+const EXAMPLE = resolve(__dirname, '../../examples/inventory.ndjson');
+
+async function cli(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+/** The text with the tables' borders and line breaks as single spaces, so that a wrapped cell reads as one line. */
+const flat = (text: string) => text.replace(/[│\s]+/g, ' ');
+
+let dynamo: LocalDynamo;
+beforeAll(async () => {
+  dynamo = await startLocalDynamo(0);
+});
+afterAll(async () => {
+  await dynamo.close();
+});
+
+describe('run --explain', () => {
+  it('a file: the plan and the cost as tables, exit 0, no report written', async () => {
+    const out = tempDir();
+    const { code, stdout, stderr } = await cli('run', '--explain', '--inventory', EXAMPLE, '--out', out);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toMatch(/Plan for snapshot snap-2026-11-20: 45 items/);
+    expect(flat(stdout)).toMatch(/one Lambda \(arm64, 2048 MB\): 45 items < distributedThresholdItems 500,000/);
+    expect(stdout).toMatch(/│ SES\s+│ digest e-mail/);
+    expect(stdout).toMatch(/Per run: \$0\.\d+\. Per month, nightly \(30\.4 runs\): \$\d+\.\d\d\./);
+    expect(stdout).toMatch(/us-east-1, USD, read \d{4}-\d{2}-\d{2}/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('--json: the plan and the cost as JSON', async () => {
+    const { code, stdout } = await cli('run', '--explain', '--json', '--inventory', EXAMPLE);
+    expect(code).toBe(0);
+    const { plan, cost } = JSON.parse(stdout);
+    expect(plan).toMatchObject({ execution: 'single-lambda', snapshot: { snapshotId: 'snap-2026-11-20', items: 45, source: 'file' }, options: { formats: ['json', 'csv', 'pdf'] } });
+    expect(cost).toMatchObject({ region: 'us-east-1', currency: 'USD', perRun: expect.any(Number), perMonth: expect.any(Number) });
+    expect(cost.lines.map((line: { service: string }) => line.service)).toEqual(expect.arrayContaining(['Lambda', 'DynamoDB', 'S3', 'SES']));
+  });
+
+  it('a local DynamoDB: sized from the snapshot manifest, without reading the items', async () => {
+    const endpoint = dynamo.endpoint;
+    expect((await cli('inventory', 'load', EXAMPLE, '--table', 'plan-cli', '--endpoint', endpoint, '--no-progress')).code).toBe(0);
+    const { code, stdout, stderr } = await cli('run', '--explain', '--table', 'plan-cli', '--endpoint', endpoint);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toMatch(/Plan for snapshot snap-2026-11-20: 45 items/);
+    expect(stdout).toMatch(/sized from the snapshot's manifest in the inventory table/);
+    const json = JSON.parse((await cli('run', '--explain', '--json', '--table', 'plan-cli', '--endpoint', endpoint, '--snapshot', 'snap-2026-11-20')).stdout);
+    expect(json.plan.snapshot).toMatchObject({ items: 45, source: 'manifest' });
+  });
+
+  it('an unknown snapshot or a missing file is exit 2, one sentence', async () => {
+    const unknown = await cli('run', '--explain', '--table', 'plan-cli', '--endpoint', dynamo.endpoint, '--snapshot', 'nope');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('error: Snapshot nope is not in DynamoDB table plan-cli.\n');
+    const missing = await cli('run', '--explain', '--inventory', join(tempDir(), 'none.ndjson'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('--assume-items: what a 100 M-item run would be (an export to S3, a Distributed Map)', async () => {
+    const { code, stdout } = await cli('run', '--explain', '--assume-items', '100000000');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Plan for snapshot \(what if\): 100,000,000 items/);
+    expect(flat(stdout)).toMatch(/Distributed Map \(Standard parent, Express children\): 100,000,000 items > exportThresholdItems 20,000,000/);
+    expect(flat(stdout)).toMatch(/partitions \d+ × the data files of a DynamoDB Export to S3/);
+    expect(stdout).toMatch(/point-in-time recovery .*\(a month\)/);
+  });
+
+  it('--format chooses the reports planned; Parquet cannot be concatenated, and the plan says so', async () => {
+    const { plan } = JSON.parse((await cli('run', '--explain', '--json', '--assume-items', '10000000', '--format', 'json,parquet')).stdout);
+    expect(Object.keys(plan.reportBytes)).toEqual(['json', 'parquet']);
+    expect(plan.reduce.concatenated).toEqual(['json']);
+    expect(plan.warnings).toEqual([expect.stringMatching(/Parquet report cannot be concatenated/)]);
+  });
+
+  it('without --inventory or --table: the bundled example inventory', async () => {
+    const { code, stdout } = await cli('run', '--explain');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/snap-2026-11-20: 45 items/);
+  });
+
+  it('--json and --assume-items only go with --explain; --assume-items with a source is refused', async () => {
+    for (const argv of [['--json'], ['--assume-items', '10'], ['--explain', '--assume-items', '10', '--inventory', EXAMPLE], ['--explain', '--assume-items', '-1']]) {
+      const { code, stderr } = await cli('run', ...argv);
+      expect(code).toBe(2);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+});
