@@ -16,6 +16,11 @@ export interface DuckOptions {
    * evaluated together while the source is still read. Tests set it small.
    */
   sliceRows?: number;
+  /**
+   * How many bytes of report lines the SQL engine sorts in one go (default 4 × the
+   * memory limit); beyond, it sorts them in parts of a quarter of that. Tests set it small.
+   */
+  reportSortBytes?: number;
 }
 
 /** One in-process DuckDB database for one run, and its connection. */

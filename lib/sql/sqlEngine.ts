@@ -5,6 +5,11 @@ import type { Finding, Verdict } from '../model';
 import type { FindingOrder } from '../audit/evaluateEntries';
 import { toJsonLine, type FindingLine } from '../report/FindingSorter';
 import { StoreError } from '../errors';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { ItemsTable, openDuck, type Duck, type DuckOptions } from './duck';
 import { evaluationSql } from './evaluationSql';
 import { registerGlobFunction } from './globFunction';
@@ -72,6 +77,26 @@ function stateOf(row: readonly unknown[]): FindingState {
  * ~100 kB program (tens of milliseconds) is small beside running it.
  */
 export const SLICE_ROWS = 32_768;
+
+/** The report's lines are sorted in one go up to this many times the memory limit (see SqlEngine.sortedParts). */
+const SORT_IN_ONE_LIMITS = 4;
+/** Beyond, in parts of this fraction of that (so a part is about the memory limit). */
+const PARTS_OF_ONE_SORT = 4;
+
+/**
+ * Bytes of a DuckDB size setting as it prints it ('244.1 MiB', '1.0 GiB', '512 bytes').
+ *
+ * @example
+ * bytesOf('244.1 MiB') // 255957401
+ */
+export function bytesOf(setting: string): number {
+  const match = /^([\d.]+)\s*(bytes|[KMGTP]i?B)?$/i.exec(setting.trim());
+  if (!match) return Number.POSITIVE_INFINITY;
+  const unit = (match[2] ?? 'bytes').toUpperCase();
+  const power = { BYTES: 0, KB: 1, KIB: 1, MB: 2, MIB: 2, GB: 3, GIB: 3, TB: 4, TIB: 4, PB: 5, PIB: 5 }[unit] ?? 0;
+  const base = unit.includes('I') || unit === 'BYTES' ? 1024 : 1000;
+  return Math.floor(Number(match[1]) * base ** power);
+}
 
 export interface TallyOptions {
   /** The run's snapshot id when the source named it (else the first finding's). */
@@ -326,9 +351,12 @@ export class SqlEngine {
       // distinct itemIds do not fit a 256 MB limit.
       const [counts] = (await connection.runAndReadAll(`SELECT count(*) FROM (SELECT ${key} FROM ${from} WHERE ${key} IS NOT NULL GROUP BY ${key} HAVING count(*) > 1)`)).getRows();
       if (Number(counts![0]) === 0) return [];
+      // The window over the findings of repeated itemIds only: over every finding, its rows (whole lines) outgrow the limit.
       const reader = await connection.runAndReadAll(`
-        SELECT ord, ${line} FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${tiebreak}) AS n FROM ${from})
-        WHERE ${key} IS NOT NULL AND n > 1 ORDER BY ${orderBy}`);
+        WITH repeated AS (SELECT ${key} AS repeated_key FROM ${from} WHERE ${key} IS NOT NULL GROUP BY ${key} HAVING count(*) > 1)
+        SELECT ord, ${line} FROM (
+          SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${tiebreak}) AS n FROM ${from} WHERE ${key} IN (SELECT repeated_key FROM repeated))
+        WHERE n > 1 ORDER BY ${orderBy}`);
       return reader.getRows().map(([ord, text]) => ({ ord: ord as bigint, line: text as string }));
     });
   }
@@ -354,33 +382,108 @@ export class SqlEngine {
    */
   async copyLines(path: string, options: { before?: readonly string[]; suffix?: string } = {}): Promise<number> {
     await this.prepare();
-    const { from, line, key } = this.reportOrder();
-    const text = this.replaced ? `coalesce(r.line, x.${line})` : `x.${line}`;
-    const join = this.replaced ? 'LEFT JOIN replaced r ON r.ord = x.ord' : '';
-    // The report's order (reportOrder) as sort columns, the `before` lines first.
-    const ties = this.diffed ? jsOrderSql('x.diff_key') : 'NULL::VARCHAR';
-    const findings = `SELECT 1 AS part, 0 AS pos, ${jsOrderSql(`x.${key}`)} AS k1, ${ties} AS k2, x.ord AS ord, ${text} || ${sqlString(options.suffix ?? '')} AS text FROM ${from} x ${join}`;
-    const before = (options.before ?? []).map((value, i) => `SELECT 0, ${i}, NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT, ${sqlString(value)}`);
-    // One thread for the sort of the whole lines: with two, DuckDB's sort runs out of a 256 MB limit at 500,000 findings.
-    await this.withOneThread(() =>
-      this.step(
-        'writing the reports',
-        `COPY (SELECT text FROM (${[findings, ...before].join(' UNION ALL ')}) ORDER BY part, pos, k1 NULLS FIRST, k2, ord) ` +
-          `TO ${sqlString(path)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER ${sqlString('\u0001')})`,
-      ),
-    );
+    const { from } = this.reportOrder();
+    const copyText = `(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER ${sqlString('\u0001')})`;
+    const parts = await this.sortedParts();
+    if (parts) {
+      try {
+        await this.guarded('writing the reports', async () => {
+          await writeFile(path, (options.before ?? []).map((line) => `${line}\n`).join(''));
+          for (const part of parts.files) {
+            const partText = `${part}.txt`;
+            await this.duck.connection.run(`COPY (SELECT text || ${sqlString(options.suffix ?? '')} FROM read_parquet(${sqlString(part)}) ORDER BY pos) TO ${sqlString(partText)} ${copyText}`);
+            await pipeline(createReadStream(partText), createWriteStream(path, { flags: 'a' }));
+            await rm(partText, { force: true });
+          }
+        });
+      } finally {
+        await rm(parts.dir, { recursive: true, force: true });
+      }
+    } else {
+      const { text, join, k1, k2 } = this.lineColumns();
+      const findings = `SELECT 1 AS part, 0 AS pos, ${k1} AS k1, ${k2} AS k2, x.ord AS ord, ${text} || ${sqlString(options.suffix ?? '')} AS text FROM ${from} x ${join}`;
+      const before = (options.before ?? []).map((value, i) => `SELECT 0, ${i}, NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT, ${sqlString(value)}`);
+      // One thread for the sort of the whole lines: with two, DuckDB's sort runs out of a 256 MB limit at 500,000 findings.
+      await this.withOneThread(() =>
+        this.step('writing the reports', `COPY (SELECT text FROM (${[findings, ...before].join(' UNION ALL ')}) ORDER BY part, pos, k1 NULLS FIRST, k2, ord) TO ${sqlString(path)} ${copyText}`),
+      );
+    }
     const [count] = (await this.duck.connection.runAndReadAll(`SELECT count(*) FROM ${from}`)).getRows();
     return Number(count![0]);
+  }
+
+  /** The report line (with the replaced lines) and the report's sort columns of each finding `x` of reportOrder's relation. */
+  private lineColumns(): { text: string; join: string; k1: string; k2: string } {
+    const { line, key } = this.reportOrder();
+    return {
+      text: this.replaced ? `coalesce(r.line, x.${line})` : `x.${line}`,
+      join: this.replaced ? 'LEFT JOIN replaced r ON r.ord = x.ord' : '',
+      k1: jsOrderSql(`x.${key}`),
+      k2: this.diffed ? jsOrderSql('x.diff_key') : 'NULL::VARCHAR',
+    };
+  }
+
+  /**
+   * The report's lines cut into sorted-to-be parts, for when they are too many for one
+   * sort within the memory limit (DuckDB's merge of a 9 GB sort runs out of 256 MB):
+   * the order alone is sorted first (each finding's `ord`, narrow rows that spill well)
+   * and numbered by its place in a Parquet file; one pass then writes every line with
+   * its place into Parquet parts of consecutive places (COPY … PARTITION_BY), each small
+   * enough to sort in memory. Reading the parts in turn, each by place, gives the lines
+   * in the report's order. Null when one sort will do (nearly every run).
+   */
+  private async sortedParts(): Promise<{ dir: string; files: string[] } | null> {
+    const { from, key } = this.reportOrder();
+    const { connection } = this.duck;
+    const [row] = (await connection.runAndReadAll(`SELECT count(*), (SELECT value FROM duckdb_settings() WHERE name = 'memory_limit') FROM ${from}`)).getRows();
+    const count = Number(row![0]);
+    const limit = bytesOf(String(row![1]));
+    const { text, join, k1, k2 } = this.lineColumns();
+    const [sample] = (await connection.runAndReadAll(`SELECT coalesce(avg(strlen(text)), 0) FROM (SELECT ${text} AS text FROM ${from} x ${join} LIMIT 4096)`)).getRows();
+    const rowBytes = Number(sample![0]) + 64;
+    const inOne = this.duckOptions.reportSortBytes ?? limit * SORT_IN_ONE_LIMITS;
+    if (count * rowBytes <= inOne) return null;
+    const perPart = Math.max(1, Math.floor(inOne / PARTS_OF_ONE_SORT / rowBytes));
+    const dir = await mkdtemp(joinPath(this.duckOptions.tempDirectory ?? tmpdir(), 'report-parts-'));
+    try {
+      const order = joinPath(dir, 'order.parquet');
+      const parts = joinPath(dir, 'parts');
+      await this.withOneThread(() =>
+        this.guarded('sorting the report (in parts)', async () => {
+          await connection.run(`COPY (SELECT x.ord FROM ${from} x ORDER BY ${k1} NULLS FIRST, ${k2}, x.ord) TO ${sqlString(order)} (FORMAT parquet)`);
+          await connection.run(`
+            COPY (SELECT o.file_row_number AS pos, o.file_row_number // ${perPart} AS part, ${text} AS text, x.${key} AS item_key
+                  FROM ${from} x ${join} JOIN read_parquet(${sqlString(order)}, file_row_number = true) o ON o.ord = x.ord)
+            TO ${sqlString(parts)} (FORMAT parquet, PARTITION_BY (part))`);
+        }),
+      );
+      const files = Array.from({ length: Math.ceil(count / perPart) }, (_, part) => joinPath(parts, `part=${part}`, '*.parquet'));
+      return { dir, files };
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   /** The report's lines in its order, with the replaced lines, as {@link copyLines} writes them. */
   async *reportLines(): AsyncIterable<FindingLine> {
     await this.prepare();
-    const { from, line, key, orderBy } = this.reportOrder('x.');
-    const text = this.replaced ? `coalesce(r.line, x.${line})` : `x.${line}`;
-    const join = this.replaced ? 'LEFT JOIN replaced r ON r.ord = x.ord' : '';
-    const result = await this.duck.connection.stream(`SELECT ${text}, x.${key} FROM ${from} x ${join} ORDER BY ${orderBy}`);
-    for await (const rows of result.yieldRows()) for (const [value, rowKey] of rows) yield { key: (rowKey as string | null) ?? null, line: value as string };
+    const { from, key, orderBy } = this.reportOrder('x.');
+    const { text, join } = this.lineColumns();
+    const parts = await this.sortedParts();
+    if (!parts) {
+      const result = await this.duck.connection.stream(`SELECT ${text}, x.${key} FROM ${from} x ${join} ORDER BY ${orderBy}`);
+      for await (const rows of result.yieldRows()) for (const [value, rowKey] of rows) yield { key: (rowKey as string | null) ?? null, line: value as string };
+      return;
+    }
+    try {
+      for (const part of parts.files) {
+        const result = await this.duck.connection.stream(`SELECT text, item_key FROM read_parquet(${sqlString(part)}) ORDER BY pos`);
+        for await (const rows of result.yieldRows()) for (const [value, rowKey] of rows) yield { key: (rowKey as string | null) ?? null, line: value as string };
+      }
+    } finally {
+      await rm(parts.dir, { recursive: true, force: true });
+    }
   }
 
   /** The findings, one per appended entry, in the order appended. */
