@@ -242,7 +242,7 @@ async function mailDigest(result: AuditResult, to: string[]): Promise<string> {
   );
   const { attached, notAttached } = splitAttachments(reports, DEFAULTS.attachMaxBytes);
   const folder = resolve(dirname(reports[0]?.path ?? '.'));
-  const mail = composeDigest(result.head, { attached, notAttached, retrieval: `Every report of this run is in ${folder} on the machine that ran the audit.` });
+  const mail = composeDigest(result.head, { attached, notAttached, retrieval: `Every report of this run is in ${folder} on the machine that ran the audit.` }, result.mostSerious);
   return mailer.send({
     from: process.env.SENDER_EMAIL || 'retention-auditor@localhost',
     to,

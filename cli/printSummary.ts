@@ -1,14 +1,15 @@
 import Table from 'cli-table3';
 import type { AuditResult } from '../lib/audit/runAudit';
 import { describeScope } from '../lib/engine/waivers';
+import { describeSerious } from '../lib/report/describeSerious';
 import { VERDICTS } from '../lib/model';
 import { printable as p } from '../lib/text/printable';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
- * The end-of-run table on stdout: counts per verdict, completeness, the waivers
- * in force, where the reports are. Every text that came from outside (snapshot
+ * The end-of-run table on stdout: counts per verdict, the most serious findings
+ * (as the digest lists them), completeness, the waivers in force, where the reports are. Every text that came from outside (snapshot
  * id, waiver fields, reasons, paths) goes through `printable`, so no control
  * sequence reaches the terminal and no value can start a line of its own.
  */
@@ -28,6 +29,15 @@ export function formatSummary(result: AuditResult): string {
         ? `Since run ${p(changes.previousRunId)}: ${changes.newViolations} new violations; ${changes.new} findings new, ${changes.persisting} persisting, ${changes.resolved} resolved.`
         : 'First run of this scope: every finding is new.',
     );
+  }
+  if (result.mostSerious.length > 0) {
+    const open = summary.byVerdict.violation + summary.byVerdict['due-soon'];
+    lines.push(`Most serious findings (${result.mostSerious.length} of ${open} violations and deadlines due soon):`);
+    for (const [index, entry] of result.mostSerious.entries()) {
+      const words = describeSerious(entry);
+      const clause = words.clause === null ? '' : `: "${p(words.clause)}"`;
+      lines.push(`  ${index + 1}. ${words.severity} ${p(words.what)}: tenant ${p(words.tenant)}, ${p(words.where)}, ${words.when}${clause}`);
+    }
   }
   if (forecast && forecast.items > 0) lines.push(`Forecast: ${forecast.items} more items pass their deadline by ${forecast.until.slice(0, 10)} if nothing is deleted.`);
   const active = (waivers ?? []).filter((waiver) => waiver.status === 'active');

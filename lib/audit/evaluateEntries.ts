@@ -6,6 +6,7 @@ import type { DuckOptions } from '../sql/duck';
 import type { FindingLine } from '../report/FindingSorter';
 import type { BulkFindings } from '../report/formats/ReportFormat';
 import type { NdjsonFile, SqlDiff, SqlDiffOptions, SqlTallies, TallyOptions } from '../sql/sqlEngine';
+import type { SeriousFinding } from '../report/ReportModel';
 
 import type { EngineKind } from './engineKind';
 
@@ -59,6 +60,12 @@ export interface Evaluation {
    */
   bulk: SqlBulk | null;
   /**
+   * The SQL engine only, once the reports are written (a repeated itemId's findings
+   * replaced): the `limit` most serious findings (lib/report/MostSeriousCollector.ts),
+   * chosen by one DuckDB query. Null for the reference engine, whose run collects them.
+   */
+  mostSerious: ((limit: number) => Promise<SeriousFinding[]>) | null;
+  /**
    * When DuckDB read the inventory file itself: settles once `onItem` has seen every
    * item, read from the file beside DuckDB's work (await it before the digest). Null otherwise.
    */
@@ -78,7 +85,7 @@ export interface Evaluation {
  * evaluation.close();
  */
 export async function openEvaluation(entries: AsyncIterable<SourceEntry>, options: EvaluateEntriesOptions): Promise<Evaluation> {
-  if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, tallies: null, diff: null, bulk: null, digested: null, close: () => undefined };
+  if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, tallies: null, diff: null, bulk: null, mostSerious: null, digested: null, close: () => undefined };
   const { SqlEngine } = await import('../sql/sqlEngine');
   const sql = await SqlEngine.open(options.catalog, options.engine, options.duck, options.file);
   let closed = false;
@@ -104,6 +111,7 @@ export async function openEvaluation(entries: AsyncIterable<SourceEntry>, option
     tallies: (tallyOptions) => sql.tallies(tallyOptions),
     diff: (diffOptions) => sql.diff(diffOptions),
     bulk: sql,
+    mostSerious: (limit) => sql.mostSerious(limit),
     digested: digest,
     close: () => {
       closed = true;

@@ -16,6 +16,7 @@ import { UsageError } from '../errors';
 import type { InventorySource, OpenedSnapshot, SourceProgress } from '../inventory/InventorySource';
 import type { Finding, InventoryItem } from '../model';
 import { FindingSorter, toJsonLine, type FindingLine } from '../report/FindingSorter';
+import { MOST_SERIOUS_LIMIT, MostSeriousCollector } from '../report/MostSeriousCollector';
 import { reportFormats, type FormatId } from '../report/formats/reportFormats';
 import type { FindingRecord, FinishedReports, ReportWriter } from '../report/formats/ReportFormat';
 import { sha256File } from './sha256File';
@@ -31,6 +32,7 @@ import {
   type Changes,
   type ResolvedFinding,
   type RunInfo,
+  type SeriousFinding,
   type Summary,
   type Trigger,
 } from '../report/ReportModel';
@@ -84,6 +86,12 @@ export interface AuditResult {
   pendingHistory?: PendingHistory | null;
   /** Why this complete run did not become its scope's latest (another run of the scope finished first). */
   historyConflict?: string;
+  /**
+   * The run's most serious findings, the most serious first (at most 10; which, and in
+   * what order: lib/report/MostSeriousCollector.ts), for the digest. Not in the JSON
+   * report, whose findings hold them all.
+   */
+  mostSerious: SeriousFinding[];
 }
 
 export interface PendingHistory {
@@ -196,6 +204,8 @@ async function attempt(
 
   const last = { key: null as string | null };
   let written = 0;
+  // The reference engine's most serious findings, taken as the reports get them (repeated itemIds already marked).
+  const serious = new MostSeriousCollector(MOST_SERIOUS_LIMIT);
   /** Hands one finding line, in order, to every writer; a repeated itemId becomes invalid. */
   const emit = async ({ key, line }: FindingLine, total: number | null) => {
     let record = recordOf(line);
@@ -208,6 +218,7 @@ async function attempt(
     }
     last.key = key;
     options.signal?.throwIfAborted();
+    serious.offer(record);
     for (const writer of writers) await writer.write(record);
     if (++written % 4096 === 0) options.onProgress?.({ phase: 'write', done: written, total, unit: 'items' });
   };
@@ -396,6 +407,8 @@ async function attempt(
         for await (const line of byItemId ? byItemId.sorted() : reorder!('itemId')) await emit(line, items);
       }
     }
+    // The SQL engine chooses them with one query, now that the reports' lines are final.
+    const mostSerious = evaluation.mostSerious ? await evaluation.mostSerious(MOST_SERIOUS_LIMIT) : serious.result();
     run.finishedAt = now().toISOString();
     const sha256: Partial<Record<FormatId, string>> = {};
     const finished: FinishedReports = {
@@ -438,7 +451,7 @@ async function attempt(
       historyConflict = await commitHistory(pendingHistory);
       pendingHistory = null;
     }
-    return { head, reports, sha256, pendingHistory, ...(historyConflict ? { historyConflict } : {}) };
+    return { head, reports, sha256, pendingHistory, mostSerious, ...(historyConflict ? { historyConflict } : {}) };
   } catch (error) {
     await Promise.allSettled(writers.map((writer) => writer.abort()));
     await historyWriter?.abort();

@@ -1,13 +1,25 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
-/** The figures a run reports to CloudWatch; alarms watch RunFailed and DigestFailed. */
+/**
+ * The figures a run reports to CloudWatch. Every run that evaluates publishes the
+ * run's outcome (RunSucceeded or RunPartial), Items, Violations,
+ * SpecialCategoryViolations, DueSoon, Incomplete (1 when part of the snapshot could
+ * not be read or evaluated, else 0) and DurationSeconds; a run that mails its digest
+ * adds the e-mail channel's DigestSent and DigestFailed (1 and 0, or 0 and 1). A
+ * failed run publishes RunFailed (and DigestFailed 1 when its failure mail could not
+ * be sent). Alarms (infra/monitoring.yml) watch Incomplete and DigestFailed.
+ */
 export const RUN_METRICS = {
   RunSucceeded: MetricUnit.Count,
   RunPartial: MetricUnit.Count,
   RunFailed: MetricUnit.Count,
+  DigestSent: MetricUnit.Count,
   DigestFailed: MetricUnit.Count,
   Items: MetricUnit.Count,
   Violations: MetricUnit.Count,
+  SpecialCategoryViolations: MetricUnit.Count,
+  DueSoon: MetricUnit.Count,
+  Incomplete: MetricUnit.Count,
   DurationSeconds: MetricUnit.Seconds,
 } as const;
 export type RunMetricName = keyof typeof RUN_METRICS;

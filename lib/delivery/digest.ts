@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import Mustache from 'mustache';
 import { describeScope } from '../engine/waivers';
 import { VERDICTS } from '../model';
-import type { ReportHead } from '../report/ReportModel';
+import type { ReportHead, SeriousFinding } from '../report/ReportModel';
+import { describeSerious } from '../report/describeSerious';
 import { printable, printableDeep } from '../text/printable';
 import { formatBytes, formatCount } from '../units';
 import { assetPath } from '../assets';
@@ -102,9 +103,11 @@ const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 
  * The one digest mail of a run (never one per finding), from the templates in
  * templates/email. Mustache escapes what it puts into the HTML; every text of
  * the view goes through `printableDeep` first, so no control character from an
- * inventory, a waivers file or a path reaches the mail raw.
+ * inventory, a waivers file or a path reaches the mail raw. `mostSerious` (the
+ * run's AuditResult.mostSerious) is listed with the clause each breaks, so that
+ * the DPO can act from the mail alone.
  */
-export function composeDigest(head: ReportHead, delivery: DigestDelivery): ComposedMail {
+export function composeDigest(head: ReportHead, delivery: DigestDelivery, mostSerious: readonly SeriousFinding[] = []): ComposedMail {
   const { summary, run } = head;
   const subject = digestSubject(head);
   const view = printableDeep({
@@ -140,6 +143,9 @@ export function composeDigest(head: ReportHead, delivery: DigestDelivery): Compo
       .sort((a, b) => b[1].violations - a[1].violations || a[0].localeCompare(b[0]))
       .slice(0, 5)
       .map(([module, tally]) => ({ module, violations: formatCount(tally.violations) })),
+    mostSerious: mostSerious.map((entry, index) => ({ rank: index + 1, ...describeSerious(entry) })),
+    // "the 10 most serious of 24 findings that call for action" when there are more than the list shows.
+    mostSeriousOf: formatCount(summary.byVerdict.violation + summary.byVerdict['due-soon']),
     attached: delivery.attached.map((report) => ({ ...report, format: report.format.toUpperCase(), size: formatBytes(report.bytes) })),
     notAttached: delivery.notAttached.map((report) => ({ ...report, format: report.format.toUpperCase(), size: formatBytes(report.bytes) })),
     anyNotAttached: delivery.notAttached.length > 0,

@@ -66,7 +66,7 @@ async function sendDigest(result: AuditResult, record: RunRecord, stored: Partia
     notAttached,
     retrieval: 'Every report of this run, downloaded with your own AWS credentials and checked against its SHA-256:',
     command: deps.fetchCommand(record.runId),
-  });
+  }, result.mostSerious);
   const message: MailMessage = {
     from: deps.mail.from,
     to: deps.mail.to,
@@ -231,7 +231,15 @@ export async function executeAudit(runId: string, deps: AuditDependencies, limit
       ...(warnings.length > 0 ? { warnings } : {}),
     };
     deps.log('info', 'audit evaluated', { runId, items: summary.items, complete: summary.complete, violations: summary.byVerdict.violation });
-    const figures = { Items: summary.items, Violations: summary.byVerdict.violation, DurationSeconds: (Date.now() - began) / 1000 };
+    // The run's figures (lib/delivery/RunMetrics.ts); the digest's sent/failed are added once it is mailed.
+    const figures = {
+      Items: summary.items,
+      Violations: summary.byVerdict.violation,
+      SpecialCategoryViolations: summary.specialCategoryViolations,
+      DueSoon: summary.byVerdict['due-soon'],
+      Incomplete: summary.complete ? 0 : 1,
+      DurationSeconds: (Date.now() - began) / 1000,
+    };
     await progressWrite;
     if (!request.notify || request.dryRun) {
       deps.metrics.publish({ ...figures, [status === 'succeeded' ? 'RunSucceeded' : 'RunPartial']: 1 });
@@ -244,10 +252,10 @@ export async function executeAudit(runId: string, deps: AuditDependencies, limit
     await progressWrite;
     if (email.error) {
       deps.log('error', 'digest e-mail failed', { runId, error: email.error });
-      deps.metrics.publish({ ...figures, RunPartial: 1, DigestFailed: 1 });
+      deps.metrics.publish({ ...figures, RunPartial: 1, DigestSent: 0, DigestFailed: 1 });
       return await finish({ status: 'partial', email, error: `E-mail not sent: ${email.error}` });
     }
-    deps.metrics.publish({ ...figures, [status === 'succeeded' ? 'RunSucceeded' : 'RunPartial']: 1, DigestFailed: 0 });
+    deps.metrics.publish({ ...figures, [status === 'succeeded' ? 'RunSucceeded' : 'RunPartial']: 1, DigestSent: 1, DigestFailed: 0 });
     return await finish({ status, email });
   } catch (thrown) {
     const error = controller.signal.aborted && controller.signal.reason instanceof TimedOutError ? controller.signal.reason : thrown;

@@ -89,6 +89,29 @@ export interface Summary {
   byModule: Record<string, ModuleTally>;
 }
 
+/**
+ * One of a run's most serious findings (lib/report/MostSeriousCollector.ts says which
+ * and in what order): what the DPO's digest lists so that they can act from the mail
+ * alone. Not part of the JSON report, whose findings hold every one of them.
+ */
+export interface SeriousFinding {
+  itemId: string | null;
+  verdict: 'violation' | 'due-soon';
+  severity: Severity;
+  tenantId: string | null;
+  module: string | null;
+  dataCategory: string | null;
+  /** Where the data is (the store's resource), when known. */
+  resource: string | null;
+  /** The special category (health, biometric), or null. */
+  specialCategory: string | null;
+  deadline: string | null;
+  /** Days past the deadline (violations with a deadline; null otherwise). */
+  overdueDays: number | null;
+  /** The clause broken or due: its document and its words. */
+  clause: { source: string; text: string } | null;
+}
+
 /** Everything of a report but its findings (and resolved findings), which stream. */
 export interface ReportHead {
   schemaVersion: string;

@@ -5,7 +5,7 @@ import { emptySummary, type ReportHead } from '../../lib/report/ReportModel';
 
 const OSC_LINK = '\u001b]8;;http://evil\u0007click\u001b]8;;\u0007';
 
-function result(head: Partial<ReportHead> = {}, summary: Partial<ReturnType<typeof emptySummary>> = {}): AuditResult {
+function result(head: Partial<ReportHead> = {}, summary: Partial<ReturnType<typeof emptySummary>> = {}, mostSerious: AuditResult['mostSerious'] = []): AuditResult {
   return {
     head: {
       schemaVersion: '1.1',
@@ -15,6 +15,7 @@ function result(head: Partial<ReportHead> = {}, summary: Partial<ReturnType<type
     },
     reports: { json: '/tmp/out/audit-x.json' },
     sha256: {},
+    mostSerious,
   };
 }
 
@@ -74,5 +75,26 @@ describe('the CLI summary', () => {
     expect(text.split('\n').filter((line) => line.startsWith('Complete:'))).toEqual([]);
     expect(text).toContain('  - bad\\x1b[1Aline');
     expect(text).toContain('Warning: \\x9b2J');
+  });
+
+  it('lists the most serious findings as the digest does, their texts made printable', () => {
+    const entry = {
+      itemId: 'i-1',
+      verdict: 'violation' as const,
+      severity: 'critical' as const,
+      tenantId: 'tenant\r\nComplete: all good',
+      module: 'instant-messaging',
+      dataCategory: 'log-data',
+      resource: null,
+      specialCategory: null,
+      deadline: '2026-10-01T00:00:00.000Z',
+      overdueDays: 40,
+      clause: { source: '003_1f8b3763d6817eed.txt', text: 'Stored for 7 days.\u001b[2J' },
+    };
+    const text = formatSummary(result({}, { byVerdict: { ...emptySummary().byVerdict, violation: 3, 'due-soon': 1 } }, [entry]));
+    expect(text).toContain(
+      'Most serious findings (1 of 4 violations and deadlines due soon):\n  1. CRITICAL violation: tenant tenant\\x0d\\x0aComplete: all good, instant-messaging / log-data, 40 days overdue: "Stored for 7 days.\\x1b[2J"\n',
+    );
+    expect(formatSummary(result())).not.toMatch(/Most serious/);
   });
 });

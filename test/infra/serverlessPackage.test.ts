@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { packageStage, REAL_ADDRESSES, ROOT } from './packageService';
+import { METRICS_NAMESPACE, RUN_METRICS } from '../../lib/delivery/RunMetrics';
 
 type Resource = { Type: string; Properties: any };
 let resources: Record<string, Resource>;
@@ -113,6 +114,17 @@ describe('osls package', () => {
       'retention-auditor-ci-auditWorker',
       'retention-auditor-ci-scheduledAudit',
     ]);
+  });
+
+  it("alarms on the run's own metrics: an incomplete run and a digest that could not be sent", () => {
+    const alarms = byType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => a.Namespace === METRICS_NAMESPACE);
+    expect(alarms.map((a) => a.MetricName).sort()).toEqual(['DigestFailed', 'Incomplete']);
+    for (const alarm of alarms) {
+      // The metric and dimension that cloudWatchMetrics() publishes (test/lib/delivery/RunMetrics.test.ts).
+      expect(Object.keys(RUN_METRICS)).toContain(alarm.MetricName);
+      expect(alarm.Dimensions).toEqual([{ Name: 'service', Value: 'retention-auditor' }]);
+      expect(alarm).toMatchObject({ Statistic: 'Sum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching', AlarmActions: [{ Ref: 'AlarmTopic' }] });
+    }
   });
 
   it.each(['auditWorker', 'scheduledAudit'])('ships the rule files, the e-mail templates, pdfkit and the embedded font with %s', (fn) => {

@@ -22,7 +22,7 @@ import type { HistoryStore } from '../../lib/history/HistoryStore';
 import type { InventoryTable } from '../../lib/inventory/InventoryTable';
 import { localContainer } from '../helpers/delivery';
 import { collect, ndjson, writeTemp } from '../helpers/files';
-import { makeItem } from '../helpers/items';
+import { CAPTURED, makeItem } from '../helpers/items';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
 
 const EXAMPLE = resolve(__dirname, '../../examples/inventory.ndjson');
@@ -328,21 +328,35 @@ describe('waivers from the reports bucket', () => {
 });
 
 describe('metrics', () => {
-  // Pins: executeAudit publishes the figures the alarms watch: DigestFailed 1 (and RunPartial) when the digest
-  // cannot be sent, RunSucceeded 1 and DigestFailed 0 when it is.
-  it('a digest that cannot be sent ends the run partial and publishes DigestFailed 1; a good run RunSucceeded 1, DigestFailed 0', async () => {
+  // Pins: executeAudit publishes the figures the alarms watch: DigestFailed 1, DigestSent 0 (and RunPartial) when the
+  // digest cannot be sent, RunSucceeded 1, DigestSent 1 and DigestFailed 0 when it is; the run's counts with both.
+  it('a digest that cannot be sent ends the run partial and publishes DigestFailed 1; a good run RunSucceeded 1, DigestSent 1', async () => {
     const broken = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: 'smtp://127.0.0.1:1', inventoryFile: small });
     const good = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: smtp.url, inventoryFile: small });
     const partial = await scheduled(scheduleEvent('evt-no-smtp'), CONTEXT, broken);
     expect(partial.status).toBe('partial');
     expect(partial.error).toMatch(/^E-mail not sent: Sending the e-mail through SMTP 127\.0\.0\.1:1 failed: /);
     expect(partial.email).toMatchObject({ to: ['dpo@example.com'], error: expect.any(String) });
-    expect(broken.metrics.published).toEqual([expect.objectContaining({ DigestFailed: 1, RunPartial: 1, Items: 3, Violations: 1 })]);
+    const counts = { Items: 3, Violations: 1, SpecialCategoryViolations: 0, DueSoon: 0, Incomplete: 0 };
+    expect(broken.metrics.published).toEqual([expect.objectContaining({ DigestFailed: 1, DigestSent: 0, RunPartial: 1, ...counts })]);
     expect(broken.metrics.published[0]!.RunSucceeded).toBeUndefined();
 
     const succeeded = await scheduled(scheduleEvent('evt-smtp'), CONTEXT, good);
     expect(succeeded.status).toBe('succeeded');
-    expect(good.metrics.published).toEqual([expect.objectContaining({ RunSucceeded: 1, DigestFailed: 0, Items: 3, Violations: 1, DurationSeconds: expect.any(Number) })]);
+    expect(good.metrics.published).toEqual([expect.objectContaining({ RunSucceeded: 1, DigestSent: 1, DigestFailed: 0, ...counts, DurationSeconds: expect.any(Number) })]);
     expect(smtp.messages).toHaveLength(1);
+    // The digest names the violation, with its clause's words.
+    expect(smtp.messages[0]!.text).toContain('1. CRITICAL violation: tenant tenant-a, instant-messaging / log-data (im/test), 316.1 days overdue.');
+    expect(smtp.messages[0]!.text).toContain('Clause (003_1f8b3763d6817eed.txt): "Stored for 7 days."');
+  });
+
+  it('a run that cannot read the whole snapshot publishes Incomplete 1 (and RunPartial), the alarm\'s figure', async () => {
+    const deps = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: smtp.url, inventoryFile: small });
+    // The manifest promises more items than the table holds.
+    await deps.audit.inventory.putManifest({ snapshotId: 'snap-test', capturedAt: CAPTURED, itemCount: 5, rejected: 0, loadedAt: '2026-11-20T03:00:00Z' });
+    const record = await scheduled(scheduleEvent('evt-incomplete'), CONTEXT, deps);
+    expect(record.status).toBe('partial');
+    expect(record.summary!.complete).toBe(false);
+    expect(deps.metrics.published).toEqual([expect.objectContaining({ Incomplete: 1, RunPartial: 1, Items: 3, DigestSent: 1, DigestFailed: 0 })]);
   });
 });

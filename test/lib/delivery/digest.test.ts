@@ -1,6 +1,6 @@
 import { composeDigest, composeFailure, digestSubject } from '../../../lib/delivery/digest';
 import type { WaiverUsage } from '../../../lib/engine/insights';
-import { emptySummary, type ReportHead } from '../../../lib/report/ReportModel';
+import { emptySummary, type ReportHead, type SeriousFinding } from '../../../lib/report/ReportModel';
 
 function head(overrides: Partial<ReportHead> = {}, summary: Partial<ReturnType<typeof emptySummary>> = {}): ReportHead {
   const base = emptySummary();
@@ -116,5 +116,61 @@ describe('no control character from the input reaches the mail', () => {
     expect(mail.subject).toBe('[Retention audit] FAILED — run audit-\\x0d\\x0aBcc: x');
     for (const part of [mail.subject, mail.text, mail.html]) expect(part).not.toMatch(RAW_CONTROL);
     expect(mail.text).toContain('Error: Snapshot \\x1b]8;;http://evil\\x07 is not in the table.');
+  });
+});
+
+describe('the digest lists the most serious findings', () => {
+  const serious = (overrides: Partial<SeriousFinding> = {}): SeriousFinding => ({
+    itemId: 'item-1',
+    verdict: 'violation',
+    severity: 'critical',
+    tenantId: 'tenant-umbrella',
+    module: 'facial-recognition',
+    dataCategory: 'face-features',
+    resource: 'fr-prod/features',
+    specialCategory: 'biometric',
+    deadline: '2026-08-22T02:00:00.000Z',
+    overdueDays: 90,
+    clause: { source: '002_f5a40b1e161a29ce.txt', text: 'Stored for lifetime of the Service or until you submit a data deletion request' },
+    ...overrides,
+  });
+  const list = [
+    serious(),
+    serious({ itemId: 'item-2', severity: 'high', specialCategory: null, tenantId: 'tenant-acme', module: 'instant-messaging', dataCategory: 'log-data', resource: null, overdueDays: 12.5, clause: { source: '003_1f8b3763d6817eed.txt', text: 'Stored for 7 days.' } }),
+    serious({ itemId: 'item-3', verdict: 'due-soon', severity: 'low', specialCategory: null, overdueDays: null, deadline: '2026-11-25T02:00:00.000Z', clause: null }),
+  ];
+
+  it('in the text: severity, tenant, module and category, days overdue, the clause words and their document', () => {
+    const { text } = composeDigest(head(), delivery, list);
+    expect(text).toContain(
+      [
+        'Most serious findings (3 of 24 violations and deadlines due soon: violations first, then by severity, special-category data, days overdue):',
+        '  1. CRITICAL violation, biometric data: tenant tenant-umbrella, facial-recognition / face-features (fr-prod/features), 90 days overdue.',
+        '     Clause (002_f5a40b1e161a29ce.txt): "Stored for lifetime of the Service or until you submit a data deletion request"',
+        '  2. HIGH violation: tenant tenant-acme, instant-messaging / log-data, 12.5 days overdue.',
+        '     Clause (003_1f8b3763d6817eed.txt): "Stored for 7 days."',
+        '  3. LOW due soon: tenant tenant-umbrella, facial-recognition / face-features (fr-prod/features), due 2026-11-25.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('in the HTML, as a table, everything from the data escaped', () => {
+    const hostile = serious({ tenantId: '<script>alert(1)</script>', resource: 'a"b&c', clause: { source: 'x.txt', text: 'kept <b>forever</b> \u001b[2J' } });
+    const { html, text } = composeDigest(head(), delivery, [hostile]);
+    expect(html).toContain('<strong>Most serious findings</strong> (1 of 24 violations');
+    expect(html).toContain('<td style="padding: 4px 8px 4px 0; border-top: 1px solid #e5e7eb;">&lt;script&gt;alert(1)&lt;&#x2F;script&gt;</td>');
+    expect(html).toContain('<code>a&quot;b&amp;c</code>');
+    expect(html).toContain('&ldquo;kept &lt;b&gt;forever&lt;&#x2F;b&gt; \\x1b[2J&rdquo;');
+    expect(html).not.toContain('<script>');
+    for (const part of [html, text]) expect(part).not.toMatch(RAW_CONTROL);
+  });
+
+  it('cuts long tenant ids and clause words; says nothing when there is nothing to list', () => {
+    const { text } = composeDigest(head(), delivery, [serious({ tenantId: 't'.repeat(500), clause: { source: 'x.txt', text: 'w'.repeat(1000) } })]);
+    expect(text).toContain(`tenant ${'t'.repeat(119)}…,`);
+    expect(text).toContain(`"${'w'.repeat(299)}…"`);
+    expect(composeDigest(head(), delivery).text).not.toMatch(/Most serious/);
+    expect(composeDigest(head(), delivery, []).html).not.toMatch(/Most serious/);
   });
 });
