@@ -67,10 +67,14 @@ export async function openDuck(options: DuckOptions = {}): Promise<Duck> {
     close: () => {
       if (closed) return;
       closed = true;
-      for (const other of others) other.closeSync();
-      connection.closeSync();
-      instance.closeSync();
-      for (const path of [file, `${file}.wal`]) rmSync(path, { force: true });
+      try {
+        for (const other of others) other.closeSync();
+        connection.closeSync();
+        instance.closeSync();
+      } finally {
+        // Even when closing fails (a database DuckDB invalidated after running out of memory).
+        for (const path of [file, `${file}.wal`]) rmSync(path, { force: true });
+      }
     },
   };
 }

@@ -5,7 +5,7 @@ import type { Finding, Verdict } from '../model';
 import type { FindingOrder } from '../audit/evaluateEntries';
 import { toJsonLine, type FindingLine } from '../report/FindingSorter';
 import { StoreError } from '../errors';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
@@ -82,8 +82,10 @@ export const SLICE_ROWS = 32_768;
 
 /** The report's lines are sorted in one go up to this many times the memory limit (see SqlEngine.sortedParts). */
 const SORT_IN_ONE_LIMITS = 4;
-/** Beyond, in parts of this many times the memory limit (one sort of 1.8 times the limit is measured to work). */
-const PART_LIMITS = 1.5;
+/** Beyond, in parts of this many times the memory limit (each sorted alone, on one thread). */
+const PART_LIMITS = 0.5;
+/** Keys sampled to choose the parts' boundaries. */
+const KEY_SAMPLE_ROWS = 65_536;
 
 /**
  * Bytes of a DuckDB size setting as it prints it ('244.1 MiB', '1.0 GiB', '512 bytes').
@@ -389,15 +391,16 @@ export class SqlEngine {
     const parts = await this.sortedParts();
     if (parts) {
       try {
-        await this.guarded('writing the reports', async () => {
+        // One thread: with two, DuckDB's sort of whole lines needs twice the memory.
+        await this.withOneThread(() => this.guarded('writing the reports', async () => {
           await writeFile(path, (options.before ?? []).map((line) => `${line}\n`).join(''));
           for (const part of parts.files) {
             const partText = `${part}.txt`;
-            await this.duck.connection.run(`COPY (SELECT text || ${sqlString(options.suffix ?? '')} FROM read_parquet(${sqlString(part)}) ORDER BY pos) TO ${sqlString(partText)} ${copyText}`);
+            await this.duck.connection.run(`COPY (SELECT text || ${sqlString(options.suffix ?? '')} FROM read_parquet(${sqlString(part)}) ORDER BY k1 NULLS FIRST, k2, ord) TO ${sqlString(partText)} ${copyText}`);
             await pipeline(createReadStream(partText), createWriteStream(path, { flags: 'a' }));
             await rm(partText, { force: true });
           }
-        });
+        }));
       } finally {
         await rm(parts.dir, { recursive: true, force: true });
       }
@@ -426,13 +429,14 @@ export class SqlEngine {
   }
 
   /**
-   * The report's lines cut into sorted-to-be parts, for when they are too many for one
-   * sort within the memory limit (DuckDB's merge of a 9 GB sort runs out of 256 MB):
-   * the order alone is sorted first (each finding's `ord`, narrow rows that spill well)
-   * and numbered by its place in a Parquet file; one pass then writes every line with
-   * its place into Parquet parts of consecutive places (COPY … PARTITION_BY), each small
-   * enough to sort in memory. Reading the parts in turn, each by place, gives the lines
-   * in the report's order. Null when one sort will do (nearly every run).
+   * The report's lines cut into parts of consecutive sort keys, for when they are too
+   * many for one sort within the memory limit (DuckDB's merge of a 9 GB sort runs out of
+   * 256 MB): the parts' first keys are read off a sample of the keys (so the parts are
+   * about even), one pass writes every line with its sort columns into the part its key
+   * falls in (COPY … PARTITION_BY, Parquet), and each part is small enough to sort
+   * alone. Reading the parts in turn, each sorted, gives the report's order whatever the
+   * sample: a line's part is the number of boundaries below its key, which grows with
+   * the key. Null when one sort will do (nearly every run).
    */
   private async sortedParts(): Promise<{ dir: string; files: string[] } | null> {
     const { from, key } = this.reportOrder();
@@ -446,23 +450,30 @@ export class SqlEngine {
     const inOne = this.duckOptions.reportSortBytes ?? limit * SORT_IN_ONE_LIMITS;
     if (count * rowBytes <= inOne) return null;
     const partBytes = this.duckOptions.reportSortBytes === undefined ? limit * PART_LIMITS : inOne / 4;
-    const perPart = Math.max(1, Math.floor(partBytes / rowBytes));
+    const partCount = Math.ceil((count * rowBytes) / partBytes);
+    const keys = (
+      await connection.runAndReadAll(
+        `SELECT k FROM (SELECT ${k1} AS k FROM ${from} x WHERE x.${key} IS NOT NULL) USING SAMPLE reservoir(${KEY_SAMPLE_ROWS} ROWS) REPEATABLE (7) ORDER BY k`,
+      )
+    ).getRows().map(([value]) => value as string);
+    const boundaries = [...new Set(Array.from({ length: partCount - 1 }, (_, i) => keys[Math.floor(((i + 1) * keys.length) / partCount)]).filter((value) => value !== undefined))];
+    const list = `[${boundaries.map((value) => sqlString(value!)).join(', ')}]::VARCHAR[]`;
     // COPY … PARTITION_BY buffers a row group per part: together a quarter of the limit.
-    const rowGroup = Math.max(1024, Math.floor(limit / 4 / Math.ceil(count / perPart) / rowBytes));
+    const rowGroup = Math.max(1024, Math.floor(limit / 4 / (boundaries.length + 1) / rowBytes));
     const dir = await mkdtemp(joinPath(this.duckOptions.tempDirectory ?? tmpdir(), 'report-parts-'));
     try {
-      const order = joinPath(dir, 'order.parquet');
       const parts = joinPath(dir, 'parts');
       await this.withOneThread(() =>
-        this.guarded('sorting the report (in parts)', async () => {
-          await connection.run(`COPY (SELECT x.ord FROM ${from} x ORDER BY ${k1} NULLS FIRST, ${k2}, x.ord) TO ${sqlString(order)} (FORMAT parquet)`);
-          await connection.run(`
-            COPY (SELECT o.file_row_number AS pos, o.file_row_number // ${perPart} AS part, ${text} AS text, x.${key} AS item_key
-                  FROM ${from} x ${join} JOIN read_parquet(${sqlString(order)}, file_row_number = true) o ON o.ord = x.ord)
-            TO ${sqlString(parts)} (FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE ${rowGroup})`);
-        }),
+        this.step(
+          'cutting the report in parts',
+          `COPY (SELECT len(list_filter(${list}, lambda b: b < k1)) AS part, * FROM (
+              SELECT ${k1} AS k1, ${k2} AS k2, x.ord AS ord, ${text} AS text, x.${key} AS item_key FROM ${from} x ${join}))
+            TO ${sqlString(parts)} (FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE ${rowGroup})`,
+        ),
       );
-      const files = Array.from({ length: Math.ceil(count / perPart) }, (_, part) => joinPath(parts, `part=${part}`, '*.parquet'));
+      const files = Array.from({ length: boundaries.length + 1 }, (_, part) => joinPath(parts, `part=${part}`))
+        .filter((folder) => existsSync(folder))
+        .map((folder) => joinPath(folder, '*.parquet'));
       return { dir, files };
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
@@ -481,12 +492,17 @@ export class SqlEngine {
       for await (const rows of result.yieldRows()) for (const [value, rowKey] of rows) yield { key: (rowKey as string | null) ?? null, line: value as string };
       return;
     }
+    const { connection } = this.duck;
+    const [threads] = (await connection.runAndReadAll(`SELECT current_setting('threads')`)).getRows();
+    // One thread, as copyLines sorts the parts.
+    await connection.run('SET threads = 1');
     try {
       for (const part of parts.files) {
-        const result = await this.duck.connection.stream(`SELECT text, item_key FROM read_parquet(${sqlString(part)}) ORDER BY pos`);
+        const result = await this.duck.connection.stream(`SELECT text, item_key FROM read_parquet(${sqlString(part)}) ORDER BY k1 NULLS FIRST, k2, ord`);
         for await (const rows of result.yieldRows()) for (const [value, rowKey] of rows) yield { key: (rowKey as string | null) ?? null, line: value as string };
       }
     } finally {
+      await connection.run(`SET threads = ${Number(threads![0])}`);
       await rm(parts.dir, { recursive: true, force: true });
     }
   }
