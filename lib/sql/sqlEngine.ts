@@ -532,15 +532,20 @@ export class SqlEngine {
   async mostSerious(limit: number): Promise<SeriousFinding[]> {
     await this.prepare();
     const { from, line } = this.reportOrder();
-    const text = from === 'findings' ? 'f.finding' : `x.${line}`;
-    const join = from === 'findings' ? '' : `JOIN ${from} x ON x.ord = f.ord`;
     const kept = this.replaced ? 'AND f.ord NOT IN (SELECT ord FROM replaced)' : '';
-    const order = mostSeriousOrderSql({ verdict: 'f.verdict', severity: 'f.severity', finding: 'f.finding', itemId: 'f.item_id', line: text });
+    // The kept serious findings are valid with itemIds no other kept finding has, so the
+    // order is decided before its last tie-break (the line): the finding's own line stands
+    // for the report's there, and the report's lines are read for the chosen ords alone
+    // (a join of every finding with the diffed lines outgrows the memory limit).
+    const order = mostSeriousOrderSql({ verdict: 'f.verdict', severity: 'f.severity', finding: 'f.finding', itemId: 'f.item_id', line: 'f.finding' });
     return this.guarded('choosing the most serious findings', async () => {
-      const reader = await this.duck.connection.runAndReadAll(
-        `SELECT ${text} FROM findings f ${join} WHERE ${seriousFilterSql('f.verdict')} ${kept} ORDER BY ${order} LIMIT ${Math.max(0, Math.floor(limit))}`,
-      );
-      return reader.getRows().map(([value]) => seriousOf(JSON.parse(value as string) as Finding)!);
+      const { connection } = this.duck;
+      const ords = (await connection.runAndReadAll(`SELECT f.ord FROM findings f WHERE ${seriousFilterSql('f.verdict')} ${kept} ORDER BY ${order} LIMIT ${Math.max(0, Math.floor(limit))}`))
+        .getRows()
+        .map(([ord]) => String(ord));
+      if (ords.length === 0) return [];
+      const lines = new Map((await connection.runAndReadAll(`SELECT x.ord, x.${line} FROM ${from} x WHERE x.ord IN (${ords.join(', ')})`)).getRows().map(([ord, text]) => [String(ord), text as string]));
+      return ords.map((ord) => seriousOf(JSON.parse(lines.get(ord)!) as Finding)!);
     });
   }
 }
