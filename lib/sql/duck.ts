@@ -132,3 +132,34 @@ function appendText(appender: DuckDBAppender, value: string | null): void {
   if (value === null) appender.appendNull();
   else appender.appendVarchar(value);
 }
+
+/**
+ * Sets DuckDB's thread count to 1 and returns what puts it back. The setting is the
+ * database's: nothing else is to run meanwhile.
+ *
+ * @example
+ * const restore = await oneThread(connection); try { … } finally { await restore(); }
+ */
+export async function oneThread(connection: DuckDBConnection): Promise<() => Promise<void>> {
+  const threads = Number((await connection.runAndReadAll(`SELECT current_setting('threads')`)).getRows()[0]![0]);
+  if (threads === 1) return async () => undefined;
+  await connection.run('SET threads = 1');
+  return async () => {
+    await connection.run(`SET threads = ${threads}`);
+  };
+}
+
+/**
+ * Runs `work` with DuckDB on one thread, then gives it back its threads.
+ *
+ * @example
+ * await onOneThread(connection, () => connection.run(sql));
+ */
+export async function onOneThread<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+  const restore = await oneThread(connection);
+  try {
+    return await work();
+  } finally {
+    await restore();
+  }
+}

@@ -34,6 +34,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../errors';
 // The same choice between array and lines, and the same empty-file error, as FileInventorySource.
 import { firstCharacter } from '../inventory/FileInventorySource';
+import { onOneThread } from './duck';
 import { sqlString } from './sqlText';
 
 /** What {@link loadNdjsonItems} wrote. */
@@ -149,6 +150,9 @@ async function readFileLines(connection: DuckDBConnection, tables: LoadTables, p
     if (bytes.unfit !== null && reading) connection.interrupt();
     return bytes;
   });
+  // One thread: the read is one pipeline by design (its streaming windows); with more, an idle DuckDB
+  // thread was measured spinning for as long as it runs (as much CPU again as the working thread),
+  // which on a busy machine also doubles the time.
   const lines = onOneThread(connection, async () => {
     reading = true;
     try {
@@ -166,24 +170,6 @@ async function readFileLines(connection: DuckDBConnection, tables: LoadTables, p
     throw read.reason;
   }
   return sameLines(connection, tables, scanned.value);
-}
-
-/**
- * Runs `work` with DuckDB's thread count at 1, then puts it back. The read is one pipeline on one
- * thread by design (its streaming windows); with more threads, an idle DuckDB thread was measured
- * spinning for as long as it runs (as much CPU again as the working thread), which on a busy
- * machine also doubles the time. The setting is the database's: nothing else runs meanwhile.
- */
-async function onOneThread<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
-  const [row] = await rowsOf(connection, `SELECT current_setting('threads')`);
-  const threads = Number(row![0]);
-  if (threads === 1) return work();
-  await connection.run('SET threads = 1');
-  try {
-    return await work();
-  } finally {
-    await connection.run(`SET threads = ${threads}`);
-  }
 }
 
 /** What the bytes of the file say its lines must be, or why DuckDB's reader cannot be trusted with them. */

@@ -5,12 +5,12 @@ import type { Finding, Verdict } from '../model';
 import type { FindingOrder } from '../audit/evaluateEntries';
 import { toJsonLine, type FindingLine } from '../report/FindingSorter';
 import { StoreError } from '../errors';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { ItemsTable, openDuck, type Duck, type DuckOptions } from './duck';
+import { ItemsTable, onOneThread, oneThread, openDuck, type Duck, type DuckOptions } from './duck';
 import { evaluationSql } from './evaluationSql';
 import { registerGlobFunction } from './globFunction';
 import { validationSql } from './validationSql';
@@ -102,6 +102,12 @@ export function bytesOf(setting: string): number {
   return Math.floor(Number(match[1]) * base ** power);
 }
 
+/** A report cut in parts (SqlEngine.sortedParts): Parquet globs in the report's order, in a folder of their own. */
+interface ReportParts {
+  dir: string;
+  files: string[];
+}
+
 export interface TallyOptions {
   /** The run's snapshot id when the source named it (else the first finding's). */
   runSnapshotId: string | null;
@@ -146,6 +152,9 @@ export class SqlEngine {
   /** The slices so far, in order; a slice's error is thrown by prepare(). */
   private slices: Promise<void> = Promise.resolve();
   private findingsCreated = false;
+  /** The report's parts for the lines' state (see sortedParts), and every folder of parts made. */
+  private parts: { state: string; cut: Promise<ReportParts | null> } | null = null;
+  private readonly partDirs: string[] = [];
   private evaluationText: string | null = null;
   private diffed = false;
   private replaced = false;
@@ -237,15 +246,8 @@ export class SqlEngine {
   }
 
   /** Runs `work` with DuckDB on one thread, then gives it back its threads. */
-  private async withOneThread<T>(work: () => Promise<T>): Promise<T> {
-    const { connection } = this.duck;
-    const [row] = (await connection.runAndReadAll(`SELECT current_setting('threads')`)).getRows();
-    await connection.run('SET threads = 1');
-    try {
-      return await work();
-    } finally {
-      await connection.run(`SET threads = ${Number(row![0])}`);
-    }
+  private withOneThread<T>(work: () => Promise<T>): Promise<T> {
+    return onOneThread(this.duck.connection, work);
   }
 
   /** Runs one statement of the program; an error names the step and, when it is memory, the limit to raise. */
@@ -390,20 +392,18 @@ export class SqlEngine {
     const copyText = `(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER ${sqlString('\u0001')})`;
     const parts = await this.sortedParts();
     if (parts) {
-      try {
-        // One thread: with two, DuckDB's sort of whole lines needs twice the memory.
-        await this.withOneThread(() => this.guarded('writing the reports', async () => {
+      // One thread: with two, DuckDB's sort of whole lines needs twice the memory.
+      await this.withOneThread(() =>
+        this.guarded('writing the reports', async () => {
           await writeFile(path, (options.before ?? []).map((line) => `${line}\n`).join(''));
+          const partText = joinPath(parts.dir, 'part.txt');
           for (const part of parts.files) {
-            const partText = `${part}.txt`;
             await this.duck.connection.run(`COPY (SELECT text || ${sqlString(options.suffix ?? '')} FROM read_parquet(${sqlString(part)}) ORDER BY k1 NULLS FIRST, k2, ord) TO ${sqlString(partText)} ${copyText}`);
             await pipeline(createReadStream(partText), createWriteStream(path, { flags: 'a' }));
-            await rm(partText, { force: true });
           }
-        }));
-      } finally {
-        await rm(parts.dir, { recursive: true, force: true });
-      }
+          await rm(partText, { force: true });
+        }),
+      );
     } else {
       const { text, join, k1, k2 } = this.lineColumns();
       const findings = `SELECT 1 AS part, 0 AS pos, ${k1} AS k1, ${k2} AS k2, x.ord AS ord, ${text} || ${sqlString(options.suffix ?? '')} AS text FROM ${from} x ${join}`;
@@ -438,7 +438,15 @@ export class SqlEngine {
    * sample: a line's part is the number of boundaries below its key, which grows with
    * the key. Null when one sort will do (nearly every run).
    */
-  private async sortedParts(): Promise<{ dir: string; files: string[] } | null> {
+  private sortedParts(): Promise<ReportParts | null> {
+    // The parts depend on the lines (after a diff, with replaced lines), cut once for every report of that state.
+    const state = `${this.diffed}/${this.replaced}`;
+    if (this.parts?.state !== state) this.parts = { state, cut: this.cutParts() };
+    return this.parts.cut;
+  }
+
+  /** Cuts the parts (see {@link sortedParts}); their folder goes with {@link close}. */
+  private async cutParts(): Promise<ReportParts | null> {
     const { from, key } = this.reportOrder();
     const { connection } = this.duck;
     const [row] = (await connection.runAndReadAll(`SELECT count(*), (SELECT value FROM duckdb_settings() WHERE name = 'memory_limit') FROM ${from}`)).getRows();
@@ -461,6 +469,7 @@ export class SqlEngine {
     // COPY … PARTITION_BY buffers a row group per part: together a quarter of the limit.
     const rowGroup = Math.max(1024, Math.floor(limit / 4 / (boundaries.length + 1) / rowBytes));
     const dir = await mkdtemp(joinPath(this.duckOptions.tempDirectory ?? tmpdir(), 'report-parts-'));
+    this.partDirs.push(dir);
     try {
       const parts = joinPath(dir, 'parts');
       await this.withOneThread(() =>
@@ -492,18 +501,15 @@ export class SqlEngine {
       for await (const rows of result.yieldRows()) for (const [value, rowKey] of rows) yield { key: (rowKey as string | null) ?? null, line: value as string };
       return;
     }
-    const { connection } = this.duck;
-    const [threads] = (await connection.runAndReadAll(`SELECT current_setting('threads')`)).getRows();
     // One thread, as copyLines sorts the parts.
-    await connection.run('SET threads = 1');
+    const restore = await oneThread(this.duck.connection);
     try {
       for (const part of parts.files) {
         const result = await this.duck.connection.stream(`SELECT text, item_key FROM read_parquet(${sqlString(part)}) ORDER BY k1 NULLS FIRST, k2, ord`);
         for await (const rows of result.yieldRows()) for (const [value, rowKey] of rows) yield { key: (rowKey as string | null) ?? null, line: value as string };
       }
     } finally {
-      await connection.run(`SET threads = ${Number(threads![0])}`);
-      await rm(parts.dir, { recursive: true, force: true });
+      await restore();
     }
   }
 
@@ -520,7 +526,11 @@ export class SqlEngine {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.duck.close();
+    try {
+      this.duck.close();
+    } finally {
+      for (const dir of this.partDirs) rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   /**
