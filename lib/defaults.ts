@@ -11,6 +11,8 @@ export const DEFAULTS = Object.freeze({
   graceDays: defaults.graceDays,
   pdfRows: defaults.pdfRows,
   forecastDays: defaults.forecastDays,
+  /** Runs a trend shows (the report's and the digest's chart), the run reported included. */
+  trendRuns: defaults.trendRuns,
   staleAfterHours: defaults.staleAfterHours,
   presignSeconds: defaults.presignSeconds,
   attachMaxBytes: defaults.attachMaxBytes,

@@ -10,8 +10,10 @@ import { ForecastTally, staleness, WaiverTally } from '../engine/insights';
 import { SnapshotDigest } from '../engine/snapshotDigest';
 import { diffFindings, diffKey } from '../history/diffFindings';
 import { HistoryConflictError, type HistoryStore, type HistoryWriter } from '../history/HistoryStore';
+import { readTrend } from '../history/readTrend';
 import { readLines } from '../inventory/readLines';
 import { TextSink } from '../report/formats/TextSink';
+import type { TrendPoint } from '../report/trend';
 import { UsageError } from '../errors';
 import type { InventorySource, OpenedSnapshot, SourceProgress } from '../inventory/InventorySource';
 import type { Finding, InventoryItem } from '../model';
@@ -58,6 +60,11 @@ export interface RunAuditOptions {
   deferHistoryCommit?: boolean;
   /** Where the history should say a report is kept (default: its absolute local path). */
   reportLocation?: (format: FormatId, localPath: string) => string;
+  /**
+   * Runs the trend shows, this one included (default DEFAULTS.trendRuns): the
+   * scope's last `trendRuns - 1` committed runs and this one (`head.trend`).
+   */
+  trendRuns?: number;
   /** Days of the deletion forecast (default 30). */
   forecastDays?: number;
   /** A snapshot captured longer ago than this, in hours, is stale (default 48). */
@@ -147,6 +154,8 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditResult> {
   const startedAt = now();
   const runId = options.runId ?? newRunId(startedAt);
   if (options.formats.length === 0) throw new UsageError('Choose at least one report format.');
+  const trendRuns = options.trendRuns ?? DEFAULTS.trendRuns;
+  if (!Number.isSafeInteger(trendRuns) || trendRuns < 1) throw new UsageError(`The trend shows at least one run: trendRuns ${trendRuns} is not a whole number of 1 or more.`);
   const opened = await options.source.open();
   await mkdir(options.outDir, { recursive: true });
   try {
@@ -251,6 +260,7 @@ async function attempt(
   const otherSnapshots = new Set<string>();
   const resolvedFile = history ? join(options.outDir, `.${runId}.resolved.ndjson`) : null;
   let historyWriter: HistoryWriter | null = null;
+  let trendPoint: TrendPoint | null = null;
   try {
     for await (const evaluated of evaluation.evaluations) {
       if (evaluated.kind === 'gap') {
@@ -344,6 +354,9 @@ async function attempt(
         basisRunId = skip.headRunId;
       });
       historyWriter = history.store.begin(history.scope, runId, previous?.run.runId ?? basisRunId);
+      // Read with the basis, so the trend's last earlier point is the run this one is compared with.
+      const pastTrend = await readTrend(history.store, history.scope, (options.trendRuns ?? DEFAULTS.trendRuns) - 1, previous?.run ?? null);
+      summary.warnings.push(...pastTrend.warnings);
       const resolvedSink = new TextSink(resolvedFile);
       const writer = historyWriter;
       const seenAt = run.snapshotCapturedAt ?? run.startedAt;
@@ -372,6 +385,9 @@ async function attempt(
       }
       await resolvedSink.close();
       head.changes = { previousRunId: previous?.run.runId ?? null, previousCapturedAt: previous?.run.snapshotCapturedAt ?? null, ...counts };
+      // Its open violations and end are final only once the reports are written (repeated itemIds): set again there.
+      trendPoint = { runId, finishedAt: run.finishedAt, openViolations: summary.byVerdict.violation, newViolations: counts.newViolations, resolvedViolations: counts.resolved };
+      head.trend = [...pastTrend.points, trendPoint];
     }
 
     options.signal?.throwIfAborted();
@@ -410,6 +426,7 @@ async function attempt(
     // The SQL engine chooses them with one query, now that the reports' lines are final.
     const mostSerious = evaluation.mostSerious ? await evaluation.mostSerious(MOST_SERIOUS_LIMIT) : serious.result();
     run.finishedAt = now().toISOString();
+    if (trendPoint) Object.assign(trendPoint, { finishedAt: run.finishedAt, openViolations: summary.byVerdict.violation });
     const sha256: Partial<Record<FormatId, string>> = {};
     const finished: FinishedReports = {
       jsonSha256: null,
@@ -433,6 +450,7 @@ async function attempt(
           snapshotCapturedAt: run.snapshotCapturedAt,
           snapshotSha256: run.snapshotSha256 ?? '',
           finishedAt: run.finishedAt,
+          ...(trendPoint ? { counts: { openViolations: trendPoint.openViolations, newViolations: trendPoint.newViolations, resolvedViolations: trendPoint.resolvedViolations } } : {}),
           reports: Object.fromEntries(
             (Object.entries(reports) as [FormatId, string][]).map(([format, path]) => [
               format,

@@ -22,7 +22,7 @@ export interface Verification {
 export async function verifyReport(path: string, history: HistoryStore): Promise<Verification> {
   const match = /^(audit-[\w-]+)\.(\w+)$/.exec(basename(path));
   if (!match || !(FORMAT_IDS as readonly string[]).includes(match[2]!)) {
-    throw new InputError(`${path} is not named like a report of this auditor (<runId>.json, .csv, .pdf or .parquet).`);
+    throw new InputError(`${path} is not named like a report of this auditor (<runId>.${FORMAT_IDS.slice(0, -1).join(', .')} or .${FORMAT_IDS.at(-1)}).`);
   }
   const runId = match[1]!;
   const format = match[2] as FormatId;

@@ -6,7 +6,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { translateSdkError } from '../aws/sdkErrors';
 import { NotFoundError } from '../errors';
-import { FORMAT_CONTENT_TYPES, type FormatId } from '../report/formats/formatIds';
+import { contentTypeOf } from '../report/formats/reportFormats';
 
 
 /**
@@ -39,7 +39,7 @@ export class ReportStore {
           Key: key,
           Body: createReadStream(localPath),
           ContentLength: size,
-          ContentType: FORMAT_CONTENT_TYPES[extension as FormatId] ?? 'application/octet-stream',
+          ContentType: contentTypeOf(extension),
           ChecksumSHA256: Buffer.from(sha256Hex, 'hex').toString('base64'),
         }),
       );

@@ -5,6 +5,8 @@ import { describeScope } from '../engine/waivers';
 import { VERDICTS } from '../model';
 import type { ReportHead, SeriousFinding } from '../report/ReportModel';
 import { describeSerious } from '../report/describeSerious';
+import { reportFormats, type FormatId } from '../report/formats/reportFormats';
+import { trendLabels, type TrendPoint } from '../report/trend';
 import { printable, printableDeep } from '../text/printable';
 import { formatBytes, formatCount } from '../units';
 import { assetPath } from '../assets';
@@ -32,20 +34,22 @@ export interface DigestDelivery {
 }
 
 /**
- * Splits a run's reports into those the mail attaches (the PDF first, then the
- * CSV, then the JSON, then the Parquet, while the total stays within `limitBytes`) and the rest.
+ * Splits a run's reports into those the mail attaches (in their formats'
+ * `attachRank` order — the PDF, the HTML page, the CSV, the JSON, the Parquet —
+ * while the total stays within `limitBytes`) and the rest (always those of a
+ * format never attached, such as OCSF).
  *
  * @example
  * splitAttachments([{ format: 'pdf', bytes: 900, … }], 1000) // { attached: [pdf], notAttached: [] }
  */
-export function splitAttachments<R extends { format: string; bytes: number }>(reports: readonly R[], limitBytes: number): { attached: R[]; notAttached: R[] } {
-  const order = ['pdf', 'csv', 'json', 'parquet'];
-  const sorted = [...reports].sort((a, b) => order.indexOf(a.format) - order.indexOf(b.format));
+export function splitAttachments<R extends { format: FormatId; bytes: number }>(reports: readonly R[], limitBytes: number): { attached: R[]; notAttached: R[] } {
+  const rank = (report: R) => reportFormats[report.format].attachRank ?? Number.POSITIVE_INFINITY;
+  const sorted = [...reports].sort((a, b) => rank(a) - rank(b));
   const attached: R[] = [];
   const notAttached: R[] = [];
   let budget = limitBytes;
   for (const report of sorted) {
-    if (report.bytes <= budget) {
+    if (reportFormats[report.format].attachRank !== null && report.bytes <= budget) {
       attached.push(report);
       budget -= report.bytes;
     } else notAttached.push(report);
@@ -105,7 +109,14 @@ const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 
  * the view goes through `printableDeep` first, so no control character from an
  * inventory, a waivers file or a path reaches the mail raw. `mostSerious` (the
  * run's AuditResult.mostSerious) is listed with the clause each breaks, so that
- * the DPO can act from the mail alone.
+ * the DPO can act from the mail alone. The head's trend (open, new and resolved
+ * violations over the scope's last runs) is a few lines in the text and a bar
+ * chart of table cells in the HTML: mail clients drop scripts, most block SVG
+ * and remote images, and Outlook's Word engine ignores CSS layout, but every
+ * client draws a table cell's width, height and background colour.
+ *
+ * @example
+ * composeDigest(result.head, delivery, result.mostSerious) // { subject: '[Retention audit] …', text, html }
  */
 export function composeDigest(head: ReportHead, delivery: DigestDelivery, mostSerious: readonly SeriousFinding[] = []): ComposedMail {
   const { summary, run } = head;
@@ -143,6 +154,7 @@ export function composeDigest(head: ReportHead, delivery: DigestDelivery, mostSe
       .sort((a, b) => b[1].violations - a[1].violations || a[0].localeCompare(b[0]))
       .slice(0, 5)
       .map(([module, tally]) => ({ module, violations: formatCount(tally.violations) })),
+    trend: trendView(head.trend),
     mostSerious: mostSerious.map((entry, index) => ({ rank: index + 1, ...describeSerious(entry) })),
     // "the 10 most serious of 24 findings that call for action" when there are more than the list shows.
     mostSeriousOf: formatCount(summary.byVerdict.violation + summary.byVerdict['due-soon']),
@@ -153,6 +165,34 @@ export function composeDigest(head: ReportHead, delivery: DigestDelivery, mostSe
     command: delivery.command,
   });
   return { subject, text: Mustache.render(template('digest.txt.mustache'), view, {}, { escape: (s: string) => s }), html: Mustache.render(template('digest.html.mustache'), view) };
+}
+
+/** The widest bar of the digest's trend chart, in pixels. */
+const TREND_BAR_PX = 200;
+
+/**
+ * The trend as the digest draws it: one row per run, oldest first, each with a
+ * bar as wide as its open violations (the most open, TREND_BAR_PX). Null when
+ * there is no earlier run to show beside this one.
+ */
+function trendView(trend: readonly TrendPoint[] | undefined) {
+  if (!trend || trend.length < 2) return null;
+  const labels = trendLabels(trend);
+  const most = Math.max(...trend.map((point) => point.openViolations));
+  const points = trend.map((point, index) => {
+    // A run with any open violation keeps a visible sliver; a run with none has no bar.
+    const barPx = most === 0 || point.openViolations === 0 ? 0 : Math.max(2, Math.round((point.openViolations / most) * TREND_BAR_PX));
+    return {
+      label: labels[index]!,
+      open: formatCount(point.openViolations),
+      newViolations: formatCount(point.newViolations),
+      resolved: formatCount(point.resolvedViolations),
+      barPx,
+      hasBar: barPx > 0,
+      isThisRun: index === trend.length - 1,
+    };
+  });
+  return { runs: trend.length, points };
 }
 
 /** The mail of a run that failed. */

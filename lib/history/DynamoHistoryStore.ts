@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { translateSdkError } from '../aws/sdkErrors';
+import { RUNS_BY_CREATED } from '../delivery/DynamoRunStore';
 import { ConflictError, StoreError } from '../errors';
 import {
   HistoryConflictError,
@@ -23,6 +24,10 @@ const KEEP_DAYS = 400;
  * stored in key order as gzip chunks (`hist#<scope>#<runId>#<n>`), and the
  * pointer `histhead#<scope>` names the scope's latest completed run; a
  * recorded run is `histrun#<runId>`. Chunks expire (TTL `expiresAt`).
+ * A run record is listed in the table's `byCreatedAt` index under
+ * `listKey = histruns#<scope>` (sorted by `createdAt`, the run's end), so the
+ * trend reads a scope's last runs with one Query; a run that lost the race to
+ * become the latest is taken out of that listing.
  */
 export class DynamoHistoryStore implements HistoryStore {
   constructor(
@@ -87,6 +92,46 @@ export class DynamoHistoryStore implements HistoryStore {
     };
   }
 
+  /**
+   * Takes a run that did not become the latest out of the trend's index. Best
+   * effort: the head's error is what the caller must hear; should this write
+   * fail too, the trend shows that run beside the one that won.
+   */
+  private async unlist(runId: string): Promise<void> {
+    try {
+      await this.send('UpdateItem', () =>
+        this.client.send(new UpdateCommand({ TableName: this.tableName, Key: { runId: `histrun#${runId}` }, UpdateExpression: 'REMOVE listKey, createdAt' })),
+      );
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+    }
+  }
+
+  /** One Query on the `byCreatedAt` index, newest first; the index is eventually consistent, as GSIs are. */
+  async recentRuns(scope: string, limit: number, skipped?: (reason: string) => void): Promise<HistoryRun[]> {
+    validateScope(scope);
+    if (limit < 1) return [];
+    const result = await this.send('Query', () =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: RUNS_BY_CREATED,
+          KeyConditionExpression: 'listKey = :k',
+          ExpressionAttributeValues: { ':k': listKeyOf(scope) },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      ),
+    );
+    const runs: HistoryRun[] = [];
+    for (const item of result.Items ?? []) {
+      const run = item.run as Partial<HistoryRun> | undefined;
+      if (typeof run === 'object' && run !== null && typeof run.runId === 'string' && run.runId !== '') runs.push(run as HistoryRun);
+      else skipped?.(`the history record ${String(item.runId)} in table ${this.tableName} is damaged (no run id)`);
+    }
+    return runs;
+  }
+
   async findRun(runId: string): Promise<HistoryRun | null> {
     const result = await this.send('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: { runId: `histrun#${runId}` } })));
     return (result.Item?.run as HistoryRun | undefined) ?? null;
@@ -112,7 +157,9 @@ export class DynamoHistoryStore implements HistoryStore {
       },
       commit: async (run) => {
         await flush();
-        await this.send('PutItem', () => this.client.send(new PutCommand({ TableName: this.tableName, Item: { runId: `histrun#${run.runId}`, run } })));
+        // Listed for the trend at once (one write); should the head not become this run, the listing is taken back below.
+        const listing = { listKey: listKeyOf(scope), createdAt: run.finishedAt };
+        await this.send('PutItem', () => this.client.send(new PutCommand({ TableName: this.tableName, Item: { runId: `histrun#${run.runId}`, run, ...listing } })));
         // Compare-and-set: the head must still be the run this one was compared with.
         // With no basis, a head without a run id (damaged, see previous()) may be replaced too.
         const condition =
@@ -124,6 +171,7 @@ export class DynamoHistoryStore implements HistoryStore {
             this.client.send(new PutCommand({ TableName: this.tableName, Item: { runId: `histhead#${scope}`, run, chunks }, ...condition })),
           );
         } catch (error) {
+          await this.unlist(run.runId);
           if (!(error instanceof ConflictError)) throw error;
           const head = await this.previous(scope);
           throw new HistoryConflictError(
@@ -137,6 +185,11 @@ export class DynamoHistoryStore implements HistoryStore {
       },
     };
   }
+}
+
+/** The `byCreatedAt` partition that lists a scope's committed runs (the run records use `run`). */
+function listKeyOf(scope: string): string {
+  return `histruns#${scope}`;
 }
 
 function chunkId(scope: string, runId: string, n: number): string {

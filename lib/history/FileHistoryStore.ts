@@ -26,21 +26,25 @@ interface DamagedLine {
   reason: string;
 }
 
+type IndexEntry = { run: HistoryRun } | { damaged: DamagedLine };
+
 /** A scope's `runs.ndjson`, read tolerantly: the runs that parse, and the lines that do not. */
 interface RunsIndex {
   path: string;
   runs: HistoryRun[];
   damaged: DamagedLine[];
+  /** Every non-blank line in file order: a run, or a damaged line in its place. */
+  entries: IndexEntry[];
   /** The last non-blank line: the scope's latest run, or the damaged line that stands in its place. */
-  last: { run: HistoryRun } | { damaged: DamagedLine } | null;
+  last: IndexEntry | null;
   /** False when the file ends in a line cut short (a crash mid-append): the next record starts a line of its own. */
   endsWithNewline: boolean;
 }
 
 /**
  * History on disk, for the CLI: per scope, `runs.ndjson` lists completed runs
- * (with their reports' SHA-256) and `<runId>.states.parquet` holds each run's
- * finding states, one row per state, sorted by key (lib/history/parquetStates.ts;
+ * (with their reports' SHA-256 and their trend counts) and `<runId>.states.parquet`
+ * holds each run's finding states, one row per state, sorted by key (lib/history/parquetStates.ts;
  * runs recorded before kept `<runId>.states.ndjson`, one JSON object per line, still read).
  *
  * A damaged file (a truncated or garbage line) never blocks an audit and is
@@ -68,7 +72,7 @@ export class FileHistoryStore implements HistoryStore {
 
   private async index(dir: string): Promise<RunsIndex> {
     const path = join(dir, INDEX);
-    const index: RunsIndex = { path, runs: [], damaged: [], last: null, endsWithNewline: true };
+    const index: RunsIndex = { path, runs: [], damaged: [], entries: [], last: null, endsWithNewline: true };
     if (!existsSync(path)) return index;
     let text: string;
     try {
@@ -88,6 +92,7 @@ export class FileHistoryStore implements HistoryStore {
         index.runs.push(parsed);
         index.last = { run: parsed };
       }
+      index.entries.push(index.last);
     }
     return index;
   }
@@ -112,6 +117,19 @@ export class FileHistoryStore implements HistoryStore {
     }
     if (isParquet) return { run, states: () => readParquetStates(parquet), parquetPath: parquet };
     return { run, states: () => readStates(legacy) };
+  }
+
+  /** The last `limit` lines of the scope's `runs.ndjson`, newest first; damaged lines are told to `skipped`. */
+  async recentRuns(scope: string, limit: number, skipped?: (reason: string) => void): Promise<HistoryRun[]> {
+    const dir = this.scopeDir(scope);
+    if (limit < 1) return [];
+    const { entries } = await this.index(dir);
+    const runs: HistoryRun[] = [];
+    for (const entry of entries.slice(-limit).reverse()) {
+      if ('run' in entry) runs.push(entry.run);
+      else skipped?.(describeDamage(entry.damaged));
+    }
+    return runs;
   }
 
   /** A recorded run by id; when it is not among the runs that parse and some line does not, the error names those lines. */

@@ -1,4 +1,5 @@
 import type { FormatId } from '../report/formats/formatIds';
+import type { TrendCounts } from '../report/trend';
 import { ConflictError, StoreError } from '../errors';
 import type { Verdict } from '../model';
 
@@ -32,6 +33,8 @@ export interface HistoryRun {
   finishedAt: string;
   /** Where each report is kept (a local path, or an object key in the reports bucket) and its SHA-256. */
   reports: Partial<Record<FormatId, { path: string; sha256: string }>>;
+  /** The run's point in the scope's trend (lib/report/trend.ts); runs recorded before trends have none. */
+  counts?: TrendCounts;
 }
 
 export interface PreviousRun {
@@ -78,6 +81,13 @@ export interface HistoryStore {
    * `skipped` why (without `skipped`, the reason is lost).
    */
   previous(scope: string, skipped?: (skip: SkippedPrevious) => void): Promise<PreviousRun | null>;
+  /**
+   * The scope's last `limit` committed runs, newest first (for the trend), read
+   * from the index, never by listing every run. A record that does not parse is
+   * left out and `skipped` gets one sentence naming it; it still counts towards
+   * `limit` (the window is the last `limit` records).
+   */
+  recentRuns(scope: string, limit: number, skipped?: (reason: string) => void): Promise<HistoryRun[]>;
   /** Starts writing a run's states; `basisRunId` is the previous run it was compared with (null: none). */
   begin(scope: string, runId: string, basisRunId: string | null): HistoryWriter;
   /** A recorded run by id, in any scope (for `verify`). */

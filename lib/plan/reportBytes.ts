@@ -7,6 +7,9 @@ const BYTES_PER_FINDING: { readonly [K in FormatId]: number | null } = {
   parquet: MEASURED.findingParquetBytes,
   // The PDF lists at most `pdfRows` findings per module: its size does not follow the item count.
   pdf: null,
+  // TODO(measure): html and ocsf
+  html: 400,
+  ocsf: 1500,
 };
 
 /**

@@ -2,6 +2,7 @@ import type { Forecast, WaiverUsage } from '../engine/insights';
 import type { staleness } from '../engine/insights';
 import type { Finding, Severity, Verdict } from '../model';
 import { SEVERITIES, VERDICTS } from '../model';
+import type { TrendPoint } from './trend';
 
 /** 1.1 adds fingerprints, statuses, changes, resolved findings, waivers, holds, forecast, staleness; 1.0 fields are unchanged. */
 export const SCHEMA_VERSION = '1.1';
@@ -123,6 +124,12 @@ export interface ReportHead {
   legalHolds?: LegalHolds;
   forecast?: Forecast;
   stale?: ReturnType<typeof staleness>;
+  /**
+   * Open, new and resolved violations over the scope's last runs, oldest first,
+   * ending with this run (lib/report/trend.ts). Absent when the run keeps no
+   * history; with history it holds at least this run's point.
+   */
+  trend?: TrendPoint[];
 }
 
 export function emptySummary(): Summary {

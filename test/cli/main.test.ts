@@ -156,7 +156,7 @@ describe('retention-auditor CLI', () => {
 
   it.each<[string, string[], RegExp]>([
     ['an unknown option', ['run', '--bogus'], /unknown option '--bogus'/],
-    ['an unknown format', ['run', '--inventory', EXAMPLE, '--format', 'json,xml'], /Unknown report format "xml": use json, csv, pdf or parquet\./],
+    ['an unknown format', ['run', '--inventory', EXAMPLE, '--format', 'json,xml'], /Unknown report format "xml": use json, csv, pdf, parquet, html or ocsf\./],
     ['a missing file', ['run', '--inventory', '/nope/inventory.ndjson'], /Cannot read inventory file \/nope\/inventory\.ndjson: ENOENT\./],
     ['a file that is not an inventory', ['run', '--inventory', writeTemp('notes.txt', 'hello\nworld\n')], /notes\.txt is not an inventory/],
     ['a bad severity', ['run', '--fail-on', 'severe'], /argument 'severe' is invalid/],

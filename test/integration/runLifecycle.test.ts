@@ -279,6 +279,7 @@ describe('history of one scope', () => {
     const gated: HistoryStore = {
       describe: () => store.describe(),
       findRun: (runId) => store.findRun(runId),
+      recentRuns: (...args) => store.recentRuns(...args),
       begin: (...args) => store.begin(...args),
       previous: async (name) => {
         const previous = await store.previous(name);

@@ -49,8 +49,27 @@ export interface ReportWriter {
   abort(): Promise<void>;
 }
 
+/**
+ * One report format, self-described: what the CLI, the HTTP schema, uploads,
+ * mail attachments, links and `verify` need to know of it, and its writer. Each
+ * lives in its own module (lib/report/formats/<id>Format.ts) and is registered
+ * once in reportFormats.ts; nothing else names formats.
+ */
 export interface ReportFormat {
+  /** The file's extension, which is also the id users name in `--format` and `POST /audits`. */
   extension: string;
+  /** The media type the report is stored, served and attached with. */
+  contentType: string;
+  /** What it is, in a few words, for `--help` and the README. */
+  description: string;
+  /**
+   * Whether it holds every finding of the run, so that it stands alone as the
+   * run's record (JSON, CSV, Parquet, HTML); the PDF (tables capped per module)
+   * and OCSF (the non-compliant findings only) are views of it.
+   */
+  complete: boolean;
+  /** Its place among the digest's attachments (lower first, as far as the size limit allows); null: linked only, never attached. */
+  attachRank: number | null;
   /**
    * Starts a report that will be written to `path`. `draft` is the head as far
    * as it is known when findings start to flow (null when they flow at once).

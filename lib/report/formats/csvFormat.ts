@@ -95,6 +95,10 @@ const ROWS_PER_BATCH = 512;
  */
 export const csvFormat: ReportFormat = {
   extension: 'csv',
+  contentType: 'text/csv; charset=utf-8',
+  description: 'every finding as a spreadsheet row',
+  complete: true,
+  attachRank: 2,
   create(path) {
     const partialPath = `${path}.partial`;
     const sink = new TextSink(partialPath);

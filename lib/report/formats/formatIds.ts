@@ -5,7 +5,7 @@ import { UsageError } from '../../errors';
  * type), and nothing that renders: the HTTP functions import this without
  * loading the writers (and pdfkit).
  */
-export const FORMAT_IDS = ['json', 'csv', 'pdf', 'parquet'] as const;
+export const FORMAT_IDS = ['json', 'csv', 'pdf', 'parquet', 'html', 'ocsf'] as const;
 export type FormatId = (typeof FORMAT_IDS)[number];
 
 export const FORMAT_CONTENT_TYPES: { readonly [K in FormatId]: string } = {
@@ -13,6 +13,8 @@ export const FORMAT_CONTENT_TYPES: { readonly [K in FormatId]: string } = {
   csv: 'text/csv; charset=utf-8',
   pdf: 'application/pdf',
   parquet: 'application/vnd.apache.parquet',
+  html: 'text/html; charset=utf-8',
+  ocsf: 'application/x-ndjson',
 };
 
 /**

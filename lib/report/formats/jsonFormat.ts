@@ -27,6 +27,10 @@ const FINDINGS_OPEN = '\n"findings":[\n';
  */
 export const jsonFormat: ReportFormat = {
   extension: 'json',
+  contentType: 'application/json',
+  description: "the contract's report: the run, the summary and every finding",
+  complete: true,
+  attachRank: 3,
   create(path, draft) {
     const partialPath = `${path}.partial`;
     const space = Math.max(MIN_HEAD_SPACE, (draft ? renderHead(draft).length : 0) + HEAD_SLACK);

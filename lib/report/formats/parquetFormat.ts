@@ -66,6 +66,10 @@ function parquetRowsSql(lines: string): string {
  */
 export const parquetFormat: ReportFormat = {
   extension: 'parquet',
+  contentType: 'application/vnd.apache.parquet',
+  description: 'every finding as columns analysts query directly (DuckDB, Athena, pandas)',
+  complete: true,
+  attachRank: 4,
   create(path) {
     const partialPath = `${path}.partial`;
     // The finding lines wait on disk (not in memory) until DuckDB turns them into columns.

@@ -5,12 +5,18 @@ import type { ReportFormat } from './ReportFormat';
 
 /**
  * The PDF a DPO reads and forwards: cover, executive summary with charts, the
+ * changes since the last run with the scope's trend, the deletion forecast, the
  * violations per module, data quality, what needs review, and the method and
- * rules. It renders the same findings as the JSON and CSV; memory stays bounded
- * because tables keep only their first rows (the rest is counted).
+ * rules (lib/report/pdf/renderPdf.ts lists the sections). It renders the same
+ * findings as the JSON and CSV; memory stays bounded because tables keep only
+ * their first rows (the rest is counted).
  */
 export const pdfFormat: ReportFormat = {
   extension: 'pdf',
+  contentType: 'application/pdf',
+  description: "the DPO's report: summary, charts and the violations per module",
+  complete: false,
+  attachRank: 0,
   create(path, _draft, context) {
     const collector = new PdfModelCollector(context.pdfRowsPerModule);
     const partialPath = `${path}.partial`;

@@ -56,6 +56,10 @@ function expectSameReports(sql: AuditResult, reference: AuditResult, formats = F
   readReport(sql.reports.json!);
   // The digest's most serious findings: the SQL engine's one query chooses the reference collector's ten.
   expect(sql.mostSerious).toEqual(reference.mostSerious);
+  // The trend (from history, with this run's open, new and resolved violations) is the same too.
+  expect(sql.head.trend).toEqual(reference.head.trend);
+  // Its last point is this run, counted after repeated itemIds were marked invalid.
+  if (sql.head.trend) expect(sql.head.trend.at(-1)!.openViolations).toBe(sql.head.summary.byVerdict.violation);
   for (const format of formats) {
     const [a, b] = [readFileSync(sql.reports[format]!), readFileSync(reference.reports[format]!)];
     if (format === 'pdf' || format === 'parquet') expect(a.equals(b)).toBe(true);
@@ -71,6 +75,9 @@ describe('the SQL engine writes the reports of the reference engine', () => {
       const sql = await audit(EXAMPLE, 'sql', { historyDir: dirs.sql, runId, now, waivers: true });
       const reference = await audit(EXAMPLE, 'reference', { historyDir: dirs.reference, runId, now, waivers: true });
       expectSameReports(sql, reference);
+      const { summary, changes } = sql.head;
+      expect(sql.head.trend!.at(-1)).toEqual({ runId, finishedAt: now.toISOString(), openViolations: summary.byVerdict.violation, newViolations: changes!.newViolations, resolvedViolations: changes!.resolved });
+      expect(sql.head.trend!.map((point) => point.runId)).toEqual(runId === 'audit-engines-1' ? [runId] : ['audit-engines-1', runId]);
     }
     // The SQL engine writes its states with COPY, the reference engine line by line: the same states.
     const states = (dir: string) => collect(readParquetStates(join(dir, 'engines', 'audit-engines-2.states.parquet')));
@@ -99,6 +106,11 @@ describe('the SQL engine writes the reports of the reference engine', () => {
       const sql = await audit(file, 'sql', { historyDir: dirs.sql, runId, now, waivers, formats });
       const reference = await audit(file, 'reference', { historyDir: dirs.reference, runId, now, waivers, formats });
       expectSameReports(sql, reference, formats);
+      if (runId === 'audit-gen-2') {
+        // A third of the items gone between the two runs: violations resolved, the same in both engines' trends.
+        const [, last] = sql.head.trend!;
+        expect(last!.resolvedViolations).toBeGreaterThan(0);
+      }
     }
     expectSameReports(
       await audit(first, 'sql', { runId: 'audit-gen-4', now, waivers, formats: bulk }),

@@ -1,8 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { runAudit, type RunAuditOptions } from '../../../lib/audit/runAudit';
 import { DEFAULT_ENGINE_OPTIONS } from '../../../lib/engine/evaluate';
+import { UsageError } from '../../../lib/errors';
+import { FileHistoryStore } from '../../../lib/history/FileHistoryStore';
+import type { HistoryStore } from '../../../lib/history/HistoryStore';
 import { FileInventorySource } from '../../../lib/inventory/FileInventorySource';
 import type { InventorySource } from '../../../lib/inventory/InventorySource';
 import { VERDICTS } from '../../../lib/model';
@@ -186,5 +189,103 @@ describe('runAudit', () => {
     const result = await audit(new FileInventorySource(EXAMPLE), { outDir: out, runId: 'audit-test-1' });
     expect(result.reports).toEqual({ json: join(out, 'audit-test-1.json'), csv: join(out, 'audit-test-1.csv') });
     expect(readdirSync(out).sort()).toEqual(['audit-test-1.csv', 'audit-test-1.json']);
+  });
+});
+
+describe('runAudit draws the trend of its scope from history', () => {
+  const DAY_MS = 86_400_000;
+  const day = (n: number) => new Date(Date.parse('2026-11-20T02:00:00Z') + n * DAY_MS);
+  /** Snapshot n: each tenant's logs `ageDays` old (30 days: a violation; 1 day: compliant). */
+  const snapshot = (n: number, ages: Record<string, number>) =>
+    writeTemp(
+      `trend-${n}.ndjson`,
+      ndjson(
+        Object.entries(ages).map(([tenantId, ageDays], i) =>
+          makeItem({ snapshotId: `snap-${n}`, itemId: `s${n}-${i}`, tenantId, store: { type: 'mysql', resource: `im/${tenantId}` }, capturedAt: day(n).toISOString(), oldestRecordAt: new Date(day(n).getTime() - ageDays * DAY_MS).toISOString() }),
+        ),
+      ),
+    );
+  /** Day 1: a violates. Day 2: b violates too. Day 3: a's old logs were deleted (resolved), b persists, c is new. */
+  const DAYS: Record<string, number>[] = [{ a: 30, b: 1 }, { a: 30, b: 30 }, { a: 1, b: 30, c: 30 }];
+  const inScope = (store: HistoryStore, n: number, overrides: Partial<RunAuditOptions> = {}) =>
+    audit(new FileInventorySource(snapshot(n, DAYS[n - 1]!)), { history: { store, scope: 'estate' }, runId: `audit-trend-${n}`, now: () => new Date(day(n).getTime() + 3_600_000), ...overrides });
+
+  it('three runs of a scope: the third report shows three points, oldest first, with open, new and resolved violations', async () => {
+    const store = new FileHistoryStore(tempDir('trend-history-'));
+    const results = [];
+    for (const n of [1, 2, 3]) results.push(await inScope(store, n));
+    const finished = (n: number) => new Date(day(n).getTime() + 3_600_000).toISOString();
+    const expected = [
+      { runId: 'audit-trend-1', finishedAt: finished(1), openViolations: 1, newViolations: 1, resolvedViolations: 0 },
+      { runId: 'audit-trend-2', finishedAt: finished(2), openViolations: 2, newViolations: 1, resolvedViolations: 0 },
+      { runId: 'audit-trend-3', finishedAt: finished(3), openViolations: 2, newViolations: 1, resolvedViolations: 1 },
+    ];
+    expect(results.map((result) => result.head.trend)).toEqual([expected.slice(0, 1), expected.slice(0, 2), expected]);
+    // The JSON report carries it, valid against the shipped schema; the counts match the report's own.
+    const report = readReport(results[2]!.reports.json!);
+    expect(report.trend).toEqual(expected);
+    expect(report.summary.byVerdict.violation).toBe(2);
+    expect(report.changes).toMatchObject({ newViolations: 1, resolved: 1 });
+    // Each committed run keeps its counts in the history.
+    expect((await store.findRun('audit-trend-2'))?.counts).toEqual({ openViolations: 2, newViolations: 1, resolvedViolations: 0 });
+  });
+
+  it('shows the last trendRuns runs, this one included', async () => {
+    const store = new FileHistoryStore(tempDir('trend-history-'));
+    for (const n of [1, 2]) await inScope(store, n);
+    const third = await inScope(store, 3, { trendRuns: 2 });
+    expect(third.head.trend!.map((point) => point.runId)).toEqual(['audit-trend-2', 'audit-trend-3']);
+    const alone = await inScope(new FileHistoryStore(tempDir('trend-history-')), 1, { trendRuns: 1 });
+    expect(alone.head.trend).toHaveLength(1);
+  });
+
+  it('counts this run’s open violations as its report does, after a repeated itemId was marked invalid', async () => {
+    const path = writeTemp('trend-dup.ndjson', ndjson(['a', 'b'].map((tenantId) => makeItem({ itemId: 'dup', tenantId, capturedAt: day(1).toISOString(), oldestRecordAt: day(-30).toISOString() }))));
+    const result = await audit(new FileInventorySource(path), { history: { store: new FileHistoryStore(tempDir('trend-history-')), scope: 'estate' }, now: () => day(2) });
+    expect(result.head.summary.byVerdict).toMatchObject({ violation: 1, invalid: 1 });
+    expect(result.head.trend).toEqual([expect.objectContaining({ openViolations: 1 })]);
+  });
+
+  it('refuses a trendRuns that is not a whole number of 1 or more', async () => {
+    const store = new FileHistoryStore(tempDir('trend-history-'));
+    await expect(inScope(store, 1, { trendRuns: 0 })).rejects.toThrow(UsageError);
+    await expect(inScope(store, 1, { trendRuns: 2.5 })).rejects.toThrow(/trendRuns 2\.5 is not a whole number of 1 or more/);
+  });
+
+  it('without history there is no trend: the report has no trend at all', async () => {
+    const result = await audit(new FileInventorySource(EXAMPLE));
+    expect(result.head.trend).toBeUndefined();
+    expect(readReport(result.reports.json!)).not.toHaveProperty('trend');
+  });
+
+  it('an incomplete run shows its own point but does not join the trend of the next run', async () => {
+    const store = new FileHistoryStore(tempDir('trend-history-'));
+    await inScope(store, 1);
+    const flaky: InventorySource = {
+      describe: () => 'flaky',
+      open: async () => ({ snapshotId: 'snap-x', capturedAt: null, expectedItems: null, warnings: [], incompleteReasons: [], ordered: false }),
+      async *entries() {
+        yield { kind: 'item', raw: makeItem({ snapshotId: 'snap-x', itemId: 'x', capturedAt: day(2).toISOString() }) };
+        yield { kind: 'gap', reason: 'Scan segment 1 of 1 stopped' };
+      },
+    };
+    const incomplete = await audit(flaky, { history: { store, scope: 'estate' }, runId: 'audit-trend-x', now: () => new Date(day(2).getTime() + 3_600_000) });
+    expect(incomplete.head.summary.complete).toBe(false);
+    expect(incomplete.head.trend!.map((point) => point.runId)).toEqual(['audit-trend-1', 'audit-trend-x']);
+    const next = await inScope(store, 3);
+    expect(next.head.trend!.map((point) => point.runId)).toEqual(['audit-trend-1', 'audit-trend-3']);
+  });
+
+  it('a damaged history line never stops the run: the trend leaves it out and says so', async () => {
+    const root = tempDir('trend-history-');
+    const store = new FileHistoryStore(root);
+    for (const n of [1, 2]) await inScope(store, n);
+    const index = join(root, 'estate', 'runs.ndjson');
+    const [first, second] = readFileSync(index, 'utf8').trim().split('\n');
+    writeFileSync(index, `${first}\n{"runId": garbage\n${second}\n`);
+    const third = await inScope(store, 3);
+    expect(third.head.trend!.map((point) => point.runId)).toEqual(['audit-trend-1', 'audit-trend-2', 'audit-trend-3']);
+    expect(third.head.summary.warnings).toContainEqual(`The trend leaves out a history record of scope estate that cannot be read: line 2 of the history file ${index} is damaged (not JSON).`);
+    expect(third.head.changes?.previousRunId).toBe('audit-trend-2');
   });
 });

@@ -1,4 +1,5 @@
-import { composeDigest, composeFailure, digestSubject } from '../../../lib/delivery/digest';
+import type { FormatId } from '../../../lib/report/formats/formatIds';
+import { composeDigest, composeFailure, digestSubject, splitAttachments } from '../../../lib/delivery/digest';
 import type { WaiverUsage } from '../../../lib/engine/insights';
 import { emptySummary, type ReportHead, type SeriousFinding } from '../../../lib/report/ReportModel';
 
@@ -172,5 +173,78 @@ describe('the digest lists the most serious findings', () => {
     expect(text).toContain(`"${'w'.repeat(299)}…"`);
     expect(composeDigest(head(), delivery).text).not.toMatch(/Most serious/);
     expect(composeDigest(head(), delivery, []).html).not.toMatch(/Most serious/);
+  });
+});
+
+describe('the digest draws the trend of the scope', () => {
+  const point = (day: number, openViolations: number, newViolations: number, resolvedViolations: number) => ({
+    runId: `audit-${day}`,
+    finishedAt: `2026-11-${day}T02:00:00.000Z`,
+    openViolations,
+    newViolations,
+    resolvedViolations,
+  });
+  const trend = [point(21, 10, 10, 0), point(22, 12, 3, 1), point(23, 1200, 1190, 2)];
+
+  it('in the text: one line per run, oldest first, this run last', () => {
+    const { text } = composeDigest(head({ trend }), delivery);
+    expect(text).toContain(
+      [
+        'Open violations over the last 3 runs (oldest first; new and resolved since the run before each):',
+        '  Sat 21 Nov: 10 open (+10 new, \u22120 resolved)',
+        '  Sun 22 Nov: 12 open (+3 new, \u22121 resolved)',
+        '  Mon 23 Nov: 1,200 open (+1,190 new, \u22122 resolved), this run',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('in the HTML: a bar chart of table cells (no script, no SVG, no image), bars as wide as the open violations', () => {
+    const { html } = composeDigest(head({ trend }), delivery);
+    expect(html).toContain('<strong>Open violations over the last 3 runs</strong>');
+    const bars = [...html.matchAll(/<td width="(\d+)" height="12" bgcolor="#b91c1c"/g)].map((match) => Number(match[1]));
+    // 10 and 12 of 1,200 would be under a pixel: a run with open violations keeps a visible sliver.
+    expect(bars).toEqual([2, 2, 200]);
+    expect(html).toContain('<strong>1,200</strong> open');
+    expect(html).toContain('<span style="color: #b45309;">+1,190 new</span>, <span style="color: #15803d;">&minus;2 resolved</span> &middot; this run');
+    expect(html).toContain('<td style="padding: 2px 10px 2px 0; white-space: nowrap;"><strong>Mon 23 Nov</strong></td>');
+    expect(html).not.toMatch(/<svg|<img|<script/i);
+  });
+
+  it('a run with no open violation has no bar; two runs of one day show their times', () => {
+    const { html, text } = composeDigest(head({ trend: [point(22, 5, 5, 0), { ...point(22, 0, 0, 5), runId: 'audit-b', finishedAt: '2026-11-22T14:05:00.000Z' }] }), delivery);
+    expect([...html.matchAll(/bgcolor="#b91c1c"/g)]).toHaveLength(1);
+    expect(text).toContain('  Sun 22 Nov 02:00: 5 open (+5 new, \u22120 resolved)\n  Sun 22 Nov 14:05: 0 open (+0 new, \u22125 resolved), this run\n');
+  });
+
+  it('says nothing of a trend of this run alone, or of none (no history)', () => {
+    for (const alone of [head({ trend: [point(23, 1, 1, 0)] }), head()]) {
+      const { text, html } = composeDigest(alone, delivery);
+      expect(text).not.toMatch(/Open violations over/);
+      expect(html).not.toMatch(/Open violations over/);
+    }
+  });
+
+  it('escapes what it shows', () => {
+    const hostile = [{ ...point(22, 1, 1, 0), finishedAt: '<b>x</b>\u001b[2J' }, point(23, 2, 1, 0)];
+    const { html, text } = composeDigest(head({ trend: hostile }), delivery);
+    expect(html).toContain('&lt;b&gt;x&lt;&#x2F;b&gt;\\x1b[2J');
+    expect(html).not.toContain('<b>x</b>');
+    for (const part of [html, text]) expect(part).not.toMatch(RAW_CONTROL);
+  });
+});
+
+describe('splitAttachments', () => {
+  const report = (format: FormatId, bytes: number) => ({ format, bytes });
+
+  it('attaches in the formats\' order while the total fits, and never a format that is not attached', () => {
+    const { attached, notAttached } = splitAttachments([report('json', 300), report('ocsf', 1), report('csv', 300), report('html', 300), report('pdf', 300)], 1000);
+    expect(attached.map((r) => r.format)).toEqual(['pdf', 'html', 'csv']);
+    expect(notAttached.map((r) => r.format)).toEqual(['json', 'ocsf']);
+  });
+
+  it('skips a report too large for what is left and goes on with the smaller ones', () => {
+    const { attached } = splitAttachments([report('pdf', 900), report('csv', 200), report('json', 50)], 1000);
+    expect(attached.map((r) => r.format)).toEqual(['pdf', 'json']);
   });
 });

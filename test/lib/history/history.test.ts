@@ -42,7 +42,11 @@ const logs = (tenantId: string, ageDays: number, n: number, extra: Partial<Inven
   ...extra,
 });
 
+/** Each audit ends a minute after the one before (the trend lists runs by their end). */
+let minutes = 0;
+
 async function audit(path: string, store: HistoryStore, source?: InventorySource) {
+  const finishedAt = new Date(Date.parse('2026-11-20T00:00:00Z') + minutes++ * 60_000);
   const result = await runAudit({
     source: source ?? new FileInventorySource(path),
     catalog: catalog(),
@@ -51,7 +55,7 @@ async function audit(path: string, store: HistoryStore, source?: InventorySource
     outDir: tempDir(),
     trigger: 'cli',
     history: { store, scope: 'estate' },
-    now: () => new Date('2026-11-20T00:00:00Z'),
+    now: () => finishedAt,
   });
   return { result, report: readReport(result.reports.json!) };
 }
@@ -130,6 +134,21 @@ describe.each([
         daysOpen: 2,
       },
     ]);
+  });
+
+  it('each run keeps its counts in the history, and the third report shows the trend of all three', async () => {
+    const point = (n: number, openViolations: number, newViolations: number, resolvedViolations: number) => ({
+      runId: reports[n].run.id,
+      finishedAt: reports[n].run.finishedAt,
+      openViolations,
+      newViolations,
+      resolvedViolations,
+    });
+    // Day 1: a violates. Day 2: a persists, b and c are new. Day 3: a resolved, b and c persist, d is new.
+    const trend = [point(0, 1, 1, 0), point(1, 3, 2, 0), point(2, 3, 1, 1)];
+    expect(reports.map((report) => report.trend)).toEqual([trend.slice(0, 1), trend.slice(0, 2), trend]);
+    const { runId: _runId, finishedAt: _finishedAt, ...counts } = trend[1]!;
+    expect((await store.findRun(reports[1].run.id))?.counts).toEqual(counts);
   });
 
   it('fingerprints are stable across snapshots although item ids change', () => {

@@ -99,6 +99,11 @@ function headOf(t: Texts, findings: Finding[]): ReportHead {
       totalGroups: 1,
     },
     stale: { stale: true, capturedAt: CAPTURED, ageHours: 200, thresholdHours: 48 },
+    // An earlier run whose end is not an instant: the chart labels it with the text itself.
+    trend: [
+      { runId: t.previousRunId, finishedAt: t.previousRunId, openViolations: 3, newViolations: 1, resolvedViolations: 0 },
+      { runId: t.runId, finishedAt: CAPTURED, openViolations: 2, newViolations: 2, resolvedViolations: 1 },
+    ],
   };
 }
 
