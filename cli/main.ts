@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runAudit, type AuditResult } from '../lib/audit/runAudit';
 import { verifyReport } from '../lib/audit/verifyReport';
@@ -18,13 +17,15 @@ import { createDocumentClient, InventoryTable } from '../lib/inventory/Inventory
 import type { InventorySource } from '../lib/inventory/InventorySource';
 import { loadInventory, type LoadResult } from '../lib/inventory/loadInventory';
 import { SEVERITIES, type Severity } from '../lib/model';
-import { FORMAT_CONTENT_TYPES, parseFormats, type FormatId } from '../lib/report/formats/formatIds';
+import { parseFormats, type FormatId } from '../lib/report/formats/formatIds';
+import { describeFormats } from '../lib/report/formats/reportFormats';
 import { DEFAULTS } from '../lib/defaults';
+import { CHANNEL_TITLES, CHANNELS, type ChannelId, type Notifier } from '../lib/delivery/notifiers/Notifier';
 import { printable as p } from '../lib/text/printable';
 import { availableParallelism } from 'node:os';
 import { ENGINES, type EngineKind } from '../lib/audit/evaluateEntries';
 import { startLocalDynamo, type LocalDynamo } from './local/localDynamo';
-import { formatSummary } from './printSummary';
+import { formatNotifications, formatSummary } from './printSummary';
 import { registerPolicyCommands } from './policy';
 import { createProgress } from './progress';
 import { explainRun } from './explain';
@@ -55,6 +56,8 @@ interface RunOptions {
   pdfRows: number;
   failOn?: Severity;
   email?: boolean;
+  /** `--notify LIST`: channel ids, comma-separated (lib/delivery/notifiers/channelRegistry.ts). */
+  notify?: string;
   waivers?: string;
   maxWaiverDays: number;
   graceDays: number;
@@ -66,6 +69,7 @@ interface RunOptions {
   history: string | boolean;
   scope?: string;
   forecast: number;
+  trendRuns: number;
   staleAfter: number;
   engine: EngineKind;
   workers: number;
@@ -159,9 +163,16 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   if (options.json || options.assumeItems !== undefined) throw new UsageError('--json and --assume-items go with --explain.');
-  const mailTo = options.email ? mailRecipients() : null;
+  // Before the audit: a channel without its settings is bad usage, found before anything runs.
+  const notifiers = await requestedNotifiers(options);
   const embedded = !options.inventory && !options.table;
   const formats = parseFormats(options.format ?? (embedded ? EMBEDDED_FORMATS : DEFAULT_FORMATS));
+  // Owner digests and the Security Hub import read the run's findings back from a report that holds them.
+  const channels = new Set(notifiers.map((notifier) => notifier.channel));
+  if (channels.has('owner-email') && !formats.includes('json')) throw new UsageError('--notify owner-email reads the findings from the JSON report: add json to --format.');
+  if (channels.has('security-hub') && !formats.includes('json') && !formats.includes('ocsf')) {
+    throw new UsageError('--notify security-hub imports the findings of the OCSF or JSON report: add ocsf or json to --format.');
+  }
   const catalog = loadCatalog(options.policies);
   // The embedded default shows every verdict, `waived` included, so it brings its example waivers.
   const waiversFile = options.waivers ?? (embedded ? EXAMPLE_WAIVERS : undefined);
@@ -181,6 +192,7 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
       trigger: 'cli',
       history,
       forecastDays: options.forecast,
+      trendRuns: options.trendRuns,
       staleAfterHours: options.staleAfter,
       pdfRowsPerModule: options.pdfRows,
       engineKind: options.engine,
@@ -218,37 +230,51 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
   }
   io.stdout(formatSummary(result));
   if (result.historyConflict) io.stderr(`warning: ${p(result.historyConflict)}\n`);
-  if (mailTo) {
-    const messageId = await mailDigest(result, mailTo);
-    io.stdout(`E-mail sent to ${p(mailTo.join(', '))} (${p(messageId)}).\n`);
+  if (notifiers.length > 0) {
+    const delivered = await notify(notifiers, result, formats, io);
+    if (!delivered) return EXIT.failure;
   }
   return exitStatusOf(result, options.failOn);
 }
 
-/** Recipients come from configuration only (DPO_EMAIL), never from the command line. */
-function mailRecipients(): string[] {
-  const to = (process.env.DPO_EMAIL ?? '').split(',').map((a) => a.trim()).filter(Boolean);
-  if (to.length === 0) throw new UsageError('--email needs the DPO address in the environment variable DPO_EMAIL.');
-  return to;
+/**
+ * The notifiers `--email` and `--notify` ask for, in that order, each once.
+ * Their settings (DPO_EMAIL, SENDER_EMAIL, SMTP_URL…) come from the environment
+ * only, never from the command line: recipients are configuration.
+ */
+async function requestedNotifiers(options: RunOptions): Promise<Notifier[]> {
+  if (!options.email && options.notify === undefined) return [];
+  const { createNotifiers, parseChannels } = await import('../lib/delivery/notifiers/channelRegistry');
+  const { createMailer } = await import('../lib/delivery/Mailer');
+  const origins = new Map<ChannelId, string>(options.email ? [['email', '--email']] : []);
+  for (const id of options.notify === undefined ? [] : parseChannels(options.notify, '--notify')) if (!origins.has(id)) origins.set(id, `--notify ${id}`);
+  let mailer: ReturnType<typeof createMailer> | undefined;
+  return createNotifiers([...origins.keys()], {
+    env: process.env,
+    origin: (id) => origins.get(id)!,
+    // Through SMTP when SMTP_URL is set (local), otherwise Amazon SES.
+    mailer: () => (mailer ??= createMailer({ smtpUrl: process.env.SMTP_URL || undefined })),
+    log: () => undefined,
+  });
 }
 
-/** The run's digest: through SMTP when SMTP_URL is set (local), otherwise Amazon SES. */
-async function mailDigest(result: AuditResult, to: string[]): Promise<string> {
-  const { createMailer } = await import('../lib/delivery/Mailer');
-  const { composeDigest, splitAttachments } = await import('../lib/delivery/digest');
-  const mailer = createMailer({ smtpUrl: process.env.SMTP_URL || undefined });
-  const reports = await Promise.all(
-    (Object.entries(result.reports) as [FormatId, string][]).map(async ([format, path]) => ({ format, path, key: resolve(path), sha256: result.sha256[format]!, bytes: (await stat(path)).size })),
-  );
-  const { attached, notAttached } = splitAttachments(reports, DEFAULTS.attachMaxBytes);
-  const folder = resolve(dirname(reports[0]?.path ?? '.'));
-  const mail = composeDigest(result.head, { attached, notAttached, retrieval: `Every report of this run is in ${folder} on the machine that ran the audit.` }, result.mostSerious);
-  return mailer.send({
-    from: process.env.SENDER_EMAIL || 'retention-auditor@localhost',
-    to,
-    ...mail,
-    attachments: attached.map(({ format, path }) => ({ filename: basename(path), path, contentType: FORMAT_CONTENT_TYPES[format] })),
-  });
+/**
+ * Delivers the run through every asked channel at once and prints one line per
+ * message. False when the DPO's e-mail was not sent (exit 1, as for any run that
+ * could not do what it was asked); another channel's failure is a warning.
+ */
+async function notify(notifiers: Notifier[], result: AuditResult, formats: FormatId[], io: CliIo): Promise<boolean> {
+  const { notifyAll } = await import('../lib/delivery/notifiers/notifyAll');
+  const { localFinishedRun } = await import('../lib/delivery/notifiers/localFinishedRun');
+  const run = localFinishedRun(result, formats);
+  // The command line publishes no CloudWatch metrics and logs nothing beyond its lines.
+  const outcomes = await notifyAll(notifiers, (notifier) => notifier.finished(run), { metrics: { publish: () => undefined }, log: () => undefined });
+  io.stdout(formatNotifications(outcomes));
+  for (const { channel, to, error } of outcomes) {
+    if (error === undefined) continue;
+    io.stderr(channel === 'email' ? `error: E-mail not sent: ${p(error)}\n` : `warning: ${CHANNEL_TITLES[channel]} not sent to ${p(to)}: ${p(error)}\n`);
+  }
+  return !outcomes.some((outcome) => outcome.channel === 'email' && outcome.error !== undefined);
 }
 
 /** Builds the program; `io` receives everything it prints. */
@@ -273,10 +299,11 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--region <region>', 'AWS region of the table')
     .option('--snapshot <id>', 'which snapshot (default: the latest)')
     .option('--out <dir>', 'where the reports go', './reports')
-    .option('--format <list>', `comma-separated report formats: json, csv, pdf, parquet (default: ${DEFAULT_FORMATS}; ${EMBEDDED_FORMATS} for the embedded default)`)
+    .option('--format <list>', `comma-separated report formats: ${describeFormats()} (default: ${DEFAULT_FORMATS}; ${EMBEDDED_FORMATS} for the embedded default)`)
     .option('--pdf-rows <n>', 'rows per module table in the PDF; the rest are counted', positiveInt('--pdf-rows'), DEFAULTS.pdfRows)
     .addOption(new Option('--fail-on <severity>', 'exit 3 when a finding has at least this severity').choices(SEVERITIES))
-    .option('--email', 'mail the digest to DPO_EMAIL: through SMTP_URL when set, otherwise Amazon SES')
+    .option('--email', 'mail the digest to DPO_EMAIL: through SMTP_URL when set, otherwise Amazon SES (the same as --notify email)')
+    .option('--notify <list>', `deliver the run through these channels, comma-separated: ${CHANNELS.join(', ')}; each reads its settings from the environment variables`)
     .option('--waivers <file>', 'YAML or JSON file of waivers (scope, reason, approver, expiry)')
     .option('--max-waiver-days <n>', 'refuse the waivers file if a waiver lasts longer than this (createdAt to expiresAt)', positiveInt('--max-waiver-days'), DEFAULTS.maxWaiverDays)
     .option('--grace-days <n>', 'grace period where a policy promises deletion but names no period', positiveInt('--grace-days'), DEFAULTS.graceDays)
@@ -287,6 +314,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--no-history', 'neither compare with nor remember runs')
     .option('--scope <name>', 'which runs compare with each other (default: the table name, else "default")')
     .option('--forecast <days>', 'the deletion forecast: deadlines within this many days', nonNegativeInt('--forecast'), DEFAULTS.forecastDays)
+    .option('--trend-runs <n>', 'runs the trend shows in the PDF, HTML report and e-mail, this one included', positiveInt('--trend-runs'), DEFAULTS.trendRuns)
     .option('--stale-after <hours>', 'a snapshot older than this is stale', positiveInt('--stale-after'), DEFAULTS.staleAfterHours)
     .addOption(new Option('--engine <engine>', 'sql: the catalog compiled to SQL, run by embedded DuckDB; reference: the TypeScript engine (the specification)').choices(ENGINES).default(DEFAULTS.engine))
     .option('--workers <n>', 'threads of the SQL engine (default: the number of cores)', positiveInt('--workers'), availableParallelism())

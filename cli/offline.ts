@@ -104,6 +104,7 @@ async function offline(): Promise<void> {
         ...process.env,
         DYNAMODB_ENDPOINT: dynamo.endpoint,
         OFFLINE_REPORTS_BUCKET: BUCKET,
+        OFFLINE_ACCOUNT_ID: '000000000000',
         AWS_ENDPOINT_URL_S3: s3.endpoint,
         AWS_ENDPOINT_URL_SESV2: ses.endpoint,
         AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${lambdaPort}`,

@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { AuditResult } from '../lib/audit/runAudit';
+import { CHANNEL_TITLES, type ChannelOutcome } from '../lib/delivery/notifiers/Notifier';
 import { describeScope } from '../lib/engine/waivers';
 import { describeSerious } from '../lib/report/describeSerious';
 import { VERDICTS } from '../lib/model';
@@ -62,4 +63,23 @@ export function formatSummary(result: AuditResult): string {
   for (const warning of summary.warnings) lines.push(`Warning: ${p(warning)}`);
   for (const [format, path] of Object.entries(result.reports)) lines.push(`${format.toUpperCase().padEnd(4)} ${p(path)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * One line per message a channel sent, or could not send, after the summary:
+ * what, to whom (the channel's own words, never a secret) and the message id,
+ * or why not. Every text from outside goes through `printable`.
+ *
+ * @example
+ * formatNotifications([{ channel: 'email', to: 'dpo@example.com', messageId: '<1@x>' }]) // 'E-mail sent to dpo@example.com (<1@x>).\n'
+ */
+export function formatNotifications(outcomes: readonly ChannelOutcome[]): string {
+  return outcomes
+    .map(({ channel, to, messageId, findings, error }) => {
+      const what = `${CHANNEL_TITLES[channel]}${error === undefined ? '' : ' NOT'} sent to ${p(to)}`;
+      if (error !== undefined) return `${what}: ${p(error)}\n`;
+      const details = [messageId === undefined ? '' : p(messageId), findings === undefined ? '' : plural(findings, 'finding')].filter(Boolean);
+      return `${what}${details.length > 0 ? ` (${details.join(', ')})` : ''}.\n`;
+    })
+    .join('');
 }

@@ -13,6 +13,10 @@ export const DEFAULTS = Object.freeze({
   forecastDays: defaults.forecastDays,
   /** Runs a trend shows (the report's and the digest's chart), the run reported included. */
   trendRuns: defaults.trendRuns,
+  /** Owner digests: owners mailed per run, findings listed in one mail, rows in its CSV. */
+  ownerMailCap: defaults.ownerMailCap,
+  ownerListCap: defaults.ownerListCap,
+  ownerCsvCap: defaults.ownerCsvCap,
   staleAfterHours: defaults.staleAfterHours,
   presignSeconds: defaults.presignSeconds,
   attachMaxBytes: defaults.attachMaxBytes,

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Catalog } from '../catalog/loadCatalog';
 import type { EngineOptions } from '../engine/evaluate';
+import { newRunId } from './newRunId';
 import type { DuckOptions } from '../sql/duck';
 import { openEvaluation, type EngineKind } from './evaluateEntries';
 import { identityKey } from '../engine/identity';
@@ -20,7 +20,7 @@ import type { Finding, InventoryItem } from '../model';
 import { FindingSorter, toJsonLine, type FindingLine } from '../report/FindingSorter';
 import { MOST_SERIOUS_LIMIT, MostSeriousCollector } from '../report/MostSeriousCollector';
 import { reportFormats, type FormatId } from '../report/formats/reportFormats';
-import type { FindingRecord, FinishedReports, ReportWriter } from '../report/formats/ReportFormat';
+import type { FindingRecord, FinishedReports, ReportContext, ReportWriter } from '../report/formats/ReportFormat';
 import { sha256File } from './sha256File';
 import { DEFAULTS } from '../defaults';
 import { parseInstant, parseTimestamp } from '../time';
@@ -106,17 +106,6 @@ export interface PendingHistory {
   abort(): Promise<void>;
 }
 
-/**
- * A sortable, unique run id: `audit-20261123T150700Z-1a2b3c`.
- *
- * @example
- * newRunId(new Date('2026-11-23T15:07:00Z')) // 'audit-20261123T150700Z-…'
- */
-export function newRunId(at: Date): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `audit-${stamp}-${randomBytes(3).toString('hex')}`;
-}
-
 /** Marks a repeated itemId: the snapshot breaks docs/semantics.md#inventory-item, so the repeat is invalid. */
 function duplicateOf(finding: Finding): Finding {
   const { underlyingVerdict: _verdict, waiverId: _waiver, ...facts } = finding;
@@ -200,7 +189,9 @@ async function attempt(
   const reports: Partial<Record<FormatId, string>> = {};
   let writers: ReportWriter[] = [];
   const openWriters = (draft: ReportHead | null) => {
-    const context = { catalog: options.catalog, pdfRowsPerModule: options.pdfRowsPerModule ?? 200 };
+    // DuckDB loads when a Parquet report is written: a static import would pack its native binding into every function that imports this module.
+    const openDuck: ReportContext['openDuck'] = async (duckOptions) => (await import('../sql/duck')).openDuck(duckOptions);
+    const context = { catalog: options.catalog, pdfRowsPerModule: options.pdfRowsPerModule ?? 200, openDuck };
     // The JSON report finishes first: the others cite its SHA-256.
     const byFinishOrder = [...options.formats].sort((a, b) => Number(b === 'json') - Number(a === 'json'));
     writers = byFinishOrder.map((id) => {

@@ -6,7 +6,6 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { translateSdkError } from '../aws/sdkErrors';
 import { NotFoundError } from '../errors';
-import { contentTypeOf } from '../report/formats/reportFormats';
 
 
 /**
@@ -28,9 +27,10 @@ export class ReportStore {
    * Uploads a finished report (encrypted at rest by the bucket's default
    * encryption). The report's SHA-256, the run's evidence, goes with it as the
    * object's checksum: S3 refuses the upload unless the bytes it stored match.
+   * The content type is the format's (lib/report/formats/reportFormats.ts): the
+   * functions that only read reports do not load the writers.
    */
-  async put(key: string, localPath: string, sha256Hex: string): Promise<void> {
-    const extension = key.split('.').pop() ?? '';
+  async put(key: string, localPath: string, sha256Hex: string, contentType: string): Promise<void> {
     try {
       const { size } = await stat(localPath);
       await this.client.send(
@@ -39,7 +39,7 @@ export class ReportStore {
           Key: key,
           Body: createReadStream(localPath),
           ContentLength: size,
-          ContentType: contentTypeOf(extension),
+          ContentType: contentType,
           ChecksumSHA256: Buffer.from(sha256Hex, 'hex').toString('base64'),
         }),
       );

@@ -1,5 +1,6 @@
 import type { FormatId } from '../report/formats/formatIds';
-import type { Summary, Trigger } from '../report/ReportModel';
+import type { ReportHead, Summary, Trigger } from '../report/ReportModel';
+import type { ChannelOutcome } from './notifiers/Notifier';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'partial', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -10,6 +11,7 @@ export interface StoredReport {
   bytes: number;
 }
 
+/** The DPO e-mail's outcome in the shape `email` had before `notifications` (RunRecord.email). */
 export interface EmailOutcome {
   to: string[];
   subject: string;
@@ -51,6 +53,18 @@ export interface RunRecord {
   stale?: boolean;
   summary?: Pick<Summary, 'items' | 'complete' | 'byVerdict' | 'bySeverity' | 'specialCategoryViolations' | 'incompleteReasons'>;
   reports?: Partial<Record<FormatId, StoredReport>>;
+  /**
+   * What each channel delivered, one entry per message (the digest, or the
+   * failure mail of a failed run), in the order of the configured channels. A
+   * channel that could not deliver has `error`; only the e-mail channel's makes
+   * the run `partial`, the others' are also listed in `warnings`.
+   */
+  notifications?: ChannelOutcome[];
+  /**
+   * The e-mail channel's entry of `notifications` in its former shape (`to` a
+   * list). Kept, and still written, for readers of GET /audits/{id} written
+   * before `notifications`; new readers use `notifications`.
+   */
   email?: EmailOutcome;
   error?: string;
   /** When the function running it will be stopped by Lambda: past this (and a minute), a `running` run is swept as failed. */
@@ -62,10 +76,11 @@ export interface RunRecord {
 }
 
 export interface RunProgress {
-  phase: 'evaluate' | 'write' | 'store' | 'mail';
+  /** `mail` is what records written before the channels say for `notify`. */
+  phase: 'evaluate' | 'write' | 'store' | 'notify' | 'mail';
   done: number;
   total: number | null;
-  unit: 'bytes' | 'items' | 'reports';
+  unit: 'bytes' | 'items' | 'reports' | 'channels';
   at: string;
 }
 
@@ -79,6 +94,38 @@ export function describeProgress(progress: RunProgress | undefined): string {
   if (!progress) return 'before reading the snapshot';
   const count = (n: number) => n.toLocaleString('en-US');
   const amount = `${count(progress.done)}${progress.total !== null ? ` of ${count(progress.total)}` : ''} ${progress.unit}`;
-  const phase = { evaluate: 'evaluating', write: 'writing the reports', store: 'storing the reports', mail: 'sending the digest' }[progress.phase];
+  const phase = { evaluate: 'evaluating', write: 'writing the reports', store: 'storing the reports', notify: 'notifying', mail: 'sending the digest' }[progress.phase];
   return `${phase}: ${amount} ${progress.phase === 'evaluate' ? 'read' : 'done'}`;
+}
+
+/** What an evaluated run adds to its record, from its report's head. */
+export type RunFacts = Required<Pick<RunRecord, 'finishedAt' | 'snapshotId' | 'catalogVersion' | 'changes' | 'stale' | 'summary'>> & Pick<RunRecord, 'snapshotSha256'>;
+
+/**
+ * The facts of an evaluated run as its record keeps them: the same for a
+ * function's run and the command line's (whose record only its notifiers see).
+ *
+ * @example
+ * runFacts(result.head) // { finishedAt, snapshotId: 'snap-2026-11-20', snapshotSha256: 'sha256:…', catalogVersion, changes, stale: false, summary }
+ */
+export function runFacts(head: ReportHead): RunFacts {
+  const { run, summary, changes } = head;
+  return {
+    finishedAt: run.finishedAt,
+    snapshotId: run.snapshotId,
+    snapshotSha256: run.snapshotSha256,
+    catalogVersion: run.catalogVersion,
+    changes: changes
+      ? { previousRunId: changes.previousRunId, new: changes.new, persisting: changes.persisting, resolved: changes.resolved, newViolations: changes.newViolations }
+      : null,
+    stale: head.stale?.stale ?? false,
+    summary: {
+      items: summary.items,
+      complete: summary.complete,
+      byVerdict: summary.byVerdict,
+      bySeverity: summary.bySeverity,
+      specialCategoryViolations: summary.specialCategoryViolations,
+      incompleteReasons: summary.incompleteReasons,
+    },
+  };
 }

@@ -3,7 +3,8 @@ import { parseWaivers } from '../engine/loadWaivers';
 import { DynamoHistoryStore } from '../history/DynamoHistoryStore';
 import { InventoryTable } from '../inventory/InventoryTable';
 import type { AuditDependencies } from './executeAudit';
-import { createMailer } from './Mailer';
+import { createMailer, type Mailer } from './Mailer';
+import { createNotifiers } from './notifiers/channelRegistry';
 import { cloudWatchMetrics } from './RunMetrics';
 import { createRunsContainer, logger, type RunsContainer } from './runsContainer';
 
@@ -14,17 +15,27 @@ export interface AuditContainer extends RunsContainer {
 
 /**
  * Builds the audit's dependencies once per cold start. Waivers come from the
- * object `WAIVERS_KEY` of the reports bucket (a missing object means none).
+ * object `WAIVERS_KEY` of the reports bucket (a missing object means none). The
+ * notifiers are those of NOTIFY_CHANNELS, each reading its own settings from
+ * the same environment; one that lacks a setting fails the cold start with one
+ * sentence naming it.
  */
 export function createAuditContainer(env: Record<string, string | undefined> = process.env): AuditContainer {
   const base = createRunsContainer(env);
   const { config } = base;
   const { documentClient } = base;
+  const log: AuditDependencies['log'] = (level, message, data) => logger[level](message, data ?? {});
+  let mailer: Mailer | undefined;
   const audit: AuditDependencies = {
     runs: base.runs,
     inventory: new InventoryTable({ client: documentClient, tableName: config.INVENTORY_TABLE }),
     reports: base.reports,
-    mailer: createMailer({ smtpUrl: config.SMTP_URL }),
+    notifiers: createNotifiers(config.NOTIFY_CHANNELS, {
+      env,
+      origin: (id) => `The ${id} channel of NOTIFY_CHANNELS`,
+      mailer: () => (mailer ??= createMailer({ smtpUrl: config.SMTP_URL })),
+      log,
+    }),
     catalog: loadCatalog(),
     engine: { graceDays: config.GRACE_DAYS, waivers: [] },
     waivers: async () => {
@@ -33,15 +44,15 @@ export function createAuditContainer(env: Record<string, string | undefined> = p
     },
     history: new DynamoHistoryStore(documentClient, config.RUNS_TABLE),
     forecastDays: config.FORECAST_DAYS,
+    trendRuns: config.TREND_RUNS,
     staleAfterHours: config.STALE_AFTER_HOURS,
-    mail: { from: config.SENDER_EMAIL, to: config.DPO_EMAIL, attachLimitBytes: config.ATTACH_MAX_BYTES },
     fetchCommand: (runId) =>
       `npm start -- fetch ${runId} --runs-table ${config.RUNS_TABLE} --bucket ${config.REPORTS_BUCKET} --region ${config.AWS_REGION}`,
     pdfRowsPerModule: config.PDF_ROWS,
     // DuckDB spills to the function's ephemeral storage.
     evaluation: { kind: config.ENGINE, duck: { threads: config.DUCKDB_THREADS, memoryLimit: config.DUCKDB_MEMORY_LIMIT, tempDirectory: '/tmp/duckdb' } },
     metrics: cloudWatchMetrics(),
-    log: (level, message, data) => logger[level](message, data ?? {}),
+    log,
   };
   return { ...base, audit };
 }

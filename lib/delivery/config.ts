@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULTS } from '../defaults';
 import { UsageError } from '../errors';
 import { ENGINES } from '../audit/engineKind';
+import { CHANNELS } from './notifiers/Notifier';
 
 const emails = z
   .string()
@@ -9,15 +10,22 @@ const emails = z
   .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
   .pipe(z.array(z.email()).min(1));
 
+const channelList = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(z.array(z.enum(CHANNELS)).min(1, 'name at least one channel').refine((ids) => new Set(ids).size === ids.length, 'must not repeat a channel'));
+
 /** The deployment's configuration, from environment variables set per stage in serverless.yml. */
 export const deliveryConfigSchema = z.object({
   INVENTORY_TABLE: z.string().min(3),
   RUNS_TABLE: z.string().min(3),
   /** Reports (and the waivers object) go to this bucket; offline, a local S3 server's (AWS_ENDPOINT_URL_S3). */
   REPORTS_BUCKET: z.string().min(3).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
-  DPO_EMAIL: emails,
+  DPO_EMAIL: emails.describe('the DPO address'),
   SENDER_EMAIL: z.email(),
   SMTP_URL: z.url().optional(),
+  /** Where a run that asks to notify delivers (comma-separated channel ids, lib/delivery/notifiers/channelRegistry.ts); `email` is the DPO's digest. */
+  NOTIFY_CHANNELS: channelList.default(['email']),
   DYNAMODB_ENDPOINT: z.url().optional(),
   AWS_REGION: z.string().min(1).default('eu-central-1'),
   PRESIGN_TTL_SECONDS: z.coerce.number().int().min(60).max(43_200).default(DEFAULTS.presignSeconds),
@@ -25,6 +33,7 @@ export const deliveryConfigSchema = z.object({
   GRACE_DAYS: z.coerce.number().int().min(1).default(DEFAULTS.graceDays),
   PDF_ROWS: z.coerce.number().int().min(1).default(DEFAULTS.pdfRows),
   FORECAST_DAYS: z.coerce.number().int().min(0).default(DEFAULTS.forecastDays),
+  TREND_RUNS: z.coerce.number().int().min(1).default(DEFAULTS.trendRuns),
   STALE_AFTER_HOURS: z.coerce.number().int().min(1).default(DEFAULTS.staleAfterHours),
   /** Reports expire from the bucket after this many days; run records (and their links) with them. */
   REPORT_RETENTION_DAYS: z.coerce.number().int().min(1).default(DEFAULTS.reportRetentionDays),

@@ -5,7 +5,6 @@ import { describeScope } from '../engine/waivers';
 import { VERDICTS } from '../model';
 import type { ReportHead, SeriousFinding } from '../report/ReportModel';
 import { describeSerious } from '../report/describeSerious';
-import { reportFormats, type FormatId } from '../report/formats/reportFormats';
 import { trendLabels, type TrendPoint } from '../report/trend';
 import { printable, printableDeep } from '../text/printable';
 import { formatBytes, formatCount } from '../units';
@@ -35,21 +34,21 @@ export interface DigestDelivery {
 
 /**
  * Splits a run's reports into those the mail attaches (in their formats'
- * `attachRank` order — the PDF, the HTML page, the CSV, the JSON, the Parquet —
- * while the total stays within `limitBytes`) and the rest (always those of a
- * format never attached, such as OCSF).
+ * `attachRank` order, lib/report/formats — the PDF, the HTML page, the CSV, the
+ * JSON, the Parquet — while the total stays within `limitBytes`) and the rest
+ * (always those of a format never attached, rank null, such as OCSF).
  *
  * @example
- * splitAttachments([{ format: 'pdf', bytes: 900, … }], 1000) // { attached: [pdf], notAttached: [] }
+ * splitAttachments([{ format: 'pdf', bytes: 900, attachRank: 0, … }], 1000) // { attached: [pdf], notAttached: [] }
  */
-export function splitAttachments<R extends { format: FormatId; bytes: number }>(reports: readonly R[], limitBytes: number): { attached: R[]; notAttached: R[] } {
-  const rank = (report: R) => reportFormats[report.format].attachRank ?? Number.POSITIVE_INFINITY;
+export function splitAttachments<R extends { bytes: number; attachRank: number | null }>(reports: readonly R[], limitBytes: number): { attached: R[]; notAttached: R[] } {
+  const rank = (report: R) => report.attachRank ?? Number.POSITIVE_INFINITY;
   const sorted = [...reports].sort((a, b) => rank(a) - rank(b));
   const attached: R[] = [];
   const notAttached: R[] = [];
   let budget = limitBytes;
   for (const report of sorted) {
-    if (reportFormats[report.format].attachRank !== null && report.bytes <= budget) {
+    if (report.attachRank !== null && report.bytes <= budget) {
       attached.push(report);
       budget -= report.bytes;
     } else notAttached.push(report);
@@ -64,7 +63,8 @@ export interface ComposedMail {
 }
 
 const templates = new Map<string, string>();
-function template(name: string): string {
+/** A mail template of templates/email, read once per process. */
+export function template(name: string): string {
   let text = templates.get(name);
   if (text === undefined) {
     text = readFileSync(join(assetPath('templates/email'), name), 'utf8');
@@ -74,8 +74,21 @@ function template(name: string): string {
 }
 
 /** The longest snapshot id a subject quotes whole; a longer one is cut with an ellipsis. */
-const SUBJECT_ID_CHARS = 80;
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+export const SUBJECT_ID_CHARS = 80;
+export const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** What every mail of a run says about the run itself (the templates' run block). */
+export function runView({ run, summary }: ReportHead) {
+  return {
+    runId: run.id,
+    trigger: run.trigger,
+    snapshotId: run.snapshotId ?? '(none)',
+    capturedAt: run.snapshotCapturedAt ?? 'unknown',
+    finishedAt: run.finishedAt,
+    catalogVersion: run.catalogVersion,
+    incomplete: !summary.complete,
+  };
+}
 
 /**
  * The subject leads with what matters: failure or incompleteness first, then
@@ -123,13 +136,7 @@ export function composeDigest(head: ReportHead, delivery: DigestDelivery, mostSe
   const subject = digestSubject(head);
   const view = printableDeep({
     subject,
-    runId: run.id,
-    trigger: run.trigger,
-    snapshotId: run.snapshotId ?? '(none)',
-    capturedAt: run.snapshotCapturedAt ?? 'unknown',
-    finishedAt: run.finishedAt,
-    catalogVersion: run.catalogVersion,
-    incomplete: !summary.complete,
+    ...runView(head),
     incompleteReasons: summary.incompleteReasons,
     allClear: summary.byVerdict.violation === 0,
     violations: formatCount(summary.byVerdict.violation),

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commitHistory, runAudit, type AuditResult } from '../audit/runAudit';
+import { commitHistory, runAudit } from '../audit/runAudit';
 import type { Catalog } from '../catalog/loadCatalog';
 import type { EngineOptions } from '../engine/evaluate';
 import { compileWaivers, type Waiver } from '../engine/waivers';
@@ -9,14 +9,15 @@ import { TimedOutError } from '../errors';
 import type { HistoryStore } from '../history/HistoryStore';
 import { DynamoInventorySource } from '../inventory/DynamoInventorySource';
 import type { InventoryTable } from '../inventory/InventoryTable';
-import { FORMAT_CONTENT_TYPES, type FormatId } from '../report/formats/formatIds';
-import { composeDigest, composeFailure, splitAttachments } from './digest';
-import type { Mailer, MailMessage } from './Mailer';
+import { reportFormats, type FormatId } from '../report/formats/reportFormats';
+import { emailOutcomeOf } from './notifiers/emailNotifier';
+import { CHANNEL_TITLES, type ChannelOutcome, type FinishedRun, type Notifier } from './notifiers/Notifier';
+import { notificationFigures, notifyAll } from './notifiers/notifyAll';
 import type { ReportStore } from './ReportStore';
 import type { EngineKind } from '../audit/engineKind';
 import type { DuckOptions } from '../sql/duck';
-import type { RunMetrics } from './RunMetrics';
-import { describeProgress, type EmailOutcome, type RunProgress, type RunRecord, type StoredReport } from './RunRecord';
+import type { RunMetricName, RunMetrics } from './RunMetrics';
+import { describeProgress, runFacts, type RunProgress, type RunRecord, type StoredReport } from './RunRecord';
 import type { RunPatch, RunStore } from './RunStore';
 
 /** What a run needs from the world; built once per cold start and injected. */
@@ -24,15 +25,17 @@ export interface AuditDependencies {
   runs: RunStore;
   inventory: InventoryTable;
   reports: ReportStore;
-  mailer: Mailer;
+  /** The channels a run that asks to notify delivers through (NOTIFY_CHANNELS), built once: lib/delivery/notifiers. */
+  notifiers: Notifier[];
   catalog: Catalog;
   engine: EngineOptions;
   /** Loads the waivers in force (from the bucket or a file); none when absent. */
   waivers: () => Promise<Waiver[]>;
   history: HistoryStore;
   forecastDays: number;
+  /** Runs the trend shows, this one included. */
+  trendRuns: number;
   staleAfterHours: number;
-  mail: { from: string; to: string[]; attachLimitBytes: number };
   /** The command that downloads a run's reports with the reader's own credentials (in every digest). */
   fetchCommand: (runId: string) => string;
   pdfRowsPerModule: number;
@@ -58,63 +61,68 @@ export function reportKey(runId: string, createdAt: string, extension: string): 
   return `reports/${createdAt.slice(0, 4)}/${createdAt.slice(5, 7)}/${runId}.${extension}`;
 }
 
-async function sendDigest(result: AuditResult, record: RunRecord, stored: Partial<Record<FormatId, StoredReport>>, deps: AuditDependencies): Promise<EmailOutcome> {
-  const reports = (Object.entries(stored) as [FormatId, StoredReport][]).map(([format, report]) => ({ format, key: report.key, sha256: report.sha256, bytes: report.bytes }));
-  const { attached, notAttached } = splitAttachments(reports, deps.mail.attachLimitBytes);
-  const mail = composeDigest(result.head, {
-    attached,
-    notAttached,
-    retrieval: 'Every report of this run, downloaded with your own AWS credentials and checked against its SHA-256:',
-    command: deps.fetchCommand(record.runId),
-  }, result.mostSerious);
-  const message: MailMessage = {
-    from: deps.mail.from,
-    to: deps.mail.to,
-    ...mail,
-    attachments: attached.map(({ format }) => ({
-      filename: `${record.runId}.${format}`,
-      path: result.reports[format]!,
-      contentType: FORMAT_CONTENT_TYPES[format],
-    })),
-  };
-  const outcome = { to: deps.mail.to, subject: mail.subject, attached: attached.map((a) => a.format) };
-  try {
-    const messageId = await deps.mailer.send(message);
-    return { ...outcome, messageId, sentAt: new Date().toISOString() };
-  } catch (error) {
-    return { ...outcome, error: (error as Error).message };
-  }
+/** What the channels delivered, as the run record keeps it: `email` mirrors the e-mail channel for older readers. */
+function deliveryPatch(notifications: ChannelOutcome[]): { notifications: ChannelOutcome[]; email?: RunRecord['email'] } {
+  const email = notifications.find((outcome) => outcome.channel === 'email');
+  return { notifications, ...(email ? { email: emailOutcomeOf(email) } : {}) };
+}
+
+/** The DPO's e-mail that could not be sent, if any: the one delivery whose failure makes a run `partial`. */
+const emailFailure = (notifications: readonly ChannelOutcome[]) => notifications.find((outcome) => outcome.channel === 'email' && outcome.error !== undefined);
+
+/** A channel other than the DPO's e-mail that could not deliver: a warning of the run, which keeps its status. */
+function channelWarnings(notifications: readonly ChannelOutcome[]): string[] {
+  return notifications
+    .filter((outcome) => outcome.channel !== 'email' && outcome.error !== undefined)
+    .map((outcome) => `${CHANNEL_TITLES[outcome.channel]} not sent to ${outcome.to}: ${outcome.error}`);
 }
 
 /**
- * Sends the failure mail of a run that just became `failed`. The caller made
- * that transition with a conditional write, so each failure is mailed once.
+ * Tells every channel of a run that just became `failed` (the DPO's failure
+ * mail, and whichever other channel announces failures), and records what each
+ * did. The caller made that transition with a conditional write, so each
+ * failure is told once.
  */
-export async function notifyFailure(record: RunRecord, error: string, deps: Pick<AuditDependencies, 'mailer' | 'mail' | 'runs' | 'metrics' | 'log'>): Promise<void> {
+export async function notifyFailure(record: RunRecord, error: string, deps: Pick<AuditDependencies, 'notifiers' | 'runs' | 'metrics' | 'log'>): Promise<void> {
+  // Published first: a channel that hangs until the function is stopped must not take the failure's figure with it.
   deps.metrics.publish({ RunFailed: 1 });
   if (!record.request.notify || record.request.dryRun) return;
-  const mail = composeFailure(record, error);
-  let email: EmailOutcome;
-  try {
-    const messageId = await deps.mailer.send({ from: deps.mail.from, to: deps.mail.to, ...mail });
-    email = { to: deps.mail.to, subject: mail.subject, messageId, sentAt: new Date().toISOString() };
-  } catch (mailError) {
-    email = { to: deps.mail.to, subject: mail.subject, error: (mailError as Error).message };
-    deps.metrics.publish({ DigestFailed: 1 });
-    deps.log('error', 'failure e-mail failed', { runId: record.runId, error: email.error });
-  }
-  await deps.runs.update(record.runId, { email });
+  const notifications = await notifyAll(deps.notifiers, (notifier) => notifier.failed(record, error), deps);
+  if (notifications.length === 0) return;
+  deps.metrics.publish({ ...(emailFailure(notifications) ? { DigestFailed: 1 } : {}), ...notificationFigures(notifications) });
+  await deps.runs.update(record.runId, deliveryPatch(notifications));
+}
+
+/** The e-mail channel's DigestSent and DigestFailed (1 and 0, or 0 and 1); none when the run does not mail the DPO. */
+function digestFigures(notifications: readonly ChannelOutcome[]): Partial<Record<RunMetricName, number>> {
+  if (!notifications.some((outcome) => outcome.channel === 'email')) return {};
+  const failed = emailFailure(notifications) ? 1 : 0;
+  return { DigestSent: 1 - failed, DigestFailed: failed };
+}
+
+/** Delivers a finished run through every channel at once; its progress counts the channels that answered. */
+async function deliver(deps: AuditDependencies, run: FinishedRun, signal: AbortSignal, setProgress: (next: Omit<RunProgress, 'at'>) => void): Promise<ChannelOutcome[]> {
+  const total = deps.notifiers.length;
+  setProgress({ phase: 'notify', done: 0, total, unit: 'channels' });
+  return notifyAll(deps.notifiers, (notifier) => notifier.finished(run), {
+    metrics: deps.metrics,
+    log: deps.log,
+    signal,
+    onSettled: (done) => setProgress({ phase: 'notify', done, total, unit: 'channels' }),
+  });
 }
 
 /**
  * Runs one audit for a recorded run: claim it (queued → running, a conditional
  * write, so a second delivery of the same run does nothing), read the latest
  * (or the asked) snapshot, evaluate it, store the reports with their SHA-256,
- * mail the DPO one digest, and record every step in the run record. With
- * limits, the run stops itself before its function's deadline and ends
- * `failed` (timed out, with how far it got). A run that cannot finish ends
- * `failed` with its error and one failure mail; a run that finished but could
- * not read everything, or could not mail, ends `partial`.
+ * deliver through every channel at once (the DPO's one digest among them),
+ * and record every step in the run record. With limits, the run stops itself
+ * before its function's deadline and ends `failed` (timed out, with how far it
+ * got). A run that cannot finish ends `failed` with its error and one failure
+ * notice per channel; a run that finished but could not read everything, or
+ * could not mail the DPO its digest, ends `partial`. Another channel that
+ * cannot deliver is recorded, and warned of, without changing the status.
  */
 export async function executeAudit(runId: string, deps: AuditDependencies, limits?: RunLimits): Promise<RunRecord> {
   const now = deps.now ?? (() => new Date());
@@ -176,6 +184,7 @@ export async function executeAudit(runId: string, deps: AuditDependencies, limit
       // The run becomes history only once its reports are stored.
       deferHistoryCommit: true,
       forecastDays: deps.forecastDays,
+      trendRuns: deps.trendRuns,
       staleAfterHours: deps.staleAfterHours,
       formats: request.formats,
       outDir: workDir,
@@ -188,7 +197,7 @@ export async function executeAudit(runId: string, deps: AuditDependencies, limit
       signal: controller.signal,
       onProgress: ({ phase, done, total, unit }) => setProgress({ phase, done, total, unit }),
     });
-    const { summary, run } = result.head;
+    const { summary } = result.head;
     const stored: Partial<Record<FormatId, StoredReport>> = {};
     try {
       if (!request.dryRun) {
@@ -197,7 +206,7 @@ export async function executeAudit(runId: string, deps: AuditDependencies, limit
           controller.signal.throwIfAborted();
           setProgress({ phase: 'store', done: index, total: formats.length, unit: 'reports' });
           const key = reportKey(runId, record.createdAt, format);
-          await deps.reports.put(key, path, result.sha256[format]!);
+          await deps.reports.put(key, path, result.sha256[format]!, reportFormats[format].contentType);
           stored[format] = { key, sha256: result.sha256[format]!, bytes: (await stat(path)).size };
         }
       }
@@ -209,29 +218,13 @@ export async function executeAudit(runId: string, deps: AuditDependencies, limit
     const conflict = result.pendingHistory ? await commitHistory(result.pendingHistory) : undefined;
     if (conflict) warnings.push(conflict);
     const status: RunRecord['status'] = summary.complete ? 'succeeded' : 'partial';
-    const { changes } = result.head;
     const outcome = {
-      finishedAt: run.finishedAt,
-      snapshotId: run.snapshotId,
-      snapshotSha256: run.snapshotSha256,
-      catalogVersion: run.catalogVersion,
-      changes: changes
-        ? { previousRunId: changes.previousRunId, new: changes.new, persisting: changes.persisting, resolved: changes.resolved, newViolations: changes.newViolations }
-        : null,
-      stale: result.head.stale?.stale ?? false,
-      summary: {
-        items: summary.items,
-        complete: summary.complete,
-        byVerdict: summary.byVerdict,
-        bySeverity: summary.bySeverity,
-        specialCategoryViolations: summary.specialCategoryViolations,
-        incompleteReasons: summary.incompleteReasons,
-      },
+      ...runFacts(result.head),
       reports: stored,
       ...(warnings.length > 0 ? { warnings } : {}),
     };
     deps.log('info', 'audit evaluated', { runId, items: summary.items, complete: summary.complete, violations: summary.byVerdict.violation });
-    // The run's figures (lib/delivery/RunMetrics.ts); the digest's sent/failed are added once it is mailed.
+    // The run's figures (lib/delivery/RunMetrics.ts); the channels' sent/failed are added once they have answered.
     const figures = {
       Items: summary.items,
       Violations: summary.byVerdict.violation,
@@ -245,18 +238,20 @@ export async function executeAudit(runId: string, deps: AuditDependencies, limit
       deps.metrics.publish({ ...figures, [status === 'succeeded' ? 'RunSucceeded' : 'RunPartial']: 1 });
       return await finish({ ...outcome, status });
     }
-    // Evaluated and stored; the status waits for the mail, which may still fail.
+    // Evaluated and stored; the status waits for the DPO's digest, which may still fail.
     const evaluated = await deps.runs.update(runId, outcome);
-    setProgress({ phase: 'mail', done: 0, total: 1, unit: 'reports' });
-    const email = await sendDigest(result, evaluated, stored, deps);
+    const notifications = await deliver(deps, { record: evaluated, result, stored, fetchCommand: deps.fetchCommand(runId), formats: reportFormats }, controller.signal, setProgress);
     await progressWrite;
-    if (email.error) {
-      deps.log('error', 'digest e-mail failed', { runId, error: email.error });
-      deps.metrics.publish({ ...figures, RunPartial: 1, DigestSent: 0, DigestFailed: 1 });
-      return await finish({ status: 'partial', email, error: `E-mail not sent: ${email.error}` });
+    const undelivered = emailFailure(notifications);
+    const allWarnings = [...warnings, ...channelWarnings(notifications)];
+    const delivered = { ...deliveryPatch(notifications), ...(allWarnings.length > 0 ? { warnings: allWarnings } : {}) };
+    const withDelivery: Partial<Record<RunMetricName, number>> = { ...figures, ...digestFigures(notifications), ...notificationFigures(notifications) };
+    if (undelivered) {
+      deps.metrics.publish({ ...withDelivery, RunPartial: 1 });
+      return await finish({ status: 'partial', ...delivered, error: `E-mail not sent: ${undelivered.error}` });
     }
-    deps.metrics.publish({ ...figures, [status === 'succeeded' ? 'RunSucceeded' : 'RunPartial']: 1, DigestSent: 1, DigestFailed: 0 });
-    return await finish({ status, email });
+    deps.metrics.publish({ ...withDelivery, [status === 'succeeded' ? 'RunSucceeded' : 'RunPartial']: 1 });
+    return await finish({ status, ...delivered });
   } catch (thrown) {
     const error = controller.signal.aborted && controller.signal.reason instanceof TimedOutError ? controller.signal.reason : thrown;
     const message = (error as Error).message ?? String(error);

@@ -24,7 +24,7 @@ export interface RecoveryLimits {
   maxEventAgeSeconds: number;
 }
 
-type RecoveryDependencies = Pick<AuditDependencies, 'runs' | 'mailer' | 'mail' | 'metrics' | 'log' | 'now'>;
+type RecoveryDependencies = Pick<AuditDependencies, 'runs' | 'notifiers' | 'metrics' | 'log' | 'now'>;
 
 /** A minute past the function's time limit, a run still `running` was stopped without a word. */
 const SLACK_MS = 60_000;
@@ -45,7 +45,7 @@ function whyItFailed(failure: InvocationFailure, run: RunRecord, limits: Recover
   return `The function failed (${type}${message ? `: ${message}` : ''}), ${got}.`;
 }
 
-/** Moves a run that is still queued or running to `failed` and mails the failure; a run already ended is left alone. */
+/** Moves a run that is still queued or running to `failed` and tells every channel; a run already ended is left alone. */
 async function fail(run: RunRecord, error: string, deps: RecoveryDependencies): Promise<boolean> {
   const now = deps.now ?? (() => new Date());
   const failed = await deps.runs.transition(run.runId, ['queued', 'running'], { status: 'failed', error, finishedAt: now().toISOString() });

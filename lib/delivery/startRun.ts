@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { newRunId } from '../audit/runAudit';
+import { newRunId } from '../audit/newRunId';
 import { AuditorError } from '../errors';
 import type { Trigger } from '../report/ReportModel';
 import type { AuditRequest, RunRecord } from './RunRecord';

@@ -7,9 +7,8 @@ const BYTES_PER_FINDING: { readonly [K in FormatId]: number | null } = {
   parquet: MEASURED.findingParquetBytes,
   // The PDF lists at most `pdfRows` findings per module: its size does not follow the item count.
   pdf: null,
-  // TODO(measure): html and ocsf
-  html: 400,
-  ocsf: 1500,
+  html: MEASURED.findingHtmlBytes,
+  ocsf: MEASURED.findingOcsfBytes,
 };
 
 /**

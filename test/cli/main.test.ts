@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startLocalDynamo, type LocalDynamo } from '../../cli/local/localDynamo';
 import { main } from '../../cli/main';
+import { FORMAT_IDS } from '../../lib/report/formats/formatIds';
 import { ndjson, readReport, tempDir, writeTemp } from '../helpers/files';
 import { makeItem } from '../helpers/items';
 import { startSmtpSink } from '../helpers/smtpSink';
@@ -37,7 +38,7 @@ describe('retention-auditor CLI', () => {
 
   it('run --help lists every option of docs/semantics.md#command-line', async () => {
     const { stdout } = await cli('run', '--help');
-    for (const option of ['--inventory', '--table', '--endpoint', '--region', '--snapshot', '--out', '--format', '--fail-on', '--email']) {
+    for (const option of ['--inventory', '--table', '--endpoint', '--region', '--snapshot', '--out', '--format', '--fail-on', '--email', '--notify']) {
       expect(stdout).toContain(option);
     }
   });
@@ -156,7 +157,8 @@ describe('retention-auditor CLI', () => {
 
   it.each<[string, string[], RegExp]>([
     ['an unknown option', ['run', '--bogus'], /unknown option '--bogus'/],
-    ['an unknown format', ['run', '--inventory', EXAMPLE, '--format', 'json,xml'], /Unknown report format "xml": use json, csv, pdf, parquet, html or ocsf\./],
+    // The formats the registry has, the last after "or" (lib/report/formats/formatIds.ts).
+    ['an unknown format', ['run', '--inventory', EXAMPLE, '--format', 'json,xml'], new RegExp(`Unknown report format "xml": use ${FORMAT_IDS.slice(0, -1).join(', ')} or ${FORMAT_IDS.at(-1)}\\.`)],
     ['a missing file', ['run', '--inventory', '/nope/inventory.ndjson'], /Cannot read inventory file \/nope\/inventory\.ndjson: ENOENT\./],
     ['a file that is not an inventory', ['run', '--inventory', writeTemp('notes.txt', 'hello\nworld\n')], /notes\.txt is not an inventory/],
     ['a bad severity', ['run', '--fail-on', 'severe'], /argument 'severe' is invalid/],
@@ -200,11 +202,89 @@ describe('retention-auditor CLI', () => {
       }
     });
 
-    it('refuses without DPO_EMAIL (exit 2)', async () => {
+    it('refuses without DPO_EMAIL (exit 2), before auditing anything', async () => {
       delete process.env.DPO_EMAIL;
-      const { code, stderr } = await cli('run', '--inventory', EXAMPLE, '--out', tempDir(), '--email');
+      const out = tempDir();
+      const { code, stderr } = await cli('run', '--inventory', EXAMPLE, '--out', out, '--email');
       expect(code).toBe(2);
       expect(stderr).toMatch(/--email needs the DPO address in the environment variable DPO_EMAIL/);
+      oneSentence(stderr);
+      expect(reportFiles(out)).toEqual([]);
+    });
+
+    it('--notify email is the same channel: with --email too, the DPO gets one mail', async () => {
+      const smtp = await startSmtpSink();
+      try {
+        Object.assign(process.env, { DPO_EMAIL: 'dpo@example.com', SMTP_URL: smtp.url, SENDER_EMAIL: 'auditor@example.com' });
+        const { code, stdout } = await cli('run', '--inventory', EXAMPLE, '--out', tempDir(), '--format', 'json', '--email', '--notify', 'email');
+        expect(code).toBe(0);
+        await smtp.waitFor(1);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(smtp.messages).toHaveLength(1);
+        expect(stdout.match(/^E-mail sent to dpo@example\.com \(<.+>\)\.$/gm)).toHaveLength(1);
+      } finally {
+        await smtp.close();
+      }
+    });
+
+    it('a digest the SMTP server does not take: the reports are written, the line says NOT sent, one error sentence, exit 1', async () => {
+      Object.assign(process.env, { DPO_EMAIL: 'dpo@example.com', SMTP_URL: 'smtp://127.0.0.1:1' });
+      const out = tempDir();
+      const { code, stdout, stderr } = await cli('run', '--inventory', EXAMPLE, '--out', out, '--format', 'json', '--notify', 'email');
+      expect(code).toBe(1);
+      expect(reportFiles(out)).toHaveLength(1);
+      expect(stdout).toMatch(/^E-mail NOT sent to dpo@example\.com: Sending the e-mail through SMTP 127\.0\.0\.1:1 failed: /m);
+      expect(stderr).toMatch(/^error: E-mail not sent: Sending the e-mail through SMTP 127\.0\.0\.1:1 failed: /);
+      oneSentence(stderr);
+    });
+
+    it('--notify owner-email: each owner on the allowlist gets their own findings, the DPO the whole run', async () => {
+      const smtp = await startSmtpSink();
+      try {
+        Object.assign(process.env, { DPO_EMAIL: 'dpo@example.com', SMTP_URL: smtp.url, SENDER_EMAIL: 'auditor@example.com', OWNER_ALLOWLIST: '@example.com' });
+        const { code, stdout } = await cli('run', '--inventory', EXAMPLE, '--out', tempDir(), '--format', 'json', '--notify', 'email,owner-email');
+        expect(code).toBe(0);
+        // The example's owners: five on the allowlist; the findings that name none are counted, not lost.
+        const owners = [...stdout.matchAll(/^Owner e-mail sent to (\S+@example\.com) /gm)].map((match) => match[1]);
+        expect(owners).toHaveLength(5);
+        expect(stdout).toMatch(/^Owner e-mail NOT sent to findings without an owner: 16 findings calling for action name no owner; only the DPO's digest has them\.$/m);
+        await smtp.waitFor(owners.length + 1);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(smtp.messages).toHaveLength(owners.length + 1);
+        const to = (m: (typeof smtp.messages)[number]) => [m.to].flat().flatMap((address) => address?.value.map((v) => v.address) ?? []);
+        expect(smtp.messages.map(to).flat().sort()).toEqual(['dpo@example.com', ...owners].sort());
+        // Each owner's mail holds their own findings only, in the attached CSV.
+        for (const mail of smtp.messages.filter((m) => to(m)[0] !== 'dpo@example.com')) {
+          expect(mail.subject).toMatch(/^\[Retention audit\] (STALE INVENTORY — )?Your data: /);
+          const csv = mail.attachments.find((a) => a.contentType.startsWith('text/csv'))!.content.toString('utf8');
+          const rows = csv.trim().split('\n').slice(1);
+          expect(rows.length).toBeGreaterThan(0);
+          for (const row of rows) expect(row).toContain(to(mail)[0]);
+        }
+      } finally {
+        delete process.env.OWNER_ALLOWLIST;
+        await smtp.close();
+      }
+    });
+
+    it('refuses --notify owner-email without the JSON report (exit 2), before auditing anything', async () => {
+      Object.assign(process.env, { DPO_EMAIL: 'dpo@example.com', OWNER_ALLOWLIST: '@example.com' });
+      const out = tempDir();
+      try {
+        const { code, stderr } = await cli('run', '--inventory', EXAMPLE, '--out', out, '--format', 'pdf', '--notify', 'owner-email');
+        expect(code).toBe(2);
+        expect(stderr).toMatch(/^error: --notify owner-email reads the findings from the JSON report: add json to --format\./);
+        expect(reportFiles(out)).toEqual([]);
+      } finally {
+        delete process.env.OWNER_ALLOWLIST;
+      }
+    });
+
+    it('refuses an unknown channel in --notify (exit 2), naming the channels there are', async () => {
+      const { code, stderr } = await cli('run', '--inventory', EXAMPLE, '--out', tempDir(), '--notify', 'email,sms');
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/^error: Unknown channel "sms" in --notify: use email/);
+      oneSentence(stderr);
     });
   });
 

@@ -1,4 +1,4 @@
-import { formatSummary } from '../../cli/printSummary';
+import { formatNotifications, formatSummary } from '../../cli/printSummary';
 import type { AuditResult } from '../../lib/audit/runAudit';
 import type { WaiverUsage } from '../../lib/engine/insights';
 import { emptySummary, type ReportHead } from '../../lib/report/ReportModel';
@@ -96,5 +96,32 @@ describe('the CLI summary', () => {
       'Most serious findings (1 of 4 violations and deadlines due soon):\n  1. CRITICAL violation: tenant tenant\\x0d\\x0aComplete: all good, instant-messaging / log-data, 40 days overdue: "Stored for 7 days.\\x1b[2J"\n',
     );
     expect(formatSummary(result())).not.toMatch(/Most serious/);
+  });
+});
+
+describe('the CLI lines of the channels', () => {
+  it('prints one line per message: sent with its id (and findings), or NOT sent with why', () => {
+    expect(
+      formatNotifications([
+        { channel: 'email', to: 'dpo@example.com', subject: 'S', messageId: '<1@example.com>', sentAt: '2026-11-20T06:00:10.000Z' },
+        { channel: 'owner-email', to: 'alice@example.com', messageId: '<2@example.com>', findings: 3 },
+        { channel: 'slack', to: 'Slack webhook (SLACK_WEBHOOK_URL)', attempts: 3, error: 'Slack webhook answered HTTP 500 after 3 attempts.' },
+        { channel: 'security-hub', to: 'Security Hub 123456789012 eu-central-1', findings: 1 },
+      ]),
+    ).toBe(
+      [
+        'E-mail sent to dpo@example.com (<1@example.com>).',
+        'Owner e-mail sent to alice@example.com (<2@example.com>, 3 findings).',
+        'Slack message NOT sent to Slack webhook (SLACK_WEBHOOK_URL): Slack webhook answered HTTP 500 after 3 attempts.',
+        'Security Hub findings sent to Security Hub 123456789012 eu-central-1 (1 finding).',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('keeps control sequences of a recipient or an error off the terminal', () => {
+    const text = formatNotifications([{ channel: 'owner-email', to: `eve@example.com${OSC_LINK}`, error: 'refused\r\nE-mail sent to everyone.' }]);
+    expect(text.split('\n')).toHaveLength(2);
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
   });
 });

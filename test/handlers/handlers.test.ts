@@ -294,6 +294,22 @@ describe('GET /audits/{runId}', () => {
     expect(body.reports.json).toMatchObject({ sha256: 'a'.repeat(64), bytes: 1000, expiresInSeconds: 900 });
   });
 
+  it("shows what each channel delivered (notifications), and the DPO e-mail's outcome in its former field", async () => {
+    const notifications: RunRecord['notifications'] = [
+      { channel: 'email', to: 'dpo@example.com', subject: '[Retention audit] 1 violation', attached: ['pdf'], messageId: '<1@example.com>', sentAt: '2026-11-23T15:01:00.000Z' },
+      { channel: 'slack', to: 'Slack webhook (secret /retention-auditor/test/slack-webhook)', attempts: 3, error: 'Slack webhook answered HTTP 500 after 3 attempts.' },
+    ];
+    const email = { to: ['dpo@example.com'], subject: '[Retention audit] 1 violation', attached: ['pdf' as const], messageId: '<1@example.com>', sentAt: '2026-11-23T15:01:00.000Z' };
+    const delivered = record({ createdAt: new Date(Date.now() - 86_400_000).toISOString(), notifications, email, warnings: ['Slack message not sent to …'] });
+    dynamo.on(GetCommand).resolves({ Item: { ...delivered, listKey: 'run' } });
+    const response = await getAudit(event('GET', `/audits/${delivered.runId}`, { pathParameters: { runId: delivered.runId } }), runsDeps);
+    expect(response.statusCode).toBe(200);
+    const body = JSON.parse(response.body!);
+    expect(body.notifications).toEqual(notifications);
+    expect(body.email).toEqual(email);
+    expect(body.warnings).toEqual(['Slack message not sent to …']);
+  });
+
   it('shows the reports of a run older than REPORT_RETENTION_DAYS as expired, without a link', async () => {
     const old = record({ createdAt: new Date(Date.now() - 401 * 86_400_000).toISOString() });
     dynamo.on(GetCommand).resolves({ Item: { ...old, listKey: 'run' } });

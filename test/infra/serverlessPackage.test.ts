@@ -9,16 +9,28 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { packageStage, REAL_ADDRESSES, ROOT } from './packageService';
 import { METRICS_NAMESPACE, RUN_METRICS } from '../../lib/delivery/RunMetrics';
+import type { AwsCall } from '../helpers/aws/recordingProxy';
+import { checkCalls, formatCheckResult } from '../helpers/aws/iamCheck';
 
 type Resource = { Type: string; Properties: any };
 let resources: Record<string, Resource>;
 let out: string;
+let template: any;
+/** Every channel on: the grants they need exist only then (the default stage has none: test/integration/packaged.test.ts). */
+const CHANNEL_PARAMS = {
+  notifyChannels: 'email,owner-email,slack,teams',
+  ownerAllowlist: '@acme-health.eu',
+  slackWebhookParameter: '/retention-auditor/ci/slack-webhook',
+  teamsWebhookParameter: '/retention-auditor/ci/teams-webhook',
+  securityHub: 'true',
+};
 const byType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
 beforeAll(async () => {
   // Every stage but offline refuses example mail addresses.
-  const packaged = await packageStage('ci', { ...REAL_ADDRESSES, schedule: 'cron(30 1 * * ? *)', reportRetentionDays: '90', objectLockDays: '30' }, 'eu-west-1');
+  const packaged = await packageStage('ci', { ...REAL_ADDRESSES, schedule: 'cron(30 1 * * ? *)', reportRetentionDays: '90', objectLockDays: '30', ...CHANNEL_PARAMS }, 'eu-west-1');
   out = packaged.dir;
+  template = packaged.template;
   resources = packaged.template.Resources;
 }, 600_000);
 
@@ -116,9 +128,9 @@ describe('osls package', () => {
     ]);
   });
 
-  it("alarms on the run's own metrics: an incomplete run and a digest that could not be sent", () => {
+  it("alarms on the run's own metrics: an incomplete run, a digest that could not be sent, and any channel that could not deliver", () => {
     const alarms = byType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties).filter((a) => a.Namespace === METRICS_NAMESPACE);
-    expect(alarms.map((a) => a.MetricName).sort()).toEqual(['DigestFailed', 'Incomplete']);
+    expect(alarms.map((a) => a.MetricName).sort()).toEqual(['DigestFailed', 'Incomplete', 'NotificationFailed']);
     for (const alarm of alarms) {
       // The metric and dimension that cloudWatchMetrics() publishes (test/lib/delivery/RunMetrics.test.ts).
       expect(Object.keys(RUN_METRICS)).toContain(alarm.MetricName);
@@ -164,5 +176,60 @@ describe('osls package', () => {
       expect({ fn, fonts: listing.includes('@fontsource/'), duckdb: listing.includes('@duckdb/') }).toEqual({ fn, fonts: false, duckdb: false });
       expect(listing).toContain('templates/email/');
     }
+  });
+
+  it('delivers through the stage\'s channels, with Security Hub added when securityHub is true', () => {
+    for (const [, fn] of byType('AWS::Lambda::Function')) {
+      const env = fn.Properties.Environment.Variables;
+      expect(env.NOTIFY_CHANNELS).toBe('email,owner-email,slack,teams,security-hub');
+      expect(env.SLACK_WEBHOOK_PARAMETER).toBe(CHANNEL_PARAMS.slackWebhookParameter);
+      expect(env.OWNER_ALLOWLIST).toBe(CHANNEL_PARAMS.ownerAllowlist);
+      expect(env.SECURITY_HUB_ACCOUNT_ID).toEqual({ Ref: 'AWS::AccountId' });
+      // The webhook URLs themselves are never in the template.
+      expect(JSON.stringify(env)).not.toMatch(/hooks\.slack\.com|webhook\.office\.com|https:/);
+    }
+  });
+
+  it('lets the audit functions read exactly the two webhook parameters and import into Security Hub, and nothing near it', async () => {
+    const ACCOUNT = '123456789012';
+    const REGION = 'eu-west-1';
+    const call = (key: string, action: string, resource: string): AwsCall => ({
+      // The calls the SSM and Security Hub clients make (no local peer records them: made up here, as they would be recorded).
+      accessKeyId: key, presigned: false, service: action.split(':')[0] as AwsCall['service'], operation: action.split(':')[1]!, action, resources: [resource], context: {},
+      status: 200, region: REGION, method: 'POST', url: `https://${action.split(':')[0]}.${REGION}.amazonaws.com/`,
+    });
+    const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`;
+    const product = `arn:aws:securityhub:${REGION}:${ACCOUNT}:product/${ACCOUNT}/default`;
+    const keys = { AKIAWORKER: 'AuditWorkerRole', AKIANIGHTLY: 'ScheduledAuditRole', AKIAFAILURES: 'AuditFailuresRole' };
+    const check = (calls: AwsCall[]) =>
+      checkCalls({
+        template,
+        calls,
+        roleOfAccessKey: keys,
+        names: { accountId: ACCOUNT, region: REGION, resources: {
+          InventoryTable: { Arn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/inventory` },
+          RunsTable: { Arn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/runs` },
+          ReportsBucket: { Ref: 'reports', Arn: 'arn:aws:s3:::reports' },
+          AuditFailuresQueue: { Arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:failures` },
+          AuditKey: { Arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/k` },
+        } },
+        conditions: { UseObjectLock: true, SlackWebhook: true, TeamsWebhook: true, AnyChatWebhook: true, UseSecurityHub: true },
+        roles: [],
+      });
+    const allowed = [
+      ...Object.keys(keys).flatMap((key) => [call(key, 'ssm:GetParameter', parameter(CHANNEL_PARAMS.slackWebhookParameter)), call(key, 'ssm:GetParameter', parameter(CHANNEL_PARAMS.teamsWebhookParameter))]),
+      call('AKIAWORKER', 'securityhub:BatchImportFindings', product),
+      call('AKIANIGHTLY', 'securityhub:BatchImportFindings', product),
+    ];
+    const result = await check(allowed);
+    expect(formatCheckResult(result)).toBe(formatCheckResult({ denied: [], unused: [], allowed: allowed.length }));
+    // Another parameter, or a finding imported as another product or by the failure handler: denied.
+    const near = [
+      call('AKIAWORKER', 'ssm:GetParameter', parameter('/retention-auditor/ci/other')),
+      call('AKIAWORKER', 'ssm:GetParameters', parameter(CHANNEL_PARAMS.slackWebhookParameter)),
+      call('AKIAWORKER', 'securityhub:BatchImportFindings', `arn:aws:securityhub:${REGION}::product/aws/guardduty`),
+      call('AKIAFAILURES', 'securityhub:BatchImportFindings', product),
+    ];
+    expect((await check(near)).denied).toHaveLength(near.length);
   });
 });

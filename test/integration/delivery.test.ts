@@ -14,6 +14,8 @@ import type { APIGatewayProxyEventV2WithIAMAuthorizer, EventBridgeEvent } from '
 import { startLocalDynamo, type LocalDynamo } from '../../cli/local/localDynamo';
 import { main } from '../../cli/main';
 import { createMailer } from '../../lib/delivery/Mailer';
+import { emailNotifier } from '../../lib/delivery/notifiers/emailNotifier';
+import type { ChannelId, ChannelOutcome, Notifier } from '../../lib/delivery/notifiers/Notifier';
 import { ReportStore } from '../../lib/delivery/ReportStore';
 import type { AuditContainer } from '../../lib/delivery/auditContainer';
 import { startLocalS3, type LocalS3 } from '../../cli/local/localS3';
@@ -234,12 +236,91 @@ describe('failures of S3 and SES', () => {
     const deps = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: smtp.url, inventoryFile: EXAMPLE });
     const ses = mockClient(SESv2Client);
     ses.on(SendEmailCommand).rejects(Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' }));
-    deps.audit.mailer = createMailer({ sesClient: new SESv2Client({ region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }) });
+    const sesMailer = createMailer({ sesClient: new SESv2Client({ region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }) });
+    deps.audit.notifiers = [emailNotifier({ mailer: sesMailer, from: 'auditor@example.com', to: ['dpo@example.com'], attachLimitBytes: 7_000_000 })];
     const record = await scheduled(scheduleEvent('evt-ses'), lambdaContext(), deps);
     expect(record.status).toBe('partial');
     expect(record.email).toMatchObject({ to: ['dpo@example.com'], error: expect.stringContaining('Email address is not verified.') });
     expect(record.error).toMatch(/^E-mail not sent: /);
     expect(record.reports?.pdf).toBeDefined();
+  });
+});
+
+describe('delivery channels', () => {
+  /** A chat-like channel that answers what it is told to (or throws), and counts its calls. */
+  function fakeChannel(channel: ChannelId, answer: () => Promise<ChannelOutcome[]>): Notifier & { calls: string[] } {
+    const calls: string[] = [];
+    return {
+      channel,
+      calls,
+      finished: async (run) => (calls.push(`finished ${run.record.runId}`), answer()),
+      failed: async (record) => (calls.push(`failed ${record.runId}`), answer()),
+    };
+  }
+  const slackDown = () => fakeChannel('slack', async () => [{ channel: 'slack', to: 'Slack webhook (secret /test/slack)', attempts: 3, error: 'Slack webhook answered HTTP 500 after 3 attempts.' }]);
+
+  it("another channel's failure, or a notifier that throws, leaves the run succeeded, recorded per channel and warned of; the DPO still gets the digest; GET /audits/{runId} shows every outcome", async () => {
+    const deps = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: smtp.url, inventoryFile: EXAMPLE });
+    const [email] = deps.audit.notifiers;
+    const slack = slackDown();
+    const teams = fakeChannel('teams', async () => {
+      throw new TypeError('Cannot read properties of undefined');
+    });
+    deps.audit.notifiers = [email!, slack, teams];
+    const record = await scheduled(scheduleEvent('evt-channels'), lambdaContext(), deps);
+    expect(record.status).toBe('succeeded');
+    expect(record.error).toBeUndefined();
+    const [mail] = await smtp.waitFor(1);
+    expect(record.notifications).toEqual([
+      { channel: 'email', to: 'dpo@example.com', subject: mail!.subject, attached: ['pdf', 'csv', 'json'], messageId: expect.any(String), sentAt: expect.any(String) },
+      { channel: 'slack', to: 'Slack webhook (secret /test/slack)', attempts: 3, error: 'Slack webhook answered HTTP 500 after 3 attempts.' },
+      { channel: 'teams', to: 'unknown', error: 'The teams notifier failed: Cannot read properties of undefined' },
+    ]);
+    expect(record.warnings).toEqual([
+      'Slack message not sent to Slack webhook (secret /test/slack): Slack webhook answered HTTP 500 after 3 attempts.',
+      'Teams message not sent to unknown: The teams notifier failed: Cannot read properties of undefined',
+    ]);
+    // The former field still says what the DPO's mail did.
+    expect(record.email).toEqual({ to: ['dpo@example.com'], subject: mail!.subject, attached: ['pdf', 'csv', 'json'], messageId: expect.any(String), sentAt: expect.any(String) });
+    expect(slack.calls).toEqual([`finished ${record.runId}`]);
+    expect(deps.metrics.published).toEqual([
+      { NotificationSent: 1, NotificationFailed: 0 },
+      { NotificationSent: 0, NotificationFailed: 1 },
+      { NotificationSent: 0, NotificationFailed: 1 },
+      expect.objectContaining({ RunSucceeded: 1, DigestSent: 1, DigestFailed: 0, NotificationSent: 1, NotificationFailed: 2 }),
+    ]);
+    const got = JSON.parse((await getAudit(httpEvent('GET', `/audits/${record.runId}`, { pathParameters: { runId: record.runId } }), deps)).body!);
+    expect(got.notifications).toEqual(record.notifications);
+    expect(got.warnings).toEqual(record.warnings);
+  });
+
+  it("the DPO's digest not sent makes the run partial even when every other channel delivered", async () => {
+    const deps = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: 'smtp://127.0.0.1:1', inventoryFile: EXAMPLE });
+    const slack = fakeChannel('slack', async () => [{ channel: 'slack', to: 'Slack webhook (secret /test/slack)', attempts: 1, sentAt: '2026-11-20T06:00:05.000Z' }]);
+    deps.audit.notifiers = [...deps.audit.notifiers, slack];
+    const record = await scheduled(scheduleEvent('evt-channels-no-mail'), lambdaContext(), deps);
+    expect(record.status).toBe('partial');
+    expect(record.error).toMatch(/^E-mail not sent: Sending the e-mail through SMTP 127\.0\.0\.1:1 failed: /);
+    expect(record.notifications!.map((outcome) => [outcome.channel, outcome.error === undefined])).toEqual([['email', false], ['slack', true]]);
+    expect(record.warnings).toBeUndefined();
+  });
+
+  it('a failed run tells every channel once; a channel that does not announce failures records nothing', async () => {
+    const deps = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: smtp.url });
+    const slack = slackDown();
+    const owners = fakeChannel('owner-email', async () => []);
+    deps.audit.notifiers = [...deps.audit.notifiers, slack, owners];
+    await expect(scheduled(scheduleEvent('evt-channels-failed'), lambdaContext(), deps)).rejects.toThrow(/holds no inventory snapshot/);
+    const [run] = await deps.runs.listRecent(1);
+    expect(run!.status).toBe('failed');
+    expect(slack.calls).toEqual([`failed ${run!.runId}`]);
+    expect(owners.calls).toEqual([`failed ${run!.runId}`]);
+    const [mail] = await smtp.waitFor(1);
+    expect(run!.notifications).toEqual([
+      { channel: 'email', to: 'dpo@example.com', subject: mail!.subject, messageId: expect.any(String), sentAt: expect.any(String) },
+      { channel: 'slack', to: 'Slack webhook (secret /test/slack)', attempts: 3, error: 'Slack webhook answered HTTP 500 after 3 attempts.' },
+    ]);
+    expect(deps.metrics.published).toEqual([{ RunFailed: 1 }, { NotificationSent: 1, NotificationFailed: 0 }, { NotificationSent: 0, NotificationFailed: 1 }, { NotificationSent: 1, NotificationFailed: 1 }]);
   });
 });
 

@@ -126,6 +126,32 @@ describe('npm run offline', () => {
     expect(((await bad.json()) as any).errors.map((e: { field: string }) => e.field)).toEqual(['formats.0', 'notify']);
   }, 120_000);
 
+  it('the HTML and OCSF formats through the deployed path: stored with their content types, verified, the page attached to the mail', async () => {
+    const response = await fetch(`${base}/audits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"formats":["json","html","ocsf"],"notify":true}' });
+    expect(response.status).toBe(202);
+    const { runId } = (await response.json()) as any;
+    const run = await settle(runId);
+    expect(run.status).toBe('succeeded');
+    expect(Object.keys(run.reports).sort()).toEqual(['html', 'json', 'ocsf']);
+    const bodies: Record<string, string> = {};
+    for (const [format, type] of [['html', 'text/html; charset=utf-8'], ['ocsf', 'application/x-ndjson']] as const) {
+      const download = await fetch(run.reports[format].url);
+      expect(download.status).toBe(200);
+      expect(download.headers.get('content-type')).toBe(type);
+      const bytes = Buffer.from(await download.arrayBuffer());
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(run.reports[format].sha256);
+      bodies[format] = bytes.toString('utf8');
+    }
+    expect(bodies.html).toMatch(/^<!doctype html>/i);
+    expect(bodies.html).toContain(runId);
+    const events = bodies.ocsf!.trim().split('\n').map((line) => JSON.parse(line));
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((event) => event.class_uid === 2003 && event.metadata.correlation_uid === runId)).toBe(true);
+    const [mail] = await mailsFor(runId, 1);
+    expect(mail!.attachments.map((a) => a.filename)).toEqual(expect.arrayContaining([`${runId}.html`]));
+    expect(mail!.attachments.map((a) => a.filename)).not.toContain(`${runId}.ocsf`);
+  }, 120_000);
+
   it('with a waivers object uploaded to the local bucket, the next run applies it', async () => {
     const bucket = /bucket ([\w.-]+)/.exec(output)![1]!;
     const admin = new S3Client({ endpoint: s3Endpoint, forcePathStyle: true, region: 'eu-central-1', credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' } });

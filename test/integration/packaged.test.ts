@@ -67,6 +67,7 @@ function environmentOf(fn: PackagedFunction): Record<string, string> {
   for (const [name, value] of Object.entries(fn.environment)) {
     if (typeof value === 'string' || typeof value === 'number') env[name] = String(value);
     else if ((value as { Ref?: string }).Ref === 'ReportsBucket') env[name] = BUCKET;
+    else if ((value as { Ref?: string }).Ref === 'AWS::AccountId') env[name] = ACCOUNT;
     else throw new Error(`Cannot resolve ${name} of ${fn.key}: ${JSON.stringify(value)}`);
   }
   return {
@@ -381,7 +382,8 @@ describe('the packaged functions on local peers', () => {
           AuditKey: { Ref: '11111111-2222-3333-4444-555555555555', Arn: arnOf('AuditKey') },
         },
       },
-      conditions: { UseObjectLock: true },
+      // The default stage: no chat webhook, no Security Hub (their grants: test/infra/serverlessPackage.test.ts).
+      conditions: { UseObjectLock: true, SlackWebhook: false, TeamsWebhook: false, AnyChatWebhook: false, UseSecurityHub: false },
       // Log permissions are the runtime's; KMS is used by S3 and SQS on the caller's behalf, and needs
       // the key policy, which this evaluator does not take: both are reviewed in the template tests.
       ignoreActions: /^(logs|kms):/,

@@ -16,6 +16,7 @@ import { handle as scheduled } from '../../handlers/scheduledAudit';
 import { executeAudit } from '../../lib/delivery/executeAudit';
 import { recordInvocationFailure, sweepStuckRuns, type InvocationFailure } from '../../lib/delivery/recoverRuns';
 import type { AuditRequest } from '../../lib/delivery/RunRecord';
+import type { MetricDimensions, RunMetricName } from '../../lib/delivery/RunMetrics';
 import { startRun } from '../../lib/delivery/startRun';
 import { TimedOutError } from '../../lib/errors';
 import type { HistoryStore } from '../../lib/history/HistoryStore';
@@ -85,6 +86,16 @@ async function storedReports(deps: Deps): Promise<string[]> {
   }
 }
 
+type Published = { values: Partial<Record<RunMetricName, number>>; dimensions?: MetricDimensions };
+/** Keeps the container's metrics with their dimensions (test/helpers/delivery.ts keeps the values only). */
+function recordMetrics(deps: Deps): Published[] {
+  const published: Published[] = [];
+  deps.audit.metrics = { publish: (values, dimensions) => void published.push(dimensions ? { values, dimensions } : { values }) };
+  return published;
+}
+/** What a run that told the DPO publishes for its one sent (or failed) mail: the e-mail channel's line, and the sum in the run's. */
+const emailLine = (sent: 0 | 1): Published => ({ values: { NotificationSent: sent, NotificationFailed: 1 - sent }, dimensions: { Channel: 'email' } });
+
 /** Counts the log lines of the container with this message. */
 function countLogs(deps: Deps, message: string): () => number {
   let count = 0;
@@ -124,6 +135,7 @@ describe('time limits', () => {
   it('a run that reaches its stop time rejects with TimedOutError, is recorded failed with its progress, mails once, stores nothing', async () => {
     const items = Array.from({ length: 3000 }, (_, i) => makeItem({ itemId: `item-${String(i).padStart(5, '0')}`, tenantId: `tenant-${i % 7}` }));
     const deps = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: smtp.url, inventoryFile: writeTemp('big.ndjson', ndjson(items)) });
+    const published = recordMetrics(deps);
     const runId = await queuedRun(deps);
     // A slow table: the snapshot (read once beforehand from the real table) comes 500 items a page, and every
     // page after the first only after the stop time, as for a snapshot too big for the time limit. The first
@@ -158,7 +170,8 @@ describe('time limits', () => {
     await sleep(100);
     expect(smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
     expect(smtp.messages[0]!.text).toContain(message);
-    expect(deps.metrics.published).toEqual([{ RunFailed: 1 }]);
+    // RunFailed first (a channel that hangs cannot take it along), then the failure mail's channel line and sum.
+    expect(published).toEqual([{ values: { RunFailed: 1 } }, emailLine(1), { values: { NotificationSent: 1, NotificationFailed: 0 } }]);
   });
 });
 
@@ -183,6 +196,7 @@ describe('the on-failure queue', () => {
   // says it timed out and how far it got, and mails once; a redelivered message finds it ended and mails nothing.
   it('a run left running by a hard kill ends failed with one mail; the same message again changes nothing', async () => {
     const deps = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: smtp.url });
+    const published = recordMetrics(deps);
     const runId = await queuedRun(deps);
     const claimed = await deps.runs.transition(runId, ['queued'], { status: 'running', startedAt: '2026-11-20T06:00:00.000Z', deadlineAt: '2026-11-20T06:15:00.000Z' });
     expect(claimed).not.toBeNull();
@@ -200,7 +214,8 @@ describe('the on-failure queue', () => {
     await sleep(100);
     expect(smtp.messages).toHaveLength(1);
     expect((await deps.runs.get(runId))!.error).toBe(record.error);
-    expect(deps.metrics.published).toEqual([{ RunFailed: 1 }]);
+    expect(record.notifications).toEqual([{ channel: 'email', to: 'dpo@example.com', subject: failedSubject(runId), messageId: expect.any(String), sentAt: expect.any(String) }]);
+    expect(published).toEqual([{ values: { RunFailed: 1 } }, emailLine(1), { values: { NotificationSent: 1, NotificationFailed: 0 } }]);
   });
 
   // Pins: a scheduled invocation that died before recording its run gets a failed schedule run (found again by its
@@ -330,21 +345,30 @@ describe('waivers from the reports bucket', () => {
 
 describe('metrics', () => {
   // Pins: executeAudit publishes the figures the alarms watch: DigestFailed 1, DigestSent 0 (and RunPartial) when the
-  // digest cannot be sent, RunSucceeded 1, DigestSent 1 and DigestFailed 0 when it is; the run's counts with both.
+  // digest cannot be sent, RunSucceeded 1, DigestSent 1 and DigestFailed 0 when it is; the run's counts with both;
+  // the e-mail channel's line (dimension Channel) first, and the sum over the channels in the run's line.
   it('a digest that cannot be sent ends the run partial and publishes DigestFailed 1; a good run RunSucceeded 1, DigestSent 1', async () => {
     const broken = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: 'smtp://127.0.0.1:1', inventoryFile: small });
     const good = await localContainer({ endpoint: dynamo.endpoint, s3, smtpUrl: smtp.url, inventoryFile: small });
+    const [brokenMetrics, goodMetrics] = [recordMetrics(broken), recordMetrics(good)];
     const partial = await scheduled(scheduleEvent('evt-no-smtp'), CONTEXT, broken);
     expect(partial.status).toBe('partial');
     expect(partial.error).toMatch(/^E-mail not sent: Sending the e-mail through SMTP 127\.0\.0\.1:1 failed: /);
     expect(partial.email).toMatchObject({ to: ['dpo@example.com'], error: expect.any(String) });
+    expect(partial.notifications).toEqual([{ channel: 'email', to: 'dpo@example.com', subject: expect.any(String), attached: ['pdf', 'csv', 'json'], error: partial.email!.error }]);
     const counts = { Items: 3, Violations: 1, SpecialCategoryViolations: 0, DueSoon: 0, Incomplete: 0 };
-    expect(broken.metrics.published).toEqual([expect.objectContaining({ DigestFailed: 1, DigestSent: 0, RunPartial: 1, ...counts })]);
-    expect(broken.metrics.published[0]!.RunSucceeded).toBeUndefined();
+    expect(brokenMetrics).toEqual([
+      emailLine(0),
+      { values: expect.objectContaining({ DigestFailed: 1, DigestSent: 0, NotificationSent: 0, NotificationFailed: 1, RunPartial: 1, ...counts }) },
+    ]);
+    expect(brokenMetrics[1]!.values.RunSucceeded).toBeUndefined();
 
     const succeeded = await scheduled(scheduleEvent('evt-smtp'), CONTEXT, good);
     expect(succeeded.status).toBe('succeeded');
-    expect(good.metrics.published).toEqual([expect.objectContaining({ RunSucceeded: 1, DigestSent: 1, DigestFailed: 0, ...counts, DurationSeconds: expect.any(Number) })]);
+    expect(goodMetrics).toEqual([
+      emailLine(1),
+      { values: expect.objectContaining({ RunSucceeded: 1, DigestSent: 1, DigestFailed: 0, NotificationSent: 1, NotificationFailed: 0, ...counts, DurationSeconds: expect.any(Number) }) },
+    ]);
     expect(smtp.messages).toHaveLength(1);
     // The digest names the violation, with its clause's words.
     expect(smtp.messages[0]!.text).toContain('1. CRITICAL violation: tenant tenant-a, instant-messaging / log-data (im/test), 316.1 days overdue.');
@@ -358,6 +382,6 @@ describe('metrics', () => {
     const record = await scheduled(scheduleEvent('evt-incomplete'), CONTEXT, deps);
     expect(record.status).toBe('partial');
     expect(record.summary!.complete).toBe(false);
-    expect(deps.metrics.published).toEqual([expect.objectContaining({ Incomplete: 1, RunPartial: 1, Items: 3, DigestSent: 1, DigestFailed: 0 })]);
+    expect(deps.metrics.published).toEqual([{ NotificationSent: 1, NotificationFailed: 0 }, expect.objectContaining({ Incomplete: 1, RunPartial: 1, Items: 3, DigestSent: 1, DigestFailed: 0 })]);
   });
 });

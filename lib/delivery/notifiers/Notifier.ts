@@ -1,13 +1,34 @@
+/**
+ * The one interface every delivery channel implements, what a channel is given
+ * and what it answers: the run record, GET /audits/{runId} and the CLI keep the
+ * answers per channel. Channels are built from the registry (channelRegistry.ts)
+ * and run side by side by notifyAll.ts.
+ */
 import type { AuditResult } from '../../audit/runAudit';
 import type { FormatId } from '../../report/formats/formatIds';
+import type { ReportFormat } from '../../report/formats/ReportFormat';
 import type { RunRecord, StoredReport } from '../RunRecord';
 
 /**
  * The channels a run can deliver through. `email` is the DPO's digest; `owner-email`
- * one digest per data owner; `slack` and `teams` chat incoming webhooks.
+ * one digest per data owner; `slack` and `teams` chat incoming webhooks; `security-hub`
+ * the non-compliant findings imported into AWS Security Hub.
  */
-export const CHANNELS = ['email', 'owner-email', 'slack', 'teams'] as const;
+export const CHANNELS = ['email', 'owner-email', 'slack', 'teams', 'security-hub'] as const;
 export type ChannelId = (typeof CHANNELS)[number];
+
+/**
+ * What each channel delivers, in words for people (the CLI's lines, warnings,
+ * the help): here, beside the ids, so that the edges print them without loading
+ * the channels. Typed over CHANNELS, so a new id without its words fails to compile.
+ */
+export const CHANNEL_TITLES: { readonly [K in ChannelId]: string } = {
+  email: 'E-mail',
+  'owner-email': 'Owner e-mail',
+  slack: 'Slack message',
+  teams: 'Teams message',
+  'security-hub': 'Security Hub findings',
+};
 
 /**
  * What one delivery did, kept in the run record (`notifications`) and shown by
@@ -32,12 +53,23 @@ export interface ChannelOutcome {
 
 /** What a finished run gives each channel. */
 export interface FinishedRun {
+  /** The run as recorded once evaluated and stored; its status is not final (still `running`): it waits for the DPO's digest. */
   record: RunRecord;
   result: Pick<AuditResult, 'head' | 'mostSerious' | 'reports' | 'sha256'>;
-  /** The reports as stored (S3 key, SHA-256, size); empty for a dry run or the CLI. */
+  /**
+   * The reports as stored (S3 key, SHA-256, size). Empty for the CLI, whose reports
+   * stay on the machine that ran the audit, at `result.reports`' paths. (A dry run
+   * notifies nobody.)
+   */
   stored: Partial<Record<FormatId, StoredReport>>;
-  /** The command that downloads the run's reports with the reader's own credentials. */
+  /** The command that downloads the run's reports with the reader's own credentials; '' when `stored` is empty. */
   fetchCommand: string;
+  /**
+   * What each format is (the registry, lib/report/formats/reportFormats.ts), handed
+   * in: a channel that imported the registry would pack the writers' native
+   * modules (pdfkit, DuckDB) into the failure handler, which builds every channel.
+   */
+  formats: { readonly [K in FormatId]: Pick<ReportFormat, 'contentType' | 'attachRank'> };
 }
 
 /**

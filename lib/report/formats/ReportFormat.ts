@@ -1,4 +1,5 @@
 import type { Catalog } from '../../catalog/loadCatalog';
+import type { openDuck } from '../../sql/duck';
 import type { Finding } from '../../model';
 import type { ReportHead, ResolvedFinding } from '../ReportModel';
 
@@ -7,6 +8,12 @@ export interface ReportContext {
   catalog: Catalog;
   /** Rows per module table in the PDF (the rest is counted and left to the JSON and CSV). */
   pdfRowsPerModule: number;
+  /**
+   * Opens an embedded DuckDB (the Parquet writer's COPY). Injected by the audit: a
+   * static import here would pack DuckDB's native binding into every function that
+   * only names formats (the HTTP functions, the failure handler).
+   */
+  openDuck: typeof openDuck;
 }
 
 /** What writers get when the findings are done: the JSON report's hash (it finishes first), and the resolved findings. */

@@ -1,21 +1,12 @@
 import { UsageError } from '../../errors';
 
 /**
- * The report formats by id, with what the edges need to know of each (content
- * type), and nothing that renders: the HTTP functions import this without
- * loading the writers (and pdfkit).
+ * The report formats' ids, and nothing else: the HTTP functions check a
+ * request's formats with this list without loading the writers. Each id is
+ * described and registered in reportFormats.ts (a compile error until it is).
  */
 export const FORMAT_IDS = ['json', 'csv', 'pdf', 'parquet', 'html', 'ocsf'] as const;
 export type FormatId = (typeof FORMAT_IDS)[number];
-
-export const FORMAT_CONTENT_TYPES: { readonly [K in FormatId]: string } = {
-  json: 'application/json',
-  csv: 'text/csv; charset=utf-8',
-  pdf: 'application/pdf',
-  parquet: 'application/vnd.apache.parquet',
-  html: 'text/html; charset=utf-8',
-  ocsf: 'application/x-ndjson',
-};
 
 /**
  * Parses a `--format` list such as "json,csv" into known, available formats.

@@ -67,10 +67,10 @@ function parquetRowsSql(lines: string): string {
 export const parquetFormat: ReportFormat = {
   extension: 'parquet',
   contentType: 'application/vnd.apache.parquet',
-  description: 'every finding as columns analysts query directly (DuckDB, Athena, pandas)',
+  description: 'every finding as typed columns analysts query directly with DuckDB, Athena or pandas',
   complete: true,
   attachRank: 4,
-  create(path) {
+  create(path, _draft, context) {
     const partialPath = `${path}.partial`;
     // The finding lines wait on disk (not in memory) until DuckDB turns them into columns.
     const linesPath = `${path}.lines.ndjson`;
@@ -89,9 +89,7 @@ export const parquetFormat: ReportFormat = {
         await lines().close();
         const metadata = { runId: head.run.id, schemaVersion: SCHEMA_VERSION, catalogVersion: head.run.catalogVersion, jsonReportSha256: finished.jsonSha256 ?? '' };
         const kv = Object.entries(metadata).map(([key, value]) => `${key}: ${sqlString(value)}`).join(', ');
-        // Loaded here: the functions that only read reports import this module, not DuckDB's binding.
-        const { openDuck } = await import('../../sql/duck');
-        const duck = await openDuck({ threads: 1, memoryLimit: '256MB' });
+        const duck = await context.openDuck({ threads: 1, memoryLimit: '256MB' });
         try {
           await duck.connection.run(
             `COPY (${parquetRowsSql(findingLinesSql(linesPath))}) TO ${sqlString(partialPath)} ` +

@@ -26,16 +26,6 @@ export const reportFormats: { readonly [K in FormatId]: ReportFormat } = {
 };
 
 /**
- * The media type of a report by its extension (unknown ones are plain bytes).
- *
- * @example
- * contentTypeOf('csv') // 'text/csv; charset=utf-8'
- */
-export function contentTypeOf(extension: string): string {
-  return (FORMAT_IDS as readonly string[]).includes(extension) ? reportFormats[extension as FormatId].contentType : 'application/octet-stream';
-}
-
-/**
  * The formats in words, for `--help`.
  *
  * @example

@@ -1,8 +1,9 @@
 /**
  * The run's metrics as CloudWatch receives them: Powertools Metrics writes one line of
  * the embedded metric format (EMF) to stdout per publish, which CloudWatch Logs turns
- * into metrics of the namespace RetentionAuditor with the dimension `service` — the
- * namespace, metric names and dimension the alarms of infra/monitoring.yml watch.
+ * into metrics of the namespace RetentionAuditor with the dimension `service` (and
+ * `Channel` for a channel's own line) — the namespace, metric names and dimension
+ * the alarms of infra/monitoring.yml watch.
  */
 import { cloudWatchMetrics, METRICS_NAMESPACE, RUN_METRICS } from '../../../lib/delivery/RunMetrics';
 
@@ -68,7 +69,32 @@ describe('cloudWatchMetrics', () => {
     expect(records[1]!._aws.CloudWatchMetrics[0].Metrics).toEqual([{ Name: 'RunFailed', Unit: 'Count' }]);
   });
 
+  it("publishes a channel's sent and failed with the dimension Channel; the run's sums over its channels with service only", () => {
+    const metrics = cloudWatchMetrics();
+    const [slack, email, run] = stdoutOf(() => {
+      metrics.publish({ NotificationSent: 0, NotificationFailed: 1 }, { Channel: 'slack' });
+      metrics.publish({ NotificationSent: 1, NotificationFailed: 0 }, { Channel: 'email' });
+      metrics.publish({ RunSucceeded: 1, DigestSent: 1, DigestFailed: 0, NotificationSent: 1, NotificationFailed: 1 });
+    });
+    expect(slack).toMatchObject({ service: 'retention-auditor', Channel: 'slack', NotificationSent: 0, NotificationFailed: 1 });
+    expect(slack!._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: METRICS_NAMESPACE,
+        Dimensions: [['service', 'Channel']],
+        Metrics: [
+          { Name: 'NotificationSent', Unit: 'Count' },
+          { Name: 'NotificationFailed', Unit: 'Count' },
+        ],
+      },
+    ]);
+    expect(email).toMatchObject({ Channel: 'email', NotificationSent: 1, NotificationFailed: 0 });
+    // The dimension does not outlive its publish: the run's line is the sum CloudWatch alarms on.
+    expect(run).not.toHaveProperty('Channel');
+    expect(run).toMatchObject({ NotificationSent: 1, NotificationFailed: 1, DigestSent: 1 });
+    expect(run!._aws.CloudWatchMetrics[0].Dimensions).toEqual([['service']]);
+  });
+
   it('knows every metric the alarms watch', () => {
-    expect(Object.keys(RUN_METRICS)).toEqual(expect.arrayContaining(['Incomplete', 'DigestFailed', 'DigestSent', 'SpecialCategoryViolations', 'DueSoon']));
+    expect(Object.keys(RUN_METRICS)).toEqual(expect.arrayContaining(['Incomplete', 'DigestFailed', 'DigestSent', 'SpecialCategoryViolations', 'DueSoon', 'NotificationFailed', 'NotificationSent']));
   });
 });

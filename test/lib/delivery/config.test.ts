@@ -53,3 +53,27 @@ describe('MAX_WAIVER_DAYS', () => {
     );
   });
 });
+
+describe('NOTIFY_CHANNELS', () => {
+  it('defaults to the DPO e-mail; takes a comma-separated list of channel ids', () => {
+    expect(readDeliveryConfig(ENV).NOTIFY_CHANNELS).toEqual(['email']);
+    expect(readDeliveryConfig({ ...ENV, NOTIFY_CHANNELS: '' }).NOTIFY_CHANNELS).toEqual(['email']);
+    expect(readDeliveryConfig({ ...ENV, NOTIFY_CHANNELS: 'email, slack' }).NOTIFY_CHANNELS).toEqual(['email', 'slack']);
+  });
+
+  it.each([
+    ['sms', /^Configuration NOTIFY_CHANNELS is invalid: Invalid option: expected one of "email"\|/],
+    ['email,email', 'Configuration NOTIFY_CHANNELS is invalid: must not repeat a channel.'],
+    [' , ', 'Configuration NOTIFY_CHANNELS is invalid: name at least one channel.'],
+  ])('refuses %j with one sentence naming it', (value, message) => {
+    expect(() => readDeliveryConfig({ ...ENV, NOTIFY_CHANNELS: value })).toThrow(message);
+  });
+
+  it("the audit functions deliver through its channels, each built from the deployment's variables", () => {
+    expect(createAuditContainer(ENV).audit.notifiers.map((notifier) => notifier.channel)).toEqual(['email']);
+    // A channel that cannot be built fails the cold start with one sentence, not the first run.
+    expect(() => createAuditContainer({ ...ENV, NOTIFY_CHANNELS: 'email,slack' })).toThrow(/^The slack channel of NOTIFY_CHANNELS needs the Slack webhook URL in the environment variable SLACK_WEBHOOK_URL, or /);
+    const built = createAuditContainer({ ...ENV, NOTIFY_CHANNELS: 'email,slack,owner-email', SLACK_WEBHOOK_PARAMETER: '/auditor/slack', OWNER_ALLOWLIST: '@example.com' });
+    expect(built.audit.notifiers.map((notifier) => notifier.channel)).toEqual(['email', 'slack', 'owner-email']);
+  });
+});

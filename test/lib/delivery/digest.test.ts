@@ -1,4 +1,4 @@
-import type { FormatId } from '../../../lib/report/formats/formatIds';
+import { reportFormats, type FormatId } from '../../../lib/report/formats/reportFormats';
 import { composeDigest, composeFailure, digestSubject, splitAttachments } from '../../../lib/delivery/digest';
 import type { WaiverUsage } from '../../../lib/engine/insights';
 import { emptySummary, type ReportHead, type SeriousFinding } from '../../../lib/report/ReportModel';
@@ -235,7 +235,7 @@ describe('the digest draws the trend of the scope', () => {
 });
 
 describe('splitAttachments', () => {
-  const report = (format: FormatId, bytes: number) => ({ format, bytes });
+  const report = (format: FormatId, bytes: number) => ({ format, bytes, attachRank: reportFormats[format].attachRank });
 
   it('attaches in the formats\' order while the total fits, and never a format that is not attached', () => {
     const { attached, notAttached } = splitAttachments([report('json', 300), report('ocsf', 1), report('csv', 300), report('html', 300), report('pdf', 300)], 1000);
