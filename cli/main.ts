@@ -168,10 +168,10 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
   const embedded = !options.inventory && !options.table;
   const formats = parseFormats(options.format ?? (embedded ? EMBEDDED_FORMATS : DEFAULT_FORMATS));
   // Owner digests and the Security Hub import read the run's findings back from a report that holds them.
-  const channels = new Set(notifiers.map((notifier) => notifier.channel));
-  if (channels.has('owner-email') && !formats.includes('json')) throw new UsageError('--notify owner-email reads the findings from the JSON report: add json to --format.');
-  if (channels.has('security-hub') && !formats.includes('json') && !formats.includes('ocsf')) {
-    throw new UsageError('--notify security-hub imports the findings of the OCSF or JSON report: add ocsf or json to --format.');
+  for (const { channel, reads } of notifiers) {
+    if (reads && !reads.some((format) => formats.includes(format))) {
+      throw new UsageError(`--notify ${channel} reads the findings from the ${reads.join(' or ')} report: add ${reads.join(' or ')} to --format.`);
+    }
   }
   const catalog = loadCatalog(options.policies);
   // The embedded default shows every verdict, `waived` included, so it brings its example waivers.

@@ -75,7 +75,8 @@ export function formatSummary(result: AuditResult): string {
  */
 export function formatNotifications(outcomes: readonly ChannelOutcome[]): string {
   return outcomes
-    .map(({ channel, to, messageId, findings, error }) => {
+    .map(({ channel, to, messageId, findings, error, note }) => {
+      if (error === undefined && note !== undefined) return `${CHANNEL_TITLES[channel]}: ${p(note)}\n`;
       const what = `${CHANNEL_TITLES[channel]}${error === undefined ? '' : ' NOT'} sent to ${p(to)}`;
       if (error !== undefined) return `${what}: ${p(error)}\n`;
       const details = [messageId === undefined ? '' : p(messageId), findings === undefined ? '' : plural(findings, 'finding')].filter(Boolean);

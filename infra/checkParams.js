@@ -26,7 +26,9 @@ module.exports.check = async ({ resolveVariable, options }) => {
 // Resolved as NOTIFY_CHANNELS (serverless.yml): the stage's notifyChannels, with security-hub added when
 // securityHub is true. Packaging fails, with one sentence, when a listed channel lacks its settings, so a
 // deployment never starts functions that refuse their first cold start.
+// The same list as lib/delivery/notifiers/Notifier.ts (test/infra/checkParams.test.ts ties them).
 const CHANNELS = ['email', 'owner-email', 'slack', 'teams', 'security-hub'];
+module.exports.CHANNELS = CHANNELS;
 module.exports.notifyChannels = async ({ resolveVariable, options }) => {
   const stage = options.stage || 'dev';
   const param = async (name) => String((await resolveVariable(`param:${name}`)) ?? '').trim();

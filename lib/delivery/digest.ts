@@ -63,7 +63,12 @@ export interface ComposedMail {
 }
 
 const templates = new Map<string, string>();
-/** A mail template of templates/email, read once per process. */
+/**
+ * A mail template of templates/email, read once per process.
+ *
+ * @example
+ * template('digest.txt.mustache') // '{{subject}}\n…'
+ */
 export function template(name: string): string {
   let text = templates.get(name);
   if (text === undefined) {
@@ -77,7 +82,12 @@ export function template(name: string): string {
 export const SUBJECT_ID_CHARS = 80;
 export const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
-/** What every mail of a run says about the run itself (the templates' run block). */
+/**
+ * What every mail of a run says about the run itself (the templates' run block).
+ *
+ * @example
+ * runView(result.head) // { runId: 'audit-…', trigger: 'schedule', snapshotId: 'snap-1', …, incomplete: false }
+ */
 export function runView({ run, summary }: ReportHead) {
   return {
     runId: run.id,

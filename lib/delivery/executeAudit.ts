@@ -72,10 +72,32 @@ const emailFailure = (notifications: readonly ChannelOutcome[]) => notifications
 
 /** A channel other than the DPO's e-mail that could not deliver: a warning of the run, which keeps its status. */
 function channelWarnings(notifications: readonly ChannelOutcome[]): string[] {
-  return notifications
-    .filter((outcome) => outcome.channel !== 'email' && outcome.error !== undefined)
-    .map((outcome) => `${CHANNEL_TITLES[outcome.channel]} not sent to ${outcome.to}: ${outcome.error}`);
+  const failed = notifications.filter((outcome) => outcome.channel !== 'email' && outcome.error !== undefined);
+  // The first few in words (the run record is one DynamoDB item); every one is in `notifications`.
+  const shown = failed.slice(0, MAX_CHANNEL_WARNINGS).map((outcome) => `${CHANNEL_TITLES[outcome.channel]} not sent to ${outcome.to}: ${outcome.error}`);
+  const more = failed.length - shown.length;
+  return more > 0 ? [...shown, `…and ${more} more deliveries not sent (listed in the run's notifications).`] : shown;
 }
+
+/** Failed deliveries a run's warnings name one by one. */
+const MAX_CHANNEL_WARNINGS = 10;
+
+/**
+ * The formats a notifying run writes: those asked for, and for a channel that reads
+ * its findings back from a report none of which was asked for (owner digests without
+ * the JSON), that report too.
+ *
+ * @example
+ * withReadFormats(['pdf'], [ownerNotifier]) // ['pdf', 'json']
+ */
+export function withReadFormats(formats: readonly FormatId[], notifiers: readonly Notifier[]): FormatId[] {
+  const written = [...formats];
+  for (const { reads } of notifiers) if (reads && !reads.some((format) => written.includes(format))) written.push(reads.at(-1)!);
+  return written;
+}
+
+/** How long a failed run's notices may take, all channels at once; a channel still busy then is recorded as not delivered. */
+export const FAILURE_NOTICE_MS = 5_000;
 
 /**
  * Tells every channel of a run that just became `failed` (the DPO's failure
@@ -87,7 +109,8 @@ export async function notifyFailure(record: RunRecord, error: string, deps: Pick
   // Published first: a channel that hangs until the function is stopped must not take the failure's figure with it.
   deps.metrics.publish({ RunFailed: 1 });
   if (!record.request.notify || record.request.dryRun) return;
-  const notifications = await notifyAll(deps.notifiers, (notifier) => notifier.failed(record, error), deps);
+  // Bounded: the failure handler (25 s) may tell several runs, and a chat channel retrying could outlast it.
+  const notifications = await notifyAll(deps.notifiers, (notifier) => notifier.failed(record, error), { ...deps, signal: AbortSignal.timeout(FAILURE_NOTICE_MS) });
   if (notifications.length === 0) return;
   deps.metrics.publish({ ...(emailFailure(notifications) ? { DigestFailed: 1 } : {}), ...notificationFigures(notifications) });
   await deps.runs.update(record.runId, deliveryPatch(notifications));
@@ -186,7 +209,7 @@ export async function executeAudit(runId: string, deps: AuditDependencies, limit
       forecastDays: deps.forecastDays,
       trendRuns: deps.trendRuns,
       staleAfterHours: deps.staleAfterHours,
-      formats: request.formats,
+      formats: request.notify && !request.dryRun ? withReadFormats(request.formats, deps.notifiers) : request.formats,
       outDir: workDir,
       trigger: record.trigger,
       runId,

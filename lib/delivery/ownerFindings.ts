@@ -105,7 +105,8 @@ const FLUSH_CHARS = 64 * 1024;
 
 // A plain address only: no display name, comment, quoting, IP literal or list separator can
 // pass, so nothing in an inventory can make the mailer parse one owner as several recipients.
-const LOCAL_PART = /^[A-Za-z0-9_%+'-]+(?:\.[A-Za-z0-9_%+'-]+)*$/;
+// No `%`: a relay that honours the percent hack would route `eve%evil.test@allowed.example` to evil.test.
+const LOCAL_PART = /^[A-Za-z0-9_+'-]+(?:\.[A-Za-z0-9_+'-]+)*$/;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const TOP_LABEL = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 

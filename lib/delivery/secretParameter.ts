@@ -2,9 +2,9 @@
  * Secrets the functions need (the chat webhook URLs: whoever holds one can post
  * to the channel) live in SSM Parameter Store as SecureStrings, never in an
  * environment variable, the stack's template or a run record. A secret is read
- * when first needed and kept for the life of the function instance (a cold
- * start reads it again, so a rotated value arrives with the next instance or
- * after `maxAgeMs`); a failed read is not kept. Every failure is one sentence
+ * when first needed and kept in the function instance for `maxAgeMs` (15
+ * minutes by default), so a rotated value arrives within that or with the next
+ * instance; a failed read is not kept. Every failure is one sentence
  * that names the parameter and never its value.
  */
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';

@@ -44,6 +44,11 @@ export interface ChannelOutcome {
   messageId?: string;
   /** Why it failed after its retries (the run does not fail for it). */
   error?: string;
+  /**
+   * An account, not a delivery: findings the channel did not route and why (e.g. owner
+   * digests: findings that name no owner). Neither sent nor failed: no alarm, no warning.
+   */
+  note?: string;
   attempts?: number;
   /** Reports attached to a mail. */
   attached?: FormatId[];
@@ -79,6 +84,12 @@ export interface FinishedRun {
  */
 export interface Notifier {
   channel: ChannelId;
+  /**
+   * The reports it reads the run's findings back from, any one of them (owner digests:
+   * the JSON; Security Hub: the OCSF feed or the JSON). A run that notifies it writes
+   * the last of them when it was asked for none; the CLI refuses such a run instead.
+   */
+  reads?: readonly FormatId[];
   /** Delivers a finished run; one outcome per message sent (an owner digest sends several). */
   finished(run: FinishedRun): Promise<ChannelOutcome[]>;
   /** Tells of a run that failed (no reports); a channel that does not announce failures answers []. */

@@ -58,9 +58,11 @@ async function isolated(notifier: Notifier, deliver: (notifier: Notifier) => Pro
  * notificationFigures([{ channel: 'email', to: 'dpo@example.com', messageId: '<1@x>' }]) // { NotificationSent: 1, NotificationFailed: 0 }
  */
 export function notificationFigures(outcomes: readonly ChannelOutcome[]): Partial<Record<RunMetricName, number>> {
-  if (outcomes.length === 0) return {};
-  const failed = outcomes.filter((outcome) => outcome.error !== undefined).length;
-  return { NotificationSent: outcomes.length - failed, NotificationFailed: failed };
+  // Notes (findings a channel did not route) are neither sent nor failed.
+  const deliveries = outcomes.filter((outcome) => outcome.note === undefined || outcome.error !== undefined);
+  if (deliveries.length === 0) return {};
+  const failed = deliveries.filter((outcome) => outcome.error !== undefined).length;
+  return { NotificationSent: deliveries.length - failed, NotificationFailed: failed };
 }
 
 /**
@@ -86,9 +88,11 @@ export async function notifyAll(
   for (const [index, notifier] of notifiers.entries()) {
     const outcomes = answers[index]!;
     if (outcomes.length === 0) continue;
-    options.metrics.publish(notificationFigures(outcomes), { Channel: notifier.channel });
-    for (const { to, messageId, error } of outcomes) {
-      if (error === undefined) options.log('info', 'notification sent', { channel: notifier.channel, to, messageId });
+    const figures = notificationFigures(outcomes);
+    if (Object.keys(figures).length > 0) options.metrics.publish(figures, { Channel: notifier.channel });
+    for (const { to, messageId, error, note } of outcomes) {
+      if (error === undefined && note !== undefined) options.log('info', 'notification note', { channel: notifier.channel, to, note });
+      else if (error === undefined) options.log('info', 'notification sent', { channel: notifier.channel, to, messageId });
       else options.log('error', 'notification failed', { channel: notifier.channel, to, error });
     }
   }

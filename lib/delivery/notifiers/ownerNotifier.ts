@@ -75,6 +75,7 @@ export function createOwnerNotifier(options: OwnerNotifierOptions): Notifier {
   }
   return {
     channel: CHANNEL,
+    reads: ['json'],
     failed: async () => [],
     async finished(run) {
       const json = run.result.reports.json;
@@ -176,26 +177,28 @@ function named(tally: OwnerTally, quote: boolean): string {
 const owners = (tally: OwnerTally, what: string) => `${tally.atLeast ? 'More than ' : ''}${formatCount(tally.owners)} ${what}${tally.owners === 1 && !tally.atLeast ? '' : 's'}`;
 const findings = (n: number) => `${formatCount(n)} finding${n === 1 ? '' : 's'}`;
 
-/** One outcome per reason some findings reached no owner's mail (only the DPO's digest has them). */
+/** One note per reason some findings reached no owner's mail (only the DPO's digest has them): an account, not a failed delivery. */
 function notMailed(grouped: OwnerFindings, maxOwners: number): ChannelOutcome[] {
   const outcomes: ChannelOutcome[] = [];
   const { unowned, invalid, notAllowed, overCap } = grouped;
   if (unowned > 0) {
-    outcomes.push({ channel: CHANNEL, to: 'findings without an owner', findings: unowned, error: `${findings(unowned)} calling for action ${unowned === 1 ? 'names' : 'name'} no owner; only the DPO's digest has ${unowned === 1 ? 'it' : 'them'}.` });
+    outcomes.push({ channel: CHANNEL, to: 'findings without an owner', findings: unowned, note: `${findings(unowned)} calling for action ${unowned === 1 ? 'names' : 'name'} no owner; only the DPO's digest has ${unowned === 1 ? 'it' : 'them'}.` });
   }
   if (invalid.findings > 0) {
-    outcomes.push({ channel: CHANNEL, to: 'owners that are not addresses', findings: invalid.findings, error: `${owners(invalid, 'owner value')} ${invalid.owners === 1 && !invalid.atLeast ? 'is' : 'are'} not a plain e-mail address, not mailed (${findings(invalid.findings)}): ${named(invalid, true)}.` });
+    outcomes.push({ channel: CHANNEL, to: 'owners that are not addresses', findings: invalid.findings, note: `${owners(invalid, 'owner value')} ${invalid.owners === 1 && !invalid.atLeast ? 'is' : 'are'} not a plain e-mail address, not mailed (${findings(invalid.findings)}): ${named(invalid, true)}.` });
   }
   if (notAllowed.findings > 0) {
-    outcomes.push({ channel: CHANNEL, to: 'owners not on the allowlist', findings: notAllowed.findings, error: `${owners(notAllowed, 'owner')} not on the allowlist, not mailed (${findings(notAllowed.findings)}): ${named(notAllowed, false)}.` });
+    outcomes.push({ channel: CHANNEL, to: 'owners not on the allowlist', findings: notAllowed.findings, note: `${owners(notAllowed, 'owner')} not on the allowlist, not mailed (${findings(notAllowed.findings)}): ${named(notAllowed, false)}.` });
   }
   if (overCap.findings > 0) {
-    outcomes.push({ channel: CHANNEL, to: 'owners over the cap', findings: overCap.findings, error: `${owners(overCap, 'owner')} beyond the cap of ${formatCount(maxOwners)} owner digests a run sends, not mailed (${findings(overCap.findings)}): ${named(overCap, false)}.` });
+    outcomes.push({ channel: CHANNEL, to: 'owners over the cap', findings: overCap.findings, note: `${owners(overCap, 'owner')} beyond the cap of ${formatCount(maxOwners)} owner digests a run sends, not mailed (${findings(overCap.findings)}): ${named(overCap, false)}.` });
   }
   return outcomes;
 }
 
-const cap = (fallback: number, what: string) => z.coerce.number().int().min(1).max(1_000_000).default(fallback).describe(what);
+const cap = (fallback: number, what: string, max = 1_000_000) => z.coerce.number().int().min(1).max(max).default(fallback).describe(what);
+/** Each owner mailed is one outcome in the run record, a DynamoDB item of at most 400 KB: 500 outcomes stay well inside it. */
+export const MAX_OWNER_MAIL_CAP = 500;
 
 /** The channel's settings, from the environment (the stage's parameters in the functions, the shell's on the command line). */
 const ownerSettings = z.object({
@@ -210,7 +213,7 @@ const ownerSettings = z.object({
       }
     })
     .describe('the owners who may be mailed, addresses and @domains separated by commas (e.g. "@example.com, ops@partner.example")'),
-  OWNER_MAIL_CAP: cap(OWNER_DIGEST_DEFAULTS.maxOwners, 'the most owners one run mails'),
+  OWNER_MAIL_CAP: cap(OWNER_DIGEST_DEFAULTS.maxOwners, 'the most owners one run mails', MAX_OWNER_MAIL_CAP),
   OWNER_LIST_CAP: cap(OWNER_DIGEST_DEFAULTS.maxListed, 'the findings each owner mail lists'),
   OWNER_CSV_CAP: cap(OWNER_DIGEST_DEFAULTS.maxCsvRows, "the rows of each owner's CSV"),
   DPO_EMAIL: deliveryConfigSchema.shape.DPO_EMAIL.optional(),

@@ -1,3 +1,9 @@
+/**
+ * The Security Hub channel: a run's non-compliant findings (the ocsf report's events,
+ * or the same built from the JSON report) imported as ASFF findings with
+ * BatchImportFindings, in batches, so that a security team sees them where it already
+ * looks. Enabled per stage (`securityHub: true`), which also grants the one permission.
+ */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { BatchImportFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { z } from 'zod';
@@ -186,6 +192,7 @@ export function securityHubNotifier(options: SecurityHubNotifierOptions): Notifi
   const settings = checked(options);
   return {
     channel: 'security-hub',
+    reads: ['ocsf', 'json'],
     async finished(run) {
       const tally: Tally = { total: 0, imported: 0, failed: 0, calls: 0, errors: new Map(), stopped: null };
       const target = { accountId: settings.accountId, productArn: settings.productArn };

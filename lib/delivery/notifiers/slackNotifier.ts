@@ -53,6 +53,9 @@ const context = (text: string) => ({ type: 'context', elements: [mrkdwn(text)] }
 /**
  * As many of `lines` as fit in one section under `heading`, then "…and N more"
  * counting those cut and those the list never held (`beyond`).
+ *
+ * @example
+ * fitLines((n) => `*Most serious (${n})*`, ['a', 'b'], 3) // '*Most serious (2)*\na\nb\n…and 3 more in the reports.'
  */
 export function fitLines(heading: (shown: number) => string, lines: string[], beyond: number, max: number = SLACK_LIMITS.sectionText): string {
   for (let shown = lines.length; shown >= 0; shown -= 1) {

@@ -65,6 +65,9 @@ const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resol
  * Everything of `text` that could reveal the URL replaced by "[webhook URL]":
  * the URL itself, its path and query, and each path segment or query value
  * long enough to be a token (Slack's are in the path, Teams workflows' in `sig`).
+ *
+ * @example
+ * redactUrl('connect ECONNREFUSED https://hooks.slack.com/services/T0/B0/XyZsecret', url) // 'connect ECONNREFUSED [webhook URL]'
  */
 export function redactUrl(text: string, url: URL | null): string {
   if (!url) return text;
@@ -105,7 +108,12 @@ export function checkWebhookUrl(text: string, label: string): URL | string {
   return url;
 }
 
-/** Retry-After in ms: delta-seconds or an HTTP date; null when absent or unreadable. */
+/**
+ * Retry-After in ms: delta-seconds or an HTTP date; null when absent or unreadable.
+ *
+ * @example
+ * retryAfterMs('3', new Date()) // 3000
+ */
 export function retryAfterMs(header: string | null, now: Date): number | null {
   if (header === null || header.trim() === '') return null;
   const value = header.trim();

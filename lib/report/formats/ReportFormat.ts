@@ -69,12 +69,6 @@ export interface ReportFormat {
   contentType: string;
   /** What it is, in a few words, for `--help` and the README. */
   description: string;
-  /**
-   * Whether it holds every finding of the run, so that it stands alone as the
-   * run's record (JSON, CSV, Parquet, HTML); the PDF (tables capped per module)
-   * and OCSF (the non-compliant findings only) are views of it.
-   */
-  complete: boolean;
   /** Its place among the digest's attachments (lower first, as far as the size limit allows); null: linked only, never attached. */
   attachRank: number | null;
   /**

@@ -97,7 +97,6 @@ export const csvFormat: ReportFormat = {
   extension: 'csv',
   contentType: 'text/csv; charset=utf-8',
   description: 'every finding as a spreadsheet row',
-  complete: true,
   attachRank: 2,
   create(path) {
     const partialPath = `${path}.partial`;

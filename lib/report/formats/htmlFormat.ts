@@ -13,7 +13,6 @@ export const htmlFormat: ReportFormat = {
   extension: 'html',
   contentType: 'text/html; charset=utf-8',
   description: 'one self-contained page: summary, charts, what changed, and every finding in a table that sorts, filters and searches',
-  complete: true,
   attachRank: 1,
   create(path, _draft, context) {
     return new HtmlReportWriter(path, { catalog: context.catalog });

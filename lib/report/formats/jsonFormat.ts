@@ -29,7 +29,6 @@ export const jsonFormat: ReportFormat = {
   extension: 'json',
   contentType: 'application/json',
   description: "the contract's report: the run, the summary and every finding",
-  complete: true,
   attachRank: 3,
   create(path, draft) {
     const partialPath = `${path}.partial`;

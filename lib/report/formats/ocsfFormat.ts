@@ -18,7 +18,6 @@ export const ocsfFormat: ReportFormat = {
   extension: 'ocsf',
   contentType: 'application/x-ndjson',
   description: 'the non-compliant findings as OCSF Compliance Finding events (NDJSON)',
-  complete: false,
   attachRank: null,
   create(path) {
     const partialPath = `${path}.partial`;

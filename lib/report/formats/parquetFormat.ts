@@ -68,7 +68,6 @@ export const parquetFormat: ReportFormat = {
   extension: 'parquet',
   contentType: 'application/vnd.apache.parquet',
   description: 'every finding as typed columns analysts query directly with DuckDB, Athena or pandas',
-  complete: true,
   attachRank: 4,
   create(path, _draft, context) {
     const partialPath = `${path}.partial`;

@@ -15,7 +15,6 @@ export const pdfFormat: ReportFormat = {
   extension: 'pdf',
   contentType: 'application/pdf',
   description: "the DPO's report: summary, charts and the violations per module",
-  complete: false,
   attachRank: 0,
   create(path, _draft, context) {
     const collector = new PdfModelCollector(context.pdfRowsPerModule);

@@ -4,6 +4,7 @@
  * Security Hub notifier does the I/O. Text from the inventory is made printable
  * (no controls or bidi marks reach the console) and cut to ASFF's lengths.
  */
+import { createHash } from 'node:crypto';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { printable } from '../../text/printable';
 import { MAX_INSTANT_MS } from '../../time';
@@ -29,6 +30,22 @@ export interface AsffTarget {
  * @example
  * clip('a'.repeat(300), 256).length // 256, ending in '…'
  */
+
+/**
+ * The ASFF `Id`: the OCSF uid (control characters made visible), or when it is longer than ASFF allows, its start and a
+ * SHA-256 of the whole, so that two long uids sharing a prefix never share an Id (Security
+ * Hub would overwrite one finding with the other).
+ *
+ * @example
+ * findingId('fp/item-1') // 'fp/item-1'
+ */
+export function findingId(uid: string): string {
+  const safe = printable(uid);
+  if (safe.length <= ASFF_LIMITS.id) return clip(safe, ASFF_LIMITS.id);
+  const digest = createHash('sha256').update(uid).digest('hex');
+  return `${clip(safe, ASFF_LIMITS.id - digest.length - 1).slice(0, -1)}##${digest}`;
+}
+
 export function clip(text: string, max: number): string {
   const safe = printable(text);
   if (safe.length === 0) return '-';
@@ -106,7 +123,7 @@ export function asffFindingOf(event: OcsfComplianceFinding, target: AsffTarget):
   );
   return {
     SchemaVersion: ASFF_SCHEMA_VERSION,
-    Id: clip(info.uid, ASFF_LIMITS.id),
+    Id: findingId(info.uid),
     ProductArn: target.productArn,
     ProductName: event.metadata.product.name,
     CompanyName: event.metadata.product.vendor_name,

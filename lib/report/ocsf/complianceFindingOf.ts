@@ -79,7 +79,12 @@ export function findingUid(fingerprint: string, itemId: string | null, itemFacts
   return `${fingerprint}/${itemId}`;
 }
 
-/** The run-wide part of every event: `time` (the run's finish) and `metadata`. */
+/**
+ * The run-wide part of every event: `time` (the run's finish) and `metadata`.
+ *
+ * @example
+ * ocsfEnvelope({ id: 'audit-…', finishedAt: '2026-11-28T02:00:00.000Z' }) // { time: 1795831200000, metadata: { correlation_uid: 'audit-…', … } }
+ */
 export function ocsfEnvelope(run: Pick<RunInfo, 'id' | 'finishedAt'>): OcsfEnvelope {
   return {
     time: Date.parse(run.finishedAt),
@@ -274,7 +279,12 @@ export function envelopePrefix(envelope: OcsfEnvelope): string {
   return `${JSON.stringify(envelope).slice(0, -1)},`;
 }
 
-/** One NDJSON line (without its newline) from a prefix and an event body's JSON. */
+/**
+ * One NDJSON line (without its newline) from a prefix and an event body's JSON.
+ *
+ * @example
+ * ocsfLine('{"time":1,', '{"class_uid":2003}') // '{"time":1,"class_uid":2003}'
+ */
 export function ocsfLine(prefix: string, bodyJson: string): string {
   return `${prefix}${bodyJson.slice(1)}`;
 }

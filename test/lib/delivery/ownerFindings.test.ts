@@ -85,6 +85,8 @@ describe('owner addresses', () => {
     ['a numeric top label', 'root@10.0.0.1'],
     ['a single-label domain', 'root@localhost'],
     ['a quoted local part', '"a b"@example.com'],
+    // A relay honouring the percent hack would deliver it to evil.test, past an @example.com allowlist.
+    ['a percent-hack route', 'eve%evil.test@example.com'],
     ['a dot at the start', '.alice@example.com'],
     ['a unicode domain', 'ops@bücher.example'],
     ['too long', `${'a'.repeat(65)}@example.com`],

@@ -134,4 +134,10 @@ describe('notificationFigures', () => {
     expect(notificationFigures([sent('email', 'a'), { channel: 'slack', to: 'b', error: 'x' }, { channel: 'teams', to: 'c', error: 'y' }])).toEqual({ NotificationSent: 1, NotificationFailed: 2 });
     expect(notificationFigures([])).toEqual({});
   });
+
+  it('counts a note (findings a channel did not route) as neither sent nor failed: nothing for the alarm', () => {
+    const note = { channel: 'owner-email' as const, to: 'findings without an owner', findings: 3, note: '3 findings name no owner.' };
+    expect(notificationFigures([sent('owner-email', 'a@example.com'), note])).toEqual({ NotificationSent: 1, NotificationFailed: 0 });
+    expect(notificationFigures([note])).toEqual({});
+  });
 });

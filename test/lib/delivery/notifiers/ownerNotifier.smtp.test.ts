@@ -97,7 +97,7 @@ describe.each<EngineKind>(['reference', 'sql'])('owner digests after a real audi
       ['alice@example.com', 2],
       ['bob@ops.example.com', 1],
     ]);
-    expect(outcomes.filter((o) => o.error).map((o) => [o.to, o.findings])).toEqual([
+    expect(outcomes.filter((o) => o.note).map((o) => [o.to, o.findings])).toEqual([
       ['findings without an owner', 1],
       ['owners that are not addresses', 2],
       ['owners not on the allowlist', 1],

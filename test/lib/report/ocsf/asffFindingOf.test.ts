@@ -1,6 +1,6 @@
 /** OCSF events as Security Hub findings (ASFF): the mapping, ASFF's lengths, and text from outside made harmless. */
 import type { Finding } from '../../../../lib/model';
-import { ASFF_LIMITS, ASFF_TYPE, asffFindingOf, clip } from '../../../../lib/report/ocsf/asffFindingOf';
+import { ASFF_LIMITS, ASFF_TYPE, asffFindingOf, clip, findingId } from '../../../../lib/report/ocsf/asffFindingOf';
 import { complianceFindingOf, ocsfEnvelope, resolvedComplianceFindingOf } from '../../../../lib/report/ocsf/complianceFindingOf';
 import type { OcsfComplianceFinding } from '../../../../lib/report/ocsf/OcsfComplianceFinding';
 import { before, DAY, judge, makeItem } from '../../../helpers/items';
@@ -125,5 +125,16 @@ describe('asffFindingOf', () => {
     expect(asff.Title).toContain('im/\\x1b]8;;http://evil\\x07click');
     expect(asff.Title).toContain('tenant\\u202egpj.exe');
     expect(asff.Description).toContain('Kept\\x85 too long\\u2066.');
+  });
+});
+
+describe('findingId', () => {
+  it('keeps a uid ASFF can hold, and makes two long uids that share their first 512 characters two Ids', () => {
+    expect(findingId('fp/item-1')).toBe('fp/item-1');
+    const a = `${'x'.repeat(600)}a`;
+    const b = `${'x'.repeat(600)}b`;
+    expect(findingId(a)).toHaveLength(512);
+    expect(findingId(a)).not.toBe(findingId(b));
+    expect(findingId(a)).toBe(findingId(a));
   });
 });
