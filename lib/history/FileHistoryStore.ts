@@ -198,7 +198,7 @@ export class FileHistoryStore implements HistoryStore {
         await appendFile(path, `${endsWithNewline ? '' : '\n'}${JSON.stringify(run)}\n`);
       },
       async abort() {
-        sink?.destroy();
+        await sink?.destroy();
         await cleanup();
       },
     };

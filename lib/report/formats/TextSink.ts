@@ -54,7 +54,15 @@ export class TextSink {
     await once(this.stream, 'finish');
   }
 
-  destroy(): void {
+  /**
+   * Stops writing and waits until the file is closed. The stream may still be
+   * opening it: a caller that removed the file before that would see it created
+   * again, so callers remove it after this resolves.
+   */
+  async destroy(): Promise<void> {
+    if (this.stream.closed) return;
+    const closed = once(this.stream, 'close');
     this.stream.destroy();
+    await closed;
   }
 }

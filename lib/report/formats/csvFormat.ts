@@ -123,7 +123,7 @@ export const csvFormat: ReportFormat = {
         await rename(partialPath, path);
       },
       async abort() {
-        sink.destroy();
+        await sink.destroy();
         await rm(partialPath, { force: true });
       },
     };

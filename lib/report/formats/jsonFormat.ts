@@ -82,7 +82,7 @@ export const jsonFormat: ReportFormat = {
         await rename(partialPath, path);
       },
       async abort() {
-        sink?.destroy();
+        await sink?.destroy();
         await Promise.all([rm(partialPath, { force: true }), rm(`${partialPath}.rebuild`, { force: true })]);
       },
     };

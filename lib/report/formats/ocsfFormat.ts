@@ -46,8 +46,7 @@ export const ocsfFormat: ReportFormat = {
         await rename(partialPath, path);
       },
       async abort() {
-        bodies?.destroy();
-        out?.destroy();
+        await Promise.all([bodies?.destroy(), out?.destroy()]);
         await Promise.all([rm(partialPath, { force: true }), rm(bodiesPath, { force: true })]);
       },
     };

@@ -101,7 +101,7 @@ export const parquetFormat: ReportFormat = {
         await rename(partialPath, path);
       },
       async abort() {
-        sink?.destroy();
+        await sink?.destroy();
         await Promise.all([rm(partialPath, { force: true }), rm(linesPath, { force: true })]);
       },
     };

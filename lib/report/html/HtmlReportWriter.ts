@@ -88,7 +88,7 @@ export class HtmlReportWriter implements ReportWriter {
   }
 
   async abort(): Promise<void> {
-    this.rows?.destroy();
+    await this.rows?.destroy();
     await Promise.all([rm(this.partialPath, { force: true }), rm(this.rowsPath, { force: true })]);
   }
 

@@ -27,8 +27,8 @@ const audit = (engineKind: EngineKind, overrides: Partial<RunAuditOptions> = {})
   });
 
 describe('the html format in an audit', () => {
-  it('is registered as a complete, self-described format', () => {
-    expect(reportFormats.html).toMatchObject({ extension: 'html', contentType: 'text/html; charset=utf-8', complete: true });
+  it('is registered as a self-described format', () => {
+    expect(reportFormats.html).toMatchObject({ extension: 'html', contentType: 'text/html; charset=utf-8', attachRank: 1 });
   });
 
   it.each(['reference', 'sql'] as const)('holds the findings of the JSON report, in its order, and cites its SHA-256 (%s engine)', async (engineKind) => {
