@@ -3,6 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { sqlString } from './sqlText';
 
 export interface DuckOptions {
   /** Threads of the engine (`--workers`); default: DuckDB's own (the cores). */
@@ -161,5 +162,38 @@ export async function onOneThread<T>(connection: DuckDBConnection, work: () => P
     return await work();
   } finally {
     await restore();
+  }
+}
+
+/**
+ * Runs `work` with DuckDB free to store and return rows in any order
+ * (`preserve_insertion_order` off), then puts the setting back. For statements that
+ * write a table every reader orders by a column (ORDER BY ord): a CREATE TABLE AS
+ * that keeps its input's order buffers whole batches to write them in turn, and when
+ * they outgrow the memory limit, all threads but one wait (the evaluation of 500,000
+ * items took twice as long on two threads within 256 MB). The setting is the
+ * database's: nothing else is to run meanwhile.
+ *
+ * @example
+ * await inAnyOrder(connection, () => connection.run('CREATE TEMP TABLE findings AS …'));
+ */
+export async function inAnyOrder<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+  return withSetting(connection, 'preserve_insertion_order', 'false', work);
+}
+
+/**
+ * Runs `work` with a DuckDB setting at `value` (SQL text), then puts back what it was.
+ * The setting is the database's: nothing else is to run meanwhile.
+ *
+ * @example
+ * await withSetting(connection, 'force_compression', "'uncompressed'", () => connection.run('CREATE TABLE t AS …'));
+ */
+export async function withSetting<T>(connection: DuckDBConnection, name: string, value: string, work: () => Promise<T>): Promise<T> {
+  const [[before]] = (await connection.runAndReadAll(`SELECT CAST(current_setting(${sqlString(name)}) AS VARCHAR)`)).getRows() as [[string]];
+  await connection.run(`SET ${name} = ${value}`);
+  try {
+    return await work();
+  } finally {
+    await connection.run(`SET ${name} = ${sqlString(before)}`);
   }
 }

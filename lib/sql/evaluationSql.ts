@@ -88,6 +88,7 @@ export function evaluationSql(catalog: Catalog, options: EngineOptions, checked:
     captured_ms: `(CASE WHEN ${outcome.verdict} <> 'invalid' THEN ${c('captured_ms')} END)`,
     record_count: c('record_count'),
     bytes: c('bytes'),
+    overdue_days: evaluated(decisive.overdue),
   };
   const factColumns = Object.entries(facts).map(([name, sql]) => `${sql} AS ${name}`);
   // Most lines are written directly; the others as to_json writes them, then rewritten where that differs from the reports.

@@ -33,6 +33,8 @@ export function jsonNumberSql(value: string): string {
  * of the whole line, whose other parts are constants toJsonLine wrote: `strlen =
  * length` holds for ASCII only, and to_json adding nothing but the two quotes rules
  * out every escape (`"` and `\` too, which merely sends those rare rows the long way).
+ * (A regular expression for a character outside that class was measured: 2,200 more
+ * instructions a row than these three tests, callgrind.)
  *
  * @example
  * plainTextSql('texts') // true for 'item-1a@b.c', false for 'café' or 'a\u0001'

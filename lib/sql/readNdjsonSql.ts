@@ -34,7 +34,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../errors';
 // The same choice between array and lines, and the same empty-file error, as FileInventorySource.
 import { firstCharacter } from '../inventory/FileInventorySource';
-import { onOneThread } from './duck';
+import { onOneThread, withSetting } from './duck';
 import { sqlString } from './sqlText';
 
 /** What {@link loadNdjsonItems} wrote. */
@@ -282,7 +282,8 @@ async function readLines(connection: DuckDBConnection, tables: LoadTables, path:
       FROM (SELECT ordinality AS line_no, line AS text FROM ${reader} WITH ORDINALITY)
     )`;
   const ofRun = filter === null ? 'true' : `sid = ${sqlString(filter)}`;
-  await connection.run(`
+  const create = () =>
+    connection.run(`
     CREATE TABLE ${tables.items} AS
     SELECT
       ord,
@@ -295,8 +296,15 @@ async function readLines(connection: DuckDBConnection, tables: LoadTables, path:
         WHEN sid IS NULL AND ${ofRun} IS NULL THEN 'keep' WHEN NOT ${ofRun} THEN 'skip' END AS ndjson_kind,
       CASE WHEN kind = 'item' AND NOT ${ofRun} THEN sid END AS ndjson_sid
     FROM (${verdictSql(lines, filter)})`);
+  // The table lives until the items are checked (SqlEngine drops it then): compressing it (FSST) was a fifth of
+  // the read, on its one thread, and only saves disk space, which matters for large files alone.
+  if ((await stat(path)).size <= UNCOMPRESSED_ITEMS_BYTES) await withSetting(connection, 'force_compression', "'uncompressed'", create);
+  else await create();
   tables.created = true;
 }
+
+/** Files up to this size are read into an uncompressed table (see readLines). */
+const UNCOMPRESSED_ITEMS_BYTES = 2 ** 30;
 
 /** Whether DuckDB's rows are the file's lines: as many, with as many bytes. */
 async function sameLines(connection: DuckDBConnection, tables: LoadTables, bytes: FileBytes): Promise<boolean> {

@@ -96,6 +96,8 @@ export const FINDING_COLUMNS = {
   captured_ms: 'BIGINT',
   record_count: 'DOUBLE',
   bytes: 'DOUBLE',
+  /** The finding's overdueDays (NULL where its line says null): what the most serious findings are ranked by, without reading the line. */
+  overdue_days: 'DOUBLE',
 } as const;
 
 export type FindingColumn = keyof typeof FINDING_COLUMNS;

@@ -10,11 +10,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { ItemsTable, onOneThread, oneThread, openDuck, type Duck, type DuckOptions } from './duck';
+import { inAnyOrder, ItemsTable, onOneThread, openDuck, type Duck, type DuckOptions } from './duck';
 import { evaluationSql } from './evaluationSql';
 import { registerGlobFunction } from './globFunction';
 import { validationSql } from './validationSql';
 import { loadNdjsonItems } from './readNdjsonSql';
+import { fileLines } from './fileLines';
 
 /** An NDJSON inventory file DuckDB may read itself, and the snapshot to keep (FileInventorySource's filter). */
 export interface NdjsonFile {
@@ -34,7 +35,7 @@ import {
 import type { Changes, HoldEntry, ResolvedFinding, Summary } from '../report/ReportModel';
 import type { FindingState, HistoryWriter, PreviousRun } from '../history/HistoryStore';
 import { STATES_COPY_OPTIONS } from '../history/parquetStates';
-import { appendPrevStates, createPrevTable, diffSql, holdsEndedSql, prevParquetSql, resolvedSql, statesSql } from './historySql';
+import { appendPrevStates, createPrevTable, diffHoldSql, diffSql, holdsEndedSql, prevParquetSql, resolvedSql, statesSql } from './historySql';
 import { jsOrderSql } from './jsOrderSql';
 import { timed } from './timed';
 import { sqlString } from './sqlText';
@@ -54,6 +55,23 @@ export interface SqlDiff {
   counts: Omit<Changes, 'previousRunId' | 'previousCapturedAt'>;
   ended: number;
   endedList: HoldEntry[];
+}
+
+/** Up to this many ords, {@link rowsByOrd} reads each row on its own. */
+const ORDS_READ_ONE_BY_ONE = 64;
+
+/**
+ * The rows of `relation` whose ord is one of `ords`: for a few, one scan each, as DuckDB
+ * reads a column only where a row matches `ord = n`, where `ord IN (…)` reads every line
+ * of the table (half a second at 500,000 findings); for more, that one scan.
+ *
+ * @example
+ * rowsByOrd('findings', ['4', '9']) // 'SELECT * FROM findings WHERE ord = 4 UNION ALL SELECT * FROM findings WHERE ord = 9'
+ */
+function rowsByOrd(relation: string, ords: readonly string[]): string {
+  const numbers = ords.map((ord) => BigInt(ord));
+  if (numbers.length > ORDS_READ_ONE_BY_ONE) return `SELECT * FROM ${relation} WHERE ord IN (${numbers.join(', ')})`;
+  return numbers.map((ord) => `SELECT * FROM ${relation} WHERE ord = ${ord}`).join(' UNION ALL ');
 }
 
 /** A row of statesSql() as the FindingState a store writes (hold only when there is one). */
@@ -86,6 +104,24 @@ const SORT_IN_ONE_LIMITS = 4;
 const PART_LIMITS = 0.5;
 /** Keys sampled to choose the parts' boundaries. */
 const KEY_SAMPLE_ROWS = 65_536;
+
+/**
+ * COPY options that write each row's one text column as it is, a line each: CSV with no
+ * header, no quote and a delimiter a line never holds. FORCE_QUOTE with an empty quote
+ * writes every value as it is without first scanning it for characters that would need
+ * quoting (DuckDB's CSVWriter::RequiresQuotes, a byte-by-byte loop that was two thirds of
+ * the writer's time on 900-byte lines): with no quote character a value is written raw
+ * either way, so the bytes are the same.
+ *
+ * With `before` lines (at least one, and rows to follow them), they are the file's PREFIX:
+ * the writer then puts each row's newline before the next row instead of after it, and
+ * the SUFFIX (a newline) ends the last one, so the file is the same as with the lines
+ * written first, without a UNION that sorts them in front of the rows.
+ */
+function linesCopyOptions(before: readonly string[] = []): string {
+  const prefix = before.length === 0 ? '' : `, PREFIX ${sqlString(before.map((line) => `${line}\n`).join(''))}, SUFFIX ${sqlString('\n')}`;
+  return `(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER ${sqlString('\u0001')}, FORCE_QUOTE *${prefix})`;
+}
 
 /**
  * Bytes of a DuckDB size setting as it prints it ('244.1 MiB', '1.0 GiB', '512 bytes').
@@ -214,23 +250,28 @@ export class SqlEngine {
 
   /**
    * Validates and evaluates the rows of `items` whose ord is in [from, to) (all rows
-   * without `ords`) into the findings table (ord, item_id, diff_key, finding…).
+   * without `ords`) into the findings table (ord, item_id, diff_key, diff_hold, finding…).
    */
-  private async evaluateSlice(ords?: { from: number; to: number }): Promise<void> {
+  private async evaluateSlice(ords?: { from: number; to: number }, last = false): Promise<void> {
     const validation = validationSql({ capturedNotAfterMs: this.options.capturedNotAfterMs }, { declaredEvents: this.catalog.events, ...(ords ? { ords } : {}) });
-    // TEMP tables: kept uncompressed in memory up to the limit and spilled to temp_directory
-    // beyond it; about 9% fewer instructions than a compressed table of the database file
-    // (callgrind), and less memory outside DuckDB's accounting.
-    await this.step('validating the items', `CREATE OR REPLACE TEMP TABLE checked AS ${validation}`);
-    // diff_key: lib/history/diffFindings.ts diffKey(identityKey(finding), itemId, verdict), the order of the history diff.
+    // diff_key: lib/history/diffFindings.ts diffKey(identityKey(finding), itemId, verdict), the order of the history diff;
+    // diff_hold: the reason its state keeps as `hold` (historySql.ts diffHoldSql).
     const field = (name: string) => `coalesce(${name}, '')`;
     this.evaluationText ??= `
-      SELECT *,
-        ${field('tenant_id')} || chr(1) || ${field('module')} || chr(1) || ${field('data_category')} || chr(1) || ${field('store_resource')}
-          || chr(2) || coalesce(item_id, '') || chr(2) || verdict AS diff_key
-      FROM (${evaluationSql(this.catalog, this.options, 'checked')})`;
-    await this.step('evaluating the items', `${this.findingsCreated ? 'INSERT INTO findings' : 'CREATE TEMP TABLE findings AS'} ${this.evaluationText}`);
+      SELECT *, ${diffHoldSql('diff_key', 'finding')} AS diff_hold FROM (
+        SELECT *,
+          ${field('tenant_id')} || chr(1) || ${field('module')} || chr(1) || ${field('data_category')} || chr(1) || ${field('store_resource')}
+            || chr(2) || coalesce(item_id, '') || chr(2) || verdict AS diff_key
+        FROM (${evaluationSql(this.catalog, this.options, 'checked')}))`;
+    // Validation and evaluation in one statement: the checked rows flow into the evaluation instead of being
+    // stored (beyond the memory limit, spilled) and read back. The findings are a TEMP table: kept uncompressed in
+    // memory up to the limit and spilled to temp_directory beyond it (about 9% fewer instructions than a compressed
+    // table of the database file, callgrind), stored in any order (every reader orders by ord): duck.ts inAnyOrder.
+    const into = this.findingsCreated ? 'INSERT INTO findings' : 'CREATE TEMP TABLE findings AS';
+    await this.step('validating and evaluating', `${into} WITH checked AS NOT MATERIALIZED (${validation}) ${this.evaluationText}`, { anyOrder: true });
     this.findingsCreated = true;
+    // Nothing reads the items again once the last of them are evaluated: their memory goes to what follows.
+    if (last) await this.duck.connection.run('DROP TABLE items');
   }
 
   /** Runs the SQL program once: the findings table (ord, item_id, diff_key, finding). */
@@ -240,9 +281,9 @@ export class SqlEngine {
     this.items?.close();
     await this.slices;
     // The rows left (all of them when no slice ran: a file DuckDB read, or a small source).
-    if (!this.findingsCreated) await this.evaluateSlice();
-    else if (this.items && this.items.count > this.slicedTo) await this.evaluateSlice({ from: this.slicedTo, to: this.items.count });
-    await this.duck.connection.run('DROP TABLE checked');
+    if (!this.findingsCreated) await this.evaluateSlice(undefined, true);
+    else if (this.items && this.items.count > this.slicedTo) await this.evaluateSlice({ from: this.slicedTo, to: this.items.count }, true);
+    else await this.duck.connection.run('DROP TABLE items');
   }
 
   /** Runs `work` with DuckDB on one thread, then gives it back its threads. */
@@ -250,9 +291,13 @@ export class SqlEngine {
     return onOneThread(this.duck.connection, work);
   }
 
-  /** Runs one statement of the program; an error names the step and, when it is memory, the limit to raise. */
-  private async step(what: string, sql: string): Promise<void> {
-    await this.guarded(what, () => this.duck.connection.run(sql));
+  /**
+   * Runs one statement of the program; an error names the step and, when it is memory, the limit to raise.
+   * `anyOrder`: the rows it writes may be stored in any order (duck.ts inAnyOrder).
+   */
+  private async step(what: string, sql: string, options: { anyOrder?: boolean } = {}): Promise<void> {
+    const { connection } = this.duck;
+    await this.guarded(what, () => (options.anyOrder ? inAnyOrder(connection, () => connection.run(sql)) : connection.run(sql)));
   }
 
   /** Runs `work` (timed), an error naming the step and, when it is memory, the limit to raise. */
@@ -312,7 +357,8 @@ export class SqlEngine {
     await this.prepare();
     const { connection } = this.duck;
     await createPrevTable(connection);
-    if (options.previous?.parquetPath) await this.step('reading the previous run\'s states', `INSERT INTO prev ${prevParquetSql(options.previous.parquetPath)}`);
+    // In any order: `seq` keeps the file's.
+    if (options.previous?.parquetPath) await this.step('reading the previous run\'s states', `INSERT INTO prev ${prevParquetSql(options.previous.parquetPath)}`, { anyOrder: true });
     else if (options.previous) await appendPrevStates(connection, options.previous.states());
     const counts = await this.guarded('the history diff', () => diffSql(connection, options.seenAt));
     let resolved = 0;
@@ -389,32 +435,35 @@ export class SqlEngine {
   async copyLines(path: string, options: { before?: readonly string[]; suffix?: string } = {}): Promise<number> {
     await this.prepare();
     const { from } = this.reportOrder();
-    const copyText = `(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER ${sqlString('\u0001')})`;
-    const parts = await this.sortedParts();
+    const before = options.before ?? [];
+    // Appended to each line (a copy of it), when there is one.
+    const suffix = options.suffix ? ` || ${sqlString(options.suffix)}` : '';
+    const [[rows]] = (await this.duck.connection.runAndReadAll(`SELECT count(*) FROM ${from}`)).getRows() as [[bigint]];
+    const beforeText = before.map((line) => `${line}\n`).join('');
+    // No findings: the lines before them alone (a COPY with a PREFIX would end them with its SUFFIX).
+    if (rows === 0n) await writeFile(path, beforeText);
+    const parts = rows === 0n ? null : await this.sortedParts();
     if (parts) {
       // One thread: with two, DuckDB's sort of whole lines needs twice the memory.
       await this.withOneThread(() =>
         this.guarded('writing the reports', async () => {
-          await writeFile(path, (options.before ?? []).map((line) => `${line}\n`).join(''));
+          await writeFile(path, beforeText);
           const partText = joinPath(parts.dir, 'part.txt');
           for (const part of parts.files) {
-            await this.duck.connection.run(`COPY (SELECT text || ${sqlString(options.suffix ?? '')} FROM read_parquet(${sqlString(part)}) ORDER BY k1 NULLS FIRST, k2, ord) TO ${sqlString(partText)} ${copyText}`);
+            await this.duck.connection.run(`COPY (SELECT text${suffix} FROM read_parquet(${sqlString(part)}) ORDER BY k1 NULLS FIRST, k2, ord) TO ${sqlString(partText)} ${linesCopyOptions()}`);
             await pipeline(createReadStream(partText), createWriteStream(path, { flags: 'a' }));
           }
           await rm(partText, { force: true });
         }),
       );
-    } else {
+    } else if (rows > 0n) {
       const { text, join, k1, k2 } = this.lineColumns();
-      const findings = `SELECT 1 AS part, 0 AS pos, ${k1} AS k1, ${k2} AS k2, x.ord AS ord, ${text} || ${sqlString(options.suffix ?? '')} AS text FROM ${from} x ${join}`;
-      const before = (options.before ?? []).map((value, i) => `SELECT 0, ${i}, NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT, ${sqlString(value)}`);
+      const keys = this.diffed ? 'k1 NULLS FIRST, k2, ord' : 'k1 NULLS FIRST, ord';
+      const lines = `SELECT ${text}${suffix} AS text, ${k1} AS k1, ${k2} AS k2, x.ord AS ord FROM ${from} x ${join}`;
       // One thread for the sort of the whole lines: with two, DuckDB's sort runs out of a 256 MB limit at 500,000 findings.
-      await this.withOneThread(() =>
-        this.step('writing the reports', `COPY (SELECT text FROM (${[findings, ...before].join(' UNION ALL ')}) ORDER BY part, pos, k1 NULLS FIRST, k2, ord) TO ${sqlString(path)} ${copyText}`),
-      );
+      await this.withOneThread(() => this.step('writing the reports', `COPY (SELECT text FROM (${lines}) ORDER BY ${keys}) TO ${sqlString(path)} ${linesCopyOptions(before)}`));
     }
-    const [count] = (await this.duck.connection.runAndReadAll(`SELECT count(*) FROM ${from}`)).getRows();
-    return Number(count![0]);
+    return Number(rows);
   }
 
   /** The report line (with the replaced lines) and the report's sort columns of each finding `x` of reportOrder's relation. */
@@ -490,26 +539,39 @@ export class SqlEngine {
     }
   }
 
-  /** The report's lines in its order, with the replaced lines, as {@link copyLines} writes them. */
+  /**
+   * The report's lines in its order, with the replaced lines, as {@link copyLines} writes them.
+   * DuckDB sorts them into a file of its own, each line after its key's JSON on a line of its own
+   * (neither holds a raw LF), and JavaScript reads that file back: fetching the same strings
+   * through a query result took as long again as the sort.
+   */
   async *reportLines(): AsyncIterable<FindingLine> {
     await this.prepare();
     const { from, key, orderBy } = this.reportOrder('x.');
     const { text, join } = this.lineColumns();
+    const keyed = (keyColumn: string, line: string) => `coalesce(CAST(to_json(${keyColumn}) AS VARCHAR), 'null') || chr(10) || ${line}`;
     const parts = await this.sortedParts();
-    if (!parts) {
-      const result = await this.duck.connection.stream(`SELECT ${text}, x.${key} FROM ${from} x ${join} ORDER BY ${orderBy}`);
-      for await (const rows of result.yieldRows()) for (const [value, rowKey] of rows) yield { key: (rowKey as string | null) ?? null, line: value as string };
-      return;
-    }
-    // One thread, as copyLines sorts the parts.
-    const restore = await oneThread(this.duck.connection);
+    const queries = parts
+      ? parts.files.map((part) => `SELECT ${keyed('item_key', 'text')} FROM read_parquet(${sqlString(part)}) ORDER BY k1 NULLS FIRST, k2, ord`)
+      : [`SELECT ${keyed(`x.${key}`, text)} FROM ${from} x ${join} ORDER BY ${orderBy}`];
+    const dir = await mkdtemp(joinPath(this.duckOptions.tempDirectory ?? tmpdir(), 'report-lines-'));
+    this.partDirs.push(dir);
+    const file = joinPath(dir, 'lines.txt');
     try {
-      for (const part of parts.files) {
-        const result = await this.duck.connection.stream(`SELECT text, item_key FROM read_parquet(${sqlString(part)}) ORDER BY k1 NULLS FIRST, k2, ord`);
-        for await (const rows of result.yieldRows()) for (const [value, rowKey] of rows) yield { key: (rowKey as string | null) ?? null, line: value as string };
+      for (const query of queries) {
+        // One thread, as copyLines sorts: with two, the sort of whole lines ran out of a 256 MB limit at 500,000 findings.
+        await this.withOneThread(() => this.step('writing the reports', `COPY (${query}) TO ${sqlString(file)} ${linesCopyOptions()}`));
+        let rowKey: string | null | undefined;
+        for await (const value of fileLines(file)) {
+          if (rowKey === undefined) rowKey = JSON.parse(value) as string | null;
+          else {
+            yield { key: rowKey, line: value };
+            rowKey = undefined;
+          }
+        }
       }
     } finally {
-      await restore();
+      await rm(dir, { recursive: true, force: true });
     }
   }
 
@@ -535,26 +597,45 @@ export class SqlEngine {
 
   /**
    * The `limit` most serious findings (lib/report/MostSeriousCollector.ts), the most
-   * serious first, as one query (ORDER BY … LIMIT) over the findings. Asked once the
+   * serious first, chosen by DuckDB (ORDER BY … LIMIT) over the findings. Asked once the
    * reports are written: a repeated itemId's later findings, replaced by invalid ones
    * (replaceLines), are not among them, and each comes as its report line.
+   *
+   * The order's keys but the last (the line) are read off the findings' facts (`special`,
+   * `overdue_days`), so that no line is read to choose the candidates: the top `limit` by
+   * those keys, and every finding that ties with the last of them. Among those, the whole
+   * order decides, the line included; no finding outside them can be among the first
+   * `limit`. (The kept serious findings have itemIds no other kept finding has, so the line
+   * hardly ever decides: the finding's own line stands for the report's there, and the
+   * report's lines are read for the chosen ords alone: a join of every finding with the
+   * diffed lines outgrows the memory limit.)
    */
   async mostSerious(limit: number): Promise<SeriousFinding[]> {
     await this.prepare();
     const { from, line } = this.reportOrder();
-    const kept = this.replaced ? 'AND f.ord NOT IN (SELECT ord FROM replaced)' : '';
-    // The kept serious findings are valid with itemIds no other kept finding has, so the
-    // order is decided before its last tie-break (the line): the finding's own line stands
-    // for the report's there, and the report's lines are read for the chosen ords alone
-    // (a join of every finding with the diffed lines outgrows the memory limit).
-    const order = mostSeriousOrderSql({ verdict: 'f.verdict', severity: 'f.severity', finding: 'f.finding', itemId: 'f.item_id', line: 'f.finding' });
+    const count = Math.max(0, Math.floor(limit));
+    if (count === 0) return [];
+    const serious = `${seriousFilterSql('f.verdict')}${this.replaced ? ' AND f.ord NOT IN (SELECT ord FROM replaced)' : ''}`;
+    const columns = { verdict: 'f.verdict', severity: 'f.severity', itemId: 'f.item_id' };
+    // The facts as the JSON the order reads them from: a few bytes to parse instead of a line.
+    const facts = `json_object('specialCategory', CASE WHEN f.special THEN 'special' END, 'overdueDays', f.overdue_days)`;
+    // Ties before the line are broken by ord here, and looked up below.
+    const before = mostSeriousOrderSql({ ...columns, finding: facts, line: 'f.ord' });
+    const whole = mostSeriousOrderSql({ ...columns, finding: 'f.finding', line: 'f.finding' });
     return this.guarded('choosing the most serious findings', async () => {
       const { connection } = this.duck;
-      const ords = (await connection.runAndReadAll(`SELECT f.ord FROM findings f WHERE ${seriousFilterSql('f.verdict')} ${kept} ORDER BY ${order} LIMIT ${Math.max(0, Math.floor(limit))}`))
-        .getRows()
-        .map(([ord]) => String(ord));
-      if (ords.length === 0) return [];
-      const lines = new Map((await connection.runAndReadAll(`SELECT x.ord, x.${line} FROM ${from} x WHERE x.ord IN (${ords.join(', ')})`)).getRows().map(([ord, text]) => [String(ord), text as string]));
+      const ordsOf = async (sql: string) => (await connection.runAndReadAll(sql)).getRows().map(([ord]) => String(ord));
+      const candidates = await ordsOf(`SELECT f.ord FROM findings f WHERE ${serious} ORDER BY ${before} LIMIT ${count}`);
+      if (candidates.length === 0) return [];
+      const tied =
+        candidates.length < count
+          ? []
+          : await ordsOf(
+              `SELECT f.ord FROM findings f, (SELECT * FROM findings WHERE ord = ${candidates.at(-1)}) b WHERE ${serious} AND f.verdict = b.verdict AND f.severity = b.severity ` +
+                `AND coalesce(f.special, false) = coalesce(b.special, false) AND f.overdue_days IS NOT DISTINCT FROM b.overdue_days AND f.item_id IS NOT DISTINCT FROM b.item_id`,
+            );
+      const ords = await ordsOf(`SELECT f.ord FROM (${rowsByOrd('findings', [...new Set([...candidates, ...tied])])}) f ORDER BY ${whole} LIMIT ${count}`);
+      const lines = new Map((await connection.runAndReadAll(`SELECT ord, ${line} FROM (${rowsByOrd(from, ords)})`)).getRows().map(([ord, text]) => [String(ord), text as string]));
       return ords.map((ord) => seriousOf(JSON.parse(lines.get(ord)!) as Finding)!);
     });
   }
