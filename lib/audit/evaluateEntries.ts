@@ -20,7 +20,8 @@ export interface SqlBulk extends BulkFindings {
   reportLines(): AsyncIterable<FindingLine>;
 }
 
-export type Evaluated = { kind: 'gap'; reason: string } | { kind: 'finding'; finding: Finding };
+/** A finding, with its report line when it was read as one (a partition's replayed findings, lib/partitioned/replayEvaluation.ts). */
+export type Evaluated = { kind: 'gap'; reason: string } | { kind: 'finding'; finding: Finding; line?: string };
 
 export interface EvaluateEntriesOptions {
   catalog: Catalog;
@@ -35,8 +36,8 @@ export interface EvaluateEntriesOptions {
   signal?: AbortSignal;
 }
 
-/** Findings again, in the order the next phase needs, as the SQL engine keeps them. */
-export type FindingOrder = 'itemId' | 'identity';
+/** Findings again, in the order the next phase needs, as the SQL engine keeps them ('read': the order the entries were read in, a partition's). */
+export type FindingOrder = 'itemId' | 'identity' | 'read';
 
 export interface Evaluation {
   /** One finding per entry, in the order read; the unread parts of the snapshot as gaps. */

@@ -25,6 +25,7 @@ import { planAudit, type AuditPlan } from './phases/planAudit';
 import { commitHistory, prepareHistoryCommit, type PendingHistory } from './phases/prepareHistoryCommit';
 import { ReportSet } from './phases/ReportSet';
 import { SnapshotTally } from './phases/SnapshotTally';
+import { replayEvaluation, type MappedRun } from '../partitioned/replayEvaluation';
 
 export { commitHistory, type PendingHistory } from './phases/prepareHistoryCommit';
 
@@ -70,6 +71,13 @@ export interface RunAuditOptions {
   engineKind?: EngineKind;
   /** DuckDB's threads and memory (engine sql). */
   duck?: DuckOptions;
+  /**
+   * The reduce of a partitioned run (lib/partitioned): the map steps' findings, replayed in
+   * place of reading the source (which is still opened for the snapshot's facts).
+   */
+  mapped?: MappedRun;
+  /** When the run started, if before this call (a partitioned run's plan); default `now()`. */
+  startedAt?: Date;
 }
 
 export interface AuditResult {
@@ -105,7 +113,8 @@ export interface AuditResult {
 export async function runAudit(options: RunAuditOptions): Promise<AuditResult> {
   const plan = await planAudit(options);
   try {
-    return await attempt(options, plan, plan.snapshot.ordered);
+    // Replayed partitions come in partition order: the sorter puts them in itemId order.
+    return await attempt(options, plan, plan.snapshot.ordered && !options.mapped);
   } catch (error) {
     if (!(error instanceof OrderBroken)) throw error;
     return attempt(options, plan, false);
@@ -129,15 +138,18 @@ async function attempt(options: RunAuditOptions, plan: AuditPlan, ordered: boole
   });
   // The snapshot digest is evidence recorded with the run's history: without history there is no record to keep it in.
   const digest = history ? new SnapshotDigest() : null;
-  const evaluation = await openEvaluation(options.source.entries((p) => options.onProgress?.({ ...p, phase: 'evaluate' })), {
-    catalog: options.catalog,
-    engine: plan.engine,
-    kind: options.engineKind ?? 'reference',
-    duck: options.duck,
-    file: options.source.ndjsonFile?.(),
-    onItem: digest ? (raw) => digest.add(raw) : undefined,
-    signal: options.signal,
-  });
+  const onProgress = (p: SourceProgress) => options.onProgress?.({ ...p, phase: 'evaluate' });
+  const evaluation = options.mapped
+    ? replayEvaluation(options.mapped, { source: options.source.describe(), snapshotId: snapshot.snapshotId, digest, signal: options.signal, onProgress })
+    : await openEvaluation(options.source.entries(onProgress), {
+        catalog: options.catalog,
+        engine: plan.engine,
+        kind: options.engineKind ?? 'reference',
+        duck: options.duck,
+        file: options.source.ndjsonFile?.(),
+        onItem: digest ? (raw) => digest.add(raw) : undefined,
+        signal: options.signal,
+      });
   const router = new FindingRouter({ history: history !== null, ordered, reorder: evaluation.reorder, budgetChars: options.sortBudgetChars ?? 16 << 20, emit: (line) => reports.write(line, null) });
   if (router.direct) reports.open(null);
   const resolvedFile = history ? join(options.outDir, `.${runId}.resolved.ndjson`) : null;

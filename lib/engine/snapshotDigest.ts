@@ -13,6 +13,13 @@ function canonical(raw: unknown): string {
   }
 }
 
+/** A digest's running state, as plain JSON: how a partition of a run hands its part of the digest to the reduce. */
+export interface DigestState {
+  /** The sum so far, 64 hex digits. */
+  sum: string;
+  count: number;
+}
+
 /**
  * A digest of a snapshot's content that does not depend on the order its items
  * were read in (parallel Scan segments, files): the sum, modulo 2^256, of the
@@ -28,19 +35,39 @@ export class SnapshotDigest {
 
   add(raw: unknown): void {
     // One-shot hashing: no Hash object per item (five times cheaper at this size).
-    const itemHash = hash('sha256', canonical(raw), 'buffer');
+    this.addSum(hash('sha256', canonical(raw), 'buffer'), 1);
+  }
+
+  /** Adds 32 bytes to the sum, modulo 2^256, and `items` to the count. */
+  private addSum(value: Buffer, items: number): void {
     let carry = 0;
     for (let i = 7; i >= 0; i -= 1) {
-      const total = this.sum[i]! + itemHash.readUInt32BE(i * 4) + carry;
+      const total = this.sum[i]! + value.readUInt32BE(i * 4) + carry;
       this.sum[i] = total >>> 0;
       carry = total > 0xffffffff ? 1 : 0;
     }
-    this.count += 1;
+    this.count += items;
+  }
+
+  /** The state so far; `merge` of the states of a snapshot's slices gives the digest of the whole. */
+  state(): DigestState {
+    const bytes = Buffer.alloc(32);
+    this.sum.forEach((word, i) => bytes.writeUInt32BE(word, i * 4));
+    return { sum: bytes.toString('hex'), count: this.count };
+  }
+
+  /**
+   * Adds a slice's state: the sum is order-free, so slices merge in any order.
+   *
+   * @example
+   * const whole = new SnapshotDigest(); for (const part of partitions) whole.merge(part.digest); whole.hex()
+   */
+  merge(state: DigestState): void {
+    if (!/^[0-9a-f]{64}$/.test(state.sum) || !Number.isSafeInteger(state.count) || state.count < 0) throw new Error('Not a snapshot digest state.');
+    this.addSum(Buffer.from(state.sum, 'hex'), state.count);
   }
 
   hex(): string {
-    const bytes = Buffer.alloc(32);
-    this.sum.forEach((word, i) => bytes.writeUInt32BE(word, i * 4));
-    return `sha256:${createHash('sha256').update(bytes).update(String(this.count)).digest('hex')}`;
+    return `sha256:${createHash('sha256').update(Buffer.from(this.state().sum, 'hex')).update(String(this.count)).digest('hex')}`;
   }
 }

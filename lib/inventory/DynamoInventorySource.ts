@@ -1,6 +1,8 @@
 import { InputError } from '../errors';
 import { MANIFEST_PARTITION, type InventoryTable, type ReadOptions } from './InventoryTable';
 import type { InventorySource, SourceEntry, SourceProgress } from './InventorySource';
+import type { PartitionSpec } from '../partitioned/Partition';
+import { splitKeyRange } from '../partitioned/splitKeyRange';
 
 export interface DynamoSourceOptions {
   snapshotId?: string;
@@ -23,6 +25,38 @@ export class DynamoInventorySource implements InventorySource {
     private readonly options: DynamoSourceOptions,
   ) {
     this.read = { mode: options.mode === 'scan' ? 'scan' : 'query', segments: options.segments, pageSize: options.pageSize };
+  }
+
+  /**
+   * One partition of a snapshot already planned (lib/partitioned/planPartitions.ts): its
+   * itemId range of the snapshot, read by Query without opening the snapshot again.
+   *
+   * @example
+   * DynamoInventorySource.forPartition(table, 'snap-2026-11-28', { kind: 'itemid-range', from: 'b', to: 'c' }).entries()
+   */
+  static forPartition(table: InventoryTable, snapshotId: string, spec: PartitionSpec, pageSize?: number): DynamoInventorySource {
+    if (spec.kind === 'byte-range') throw new Error('A byte range is a partition of a file, not of a DynamoDB table.');
+    const source = new DynamoInventorySource(table, { snapshotId, mode: 'query', segments: 1, pageSize });
+    if (spec.kind === 'itemid-range') source.read.range = { from: spec.from, to: spec.to };
+    source.snapshotId = snapshotId;
+    return source;
+  }
+
+  /**
+   * The snapshot cut into up to `count` itemId ranges, each read by Query (a snapshot is one
+   * partition key: Scan segments would not split it); call after open().
+   */
+  async partitions(count: number): Promise<PartitionSpec[]> {
+    if (this.snapshotId === null) throw new Error('open() must be called before partitions()');
+    const bounds = await this.table.itemIdBounds(this.snapshotId);
+    if (!bounds) return [{ kind: 'whole' }];
+    const cuts = splitKeyRange(bounds.first, bounds.last, count);
+    return [null, ...cuts].map((from, i) => ({ kind: 'itemid-range', from, to: cuts[i] ?? null }));
+  }
+
+  partition(spec: PartitionSpec): InventorySource {
+    if (this.snapshotId === null) throw new Error('open() must be called before partition()');
+    return DynamoInventorySource.forPartition(this.table, this.snapshotId, spec, this.read.pageSize);
   }
 
   describe(): string {

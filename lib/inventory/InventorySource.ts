@@ -1,3 +1,6 @@
+import type { PartitionSpec } from '../partitioned/Partition';
+import type { FileReadStats } from './FileInventorySource';
+
 /** One entry read from an inventory: an item as stored, or a part of the snapshot that could not be read. */
 export type SourceEntry =
   | {
@@ -40,4 +43,10 @@ export interface InventorySource {
    * entries, proved so by lib/sql/readNdjsonSql.ts, or it falls back to `entries`).
    */
   ndjsonFile?(): { path: string; snapshotFilter: string | null };
+  /** The opened snapshot cut into at most `count` slices a partitioned run reads apart (lib/partitioned); absent: one slice. */
+  partitions?(count: number): Promise<PartitionSpec[]>;
+  /** A source of one slice `partitions` returned, read without opening the snapshot again. */
+  partition?(spec: PartitionSpec): InventorySource;
+  /** A file slice's counts, once read: the checks of the whole file are made when the slices are merged (lib/inventory/FileInventorySource.ts). */
+  sliceStats?(): FileReadStats | null;
 }

@@ -49,6 +49,8 @@ export interface ReadOptions {
   mode: 'query' | 'scan';
   /** Parallel Scan segments (mode scan). */
   segments: number;
+  /** Read only the itemIds in [from, to) (mode query; null: unbounded): one partition of a partitioned run. */
+  range?: { from: string | null; to: string | null };
   /** Page size limit (mostly for tests); DynamoDB caps a page at 1 MB anyway. */
   pageSize?: number;
 }
@@ -88,6 +90,14 @@ export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoD
 }
 
 /** The inventory table: the only place that speaks DynamoDB. */
+/** The key condition on itemId of a range [from, to) (null: unbounded), as Query can state it. */
+function rangeCondition(range: ReadOptions['range']): { condition: string; values: Record<string, string> } {
+  if (!range || (range.from === null && range.to === null)) return { condition: '', values: {} };
+  if (range.from !== null && range.to !== null) return { condition: ' AND itemId BETWEEN :from AND :to', values: { ':from': range.from, ':to': range.to } };
+  if (range.from !== null) return { condition: ' AND itemId >= :from', values: { ':from': range.from } };
+  return { condition: ' AND itemId < :to', values: { ':to': range.to! } };
+}
+
 export class InventoryTable {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
@@ -288,16 +298,37 @@ export class InventoryTable {
    */
   readSnapshot(snapshotId: string, options: ReadOptions): AsyncIterable<TablePage> {
     if (options.mode === 'scan') return this.scanPages({ segments: options.segments, snapshotId, pageSize: options.pageSize });
-    return this.queryPages(snapshotId, options.pageSize);
+    return this.queryPages(snapshotId, options.pageSize, options.range);
   }
 
-  private async *queryPages(snapshotId: string, pageSize?: number): AsyncIterable<TablePage> {
+  /**
+   * The first and the last itemId of a snapshot (two one-item Queries), or null when it
+   * has no item: the bounds a partitioned run cuts into itemId ranges.
+   */
+  async itemIdBounds(snapshotId: string): Promise<{ first: string; last: string } | null> {
+    const end = async (forward: boolean) => {
+      const page = await this.query({
+        KeyConditionExpression: 'snapshotId = :s',
+        ExpressionAttributeValues: { ':s': snapshotId },
+        ProjectionExpression: 'itemId',
+        ScanIndexForward: forward,
+        Limit: 1,
+      });
+      return (page.Items?.[0]?.itemId as string | undefined) ?? null;
+    };
+    const [first, last] = await Promise.all([end(true), end(false)]);
+    return first === null || last === null ? null : { first, last };
+  }
+
+  private async *queryPages(snapshotId: string, pageSize?: number, range?: ReadOptions['range']): AsyncIterable<TablePage> {
     let startKey: Record<string, unknown> | undefined;
+    // A range [from, to): DynamoDB's key condition has one comparison on the sort key, so the upper bound is inclusive (BETWEEN) and its one item dropped.
+    const bounds = rangeCondition(range);
     do {
       const input: QueryCommandInput = {
         TableName: this.tableName,
-        KeyConditionExpression: 'snapshotId = :s',
-        ExpressionAttributeValues: { ':s': snapshotId },
+        KeyConditionExpression: `snapshotId = :s${bounds.condition}`,
+        ExpressionAttributeValues: { ':s': snapshotId, ...bounds.values },
         ExclusiveStartKey: startKey,
         ...(pageSize ? { Limit: pageSize } : {}),
       };
@@ -308,7 +339,8 @@ export class InventoryTable {
         yield { kind: 'gap', reason: `Query of snapshot ${snapshotId} stopped: ${(error as Error).name}: ${(error as Error).message}` };
         return;
       }
-      yield { kind: 'items', items: page.Items ?? [] };
+      const items = page.Items ?? [];
+      yield { kind: 'items', items: range?.to != null ? items.filter((item) => item.itemId !== range.to) : items };
       startKey = page.LastEvaluatedKey;
     } while (startKey);
   }

@@ -4,15 +4,19 @@ import { createReadStream } from 'node:fs';
  * Reads a text file line by line (LF or CRLF), fast: it splits raw buffers on
  * the newline byte and decodes each line once, with none of readline's
  * per-chunk regular expressions and events. Memory is one read buffer plus the
- * longest line.
+ * longest line. With `range`, only bytes [start, end) are read (a slice cut at line
+ * ends, lib/partitioned/planPartitions.ts); `onBytes` then counts from its start.
  *
  * @example
  * for await (const line of readLines('inventory.ndjson', (bytes) => progress(bytes))) handle(line);
  */
-export async function* readLines(path: string, onBytes?: (bytesRead: number) => void, bufferSize = 1 << 20): AsyncGenerator<string> {
+export async function* readLines(path: string, onBytes?: (bytesRead: number) => void, bufferSize = 1 << 20, range?: { start: number; end: number }): AsyncGenerator<string> {
   let carry: Buffer | null = null;
   let bytesRead = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: bufferSize }) as AsyncIterable<Buffer>) {
+  if (range && range.end <= range.start) return;
+  // createReadStream's `end` is inclusive.
+  const stream = createReadStream(path, { highWaterMark: bufferSize, ...(range ? { start: range.start, end: range.end - 1 } : {}) });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
     bytesRead += chunk.length;
     const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
     let start = 0;

@@ -15,7 +15,7 @@ import { parseTimestamp } from '../../time';
 import { newRunId } from '../newRunId';
 import type { RunAuditOptions } from '../runAudit';
 
-export type PlanAuditOptions = Pick<RunAuditOptions, 'source' | 'catalog' | 'engine' | 'formats' | 'outDir' | 'trigger' | 'runId' | 'history' | 'trendRuns' | 'now'>;
+export type PlanAuditOptions = Pick<RunAuditOptions, 'source' | 'catalog' | 'engine' | 'formats' | 'outDir' | 'trigger' | 'runId' | 'history' | 'trendRuns' | 'now' | 'startedAt'>;
 
 /** What every later phase of the run needs to know before reading an item. */
 export interface AuditPlan {
@@ -43,7 +43,7 @@ export interface AuditPlan {
  * plan.snapshot.ordered // true for a DynamoDB Query, false for a file
  */
 export async function planAudit(options: PlanAuditOptions): Promise<AuditPlan> {
-  const startedAt = (options.now ?? (() => new Date()))();
+  const startedAt = options.startedAt ?? (options.now ?? (() => new Date()))();
   const runId = options.runId ?? newRunId(startedAt);
   if (options.formats.length === 0) throw new UsageError('Choose at least one report format.');
   const trendRuns = options.trendRuns ?? DEFAULTS.trendRuns;

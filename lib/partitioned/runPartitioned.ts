@@ -1,0 +1,100 @@
+/**
+ * A partitioned run in one place: plan (the run and its partitions), map (each
+ * partition read and evaluated apart, by default a few at a time in this
+ * process; the CLI and the bench run them as processes of their own), reduce
+ * (runAudit replaying the partitions' findings). In AWS the same three steps
+ * are the state machine's (lib/delivery, infra/stateMachine.js); the reports
+ * are those of a one-process run of the same snapshot.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { planAudit } from '../audit/phases/planAudit';
+import { runAudit, type AuditResult, type RunAuditOptions } from '../audit/runAudit';
+import { mapPartition } from './mapPartition';
+import { failedPartition, type Partition, type PartitionResult } from './Partition';
+import { planPartitions } from './planPartitions';
+
+/** One map step to run: the partition, where its lines go, and the plan's capture-time bound. */
+export interface MapTask {
+  partition: Partition;
+  linesPath: string;
+  capturedNotAfterMs: number;
+}
+
+export interface PartitionedRunOptions extends RunAuditOptions {
+  /** Partitions to cut the snapshot into (the source may give fewer: a JSON array is one). */
+  partitions: number;
+  /**
+   * Runs the map steps and returns their results in task order (a step that throws is
+   * recorded as a failed partition); default: in this process, `concurrency` at a time.
+   */
+  runMaps?: (tasks: readonly MapTask[]) => Promise<PartitionResult[]>;
+  /** Map steps at once in this process (default 2). */
+  concurrency?: number;
+  /** Each step as it ends: how many are done, of how many. */
+  onPartition?: (done: number, total: number, result: PartitionResult) => void;
+}
+
+/** The run's result, with the map steps' results. */
+export interface PartitionedRunResult extends AuditResult {
+  partitions: PartitionResult[];
+}
+
+/**
+ * Plans, maps and reduces one run.
+ *
+ * @example
+ * const result = await runPartitioned({ ...runOptions, partitions: 8 });
+ * result.partitions.filter((p) => p.status === 'failed') // none when complete
+ */
+export async function runPartitioned(options: PartitionedRunOptions): Promise<PartitionedRunResult> {
+  const plan = await planAudit(options);
+  const partitions = await planPartitions(options.source, options.partitions);
+  const workDir = await mkdtemp(join(options.outDir, `.${plan.runId}.partitions-`));
+  const linesPath = (index: number) => join(workDir, `${index}.ndjson`);
+  try {
+    const tasks = partitions.map((partition) => ({ partition, linesPath: linesPath(partition.index), capturedNotAfterMs: plan.engine.capturedNotAfterMs! }));
+    let done = 0;
+    const settle = (task: MapTask, result: PartitionResult) => {
+      done += 1;
+      options.onPartition?.(done, tasks.length, result);
+      return result;
+    };
+    const results = options.runMaps
+      ? await options.runMaps(tasks)
+      : await inProcess(tasks, options.concurrency ?? 2, async (task) => {
+          try {
+            const source = options.source.partition?.(task.partition.spec) ?? options.source;
+            return settle(task, await mapPartition({
+                partition: task.partition,
+                source,
+                catalog: options.catalog,
+                engine: plan.engine,
+                engineKind: options.engineKind,
+                duck: options.duck,
+                linesPath: task.linesPath,
+                digest: Boolean(options.history),
+                signal: options.signal,
+              }));
+          } catch (error) {
+            options.signal?.throwIfAborted();
+            return settle(task, failedPartition(task.partition, (error as Error).message));
+          }
+        });
+    const result = await runAudit({ ...options, runId: plan.runId, startedAt: plan.startedAt, engine: plan.engine, mapped: { results, linesPath } });
+    return { ...result, partitions: results };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `work` over the tasks, `concurrency` at a time, results in task order. */
+async function inProcess<T, R>(tasks: readonly T[], concurrency: number, work: (task: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < tasks.length; i = next++) results[i] = await work(tasks[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
+  return results;
+}
