@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { runAudit, type AuditResult } from '../lib/audit/runAudit';
+import { runAudit, type AuditResult, type RunAuditOptions } from '../lib/audit/runAudit';
+import { runPartitioned } from '../lib/partitioned/runPartitioned';
+import { MAX_PARTITIONS } from '../lib/partitioned/planPartitions';
+import { runMapProcesses, type MapSource } from './mapProcesses';
 import { verifyReport } from '../lib/audit/verifyReport';
 import { DynamoHistoryStore } from '../lib/history/DynamoHistoryStore';
 import { FileHistoryStore } from '../lib/history/FileHistoryStore';
@@ -74,6 +77,7 @@ interface RunOptions {
   engine: EngineKind;
   workers: number;
   memoryLimit: string;
+  partitions: number;
   debug?: boolean;
   /** `--explain`: print the AWS plan and its cost, evaluate nothing (cli/explain.ts). */
   explain?: boolean;
@@ -176,36 +180,64 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
   const catalog = loadCatalog(options.policies);
   // The embedded default shows every verdict, `waived` included, so it brings its example waivers.
   const waiversFile = options.waivers ?? (embedded ? EXAMPLE_WAIVERS : undefined);
-  const waivers = waiversFile ? compileWaivers(await loadWaivers(waiversFile, { maxWaiverDays: options.maxWaiverDays })) : [];
-  const engine = { graceDays: options.graceDays, waivers };
+  const loadedWaivers = waiversFile ? await loadWaivers(waiversFile, { maxWaiverDays: options.maxWaiverDays }) : [];
+  const engine = { graceDays: options.graceDays, waivers: compileWaivers(loadedWaivers) };
   const bar = createProgress(options.progress);
   const historyDir = options.history === false ? null : typeof options.history === 'string' ? options.history : join(options.out, 'history');
   // The scope is checked before the audit, not after its evaluation (the store checks it too).
   const history = historyDir ? { store: new FileHistoryStore(historyDir), scope: validateScope(options.scope ?? options.table ?? (embedded ? DEFAULT_TABLE : 'default')) } : null;
-  const audit = (source: InventorySource) =>
-    runAudit({
-      source,
-      catalog,
-      engine,
-      formats,
-      outDir: options.out,
-      trigger: 'cli',
-      history,
-      forecastDays: options.forecast,
-      trendRuns: options.trendRuns,
-      staleAfterHours: options.staleAfter,
-      pdfRowsPerModule: options.pdfRows,
-      engineKind: options.engine,
-      duck: { threads: options.workers, memoryLimit: options.memoryLimit },
-      onProgress: (p) => bar.update(p),
+  const auditOptions = (source: InventorySource): RunAuditOptions => ({
+    source,
+    catalog,
+    engine,
+    formats,
+    outDir: options.out,
+    trigger: 'cli',
+    history,
+    forecastDays: options.forecast,
+    trendRuns: options.trendRuns,
+    staleAfterHours: options.staleAfter,
+    pdfRowsPerModule: options.pdfRows,
+    engineKind: options.engine,
+    duck: { threads: options.workers, memoryLimit: options.memoryLimit },
+    onProgress: (p) => bar.update(p),
+  });
+  // With --partitions, each partition is read and evaluated by a process of its own, --workers at once (cli/mapProcesses.ts).
+  const audit = (source: InventorySource, where: (snapshotId: string | null) => MapSource): Promise<AuditResult> => {
+    if (options.partitions === 1) return runAudit(auditOptions(source));
+    let done = 0;
+    return runPartitioned({
+      ...auditOptions(source),
+      partitions: options.partitions,
+      runMaps: (tasks) => {
+        bar.update({ phase: 'map', done: 0, total: tasks.length, unit: 'partitions' });
+        return runMapProcesses(tasks, {
+          job: {
+            source: where(tasks[0]!.snapshotId),
+            policies: options.policies,
+            waivers: loadedWaivers,
+            graceDays: options.graceDays,
+            engineKind: options.engine,
+            // The processes share the cores: one DuckDB thread each.
+            duck: { threads: 1, memoryLimit: options.memoryLimit },
+            digest: history !== null,
+          },
+          concurrency: options.workers,
+          onDone: () => bar.update({ phase: 'map', done: ++done, total: tasks.length, unit: 'partitions' }),
+        });
+      },
     });
+  };
 
   const fromTable = async (tableName: string, endpoint: string | undefined) => {
     const table = new InventoryTable({ client: createDocumentClient({ endpoint, region: options.region }), tableName });
     try {
-      return await audit(
-        new DynamoInventorySource(table, { snapshotId: options.snapshot, mode: options.readMode, segments: options.segments }),
-      );
+      return await audit(new DynamoInventorySource(table, { snapshotId: options.snapshot, mode: options.readMode, segments: options.segments }), (snapshotId) => ({
+        table: tableName,
+        endpoint,
+        region: options.region,
+        snapshotId: snapshotId!,
+      }));
     } finally {
       table.client.destroy();
     }
@@ -214,7 +246,8 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
   let result: AuditResult;
   try {
     if (options.inventory) {
-      result = await audit(new FileInventorySource(options.inventory, { snapshotId: options.snapshot }));
+      const inventory = options.inventory;
+      result = await audit(new FileInventorySource(inventory, { snapshotId: options.snapshot }), () => ({ inventory, snapshotId: options.snapshot ?? null }));
     } else if (options.table) {
       result = await fromTable(options.table, options.endpoint);
     } else {
@@ -318,6 +351,12 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--stale-after <hours>', 'a snapshot older than this is stale', positiveInt('--stale-after'), DEFAULTS.staleAfterHours)
     .addOption(new Option('--engine <engine>', 'sql: the catalog compiled to SQL, run by embedded DuckDB; reference: the TypeScript engine (the specification)').choices(ENGINES).default(DEFAULTS.engine))
     .option('--workers <n>', 'threads of the SQL engine (default: the number of cores)', positiveInt('--workers'), availableParallelism())
+    .option(
+      '--partitions <n>',
+      `cut the snapshot into n partitions (NDJSON byte ranges, DynamoDB itemId ranges; up to ${MAX_PARTITIONS}), each read and evaluated by a process of its own, --workers at once, then merged: the reports of a one-process run`,
+      positiveInt('--partitions'),
+      1,
+    )
     .option('--memory-limit <size>', "the SQL engine's memory limit before it spills to disk, e.g. 256MB or 2GB", memorySize, DEFAULTS.memoryLimit)
     .option('--no-progress', 'no progress bar on a terminal')
     .option('--explain', 'print how the run would execute in AWS (one Lambda or a Distributed Map) and what it would cost; evaluate nothing, write no report')

@@ -3,7 +3,7 @@ import type { AuditProgress } from '../lib/audit/runAudit';
 import type { SourceProgress } from '../lib/inventory/InventorySource';
 
 export interface Progress {
-  update(progress: SourceProgress & { phase?: AuditProgress['phase'] }): void;
+  update(progress: { done: number; total: number | null; unit: SourceProgress['unit'] | 'partitions'; phase?: AuditProgress['phase'] | 'map' }): void;
   stop(): void;
 }
 
@@ -26,7 +26,7 @@ export function createProgress(enabled: boolean): Progress {
   return {
     update(progress) {
       const total = progress.total ?? 0;
-      const label = progress.phase === 'write' ? 'writing ' : 'auditing';
+      const label = progress.phase === 'write' ? 'writing ' : progress.phase === 'map' ? 'mapping ' : 'auditing';
       if (!started || phase !== label) {
         if (started) bar.stop();
         bar.start(total, progress.done, { phase: label, unit: progress.unit });

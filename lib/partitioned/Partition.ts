@@ -27,7 +27,7 @@ export interface Partition {
   spec: PartitionSpec;
 }
 
-/** What one map step produced: its findings' report lines are in a file beside it (lib/partitioned/partitionFiles.ts). */
+/** What one map step produced: its findings' report lines are in a file of their own (mapPartition's `linesPath`). */
 export interface PartitionResult {
   index: number;
   status: 'done' | 'failed';

@@ -14,10 +14,13 @@ import { mapPartition } from './mapPartition';
 import { failedPartition, type Partition, type PartitionResult } from './Partition';
 import { planPartitions } from './planPartitions';
 
-/** One map step to run: the partition, where its lines go, and the plan's capture-time bound. */
+/** One map step to run: the partition, where its lines go, and what the plan fixed for every partition. */
 export interface MapTask {
   partition: Partition;
   linesPath: string;
+  /** The snapshot the plan chose. */
+  snapshotId: string | null;
+  /** The plan's capture-time bound. */
   capturedNotAfterMs: number;
 }
 
@@ -31,8 +34,8 @@ export interface PartitionedRunOptions extends RunAuditOptions {
   runMaps?: (tasks: readonly MapTask[]) => Promise<PartitionResult[]>;
   /** Map steps at once in this process (default 2). */
   concurrency?: number;
-  /** Each step as it ends: how many are done, of how many. */
-  onPartition?: (done: number, total: number, result: PartitionResult) => void;
+  /** Each step of the run as it ends, with how long it took (the bench prints them). */
+  onPhase?: (phase: 'plan' | 'map' | 'reduce', ms: number) => void;
 }
 
 /** The run's result, with the map steps' results. */
@@ -48,24 +51,25 @@ export interface PartitionedRunResult extends AuditResult {
  * result.partitions.filter((p) => p.status === 'failed') // none when complete
  */
 export async function runPartitioned(options: PartitionedRunOptions): Promise<PartitionedRunResult> {
+  let began = performance.now();
+  const phase = (name: 'plan' | 'map' | 'reduce') => {
+    const now = performance.now();
+    options.onPhase?.(name, now - began);
+    began = now;
+  };
   const plan = await planAudit(options);
   const partitions = await planPartitions(options.source, options.partitions);
   const workDir = await mkdtemp(join(options.outDir, `.${plan.runId}.partitions-`));
   const linesPath = (index: number) => join(workDir, `${index}.ndjson`);
+  phase('plan');
   try {
-    const tasks = partitions.map((partition) => ({ partition, linesPath: linesPath(partition.index), capturedNotAfterMs: plan.engine.capturedNotAfterMs! }));
-    let done = 0;
-    const settle = (task: MapTask, result: PartitionResult) => {
-      done += 1;
-      options.onPartition?.(done, tasks.length, result);
-      return result;
-    };
+    const tasks = partitions.map((partition) => ({ partition, linesPath: linesPath(partition.index), snapshotId: plan.snapshot.snapshotId, capturedNotAfterMs: plan.engine.capturedNotAfterMs! }));
     const results = options.runMaps
       ? await options.runMaps(tasks)
       : await inProcess(tasks, options.concurrency ?? 2, async (task) => {
           try {
             const source = options.source.partition?.(task.partition.spec) ?? options.source;
-            return settle(task, await mapPartition({
+            return await mapPartition({
                 partition: task.partition,
                 source,
                 catalog: options.catalog,
@@ -75,13 +79,15 @@ export async function runPartitioned(options: PartitionedRunOptions): Promise<Pa
                 linesPath: task.linesPath,
                 digest: Boolean(options.history),
                 signal: options.signal,
-              }));
+              });
           } catch (error) {
             options.signal?.throwIfAborted();
-            return settle(task, failedPartition(task.partition, (error as Error).message));
+            return failedPartition(task.partition, (error as Error).message);
           }
         });
+    phase('map');
     const result = await runAudit({ ...options, runId: plan.runId, startedAt: plan.startedAt, engine: plan.engine, mapped: { results, linesPath } });
+    phase('reduce');
     return { ...result, partitions: results };
   } finally {
     await rm(workDir, { recursive: true, force: true });
