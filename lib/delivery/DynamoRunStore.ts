@@ -11,7 +11,8 @@ const LIST_KEY = 'run';
 const IDEMPOTENCY_DAYS = 7;
 const ACTIVE: readonly RunStatus[] = ['queued', 'running'];
 
-type Stored = RunRecord & { listKey?: string; expiresAt?: number };
+/** `partitionsDone`: the partitions a partitioned run counted as mapped (a number set), so a retried map step counts once. */
+type Stored = RunRecord & { listKey?: string; expiresAt?: number; partitionsDone?: Set<number> };
 
 /**
  * Run records in DynamoDB. Table: partition key `runId`. Runs carry
@@ -105,6 +106,30 @@ export class DynamoRunStore implements RunStore {
     }
   }
 
+  async countPartitionDone(runId: string, index: number): Promise<RunRecord | null> {
+    const now = new Date().toISOString();
+    try {
+      const result = await this.send('UpdateItem', () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { runId },
+            // ADD cannot reach into a map: the set takes the index, and SET adds one to the nested count in the same write.
+            UpdateExpression: 'ADD partitionsDone :index SET #progress.#done = #progress.#done + :one, #progress.#at = :now, updatedAt = :now',
+            ConditionExpression: '#status = :running AND #progress.#phase = :map AND NOT contains(partitionsDone, :i)',
+            ExpressionAttributeNames: { '#status': 'status', '#progress': 'progress', '#done': 'done', '#at': 'at', '#phase': 'phase' },
+            ExpressionAttributeValues: { ':index': new Set([index]), ':i': index, ':one': 1, ':now': now, ':running': 'running', ':map': 'map' },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return strip(result.Attributes as Stored);
+    } catch (error) {
+      if (error instanceof ConflictError) return null;
+      throw error;
+    }
+  }
+
   async get(runId: string): Promise<RunRecord | null> {
     const result = await this.send('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: { runId } })));
     const item = result.Item as Stored | undefined;
@@ -177,6 +202,6 @@ export class DynamoRunStore implements RunStore {
 }
 
 function strip(item: Stored): RunRecord {
-  const { listKey: _listKey, expiresAt: _expiresAt, ...record } = item;
+  const { listKey: _listKey, expiresAt: _expiresAt, partitionsDone: _partitionsDone, ...record } = item;
   return record;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -5,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { translateSdkError } from '../aws/sdkErrors';
-import { NotFoundError } from '../errors';
+import { NotFoundError, StoreError } from '../errors';
 
 
 /**
@@ -45,6 +46,41 @@ export class ReportStore {
       );
     } catch (cause) {
       throw translateSdkError(cause, { service: 'S3', operation: 'PutObject', iamAction: 's3:PutObject', target: `s3://${this.bucket}/${key}` });
+    }
+  }
+
+  /**
+   * Writes a small JSON object (a partitioned run's plan, a partition's
+   * result) with its SHA-256 as the object's checksum, like a report.
+   *
+   * @example
+   * await reports.putJson('runs/audit-…/plan.json', plan)
+   */
+  async putJson(key: string, value: unknown): Promise<void> {
+    const body = JSON.stringify(value);
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: 'application/json',
+          ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
+        }),
+      );
+    } catch (cause) {
+      throw translateSdkError(cause, { service: 'S3', operation: 'PutObject', iamAction: 's3:PutObject', target: `s3://${this.bucket}/${key}` });
+    }
+  }
+
+  /** A JSON object written by `putJson`, or null when there is none (as `readText`). */
+  async readJson<T>(key: string): Promise<T | null> {
+    const text = await this.readText(key);
+    if (text === null) return null;
+    try {
+      return JSON.parse(text) as T;
+    } catch (cause) {
+      throw new StoreError(`s3://${this.bucket}/${key} is not JSON: ${(cause as Error).message}.`, { cause });
     }
   }
 

@@ -69,6 +69,12 @@ export interface RunRecord {
   error?: string;
   /** When the function running it will be stopped by Lambda: past this (and a minute), a `running` run is swept as failed. */
   deadlineAt?: string;
+  /**
+   * The Step Functions execution running it (plan → map → reduce), for a run
+   * whose snapshot reached PARTITION_THRESHOLD_ITEMS: the sweep asks it whether
+   * the run is still going instead of judging by a deadline.
+   */
+  executionArn?: string;
   /** How far the run got, written every few seconds while it runs: what a timeout or a kill reports. */
   progress?: RunProgress;
   /** Things the DPO should know that did not stop the run (e.g. it did not become history). */
@@ -76,11 +82,11 @@ export interface RunRecord {
 }
 
 export interface RunProgress {
-  /** `mail` is what records written before the channels say for `notify`. */
-  phase: 'evaluate' | 'write' | 'store' | 'notify' | 'mail';
+  /** `mail` is what records written before the channels say for `notify`; `map` is a partitioned run's map step. */
+  phase: 'map' | 'evaluate' | 'write' | 'store' | 'notify' | 'mail';
   done: number;
   total: number | null;
-  unit: 'bytes' | 'items' | 'reports' | 'channels';
+  unit: 'bytes' | 'items' | 'reports' | 'channels' | 'partitions';
   at: string;
 }
 
@@ -89,12 +95,13 @@ export interface RunProgress {
  *
  * @example
  * describeProgress({ phase: 'evaluate', done: 1200, total: 5000, unit: 'items', at }) // 'evaluating: 1,200 of 5,000 items read'
+ * describeProgress({ phase: 'map', done: 3, total: 16, unit: 'partitions', at }) // 'mapping the partitions: 3 of 16 partitions done'
  */
 export function describeProgress(progress: RunProgress | undefined): string {
   if (!progress) return 'before reading the snapshot';
   const count = (n: number) => n.toLocaleString('en-US');
   const amount = `${count(progress.done)}${progress.total !== null ? ` of ${count(progress.total)}` : ''} ${progress.unit}`;
-  const phase = { evaluate: 'evaluating', write: 'writing the reports', store: 'storing the reports', notify: 'notifying', mail: 'sending the digest' }[progress.phase];
+  const phase = { map: 'mapping the partitions', evaluate: 'evaluating', write: 'writing the reports', store: 'storing the reports', notify: 'notifying', mail: 'sending the digest' }[progress.phase];
   return `${phase}: ${amount} ${progress.phase === 'evaluate' ? 'read' : 'done'}`;
 }
 

@@ -15,6 +15,13 @@ export interface RunStore {
    */
   transition(runId: string, from: readonly RunStatus[], patch: RunPatch): Promise<RunRecord | null>;
   get(runId: string): Promise<RunRecord | null>;
+  /**
+   * Counts one partition of a partitioned run as mapped, in one atomic write:
+   * `progress.done` goes up by one while the run is `running` in its `map`
+   * phase, and only the first time for this partition (a retried map step
+   * counts once). The record, or null when nothing was counted.
+   */
+  countPartitionDone(runId: string, index: number): Promise<RunRecord | null>;
   /** Newest first. */
   listRecent(limit: number): Promise<RunRecord[]>;
   /** Runs created at or after `since` that are still queued or running, oldest first. */

@@ -53,6 +53,9 @@ export function createAuditContainer(env: Record<string, string | undefined> = p
     evaluation: { kind: config.ENGINE, duck: { threads: config.DUCKDB_THREADS, memoryLimit: config.DUCKDB_MEMORY_LIMIT, tempDirectory: '/tmp/duckdb' } },
     metrics: cloudWatchMetrics(),
     log,
+    ...(base.largeRuns
+      ? { stateMachine: { executions: base.largeRuns.stateMachine, stateMachineArn: base.largeRuns.stateMachine.stateMachineArn, partitions: config.PARTITIONS } }
+      : {}),
   };
   return { ...base, audit };
 }

@@ -43,6 +43,21 @@ export const deliveryConfigSchema = z.object({
   MAX_WAIVER_DAYS: z.coerce.number().int().min(1).max(3650).default(DEFAULTS.maxWaiverDays),
   /** The worker function started for each HTTP run (asynchronous invocation). */
   AUDIT_WORKER_FUNCTION: z.string().min(1),
+  /**
+   * The Step Functions state machine that runs large audits (plan → map → reduce).
+   * Unset: every audit runs in one Lambda, whatever its size.
+   */
+  STATE_MACHINE_ARN: z.string().regex(/^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[\w-]{1,80}$/, 'must be a Step Functions state machine ARN').optional(),
+  /**
+   * A snapshot of at least this many items is audited by the state machine (its manifest's itemCount,
+   * else DescribeTable's); the same default as `run --explain` plans with (lib/defaults.json).
+   */
+  PARTITION_THRESHOLD_ITEMS: z.coerce.number().int().min(1).default(DEFAULTS.distributedThresholdItems),
+  /**
+   * Partitions (itemId ranges of the snapshot) a run on the state machine is cut into. At most
+   * 1,000: the plan step hands them to the map in its answer, which Step Functions caps at 256 KiB.
+   */
+  PARTITIONS: z.coerce.number().int().min(1).max(1_000).default(16),
   /** The audit functions' timeout: a run still `running` this long (plus a minute) after it started is swept as failed. */
   AUDIT_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(900).default(900),
   /** How long an asynchronous invocation may wait in Lambda's queue: a run `queued` longer than this (plus the timeout) is swept. */

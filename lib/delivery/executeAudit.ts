@@ -1,24 +1,32 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+/**
+ * The one-Lambda audit of a recorded run (the worker, the nightly function):
+ * claim, evaluate, then finish as every deployed run does (completeRun). Also
+ * the dependencies every deployed run shares, and the options of its audit.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commitHistory, runAudit } from '../audit/runAudit';
+import { runAudit, type RunAuditOptions } from '../audit/runAudit';
 import type { Catalog } from '../catalog/loadCatalog';
 import type { EngineOptions } from '../engine/evaluate';
 import { compileWaivers, type Waiver } from '../engine/waivers';
-import { TimedOutError } from '../errors';
 import type { HistoryStore } from '../history/HistoryStore';
 import { DynamoInventorySource } from '../inventory/DynamoInventorySource';
 import type { InventoryTable } from '../inventory/InventoryTable';
-import { reportFormats, type FormatId } from '../report/formats/reportFormats';
-import { emailOutcomeOf } from './notifiers/emailNotifier';
-import { CHANNEL_TITLES, type ChannelOutcome, type FinishedRun, type Notifier } from './notifiers/Notifier';
-import { notificationFigures, notifyAll } from './notifiers/notifyAll';
+import type { FormatId } from '../report/formats/reportFormats';
+import type { Notifier } from './notifiers/Notifier';
 import type { ReportStore } from './ReportStore';
 import type { EngineKind } from '../audit/engineKind';
 import type { DuckOptions } from '../sql/duck';
-import type { RunMetricName, RunMetrics } from './RunMetrics';
-import { describeProgress, runFacts, type RunProgress, type RunRecord, type StoredReport } from './RunRecord';
-import type { RunPatch, RunStore } from './RunStore';
+import { completeRun, reportKey } from './completeRun';
+import type { ExecutionStatusReader } from './launchers';
+import type { RunMetrics } from './RunMetrics';
+import type { RunRecord } from './RunRecord';
+import { claimRun, RunSession } from './RunSession';
+import type { RunStore } from './RunStore';
+
+export { reportKey } from './completeRun';
+export { FAILURE_NOTICE_MS, notifyFailure } from './notifyFailure';
 
 /** What a run needs from the world; built once per cold start and injected. */
 export interface AuditDependencies {
@@ -46,6 +54,12 @@ export interface AuditDependencies {
   now?: () => Date;
   /** How often a running run writes its progress to its record, in ms (default 15 s). */
   progressEveryMs?: number;
+  /**
+   * The state machine that runs large audits (STATE_MACHINE_ARN), when the
+   * stack has one: where a run's execution is (the sweep asks), and how many
+   * partitions the plan cuts a snapshot into.
+   */
+  stateMachine?: { executions: ExecutionStatusReader; stateMachineArn: string; partitions: number };
 }
 
 /** When the function running the audit is stopped by Lambda, and when the audit must stop itself before that. */
@@ -55,32 +69,6 @@ export interface RunLimits {
   /** The audit stops here, leaving time to record the failure and send the failure mail. */
   stopAt: Date;
 }
-
-/** Report object keys: by date, then run, so a bucket lifecycle rule and a human can both find them. */
-export function reportKey(runId: string, createdAt: string, extension: string): string {
-  return `reports/${createdAt.slice(0, 4)}/${createdAt.slice(5, 7)}/${runId}.${extension}`;
-}
-
-/** What the channels delivered, as the run record keeps it: `email` mirrors the e-mail channel for older readers. */
-function deliveryPatch(notifications: ChannelOutcome[]): { notifications: ChannelOutcome[]; email?: RunRecord['email'] } {
-  const email = notifications.find((outcome) => outcome.channel === 'email');
-  return { notifications, ...(email ? { email: emailOutcomeOf(email) } : {}) };
-}
-
-/** The DPO's e-mail that could not be sent, if any: the one delivery whose failure makes a run `partial`. */
-const emailFailure = (notifications: readonly ChannelOutcome[]) => notifications.find((outcome) => outcome.channel === 'email' && outcome.error !== undefined);
-
-/** A channel other than the DPO's e-mail that could not deliver: a warning of the run, which keeps its status. */
-function channelWarnings(notifications: readonly ChannelOutcome[]): string[] {
-  const failed = notifications.filter((outcome) => outcome.channel !== 'email' && outcome.error !== undefined);
-  // The first few in words (the run record is one DynamoDB item); every one is in `notifications`.
-  const shown = failed.slice(0, MAX_CHANNEL_WARNINGS).map((outcome) => `${CHANNEL_TITLES[outcome.channel]} not sent to ${outcome.to}: ${outcome.error}`);
-  const more = failed.length - shown.length;
-  return more > 0 ? [...shown, `…and ${more} more deliveries not sent (listed in the run's notifications).`] : shown;
-}
-
-/** Failed deliveries a run's warnings name one by one. */
-const MAX_CHANNEL_WARNINGS = 10;
 
 /**
  * The formats a notifying run writes: those asked for, and for a channel that reads
@@ -94,45 +82,6 @@ export function withReadFormats(formats: readonly FormatId[], notifiers: readonl
   const written = [...formats];
   for (const { reads } of notifiers) if (reads && !reads.some((format) => written.includes(format))) written.push(reads.at(-1)!);
   return written;
-}
-
-/** How long a failed run's notices may take, all channels at once; a channel still busy then is recorded as not delivered. */
-export const FAILURE_NOTICE_MS = 5_000;
-
-/**
- * Tells every channel of a run that just became `failed` (the DPO's failure
- * mail, and whichever other channel announces failures), and records what each
- * did. The caller made that transition with a conditional write, so each
- * failure is told once.
- */
-export async function notifyFailure(record: RunRecord, error: string, deps: Pick<AuditDependencies, 'notifiers' | 'runs' | 'metrics' | 'log'>): Promise<void> {
-  // Published first: a channel that hangs until the function is stopped must not take the failure's figure with it.
-  deps.metrics.publish({ RunFailed: 1 });
-  if (!record.request.notify || record.request.dryRun) return;
-  // Bounded: the failure handler (25 s) may tell several runs, and a chat channel retrying could outlast it.
-  const notifications = await notifyAll(deps.notifiers, (notifier) => notifier.failed(record, error), { ...deps, signal: AbortSignal.timeout(FAILURE_NOTICE_MS) });
-  if (notifications.length === 0) return;
-  deps.metrics.publish({ ...(emailFailure(notifications) ? { DigestFailed: 1 } : {}), ...notificationFigures(notifications) });
-  await deps.runs.update(record.runId, deliveryPatch(notifications));
-}
-
-/** The e-mail channel's DigestSent and DigestFailed (1 and 0, or 0 and 1); none when the run does not mail the DPO. */
-function digestFigures(notifications: readonly ChannelOutcome[]): Partial<Record<RunMetricName, number>> {
-  if (!notifications.some((outcome) => outcome.channel === 'email')) return {};
-  const failed = emailFailure(notifications) ? 1 : 0;
-  return { DigestSent: 1 - failed, DigestFailed: failed };
-}
-
-/** Delivers a finished run through every channel at once; its progress counts the channels that answered. */
-async function deliver(deps: AuditDependencies, run: FinishedRun, signal: AbortSignal, setProgress: (next: Omit<RunProgress, 'at'>) => void): Promise<ChannelOutcome[]> {
-  const total = deps.notifiers.length;
-  setProgress({ phase: 'notify', done: 0, total, unit: 'channels' });
-  return notifyAll(deps.notifiers, (notifier) => notifier.finished(run), {
-    metrics: deps.metrics,
-    log: deps.log,
-    signal,
-    onSettled: (done) => setProgress({ phase: 'notify', done, total, unit: 'channels' }),
-  });
 }
 
 /**
@@ -149,145 +98,56 @@ async function deliver(deps: AuditDependencies, run: FinishedRun, signal: AbortS
  */
 export async function executeAudit(runId: string, deps: AuditDependencies, limits?: RunLimits): Promise<RunRecord> {
   const now = deps.now ?? (() => new Date());
-  const startedAt = now().toISOString();
-  const claimed = await deps.runs.transition(runId, ['queued'], {
-    status: 'running',
-    startedAt,
-    ...(limits ? { deadlineAt: limits.deadlineAt.toISOString() } : {}),
-  });
-  if (!claimed) {
-    const existing = await deps.runs.get(runId);
-    if (!existing) throw new Error(`Run ${runId} is not in the audit-runs table.`);
-    deps.log('warn', 'run is not queued; not running it again', { runId, status: existing.status });
-    return existing;
-  }
-  const record = claimed;
-  const { request } = record;
-  const began = Date.now();
-  const controller = new AbortController();
-  let progress: RunProgress | undefined;
-  let progressWrite: Promise<unknown> = Promise.resolve();
-  let lastProgressWrite = 0;
-  const setProgress = (next: Omit<RunProgress, 'at'>) => {
-    progress = { ...next, at: now().toISOString() };
-    const due = Date.now() - lastProgressWrite >= (deps.progressEveryMs ?? 15_000);
-    if (due || next.phase !== 'evaluate') {
-      lastProgressWrite = Date.now();
-      const snapshot = progress;
-      progressWrite = progressWrite.then(() => deps.runs.update(runId, { progress: snapshot })).catch(() => undefined);
-    }
-  };
-  const timer = limits
-    ? setTimeout(() => {
-        const reserve = Math.round((limits.deadlineAt.getTime() - limits.stopAt.getTime()) / 1000);
-        controller.abort(
-          new TimedOutError(
-            `Timed out: the run stopped itself ${reserve} s before its function's ${Math.round((limits.deadlineAt.getTime() - began) / 1000)} s time limit, ${describeProgress(progress)}.`,
-          ),
-        );
-      }, Math.max(0, limits.stopAt.getTime() - Date.now()))
-    : undefined;
-  // The final status is written only while the run is still `running`: a sweep that already failed it (and mailed) wins.
-  const finish = async (patch: RunPatch): Promise<RunRecord> => {
-    const done = await deps.runs.transition(runId, ['running'], patch);
-    if (done) return done;
-    deps.log('warn', 'run was ended by someone else while it finished; its outcome is not recorded', { runId });
-    return (await deps.runs.get(runId))!;
-  };
+  const { record, claimed } = await claimRun(runId, deps, { startedAt: now().toISOString(), ...(limits ? { deadlineAt: limits.deadlineAt.toISOString() } : {}) });
+  if (!claimed) return record;
+  const startedAtMs = Date.now();
+  const session = new RunSession(runId, deps, limits);
   const workDir = await mkdtemp(join(tmpdir(), `${runId}-`));
   try {
-    deps.log('info', 'audit started', { runId, trigger: record.trigger, dryRun: request.dryRun });
+    deps.log('info', 'audit started', { runId, trigger: record.trigger, dryRun: record.request.dryRun });
     const result = await runAudit({
-      source: new DynamoInventorySource(deps.inventory, { snapshotId: request.snapshotId, mode: 'auto', segments: 4 }),
-      catalog: deps.catalog,
+      ...auditOptions(record, deps, session, workDir),
+      source: new DynamoInventorySource(deps.inventory, { snapshotId: record.request.snapshotId, mode: 'auto', segments: 4 }),
       engine: { ...deps.engine, waivers: compileWaivers(await deps.waivers()) },
-      // A dry run neither compares with nor becomes history.
-      history: request.dryRun ? null : { store: deps.history, scope: deps.inventory.tableName },
-      reportLocation: (format) => reportKey(runId, record.createdAt, format),
-      // The run becomes history only once its reports are stored.
-      deferHistoryCommit: true,
-      forecastDays: deps.forecastDays,
-      trendRuns: deps.trendRuns,
-      staleAfterHours: deps.staleAfterHours,
-      formats: request.notify && !request.dryRun ? withReadFormats(request.formats, deps.notifiers) : request.formats,
-      outDir: workDir,
-      trigger: record.trigger,
-      runId,
-      pdfRowsPerModule: deps.pdfRowsPerModule,
-      engineKind: deps.evaluation?.kind,
-      duck: deps.evaluation?.duck,
-      now,
-      signal: controller.signal,
-      onProgress: ({ phase, done, total, unit }) => setProgress({ phase, done, total, unit }),
     });
-    const { summary } = result.head;
-    const stored: Partial<Record<FormatId, StoredReport>> = {};
-    try {
-      if (!request.dryRun) {
-        const formats = Object.entries(result.reports) as [FormatId, string][];
-        for (const [index, [format, path]] of formats.entries()) {
-          controller.signal.throwIfAborted();
-          setProgress({ phase: 'store', done: index, total: formats.length, unit: 'reports' });
-          const key = reportKey(runId, record.createdAt, format);
-          await deps.reports.put(key, path, result.sha256[format]!, reportFormats[format].contentType);
-          stored[format] = { key, sha256: result.sha256[format]!, bytes: (await stat(path)).size };
-        }
-      }
-    } catch (error) {
-      await result.pendingHistory?.abort();
-      throw error;
-    }
-    const warnings: string[] = [];
-    const conflict = result.pendingHistory ? await commitHistory(result.pendingHistory) : undefined;
-    if (conflict) warnings.push(conflict);
-    const status: RunRecord['status'] = summary.complete ? 'succeeded' : 'partial';
-    const outcome = {
-      ...runFacts(result.head),
-      reports: stored,
-      ...(warnings.length > 0 ? { warnings } : {}),
-    };
-    deps.log('info', 'audit evaluated', { runId, items: summary.items, complete: summary.complete, violations: summary.byVerdict.violation });
-    // The run's figures (lib/delivery/RunMetrics.ts); the channels' sent/failed are added once they have answered.
-    const figures = {
-      Items: summary.items,
-      Violations: summary.byVerdict.violation,
-      SpecialCategoryViolations: summary.specialCategoryViolations,
-      DueSoon: summary.byVerdict['due-soon'],
-      Incomplete: summary.complete ? 0 : 1,
-      DurationSeconds: (Date.now() - began) / 1000,
-    };
-    await progressWrite;
-    if (!request.notify || request.dryRun) {
-      deps.metrics.publish({ ...figures, [status === 'succeeded' ? 'RunSucceeded' : 'RunPartial']: 1 });
-      return await finish({ ...outcome, status });
-    }
-    // Evaluated and stored; the status waits for the DPO's digest, which may still fail.
-    const evaluated = await deps.runs.update(runId, outcome);
-    const notifications = await deliver(deps, { record: evaluated, result, stored, fetchCommand: deps.fetchCommand(runId), formats: reportFormats }, controller.signal, setProgress);
-    await progressWrite;
-    const undelivered = emailFailure(notifications);
-    const allWarnings = [...warnings, ...channelWarnings(notifications)];
-    const delivered = { ...deliveryPatch(notifications), ...(allWarnings.length > 0 ? { warnings: allWarnings } : {}) };
-    const withDelivery: Partial<Record<RunMetricName, number>> = { ...figures, ...digestFigures(notifications), ...notificationFigures(notifications) };
-    if (undelivered) {
-      deps.metrics.publish({ ...withDelivery, RunPartial: 1 });
-      return await finish({ status: 'partial', ...delivered, error: `E-mail not sent: ${undelivered.error}` });
-    }
-    deps.metrics.publish({ ...withDelivery, [status === 'succeeded' ? 'RunSucceeded' : 'RunPartial']: 1 });
-    return await finish({ status, ...delivered });
+    return await completeRun({ session, record, result, startedAtMs }, deps);
   } catch (thrown) {
-    const error = controller.signal.aborted && controller.signal.reason instanceof TimedOutError ? controller.signal.reason : thrown;
-    const message = (error as Error).message ?? String(error);
-    deps.log('error', 'audit failed', { runId, error: message });
-    await progressWrite;
-    // Only the writer that moves the run out of `running` mails: a sweep or the failure queue may have been first.
-    const failed = await deps.runs
-      .transition(runId, ['running'], { status: 'failed', error: message, finishedAt: now().toISOString(), ...(progress ? { progress } : {}) })
-      .catch(() => null);
-    if (failed) await notifyFailure(failed, message, deps).catch(() => undefined);
-    throw error;
+    throw await session.fail(thrown);
   } finally {
-    clearTimeout(timer);
+    session.close();
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The options of a deployed run's audit, the same for the one-Lambda audit and
+ * the partitioned run's reduce: everything but where the items come from and
+ * the engine options (waivers, capture bound), which each path sets.
+ *
+ * @example
+ * await runAudit({ ...auditOptions(record, deps, session, workDir), source, engine });
+ */
+export function auditOptions(record: RunRecord, deps: AuditDependencies, session: RunSession, outDir: string): Omit<RunAuditOptions, 'source' | 'engine'> {
+  const { request, runId } = record;
+  return {
+    catalog: deps.catalog,
+    // A dry run neither compares with nor becomes history.
+    history: request.dryRun ? null : { store: deps.history, scope: deps.inventory.tableName },
+    reportLocation: (format) => reportKey(runId, record.createdAt, format),
+    // The run becomes history only once its reports are stored.
+    deferHistoryCommit: true,
+    forecastDays: deps.forecastDays,
+    trendRuns: deps.trendRuns,
+    staleAfterHours: deps.staleAfterHours,
+    formats: request.notify && !request.dryRun ? withReadFormats(request.formats, deps.notifiers) : request.formats,
+    outDir,
+    trigger: record.trigger,
+    runId,
+    pdfRowsPerModule: deps.pdfRowsPerModule,
+    engineKind: deps.evaluation?.kind,
+    duck: deps.evaluation?.duck,
+    now: deps.now ?? (() => new Date()),
+    signal: session.signal,
+    onProgress: ({ phase, done, total, unit }) => session.setProgress({ phase, done, total, unit }),
+  };
 }

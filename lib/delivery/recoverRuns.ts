@@ -1,5 +1,5 @@
 import type { AuditDependencies } from './executeAudit';
-import { notifyFailure } from './executeAudit';
+import { notifyFailure } from './notifyFailure';
 import { describeProgress, type RunRecord } from './RunRecord';
 import { scheduleIdempotencyKey, startRun } from './startRun';
 
@@ -24,7 +24,7 @@ export interface RecoveryLimits {
   maxEventAgeSeconds: number;
 }
 
-type RecoveryDependencies = Pick<AuditDependencies, 'runs' | 'notifiers' | 'metrics' | 'log' | 'now'>;
+type RecoveryDependencies = Pick<AuditDependencies, 'runs' | 'notifiers' | 'metrics' | 'log' | 'now' | 'stateMachine'>;
 
 /** A minute past the function's time limit, a run still `running` was stopped without a word. */
 const SLACK_MS = 60_000;
@@ -45,8 +45,14 @@ function whyItFailed(failure: InvocationFailure, run: RunRecord, limits: Recover
   return `The function failed (${type}${message ? `: ${message}` : ''}), ${got}.`;
 }
 
-/** Moves a run that is still queued or running to `failed` and tells every channel; a run already ended is left alone. */
-async function fail(run: RunRecord, error: string, deps: RecoveryDependencies): Promise<boolean> {
+/**
+ * Moves a run that is still queued or running to `failed` and tells every
+ * channel; a run already ended is left alone (false), so each failure is told once.
+ *
+ * @example
+ * await failActiveRun(run, 'The function failed (Error: …), evaluating: 10 items read.', deps) // true
+ */
+export async function failActiveRun(run: RunRecord, error: string, deps: RecoveryDependencies): Promise<boolean> {
   const now = deps.now ?? (() => new Date());
   const failed = await deps.runs.transition(run.runId, ['queued', 'running'], { status: 'failed', error, finishedAt: now().toISOString() });
   if (!failed) return false;
@@ -85,7 +91,7 @@ export async function recordInvocationFailure(
     deps.log('warn', 'on-failure message for no known run', { requestId: failure.requestContext?.requestId });
     return 'not-an-audit';
   }
-  return (await fail(run, whyItFailed(failure, run, limits), deps)) ? 'marked' : 'already-ended';
+  return (await failActiveRun(run, whyItFailed(failure, run, limits), deps)) ? 'marked' : 'already-ended';
 }
 
 /** The nightly run's function died before recording its run: record one, queued, so that it can fail like any other. */
@@ -106,9 +112,23 @@ async function recordLostSchedule(key: string, failure: InvocationFailure, deps:
 }
 
 /**
+ * Why a run of the state machine is stuck, or null while its execution is
+ * still running (however long that takes): an execution that ended, or that
+ * Step Functions does not know, left the run unfinished.
+ */
+async function stuckExecution(run: RunRecord & { executionArn: string }, deps: RecoveryDependencies): Promise<string | null> {
+  const state = await deps.stateMachine!.executions.status(run.executionArn);
+  if (state === 'RUNNING') return null;
+  const ended = state === 'missing' ? 'is not known to Step Functions' : `ended ${state}`;
+  return `The state machine's execution ${run.executionArn} ${ended} without finishing the run, ${describeProgress(run.progress)}.`;
+}
+
+/**
  * The backstop for failures no message reports: every run still `running` a
  * minute past its function's deadline, or still `queued` longer than an
- * invocation may wait plus the time limit, ends `failed` with one mail.
+ * invocation may wait plus the time limit, ends `failed` with one mail. A run
+ * of the state machine is judged by its execution instead: left alone while it
+ * is RUNNING, failed once it ended without finishing the run.
  *
  * @example
  * await sweepStuckRuns(deps, { timeoutSeconds: 900, maxEventAgeSeconds: 3600 }) // ['audit-…']
@@ -121,7 +141,14 @@ export async function sweepStuckRuns(deps: RecoveryDependencies, limits: Recover
   const swept: string[] = [];
   for (const run of await deps.runs.listActive(since)) {
     let error: string | null = null;
-    if (run.status === 'running') {
+    if (run.executionArn && deps.stateMachine) {
+      try {
+        error = await stuckExecution(run as RunRecord & { executionArn: string }, deps);
+      } catch (cause) {
+        // One execution that cannot be asked about must not keep the others from being swept.
+        deps.log('warn', 'execution not described; the run is left for the next sweep', { runId: run.runId, error: (cause as Error).message });
+      }
+    } else if (run.status === 'running') {
       const deadline = run.deadlineAt ? Date.parse(run.deadlineAt) : Date.parse(run.startedAt ?? run.createdAt) + timeoutMs;
       if (now.getTime() > deadline + SLACK_MS) {
         error = `Stopped without a word: the function's time limit passed at ${new Date(deadline).toISOString()} and the run never finished, ${describeProgress(run.progress)}.`;
@@ -129,7 +156,7 @@ export async function sweepStuckRuns(deps: RecoveryDependencies, limits: Recover
     } else if (now.getTime() > Date.parse(run.createdAt) + queueMs + timeoutMs + SLACK_MS) {
       error = `The audit never started: it was still queued ${Math.round((now.getTime() - Date.parse(run.createdAt)) / 60_000)} minutes after it was requested.`;
     }
-    if (error && (await fail(run, error, deps))) swept.push(run.runId);
+    if (error && (await failActiveRun(run, error, deps))) swept.push(run.runId);
   }
   return swept;
 }

@@ -1,11 +1,12 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createDocumentClient } from '../inventory/InventoryTable';
+import { createDocumentClient, InventoryTable } from '../inventory/InventoryTable';
 import { readDeliveryConfig, type DeliveryConfig } from './config';
 import { DynamoRunStore } from './DynamoRunStore';
-import { LambdaLauncher } from './launchers';
+import { LambdaLauncher, StepFunctionsLauncher, ThresholdLauncher } from './launchers';
 import { ReportStore } from './ReportStore';
 import type { RunStore } from './RunStore';
 import type { AuditLauncher } from './startRun';
@@ -20,7 +21,10 @@ export interface RunsContainer {
   logger: Logger;
   runs: RunStore;
   reports: ReportStore;
+  /** Starts a recorded run: the worker Lambda, or the state machine from PARTITION_THRESHOLD_ITEMS on (when STATE_MACHINE_ARN is set). */
   launcher: AuditLauncher;
+  /** The state machine of large runs and the size rule that sends a run to it; none when STATE_MACHINE_ARN is unset. */
+  largeRuns?: { stateMachine: StepFunctionsLauncher; threshold: ThresholdLauncher };
   /** The DynamoDB client the stores share. */
   documentClient: DynamoDBDocumentClient;
 }
@@ -36,14 +40,30 @@ export const logger = new Logger({ serviceName: 'retention-auditor' });
 export function createRunsContainer(env: Record<string, string | undefined> = process.env): RunsContainer {
   const config = readDeliveryConfig(env);
   const documentClient = createDocumentClient(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {});
+  const runs = new DynamoRunStore(documentClient, config.RUNS_TABLE, config.REPORT_RETENTION_DAYS);
+  const worker = new LambdaLauncher(new LambdaClient({ region: config.AWS_REGION }), config.AUDIT_WORKER_FUNCTION);
+  const largeRuns = config.STATE_MACHINE_ARN ? largeRunsOf(config, config.STATE_MACHINE_ARN, documentClient, runs, worker) : undefined;
   return {
     config,
     logger,
-    runs: new DynamoRunStore(documentClient, config.RUNS_TABLE, config.REPORT_RETENTION_DAYS),
+    runs,
     reports: new ReportStore(new S3Client({ region: config.AWS_REGION }), config.REPORTS_BUCKET),
-    launcher: new LambdaLauncher(new LambdaClient({ region: config.AWS_REGION }), config.AUDIT_WORKER_FUNCTION),
+    launcher: largeRuns?.threshold ?? worker,
+    ...(largeRuns ? { largeRuns } : {}),
     documentClient,
   };
+}
+
+/** The state machine's launcher, and the threshold launcher that sends a run to it or to the worker by its snapshot's size. */
+function largeRunsOf(config: DeliveryConfig, stateMachineArn: string, documentClient: DynamoDBDocumentClient, runs: RunStore, worker: AuditLauncher) {
+  const stateMachine = new StepFunctionsLauncher(new SFNClient({ region: config.AWS_REGION }), stateMachineArn, runs);
+  const threshold = new ThresholdLauncher({
+    inventory: new InventoryTable({ client: documentClient, tableName: config.INVENTORY_TABLE }),
+    thresholdItems: config.PARTITION_THRESHOLD_ITEMS,
+    large: stateMachine,
+    small: worker,
+  });
+  return { stateMachine, threshold };
 }
 
 let cached: RunsContainer | undefined;

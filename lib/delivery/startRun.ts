@@ -16,9 +16,10 @@ export function scheduleIdempotencyKey(eventId: string): string {
   return `schedule#${eventId}`;
 }
 
-/** Starts the audit of a recorded run somewhere else (another Lambda, or this process). */
+/** Starts the audit of a recorded run somewhere else (another Lambda, the state machine, or this process). */
 export interface AuditLauncher {
-  launch(runId: string): Promise<void>;
+  /** `request`: what the run asks for (a launcher that chooses by the snapshot's size reads its snapshotId). */
+  launch(runId: string, request?: AuditRequest): Promise<void>;
 }
 
 export interface StartRunInput {
@@ -77,7 +78,7 @@ export async function startRun(
   };
   await runs.create(record);
   try {
-    await launcher.launch(runId);
+    await launcher.launch(runId, record.request);
   } catch (error) {
     const message = `The audit could not be started: ${(error as Error).message}`;
     await runs.update(runId, { status: 'failed', error: message, finishedAt: now().toISOString() });

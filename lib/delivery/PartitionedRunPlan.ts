@@ -1,0 +1,44 @@
+/**
+ * What a partitioned run's plan step leaves for its map and reduce steps, and
+ * where every step's output lives in the reports bucket: fixed keys under
+ * `runs/<runId>/`, so a retried step overwrites its own output (at-least-once
+ * is safe) and the reduce finds every partition's without listing.
+ */
+import type { Waiver } from '../engine/waivers';
+import type { Partition } from '../partitioned/Partition';
+import type { ReportStore } from './ReportStore';
+import type { AuditRequest } from './RunRecord';
+
+/** The plan of one run, as `runs/<runId>/plan.json` keeps it. */
+export interface PartitionedRunPlan {
+  runId: string;
+  /** The run's start: the reports' startedAt, and where the capture bound came from. */
+  startedAt: string;
+  /** The snapshot every step reads, fixed by the plan (a newer one loaded meanwhile is not mixed in). */
+  snapshotId: string;
+  /** Capture times after this are invalid: the same bound in every partition. */
+  capturedNotAfterMs: number;
+  partitions: Partition[];
+  request: AuditRequest;
+  /** The waivers in force when the run was planned, so every partition and the reduce judge by the same. */
+  waivers: Waiver[];
+}
+
+/** The object keys of a run's plan and of each partition's output. */
+export const partitionedRunKeys = {
+  plan: (runId: string) => `runs/${runId}/plan.json`,
+  /** The partition's PartitionResult: written last, so its presence means its lines are complete. */
+  result: (runId: string, index: number) => `runs/${runId}/partitions/${index}.json`,
+  /** The report lines of the partition's findings, in the order read (mapPartition's linesPath). */
+  lines: (runId: string, index: number) => `runs/${runId}/partitions/${index}.ndjson`,
+};
+
+/**
+ * The stored plan of a run, or null when it was never planned (or its plan step had not stored it yet).
+ *
+ * @example
+ * (await readRunPlan('audit-…', reports))?.partitions.length // 16
+ */
+export function readRunPlan(runId: string, reports: ReportStore): Promise<PartitionedRunPlan | null> {
+  return reports.readJson<PartitionedRunPlan>(partitionedRunKeys.plan(runId));
+}

@@ -1,0 +1,107 @@
+/**
+ * The reduce step of a run on the state machine: every partition's result and
+ * findings fetched from the bucket, replayed into the run's reports
+ * (runAudit with `mapped`), then finished exactly as a one-Lambda run is
+ * (completeRun): reports stored with their SHA-256, history, delivery, status.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runAudit } from '../audit/runAudit';
+import { compileWaivers } from '../engine/waivers';
+import { NotFoundError } from '../errors';
+import { DynamoInventorySource } from '../inventory/DynamoInventorySource';
+import { failedPartition, type Partition, type PartitionResult } from '../partitioned/Partition';
+import { completeRun } from './completeRun';
+import { auditOptions, type AuditDependencies, type RunLimits } from './executeAudit';
+import { partitionedRunKeys, readRunPlan, type PartitionedRunPlan } from './PartitionedRunPlan';
+import type { RunRecord } from './RunRecord';
+import { RunSession } from './RunSession';
+import { forStateMachine, isRetried } from './stateMachineErrors';
+
+/** Partitions fetched from the bucket at once. */
+const FETCH_CONCURRENCY = 8;
+
+/**
+ * Reduces a run whose partitions were mapped: a partition without a result
+ * ("it recorded no result"), or whose result says failed, makes the run
+ * `partial` with the partition named in the reasons. Only a run still
+ * `running` with a stored plan is reduced; any other is returned as it is (a
+ * retried reduce after the run ended does nothing). A failure ends the run
+ * `failed` with one notice, unless the state machine retries it (`Throttled`).
+ *
+ * @example
+ * (await reducePartitionedRun('audit-20261128T020000Z-1a2b3c', deps, limits)).status // 'succeeded'
+ */
+export async function reducePartitionedRun(runId: string, deps: AuditDependencies, limits?: RunLimits): Promise<RunRecord> {
+  const record = await deps.runs.get(runId);
+  if (!record) throw new Error(`Run ${runId} is not in the audit-runs table.`);
+  const plan = record.status === 'running' ? await readRunPlan(runId, deps.reports) : null;
+  if (!plan) {
+    deps.log('warn', 'run is not running from a plan; not reducing it', { runId, status: record.status });
+    return record;
+  }
+  const session = new RunSession(runId, deps, limits);
+  const workDir = await mkdtemp(join(tmpdir(), `${runId}-reduce-`));
+  try {
+    const partsDir = await mkdtemp(join(workDir, 'partitions-'));
+    const results = await fetchPartitions(plan, partsDir, deps, session.signal);
+    deps.log('info', 'audit reducing', { runId, partitions: results.length, failed: results.filter((r) => r.status === 'failed').length });
+    const engine = { ...deps.engine, waivers: compileWaivers(plan.waivers), capturedNotAfterMs: plan.capturedNotAfterMs };
+    const result = await runAudit({
+      ...auditOptions(record, deps, session, workDir),
+      // Opened again for the snapshot's facts (manifest, capture time); the findings come from the partitions.
+      source: new DynamoInventorySource(deps.inventory, { snapshotId: plan.snapshotId, mode: 'scan', segments: 1 }),
+      engine,
+      startedAt: new Date(plan.startedAt),
+      mapped: { results, linesPath: (index) => linesFile(partsDir, index) },
+    });
+    return await completeRun({ session, record, result, startedAtMs: Date.parse(record.startedAt ?? plan.startedAt) }, deps);
+  } catch (thrown) {
+    if (isRetried(thrown)) throw forStateMachine(thrown);
+    throw await session.fail(thrown);
+  } finally {
+    session.close();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+const linesFile = (dir: string, index: number) => join(dir, `${index}.ndjson`);
+
+/** Every partition's result in index order, with its lines downloaded beside it (an empty file for a failed one). */
+async function fetchPartitions(plan: PartitionedRunPlan, dir: string, deps: AuditDependencies, signal: AbortSignal): Promise<PartitionResult[]> {
+  const results = new Array<PartitionResult>(plan.partitions.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < plan.partitions.length; i = next++) {
+      signal.throwIfAborted();
+      results[i] = await fetchPartition(plan.runId, plan.partitions[i]!, dir, deps);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, plan.partitions.length) }, worker));
+  return results;
+}
+
+async function fetchPartition(runId: string, partition: Partition, dir: string, deps: AuditDependencies): Promise<PartitionResult> {
+  const path = linesFile(dir, partition.index);
+  const stored = await deps.reports.readJson<PartitionResult>(partitionedRunKeys.result(runId, partition.index));
+  let result = stored ? checkedResult(stored, partition) : failedPartition(partition, 'it recorded no result');
+  if (result.status === 'done') {
+    try {
+      await deps.reports.download(partitionedRunKeys.lines(runId, partition.index), path);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      result = failedPartition(partition, 'its findings are missing from the bucket');
+    }
+  }
+  if (result.status === 'failed') await writeFile(path, '');
+  return result;
+}
+
+/** A stored result as the reduce may trust it: for this partition, with a known status; otherwise the partition failed. */
+function checkedResult(stored: PartitionResult, partition: Partition): PartitionResult {
+  const valid = stored.index === partition.index && (stored.status === 'done' || stored.status === 'failed') && Number.isSafeInteger(stored.findings) && Array.isArray(stored.gaps);
+  if (!valid) return failedPartition(partition, 'its stored result is not a partition result');
+  // A failed result written by the map's Catch already names its partition.
+  return stored.status === 'failed' && !stored.error ? failedPartition(partition, 'no reason was recorded') : stored;
+}

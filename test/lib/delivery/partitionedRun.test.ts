@@ -1,0 +1,335 @@
+/**
+ * A run on the state machine, step by step in this process: plan → map (each
+ * partition, as the Distributed Map's children would) → reduce, on real local
+ * peers — DynamoDB (dynalite), S3 (s3rver) and an SMTP sink. The same
+ * inventory audited by executeAudit (one Lambda) in a twin deployment gives
+ * byte-identical reports; a failed or silent partition makes the run partial
+ * and names it; the map counts each partition once; the state machine's
+ * MarkFailed and the sweep fail a run once, and never one still running.
+ */
+import { readFileSync } from 'node:fs';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { resolve } from 'node:path';
+import { startLocalDynamo, type LocalDynamo } from '../../../cli/local/localDynamo';
+import { startLocalS3, type LocalS3 } from '../../../cli/local/localS3';
+import { ENGINES, type EngineKind } from '../../../lib/audit/engineKind';
+import { executeAudit } from '../../../lib/delivery/executeAudit';
+import type { ExecutionState } from '../../../lib/delivery/launchers';
+import { mapPartitionBatch } from '../../../lib/delivery/mapPartitionBatch';
+import { markRunFailed } from '../../../lib/delivery/markRunFailed';
+import { partitionedRunKeys } from '../../../lib/delivery/PartitionedRunPlan';
+import { planPartitionedRun } from '../../../lib/delivery/planPartitionedRun';
+import { sweepStuckRuns } from '../../../lib/delivery/recoverRuns';
+import { reducePartitionedRun } from '../../../lib/delivery/reducePartitionedRun';
+import { describeProgress, type AuditRequest, type RunRecord } from '../../../lib/delivery/RunRecord';
+import { runScheduled } from '../../../lib/delivery/runScheduled';
+import type { Partition, PartitionResult } from '../../../lib/partitioned/Partition';
+import { ThrottledError } from '../../../lib/errors';
+import { localContainer } from '../../helpers/delivery';
+import { startSmtpSink, type SmtpSink } from '../../helpers/smtpSink';
+
+const EXAMPLE = resolve(__dirname, '../../../examples/inventory.ndjson');
+const WAIVERS = readFileSync(resolve(__dirname, '../../../examples/waivers.yaml'), 'utf8');
+const STATE_MACHINE = 'arn:aws:states:eu-central-1:123456789012:stateMachine:retention-auditor-test-audit';
+const EXECUTION = (runId: string) => `arn:aws:states:eu-central-1:123456789012:execution:retention-auditor-test-audit:${runId}`;
+const EVERYTHING: AuditRequest = { formats: ['json', 'csv', 'pdf'], notify: true, dryRun: false };
+const CREATED = '2026-11-20T05:59:00.000Z';
+const LIMITS = { timeoutSeconds: 900, maxEventAgeSeconds: 3600 };
+const failedSubject = (runId: string) => `[Retention audit] FAILED — run ${runId}`;
+
+let dynamo: LocalDynamo;
+let twinDynamo: LocalDynamo;
+let s3: LocalS3;
+let smtp: SmtpSink;
+beforeAll(async () => {
+  [dynamo, twinDynamo, s3, smtp] = await Promise.all([startLocalDynamo(0), startLocalDynamo(0), startLocalS3(0, undefined, ['test']), startSmtpSink()]);
+});
+afterAll(async () => {
+  await smtp.close();
+  await s3.close();
+  await twinDynamo.close();
+  await dynamo.close();
+});
+beforeEach(() => smtp.messages.splice(0));
+
+type Deps = Awaited<ReturnType<typeof localContainer>>;
+let deployments = 0;
+
+/**
+ * A deployment with a state machine of `partitions` partitions, on the example
+ * inventory and waivers. `endpoint` picks the DynamoDB; the table names are
+ * the same in every deployment of one `name`, so twins' reports (which name
+ * the table) can be compared byte for byte.
+ */
+async function deployment(name: string, endpoint = dynamo.endpoint, engine: EngineKind = 'reference'): Promise<Deps> {
+  return localContainer({
+    endpoint,
+    s3,
+    smtpUrl: smtp.url,
+    inventoryFile: EXAMPLE,
+    waivers: WAIVERS,
+    env: { INVENTORY_TABLE: `inventory-${name}`, RUNS_TABLE: `runs-${name}`, STATE_MACHINE_ARN: STATE_MACHINE, PARTITIONS: '4', ENGINE: engine },
+  });
+}
+
+/** Records a queued run with a chosen id (twins share it: the id is in the reports). */
+async function queuedRun(deps: Deps, runId = `audit-20261120T055900Z-${(++deployments).toString(16).padStart(6, '0')}`, request = EVERYTHING): Promise<string> {
+  await deps.runs.create({ runId, trigger: 'http', requestedBy: 'arn:aws:iam::123456789012:user/dpo-assistant', request, status: 'queued', createdAt: CREATED, updatedAt: CREATED });
+  return runId;
+}
+
+/** Every map child of the Distributed Map, one partition each (MaxItemsPerBatch 1), in index order. */
+async function mapAll(deps: Deps, runId: string, partitions: readonly Partition[]): Promise<void> {
+  for (const partition of partitions) await mapPartitionBatch({ BatchInput: { runId }, Items: [partition] }, deps.audit);
+}
+
+/** What a stored report of a run hashes to, as its record says (S3 checked that checksum on upload). */
+const sha256Of = (record: RunRecord) => Object.fromEntries(Object.entries(record.reports ?? {}).map(([format, stored]) => [format, stored!.sha256]));
+
+describe('a partitioned run gives the one-Lambda run\'s reports', () => {
+  it.each(ENGINES)('plan → map (each partition) → reduce, engine %s: the same JSON and CSV, byte for byte, the same summary and digest, one mail each', async (engine) => {
+    const name = `twin-${++deployments}`;
+    const [single, partitioned] = await Promise.all([deployment(name, twinDynamo.endpoint, engine), deployment(name, dynamo.endpoint, engine)]);
+    const runId = await queuedRun(single);
+    await queuedRun(partitioned, runId);
+
+    const one = await executeAudit(runId, single.audit);
+    const planned = await planPartitionedRun(runId, partitioned.audit);
+    expect(planned.partitions.length).toBeGreaterThan(1);
+    expect(await partitioned.runs.get(runId)).toMatchObject({
+      status: 'running',
+      executionArn: EXECUTION(runId),
+      progress: { phase: 'map', done: 0, total: planned.partitions.length, unit: 'partitions' },
+    });
+    await mapAll(partitioned, runId, planned.partitions);
+    const reduced = await reducePartitionedRun(runId, partitioned.audit);
+
+    expect(one.status).toBe('succeeded');
+    expect(reduced.status).toBe('succeeded');
+    expect(sha256Of(reduced).json).toBe(sha256Of(one).json);
+    expect(sha256Of(reduced).csv).toBe(sha256Of(one).csv);
+    expect(Object.keys(reduced.reports!).sort()).toEqual(['csv', 'json', 'pdf']);
+    expect(reduced.summary).toEqual(one.summary);
+    expect(reduced.snapshotSha256).toBe(one.snapshotSha256);
+    expect(reduced.snapshotSha256).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(smtp.messages.map((m) => m.subject)).toEqual([smtp.messages[0]!.subject, smtp.messages[0]!.subject]);
+    // The run became its scope's history, as the one-Lambda run did in its own deployment.
+    expect((await partitioned.audit.history.previous(partitioned.audit.inventory.tableName))?.run.runId).toBe(runId);
+  });
+});
+
+describe('partitions that fail', () => {
+  it('a partition whose child failed (the Catch recorded it) makes the run partial, named in the reasons; the others still count', async () => {
+    const deps = await deployment(`failed-${++deployments}`);
+    const runId = await queuedRun(deps);
+    const { partitions } = await planPartitionedRun(runId, deps.audit);
+    const [broken, ...rest] = [...partitions].reverse();
+    await mapAll(deps, runId, rest.reverse());
+    const cause = JSON.stringify({ errorType: 'StoreError', errorMessage: 'DynamoDB Query on table inventory failed: InternalServerError' });
+    const caught = await mapPartitionBatch({ BatchInput: { runId }, Items: [broken!], error: { Error: 'StoreError', Cause: cause } }, deps.audit);
+    expect(caught.partitions).toEqual([{ index: broken!.index, status: 'failed', findings: 0 }]);
+
+    const record = await reducePartitionedRun(runId, deps.audit);
+    expect(record.status).toBe('partial');
+    expect(record.summary!.complete).toBe(false);
+    const reason = record.summary!.incompleteReasons.find((text) => text.includes(`Partition ${partitions.length} of ${partitions.length}`));
+    expect(reason).toContain('StoreError: DynamoDB Query on table inventory failed: InternalServerError');
+    expect(smtp.messages).toHaveLength(1);
+    expect(smtp.messages[0]!.subject).toMatch(/^\[Retention audit\] INCOMPLETE/);
+  });
+
+  it('a partition DynamoDB would not give whole is thrown as Throttled (the state machine retries the child), and records no result', async () => {
+    const deps = await deployment(`gap-${++deployments}`);
+    const runId = await queuedRun(deps);
+    const { partitions } = await planPartitionedRun(runId, deps.audit);
+    // The table gone after the plan: every Query of the partition fails, after the SDK's retries, as a gap.
+    await deps.audit.inventory.client.send(new DeleteTableCommand({ TableName: deps.audit.inventory.tableName }));
+    const mapped = mapPartitionBatch({ BatchInput: { runId }, Items: partitions.slice(0, 1) }, deps.audit);
+    await expect(mapped).rejects.toMatchObject({ name: 'Throttled', message: expect.stringMatching(/^Partition 1 of \d+ \(itemIds from the first to before .*\) could not be read whole: Query of snapshot .* stopped: ResourceNotFoundException/) });
+    expect(await deps.reports.readJson(partitionedRunKeys.result(runId, 0))).toBeNull();
+  });
+
+  it('a partition that recorded no result at all is failed by the reduce: "it recorded no result"', async () => {
+    const deps = await deployment(`silent-${++deployments}`);
+    const runId = await queuedRun(deps, undefined, { ...EVERYTHING, notify: false });
+    const { partitions } = await planPartitionedRun(runId, deps.audit);
+    await mapAll(deps, runId, partitions.slice(1));
+    const record = await reducePartitionedRun(runId, deps.audit);
+    expect(record.status).toBe('partial');
+    expect(record.summary!.incompleteReasons).toEqual([expect.stringMatching(new RegExp(`^Part of the snapshot could not be read: Partition 1 of ${partitions.length} \\(.*\\) failed: it recorded no result$`))]);
+  });
+
+  it("the Catch keeps a partition the child had mapped before it failed", async () => {
+    const deps = await deployment(`kept-${++deployments}`);
+    const runId = await queuedRun(deps, undefined, { ...EVERYTHING, notify: false });
+    const { partitions } = await planPartitionedRun(runId, deps.audit);
+    await mapAll(deps, runId, partitions.slice(0, 1));
+    const caught = await mapPartitionBatch({ BatchInput: { runId }, Items: partitions.slice(0, 2), error: { Error: 'States.Timeout' } }, deps.audit);
+    expect(caught.partitions.map((p) => p.status)).toEqual(['done', 'failed']);
+    const failed = await deps.reports.readJson<PartitionResult>(partitionedRunKeys.result(runId, 1));
+    expect(failed).toMatchObject({ status: 'failed', error: expect.stringMatching(/^Partition 2 of \d+ .* failed: States\.Timeout$/) });
+  });
+});
+
+describe('progress and retries', () => {
+  it('counts each partition once ("2 of N partitions done"), even when a child is retried', async () => {
+    const deps = await deployment(`progress-${++deployments}`);
+    const runId = await queuedRun(deps, undefined, { ...EVERYTHING, notify: false });
+    const { partitions } = await planPartitionedRun(runId, deps.audit);
+    await mapAll(deps, runId, partitions.slice(0, 2));
+    await mapAll(deps, runId, partitions.slice(1, 2));
+    const record = (await deps.runs.get(runId))!;
+    expect(record.progress).toMatchObject({ phase: 'map', done: 2, total: partitions.length, unit: 'partitions' });
+    expect(describeProgress(record.progress)).toBe(`mapping the partitions: 2 of ${partitions.length} partitions done`);
+    expect(record).not.toHaveProperty('partitionsDone');
+  });
+
+  it('a retried plan returns the stored plan; another execution or an ended run gets no partitions; a reduce of an ended run does nothing', async () => {
+    const deps = await deployment(`retry-${++deployments}`);
+    const runId = await queuedRun(deps, undefined, { ...EVERYTHING, notify: false });
+    const first = await planPartitionedRun(runId, deps.audit);
+    expect(await planPartitionedRun(runId, deps.audit)).toEqual(first);
+
+    const other = { ...deps.audit, stateMachine: { ...deps.audit.stateMachine!, stateMachineArn: `${STATE_MACHINE}-other` } };
+    expect(await planPartitionedRun(runId, other)).toEqual({ runId, partitions: [] });
+
+    await deps.runs.transition(runId, ['running'], { status: 'failed', error: 'stopped' });
+    expect(await planPartitionedRun(runId, deps.audit)).toEqual({ runId, partitions: [] });
+    expect(await mapPartitionBatch({ BatchInput: { runId }, Items: first.partitions.slice(0, 1) }, deps.audit)).toEqual({ runId, partitions: [] });
+    expect(await reducePartitionedRun(runId, deps.audit)).toMatchObject({ status: 'failed', error: 'stopped' });
+    expect(await deps.reports.readJson(partitionedRunKeys.result(runId, 0))).toBeNull();
+  });
+
+  it('a map step stops itself before its function\'s deadline, naming the partition; the run stays running for the Catch', async () => {
+    const deps = await deployment(`deadline-${++deployments}`);
+    const runId = await queuedRun(deps, undefined, { ...EVERYTHING, notify: false });
+    const { partitions } = await planPartitionedRun(runId, deps.audit);
+    const spent = { deadlineAt: new Date(Date.now() + 1_000), stopAt: new Date(Date.now() - 1) };
+    await expect(mapPartitionBatch({ BatchInput: { runId }, Items: partitions.slice(0, 1) }, deps.audit, spent)).rejects.toThrow(
+      new RegExp(`^Timed out: Partition 1 of ${partitions.length} \\(.+\\) stopped itself before its function's time limit`),
+    );
+    expect((await deps.runs.get(runId))!.status).toBe('running');
+    expect(await deps.reports.readJson(partitionedRunKeys.result(runId, 0))).toBeNull();
+  });
+
+  it('throttling in the reduce is left to the state machine to retry (Throttled), and the retry finishes the run', async () => {
+    const deps = await deployment(`throttled-${++deployments}`);
+    const runId = await queuedRun(deps, undefined, { ...EVERYTHING, notify: false });
+    const { partitions } = await planPartitionedRun(runId, deps.audit);
+    await mapAll(deps, runId, partitions);
+    const download = deps.audit.reports.download.bind(deps.audit.reports);
+    let throttle = true;
+    deps.audit.reports.download = async (key, path) => {
+      if (throttle) throw new ThrottledError(`S3 kept throttling GetObject on ${key} after retries (SlowDown).`);
+      return download(key, path);
+    };
+    await expect(reducePartitionedRun(runId, deps.audit)).rejects.toMatchObject({ name: 'Throttled' });
+    expect((await deps.runs.get(runId))!.status).toBe('running');
+    throttle = false;
+    expect((await reducePartitionedRun(runId, deps.audit)).status).toBe('succeeded');
+  });
+
+  it('a map step of a run that was never planned fails with one sentence', async () => {
+    const deps = await deployment(`unplanned-${++deployments}`);
+    const runId = await queuedRun(deps);
+    await expect(mapPartitionBatch({ BatchInput: { runId }, Items: [{ index: 0, count: 1, spec: { kind: 'whole' } }] }, deps.audit)).rejects.toThrow(
+      `Run ${runId} has no plan in s3://${deps.config.REPORTS_BUCKET}: it was not planned, so its partitions cannot be mapped.`,
+    );
+  });
+});
+
+describe('failure: the plan, MarkFailed and the sweep', () => {
+  it('a plan that cannot be made fails the run with its error and one failure mail, and throws for the Catch', async () => {
+    const deps = await deployment(`noplan-${++deployments}`);
+    const runId = await queuedRun(deps, undefined, { ...EVERYTHING, snapshotId: 'snap-missing' });
+    await expect(planPartitionedRun(runId, deps.audit)).rejects.toThrow(`Snapshot snap-missing is not in DynamoDB table ${deps.config.INVENTORY_TABLE}.`);
+    expect(await deps.runs.get(runId)).toMatchObject({ status: 'failed', error: `Snapshot snap-missing is not in DynamoDB table ${deps.config.INVENTORY_TABLE}.` });
+    expect(smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
+    // The state machine's MarkFailed that follows tells no one twice.
+    expect(await markRunFailed({ runId, error: { Error: 'InputError' } }, deps.audit)).toBe('already-ended');
+    expect(await deps.reports.readJson(partitionedRunKeys.plan(runId))).toBeNull();
+  });
+
+  it('MarkFailed fails a running run with the error and how far it got, mails once; a second call changes nothing', async () => {
+    const deps = await deployment(`mark-${++deployments}`);
+    const runId = await queuedRun(deps);
+    const { partitions } = await planPartitionedRun(runId, deps.audit);
+    await mapAll(deps, runId, partitions.slice(0, 1));
+    const error = { Error: 'Lambda.Unknown', Cause: JSON.stringify({ errorType: 'Runtime.ExitError', errorMessage: 'RequestId: 1 Error: Runtime exited with error: signal: killed' }) };
+    expect(await markRunFailed({ runId, error }, deps.audit)).toBe('marked');
+    expect(await markRunFailed({ runId, error }, deps.audit)).toBe('already-ended');
+    expect(await deps.runs.get(runId)).toMatchObject({
+      status: 'failed',
+      error: `The state machine stopped the run (Runtime.ExitError: RequestId: 1 Error: Runtime exited with error: signal: killed), mapping the partitions: 1 of ${partitions.length} partitions done.`,
+    });
+    expect(smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
+    // A reduce that still arrives does nothing.
+    expect((await reducePartitionedRun(runId, deps.audit)).status).toBe('failed');
+  });
+
+  it('the sweep leaves a run alone while its execution is RUNNING, however old, and fails it once the execution ended', async () => {
+    const deps = await deployment(`sweep-${++deployments}`);
+    const runId = await queuedRun(deps);
+    await planPartitionedRun(runId, deps.audit);
+    let state: ExecutionState = 'RUNNING';
+    const asked: string[] = [];
+    deps.audit.stateMachine = { ...deps.audit.stateMachine!, executions: { status: async (arn) => (asked.push(arn), state) } };
+    // Hours past any function's time limit.
+    deps.audit.now = () => new Date(Date.parse(CREATED) + 5 * 3600_000);
+    expect(await sweepStuckRuns(deps.audit, LIMITS)).toEqual([]);
+    expect(asked).toEqual([EXECUTION(runId)]);
+    expect((await deps.runs.get(runId))!.status).toBe('running');
+
+    state = 'FAILED';
+    expect(await sweepStuckRuns(deps.audit, LIMITS)).toEqual([runId]);
+    expect((await deps.runs.get(runId))!.error).toBe(
+      `The state machine's execution ${EXECUTION(runId)} ended FAILED without finishing the run, mapping the partitions: 0 of ${(await deps.reports.readJson<{ partitions: unknown[] }>(partitionedRunKeys.plan(runId)))!.partitions.length} partitions done.`,
+    );
+    expect(await sweepStuckRuns(deps.audit, LIMITS)).toEqual([]);
+    expect(smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
+  });
+});
+
+describe('the nightly run above the threshold', () => {
+  const event = 'sched-event-1';
+  it('starts an execution instead of running inline, once per event; below the threshold it runs inline', async () => {
+    const deps = await deployment(`nightly-${++deployments}`);
+    const launched: string[] = [];
+    let large = true;
+    const largeRuns = {
+      threshold: { isLarge: async () => large },
+      stateMachine: {
+        launch: async (runId: string) => {
+          launched.push(runId);
+          await deps.runs.update(runId, { executionArn: EXECUTION(runId) });
+        },
+      },
+    } as unknown as NonNullable<Deps['largeRuns']>;
+    const limits = { deadlineAt: new Date(Date.now() + 900_000), stopAt: new Date(Date.now() + 840_000) };
+
+    const queued = await runScheduled(`${event}-${deployments}`, { ...deps, largeRuns }, limits);
+    expect(queued).toMatchObject({ status: 'queued', executionArn: EXECUTION(queued.runId) });
+    expect(launched).toEqual([queued.runId]);
+    // A redelivered event finds its run on the state machine: nothing is started twice.
+    expect((await runScheduled(`${event}-${deployments}`, { ...deps, largeRuns }, limits)).runId).toBe(queued.runId);
+    expect(launched).toHaveLength(1);
+
+    large = false;
+    const inline = await runScheduled(`${event}-${deployments}-small`, { ...deps, largeRuns }, limits);
+    expect(inline.status).toBe('succeeded');
+    expect(launched).toHaveLength(1);
+  });
+
+  it('an execution that cannot be started fails the run with its failure mail', async () => {
+    const deps = await deployment(`nightly-fail-${++deployments}`);
+    const largeRuns = {
+      threshold: { isLarge: async () => true },
+      stateMachine: { launch: async () => Promise.reject(new Error('Step Functions refused StartExecution')) },
+    } as unknown as NonNullable<Deps['largeRuns']>;
+    const limits = { deadlineAt: new Date(Date.now() + 900_000), stopAt: new Date(Date.now() + 840_000) };
+    await expect(runScheduled(`${event}-broken-${deployments}`, { ...deps, largeRuns }, limits)).rejects.toThrow('Step Functions refused StartExecution');
+    const [run] = await deps.runs.listRecent(1);
+    expect(run).toMatchObject({ status: 'failed', error: 'The audit could not be started: Step Functions refused StartExecution' });
+    expect(smtp.messages.map((m) => m.subject)).toEqual([failedSubject(run!.runId)]);
+  });
+});
