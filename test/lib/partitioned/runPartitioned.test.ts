@@ -17,6 +17,7 @@ import { failedPartition } from '../../../lib/partitioned/Partition';
 import { runPartitioned } from '../../../lib/partitioned/runPartitioned';
 import type { FormatId } from '../../../lib/report/formats/formatIds';
 import { readReport, tempDir, writeTemp } from '../../helpers/files';
+import { pdfText, readPdf } from '../../helpers/pdf';
 import { CAPTURED_MS, catalog, DAY, makeItem } from '../../helpers/items';
 import { compiledTestWaivers, sqlItem } from '../../helpers/sqlItems';
 
@@ -132,5 +133,7 @@ describe('a partitioned run writes the reports of a one-process run', () => {
     expect(report.summary.complete).toBe(false);
     expect(report.summary.items).toBe(result.partitions[0]!.findings + result.partitions[2]!.findings);
     expect(report.summary.items).toBeGreaterThan(30);
+    // The PDF's banner names it too: never "all clear".
+    expect(pdfText(readPdf(result.reports.pdf!))).toMatch(/INCOMPLETE — .* Partition 2 of 3 \(bytes \d+–\d+, from line \d+\) failed: Lambda timed out after 3 retries/);
   });
 });
