@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { auditContainer, type AuditContainer } from '../lib/delivery/auditContainer';
 import { markRunFailed } from '../lib/delivery/markRunFailed';
+import { forStateMachine } from '../lib/delivery/stateMachineErrors';
 import { stateMachineEvents } from '../lib/delivery/stateMachineEvents';
 
 /**
@@ -9,7 +10,13 @@ import { stateMachineEvents } from '../lib/delivery/stateMachineEvents';
  */
 export async function handle(event: unknown, _context?: Pick<Context, 'getRemainingTimeInMillis'>, deps: AuditContainer = auditContainer()): Promise<{ runId: string; outcome: 'marked' | 'already-ended' }> {
   const failed = stateMachineEvents.markFailed(event, 'markRunFailed');
-  const outcome = await markRunFailed(failed, deps.audit);
+  let outcome: 'marked' | 'already-ended';
+  try {
+    outcome = await markRunFailed(failed, deps.audit);
+  } catch (thrown) {
+    // Throttling becomes `Throttled`, which the state machine retries: MarkFailed has no Catch after it.
+    throw forStateMachine(thrown);
+  }
   deps.logger.info('run failure from the state machine handled', { runId: failed.runId, outcome });
   return { runId: failed.runId, outcome };
 }

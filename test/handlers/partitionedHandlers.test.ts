@@ -176,6 +176,12 @@ describe('the state machine\'s tasks', () => {
     );
   });
 
+  it('markRunFailed throws DynamoDB throttling as Throttled, which the state machine retries (MarkFailed has no Catch)', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { ...runRecord(), listKey: 'run' } });
+    dynamo.on(UpdateCommand).rejects(Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ProvisionedThroughputExceededException', $metadata: {} }));
+    await expect(markRunFailed({ runId: RUN, error: { Error: 'States.Timeout', Cause: '' } }, context(), auditDeps)).rejects.toMatchObject({ name: 'Throttled' });
+  });
+
   it('reduceAudit of a run that is no longer running answers its record and reads nothing from the bucket', async () => {
     dynamo.on(GetCommand).resolves({ Item: { ...runRecord({ status: 'failed', error: 'Stopped' }), listKey: 'run' } });
     expect(await reduceAudit({ runId: RUN }, context(), auditDeps)).toMatchObject({ runId: RUN, status: 'failed' });
