@@ -7,7 +7,7 @@
  * in this process). Prints the time of each phase, items/s, and the peak RSS of
  * the largest process (each map process, and this one, which plans and reduces).
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runMapProcesses } from '../cli/mapProcesses';
@@ -87,4 +87,7 @@ export async function benchPartitioned(argv: string[]): Promise<void> {
   line('  peak RSS, largest map process', `${largestMapRssMb.toFixed(0)} MB`);
   line('  peak RSS, plan + reduce process', `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   line('  findings', `${result.head.summary.items}${failed.length > 0 ? `, ${failed.length} partitions FAILED: ${failed.map((p) => p.error).join('; ')}` : ''}`);
+  for (const [format, path] of Object.entries(result.reports)) line(`  ${format} report`, `${(statSync(path).size / 2 ** 30).toFixed(2)} GiB`);
+  // The reports of a large run fill the disk: they are measured, not kept.
+  rmSync(reports, { recursive: true, force: true });
 }

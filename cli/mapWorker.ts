@@ -5,6 +5,7 @@
  * printed as one line to stderr, with exit status 1.
  */
 import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { loadCatalog } from '../lib/catalog/loadCatalog';
 import { compileWaivers } from '../lib/engine/waivers';
 import { DynamoInventorySource } from '../lib/inventory/DynamoInventorySource';
@@ -16,6 +17,7 @@ import type { MapJob, MapOutput } from './mapProcesses';
 
 async function work(job: MapJob): Promise<MapOutput> {
   const { source, task } = job;
+  const spill = `${task.linesPath}.spill`;
   let table: InventoryTable | null = null;
   let partitionSource: InventorySource;
   if ('inventory' in source) {
@@ -33,13 +35,15 @@ async function work(job: MapJob): Promise<MapOutput> {
       catalog: loadCatalog(job.policies),
       engine: { graceDays: job.graceDays, waivers: compileWaivers(job.waivers), capturedNotAfterMs: task.capturedNotAfterMs },
       engineKind: job.engineKind,
-      duck: job.duck,
+      // A spill folder of its own: DuckDB names its temporary files alike in every process.
+      duck: { ...job.duck, tempDirectory: spill },
       linesPath: task.linesPath,
       digest: job.digest,
     });
     return { result, peakRssMb: process.resourceUsage().maxRSS / 1024 };
   } finally {
     table?.client.destroy();
+    await rm(spill, { recursive: true, force: true });
   }
 }
 

@@ -127,7 +127,7 @@ export class FileInventorySource implements InventorySource {
   private snapshotFilter: string | null;
   private readonly range: FileRange | null;
   /** What the last `entries()` read; a slice (`range`) leaves the whole-file checks to whoever merges the slices. */
-  stats: FileReadStats = emptyStats();
+  private stats: FileReadStats = emptyStats();
   /** The SQL engine may read the file itself: not a slice of it, which only this source can cut. */
   ndjsonFile?: () => { path: string; snapshotFilter: string | null };
 
