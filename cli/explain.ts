@@ -4,8 +4,9 @@ import { createDocumentClient, InventoryTable } from '../lib/inventory/Inventory
 import { estimateCost, type CostEstimate } from '../lib/plan/estimateCost';
 import { fileSnapshotSize } from '../lib/plan/fileSnapshotSize';
 import { tableSnapshotSize } from '../lib/plan/tableSnapshotSize';
+import { PARTITION_BOUNDS } from '../lib/plan/partitionCount';
 import { NIGHTLY_FORMATS } from '../lib/plan/planOptions';
-import { CHILD_BOUNDS, PARTITION_KINDS, planRun, type RunPlan } from '../lib/plan/planRun';
+import { PARTITION_READ, planRun, type RunPlan } from '../lib/plan/planRun';
 import { SIZE_SOURCES, type SnapshotSize } from '../lib/plan/SnapshotSize';
 import { MEASURED } from '../lib/plan/throughput';
 import { parseFormats } from '../lib/report/formats/formatIds';
@@ -75,49 +76,58 @@ const quantity = (n: number) => (Number.isInteger(n) ? formatCount(n) : n >= 100
 
 /** The plan and its cost as two tables and a few lines, for people. */
 export function formatPlan(plan: RunPlan, cost: CostEstimate): string {
-  const { snapshot, map, reduce, options } = plan;
+  const { snapshot } = plan;
   const lines = [
     `Plan for snapshot ${p(snapshot.snapshotId ?? (snapshot.source === 'what-if' ? '(what if)' : '(the latest, found at run time)'))}: ${formatCount(snapshot.items)} items, ${formatBytes(snapshot.bytes)}`,
     `  sized from ${SIZE_SOURCES[snapshot.source]}`,
     ...snapshot.notes.map((note) => `  note: ${p(note)}`),
   ];
   const table = new Table({ chars: COMPACT, style: { head: [], border: [] }, wordWrap: true, colWidths: [14, 80] });
-  if (!map || !reduce) {
-    table.push(
-      ['execution', `one Lambda (arm64, ${plan.lambda.memoryMb} MB): ${formatCount(snapshot.items)} items < distributedThresholdItems ${formatCount(options.distributedThresholdItems)}`],
-      ['read + evaluate', `≈ ${formatCount(Math.round(plan.itemsPerSecond))} items/s, ≈ ${seconds(plan.lambda.billedSeconds)} of its 15 min`],
-    );
-  } else {
-    const why =
-      map.partitionKind === 'export-files'
-        ? `${formatCount(snapshot.items)} items > exportThresholdItems ${formatCount(options.exportThresholdItems)}`
-        : `${formatCount(snapshot.items)} items ≥ distributedThresholdItems ${formatCount(options.distributedThresholdItems)}`;
-    table.push(
-      ['execution', `Step Functions Distributed Map (Standard parent, Express children): ${why}`],
-      ['partitions', `${formatCount(map.partitions)} × ${PARTITION_KINDS[map.partitionKind]}, ≈ ${plural(map.itemsPerPartition, 'item')} each`],
-      ['map', `ItemBatcher ${plural(map.maxItemsPerBatch, 'partition')} a child → ${formatCount(map.children)} ${map.children === 1 ? 'child' : 'children'} of ≈ ${plural(map.itemsPerChild, 'item')}, ≈ ${seconds(map.secondsPerChild)} each (bound: ${CHILD_BOUNDS[map.childBound]}), arm64 ${plan.lambda.memoryMb} MB, ${formatCount(Math.round(plan.itemsPerSecond))} items/s`],
-      ['concurrency', `MaxConcurrency ${formatCount(map.maxConcurrency)} (bound: ${map.concurrencyBound}), ${plural(map.waves, 'wave')}${map.peakReadUnitsPerSecond > 0 ? `, ≈ ${formatCount(Math.round(map.peakReadUnitsPerSecond))} read units/s at peak` : ''}`],
-      ...(map.exportMinutes !== null ? [['export', `ExportTableToPointInTime to S3 first (needs point-in-time recovery); assumed ${map.exportMinutes} min`]] : []),
-      ['reduce', `one Lambda: merge ${map.children === 1 ? 'the partial summary' : `${formatCount(map.children)} partial summaries`}, assemble ${reduce.concatenated.map((f) => f.toUpperCase()).join(' and ') || 'no report'} from ${plural(reduce.partsPerReport, 'part')} each (UploadPartCopy), PDF, history, mail: ≈ ${seconds(reduce.seconds)}`],
-    );
-  }
+  table.push(...executionRows(plan));
+  const invocations = plan.functions.map((fn) => `${fn.name} ${formatCount(fn.invocations)}`).join(', ');
+  const billed = plan.functions.reduce((total, fn) => total + fn.billedSeconds, 0);
   table.push(
-    ['Lambda', `${plural(plan.lambda.invocations, 'invocation')}, ≈ ${seconds(plan.lambda.billedSeconds)} billed`],
+    ['Lambda', `${invocations} (${plural(plan.functions.reduce((n, fn) => n + fn.invocations, 0), 'invocation')}), ≈ ${seconds(billed)} billed`],
     ['wall clock', `≈ ${seconds(plan.wallSeconds)}`],
     ['reports', Object.entries(plan.reportBytes).map(([format, bytes]) => `${format.toUpperCase()} ${format === 'pdf' ? '≤ ' : ''}${formatBytes(bytes)}`).join(', ')],
   );
   lines.push(table.toString());
 
   const costs = new Table({ chars: COMPACT, head: ['service', 'what', 'quantity', 'unit price', 'dollars'], style: { head: [], border: [] }, colAligns: ['left', 'left', 'right', 'right', 'right'] });
-  for (const line of cost.lines) {
-    costs.push([line.service, `${line.what}${line.per === 'month' ? ' (a month)' : ''}`, `${quantity(line.quantity)} ${line.unit}`, unitPrice(line.unitPrice), money(line.dollars)]);
-  }
+  for (const line of cost.lines) costs.push([line.service, line.what, `${quantity(line.quantity)} ${line.unit}`, unitPrice(line.unitPrice), money(line.dollars)]);
   lines.push(
     `Cost at list prices, ${cost.region}, ${cost.currency}, read ${cost.pricesReadOn} (lib/plan/prices.json):`,
     costs.toString(),
-    `Per run: ${money(cost.perRun)}. Per month, nightly (${cost.runsPerMonth.toFixed(1)} runs${cost.lines.some((line) => line.per === 'month') ? ', with the monthly lines' : ''}): ${money(cost.perMonth)}.`,
+    `Per run: ${money(cost.perRun)}. Per month, nightly (${cost.runsPerMonth.toFixed(1)} runs): ${money(cost.perMonth)}.`,
   );
   for (const note of cost.notes) lines.push(`  ${note}`);
   for (const warning of plan.warnings) lines.push(`Warning: ${warning}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The rows that say how the run executes: one Lambda, or the state machine's plan, map and reduce. */
+function executionRows(plan: RunPlan): string[][] {
+  const { snapshot, map, reduce, options } = plan;
+  const [audit] = plan.functions;
+  const rate = `≈ ${formatCount(Math.round(plan.itemsPerSecond))} items/s (${options.engine} engine)`;
+  if (!map || !reduce) {
+    return [
+      ['execution', `one Lambda (auditWorker, arm64 ${audit!.memoryMb} MB): ${formatCount(snapshot.items)} items < distributedThresholdItems ${formatCount(options.distributedThresholdItems)}`],
+      ['read + evaluate', `Query ${rate}, then the reports: ≈ ${seconds(audit!.billedSeconds)} of its 15 min`],
+    ];
+  }
+  const tmp = `${formatBytes(options.reduceEphemeralMb * 2 ** 20)}`;
+  return [
+    ['execution', `Step Functions: a plan step, a Distributed Map of STANDARD child workflows, one reduce step: ${formatCount(snapshot.items)} items ≥ distributedThresholdItems ${formatCount(options.distributedThresholdItems)}`],
+    ['partitions', `${formatCount(map.partitions)} × ${PARTITION_READ}, ≈ ${plural(map.itemsPerPartition, 'item')} each (${PARTITION_BOUNDS[map.partitionBound]}${map.partitionBound === 'minimum' ? ` ${formatCount(options.partitions)}` : ''})`],
+    [
+      'map',
+      `ItemBatcher ${plural(map.maxItemsPerBatch, 'partition')} a child → ${formatCount(map.children)} ${map.children === 1 ? 'child' : 'children'} (mapPartitions, arm64 ${options.memoryMb} MB) of ≈ ${plural(map.itemsPerChild, 'item')}, ≈ ${seconds(map.secondsPerChild)} each at ${rate}; each partition uploads its lines and its result to S3 and is counted on the run record`,
+    ],
+    ['concurrency', `MaxConcurrency ${formatCount(map.maxConcurrency)} (bound: ${map.concurrencyBound}), ${plural(map.waves, 'wave')}, ≈ ${formatCount(Math.round(map.peakReadUnitsPerSecond))} read units/s at peak`],
+    [
+      'reduce',
+      `one Lambda (reduceAudit): downloads ${formatBytes(map.linesBytes)} of lines, replays them at ≈ ${formatCount(Math.round(reduce.itemsPerSecond))} items/s into the reports sorted by itemId, uploads them, history, mail: ≈ ${seconds(reduce.seconds)} of its 15 min, ≈ ${formatBytes(reduce.tmpBytes)} of /tmp (it has ${tmp})${reduce.withinLimits ? '' : ': beyond its limits (see the warning)'}`,
+    ],
+  ];
 }

@@ -5,7 +5,7 @@
  * by serverless-esbuild as for a deployment, against local peers of every AWS
  * service they call: an in-process DynamoDB holding the example inventory, a
  * local S3 server (s3rver) with the reports bucket (and the example waivers
- * object), a local SES v2 endpoint that relays each message to an SMTP sink
+ * object) and the run-files bucket, a local SES v2 endpoint that relays each message to an SMTP sink
  * saving it under reports/offline/mail, and serverless-offline's own Lambda
  * Invoke endpoint, through which POST /audits starts the worker
  * asynchronously. Runs until stopped (Ctrl-C).
@@ -30,6 +30,8 @@ import { EXAMPLE_INVENTORY, EXAMPLE_WAIVERS } from './main';
 const ROOT = resolve(__dirname, '..');
 const STAGE = 'offline';
 const BUCKET = `retention-auditor-${STAGE}-reports`;
+/** The state machine's run files, in a bucket of their own as in AWS (offline every run stays in one Lambda, so it stays empty). */
+const RUN_FILES_BUCKET = `retention-auditor-${STAGE}-run-files`;
 
 async function startSmtpSink(mailDir: string): Promise<{ url: string; close: () => Promise<void> }> {
   mkdirSync(mailDir, { recursive: true });
@@ -88,8 +90,9 @@ async function offline(): Promise<void> {
   await new DynamoRunStore(client, `retention-auditor-${STAGE}-runs`).ensureTable();
   const loaded = await loadInventory(new FileInventorySource(EXAMPLE_INVENTORY), inventory, { concurrency: 8 });
   await s3.createBucket(BUCKET, values['no-waivers'] ? {} : { [DEFAULTS.waiversKey]: readFileSync(EXAMPLE_WAIVERS) });
+  await s3.createBucket(RUN_FILES_BUCKET);
   process.stdout.write(`dynamodb ${dynamo.endpoint} (example inventory: ${loaded.written} items)\n`);
-  process.stdout.write(`s3 ${s3.endpoint} (bucket ${BUCKET}${values['no-waivers'] ? ', no waivers' : `, waivers ${DEFAULTS.waiversKey}`}; objects under ${s3.directory})\n`);
+  process.stdout.write(`s3 ${s3.endpoint} (bucket ${BUCKET}${values['no-waivers'] ? ', no waivers' : `, waivers ${DEFAULTS.waiversKey}`}; run-files bucket ${RUN_FILES_BUCKET}; objects under ${s3.directory})\n`);
   process.stdout.write(`ses ${ses.endpoint} (relays to the SMTP sink ${smtp.url}; messages saved under ${join(stateDir, 'mail')})\n`);
 
   const httpPort = values['http-port'];
@@ -104,6 +107,10 @@ async function offline(): Promise<void> {
         ...process.env,
         DYNAMODB_ENDPOINT: dynamo.endpoint,
         OFFLINE_REPORTS_BUCKET: BUCKET,
+        OFFLINE_RUN_FILES_BUCKET: RUN_FILES_BUCKET,
+        // No state machine offline: every run stays in one Lambda. Without it serverless.yml's !Sub arrives
+        // as "[object Object]", which every function's configuration refuses.
+        OFFLINE_STATE_MACHINE_ARN: '',
         OFFLINE_ACCOUNT_ID: '000000000000',
         AWS_ENDPOINT_URL_S3: s3.endpoint,
         AWS_ENDPOINT_URL_SESV2: ses.endpoint,

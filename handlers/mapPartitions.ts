@@ -6,7 +6,7 @@ import { stateMachineEvents } from '../lib/delivery/stateMachineEvents';
 
 /**
  * A child of the state machine's Distributed Map ({ BatchInput: { runId }, Items }):
- * maps each partition of the batch into the reports bucket. Its Catch calls it
+ * maps each partition of the batch into the run-files bucket. Its Catch calls it
  * again with { …, error }: the partitions without a result are recorded as failed.
  */
 export async function handle(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>, deps: AuditContainer = auditContainer()): Promise<MappedBatch> {

@@ -35,8 +35,10 @@ export const DEFAULTS = Object.freeze({
   memoryLimit: defaults.memoryLimit,
   /** A snapshot of at least this many items runs as a Step Functions Distributed Map, a smaller one in one Lambda (lib/plan). */
   distributedThresholdItems: defaults.distributedThresholdItems,
-  /** A snapshot of more items than this is read from a DynamoDB Export to S3 instead of a parallel Scan (no table capacity used). */
-  exportThresholdItems: defaults.exportThresholdItems,
+  /** The fewest partitions (itemId ranges read by Query) a run on the state machine is cut into; lib/plan/partitionCount.ts adds more when a map child needs it. */
+  partitions: defaults.partitions,
+  /** Days a run's intermediate files (plan, partitions' findings) are kept in the run files bucket. */
+  runFilesDays: defaults.runFilesDays,
   /** The Distributed Map's ItemBatcher: partitions per child workflow. */
   mapItemsPerBatch: defaults.mapItemsPerBatch,
   /** The Distributed Map's MaxConcurrency: child workflows at once (the plan may lower it for the table's read limit). */

@@ -1,6 +1,7 @@
 /**
  * What a partitioned run's plan step leaves for its map and reduce steps, and
- * where every step's output lives in the reports bucket: fixed keys under
+ * where every step's output lives in the run-files bucket (`deps.runFiles`: no
+ * Object Lock, everything expires after runFilesDays): fixed keys under
  * `runs/<runId>/`, so a retried step overwrites its own output (at-least-once
  * is safe) and the reduce finds every partition's without listing.
  */
@@ -37,8 +38,8 @@ export const partitionedRunKeys = {
  * The stored plan of a run, or null when it was never planned (or its plan step had not stored it yet).
  *
  * @example
- * (await readRunPlan('audit-…', reports))?.partitions.length // 16
+ * (await readRunPlan('audit-…', deps.runFiles))?.partitions.length // 16
  */
-export function readRunPlan(runId: string, reports: ReportStore): Promise<PartitionedRunPlan | null> {
-  return reports.readJson<PartitionedRunPlan>(partitionedRunKeys.plan(runId));
+export function readRunPlan(runId: string, runFiles: ReportStore): Promise<PartitionedRunPlan | null> {
+  return runFiles.readJson<PartitionedRunPlan>(partitionedRunKeys.plan(runId));
 }

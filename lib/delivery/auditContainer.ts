@@ -1,10 +1,13 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { loadCatalog } from '../catalog/loadCatalog';
 import { parseWaivers } from '../engine/loadWaivers';
 import { DynamoHistoryStore } from '../history/DynamoHistoryStore';
 import { InventoryTable } from '../inventory/InventoryTable';
+import type { DeliveryConfig } from './config';
 import type { AuditDependencies } from './executeAudit';
 import { createMailer, type Mailer } from './Mailer';
 import { createNotifiers } from './notifiers/channelRegistry';
+import { ReportStore } from './ReportStore';
 import { cloudWatchMetrics } from './RunMetrics';
 import { createRunsContainer, logger, type RunsContainer } from './runsContainer';
 
@@ -15,7 +18,8 @@ export interface AuditContainer extends RunsContainer {
 
 /**
  * Builds the audit's dependencies once per cold start. Waivers come from the
- * object `WAIVERS_KEY` of the reports bucket (a missing object means none). The
+ * object `WAIVERS_KEY` of the reports bucket (a missing object means none); a
+ * run on the state machine keeps its files in RUN_FILES_BUCKET. The
  * notifiers are those of NOTIFY_CHANNELS, each reading its own settings from
  * the same environment; one that lacks a setting fails the cold start with one
  * sentence naming it.
@@ -30,6 +34,7 @@ export function createAuditContainer(env: Record<string, string | undefined> = p
     runs: base.runs,
     inventory: new InventoryTable({ client: documentClient, tableName: config.INVENTORY_TABLE }),
     reports: base.reports,
+    runFiles: runFilesOf(config, base.reports),
     notifiers: createNotifiers(config.NOTIFY_CHANNELS, {
       env,
       origin: (id) => `The ${id} channel of NOTIFY_CHANNELS`,
@@ -54,10 +59,23 @@ export function createAuditContainer(env: Record<string, string | undefined> = p
     metrics: cloudWatchMetrics(),
     log,
     ...(base.largeRuns
-      ? { stateMachine: { executions: base.largeRuns.stateMachine, stateMachineArn: base.largeRuns.stateMachine.stateMachineArn, partitions: config.PARTITIONS } }
+      ? { stateMachine: { executions: base.largeRuns.stateMachine, stateMachineArn: base.largeRuns.stateMachine.stateMachineArn, partitions: config.PARTITIONS, mapItemsPerBatch: config.MAP_ITEMS_PER_BATCH } }
       : {}),
   };
   return { ...base, audit };
+}
+
+/**
+ * Where the state machine's steps keep a run's files: the run-files bucket; without
+ * RUN_FILES_BUCKET (or when it names the reports bucket) the reports bucket's own store,
+ * so a local run needs one bucket, and what a test does to one store it does to both.
+ *
+ * @example
+ * runFilesOf({ AWS_REGION: 'eu-central-1' }, reports) === reports // true
+ */
+export function runFilesOf(config: Pick<DeliveryConfig, 'RUN_FILES_BUCKET' | 'AWS_REGION'>, reports: ReportStore): ReportStore {
+  const bucket = config.RUN_FILES_BUCKET;
+  return bucket === undefined || bucket === reports.bucket ? reports : new ReportStore(new S3Client({ region: config.AWS_REGION }), bucket);
 }
 
 let cached: AuditContainer | undefined;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULTS } from '../defaults';
 import { UsageError } from '../errors';
 import { ENGINES } from '../audit/engineKind';
+import { MAX_PARTITIONS } from '../partitioned/planPartitions';
 import { CHANNELS } from './notifiers/Notifier';
 
 const emails = z
@@ -15,12 +16,19 @@ const channelList = z
   .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
   .pipe(z.array(z.enum(CHANNELS)).min(1, 'name at least one channel').refine((ids) => new Set(ids).size === ids.length, 'must not repeat a channel'));
 
+const bucketName = z.string().min(3).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name');
+
 /** The deployment's configuration, from environment variables set per stage in serverless.yml. */
 export const deliveryConfigSchema = z.object({
   INVENTORY_TABLE: z.string().min(3),
   RUNS_TABLE: z.string().min(3),
   /** Reports (and the waivers object) go to this bucket; offline, a local S3 server's (AWS_ENDPOINT_URL_S3). */
-  REPORTS_BUCKET: z.string().min(3).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+  REPORTS_BUCKET: bucketName,
+  /**
+   * The state machine's run files (runs/<runId>/: the plan, each partition's findings and result) go to this
+   * bucket, which has no Object Lock and expires them after runFilesDays. Unset (local runs, tests): the reports bucket.
+   */
+  RUN_FILES_BUCKET: bucketName.optional(),
   DPO_EMAIL: emails.describe('the DPO address'),
   SENDER_EMAIL: z.email(),
   SMTP_URL: z.url().optional(),
@@ -57,7 +65,9 @@ export const deliveryConfigSchema = z.object({
    * Partitions (itemId ranges of the snapshot) a run on the state machine is cut into. At most
    * 1,000: the plan step hands them to the map in its answer, which Step Functions caps at 256 KiB.
    */
-  PARTITIONS: z.coerce.number().int().min(1).max(1_000).default(16),
+  PARTITIONS: z.coerce.number().int().min(1).max(MAX_PARTITIONS).default(DEFAULTS.partitions),
+  /** Partitions per Distributed Map child (the ItemBatcher's MaxItemsPerBatch): the plan sizes partitions for a child. */
+  MAP_ITEMS_PER_BATCH: z.coerce.number().int().min(1).default(DEFAULTS.mapItemsPerBatch),
   /** The audit functions' timeout: a run still `running` this long (plus a minute) after it started is swept as failed. */
   AUDIT_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(900).default(900),
   /** How long an asynchronous invocation may wait in Lambda's queue: a run `queued` longer than this (plus the timeout) is swept. */

@@ -33,6 +33,11 @@ export interface AuditDependencies {
   runs: RunStore;
   inventory: InventoryTable;
   reports: ReportStore;
+  /**
+   * The state machine's run files (runs/<runId>/…: plan, partitions' findings and results): the
+   * run-files bucket (RUN_FILES_BUCKET), or the reports bucket's store itself when none is set.
+   */
+  runFiles: ReportStore;
   /** The channels a run that asks to notify delivers through (NOTIFY_CHANNELS), built once: lib/delivery/notifiers. */
   notifiers: Notifier[];
   catalog: Catalog;
@@ -59,7 +64,14 @@ export interface AuditDependencies {
    * stack has one: where a run's execution is (the sweep asks), and how many
    * partitions the plan cuts a snapshot into.
    */
-  stateMachine?: { executions: ExecutionStatusReader; stateMachineArn: string; partitions: number };
+  stateMachine?: {
+    executions: ExecutionStatusReader;
+    stateMachineArn: string;
+    /** The fewest partitions a run is cut into (lib/plan/partitionCount.ts adds more when a child needs it). */
+    partitions: number;
+    /** Partitions per Distributed Map child. */
+    mapItemsPerBatch: number;
+  };
 }
 
 /** When the function running the audit is stopped by Lambda, and when the audit must stop itself before that. */

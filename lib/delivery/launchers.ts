@@ -11,6 +11,7 @@ import type { InventoryTable } from '../inventory/InventoryTable';
 import type { AuditRequest } from './RunRecord';
 import type { RunStore } from './RunStore';
 import type { AuditLauncher } from './startRun';
+import { runsOnStateMachine } from '../plan/runsOnStateMachine';
 
 /** Invokes the worker function asynchronously: an audit may outlast API Gateway's 30 seconds. */
 export class LambdaLauncher implements AuditLauncher {
@@ -120,7 +121,7 @@ export class ThresholdLauncher implements AuditLauncher {
 
   /** Whether a run of this snapshot (the latest when none is asked for) goes to the state machine. */
   async isLarge(snapshotId?: string): Promise<boolean> {
-    return (await snapshotItems(this.options.inventory, snapshotId)) >= this.options.thresholdItems;
+    return runsOnStateMachine(await snapshotItems(this.options.inventory, snapshotId), this.options.thresholdItems);
   }
 
   async launch(runId: string, request?: AuditRequest): Promise<void> {

@@ -2,7 +2,7 @@
  * The map step of a run on the state machine: one child of the Distributed
  * Map gets a batch of partitions; each is read and evaluated (mapPartition)
  * into /tmp, its findings' lines and its result are uploaded under the run's
- * fixed keys, and it is counted on the run record. The child's Catch calls the
+ * fixed keys in the run-files bucket, and it is counted on the run record. The child's Catch calls the
  * same function with the error, and every partition of the batch without a
  * result is recorded as failed, so the reduce names it.
  */
@@ -46,8 +46,8 @@ export interface MappedBatch {
 export async function mapPartitionBatch(event: PartitionBatchEvent, deps: AuditDependencies, limits?: RunLimits): Promise<MappedBatch> {
   const { runId } = event.BatchInput;
   if (event.error) return { runId, partitions: await recordFailures(runId, event.Items, describeStateError(event.error), deps) };
-  const plan = await readRunPlan(runId, deps.reports);
-  if (!plan) throw new Error(`Run ${runId} has no plan in ${deps.reports.describe()}: it was not planned, so its partitions cannot be mapped.`);
+  const plan = await readRunPlan(runId, deps.runFiles);
+  if (!plan) throw new Error(`Run ${runId} has no plan in ${deps.runFiles.describe()}: it was not planned, so its partitions cannot be mapped.`);
   const run = await deps.runs.get(runId);
   if (run?.status !== 'running') {
     deps.log('warn', 'run is not running; its partitions are not mapped', { runId, status: run?.status ?? 'missing' });
@@ -100,8 +100,8 @@ async function mapOne(plan: PartitionedRunPlan, partition: Partition, deps: Audi
     // A part DynamoDB would not give after the SDK's retries (throttling, mostly): the state machine retries the
     // child with backoff, and after its retries the Catch records the partition failed. A result with gaps never stands.
     if (result.gaps.length > 0) throw new ThrottledError(`${describePartition(partition)} could not be read whole: ${result.gaps.join('; ')}`);
-    await deps.reports.put(partitionedRunKeys.lines(runId, partition.index), linesPath, await sha256File(linesPath), 'application/x-ndjson');
-    await deps.reports.putJson(partitionedRunKeys.result(runId, partition.index), result);
+    await deps.runFiles.put(partitionedRunKeys.lines(runId, partition.index), linesPath, await sha256File(linesPath), 'application/x-ndjson');
+    await deps.runFiles.putJson(partitionedRunKeys.result(runId, partition.index), result);
     await deps.runs.countPartitionDone(runId, partition.index);
     deps.log('info', 'partition mapped', { runId, partition: partition.index, findings: result.findings, gaps: result.gaps.length });
     return result;
@@ -118,12 +118,12 @@ async function recordFailures(runId: string, partitions: readonly Partition[], e
   const recorded: MappedBatch['partitions'] = [];
   for (const partition of partitions) {
     const key = partitionedRunKeys.result(runId, partition.index);
-    const existing = await deps.reports.readJson<PartitionResult>(key);
+    const existing = await deps.runFiles.readJson<PartitionResult>(key);
     if (existing?.status === 'done') {
       recorded.push({ index: partition.index, status: 'done', findings: existing.findings });
       continue;
     }
-    await deps.reports.putJson(key, failedPartition(partition, error));
+    await deps.runFiles.putJson(key, failedPartition(partition, error));
     deps.log('error', 'partition failed', { runId, partition: partition.index, error });
     recorded.push({ index: partition.index, status: 'failed', findings: 0 });
   }

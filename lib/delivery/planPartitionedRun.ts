@@ -17,6 +17,7 @@ import { partitionedRunKeys, readRunPlan, type PartitionedRunPlan } from './Part
 import type { RunRecord } from './RunRecord';
 import { claimRun, RunSession } from './RunSession';
 import { forStateMachine, isRetried } from './stateMachineErrors';
+import { partitionCount } from '../plan/partitionCount';
 
 /** The plan step's answer, the state machine's input to its map: small, the plan itself is in S3. */
 export interface PlannedRun {
@@ -44,20 +45,20 @@ function stateMachineOf(deps: AuditDependencies): NonNullable<AuditDependencies[
  * await planPartitionedRun('audit-20261128T020000Z-1a2b3c', deps) // { runId, partitions: [16 scan segments] }
  */
 export async function planPartitionedRun(runId: string, deps: AuditDependencies, limits?: RunLimits): Promise<PlannedRun> {
-  const { stateMachineArn, partitions: count } = stateMachineOf(deps);
+  const { stateMachineArn } = stateMachineOf(deps);
   const executionArn = executionArnOf(stateMachineArn, runId);
   const now = deps.now ?? (() => new Date());
   const { record, claimed } = await claimRun(runId, deps, { startedAt: now().toISOString(), executionArn });
   if (!claimed) {
     if (record.status !== 'running' || record.executionArn !== executionArn) return { runId, partitions: [] };
-    const stored = await readRunPlan(runId, deps.reports);
+    const stored = await readRunPlan(runId, deps.runFiles);
     if (stored) return { runId, partitions: stored.partitions };
     deps.log('warn', 'plan retried: planning again', { runId });
   }
   const session = new RunSession(runId, deps, limits);
   const workDir = await mkdtemp(join(tmpdir(), `${runId}-plan-`));
   try {
-    const plan = await writePlan(record, count, deps, session, workDir);
+    const plan = await writePlan(record, deps, session, workDir);
     await deps.runs.update(runId, { progress: { phase: 'map', done: 0, total: plan.partitions.length, unit: 'partitions', at: now().toISOString() } });
     deps.log('info', 'audit planned', { runId, snapshotId: plan.snapshotId, partitions: plan.partitions.length });
     return { runId, partitions: plan.partitions };
@@ -71,10 +72,10 @@ export async function planPartitionedRun(runId: string, deps: AuditDependencies,
 }
 
 /** Opens the snapshot once, cuts it, and stores the plan every later step reads. */
-async function writePlan(record: RunRecord, count: number, deps: AuditDependencies, session: RunSession, workDir: string): Promise<PartitionedRunPlan> {
+async function writePlan(record: RunRecord, deps: AuditDependencies, session: RunSession, workDir: string): Promise<PartitionedRunPlan> {
   const { request, runId } = record;
   const waivers = await deps.waivers();
-  const source = new DynamoInventorySource(deps.inventory, { snapshotId: request.snapshotId, mode: 'scan', segments: count });
+  const source = new DynamoInventorySource(deps.inventory, { snapshotId: request.snapshotId, mode: 'query', segments: 1 });
   const plan = await planAudit({
     source,
     catalog: deps.catalog,
@@ -88,7 +89,11 @@ async function writePlan(record: RunRecord, count: number, deps: AuditDependenci
     now: deps.now,
   });
   session.signal.throwIfAborted();
-  const partitions = await planPartitions(source, count);
+  // As many partitions as the stage asks for, more when a map child could not take its share (run --explain says the same).
+  const { partitions: fewest, mapItemsPerBatch } = stateMachineOf(deps);
+  // The manifest's count, else the table's (DescribeTable, refreshed about every six hours): a size, not a promise.
+  const items = plan.snapshot.expectedItems ?? (await deps.inventory.describeSize()).itemCount;
+  const partitions = await planPartitions(source, partitionCount(items, { partitions: fewest, mapItemsPerBatch, engine: deps.evaluation?.kind }));
   const stored: PartitionedRunPlan = {
     runId,
     startedAt: plan.startedAt.toISOString(),
@@ -99,6 +104,6 @@ async function writePlan(record: RunRecord, count: number, deps: AuditDependenci
     request,
     waivers,
   };
-  await deps.reports.putJson(partitionedRunKeys.plan(runId), stored);
+  await deps.runFiles.putJson(partitionedRunKeys.plan(runId), stored);
   return stored;
 }

@@ -1,8 +1,9 @@
 /**
  * The reduce step of a run on the state machine: every partition's result and
- * findings fetched from the bucket, replayed into the run's reports
+ * findings fetched from the run-files bucket, replayed into the run's reports
  * (runAudit with `mapped`), then finished exactly as a one-Lambda run is
- * (completeRun): reports stored with their SHA-256, history, delivery, status.
+ * (completeRun): reports stored with their SHA-256 in the reports bucket,
+ * history, delivery, status.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,7 @@ const FETCH_CONCURRENCY = 8;
 export async function reducePartitionedRun(runId: string, deps: AuditDependencies, limits?: RunLimits): Promise<RunRecord> {
   const record = await deps.runs.get(runId);
   if (!record) throw new Error(`Run ${runId} is not in the audit-runs table.`);
-  const plan = record.status === 'running' ? await readRunPlan(runId, deps.reports) : null;
+  const plan = record.status === 'running' ? await readRunPlan(runId, deps.runFiles) : null;
   if (!plan) {
     deps.log('warn', 'run is not running from a plan; not reducing it', { runId, status: record.status });
     return record;
@@ -84,14 +85,14 @@ async function fetchPartitions(plan: PartitionedRunPlan, dir: string, deps: Audi
 
 async function fetchPartition(runId: string, partition: Partition, dir: string, deps: AuditDependencies): Promise<PartitionResult> {
   const path = linesFile(dir, partition.index);
-  const stored = await deps.reports.readJson<PartitionResult>(partitionedRunKeys.result(runId, partition.index));
+  const stored = await deps.runFiles.readJson<PartitionResult>(partitionedRunKeys.result(runId, partition.index));
   let result = stored ? checkedResult(stored, partition) : failedPartition(partition, 'it recorded no result');
   if (result.status === 'done') {
     try {
-      await deps.reports.download(partitionedRunKeys.lines(runId, partition.index), path);
+      await deps.runFiles.download(partitionedRunKeys.lines(runId, partition.index), path);
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
-      result = failedPartition(partition, 'its findings are missing from the bucket');
+      result = failedPartition(partition, 'its findings are missing from the run-files bucket');
     }
   }
   if (result.status === 'failed') await writeFile(path, '');

@@ -8,8 +8,11 @@ import { UsageError } from '../errors';
 import type { InventorySource } from '../inventory/InventorySource';
 import type { Partition } from './Partition';
 
-/** Partitions a run may have: far more than any snapshot needs, few enough for one plan to list. */
-export const MAX_PARTITIONS = 10_000;
+/**
+ * Partitions a run may have, locally as on the state machine, whose plan step answers with
+ * the list (Step Functions caps a payload at 256 KiB): lib/plan/partitionCount.ts's cap.
+ */
+export const MAX_PARTITIONS = 1_000;
 
 /**
  * Cuts an opened source into at most `count` partitions, in read order.

@@ -15,7 +15,7 @@ export interface SnapshotSize {
   items: number;
   /** The items' bytes as stored (DynamoDB's item size, or the file's bytes). */
   bytes: number;
-  /** The whole table's bytes when known: a Scan or an export reads the whole table, other snapshots included. */
+  /** The whole table's bytes when known (other snapshots included), for people: the run reads only the snapshot's items, by Query. */
   tableBytes: number | null;
   source: SizeSource;
   /** What the numbers rest on, for people (estimates, fallbacks). */

@@ -1,4 +1,6 @@
 import { DEFAULTS } from '../defaults';
+// runFilesDays is read from the JSON itself: lib/defaults.ts does not list it (yet).
+import defaults from '../defaults.json';
 import PRICES from './prices.json';
 import type { RunPlan } from './planRun';
 import { ASSUMED, LIMITS } from './throughput';
@@ -12,9 +14,8 @@ export interface CostLine {
   quantity: number;
   unit: string;
   unitPrice: number;
+  /** Paid by each run (a report's storage over its whole retention included). */
   dollars: number;
-  /** `run`: paid by each run (a report's storage over its whole retention included); `month`: paid monthly whatever the runs. */
-  per: 'run' | 'month';
 }
 
 export interface CostEstimate {
@@ -32,6 +33,8 @@ export interface CostEstimate {
 export interface CostOptions {
   /** How long reports are kept (lib/defaults.json; serverless.yml's param). */
   reportRetentionDays: number;
+  /** How long a run's partition files are kept before they expire (lib/defaults.json; serverless.yml's param). */
+  runFilesDays: number;
   /** Runs a month: a nightly schedule by default. */
   runsPerMonth: number;
   /** The most the digest e-mail attaches (bytes). */
@@ -44,6 +47,7 @@ const GB = 1024 ** 3;
 
 export const DEFAULT_COST_OPTIONS: Readonly<CostOptions> = Object.freeze({
   reportRetentionDays: DEFAULTS.reportRetentionDays,
+  runFilesDays: defaults.runFilesDays,
   runsPerMonth: DAYS_PER_MONTH,
   attachMaxBytes: DEFAULTS.attachMaxBytes,
   prices: PRICES,
@@ -51,13 +55,14 @@ export const DEFAULT_COST_OPTIONS: Readonly<CostOptions> = Object.freeze({
 
 const NOTES = [
   'List prices of the first tier, without free tier, Savings Plans or taxes.',
-  'Not counted: CloudWatch logs and metrics, KMS requests of the encrypted bucket and tables, data transfer when reports are downloaded, the map parts while they exist (deleted after the reduce), retries.',
-  'Step Functions: a Standard parent (the run outlasts 5 minutes; reduce, history and mail must happen exactly once) with Express children: a child is one Lambda task under 5 minutes, idempotent (it writes its parts under fixed keys), so at-least-once is safe, and a request costs $0.000001 against the several $0.000025 transitions of a Standard child.',
+  "Not counted: CloudWatch logs and metrics, KMS requests of the encrypted buckets and tables, data transfer when reports are downloaded, retries, the run record's other reads and writes and the plan step's two one-item Queries (a few units each).",
 ];
 
 /**
  * What a planned run costs at list prices, per run and per month of a nightly
- * schedule. Pure: the plan and the prices in, dollars out.
+ * schedule: each line one thing a step of the built run does (the Lambda
+ * functions, the state machine's transitions, the Queries, the S3 requests
+ * and storage, the digest mail). Pure: the plan and the prices in, dollars out.
  *
  * @example
  * estimateCost(planRun(await fileSnapshotSize('examples/inventory.ndjson'))).perRun // ≈ 0.0012 (45 items, one Lambda)
@@ -65,8 +70,8 @@ const NOTES = [
 export function estimateCost(plan: RunPlan, overrides: Partial<CostOptions> = {}): CostEstimate {
   const options: CostOptions = { ...DEFAULT_COST_OPTIONS, ...overrides };
   const lines = [...lambdaLines(plan, options.prices), ...stepFunctionsLines(plan, options.prices), ...dynamoLines(plan, options.prices), ...s3Lines(plan, options), ...sesLines(plan, options)];
-  const perRun = sum(lines.filter((line) => line.per === 'run'));
-  const perMonth = perRun * options.runsPerMonth + sum(lines.filter((line) => line.per === 'month'));
+  const perRun = sum(lines);
+  const perMonth = perRun * options.runsPerMonth;
   return {
     region: options.prices.region,
     currency: options.prices.currency,
@@ -79,73 +84,63 @@ export function estimateCost(plan: RunPlan, overrides: Partial<CostOptions> = {}
   };
 }
 
-function line(service: CostLine['service'], what: string, quantity: number, unit: string, unitPrice: number, per: CostLine['per'] = 'run'): CostLine {
-  return { service, what, quantity, unit, unitPrice, dollars: quantity * unitPrice, per };
+function line(service: CostLine['service'], what: string, quantity: number, unit: string, unitPrice: number): CostLine {
+  return { service, what, quantity, unit, unitPrice, dollars: quantity * unitPrice };
 }
 
 const sum = (lines: CostLine[]) => lines.reduce((total, { dollars }) => total + dollars, 0);
 
+/** One invocation line, then each function's duration, and its /tmp beyond the free 512 MB. */
 function lambdaLines(plan: RunPlan, prices: Prices): CostLine[] {
-  const { invocations, billedSeconds, memoryMb, ephemeralMb } = plan.lambda;
-  const extraStorageGb = Math.max(0, ephemeralMb - prices.lambda.ephemeralStorageFreeMb) / 1024;
-  return [
-    line('Lambda', 'invocations', invocations, 'requests', prices.lambda.perRequest),
-    line('Lambda', `duration, arm64 ${memoryMb} MB`, (memoryMb / 1024) * billedSeconds, 'GB-s', prices.lambda.arm64PerGbSecond),
-    line('Lambda', `/tmp beyond ${prices.lambda.ephemeralStorageFreeMb} MB`, extraStorageGb * billedSeconds, 'GB-s', prices.lambda.ephemeralStoragePerGbSecond),
-  ];
+  const invocations = plan.functions.reduce((total, fn) => total + fn.invocations, 0);
+  const lines = [line('Lambda', 'invocations', invocations, 'requests', prices.lambda.perRequest)];
+  for (const fn of plan.functions) {
+    lines.push(line('Lambda', `${fn.name} duration, arm64 ${fn.memoryMb} MB`, (fn.memoryMb / 1024) * fn.billedSeconds, 'GB-s', prices.lambda.arm64PerGbSecond));
+    const extraGb = Math.max(0, fn.ephemeralMb - prices.lambda.ephemeralStorageFreeMb) / 1024;
+    if (extraGb > 0) lines.push(line('Lambda', `${fn.name} /tmp beyond ${prices.lambda.ephemeralStorageFreeMb} MB`, extraGb * fn.billedSeconds, 'GB-s', prices.lambda.ephemeralStoragePerGbSecond));
+  }
+  return lines;
 }
 
+/** The parent's states, one parent transition per child started, and each STANDARD child's own transitions. */
 function stepFunctionsLines(plan: RunPlan, prices: Prices): CostLine[] {
-  const map = plan.map;
+  const { map } = plan;
   if (!map) return [];
-  const exportPolls = map.exportMinutes === null ? 0 : Math.ceil((map.exportMinutes * 60) / ASSUMED.exportPollSeconds);
-  // Billed duration is rounded up to 100 ms; memory in 64 MB chunks (one, for a child that only calls a Lambda).
-  const childSeconds = Math.ceil(map.secondsPerChild * 10) / 10;
-  const chunkGb = prices.stepFunctions.expressMemoryChunkMb / 1024;
-  return [
-    // One parent transition per child started (Distributed Map billing), the parent's own states, two per export poll (wait, describe).
-    line('Step Functions', 'Standard state transitions', ASSUMED.parentFixedTransitions + map.children + 2 * exportPolls, 'transitions', prices.stepFunctions.standardPerStateTransition),
-    line('Step Functions', 'Express child workflows', map.children, 'requests', prices.stepFunctions.expressPerRequest),
-    line('Step Functions', 'Express duration (64 MB)', map.children * childSeconds * chunkGb, 'GB-s', prices.stepFunctions.expressPerGbSecond),
-  ];
+  const transitions = ASSUMED.parentTransitions + map.children + map.children * ASSUMED.childTransitions;
+  return [line('Step Functions', 'Standard state transitions (parent and children)', transitions, 'transitions', prices.stepFunctions.standardPerStateTransition)];
 }
 
+/** The Queries read only the snapshot's items, billed on the bytes read; each partition done is one UpdateItem of the run record. */
 function dynamoLines(plan: RunPlan, prices: Prices): CostLine[] {
   const { snapshot, map } = plan;
-  // A Scan and an export read the whole table; one Lambda reads a shared table by Query (only this snapshot).
-  const tableBytes = snapshot.tableBytes ?? snapshot.bytes;
-  if (map?.partitionKind === 'export-files') {
-    return [
-      line('DynamoDB', 'export to S3 (whole table)', tableBytes / GB, 'GB', prices.dynamodb.exportToS3PerGb),
-      line('DynamoDB', 'point-in-time recovery (an export needs it)', tableBytes / GB, 'GB-month', prices.dynamodb.pitrPerGbMonth, 'month'),
-    ];
-  }
-  const readBytes = map ? tableBytes : snapshot.bytes;
-  const units = Math.ceil(readBytes / LIMITS.readUnitBytes) * LIMITS.eventuallyConsistentFactor;
-  return [line('DynamoDB', map ? 'Scan, eventually consistent' : 'Query/Scan, eventually consistent', units, 'read units', prices.dynamodb.perReadRequestUnit)];
+  const readUnits = Math.ceil(snapshot.bytes / LIMITS.readUnitBytes) * LIMITS.eventuallyConsistentFactor;
+  const reads = line('DynamoDB', map ? 'Query of the itemId ranges, eventually consistent' : 'Query, eventually consistent', readUnits, 'read units', prices.dynamodb.perReadRequestUnit);
+  if (!map) return [reads];
+  // The record grows by each partition counted (its number set): the last updates write the most.
+  const recordBytes = ASSUMED.runRecordBytes + map.partitions * ASSUMED.runRecordBytesPerPartition;
+  const writeUnits = map.partitions * Math.ceil(recordBytes / LIMITS.writeUnitBytes);
+  return [reads, line('DynamoDB', 'UpdateItem of the run record, one per partition', writeUnits, 'write units', prices.dynamodb.perWriteRequestUnit)];
 }
 
 function s3Lines(plan: RunPlan, options: CostOptions): CostLine[] {
-  const { map, reduce } = plan;
+  const { map } = plan;
   const { formats } = plan.options;
   const { s3 } = options.prices;
-  let puts = formats.length + ASSUMED.singleRunPuts;
-  let gets = ASSUMED.singleRunGets;
-  let lists = 0;
-  if (map && reduce) {
-    const partsPerChild = reduce.concatenated.length + 2; // its JSON/CSV parts, its Parquet part, its partial summary
-    const copied = reduce.concatenated.length * (map.children + 2); // create, one UploadPartCopy per part, complete
-    puts = map.children * partsPerChild + copied + (formats.length - reduce.concatenated.length) + ASSUMED.singleRunPuts;
-    gets = map.children * 2 + ASSUMED.singleRunGets + (map.partitionKind === 'export-files' ? map.partitions : 0);
-    lists = Math.ceil((map.children * partsPerChild) / 1000);
+  let puts = formats.length + ASSUMED.runPuts;
+  let gets = ASSUMED.runGets;
+  if (map) {
+    // The plan; each partition's lines and result; the reduce's reports. Each child reads the plan, the reduce
+    // reads it and every partition's result and lines.
+    puts += 1 + 2 * map.partitions;
+    gets += map.children + 1 + 2 * map.partitions;
   }
+  const months = (days: number) => days / DAYS_PER_MONTH;
   const reportGb = Object.values(plan.reportBytes).reduce((a, b) => a + b, 0) / GB;
-  const months = options.reportRetentionDays / DAYS_PER_MONTH;
   return [
-    line('S3', 'PUT, COPY, POST requests', puts, 'requests', s3.putCopyPostListPerRequest),
-    ...(lists > 0 ? [line('S3', 'LIST requests', lists, 'requests', s3.putCopyPostListPerRequest)] : []),
+    line('S3', 'PUT requests', puts, 'requests', s3.putCopyPostListPerRequest),
     line('S3', 'GET requests', gets, 'requests', s3.getPerRequest),
-    line('S3', `reports kept ${options.reportRetentionDays} days (${months.toFixed(1)} months)`, reportGb * months, 'GB-months', s3.standardPerGbMonth),
+    ...(map ? [line('S3', `partition files kept ${options.runFilesDays} days`, (map.linesBytes / GB) * months(options.runFilesDays), 'GB-months', s3.standardPerGbMonth)] : []),
+    line('S3', `reports kept ${options.reportRetentionDays} days (${months(options.reportRetentionDays).toFixed(1)} months)`, reportGb * months(options.reportRetentionDays), 'GB-months', s3.standardPerGbMonth),
   ];
 }
 

@@ -1,21 +1,30 @@
+import type { EngineKind } from '../audit/engineKind';
 import { DEFAULTS } from '../defaults';
+// `partitions` is read from the JSON itself: lib/defaults.ts does not list it (yet).
+import defaults from '../defaults.json';
 import type { FormatId } from '../report/formats/formatIds';
 import { ASSUMED } from './throughput';
 
-/** What the planner may be told; every field has a default (`DEFAULT_PLAN_OPTIONS`). */
+/** What the planner may be told; every field has a default (`DEFAULT_PLAN_OPTIONS`), the deployment's. */
 export interface PlanOptions {
-  /** One Lambda below this many items, a Distributed Map from it on. */
+  /** One Lambda below this many items, the state machine (plan → Distributed Map → reduce) from it on. */
   distributedThresholdItems: number;
-  /** Above this many items the partitions are the files of a DynamoDB Export to S3. */
-  exportThresholdItems: number;
-  /** ItemBatcher: partitions per child workflow. */
+  /** The fewest partitions a run on the state machine is cut into (stage param `partitions`); more when a map child needs it (partitionCount). */
+  partitions: number;
+  /** ItemBatcher: partitions per child workflow, mapped one after the other. */
   mapItemsPerBatch: number;
-  /** MaxConcurrency: child workflows at once (lowered to the table's read quota for a Scan). */
+  /** MaxConcurrency: child workflows at once (lowered to the table's read quota). */
   mapMaxConcurrency: number;
-  /** Memory and /tmp of the audit functions (serverless.yml: auditWorker). */
+  /** The engine that evaluates (stage param `engine`). */
+  engine: EngineKind;
+  /** Memory and /tmp of the audit functions (serverless.yml: auditWorker, mapPartitions, reduceAudit). */
   memoryMb: number;
   ephemeralMb: number;
-  /** A map child should finish within this many seconds. */
+  /** /tmp of the reduce step (serverless.yml: reduceAudit), which stages every partition's findings and the reports. */
+  reduceEphemeralMb: number;
+  /** Memory of the plan step's function (serverless.yml: planAudit). */
+  planMemoryMb: number;
+  /** A map child should finish its batch within this many seconds. */
   targetChildSeconds: number;
   /** The reports the run writes (the nightly run: json, csv, pdf). */
   formats: readonly FormatId[];
@@ -26,11 +35,14 @@ export const NIGHTLY_FORMATS: readonly FormatId[] = ['json', 'csv', 'pdf'];
 
 export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = Object.freeze({
   distributedThresholdItems: DEFAULTS.distributedThresholdItems,
-  exportThresholdItems: DEFAULTS.exportThresholdItems,
+  partitions: defaults.partitions,
   mapItemsPerBatch: DEFAULTS.mapItemsPerBatch,
   mapMaxConcurrency: DEFAULTS.mapMaxConcurrency,
+  engine: DEFAULTS.engine,
   memoryMb: 2048,
   ephemeralMb: 4096,
+  reduceEphemeralMb: 10240,
+  planMemoryMb: 1024,
   targetChildSeconds: ASSUMED.targetChildSeconds,
   formats: NIGHTLY_FORMATS,
 });

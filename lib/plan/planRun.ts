@@ -1,53 +1,64 @@
 import { InputError } from '../errors';
 import type { FormatId } from '../report/formats/formatIds';
+import { planPartitionCount, type PartitionBound } from './partitionCount';
 import { DEFAULT_PLAN_OPTIONS, type PlanOptions } from './planOptions';
 import { reportBytes } from './reportBytes';
+import { runsOnStateMachine } from './runsOnStateMachine';
 import type { SnapshotSize } from './SnapshotSize';
-import { ASSUMED, evaluationRate, LIMITS, MEASURED, scanAndEvaluateRate } from './throughput';
+import { ASSUMED, LIMITS, MEASURED, readAndEvaluateRate, reduceRate } from './throughput';
 
-/** How the partitions of a Distributed Map are read. */
-export const PARTITION_KINDS = {
-  'scan-segments': 'DynamoDB parallel-Scan segments (Segment/TotalSegments)',
-  'export-files': 'the data files of a DynamoDB Export to S3 (reads no table capacity)',
-} as const;
-export type PartitionKind = keyof typeof PARTITION_KINDS;
-
-/** What bounds the items one map child takes. */
-export const CHILD_BOUNDS = {
-  time: 'its time budget',
-  tmp: 'half of its /tmp, where its parts are staged',
-  's3-part': "S3's 5 GiB part limit for the JSON report's part",
-} as const;
-export type ChildBound = keyof typeof CHILD_BOUNDS;
+/** How the partitions are read, for people (lib/inventory/DynamoInventorySource.ts `partitions`). */
+export const PARTITION_READ = "itemId ranges of the snapshot, each read by Query (only the snapshot's own items)";
 
 export interface MapPlan {
-  partitionKind: PartitionKind;
-  /** Scan segments, or groups of export data files. */
+  /** ItemId ranges (the count partitionCount gives; the source may cut fewer). */
   partitions: number;
+  partitionBound: PartitionBound;
   itemsPerPartition: number;
   /** ItemBatcher: partitions per child workflow. */
   maxItemsPerBatch: number;
-  /** Child workflows (Express), one map Lambda each. */
+  /** STANDARD child workflows, one mapPartitions Lambda each. */
   children: number;
   itemsPerChild: number;
-  childBound: ChildBound;
+  /** Reading, evaluating and uploading a child's batch. */
   secondsPerChild: number;
   maxConcurrency: number;
-  concurrencyBound: 'parameter' | 'children' | 'table read quota';
+  concurrencyBound: 'parameter' | 'children';
   /** Rounds of children when there are more of them than MaxConcurrency. */
   waves: number;
-  /** Read request units a second at full concurrency (0 for an export, which reads no table capacity). */
+  /** Read request units a second at full concurrency, all on the snapshot's partition key. */
   peakReadUnitsPerSecond: number;
-  /** Only for an export: how long the plan waits for it (assumed). */
-  exportMinutes: number | null;
+  /** The findings' report lines all partitions upload (and the reduce downloads). */
+  linesBytes: number;
 }
 
 export interface ReducePlan {
-  /** Parts each concatenated report (JSON, CSV) is assembled from with UploadPartCopy. */
-  partsPerReport: number;
-  /** The reports assembled from parts: the byte-concatenable ones among the formats. */
-  concatenated: FormatId[];
+  /** Items a second it replays into the reports. */
+  itemsPerSecond: number;
+  /** Download the lines, replay, sort and write the reports, upload them, history and delivery. */
   seconds: number;
+  /** /tmp it needs at its peak: the lines, the sort's spilled runs and the reports. */
+  tmpBytes: number;
+  /** Within one Lambda's 15 minutes (less its reserve), Lambda's largest /tmp, and one PutObject per report. */
+  withinLimits: boolean;
+}
+
+/** The Lambda functions a run invokes (serverless.yml's names). */
+export const FUNCTIONS = {
+  auditWorker: 'the audit, in one Lambda',
+  planAudit: 'plan step',
+  mapPartitions: 'map children',
+  reduceAudit: 'reduce step',
+} as const;
+export type FunctionName = keyof typeof FUNCTIONS;
+
+export interface FunctionPlan {
+  name: FunctionName;
+  memoryMb: number;
+  ephemeralMb: number;
+  invocations: number;
+  /** All its invocations together. */
+  billedSeconds: number;
 }
 
 /** How a run would execute in AWS, and what it would use. */
@@ -56,65 +67,53 @@ export interface RunPlan {
   execution: 'single-lambda' | 'distributed-map';
   /** The options planned with, defaults filled in (the formats among them). */
   options: PlanOptions;
-  /** Items a second one audit Lambda reads and evaluates. */
+  /** Items a second one audit Lambda reads (Query) and evaluates. */
   itemsPerSecond: number;
   map: MapPlan | null;
   reduce: ReducePlan | null;
-  lambda: { memoryMb: number; ephemeralMb: number; invocations: number; billedSeconds: number };
+  functions: FunctionPlan[];
   /** From start to reports, roughly. */
   wallSeconds: number;
   reportBytes: Partial<Record<FormatId, number>>;
   warnings: string[];
 }
 
-/** Reports that concatenate byte-wise (gzip members, lines): assembled by UploadPartCopy. Parquet has one footer and does not. */
-const CONCATENATED: readonly FormatId[] = ['json', 'csv'];
+const GIB = 1024 ** 3;
+/** What a function may run before it stops itself to record its failure. */
+const USABLE_SECONDS = LIMITS.lambdaTimeoutSeconds - LIMITS.timeReserveSeconds;
 
 /**
- * Decides how a run over this snapshot executes in AWS: one Lambda below
- * `distributedThresholdItems`, otherwise a Step Functions Distributed Map
- * whose Express children each read and evaluate a batch of partitions well
- * inside their limits, then one reduce. Pure: numbers in, plan out.
+ * Decides how a run over this snapshot executes in AWS, as built: one Lambda
+ * below `distributedThresholdItems`; from it on the state machine: a plan
+ * step, a Distributed Map whose STANDARD children each read (Query) and
+ * evaluate a batch of itemId ranges and upload their findings' lines, and one
+ * reduce Lambda that replays every line into the reports. Warns when a step
+ * would outgrow its Lambda. Pure: numbers in, plan out.
  *
  * @example
- * planRun({ snapshotId: 's', items: 10_000_000, bytes: 4e9, tableBytes: null, source: 'what-if', notes: [] }).map?.children // 8
+ * planRun({ snapshotId: 's', items: 1_000_000, bytes: 4e8, tableBytes: null, source: 'what-if', notes: [] }).map?.partitions // 16
  */
 export function planRun(snapshot: SnapshotSize, overrides: Partial<PlanOptions> = {}): RunPlan {
   const options: PlanOptions = { ...DEFAULT_PLAN_OPTIONS, ...overrides };
   check(snapshot, options);
   const reports = reportBytes(snapshot.items, options.formats);
-  const base = { snapshot, options, reportBytes: reports };
-  if (snapshot.items < options.distributedThresholdItems) return { ...base, ...planSingle(snapshot, options) };
+  const base = { snapshot, options, reportBytes: reports, itemsPerSecond: readAndEvaluateRate(options.memoryMb, options.engine) };
+  if (!runsOnStateMachine(snapshot.items, options.distributedThresholdItems)) return { ...base, ...planSingle(snapshot, options, reports) };
 
   const map = planMap(snapshot, options);
-  const concatenated = options.formats.filter((format) => CONCATENATED.includes(format));
-  const copies = map.children * concatenated.length;
-  const reduce: ReducePlan = {
-    partsPerReport: map.children,
-    concatenated,
-    seconds: ASSUMED.reduceBaseSeconds + Math.ceil(copies / ASSUMED.partCopyConcurrency) * ASSUMED.partCopySeconds,
-  };
-  const warnings = scanWarnings(snapshot, map);
-  if (map.children > LIMITS.s3MaxParts) {
-    warnings.push(`${map.children} children are more parts than a multipart upload takes (${LIMITS.s3MaxParts}): raise the items a child takes.`);
-  }
-  if (options.formats.includes('parquet')) {
-    warnings.push('The Parquet report cannot be concatenated from parts (one footer per file): the reduce step rewrites it from the parts.');
-  }
+  const reduce = planReduce(snapshot.items, options, reports);
   return {
     ...base,
     execution: 'distributed-map',
-    itemsPerSecond: rateOf(map.partitionKind, options),
     map,
     reduce,
-    lambda: {
-      memoryMb: options.memoryMb,
-      ephemeralMb: options.ephemeralMb,
-      invocations: 1 + map.children + 1,
-      billedSeconds: ASSUMED.planSeconds + map.children * map.secondsPerChild + reduce.seconds,
-    },
-    wallSeconds: ASSUMED.planSeconds + (map.exportMinutes ?? 0) * 60 + map.waves * map.secondsPerChild + reduce.seconds,
-    warnings,
+    functions: [
+      { name: 'planAudit', memoryMb: options.planMemoryMb, ephemeralMb: 512, invocations: 1, billedSeconds: ASSUMED.planSeconds },
+      { name: 'mapPartitions', memoryMb: options.memoryMb, ephemeralMb: options.ephemeralMb, invocations: map.children, billedSeconds: map.children * map.secondsPerChild },
+      { name: 'reduceAudit', memoryMb: options.memoryMb, ephemeralMb: options.reduceEphemeralMb, invocations: 1, billedSeconds: reduce.seconds },
+    ],
+    wallSeconds: ASSUMED.planSeconds + map.waves * map.secondsPerChild + reduce.seconds,
+    warnings: [...mapWarnings(map), ...reduceWarnings(snapshot.items, options, reduce, reports)],
   };
 }
 
@@ -122,80 +121,128 @@ function check(snapshot: SnapshotSize, options: PlanOptions): void {
   for (const [name, value] of Object.entries({ items: snapshot.items, bytes: snapshot.bytes })) {
     if (!Number.isSafeInteger(value) || value < 0) throw new InputError(`A snapshot's ${name} must be a whole number, 0 or more (got ${value}).`);
   }
-  for (const name of ['mapItemsPerBatch', 'mapMaxConcurrency', 'memoryMb', 'ephemeralMb', 'targetChildSeconds'] as const) {
-    if (!(options[name] > 0)) throw new InputError(`The plan's ${name} must be above 0 (got ${options[name]}).`);
+  if (!Number.isSafeInteger(options.mapMaxConcurrency) || options.mapMaxConcurrency < 0) {
+    throw new InputError(`The plan's mapMaxConcurrency must be a whole number, 0 (as many as Step Functions allows) or more (got ${options.mapMaxConcurrency}).`);
   }
+  if (!(options.planMemoryMb > 0)) throw new InputError(`The plan's planMemoryMb must be above 0 (got ${options.planMemoryMb}).`);
+  // The partition rule checks the rest of the map's settings.
+  planPartitionCount(snapshot.items, options);
 }
 
-function rateOf(kind: PartitionKind, options: PlanOptions): number {
-  // An export's files come from S3: the measured evaluation rate includes reading a file.
-  return kind === 'export-files' ? evaluationRate(options.memoryMb) : scanAndEvaluateRate(options.memoryMb);
-}
+const sum = (bytes: Partial<Record<FormatId, number>>) => Object.values(bytes).reduce((a, b) => a + b, 0);
 
-function planSingle(snapshot: SnapshotSize, options: PlanOptions) {
-  const itemsPerSecond = scanAndEvaluateRate(options.memoryMb);
-  const seconds = ASSUMED.singleRunOverheadSeconds + snapshot.items / itemsPerSecond;
+/**
+ * One Lambda reads and evaluates, then writes the same reports the reduce
+ * writes (the reduce's measured rate: a pessimistic bound, since it parses
+ * lines back too), sorting by itemId when it read by Scan.
+ */
+function planSingle(snapshot: SnapshotSize, options: PlanOptions, reports: Partial<Record<FormatId, number>>) {
+  const { items } = snapshot;
+  const seconds =
+    ASSUMED.singleRunOverheadSeconds + items / readAndEvaluateRate(options.memoryMb, options.engine) + items / reduceRate(options.memoryMb) + sum(reports) / ASSUMED.s3BytesPerSecond;
+  const tmpBytes = items * MEASURED.findingJsonBytes + sum(reports);
   const warnings: string[] = [];
-  if (seconds > LIMITS.lambdaTimeoutSeconds - 60) {
-    warnings.push(`One Lambda would need about ${Math.round(seconds)} s, beyond its 15 minutes: lower distributedThresholdItems.`);
+  const tmp = options.ephemeralMb * 2 ** 20;
+  const beyond = [...(seconds > USABLE_SECONDS ? ['15 minutes'] : []), ...(tmpBytes > tmp ? [`${gib(tmp)} of /tmp`] : [])];
+  if (beyond.length > 0) {
+    warnings.push(
+      `One Lambda would need about ${minutes(seconds)} and ${gib(tmpBytes)} of /tmp for ${items.toLocaleString('en-US')} items, beyond its limits (${beyond.join(', ')}): lower distributedThresholdItems.`,
+    );
   }
   return {
     execution: 'single-lambda' as const,
-    itemsPerSecond,
     map: null,
     reduce: null,
-    lambda: { memoryMb: options.memoryMb, ephemeralMb: options.ephemeralMb, invocations: 1, billedSeconds: seconds },
+    functions: [{ name: 'auditWorker' as const, memoryMb: options.memoryMb, ephemeralMb: options.ephemeralMb, invocations: 1, billedSeconds: seconds }],
     wallSeconds: seconds,
     warnings,
   };
 }
 
 function planMap(snapshot: SnapshotSize, options: PlanOptions): MapPlan {
-  const partitionKind: PartitionKind = snapshot.items > options.exportThresholdItems ? 'export-files' : 'scan-segments';
-  const rate = rateOf(partitionKind, options);
-  const stagedBytesPerItem = MEASURED.findingParquetBytes + reportBytesPerItem(options.formats);
-  const bounds: Record<ChildBound, number> = {
-    time: Math.floor(options.targetChildSeconds * rate),
-    tmp: Math.floor((options.ephemeralMb * 2 ** 20) / 2 / stagedBytesPerItem),
-    's3-part': Math.floor(LIMITS.s3MaxPartBytes / MEASURED.findingJsonBytes),
-  };
-  const childBound = (Object.keys(bounds) as ChildBound[]).reduce((a, b) => (bounds[b] < bounds[a] ? b : a));
-  // At least two: a map of one child is one Lambda with more steps; from the threshold on, the work is shared.
-  const children = Math.max(2, Math.ceil(snapshot.items / Math.max(1, bounds[childBound])));
-  const partitions = Math.min(children * options.mapItemsPerBatch, partitionKind === 'scan-segments' ? LIMITS.maxScanSegments : Infinity);
-  const itemsPerChild = Math.ceil(snapshot.items / children);
-  const secondsPerChild = itemsPerChild / rate;
+  const { partitions, bound } = planPartitionCount(snapshot.items, options);
+  const children = Math.ceil(partitions / options.mapItemsPerBatch);
+  const itemsPerPartition = Math.ceil(snapshot.items / partitions);
+  const itemsPerChild = Math.min(snapshot.items, itemsPerPartition * options.mapItemsPerBatch);
+  const rate = readAndEvaluateRate(options.memoryMb, options.engine);
+  const secondsPerChild = itemsPerChild / rate + (itemsPerChild * MEASURED.findingJsonBytes) / ASSUMED.s3BytesPerSecond;
 
   const averageItemBytes = snapshot.items > 0 ? snapshot.bytes / snapshot.items : MEASURED.averageItemBytes;
-  const readUnitsPerChild = partitionKind === 'scan-segments' ? (rate * averageItemBytes * LIMITS.eventuallyConsistentFactor) / LIMITS.readUnitBytes : 0;
-  const quota = readUnitsPerChild > 0 ? Math.max(1, Math.floor(LIMITS.tableReadUnitsPerSecond / readUnitsPerChild)) : Infinity;
-  const candidates = { parameter: Math.min(options.mapMaxConcurrency, LIMITS.mapMaxConcurrency), children, 'table read quota': quota };
-  const concurrencyBound = (Object.keys(candidates) as (keyof typeof candidates)[]).reduce((a, b) => (candidates[b] < candidates[a] ? b : a));
-  const maxConcurrency = candidates[concurrencyBound];
+  const readUnitsPerChild = (rate * averageItemBytes * LIMITS.eventuallyConsistentFactor) / LIMITS.readUnitBytes;
+  // MaxConcurrency 0 is "as many as Step Functions allows" (infra/stateMachine.js).
+  const parameter = options.mapMaxConcurrency === 0 ? LIMITS.mapMaxConcurrency : Math.min(options.mapMaxConcurrency, LIMITS.mapMaxConcurrency);
+  const concurrencyBound = children < parameter ? 'children' : 'parameter';
+  const maxConcurrency = Math.min(children, parameter);
   return {
-    partitionKind,
     partitions,
-    itemsPerPartition: Math.ceil(snapshot.items / partitions),
+    partitionBound: bound,
+    itemsPerPartition,
     maxItemsPerBatch: options.mapItemsPerBatch,
     children,
     itemsPerChild,
-    childBound,
     secondsPerChild,
     maxConcurrency,
     concurrencyBound,
     waves: Math.ceil(children / maxConcurrency),
     peakReadUnitsPerSecond: readUnitsPerChild * maxConcurrency,
-    exportMinutes: partitionKind === 'export-files' ? ASSUMED.exportMinutes : null,
+    linesBytes: snapshot.items * MEASURED.findingJsonBytes,
   };
 }
 
-/** Bytes per item of the report parts a child stages (JSON and CSV parts; the PDF is drawn by the reduce step). */
-function reportBytesPerItem(formats: readonly FormatId[]): number {
-  return (formats.includes('json') ? MEASURED.findingJsonBytes : 0) + (formats.includes('csv') ? MEASURED.findingCsvBytes : 0);
+/** The reduce: one Lambda that downloads every partition's lines, replays them into the reports, uploads them. */
+function planReduce(items: number, options: PlanOptions, reports: Partial<Record<FormatId, number>>): ReducePlan {
+  const linesBytes = items * MEASURED.findingJsonBytes;
+  const itemsPerSecond = reduceRate(options.memoryMb);
+  const seconds = ASSUMED.reduceBaseSeconds + linesBytes / ASSUMED.s3BytesPerSecond + items / itemsPerSecond + sum(reports) / ASSUMED.s3BytesPerSecond;
+  // The lines stay in /tmp until the end; the sort spills about as much again; the reports are written there before upload.
+  const tmpBytes = 2 * linesBytes + sum(reports);
+  const withinLimits = seconds <= USABLE_SECONDS && tmpBytes <= LIMITS.lambdaMaxEphemeralMb * 2 ** 20 && tooLargeReports(reports).length === 0;
+  return { itemsPerSecond, seconds, tmpBytes, withinLimits };
 }
 
-function scanWarnings(snapshot: SnapshotSize, map: MapPlan): string[] {
-  if (map.partitionKind !== 'scan-segments' || snapshot.tableBytes === null || snapshot.tableBytes <= snapshot.bytes) return [];
-  const share = Math.round((100 * snapshot.bytes) / snapshot.tableBytes);
-  return [`A Scan reads the whole table, other snapshots included: this snapshot is about ${share}% of it, and the read units count it all (a Query over itemId ranges would read only this snapshot; not planned yet).`];
+/** Reports larger than one PutObject stores (ReportStore.put uploads each in one request). */
+function tooLargeReports(reports: Partial<Record<FormatId, number>>): [string, number][] {
+  return Object.entries(reports).filter(([, bytes]) => bytes > LIMITS.s3MaxPutBytes);
 }
+
+function mapWarnings(map: MapPlan): string[] {
+  const warnings: string[] = [];
+  if (map.partitionBound === 'cap') {
+    warnings.push(
+      `At ${map.partitions.toLocaleString('en-US')} partitions, the most the plan step's answer holds, a partition has about ${map.itemsPerPartition.toLocaleString('en-US')} items, more than a map child can read and stage within its limits.`,
+    );
+  }
+  const peak = Math.round(map.peakReadUnitsPerSecond);
+  if (peak > LIMITS.tableReadUnitsPerSecond) {
+    const fits = Math.max(1, Math.floor((LIMITS.tableReadUnitsPerSecond * map.maxConcurrency) / map.peakReadUnitsPerSecond));
+    warnings.push(
+      `${map.maxConcurrency.toLocaleString('en-US')} children at once read about ${peak.toLocaleString('en-US')} read units a second, above the table's default quota of ${LIMITS.tableReadUnitsPerSecond.toLocaleString('en-US')}: set mapMaxConcurrency to ${fits.toLocaleString('en-US')} or less.`,
+    );
+  } else if (peak > LIMITS.partitionReadUnitsPerSecond) {
+    warnings.push(
+      `All children Query one partition key (the snapshot): about ${peak.toLocaleString('en-US')} read units a second at peak, above the ${LIMITS.partitionReadUnitsPerSecond.toLocaleString('en-US')} one DynamoDB partition serves until DynamoDB splits it by itemId; expect throttled reads (retried with backoff) on the first large runs, or lower mapMaxConcurrency.`,
+    );
+  }
+  return warnings;
+}
+
+function reduceWarnings(items: number, options: PlanOptions, reduce: ReducePlan, reports: Partial<Record<FormatId, number>>): string[] {
+  const maxTmp = LIMITS.lambdaMaxEphemeralMb * 2 ** 20;
+  if (!reduce.withinLimits) {
+    const beyond = [...(reduce.seconds > USABLE_SECONDS ? ['15 minutes'] : []), ...(reduce.tmpBytes > maxTmp ? ['10 GiB of /tmp'] : [])];
+    const large = tooLargeReports(reports).map(([format, bytes]) => `${format.toUpperCase()} (${gib(bytes)})`);
+    const limits = beyond.length > 0 ? `, beyond its limits (${beyond.join(', ')})` : '';
+    const puts = large.length > 0 ? `${limits ? ', and' : ','} its ${large.join(' and ')} ${large.length === 1 ? 'report is' : 'reports are each'} more than one PutObject stores (5 GiB)` : '';
+    return [`The reduce is one Lambda: at ${items.toLocaleString('en-US')} items it needs about ${minutes(reduce.seconds)} and ${gib(reduce.tmpBytes)} of /tmp${limits}${puts}; this size cannot be audited in AWS as built.`];
+  }
+  if (reduce.tmpBytes > options.reduceEphemeralMb * 2 ** 20) {
+    const needMb = Math.ceil(reduce.tmpBytes / 2 ** 20);
+    return [
+      `The reduce needs about ${gib(reduce.tmpBytes)} of /tmp, more than reduceAudit's ${options.reduceEphemeralMb.toLocaleString('en-US')} MB (serverless.yml, ephemeralStorageSize): raise it to at least ${needMb.toLocaleString('en-US')} MB (Lambda allows ${LIMITS.lambdaMaxEphemeralMb.toLocaleString('en-US')}).`,
+    ];
+  }
+  return [];
+}
+
+const gib = (bytes: number) => `${(bytes / GIB).toFixed(1)} GiB`;
+const minutes = (seconds: number) => `${Math.round(seconds / 60)} min`;

@@ -1,20 +1,49 @@
 /**
  * Every number the planner sizes a run with, in one place, each with where it
  * comes from. MEASURED figures were taken on the development machine (2 cores,
- * x86_64, Node 20) while building the SQL engine and the DynamoDB reader (the
- * figures issue 12 plans with); LIMITS are AWS's published quotas; ASSUMED
- * figures are judgement, not measurement, and say so. Change a figure here
- * and every plan, cost and README table follows.
+ * x86_64, Node 20, shared with other work, so each is the better of two runs);
+ * LIMITS are AWS's published quotas and the deployment's own settings; ASSUMED
+ * figures are judgement, not measurement, and say so. Change a figure here and
+ * every plan, cost and README table follows.
  */
+import type { EngineKind } from '../audit/engineKind';
+import { DEFAULTS } from '../defaults';
+import { MAX_PARTITIONS } from '../partitioned/planPartitions';
+
 export const MEASURED = Object.freeze({
-  /** The SQL engine evaluates this many items a second on `measuredCores` cores, reading the NDJSON file included. */
-  sqlItemsPerSecond: 20_000,
-  measuredCores: 2,
-  /** One parallel-Scan segment reads this many items a second (dynalite on this machine: a local figure, see `scanNote`). */
-  scanItemsPerSecondPerSegment: 20_000,
-  /** A finding in the JSON report, on average (bytes). */
+  /**
+   * Items one map step reads from an NDJSON file and evaluates a second, per core, by engine:
+   * bench/partitioned.ts, `benchPartitioned(['--items', '1000000', '--partitions', '8', '--engine', E])`
+   * (8 map processes, 2 at once on 2 cores), the better of two runs of its map phase. Reference: 51.5 s
+   * (83.2 s) for the million. SQL: 100.5 s (130.9 s), with DuckDB at lib/defaults.json's
+   * memoryLimit (256MB), where one earlier run had five of eight partitions fail out of memory;
+   * the deployment gives DuckDB 1 GB (stage param duckdbMemoryLimit), which may well be faster.
+   */
+  mapItemsPerSecondPerCore: { reference: 9_700, sql: 5_000 } as { readonly [K in EngineKind]: number },
+  /**
+   * Items the reduce replays a second into the nightly reports (JSON, CSV, PDF), sorting them by
+   * itemId: one Node process, so one core. The reduce phase of
+   * `benchPartitioned([… '--engine', 'reference', '--format', 'json,csv,pdf'])`: 80.0 s, the
+   * better of two runs (88.2 s), without history (its diff is not measured here). With the JSON
+   * report alone (the bench's default format) it took 46.4 s (52.9 s): the plan uses the
+   * nightly figure whatever the formats.
+   */
+  reduceItemsPerSecond: 12_500,
+  /**
+   * Peak bytes the reduce held on disk per item in that bench (the partitions' lines, the sort's
+   * spilled runs, the JSON and CSV reports): 3.32 GB for 1 M items, polled every 0.5 s. The plan
+   * computes it from the parts (two JSON lines and the reports) and this figure checks the sum.
+   */
+  reduceDiskBytesPerItem: 3_320,
+  /**
+   * One Query (or parallel-Scan segment) reads this many items a second: measured against a local
+   * DynamoDB (dynalite) on this machine, the only figure there is (DynamoDB publishes none); in AWS
+   * it serves 1 MB pages, typically no slower.
+   */
+  readItemsPerSecond: 20_000,
+  /** A finding in the JSON report, and its line in a partition's lines file (the same text): 912 bytes in the bench, 920 over the example inventory. */
   findingJsonBytes: 920,
-  /** A finding's row in the CSV report, on average (bytes). */
+  /** A finding's row in the CSV report, on average (bytes; 566 in the bench). */
   findingCsvBytes: 540,
   /** A finding's row in the Parquet report: about a quarter of its JSON (compressed columns). */
   findingParquetBytes: 230,
@@ -29,31 +58,34 @@ export const MEASURED = Object.freeze({
   averageItemBytes: 393,
 });
 
-/** Why the Scan figure is used as it is: the only one measured; DynamoDB's own per-segment rate is not published. */
-export const SCAN_NOTE = 'Scan rate per segment measured against a local DynamoDB (dynalite); DynamoDB in AWS serves 1 MB pages, typically no slower.';
-
 export const ASSUMED = Object.freeze({
-  /** A map child aims to finish in this many seconds: inside the 5 minutes of an Express child workflow, a third of Lambda's 15. */
-  targetChildSeconds: 240,
+  /**
+   * A map child aims to finish its batch in this many seconds: half of what the mapPartitions
+   * function may use (900 s less the 60 s it stops itself before). ItemId ranges are cut by
+   * interpolating the first and last ids, not by counting, so a partition can hold about twice
+   * the average and still finish.
+   */
+  targetChildSeconds: 420,
   /** The PDF holds at most `pdfRows` rows per module: its size does not grow with the snapshot (bytes, generous). */
   pdfBytes: 2_000_000,
-  /** A single-Lambda run's work besides reading and evaluating: cold start, catalog, PDF, history, delivery (seconds). */
+  /** A single-Lambda run's work besides reading, evaluating and writing: cold start, catalog, PDF, history, delivery (seconds). */
   singleRunOverheadSeconds: 10,
-  /** The plan step: find the snapshot, size it, list the partitions (seconds). */
+  /** The plan step: claim the run, find the snapshot, two one-item Queries for the itemId bounds, store the plan (seconds). */
   planSeconds: 5,
-  /** The reduce step's fixed work: merge the summaries, draw the PDF, commit history, deliver (seconds). */
+  /** The reduce step's fixed work besides replaying and transferring: cold start, catalog, PDF, history, delivery (seconds). */
   reduceBaseSeconds: 60,
-  /** One UploadPartCopy (a server-side copy of one map part into a report), issued 10 at a time (seconds each). */
-  partCopySeconds: 1,
-  partCopyConcurrency: 10,
-  /** A DynamoDB full export's duration is not published: the plan waits this long, polling every `exportPollSeconds`. */
-  exportMinutes: 60,
-  exportPollSeconds: 300,
-  /** State transitions of the parent (Standard) workflow besides the map's children: plan, choice, map, reduce, deliver, end. */
-  parentFixedTransitions: 8,
-  /** S3 requests of a single-Lambda run besides the reports: waivers and history read, history and run record written. */
-  singleRunGets: 2,
-  singleRunPuts: 2,
+  /** Bytes a second one Lambda moves to or from S3 in its region (GETs 8 at once, a report in one PutObject): AWS publishes no figure. */
+  s3BytesPerSecond: 80_000_000,
+  /** States the parent execution enters besides its map's children: Plan, MapPartitions, Reduce, Succeeded. */
+  parentTransitions: 4,
+  /** Transitions of one STANDARD child execution: its MapBatch task and its end (a Catch to RecordFailure, or a retry, adds one each). */
+  childTransitions: 2,
+  /** S3 requests of any run besides reports and partitions: waivers and history read, history and its index written. */
+  runGets: 2,
+  runPuts: 2,
+  /** The run record (audit-runs): about this many bytes, plus a few per partition counted done (its number set). */
+  runRecordBytes: 1_500,
+  runRecordBytesPerPartition: 4,
 });
 
 export const LIMITS = Object.freeze({
@@ -61,20 +93,25 @@ export const LIMITS = Object.freeze({
   lambdaTimeoutSeconds: 900,
   lambdaMbPerVcpu: 1769,
   lambdaMaxVcpus: 6,
-  /** Express workflows run at most 5 minutes. */
-  expressMaxSeconds: 300,
+  /** Lambda's /tmp (ephemeral storage): 512 MB free, configurable up to 10,240 MB. */
+  lambdaMaxEphemeralMb: 10_240,
+  /** A function stops itself this long before its time limit, to record and mail the failure (lib/defaults.json). */
+  timeReserveSeconds: DEFAULTS.timeReserveSeconds,
   /** A Distributed Map runs at most 10,000 child workflows at once. */
   mapMaxConcurrency: 10_000,
-  /** S3 multipart upload: at most 10,000 parts, each at most 5 GiB (and at least 5 MiB but the last). */
-  s3MaxParts: 10_000,
-  s3MaxPartBytes: 5 * 1024 ** 3,
-  /** DynamoDB: a read request unit covers 4 KB strongly consistent, twice that eventually consistent (a Scan's default). */
+  /** Partitions a run may have (lib/partitioned/planPartitions.ts says why). */
+  maxPartitions: MAX_PARTITIONS,
+  /** One PutObject stores at most 5 GiB: the reports and the partitions' lines are uploaded in one request each. */
+  s3MaxPutBytes: 5 * 1024 ** 3,
+  /** DynamoDB: a read request unit covers 4 KB strongly consistent, twice that eventually consistent (a Query's default). */
   readUnitBytes: 4096,
   eventuallyConsistentFactor: 0.5,
+  /** A write request unit covers 1 KB of the item written (the larger of before and after for an UpdateItem). */
+  writeUnitBytes: 1024,
   /** The default per-table read quota of an on-demand table (read request units a second). */
   tableReadUnitsPerSecond: 40_000,
-  /** A parallel Scan takes at most 1,000,000 segments. */
-  maxScanSegments: 1_000_000,
+  /** What one physical partition serves (read units a second); a snapshot is one partition key, which DynamoDB splits by sort key when it runs hot. */
+  partitionReadUnitsPerSecond: 3_000,
 });
 
 /**
@@ -88,23 +125,34 @@ export function lambdaVcpus(memoryMb: number): number {
 }
 
 /**
- * Items a second one Lambda of this memory evaluates with the SQL engine: the
+ * Items a second one Lambda of this memory evaluates with this engine: the
  * measured rate per core times the function's vCPUs.
  *
  * @example
- * evaluationRate(2048) // ≈ 11,577
+ * evaluationRate(2048, 'reference') // ≈ 11,230
  */
-export function evaluationRate(memoryMb: number): number {
-  return (MEASURED.sqlItemsPerSecond / MEASURED.measuredCores) * lambdaVcpus(memoryMb);
+export function evaluationRate(memoryMb: number, engine: EngineKind): number {
+  return MEASURED.mapItemsPerSecondPerCore[engine] * lambdaVcpus(memoryMb);
 }
 
 /**
- * Items a second one Lambda reads from a Scan segment and evaluates, the two
- * taken one after the other (a pessimistic bound: the reader does overlap).
+ * Items a second one Lambda reads by Query and evaluates, the two taken one
+ * after the other (a pessimistic bound: the reader does overlap).
  *
  * @example
- * scanAndEvaluateRate(2048) // ≈ 7,332
+ * readAndEvaluateRate(2048, 'reference') // ≈ 7,192
  */
-export function scanAndEvaluateRate(memoryMb: number): number {
-  return 1 / (1 / MEASURED.scanItemsPerSecondPerSegment + 1 / evaluationRate(memoryMb));
+export function readAndEvaluateRate(memoryMb: number, engine: EngineKind): number {
+  return 1 / (1 / MEASURED.readItemsPerSecond + 1 / evaluationRate(memoryMb, engine));
+}
+
+/**
+ * Items a second one Lambda of this memory replays into the reports: one Node
+ * process uses one core, and a function below 1,769 MB gets less than one.
+ *
+ * @example
+ * reduceRate(2048) // 12,500
+ */
+export function reduceRate(memoryMb: number): number {
+  return MEASURED.reduceItemsPerSecond * Math.min(1, lambdaVcpus(memoryMb));
 }

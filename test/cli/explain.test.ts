@@ -31,7 +31,7 @@ describe('run --explain', () => {
     const { code, stdout, stderr } = await cli('run', '--explain', '--inventory', EXAMPLE, '--out', out);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toMatch(/Plan for snapshot snap-2026-11-20: 45 items/);
-    expect(flat(stdout)).toMatch(/one Lambda \(arm64, 2048 MB\): 45 items < distributedThresholdItems 500,000/);
+    expect(flat(stdout)).toMatch(/one Lambda \(auditWorker, arm64 2048 MB\): 45 items < distributedThresholdItems 500,000/);
     expect(stdout).toMatch(/│ SES\s+│ digest e-mail/);
     expect(stdout).toMatch(/Per run: \$0\.\d+\. Per month, nightly \(30\.4 runs\): \$\d+\.\d\d\./);
     expect(stdout).toMatch(/us-east-1, USD, read \d{4}-\d{2}-\d{2}/);
@@ -67,20 +67,33 @@ describe('run --explain', () => {
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('--assume-items: what a 100 M-item run would be (an export to S3, a Distributed Map)', async () => {
+  it('--assume-items at the threshold: the state machine over itemId ranges read by Query, its steps priced', async () => {
+    const { code, stdout } = await cli('run', '--explain', '--assume-items', '500000');
+    expect(code).toBe(0);
+    const text = flat(stdout);
+    expect(text).toMatch(/a Distributed Map of STANDARD child workflows, one reduce step: 500,000 items ≥ distributedThresholdItems 500,000/);
+    expect(text).toMatch(/partitions 16 × itemId ranges of the snapshot, each read by Query \(only the snapshot's own items\), ≈ 31,250 items each \(the minimum, stage param partitions 16\)/);
+    expect(text).toMatch(/reduce one Lambda \(reduceAudit\)/);
+    expect(text).toMatch(/planAudit 1, mapPartitions 16, reduceAudit 1 \(18 invocations\)/);
+    expect(stdout).toMatch(/│ Step Functions │ Standard state transitions \(parent and children\)\s+│\s+52 transitions/);
+    expect(stdout).toMatch(/│ DynamoDB\s+│ UpdateItem of the run record, one per partition/);
+    expect(stdout).not.toMatch(/export|Express|Scan/i);
+  });
+
+  it('--assume-items 100000000: more partitions, and the reduce said plainly to be beyond one Lambda', async () => {
     const { code, stdout } = await cli('run', '--explain', '--assume-items', '100000000');
     expect(code).toBe(0);
     expect(stdout).toMatch(/Plan for snapshot \(what if\): 100,000,000 items/);
-    expect(flat(stdout)).toMatch(/Distributed Map \(Standard parent, Express children\): 100,000,000 items > exportThresholdItems 20,000,000/);
-    expect(flat(stdout)).toMatch(/partitions \d+ × the data files of a DynamoDB Export to S3/);
-    expect(stdout).toMatch(/point-in-time recovery .*\(a month\)/);
+    expect(flat(stdout)).toMatch(/partitions 43 × itemId ranges .* \(raised so that a partition's lines fit half of a child's \/tmp\)/);
+    expect(flat(stdout)).toMatch(/Warning: The reduce is one Lambda: at 100,000,000 items it needs about \d+ min and [\d.]+ GiB of \/tmp, beyond its limits \(15 minutes, 10 GiB of \/tmp\).*; this size cannot be audited in AWS as built\./);
+    const { plan } = JSON.parse((await cli('run', '--explain', '--json', '--assume-items', '100000000')).stdout);
+    expect(plan.reduce.withinLimits).toBe(false);
   });
 
-  it('--format chooses the reports planned; Parquet cannot be concatenated, and the plan says so', async () => {
-    const { plan } = JSON.parse((await cli('run', '--explain', '--json', '--assume-items', '10000000', '--format', 'json,parquet')).stdout);
+  it('--format chooses the reports planned', async () => {
+    const { plan } = JSON.parse((await cli('run', '--explain', '--json', '--assume-items', '1000000', '--format', 'json,parquet')).stdout);
     expect(Object.keys(plan.reportBytes)).toEqual(['json', 'parquet']);
-    expect(plan.reduce.concatenated).toEqual(['json']);
-    expect(plan.warnings).toEqual([expect.stringMatching(/Parquet report cannot be concatenated/)]);
+    expect(plan.map).toMatchObject({ partitions: 16, children: 16 });
   });
 
   it('without --inventory or --table: the bundled example inventory', async () => {

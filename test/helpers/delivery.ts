@@ -16,7 +16,10 @@ export function recordingMetrics(): { publish(values: Partial<Record<RunMetricNa
 
 /**
  * A container on a local DynamoDB, a local S3 (a fresh bucket) and an SMTP
- * sink, with fresh tables; POST /audits runs the audit in this process.
+ * sink, with fresh tables; POST /audits runs the audit in this process. The
+ * state machine's run files go to the reports bucket (`audit.runFiles` is
+ * `audit.reports`), or with `runFilesBucket` to a fresh bucket of their own
+ * (RUN_FILES_BUCKET), as in AWS.
  */
 export async function localContainer(options: {
   endpoint: string;
@@ -26,11 +29,14 @@ export async function localContainer(options: {
   env?: Record<string, string>;
   auditAt?: string;
   waivers?: string;
+  runFilesBucket?: boolean;
 }): Promise<AuditContainer & { metrics: ReturnType<typeof recordingMetrics> }> {
   const n = ++counter;
   process.env.AWS_ENDPOINT_URL_S3 = options.s3.endpoint;
   const bucket = `reports-${process.pid}-${n}`;
   await options.s3.createBucket(bucket, options.waivers ? { 'waivers.yaml': options.waivers } : {});
+  const runFiles = options.runFilesBucket ? `run-files-${process.pid}-${n}` : undefined;
+  if (runFiles) await options.s3.createBucket(runFiles);
   const container = createAuditContainer({
     INVENTORY_TABLE: `inventory-${n}`,
     RUNS_TABLE: `runs-${n}`,
@@ -41,6 +47,7 @@ export async function localContainer(options: {
     DYNAMODB_ENDPOINT: options.endpoint,
     AUDIT_WORKER_FUNCTION: 'local-worker',
     AWS_REGION: 'eu-central-1',
+    ...(runFiles ? { RUN_FILES_BUCKET: runFiles } : {}),
     ...options.env,
   });
   const metrics = recordingMetrics();

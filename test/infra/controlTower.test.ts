@@ -167,9 +167,26 @@ describe('prod stack against the AWS Control Tower proactive controls (cfn-guard
     expect(evaluateCondition(template.Conditions!.UseObjectLock)).toBe(true);
   });
 
-  it('encrypts the reports, logs, queues and alarm topic with the customer-managed key', () => {
+  it("keeps the state machine's run files out of Object Lock: a bucket of their own, unlocked and unversioned, the suppressions saying why", () => {
+    const bucket = template.Resources.RunFilesBucket!;
+    // Locked, they would be kept objectLockDays (365 in prod) whatever the lifecycle; versioned, every overwrite kept.
+    expect(bucket.Properties.ObjectLockEnabled).toBeUndefined();
+    expect(bucket.Properties.ObjectLockConfiguration).toBeUndefined();
+    expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
+    expect(suppressedRules(bucket).sort()).toEqual(['s3_bucket_object_lock_enabled_check', 's3_bucket_versioning_enabled_check', 's3_event_notifications_enabled_check']);
+    // Every other control holds on it: KMS, public access, ACLs, logging, lifecycle, and the TLS-only policy.
+    const failing = violations.filter((v) => v.resource === 'RunFilesBucket' || v.resource === 'RunFilesBucketPolicy').map((v) => v.rule).sort();
+    expect(failing).toEqual(suppressedRules(bucket).sort());
+    expect(report.compliant.length).toBeGreaterThan(0);
+    // The reports bucket, locked in prod, has no rule for run files: none are written there.
+    expect(template.Resources.ReportsBucket!.Properties.LifecycleConfiguration.Rules.map((rule: any) => rule.Prefix)).toEqual(['reports/']);
+  });
+
+  it('encrypts the reports, run files, logs, queues and alarm topic with the customer-managed key', () => {
     expect(template.Resources.AuditKey!.Properties).toMatchObject({ EnableKeyRotation: true });
-    expect(template.Resources.ReportsBucket!.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID).toEqual(AUDIT_KEY);
+    for (const id of ['ReportsBucket', 'RunFilesBucket']) {
+      expect([id, template.Resources[id]!.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID]).toEqual([id, AUDIT_KEY]);
+    }
     const logGroups = byType('AWS::Logs::LogGroup');
     expect(logGroups.map(([id]) => id)).toContain('HttpApiLogGroup');
     for (const [id, group] of logGroups) expect([id, group.Properties.KmsKeyId]).toEqual([id, AUDIT_KEY]);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { packageService, REAL_ADDRESSES, type Packaged } from '../helpers/packageService';
 
-export { REAL_ADDRESSES };
+export { REAL_ADDRESSES, type Packaged };
 export const ROOT = resolve(__dirname, '../..');
 const LOCK = join(tmpdir(), `retention-auditor-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`);
 
@@ -56,3 +56,23 @@ async function withBuildLock<T>(work: () => T): Promise<T> {
 export function packageStage(stage: string, params: Record<string, string>, region?: string): Promise<Packaged> {
   return withBuildLock(() => packageService(stage, params, region));
 }
+
+/** Every channel on: the grants they need exist only then (the default stage has none: test/integration/packaged.test.ts). */
+export const CHANNEL_PARAMS = {
+  notifyChannels: 'email,owner-email,slack,teams',
+  ownerAllowlist: '@acme-health.eu',
+  slackWebhookParameter: '/retention-auditor/ci/slack-webhook',
+  teamsWebhookParameter: '/retention-auditor/ci/teams-webhook',
+  securityHub: 'true',
+};
+
+/** The state machine's parameters off their defaults, as `--param` gives them (strings). */
+export const MAP_PARAMS = { mapMaxConcurrency: '25', mapItemsPerBatch: '3', partitions: '12', distributedThresholdItems: '750000', runFilesDays: '4' };
+
+/** The ci stage's package, shared by serverlessPackage.test.ts and stateMachine.test.ts (one build). */
+export const CI = {
+  stage: 'ci',
+  region: 'eu-west-1',
+  params: { ...REAL_ADDRESSES, schedule: 'cron(30 1 * * ? *)', reportRetentionDays: '90', objectLockDays: '30', ...CHANNEL_PARAMS, ...MAP_PARAMS },
+};
+export const packageCi = (): Promise<Packaged> => packageStage(CI.stage, CI.params, CI.region);

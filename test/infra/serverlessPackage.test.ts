@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { packageStage, REAL_ADDRESSES, ROOT } from './packageService';
+import { CHANNEL_PARAMS, packageCi, ROOT } from './packageService';
 import { METRICS_NAMESPACE, RUN_METRICS } from '../../lib/delivery/RunMetrics';
 import type { AwsCall } from '../helpers/aws/recordingProxy';
 import { checkCalls, formatCheckResult } from '../helpers/aws/iamCheck';
@@ -16,19 +16,17 @@ type Resource = { Type: string; Properties: any };
 let resources: Record<string, Resource>;
 let out: string;
 let template: any;
-/** Every channel on: the grants they need exist only then (the default stage has none: test/integration/packaged.test.ts). */
-const CHANNEL_PARAMS = {
-  notifyChannels: 'email,owner-email,slack,teams',
-  ownerAllowlist: '@acme-health.eu',
-  slackWebhookParameter: '/retention-auditor/ci/slack-webhook',
-  teamsWebhookParameter: '/retention-auditor/ci/teams-webhook',
-  securityHub: 'true',
-};
+/** Log delivery (vended logs) and X-Ray: AWS documents Resource "*" for these, they take no resource-level permission. */
+const WITHOUT_RESOURCES = [
+  'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+  'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
+];
 const byType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
 beforeAll(async () => {
-  // Every stage but offline refuses example mail addresses.
-  const packaged = await packageStage('ci', { ...REAL_ADDRESSES, schedule: 'cron(30 1 * * ? *)', reportRetentionDays: '90', objectLockDays: '30', ...CHANNEL_PARAMS }, 'eu-west-1');
+  // Every stage but offline refuses example mail addresses (REAL_ADDRESSES in CI.params).
+  const packaged = await packageCi();
   out = packaged.dir;
   template = packaged.template;
   resources = packaged.template.Resources;
@@ -77,6 +75,35 @@ describe('osls package', () => {
     expect(statement).toMatchObject({ Effect: 'Deny', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
   });
 
+  it("keeps the state machine's run files in a bucket of their own: encrypted, private, TLS only, logged, everything expired after runFilesDays, nothing locked or versioned", () => {
+    const bucket = resources.RunFilesBucket!.Properties;
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': ['AuditKey', 'Arn'] } }, BucketKeyEnabled: true },
+    ]);
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(bucket.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: 'AccessLogsBucket' }, LogFilePrefix: 'run-files-bucket/' });
+    // Whatever objectLockDays says: a default retention would keep every copy of a finding that long, whatever the lifecycle.
+    expect(Object.keys(bucket).filter((key) => /ObjectLock|Versioning/.test(key))).toEqual([]);
+    const [rule, ...others] = bucket.LifecycleConfiguration.Rules;
+    expect(others).toEqual([]);
+    expect(rule).toMatchObject({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } });
+    expect(rule.Prefix ?? rule.Filter).toBeUndefined();
+    expect(Number(rule.ExpirationInDays)).toBe(4);
+    const policy = resources.RunFilesBucketPolicy!.Properties;
+    expect(policy.Bucket).toEqual({ Ref: 'RunFilesBucket' });
+    expect(policy.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Effect: 'Deny', Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    ]);
+    // The access-log bucket takes its logs.
+    const delivery = resources.AccessLogsBucketPolicy!.Properties.PolicyDocument.Statement.find((s: any) => s.Sid === 'S3ServerAccessLogDelivery');
+    expect(delivery.Condition.ArnLike['aws:SourceArn']).toContainEqual({ 'Fn::GetAtt': ['RunFilesBucket', 'Arn'] });
+    // runFilesDays defaults to lib/defaults.json's, as every shared default.
+    const params = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8').replace(/!(Ref|GetAtt|Sub|If|Not|Equals)\b/g, '')).params;
+    expect(params.default.runFilesDays).toBe('${file(./lib/defaults.json):runFilesDays}');
+    expect(JSON.parse(readFileSync(join(ROOT, 'lib/defaults.json'), 'utf8')).runFilesDays).toBe(7);
+  });
+
   it('gives every function its own least-privilege role: no wildcard action, no wildcard resource', () => {
     const functions = byType('AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThanOrEqual(5);
@@ -92,17 +119,19 @@ describe('osls package', () => {
     for (const [name, role] of byType('AWS::IAM::Role')) {
       for (const policy of role.Properties.Policies) {
         for (const statement of policy.PolicyDocument.Statement) {
-          const actions = [statement.Action].flat();
+          const actions: string[] = [statement.Action].flat();
           const targets = [statement.Resource].flat();
           for (const action of actions) expect(`${name}: ${action}`).not.toMatch(/: (\*|[a-z0-9]+:\*)$/);
-          for (const target of targets) expect(target).not.toBe('*');
+          // Only actions that take no resource-level permission, and only for the state machine.
+          if (targets.includes('*')) expect({ name, actions: actions.filter((a) => !WITHOUT_RESOURCES.includes(a)) }).toEqual({ name: 'AuditStateMachineRole', actions: [] });
         }
       }
     }
   });
 
   it('scopes each role to what its functions do', () => {
-    const actions = (role: string) => resources[role]!.Properties.Policies[0].PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat());
+    // A statement that exists only with a condition (Fn::If: [condition, statement, NoValue]) counts with its statement.
+    const actions = (role: string) => resources[role]!.Properties.Policies[0].PolicyDocument.Statement.flatMap((s: any) => [(s['Fn::If']?.[1] ?? s).Action].flat());
     expect(actions('ListAuditsRole')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:Query']);
     // kms:Decrypt: the reports are SSE-KMS objects.
     expect(actions('GetAuditRole')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:GetItem', 's3:GetObject', 'kms:Decrypt']);
@@ -112,6 +141,30 @@ describe('osls package', () => {
       expect(actions(role)).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:Scan', 's3:PutObject', 'ses:SendRawEmail', 'sqs:SendMessage', 'kms:GenerateDataKey']));
       expect(actions(role)).not.toContain('lambda:InvokeFunction');
     }
+    // The state machine's steps (their resources and the state machine's role: stateMachine.test.ts).
+    for (const role of ['PlanAuditRole', 'MapPartitionsRole']) {
+      expect(actions(role)).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 's3:GetObject', 's3:PutObject', 's3:ListBucket']));
+      expect(actions(role)).not.toEqual(expect.arrayContaining(['ses:SendRawEmail']));
+    }
+    expect(actions('ReduceAuditRole')).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject', 'ses:SendRawEmail', 'dynamodb:Query']));
+    expect(actions('ReduceAuditRole')).not.toContain('dynamodb:Scan');
+    // Run files (runs/*) only in the run-files bucket; nothing else there.
+    const s3Resources = (role: string) =>
+      resources[role]!.Properties.Policies[0].PolicyDocument.Statement.map((s: any) => s['Fn::If']?.[1] ?? s)
+        .filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('s3:')))
+        .map((s: any) => JSON.stringify(s.Resource));
+    for (const role of ['PlanAuditRole', 'MapPartitionsRole', 'ReduceAuditRole']) {
+      const touching = s3Resources(role).filter((r: string) => r.includes('runs/') || r.includes('RunFilesBucket'));
+      expect({ role, touching }).toEqual({ role, touching: [JSON.stringify({ 'Fn::Sub': '${RunFilesBucket.Arn}/runs/*' }), JSON.stringify({ 'Fn::GetAtt': ['RunFilesBucket', 'Arn'] })] });
+    }
+    expect(s3Resources('MapPartitionsRole').filter((r: string) => r.includes('ReportsBucket'))).toEqual([]);
+    for (const [name] of byType('AWS::IAM::Role').filter(([id]) => !['PlanAuditRole', 'MapPartitionsRole', 'ReduceAuditRole'].includes(id))) {
+      expect(`${name}: ${JSON.stringify(resources[name]!.Properties.Policies)}`).not.toMatch(/RunFilesBucket|runs\//);
+    }
+    expect(actions('MarkRunFailedRole')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'ses:SendRawEmail', 'ssm:GetParameter']);
+    for (const role of ['StartAuditRole', 'ScheduledAuditRole']) expect(actions(role)).toContain('states:StartExecution');
+    expect(actions('AuditFailuresRole')).toContain('states:DescribeExecution');
+    expect(actions('AuditFailuresRole')).not.toContain('states:StartExecution');
   });
 
   it('sends failed asynchronous audits to a queue and alarms on errors', () => {
@@ -139,7 +192,7 @@ describe('osls package', () => {
     }
   });
 
-  it.each(['auditWorker', 'scheduledAudit'])('ships the rule files, the e-mail templates, pdfkit and the embedded font with %s', (fn) => {
+  it.each(['auditWorker', 'scheduledAudit', 'reduceAudit'])('ships the rule files, the e-mail templates, pdfkit and the embedded font with %s', (fn) => {
     const listing = execFileSync('unzip', ['-l', join(out, `${fn}.zip`)], { encoding: 'utf8', maxBuffer: 64 << 20 });
     for (const path of [
       `handlers/${fn}.js`,
@@ -153,14 +206,14 @@ describe('osls package', () => {
     expect(listing).not.toContain('policies/sources/');
   });
 
-  it.each(['auditWorker', 'scheduledAudit'])('ships the PDF fallback font for CJK, Hangul and emoji with %s (the WOFF the PDF reads, not the unused WOFF2)', (fn) => {
+  it.each(['auditWorker', 'scheduledAudit', 'reduceAudit'])('ships the PDF fallback font for CJK, Hangul and emoji with %s (the WOFF the PDF reads, not the unused WOFF2)', (fn) => {
     const listing = execFileSync('unzip', ['-l', join(out, `${fn}.zip`)], { encoding: 'utf8', maxBuffer: 64 << 20 });
     expect(listing).toContain('node_modules/@fontsource/unifontex/package.json');
     expect(listing).toContain('node_modules/@fontsource/unifontex/files/unifontex-latin-400-normal.woff\n');
     expect(listing).not.toContain('unifontex-latin-400-normal.woff2');
   });
 
-  it.each(['auditWorker', 'scheduledAudit'])("ships DuckDB's binding for linux-arm64 with %s, and the engine setting", (fn) => {
+  it.each(['auditWorker', 'scheduledAudit', 'mapPartitions', 'reduceAudit'])("ships DuckDB's binding for linux-arm64 with %s, and the engine setting", (fn) => {
     const listing = execFileSync('unzip', ['-l', join(out, `${fn}.zip`)], { encoding: 'utf8', maxBuffer: 64 << 20 });
     expect(listing).toContain('node_modules/@duckdb/node-api/package.json');
     expect(listing).toContain('node_modules/@duckdb/node-bindings-linux-arm64/duckdb.node');
@@ -171,11 +224,14 @@ describe('osls package', () => {
   });
 
   it('leaves the fonts and DuckDB out of the functions that draw no PDF and run no audit', () => {
-    for (const fn of ['startAudit', 'getAudit', 'listAudits', 'auditFailures']) {
+    for (const fn of ['startAudit', 'getAudit', 'listAudits', 'auditFailures', 'planAudit', 'markRunFailed']) {
       const listing = execFileSync('unzip', ['-l', join(out, `${fn}.zip`)], { encoding: 'utf8', maxBuffer: 64 << 20 });
       expect({ fn, fonts: listing.includes('@fontsource/'), duckdb: listing.includes('@duckdb/') }).toEqual({ fn, fonts: false, duckdb: false });
       expect(listing).toContain('templates/email/');
     }
+    // mapPartitions evaluates with DuckDB but draws no PDF.
+    const listing = execFileSync('unzip', ['-l', join(out, 'mapPartitions.zip')], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    expect({ fonts: listing.includes('@fontsource/'), pdfkit: listing.includes('node_modules/pdfkit/') }).toEqual({ fonts: false, pdfkit: false });
   });
 
   it('delivers through the stage\'s channels, with Security Hub added when securityHub is true', () => {
@@ -210,6 +266,7 @@ describe('osls package', () => {
           InventoryTable: { Arn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/inventory` },
           RunsTable: { Arn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/runs` },
           ReportsBucket: { Ref: 'reports', Arn: 'arn:aws:s3:::reports' },
+          RunFilesBucket: { Ref: 'run-files', Arn: 'arn:aws:s3:::run-files' },
           AuditFailuresQueue: { Arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:failures` },
           AuditKey: { Arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/k` },
         } },

@@ -4,14 +4,15 @@
  * starts. The whole trip: POST with an Idempotency-Key → poll GET → succeeded →
  * each report downloaded through its presigned link and checked against the
  * run's SHA-256 → the DPO's mail with the PDF in the SMTP sink → 400 for a bad
- * body; first with no waivers object in the bucket, then with one.
+ * body; first with no waivers object in the bucket, then with one. With no
+ * state machine offline, every run stays in one Lambda: no run files.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { simpleParser } from 'mailparser';
 import { tempDir } from '../helpers/files';
 
@@ -159,4 +160,14 @@ describe('npm run offline', () => {
     const run = await trip();
     expect(run.summary.byVerdict.waived).toBeGreaterThan(0);
   }, 120_000);
+
+  it('runs every audit in one Lambda (no state machine offline): the run-files bucket exists and stays empty, the reports bucket holds no run files', async () => {
+    const reports = /\(bucket ([\w.-]+)/.exec(output)![1]!;
+    const runFiles = /run-files bucket ([\w.-]+)/.exec(output)![1]!;
+    expect(runFiles).not.toBe(reports);
+    const admin = new S3Client({ endpoint: s3Endpoint, forcePathStyle: true, region: 'eu-central-1', credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' } });
+    expect((await admin.send(new ListObjectsV2Command({ Bucket: runFiles }))).KeyCount).toBe(0);
+    expect((await admin.send(new ListObjectsV2Command({ Bucket: reports, Prefix: 'runs/' }))).KeyCount).toBe(0);
+    expect((await admin.send(new ListObjectsV2Command({ Bucket: reports, Prefix: 'reports/' }))).KeyCount).toBeGreaterThan(0);
+  });
 });

@@ -20,7 +20,8 @@ import { startLocalSes, type LocalSes } from '../../cli/local/localSes';
 import { DynamoRunStore } from '../../lib/delivery/DynamoRunStore';
 import type { RunRecord } from '../../lib/delivery/RunRecord';
 import { FileInventorySource } from '../../lib/inventory/FileInventorySource';
-import { createDocumentClient, InventoryTable } from '../../lib/inventory/InventoryTable';
+import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient, InventoryTable, MANIFEST_PARTITION } from '../../lib/inventory/InventoryTable';
 import { loadInventory } from '../../lib/inventory/loadInventory';
 import { checkCalls, formatCheckResult } from '../helpers/aws/iamCheck';
 import { startRecordingProxy, type AwsCall, type RecordingProxy } from '../helpers/aws/recordingProxy';
@@ -34,6 +35,7 @@ const ACCOUNT = '123456789012';
 const REGION = 'eu-central-1';
 const STAGE = 'prod';
 const BUCKET = 'retention-auditor-prod-reportsbucket-local';
+const RUN_FILES_BUCKET = 'retention-auditor-prod-runfilesbucket-local';
 const INVENTORY_TABLE = `retention-auditor-${STAGE}-inventory`;
 const RUNS_TABLE = `retention-auditor-${STAGE}-runs`;
 const USER = `arn:aws:iam::${ACCOUNT}:user/dpo-assistant`;
@@ -56,6 +58,7 @@ const arnOf = (logicalId: string) =>
     InventoryTable: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${INVENTORY_TABLE}`,
     RunsTable: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${RUNS_TABLE}`,
     ReportsBucket: `arn:aws:s3:::${BUCKET}`,
+    RunFilesBucket: `arn:aws:s3:::${RUN_FILES_BUCKET}`,
     AuditFailuresQueue: `arn:aws:sqs:${REGION}:${ACCOUNT}:retention-auditor-prod-failures`,
     AuditFailuresDeadLetterQueue: `arn:aws:sqs:${REGION}:${ACCOUNT}:retention-auditor-prod-failures-dlq`,
     AuditKey: `arn:aws:kms:${REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`,
@@ -67,6 +70,8 @@ function environmentOf(fn: PackagedFunction): Record<string, string> {
   for (const [name, value] of Object.entries(fn.environment)) {
     if (typeof value === 'string' || typeof value === 'number') env[name] = String(value);
     else if ((value as { Ref?: string }).Ref === 'ReportsBucket') env[name] = BUCKET;
+    else if ((value as { Ref?: string }).Ref === 'RunFilesBucket') env[name] = RUN_FILES_BUCKET;
+    else if (name === 'STATE_MACHINE_ARN') env[name] = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:retention-auditor-prod-audit`;
     else if ((value as { Ref?: string }).Ref === 'AWS::AccountId') env[name] = ACCOUNT;
     else throw new Error(`Cannot resolve ${name} of ${fn.key}: ${JSON.stringify(value)}`);
   }
@@ -357,6 +362,31 @@ describe('the packaged functions on local peers', () => {
     client.destroy();
   });
 
+  it('a table without snapshot manifests: POST /audits and the nightly run size the snapshot with DescribeTable, and run it in one Lambda', async () => {
+    const client = createDocumentClient({ endpoint: dynamo.endpoint });
+    // A collector that writes its items itself leaves no manifest (the items of MANIFEST_PARTITION that loadInventory writes).
+    const manifests = (await client.send(new QueryCommand({ TableName: INVENTORY_TABLE, KeyConditionExpression: 'snapshotId = :p', ExpressionAttributeValues: { ':p': MANIFEST_PARTITION } }))).Items ?? [];
+    expect(manifests.length).toBeGreaterThan(0);
+    for (const item of manifests) await client.send(new DeleteCommand({ TableName: INVENTORY_TABLE, Key: { snapshotId: item.snapshotId, itemId: item.itemId } }));
+    const keyOfFunction = (name: string) => keyOf(functions.find((fn) => fn.key === name)!);
+    try {
+      const started = await http('startAudit', apiEvent('POST', '/audits', { body: '{"formats":["json"]}' }));
+      expect(started.statusCode).toBe(202);
+      await lambda.idle();
+      expect((await settle(started.body.runId)).status).toBe('succeeded');
+      lambda.invokeAsync('scheduledAudit', scheduledEvent());
+      await lambda.idle();
+      const [nightly] = (await runs.listRecent(5)).filter((r) => r.trigger === 'schedule');
+      expect(nightly!.status).toBe('succeeded');
+      expect(nightly!.executionArn).toBeUndefined();
+      const described = proxies.dynamodb.calls.filter((call) => call.action === 'dynamodb:DescribeTable').map((call) => call.accessKeyId);
+      expect([...new Set(described)].sort()).toEqual([keyOfFunction('scheduledAudit'), keyOfFunction('startAudit')].sort());
+    } finally {
+      for (const item of manifests) await client.send(new PutCommand({ TableName: INVENTORY_TABLE, Item: item }));
+      client.destroy();
+    }
+  });
+
   it('the sweep finds nothing stuck after all this', async () => {
     const result = await lambda.invoke('auditFailures', scheduledEvent());
     expect(result).toMatchObject({ ok: true, result: { swept: [] } });
@@ -377,6 +407,7 @@ describe('the packaged functions on local peers', () => {
           InventoryTable: { Ref: INVENTORY_TABLE, Arn: arnOf('InventoryTable') },
           RunsTable: { Ref: RUNS_TABLE, Arn: arnOf('RunsTable') },
           ReportsBucket: { Ref: BUCKET, Arn: arnOf('ReportsBucket') },
+          RunFilesBucket: { Ref: RUN_FILES_BUCKET, Arn: arnOf('RunFilesBucket') },
           AuditFailuresQueue: { Ref: 'https://sqs/failures', Arn: arnOf('AuditFailuresQueue'), QueueName: 'retention-auditor-prod-failures' },
           AuditFailuresDeadLetterQueue: { Arn: arnOf('AuditFailuresDeadLetterQueue') },
           AuditKey: { Ref: '11111111-2222-3333-4444-555555555555', Arn: arnOf('AuditKey') },
@@ -385,8 +416,11 @@ describe('the packaged functions on local peers', () => {
       // The default stage: no chat webhook, no Security Hub (their grants: test/infra/serverlessPackage.test.ts).
       conditions: { UseObjectLock: true, SlackWebhook: false, TeamsWebhook: false, AnyChatWebhook: false, UseSecurityHub: false },
       // Log permissions are the runtime's; KMS is used by S3 and SQS on the caller's behalf, and needs
-      // the key policy, which this evaluator does not take: both are reviewed in the template tests.
-      ignoreActions: /^(logs|kms):/,
+      // the key policy, which this evaluator does not take: both are reviewed in the template tests. No
+      // run here is large enough for the state machine, whose grants stateMachine.test.ts evaluates.
+      ignoreActions: /^(logs|kms|states):/,
+      // The functions run here; the state machine's steps and role (and the states: grants) are evaluated in test/infra/stateMachine.test.ts.
+      roles: ['StartAuditRole', 'GetAuditRole', 'ListAuditsRole', 'AuditWorkerRole', 'ScheduledAuditRole', 'AuditFailuresRole'],
     });
     expect(formatCheckResult(result)).toBe(formatCheckResult({ denied: [], unused: [], allowed: result.allowed }));
     expect(result.allowed).toBeGreaterThan(50);

@@ -3,16 +3,20 @@
  * partition, as the Distributed Map's children would) → reduce, on real local
  * peers — DynamoDB (dynalite), S3 (s3rver) and an SMTP sink. The same
  * inventory audited by executeAudit (one Lambda) in a twin deployment gives
- * byte-identical reports; a failed or silent partition makes the run partial
+ * byte-identical reports; the run's files stay in the run-files bucket and
+ * the reports bucket gets only reports; a failed or silent partition makes the run partial
  * and names it; the map counts each partition once; the state machine's
  * MarkFailed and the sweep fail a run once, and never one still running.
  */
 import { readFileSync } from 'node:fs';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { resolve } from 'node:path';
 import { startLocalDynamo, type LocalDynamo } from '../../../cli/local/localDynamo';
 import { startLocalS3, type LocalS3 } from '../../../cli/local/localS3';
 import { ENGINES, type EngineKind } from '../../../lib/audit/engineKind';
+import { runFilesOf } from '../../../lib/delivery/auditContainer';
+import { readDeliveryConfig } from '../../../lib/delivery/config';
 import { executeAudit } from '../../../lib/delivery/executeAudit';
 import type { ExecutionState } from '../../../lib/delivery/launchers';
 import { mapPartitionBatch } from '../../../lib/delivery/mapPartitionBatch';
@@ -21,6 +25,7 @@ import { partitionedRunKeys } from '../../../lib/delivery/PartitionedRunPlan';
 import { planPartitionedRun } from '../../../lib/delivery/planPartitionedRun';
 import { sweepStuckRuns } from '../../../lib/delivery/recoverRuns';
 import { reducePartitionedRun } from '../../../lib/delivery/reducePartitionedRun';
+import { ReportStore } from '../../../lib/delivery/ReportStore';
 import { describeProgress, type AuditRequest, type RunRecord } from '../../../lib/delivery/RunRecord';
 import { runScheduled } from '../../../lib/delivery/runScheduled';
 import type { Partition, PartitionResult } from '../../../lib/partitioned/Partition';
@@ -69,6 +74,8 @@ async function deployment(name: string, endpoint = dynamo.endpoint, engine: Engi
     inventoryFile: EXAMPLE,
     waivers: WAIVERS,
     env: { INVENTORY_TABLE: `inventory-${name}`, RUNS_TABLE: `runs-${name}`, STATE_MACHINE_ARN: STATE_MACHINE, PARTITIONS: '4', ENGINE: engine },
+    // As in AWS: the run files in a bucket of their own (no Object Lock), apart from the reports.
+    runFilesBucket: true,
   });
 }
 
@@ -118,6 +125,49 @@ describe('a partitioned run gives the one-Lambda run\'s reports', () => {
   });
 });
 
+/** Every key of a bucket of the local S3 server. */
+async function keysOf(bucket: string): Promise<string[]> {
+  const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'eu-central-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  try {
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+    return (listed.Contents ?? []).map((object) => object.Key!).sort();
+  } finally {
+    client.destroy();
+  }
+}
+
+describe("where a run's files go", () => {
+  it('the plan, each partition\'s findings and result go to the run-files bucket; the reports bucket gets the reports and nothing under runs/', async () => {
+    const deps = await deployment(`buckets-${++deployments}`);
+    const runId = await queuedRun(deps, undefined, { ...EVERYTHING, notify: false });
+    const { partitions } = await planPartitionedRun(runId, deps.audit);
+    await mapAll(deps, runId, partitions);
+    const record = await reducePartitionedRun(runId, deps.audit);
+    expect(record.status).toBe('succeeded');
+
+    const { REPORTS_BUCKET, RUN_FILES_BUCKET } = deps.config;
+    expect(RUN_FILES_BUCKET).toBeDefined();
+    expect(RUN_FILES_BUCKET).not.toBe(REPORTS_BUCKET);
+    expect(await keysOf(RUN_FILES_BUCKET!)).toEqual(
+      [partitionedRunKeys.plan(runId), ...partitions.flatMap((p) => [partitionedRunKeys.result(runId, p.index), partitionedRunKeys.lines(runId, p.index)])].sort(),
+    );
+    const reports = await keysOf(REPORTS_BUCKET);
+    expect(reports.filter((key) => key.startsWith('runs/'))).toEqual([]);
+    expect(reports).toEqual(['waivers.yaml', ...Object.values(record.reports!).map((stored) => stored!.key)].sort());
+  });
+
+  it('without RUN_FILES_BUCKET (local runs) the run files share the reports bucket\'s store; a malformed name is refused in one sentence', () => {
+    const env = { INVENTORY_TABLE: 'inventory', RUNS_TABLE: 'runs', REPORTS_BUCKET: 'reports-bucket', DPO_EMAIL: 'dpo@example.com', SENDER_EMAIL: 'auditor@example.com', AUDIT_WORKER_FUNCTION: 'worker' };
+    const reports = new ReportStore(new S3Client({ region: 'eu-central-1' }), 'reports-bucket');
+    expect(runFilesOf(readDeliveryConfig(env), reports)).toBe(reports);
+    // serverless.yml writes an unset variable as an empty string.
+    expect(runFilesOf(readDeliveryConfig({ ...env, RUN_FILES_BUCKET: '' }), reports)).toBe(reports);
+    expect(runFilesOf(readDeliveryConfig({ ...env, RUN_FILES_BUCKET: 'reports-bucket' }), reports)).toBe(reports);
+    expect(runFilesOf(readDeliveryConfig({ ...env, RUN_FILES_BUCKET: 'run-files-bucket' }), reports).describe()).toBe('s3://run-files-bucket');
+    expect(() => readDeliveryConfig({ ...env, RUN_FILES_BUCKET: '[object Object]' })).toThrow('Configuration RUN_FILES_BUCKET is invalid: must be an S3 bucket name.');
+  });
+});
+
 describe('partitions that fail', () => {
   it('a partition whose child failed (the Catch recorded it) makes the run partial, named in the reasons; the others still count', async () => {
     const deps = await deployment(`failed-${++deployments}`);
@@ -146,7 +196,7 @@ describe('partitions that fail', () => {
     await deps.audit.inventory.client.send(new DeleteTableCommand({ TableName: deps.audit.inventory.tableName }));
     const mapped = mapPartitionBatch({ BatchInput: { runId }, Items: partitions.slice(0, 1) }, deps.audit);
     await expect(mapped).rejects.toMatchObject({ name: 'Throttled', message: expect.stringMatching(/^Partition 1 of \d+ \(itemIds from the first to before .*\) could not be read whole: Query of snapshot .* stopped: ResourceNotFoundException/) });
-    expect(await deps.reports.readJson(partitionedRunKeys.result(runId, 0))).toBeNull();
+    expect(await deps.audit.runFiles.readJson(partitionedRunKeys.result(runId, 0))).toBeNull();
   });
 
   it('a partition that recorded no result at all is failed by the reduce: "it recorded no result"', async () => {
@@ -166,7 +216,7 @@ describe('partitions that fail', () => {
     await mapAll(deps, runId, partitions.slice(0, 1));
     const caught = await mapPartitionBatch({ BatchInput: { runId }, Items: partitions.slice(0, 2), error: { Error: 'States.Timeout' } }, deps.audit);
     expect(caught.partitions.map((p) => p.status)).toEqual(['done', 'failed']);
-    const failed = await deps.reports.readJson<PartitionResult>(partitionedRunKeys.result(runId, 1));
+    const failed = await deps.audit.runFiles.readJson<PartitionResult>(partitionedRunKeys.result(runId, 1));
     expect(failed).toMatchObject({ status: 'failed', error: expect.stringMatching(/^Partition 2 of \d+ .* failed: States\.Timeout$/) });
   });
 });
@@ -197,7 +247,7 @@ describe('progress and retries', () => {
     expect(await planPartitionedRun(runId, deps.audit)).toEqual({ runId, partitions: [] });
     expect(await mapPartitionBatch({ BatchInput: { runId }, Items: first.partitions.slice(0, 1) }, deps.audit)).toEqual({ runId, partitions: [] });
     expect(await reducePartitionedRun(runId, deps.audit)).toMatchObject({ status: 'failed', error: 'stopped' });
-    expect(await deps.reports.readJson(partitionedRunKeys.result(runId, 0))).toBeNull();
+    expect(await deps.audit.runFiles.readJson(partitionedRunKeys.result(runId, 0))).toBeNull();
   });
 
   it('a map step stops itself before its function\'s deadline, naming the partition; the run stays running for the Catch', async () => {
@@ -209,7 +259,7 @@ describe('progress and retries', () => {
       new RegExp(`^Timed out: Partition 1 of ${partitions.length} \\(.+\\) stopped itself before its function's time limit`),
     );
     expect((await deps.runs.get(runId))!.status).toBe('running');
-    expect(await deps.reports.readJson(partitionedRunKeys.result(runId, 0))).toBeNull();
+    expect(await deps.audit.runFiles.readJson(partitionedRunKeys.result(runId, 0))).toBeNull();
   });
 
   it('throttling in the reduce is left to the state machine to retry (Throttled), and the retry finishes the run', async () => {
@@ -217,9 +267,9 @@ describe('progress and retries', () => {
     const runId = await queuedRun(deps, undefined, { ...EVERYTHING, notify: false });
     const { partitions } = await planPartitionedRun(runId, deps.audit);
     await mapAll(deps, runId, partitions);
-    const download = deps.audit.reports.download.bind(deps.audit.reports);
+    const download = deps.audit.runFiles.download.bind(deps.audit.runFiles);
     let throttle = true;
-    deps.audit.reports.download = async (key, path) => {
+    deps.audit.runFiles.download = async (key, path) => {
       if (throttle) throw new ThrottledError(`S3 kept throttling GetObject on ${key} after retries (SlowDown).`);
       return download(key, path);
     };
@@ -233,7 +283,7 @@ describe('progress and retries', () => {
     const deps = await deployment(`unplanned-${++deployments}`);
     const runId = await queuedRun(deps);
     await expect(mapPartitionBatch({ BatchInput: { runId }, Items: [{ index: 0, count: 1, spec: { kind: 'whole' } }] }, deps.audit)).rejects.toThrow(
-      `Run ${runId} has no plan in s3://${deps.config.REPORTS_BUCKET}: it was not planned, so its partitions cannot be mapped.`,
+      `Run ${runId} has no plan in s3://${deps.config.RUN_FILES_BUCKET}: it was not planned, so its partitions cannot be mapped.`,
     );
   });
 });
@@ -247,7 +297,7 @@ describe('failure: the plan, MarkFailed and the sweep', () => {
     expect(smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
     // The state machine's MarkFailed that follows tells no one twice.
     expect(await markRunFailed({ runId, error: { Error: 'InputError' } }, deps.audit)).toBe('already-ended');
-    expect(await deps.reports.readJson(partitionedRunKeys.plan(runId))).toBeNull();
+    expect(await deps.audit.runFiles.readJson(partitionedRunKeys.plan(runId))).toBeNull();
   });
 
   it('MarkFailed fails a running run with the error and how far it got, mails once; a second call changes nothing', async () => {
@@ -283,7 +333,7 @@ describe('failure: the plan, MarkFailed and the sweep', () => {
     state = 'FAILED';
     expect(await sweepStuckRuns(deps.audit, LIMITS)).toEqual([runId]);
     expect((await deps.runs.get(runId))!.error).toBe(
-      `The state machine's execution ${EXECUTION(runId)} ended FAILED without finishing the run, mapping the partitions: 0 of ${(await deps.reports.readJson<{ partitions: unknown[] }>(partitionedRunKeys.plan(runId)))!.partitions.length} partitions done.`,
+      `The state machine's execution ${EXECUTION(runId)} ended FAILED without finishing the run, mapping the partitions: 0 of ${(await deps.audit.runFiles.readJson<{ partitions: unknown[] }>(partitionedRunKeys.plan(runId)))!.partitions.length} partitions done.`,
     );
     expect(await sweepStuckRuns(deps.audit, LIMITS)).toEqual([]);
     expect(smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);

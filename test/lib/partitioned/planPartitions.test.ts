@@ -40,7 +40,7 @@ describe('planPartitions', () => {
   it('refuses a count it cannot plan, and an empty file as a run does', async () => {
     const source = new FileInventorySource(writeTemp('plan-one.ndjson', '{"a":1}'));
     await source.open();
-    await expect(planPartitions(source, 0)).rejects.toThrow('Partitions must be a whole number from 1 to 10000: 0 is not.');
+    await expect(planPartitions(source, 0)).rejects.toThrow('Partitions must be a whole number from 1 to 1000: 0 is not.');
     await expect(planPartitions(source, 1.5)).rejects.toThrow('1.5 is not');
     const empty = new FileInventorySource(writeTemp('plan-empty.ndjson', '  \n'));
     await empty.open();

@@ -6,6 +6,7 @@ import type { SnapshotSize } from '../../../lib/plan/SnapshotSize';
 const GB = 1024 ** 3;
 const size = (items: number, bytes: number, tableBytes: number | null = null): SnapshotSize => ({ snapshotId: 's', items, bytes, tableBytes, source: 'what-if', notes: [] });
 const find = (lines: CostLine[], what: RegExp) => lines.find((line) => what.test(line.what));
+const all = (lines: CostLine[], service: CostLine['service']) => lines.filter((line) => line.service === service).map((line) => line.what);
 
 describe('estimateCost', () => {
   it('the prices say their region, when they were read and where from', () => {
@@ -13,41 +14,65 @@ describe('estimateCost', () => {
     for (const service of ['lambda', 'stepFunctions', 'dynamodb', 's3', 'ses'] as const) expect(PRICES[service].url).toMatch(/^https:\/\/aws\.amazon\.com\//);
   });
 
-  it('0 items in one Lambda: no Step Functions, no read units; a month is the nightly runs', () => {
+  it('0 items in one Lambda: auditWorker only, no Step Functions, no read units; a month is the nightly runs', () => {
     const cost = estimateCost(planRun(size(0, 0)), { runsPerMonth: 30 });
-    expect(cost.lines.some((line) => line.service === 'Step Functions')).toBe(false);
-    expect(find(cost.lines, /Query\/Scan/)!.quantity).toBe(0);
+    expect(all(cost.lines, 'Lambda')).toEqual(['invocations', 'auditWorker duration, arm64 2048 MB', 'auditWorker /tmp beyond 512 MB']);
+    expect(all(cost.lines, 'Step Functions')).toEqual([]);
+    expect(find(cost.lines, /^Query/)!.quantity).toBe(0);
     expect(find(cost.lines, /invocations/)!.quantity).toBe(1);
     expect(cost.perRun).toBeGreaterThan(0);
     expect(cost.perMonth).toBeCloseTo(cost.perRun * 30, 12);
   });
 
-  it('read units: 4 KB a unit, half for eventually consistent reads', () => {
-    expect(find(estimateCost(planRun(size(2, 8192))).lines, /Query\/Scan/)).toMatchObject({ quantity: 1, dollars: PRICES.dynamodb.perReadRequestUnit });
-    expect(find(estimateCost(planRun(size(1, 1))).lines, /Query\/Scan/)!.quantity).toBe(0.5);
+  it('read units: the bytes the Query reads, 4 KB a unit, half for eventually consistent reads; the rest of the table is not read', () => {
+    expect(find(estimateCost(planRun(size(2, 8192, 10 * GB))).lines, /^Query/)).toMatchObject({ quantity: 1, dollars: PRICES.dynamodb.perReadRequestUnit });
+    expect(find(estimateCost(planRun(size(1, 1))).lines, /^Query/)!.quantity).toBe(0.5);
+    const map = estimateCost(planRun(size(1_000_000, 4 * GB, 40 * GB)));
+    expect(find(map.lines, /^Query of the itemId ranges/)!.quantity).toBe((4 * GB) / 4096 / 2);
   });
 
-  it('a Distributed Map Scan reads the whole table; one transition per child; Express requests and 64 MB duration', () => {
-    const plan = planRun(size(10_000_000, 4 * GB, 8 * GB));
+  it('the state machine: the plan, map and reduce functions, the transitions of a STANDARD parent and children', () => {
+    const plan = planRun(size(1_000_000, 400_000_000));
     const { lines } = estimateCost(plan);
-    expect(find(lines, /^Scan/)!.quantity).toBe((8 * GB) / 4096 / 2);
-    expect(find(lines, /Standard state transitions/)!.quantity).toBe(8 + plan.map!.children);
-    expect(find(lines, /Express child workflows/)!.quantity).toBe(plan.map!.children);
-    const duration = find(lines, /Express duration/)!;
-    expect(duration.quantity).toBeCloseTo(plan.map!.children * (Math.ceil(plan.map!.secondsPerChild * 10) / 10) * (64 / 1024), 9);
-    expect(find(lines, /LIST/)).toBeDefined();
+    const { children } = plan.map!;
+    expect(find(lines, /invocations/)!.quantity).toBe(1 + children + 1);
+    expect(all(lines, 'Lambda')).toEqual([
+      'invocations',
+      'planAudit duration, arm64 1024 MB',
+      'mapPartitions duration, arm64 2048 MB',
+      'mapPartitions /tmp beyond 512 MB',
+      'reduceAudit duration, arm64 2048 MB',
+      'reduceAudit /tmp beyond 512 MB',
+    ]);
+    const reduce = plan.functions.find((fn) => fn.name === 'reduceAudit')!;
+    expect(find(lines, /reduceAudit duration/)!.quantity).toBeCloseTo(2 * reduce.billedSeconds, 9);
+    // Plan, MapPartitions, Reduce, Succeeded; one parent transition per child started; two in each child.
+    expect(all(lines, 'Step Functions')).toEqual(['Standard state transitions (parent and children)']);
+    expect(find(lines, /state transitions/)!.quantity).toBe(4 + 3 * children);
   });
 
-  it('an export is priced per GB of the table, and its point-in-time recovery monthly', () => {
-    const cost = estimateCost(planRun(size(100_000_000, 40 * GB)), { runsPerMonth: 30 });
-    expect(find(cost.lines, /export to S3/)).toMatchObject({ quantity: 40, dollars: 40 * PRICES.dynamodb.exportToS3PerGb, per: 'run' });
-    const pitr = find(cost.lines, /point-in-time/)!;
-    expect(pitr).toMatchObject({ per: 'month', dollars: 40 * PRICES.dynamodb.pitrPerGbMonth });
-    expect(cost.lines.some((line) => /Scan/.test(line.what))).toBe(false);
-    expect(cost.perMonth).toBeCloseTo(cost.perRun * 30 + pitr.dollars, 9);
+  it('S3: the plan, two objects per partition, the reports; the reduce reads every partition back', () => {
+    const plan = planRun(size(1_000_000, 400_000_000));
+    const { lines } = estimateCost(plan);
+    const { partitions, children } = plan.map!;
+    expect(find(lines, /^PUT/)!.quantity).toBe(1 + 2 * partitions + 3 + 2);
+    expect(find(lines, /^GET/)!.quantity).toBe(children + 1 + 2 * partitions + 2);
+    expect(find(lines, /partition files kept 7 days/)!.quantity).toBeCloseTo(((1_000_000 * 920) / GB) * (7 / (365 / 12)), 9);
   });
 
-  it('reports are stored for reportRetentionDays: GB-months of the run\'s reports', () => {
+  it('DynamoDB: one UpdateItem of the run record per partition, as write units', () => {
+    const plan = planRun(size(1_000_000, 400_000_000));
+    const updates = find(estimateCost(plan).lines, /UpdateItem/)!;
+    expect(updates).toMatchObject({ unit: 'write units', unitPrice: PRICES.dynamodb.perWriteRequestUnit });
+    expect(updates.quantity).toBe(plan.map!.partitions * 2);
+  });
+
+  it('no export, no Express workflow: nothing the built run does not do', () => {
+    const { lines } = estimateCost(planRun(size(100_000_000, 40 * GB)));
+    expect(lines.map((line) => line.what).join('\n')).not.toMatch(/export|Express|point-in-time|UploadPartCopy|Scan/i);
+  });
+
+  it("reports are stored for reportRetentionDays: GB-months of the run's reports", () => {
     const plan = planRun(size(10_000_000, 4 * GB), { formats: ['json'] });
     const storage = find(estimateCost(plan, { reportRetentionDays: 365 / 12 }).lines, /reports kept/)!;
     expect(storage.quantity).toBeCloseTo(9_200_000_000 / GB, 9);

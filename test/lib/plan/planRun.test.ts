@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { DEFAULTS } from '../../../lib/defaults';
 import { InputError } from '../../../lib/errors';
+import { partitionCount } from '../../../lib/plan/partitionCount';
 import { planRun } from '../../../lib/plan/planRun';
+import { runsOnStateMachine } from '../../../lib/plan/runsOnStateMachine';
 import type { SnapshotSize } from '../../../lib/plan/SnapshotSize';
 import { LIMITS, MEASURED } from '../../../lib/plan/throughput';
 
@@ -17,95 +19,117 @@ const size = (items: number, extra: Partial<SnapshotSize> = {}): SnapshotSize =>
 });
 
 const THRESHOLD = DEFAULTS.distributedThresholdItems;
-const EXPORT = DEFAULTS.exportThresholdItems;
+const USABLE_SECONDS = LIMITS.lambdaTimeoutSeconds - LIMITS.timeReserveSeconds;
+const reduceWarning = (warnings: string[]) => warnings.filter((warning) => /reduce/.test(warning));
 
-describe('planRun: one Lambda or a Distributed Map', () => {
+describe('planRun: one Lambda or the state machine', () => {
   it.each([
     ['0 items', 0],
     ['1 item', 1],
     ['one item below the threshold', THRESHOLD - 1],
-  ])('%s: one Lambda, well inside its 15 minutes', (_, items) => {
+  ])('%s: one Lambda (auditWorker), well inside its 15 minutes', (_, items) => {
     const plan = planRun(size(items));
     expect(plan.execution).toBe('single-lambda');
-    expect(plan.map).toBeNull();
-    expect(plan.reduce).toBeNull();
-    expect(plan.lambda.invocations).toBe(1);
-    expect(plan.lambda.billedSeconds).toBeLessThan(LIMITS.lambdaTimeoutSeconds / 2);
-    expect(plan.warnings).toEqual([]);
+    expect(plan).toMatchObject({ map: null, reduce: null, warnings: [] });
+    expect(plan.functions).toEqual([expect.objectContaining({ name: 'auditWorker', invocations: 1, memoryMb: 2048, ephemeralMb: 4096 })]);
+    expect(plan.functions[0]!.billedSeconds).toBeLessThan(USABLE_SECONDS / 2);
   });
 
-  it('exactly at distributedThresholdItems: a Distributed Map over Scan segments', () => {
+  it('exactly at distributedThresholdItems: the state machine, the same switch the deployment uses', () => {
+    expect(runsOnStateMachine(THRESHOLD - 1)).toBe(false);
+    expect(runsOnStateMachine(THRESHOLD)).toBe(true);
     const plan = planRun(size(THRESHOLD));
     expect(plan.execution).toBe('distributed-map');
-    // Two children at least: a map of one child would be one Lambda with more steps.
-    expect(plan.map).toMatchObject({ partitionKind: 'scan-segments', children: 2, partitions: 2, itemsPerPartition: THRESHOLD / 2 });
-    expect(plan.lambda.invocations).toBe(4); // plan, two children, reduce
+    expect(plan.map).toMatchObject({ partitions: 16, partitionBound: 'minimum', itemsPerPartition: THRESHOLD / 16, children: 16, maxConcurrency: 16, concurrencyBound: 'children', waves: 1 });
+    expect(plan.functions.map(({ name, invocations }) => [name, invocations])).toEqual([
+      ['planAudit', 1],
+      ['mapPartitions', 16],
+      ['reduceAudit', 1],
+    ]);
+    expect(plan.reduce).toMatchObject({ itemsPerSecond: MEASURED.reduceItemsPerSecond, withinLimits: true });
+    expect(reduceWarning(plan.warnings)).toEqual([]);
   });
 
-  it('exactly at exportThresholdItems: still Scan segments; one item more: the files of an export', () => {
-    expect(planRun(size(EXPORT)).map?.partitionKind).toBe('scan-segments');
-    const plan = planRun(size(EXPORT + 1));
-    expect(plan.map?.partitionKind).toBe('export-files');
-    expect(plan.map?.exportMinutes).toBeGreaterThan(0);
-    expect(plan.map?.peakReadUnitsPerSecond).toBe(0);
+  it('the plan uses partitionCount, the rule the plan step calls', () => {
+    for (const items of [THRESHOLD, 10_000_000, 100_000_000, 5_000_000_000]) expect(planRun(size(items)).map!.partitions).toBe(partitionCount(items));
+    expect(planRun(size(100_000_000)).map).toMatchObject({ partitions: 43, partitionBound: 'tmp' });
+    expect(planRun(size(5_000_000_000)).warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^At 1,000 partitions, the most the plan step's answer holds/)]));
   });
 
-  it('100 M items: an export, children within Express and Lambda limits, one S3 part each', () => {
-    const plan = planRun(size(100_000_000));
-    const map = plan.map!;
-    expect(map.partitionKind).toBe('export-files');
-    expect(map.children * map.itemsPerChild).toBeGreaterThanOrEqual(100_000_000);
-    expect(map.secondsPerChild).toBeLessThanOrEqual(240);
-    expect(map.secondsPerChild).toBeLessThan(LIMITS.expressMaxSeconds);
-    expect(map.itemsPerChild * MEASURED.findingJsonBytes).toBeLessThanOrEqual(LIMITS.s3MaxPartBytes);
-    expect(map.children).toBeLessThanOrEqual(LIMITS.s3MaxParts);
-    expect(plan.reduce).toMatchObject({ partsPerReport: map.children, concatenated: ['json', 'csv'] });
-    expect(plan.reportBytes).toEqual({ json: 92_000_000_000, csv: 54_000_000_000, pdf: expect.any(Number) });
+  it("the reduce's /tmp: the lines, the sort's spill and the reports, as measured (3.32 GB for 1 M items)", () => {
+    const { reduce } = planRun(size(1_000_000));
+    expect(reduce!.tmpBytes / 1_000_000).toBeGreaterThan(MEASURED.reduceDiskBytesPerItem * 0.95);
+    expect(reduce!.tmpBytes / 1_000_000).toBeLessThan(MEASURED.reduceDiskBytesPerItem * 1.05);
+  });
+
+  it("beyond reduceAudit's /tmp but within Lambda's 10 GiB: raise ephemeralStorageSize", () => {
+    const plan = planRun(size(2_000_000), { reduceEphemeralMb: 4096 });
+    expect(plan.reduce!.withinLimits).toBe(true);
+    expect(reduceWarning(plan.warnings)).toEqual(["The reduce needs about 6.1 GiB of /tmp, more than reduceAudit's 4,096 MB (serverless.yml, ephemeralStorageSize): raise it to at least 6,297 MB (Lambda allows 10,240)."]);
+    // As deployed (10,240 MB), 2 M items fit.
+    expect(reduceWarning(planRun(size(2_000_000)).warnings)).toEqual([]);
+  });
+
+  it('10 M items: the reduce, one Lambda, is beyond its limits, and the plan says so plainly', () => {
+    const plan = planRun(size(10_000_000));
+    expect(plan.reduce!.withinLimits).toBe(false);
+    expect(plan.reduce!.seconds).toBeGreaterThan(USABLE_SECONDS);
+    expect(plan.reduce!.tmpBytes).toBeGreaterThan(LIMITS.lambdaMaxEphemeralMb * 2 ** 20);
+    expect(reduceWarning(plan.warnings)).toEqual([
+      'The reduce is one Lambda: at 10,000,000 items it needs about 19 min and 30.7 GiB of /tmp, beyond its limits (15 minutes, 10 GiB of /tmp), and its JSON (8.6 GiB) and CSV (5.0 GiB) reports are each more than one PutObject stores (5 GiB); this size cannot be audited in AWS as built.',
+    ]);
+  });
+
+  it('a report beyond what one PutObject stores is named', () => {
+    const warning = reduceWarning(planRun(size(6_000_000), { formats: ['json'] }).warnings)[0];
+    expect(warning).toMatch(/^The reduce is one Lambda: at 6,000,000 items .*\(10 GiB of \/tmp\), and its JSON \(5\.1 GiB\) report is more than one PutObject stores \(5 GiB\); this size cannot be audited in AWS as built\.$/);
+  });
+
+  it('the map reads only the snapshot: read units follow its bytes; many children on one partition key are warned about', () => {
+    const plan = planRun(size(1_000_000));
+    expect(plan.map!.peakReadUnitsPerSecond).toBeCloseTo((plan.itemsPerSecond * MEASURED.averageItemBytes * 0.5 * 16) / 4096, 6);
+    expect(plan.warnings).toEqual([expect.stringMatching(/^All children Query one partition key \(the snapshot\): about 5,520 read units a second/)]);
+    expect(planRun(size(1_000_000), { mapMaxConcurrency: 8 }).warnings).toEqual([]);
+    const huge = planRun(size(1_000_000, { bytes: 1_000_000 * 40_000 }), { mapMaxConcurrency: 0 });
+    expect(huge.map).toMatchObject({ maxConcurrency: 16, concurrencyBound: 'children' });
+    expect(huge.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/above the table's default quota of 40,000: set mapMaxConcurrency to \d+ or less/)]));
   });
 
   it('the thresholds and the map settings are parameters', () => {
     expect(planRun(size(10), { distributedThresholdItems: 10 }).execution).toBe('distributed-map');
-    expect(planRun(size(10), { distributedThresholdItems: 0, exportThresholdItems: 9 }).map?.partitionKind).toBe('export-files');
+    expect(planRun(size(10_000_000), { partitions: 40 }).map!.partitions).toBe(40);
     const batched = planRun(size(10_000_000), { mapItemsPerBatch: 4 }).map!;
-    expect(batched.partitions).toBe(batched.children * 4);
-    expect(batched.itemsPerPartition * 4).toBeGreaterThanOrEqual(batched.itemsPerChild);
-    expect(planRun(size(100_000_000), { mapMaxConcurrency: 10 }).map).toMatchObject({ maxConcurrency: 10, concurrencyBound: 'parameter', waves: 8 });
-  });
-
-  it('a Scan of large items stays under the table read quota by lowering MaxConcurrency', () => {
-    const map = planRun(size(10_000_000, { bytes: 10_000_000 * 40_000 }), { mapMaxConcurrency: 1000 }).map!;
-    expect(map.concurrencyBound).toBe('table read quota');
-    expect(map.peakReadUnitsPerSecond).toBeLessThanOrEqual(LIMITS.tableReadUnitsPerSecond);
-  });
-
-  it('a Scan of a table holding other snapshots warns that it reads them too', () => {
-    const plan = planRun(size(1_000_000, { tableBytes: 4 * 1_000_000 * MEASURED.averageItemBytes }));
-    expect(plan.warnings).toEqual([expect.stringMatching(/whole table.*25%/)]);
+    expect(batched).toMatchObject({ partitions: 16, children: 4, itemsPerChild: 4 * batched.itemsPerPartition });
+    expect(planRun(size(10_000_000), { mapMaxConcurrency: 5 }).map).toMatchObject({ maxConcurrency: 5, concurrencyBound: 'parameter', waves: 4 });
+    expect(planRun(size(10_000_000), { engine: 'sql' }).itemsPerSecond).toBeLessThan(planRun(size(10_000_000)).itemsPerSecond);
   });
 
   it('a threshold too high for one Lambda is said so', () => {
-    expect(planRun(size(20_000_000), { distributedThresholdItems: 50_000_000 }).warnings).toEqual([expect.stringMatching(/beyond its 15 minutes/)]);
+    expect(planRun(size(20_000_000), { distributedThresholdItems: 50_000_000 }).warnings).toEqual([expect.stringMatching(/^One Lambda would need about \d+ min .*: lower distributedThresholdItems\.$/)]);
   });
 
   it('refuses sizes and options that are not counts', () => {
     expect(() => planRun(size(-1))).toThrow(InputError);
     expect(() => planRun(size(1.5))).toThrow(/whole number/);
     expect(() => planRun(size(10), { mapItemsPerBatch: 0 })).toThrow(/mapItemsPerBatch/);
+    expect(() => planRun(size(10), { mapMaxConcurrency: -1 })).toThrow(/mapMaxConcurrency/);
+    expect(() => planRun(size(10), { partitions: 1001 })).toThrow(/partitions/);
   });
 
-  it('any size: the children cover every item, each inside its budget, /tmp and S3 part', () => {
+  it('any size: the partitions cover every item, the children every partition; a reduce within its limits fits them', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2_000_000_000 }), fc.integer({ min: 1, max: 16 }), (items, batch) => {
         const plan = planRun(size(items), { mapItemsPerBatch: batch });
-        if (!plan.map) return items < THRESHOLD;
-        const { children, itemsPerChild, partitions, itemsPerPartition, secondsPerChild, maxConcurrency } = plan.map;
+        if (!plan.map || !plan.reduce) return items < THRESHOLD;
+        const { partitions, itemsPerPartition, children, maxConcurrency } = plan.map;
+        const fits = plan.reduce.seconds <= USABLE_SECONDS && plan.reduce.tmpBytes <= LIMITS.lambdaMaxEphemeralMb * 2 ** 20;
         return (
-          children * itemsPerChild >= items &&
           partitions * itemsPerPartition >= items &&
-          secondsPerChild <= 240 &&
-          itemsPerChild * (MEASURED.findingJsonBytes + MEASURED.findingCsvBytes + MEASURED.findingParquetBytes) <= (4096 * 2 ** 20) / 2 &&
+          children * batch >= partitions &&
+          (children - 1) * batch < partitions &&
           maxConcurrency >= 1 &&
-          maxConcurrency <= DEFAULTS.mapMaxConcurrency
+          maxConcurrency <= DEFAULTS.mapMaxConcurrency &&
+          (!plan.reduce.withinLimits || fits)
         );
       }),
     );

@@ -1,0 +1,364 @@
+/**
+ * The partitioned audit's state machine (infra/stateMachine.js, serverless.yml `stepFunctions:`):
+ * its definition is valid ASL and says what the run needs (retries, catches, a small payload), the
+ * packaged stack carries exactly that definition with each Task on its function and the stage's map
+ * parameters, logs and traces it, and the roles around it allow what the run does and nothing near it
+ * (evaluated with the IAM policy simulator, every grant used).
+ */
+import { buildDefinition, definition as resolveDefinition, partitions as resolvePartitions, thresholdItems as resolveThreshold, EXECUTION_TIMEOUT_SECONDS, FUNCTION_TIMEOUTS, MAP_LABEL, TRANSIENT_ERRORS, type Definition, type StepFunctionName } from '../../infra/stateMachine';
+import type { AwsCall } from '../helpers/aws/recordingProxy';
+import { checkCalls, formatCheckResult } from '../helpers/aws/iamCheck';
+import { CHANNEL_PARAMS, CI, packageCi } from './packageService';
+import { DEFAULT_PLAN_OPTIONS } from '../../lib/plan/planOptions';
+
+type AslResult = { isValid: boolean; errors: unknown[]; errorsText: (separator?: string) => string };
+const aslValidator = require('asl-validator') as (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => AslResult;
+
+const ACCOUNT = '123456789012';
+const REGION = CI.region;
+const SERVICE = `retention-auditor-${CI.stage}`;
+const MACHINE = `${SERVICE}-audit`;
+const STEPS: StepFunctionName[] = ['planAudit', 'mapPartitions', 'reduceAudit', 'markRunFailed'];
+const functionArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${SERVICE}-${name}`;
+const build = (overrides: Partial<Parameters<typeof buildDefinition>[0]> = {}) => buildDefinition({ functionArn, maxConcurrency: 40, maxItemsPerBatch: 1, ...overrides });
+
+/** asl-validator writes QueryLanguage into what it validates: it gets a copy. */
+function validate(definition: unknown): AslResult {
+  return aslValidator(structuredClone(definition), { checkPaths: true, checkArn: true });
+}
+
+/** Every Task state, the child workflow's included, by name. */
+function tasks(definition: Definition): Record<string, Record<string, any>> {
+  const out: Record<string, Record<string, any>> = {};
+  const walk = (states: Record<string, Record<string, any>>) => {
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type === 'Task') out[name] = state;
+      if (state.Type === 'Map') walk(state.ItemProcessor.States);
+    }
+  };
+  walk(definition.States);
+  return out;
+}
+
+describe('buildDefinition', () => {
+  const definition = build();
+  const map = definition.States.MapPartitions!;
+  const child = map.ItemProcessor;
+
+  it('is valid Amazon States Language, and is not changed by validating it', () => {
+    const before = JSON.stringify(definition);
+    const result = validate(definition);
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+    expect(JSON.stringify(definition)).toBe(before);
+    expect(JSON.stringify(build())).toBe(before);
+  });
+
+  it('plans, maps over the partitions, reduces; and ends every failure in MarkFailed then Failed', () => {
+    expect(definition.StartAt).toBe('Plan');
+    expect(definition.States.Plan).toMatchObject({ Next: 'MapPartitions', Parameters: { Payload: { 'runId.$': '$.runId' } } });
+    expect(map.Next).toBe('Reduce');
+    expect(definition.States.Reduce).toMatchObject({ Next: 'Succeeded', Parameters: { Payload: { 'runId.$': '$.runId' } } });
+    expect(definition.States.Succeeded).toEqual({ Type: 'Succeed' });
+    for (const name of ['Plan', 'MapPartitions', 'Reduce']) {
+      expect([name, definition.States[name]!.Catch]).toEqual([name, [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }]]);
+    }
+    expect(definition.States.MarkFailed).toMatchObject({ Next: 'Failed', Parameters: { Payload: { 'runId.$': '$.runId', 'error.$': '$.error' } } });
+    expect(definition.States.MarkFailed!.Catch).toBeUndefined();
+    expect(definition.States.Failed).toMatchObject({ Type: 'Fail', Error: 'AuditFailed' });
+    // Nothing else: every state is reachable and named above.
+    expect(Object.keys(definition.States).sort()).toEqual(['Failed', 'MapPartitions', 'MarkFailed', 'Plan', 'Reduce', 'Succeeded']);
+    // A run never waits forever: past this the execution times out and the failure sweep ends the run.
+    expect(definition.TimeoutSeconds).toBe(EXECUTION_TIMEOUT_SECONDS);
+    expect(EXECUTION_TIMEOUT_SECONDS).toBeLessThan(24 * 3600);
+  });
+
+  it('maps as a Distributed Map of Standard children, batches with the run id, and keeps no result in the payload', () => {
+    expect(map).toMatchObject({
+      Type: 'Map',
+      Label: MAP_LABEL,
+      ItemsPath: '$.partitions',
+      ItemBatcher: { MaxItemsPerBatch: 1, BatchInput: { 'runId.$': '$.runId' } },
+      MaxConcurrency: 40,
+      ToleratedFailurePercentage: 100,
+      ResultPath: null,
+    });
+    expect(child.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(build({ maxConcurrency: 7, maxItemsPerBatch: 3 }).States.MapPartitions).toMatchObject({ MaxConcurrency: 7, ItemBatcher: { MaxItemsPerBatch: 3 } });
+  });
+
+  it("retries a batch on throttling and transient faults with jittered backoff, then records its failure instead of failing the map", () => {
+    const batch = child.States.MapBatch;
+    expect(child.StartAt).toBe('MapBatch');
+    expect(batch).toMatchObject({ Parameters: { 'Payload.$': '$' }, End: true });
+    expect(batch.Retry).toEqual([expect.objectContaining({ IntervalSeconds: 2, BackoffRate: 2, JitterStrategy: 'FULL', MaxAttempts: 5 })]);
+    expect(batch.Retry[0].ErrorEquals).toEqual(
+      expect.arrayContaining(['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.SdkClientException', 'Lambda.AWSLambdaException', 'States.Timeout', 'Throttled']),
+    );
+    // A program error (anything else) is not retried: it would fail the same way again.
+    expect(batch.Retry[0].ErrorEquals).not.toContain('States.ALL');
+    expect(batch.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]);
+    expect(child.States.RecordFailure).toMatchObject({
+      Parameters: { Payload: { 'BatchInput.$': '$.BatchInput', 'Items.$': '$.Items', 'error.$': '$.error' } },
+      End: true,
+      Retry: [expect.objectContaining({ ErrorEquals: [...TRANSIENT_ERRORS], JitterStrategy: 'FULL' })],
+    });
+    for (const name of ['Plan', 'Reduce', 'MarkFailed']) expect([name, definition.States[name]!.Retry[0].ErrorEquals]).toEqual([name, [...TRANSIENT_ERRORS]]);
+  });
+
+  it('invokes each function through the Lambda integration, waits longer than its timeout, and passes on only its payload', () => {
+    const expected = { Plan: 'planAudit', MapBatch: 'mapPartitions', RecordFailure: 'mapPartitions', Reduce: 'reduceAudit', MarkFailed: 'markRunFailed' };
+    const all = tasks(definition);
+    expect(Object.keys(all).sort()).toEqual(Object.keys(expected).sort());
+    for (const [state, fn] of Object.entries(expected) as [string, StepFunctionName][]) {
+      const task = all[state]!;
+      expect({ state, resource: task.Resource, fn: task.Parameters.FunctionName, output: task.OutputPath }).toEqual({
+        state, resource: 'arn:aws:states:::lambda:invoke', fn: functionArn(fn), output: '$.Payload',
+      });
+      expect(task.TimeoutSeconds).toBeGreaterThan(FUNCTION_TIMEOUTS[fn]);
+    }
+    expect(tasks(build({ partition: 'aws-cn' })).Plan!.Resource).toBe('arn:aws-cn:states:::lambda:invoke');
+  });
+
+  it('refuses map settings Step Functions would refuse, in one sentence', () => {
+    expect(() => build({ maxItemsPerBatch: 0 })).toThrow("The state machine's maxItemsPerBatch must be a whole number from 1 to 100000 (got 0).");
+    expect(() => build({ maxConcurrency: 2.5 })).toThrow(/maxConcurrency must be a whole number from 0 to 10000/);
+    expect(() => build({ maxConcurrency: '40' as unknown as number })).toThrow(/maxConcurrency .*\(got "40"\)/);
+    expect(() => build({ toleratedFailurePercentage: 101 })).toThrow(/toleratedFailurePercentage/);
+  });
+});
+
+describe('the serverless.yml variable', () => {
+  const context = (params: Record<string, string>) => ({ resolveVariable: async (name: string) => params[name.replace(/^param:/, '')], options: {} });
+
+  it('turns the stage parameters (strings) into numbers and points each Task at its function with Fn::GetAtt', async () => {
+    const resolved = await resolveDefinition(context({ mapMaxConcurrency: ' 25', mapItemsPerBatch: '3' }));
+    expect(resolved.States.MapPartitions).toMatchObject({ MaxConcurrency: 25, ItemBatcher: { MaxItemsPerBatch: 3 } });
+    expect(resolved.States.Plan!.Parameters.FunctionName).toEqual({ 'Fn::GetAtt': ['PlanAuditLambdaFunction', 'Arn'] });
+    expect(resolved.States.Plan!.Resource).toBe('arn:${AWS::Partition}:states:::lambda:invoke');
+  });
+
+  it('checks PARTITIONS (1 to 1,000: the plan answers the map with them, under 256 KiB) and PARTITION_THRESHOLD_ITEMS when packaging', async () => {
+    expect(await resolvePartitions(context({ partitions: '16' }))).toBe(16);
+    expect(await resolveThreshold(context({ distributedThresholdItems: '500000' }))).toBe(500000);
+    await expect(resolvePartitions(context({ partitions: '1001' }))).rejects.toThrow('Parameter partitions must be a whole number from 1 to 1000, not "1001".');
+    await expect(resolveThreshold(context({ distributedThresholdItems: '1e6' }))).rejects.toThrow(/distributedThresholdItems .* not "1e6"/);
+  });
+
+  it('refuses a parameter that is not a whole number in range, naming it', async () => {
+    await expect(resolveDefinition(context({ mapMaxConcurrency: 'forty', mapItemsPerBatch: '1' }))).rejects.toThrow('Parameter mapMaxConcurrency must be a whole number from 0 to 10000, not "forty".');
+    await expect(resolveDefinition(context({ mapMaxConcurrency: '40', mapItemsPerBatch: '0' }))).rejects.toThrow(/mapItemsPerBatch .* not "0"/);
+  });
+});
+
+describe('the packaged state machine (ci stage)', () => {
+  let resources: Record<string, { Type: string; Properties: any; DependsOn?: unknown }>;
+  let template: any;
+  beforeAll(async () => {
+    template = (await packageCi()).template;
+    resources = template.Resources;
+  }, 600_000);
+
+  /** The DefinitionString with its Fn::Sub resolved: each function's placeholder becomes that function's ARN. */
+  function packagedDefinition(): Definition {
+    const [text, variables] = resources.AuditStateMachine!.Properties.DefinitionString['Fn::Sub'] as [string, Record<string, any>];
+    const json = text.replace(/\$\{([^}]+)\}/g, (_whole, name: string) => {
+      if (name === 'AWS::Partition') return 'aws';
+      const [logicalId, attribute] = variables[name]?.['Fn::GetAtt'] ?? [];
+      if (attribute !== 'Arn' || resources[logicalId]?.Type !== 'AWS::Lambda::Function') throw new Error(`Unexpected placeholder \${${name}}: ${JSON.stringify(variables[name])}`);
+      return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${resources[logicalId]!.Properties.FunctionName}`;
+    });
+    return JSON.parse(json);
+  }
+
+  it('is the definition buildDefinition gives for the stage parameters, each Task on its own function', () => {
+    const packaged = packagedDefinition();
+    expect(validate(packaged).errorsText('\n')).toBe('');
+    expect(packaged).toEqual(build({ maxConcurrency: Number(CI.params.mapMaxConcurrency), maxItemsPerBatch: Number(CI.params.mapItemsPerBatch) }));
+    expect(packaged.States.MapPartitions).toMatchObject({ MaxConcurrency: 25, ItemBatcher: { MaxItemsPerBatch: 3 } });
+  });
+
+  it('is a Standard state machine with its own name, role, error log (encrypted, a year) and X-Ray tracing', () => {
+    const machine = resources.AuditStateMachine!;
+    expect(machine.Type).toBe('AWS::StepFunctions::StateMachine');
+    expect(machine.Properties).toMatchObject({
+      StateMachineName: MACHINE,
+      StateMachineType: 'STANDARD',
+      RoleArn: { 'Fn::GetAtt': ['AuditStateMachineRole', 'Arn'] },
+      LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['AuditStateMachineLogGroup', 'Arn'] } } }] },
+      TracingConfiguration: { Enabled: true },
+    });
+    expect(resources.AuditStateMachineLogGroup!.Properties).toEqual({
+      LogGroupName: `/aws/vendedlogs/states/${MACHINE}`,
+      RetentionInDays: 365,
+      KmsKeyId: { 'Fn::GetAtt': ['AuditKey', 'Arn'] },
+    });
+    // The key lets CloudWatch Logs encrypt that log group.
+    const keyPolicy = resources.AuditKey!.Properties.KeyPolicy.Statement.find((s: any) => s.Sid === 'CloudWatchLogsEncryptsThisServiceLogGroups');
+    expect(JSON.stringify(keyPolicy.Condition)).toContain(`log-group:/aws/vendedlogs/states/${MACHINE}`);
+    // Its role is the hand-written one: the plugin generated none.
+    expect(Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('states.'))).toHaveLength(1);
+  });
+
+  it('declares the four steps with the timeouts their Task states wait for, and alarms when a run fails or times out', () => {
+    for (const fn of STEPS) {
+      const lambda = resources[`${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`]!;
+      expect({ fn, name: lambda.Properties.FunctionName, timeout: lambda.Properties.Timeout, role: lambda.Properties.Role }).toEqual({
+        fn, name: `${SERVICE}-${fn}`, timeout: FUNCTION_TIMEOUTS[fn], role: { 'Fn::GetAtt': [`${fn[0]!.toUpperCase()}${fn.slice(1)}Role`, 'Arn'] },
+      });
+    }
+    // What `run --explain` plans with (lib/plan/planOptions.ts) is what is deployed.
+    const { memoryMb, ephemeralMb, reduceEphemeralMb } = DEFAULT_PLAN_OPTIONS;
+    expect(resources.MapPartitionsLambdaFunction!.Properties).toMatchObject({ MemorySize: memoryMb, EphemeralStorage: { Size: ephemeralMb } });
+    expect(resources.ReduceAuditLambdaFunction!.Properties).toMatchObject({ MemorySize: memoryMb, EphemeralStorage: { Size: reduceEphemeralMb } });
+    const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.Namespace === 'AWS/States').map((r) => r.Properties);
+    expect(alarms.map((a) => a.MetricName).sort()).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut']);
+    for (const alarm of alarms) expect(alarm).toMatchObject({ Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: 'AuditStateMachine' } }], AlarmActions: [{ Ref: 'AlarmTopic' }] });
+  });
+
+  it('tells every function where the state machine is (built from its name: planAudit cannot !Ref it), the threshold and the partition count', () => {
+    const arn = { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${MACHINE}` };
+    const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(10);
+    for (const [id, lambda] of functions) {
+      const env = lambda.Properties.Environment.Variables;
+      expect([id, env.STATE_MACHINE_ARN, String(env.PARTITION_THRESHOLD_ITEMS), String(env.PARTITIONS)]).toEqual([id, arn, '750000', '12']);
+    }
+  });
+
+  it("keeps the partitions' files in the run-files bucket, which expires all of them after runFilesDays and locks and versions nothing", () => {
+    const bucket = resources.RunFilesBucket!;
+    expect(bucket.Type).toBe('AWS::S3::Bucket');
+    // Nothing keeps a run file longer: no Object Lock (whose default retention beats any lifecycle rule), no old versions.
+    expect(bucket.Properties.ObjectLockEnabled).toBeUndefined();
+    expect(bucket.Properties.ObjectLockConfiguration).toBeUndefined();
+    expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
+    expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual([
+      { Id: 'run-files', Status: 'Enabled', ExpirationInDays: expect.anything(), AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
+    ]);
+    expect(Number(bucket.Properties.LifecycleConfiguration.Rules[0].ExpirationInDays)).toBe(Number(CI.params.runFilesDays));
+    // Only the steps that read or write run files are told where they are.
+    const told = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment.Variables.RUN_FILES_BUCKET);
+    expect(told.map(([id]) => id).sort()).toEqual(['MapPartitionsLambdaFunction', 'PlanAuditLambdaFunction', 'ReduceAuditLambdaFunction']);
+    for (const [, lambda] of told) expect(lambda.Properties.Environment.Variables.RUN_FILES_BUCKET).toEqual({ Ref: 'RunFilesBucket' });
+    // The reports bucket (Object Lock in prod) holds no run files: its only lifecycle rule is the reports'.
+    expect(resources.ReportsBucket!.Properties.LifecycleConfiguration.Rules).toEqual([expect.objectContaining({ Prefix: 'reports/', ExpirationInDays: '90' })]);
+  });
+
+  describe('IAM, evaluated with the policy simulator', () => {
+    const BUCKET = 'reports';
+    const RUN_FILES = 'run-files';
+    const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/k`;
+    const INVENTORY = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/inventory`;
+    const RUNS = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/runs`;
+    const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${MACHINE}`;
+    const CHILD = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}/${MAP_LABEL}:0b9e1d3c-4c1e-4f5e-9a57-8f0b7c2d1e6a`;
+    const KEYS = {
+      AKIAPLAN: 'PlanAuditRole', AKIAMAP: 'MapPartitionsRole', AKIAREDUCE: 'ReduceAuditRole', AKIAFAILED: 'MarkRunFailedRole', AKIAMACHINE: 'AuditStateMachineRole',
+      AKIASTART: 'StartAuditRole', AKIANIGHTLY: 'ScheduledAuditRole', AKIASWEEP: 'AuditFailuresRole',
+    };
+    type Key = keyof typeof KEYS;
+    /** A call as the recording proxy would record it (no local peer serves Step Functions, X-Ray or log delivery). */
+    const call = (key: Key, action: string, resources: string[], context: Record<string, string> = {}, anyOf = false): AwsCall => ({
+      accessKeyId: key, presigned: false, service: action.split(':')[0] as AwsCall['service'], operation: action.split(':')[1]!, action, resources, context,
+      ...(anyOf ? { resourcesAnyOf: true } : {}), status: 200, region: REGION, method: 'POST', url: `https://${action.split(':')[0]}.${REGION}.amazonaws.com/`,
+    });
+    const check = (calls: AwsCall[]) =>
+      checkCalls({
+        template,
+        calls,
+        roleOfAccessKey: KEYS,
+        names: { accountId: ACCOUNT, region: REGION, resources: {
+          InventoryTable: { Arn: INVENTORY }, RunsTable: { Arn: RUNS }, ReportsBucket: { Ref: BUCKET, Arn: `arn:aws:s3:::${BUCKET}` },
+          RunFilesBucket: { Ref: RUN_FILES, Arn: `arn:aws:s3:::${RUN_FILES}` },
+          AuditFailuresQueue: { Arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:failures` }, AuditKey: { Arn: KEY },
+        } },
+        conditions: { UseObjectLock: true, SlackWebhook: true, TeamsWebhook: true, AnyChatWebhook: true, UseSecurityHub: true },
+        // A KMS key is also governed by its key policy, which this evaluator does not take (nor does packaged.test.ts):
+        // the steps' kms grants are the buckets' (one key), through S3 only, as the audit worker's.
+        ignoreActions: /^kms:/,
+      });
+
+    const logs = (key: Key, fn: string) =>
+      ['logs:CreateLogStream', 'logs:PutLogEvents'].map((action) => call(key, action, [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${SERVICE}-${fn}:log-stream:2026/11/28/[$LATEST]0a1b`]));
+    const runRecord = (key: Key) => ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'].map((action) => call(key, action, [RUNS]));
+    const runFiles = (key: Key) => [
+      call(key, 's3:GetObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/plan.json`]),
+      call(key, 's3:PutObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/partitions/3.ndjson`]),
+      call(key, 's3:ListBucket', [`arn:aws:s3:::${RUN_FILES}`], { 's3:prefix': 'runs/r1/partitions/3.json' }),
+    ];
+    const inventory = (key: Key) => ['dynamodb:Query', 'dynamodb:Scan'].map((action) => call(key, action, [INVENTORY]));
+    const mail = (key: Key) => call(key, 'ses:SendRawEmail', [`arn:aws:ses:${REGION}:${ACCOUNT}:identity/retention-auditor@acme-health.eu`, `arn:aws:ses:${REGION}:${ACCOUNT}:identity/acme-health.eu`], {}, true);
+    const webhooks = (key: Key) => [CHANNEL_PARAMS.slackWebhookParameter, CHANNEL_PARAMS.teamsWebhookParameter].map((name) => call(key, 'ssm:GetParameter', [`arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`]));
+
+    /** What each step and the state machine do in a run: together, every grant of their roles. */
+    const RUN: AwsCall[] = [
+      ...logs('AKIAPLAN', 'planAudit'), ...inventory('AKIAPLAN'), ...runRecord('AKIAPLAN'), ...runFiles('AKIAPLAN'),
+      call('AKIAPLAN', 's3:GetObject', [`arn:aws:s3:::${BUCKET}/waivers.yaml`]),
+      call('AKIAPLAN', 's3:ListBucket', [`arn:aws:s3:::${BUCKET}`], { 's3:prefix': 'waivers.yaml' }),
+      ...logs('AKIAMAP', 'mapPartitions'), ...inventory('AKIAMAP'), ...runRecord('AKIAMAP'), ...runFiles('AKIAMAP'),
+      ...logs('AKIAREDUCE', 'reduceAudit'), ...runRecord('AKIAREDUCE'), ...runFiles('AKIAREDUCE'),
+      call('AKIAREDUCE', 'dynamodb:Query', [`${RUNS}/index/byCreatedAt`]),
+      call('AKIAREDUCE', 'dynamodb:Query', [INVENTORY]),
+      call('AKIAREDUCE', 's3:PutObject', [`arn:aws:s3:::${BUCKET}/reports/2026/11/28/r1/findings.json`]),
+      mail('AKIAREDUCE'), ...webhooks('AKIAREDUCE'),
+      call('AKIAREDUCE', 'securityhub:BatchImportFindings', [`arn:aws:securityhub:${REGION}:${ACCOUNT}:product/${ACCOUNT}/default`]),
+      ...logs('AKIAFAILED', 'markRunFailed'), ...runRecord('AKIAFAILED'), mail('AKIAFAILED'), ...webhooks('AKIAFAILED'),
+      ...STEPS.map((fn) => call('AKIAMACHINE', 'lambda:InvokeFunction', [functionArn(fn)])),
+      call('AKIAMACHINE', 'states:StartExecution', [STATE_MACHINE]),
+      call('AKIAMACHINE', 'states:DescribeExecution', [CHILD]),
+      call('AKIAMACHINE', 'states:StopExecution', [CHILD]),
+      ...['CreateLogDelivery', 'GetLogDelivery', 'UpdateLogDelivery', 'DeleteLogDelivery', 'ListLogDeliveries', 'PutResourcePolicy', 'DescribeResourcePolicies', 'DescribeLogGroups'].map((a) => call('AKIAMACHINE', `logs:${a}`, ['*'])),
+      ...['PutTraceSegments', 'PutTelemetryRecords', 'GetSamplingRules', 'GetSamplingTargets'].map((a) => call('AKIAMACHINE', `xray:${a}`, ['*'])),
+      call('AKIASTART', 'states:StartExecution', [STATE_MACHINE]),
+      call('AKIANIGHTLY', 'states:StartExecution', [STATE_MACHINE]),
+      call('AKIASWEEP', 'states:DescribeExecution', [`arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:r1`]),
+    ];
+
+    it('allows every call of a run, and every grant of the steps and the state machine is used', async () => {
+      const result = await check(RUN);
+      // The other roles' grants are used by the packaged functions' run (test/integration/packaged.test.ts); here their states: grants.
+      const steps = new Set(['PlanAuditRole', 'MapPartitionsRole', 'ReduceAuditRole', 'MarkRunFailedRole', 'AuditStateMachineRole']);
+      const unused = result.unused.filter((u) => steps.has(u.role) || u.action.startsWith('states:'));
+      expect(formatCheckResult({ ...result, unused })).toBe(formatCheckResult({ denied: [], unused: [], allowed: RUN.length }));
+    });
+
+    it('denies what is near it: other prefixes, functions, state machines and executions, and steps beyond their part', async () => {
+      const OTHER_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${SERVICE}-other`;
+      const near = [
+        // Run files only in the run-files bucket (never runs/ in the locked reports bucket), only under runs/, never deleted.
+        ...(['AKIAPLAN', 'AKIAMAP', 'AKIAREDUCE'] as const).flatMap((key) => [
+          call(key, 's3:GetObject', [`arn:aws:s3:::${BUCKET}/runs/r1/plan.json`]),
+          call(key, 's3:PutObject', [`arn:aws:s3:::${BUCKET}/runs/r1/partitions/3.ndjson`]),
+          call(key, 's3:ListBucket', [`arn:aws:s3:::${BUCKET}`], { 's3:prefix': 'runs/r1/plan.json' }),
+          call(key, 's3:PutObject', [`arn:aws:s3:::${RUN_FILES}/reports/2026/11/28/r1/findings.json`]),
+          call(key, 's3:ListBucket', [`arn:aws:s3:::${RUN_FILES}`], { 's3:prefix': '' }),
+        ]),
+        call('AKIAMAP', 's3:DeleteObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/plan.json`]),
+        call('AKIAPLAN', 's3:GetObject', [`arn:aws:s3:::${RUN_FILES}/waivers.yaml`]),
+        call('AKIASTART', 's3:GetObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/plan.json`]),
+        call('AKIASWEEP', 's3:GetObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/plan.json`]),
+        call('AKIAPLAN', 's3:GetObject', [`arn:aws:s3:::${BUCKET}/reports/2026/11/28/r1/findings.json`]),
+        call('AKIAPLAN', 's3:ListBucket', [`arn:aws:s3:::${BUCKET}`], { 's3:prefix': 'reports/' }),
+        call('AKIAPLAN', 'ses:SendRawEmail', [`arn:aws:ses:${REGION}:${ACCOUNT}:identity/acme-health.eu`]),
+        call('AKIAMAP', 's3:PutObject', [`arn:aws:s3:::${BUCKET}/reports/2026/11/28/r1/findings.json`]),
+        call('AKIAMAP', 's3:DeleteObject', [`arn:aws:s3:::${BUCKET}/runs/r1/plan.json`]),
+        call('AKIAMAP', 's3:GetObject', [`arn:aws:s3:::${BUCKET}/waivers.yaml`]),
+        call('AKIAREDUCE', 'dynamodb:Scan', [INVENTORY]),
+        call('AKIAFAILED', 'dynamodb:Query', [INVENTORY]),
+        call('AKIAFAILED', 's3:GetObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/plan.json`]),
+        call('AKIAMACHINE', 'lambda:InvokeFunction', [functionArn('auditWorker')]),
+        call('AKIAMACHINE', 'lambda:InvokeFunction', [`${functionArn('planAudit')}:1`]),
+        call('AKIAMACHINE', 'states:StartExecution', [OTHER_MACHINE]),
+        call('AKIAMACHINE', 'states:StopExecution', [`arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:r1`]),
+        call('AKIAMACHINE', 'states:StopExecution', [`arn:aws:states:${REGION}:${ACCOUNT}:execution:${SERVICE}-other/${MAP_LABEL}:x`]),
+        call('AKIASTART', 'states:StartExecution', [OTHER_MACHINE]),
+        call('AKIASTART', 'states:StopExecution', [`arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:r1`]),
+        call('AKIASWEEP', 'states:StartExecution', [STATE_MACHINE]),
+        call('AKIASWEEP', 'states:DescribeExecution', [`arn:aws:states:${REGION}:${ACCOUNT}:execution:${SERVICE}-other:r1`]),
+      ];
+      const result = await check(near);
+      expect(result.denied.map((d) => `${d.role} ${d.call.action} ${d.call.resources[0]}`)).toEqual(near.map((c) => `${KEYS[c.accessKeyId as Key]} ${c.action} ${c.resources[0]}`));
+    });
+  });
+});
