@@ -10,7 +10,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { inAnyOrder, ItemsTable, onOneThread, openDuck, type Duck, type DuckOptions } from './duck';
+import type { DuckDBPreparedStatement } from '@duckdb/node-api';
+import { inAnyOrder, ItemsTable, onOneThread, openDuck, withSetting, type Duck, type DuckOptions } from './duck';
 import { evaluationSql } from './evaluationSql';
 import { registerGlobFunction } from './globFunction';
 import { validationSql } from './validationSql';
@@ -57,6 +58,9 @@ export interface SqlDiff {
   endedList: HoldEntry[];
 }
 
+/** DuckDB's optimizers that plan from a table's statistics (see SqlEngine.prepareSlices). */
+const STATISTICS_OPTIMIZERS = 'statistics_propagation,compressed_materialization';
+
 /** Up to this many ords, {@link rowsByOrd} reads each row on its own. */
 const ORDS_READ_ONE_BY_ONE = 64;
 
@@ -93,10 +97,13 @@ function stateOf(row: readonly unknown[]): FindingState {
 }
 
 /**
- * Appended rows that start a slice (see {@link SqlEngine}): enough that planning the
- * ~100 kB program (tens of milliseconds) is small beside running it.
+ * Appended rows that start a slice (see {@link SqlEngine}): enough that what a slice costs
+ * beside its rows (planning, a tenth of a second of CPU even prepared: see evaluateSlice) is
+ * small beside running it. A slice also takes CPU from the read it overlaps (a local DynamoDB
+ * on the same two cores, npm run bench): 50,000 items in two slices of 32,768 took 3.5–3.6 s of
+ * CPU, in one of 131,072 3.3–3.5 s, the wall times within the machine's noise (4.1–4.6 s).
  */
-export const SLICE_ROWS = 32_768;
+export const SLICE_ROWS = 131_072;
 
 /** The report's lines are sorted in one go up to this many times the memory limit (see SqlEngine.sortedParts). */
 const SORT_IN_ONE_LIMITS = 4;
@@ -191,7 +198,8 @@ export class SqlEngine {
   /** The report's parts for the lines' state (see sortedParts), and every folder of parts made. */
   private parts: { state: string; cut: Promise<ReportParts | null> } | null = null;
   private readonly partDirs: string[] = [];
-  private evaluationText: string | null = null;
+  /** The INSERT that evaluates a slice (see evaluatePrepared), once prepared. */
+  private insertSlice: Promise<DuckDBPreparedStatement> | null = null;
   private diffed = false;
   private replaced = false;
 
@@ -251,27 +259,79 @@ export class SqlEngine {
   /**
    * Validates and evaluates the rows of `items` whose ord is in [from, to) (all rows
    * without `ords`) into the findings table (ord, item_id, diff_key, diff_hold, finding…).
+   *
+   * Planning the ~100 kB program takes a quarter of a second of one core, about what
+   * evaluating 10,000 rows takes. The first slice creates the table and the last inserts
+   * its rows, each planned for itself (all a source of two slices needs); every slice
+   * between runs one INSERT prepared once (see evaluatePrepared), so a long DynamoDB read
+   * pays for its rows, not for planning the program again for each slice.
    */
   private async evaluateSlice(ords?: { from: number; to: number }, last = false): Promise<void> {
-    const validation = validationSql({ capturedNotAfterMs: this.options.capturedNotAfterMs }, { declaredEvents: this.catalog.events, ...(ords ? { ords } : {}) });
+    if (ords && this.findingsCreated && (!last || this.insertSlice)) await this.evaluatePrepared(ords);
+    else {
+      // Validation and evaluation in one statement: the checked rows flow into the evaluation instead of being
+      // stored (beyond the memory limit, spilled) and read back. The findings are a TEMP table: kept uncompressed in
+      // memory up to the limit and spilled to temp_directory beyond it (about 9% fewer instructions than a compressed
+      // table of the database file, callgrind), stored in any order (every reader orders by ord): duck.ts inAnyOrder.
+      const into = this.findingsCreated ? 'INSERT INTO findings' : 'CREATE TEMP TABLE findings AS';
+      await this.step('validating and evaluating', `${into} ${this.programOver('items', ords)}`, { anyOrder: true });
+      this.findingsCreated = true;
+    }
+    // Nothing reads the items again once the last of them are evaluated: their memory goes to what follows.
+    if (last) await this.dropItems();
+  }
+
+  /** Drops the stage-1 tables (and the slices' statement) once every row is evaluated. */
+  private async dropItems(): Promise<void> {
+    const { connection } = this.duck;
+    await connection.run('DROP TABLE items');
+    if (!this.insertSlice) return;
+    (await this.insertSlice).destroySync();
+    this.insertSlice = null;
+    await connection.run('DROP TABLE item_slice');
+  }
+
+  /** The program (validation, then the catalog compiled to SQL) over the stage-1 rows of `table` (those whose ord is in `ords`). */
+  private programOver(table: string, ords?: { from: number; to: number }): string {
+    const validation = validationSql({ capturedNotAfterMs: this.options.capturedNotAfterMs }, { declaredEvents: this.catalog.events, table, ...(ords ? { ords } : {}) });
     // diff_key: lib/history/diffFindings.ts diffKey(identityKey(finding), itemId, verdict), the order of the history diff;
     // diff_hold: the reason its state keeps as `hold` (historySql.ts diffHoldSql).
     const field = (name: string) => `coalesce(${name}, '')`;
-    this.evaluationText ??= `
+    return `WITH checked AS NOT MATERIALIZED (${validation})
       SELECT *, ${diffHoldSql('diff_key', 'finding')} AS diff_hold FROM (
         SELECT *,
           ${field('tenant_id')} || chr(1) || ${field('module')} || chr(1) || ${field('data_category')} || chr(1) || ${field('store_resource')}
             || chr(2) || coalesce(item_id, '') || chr(2) || verdict AS diff_key
         FROM (${evaluationSql(this.catalog, this.options, 'checked')}))`;
-    // Validation and evaluation in one statement: the checked rows flow into the evaluation instead of being
-    // stored (beyond the memory limit, spilled) and read back. The findings are a TEMP table: kept uncompressed in
-    // memory up to the limit and spilled to temp_directory beyond it (about 9% fewer instructions than a compressed
-    // table of the database file, callgrind), stored in any order (every reader orders by ord): duck.ts inAnyOrder.
-    const into = this.findingsCreated ? 'INSERT INTO findings' : 'CREATE TEMP TABLE findings AS';
-    await this.step('validating and evaluating', `${into} WITH checked AS NOT MATERIALIZED (${validation}) ${this.evaluationText}`, { anyOrder: true });
-    this.findingsCreated = true;
-    // Nothing reads the items again once the last of them are evaluated: their memory goes to what follows.
-    if (last) await this.duck.connection.run('DROP TABLE items');
+  }
+
+  /**
+   * Evaluates the appended rows whose ord is in [from, to) with the INSERT prepared (once)
+   * over table `item_slice`, into which they are copied first: a prepared statement reads
+   * the same table each time, and its filter on a parameter would scan every row appended so far.
+   */
+  private async evaluatePrepared(ords: { from: number; to: number }): Promise<void> {
+    const { connection } = this.duck;
+    await this.guarded('validating and evaluating', async () => {
+      this.insertSlice ??= this.prepareSlices();
+      const insert = await this.insertSlice;
+      await connection.run('DELETE FROM item_slice');
+      await connection.run(`INSERT INTO item_slice SELECT * FROM items WHERE ord >= ${ords.from} AND ord < ${ords.to}`);
+      // Stored in any order, as every slice's findings are (see evaluateSlice); prepared under the same setting.
+      await inAnyOrder(connection, () => insert.run());
+    });
+  }
+
+  /** The slices' table and the INSERT that evaluates them (see evaluatePrepared). */
+  private async prepareSlices(): Promise<DuckDBPreparedStatement> {
+    const { connection } = this.duck;
+    await connection.run('CREATE TEMP TABLE item_slice AS SELECT * FROM items LIMIT 0');
+    // Planned without the table's statistics: they are those of the table when it is planned (empty), and the
+    // statement runs over every slice. With them, DuckDB folds what they seem to prove (no parse_error in an empty
+    // table: its coalesce() was dropped, and the parse errors of later slices lost their reason).
+    return inAnyOrder(connection, () =>
+      withSetting(connection, 'disabled_optimizers', sqlString(STATISTICS_OPTIMIZERS), () => connection.prepare(`INSERT INTO findings ${this.programOver('item_slice')}`)),
+    );
   }
 
   /** Runs the SQL program once: the findings table (ord, item_id, diff_key, finding). */
@@ -283,7 +343,7 @@ export class SqlEngine {
     // The rows left (all of them when no slice ran: a file DuckDB read, or a small source).
     if (!this.findingsCreated) await this.evaluateSlice(undefined, true);
     else if (this.items && this.items.count > this.slicedTo) await this.evaluateSlice({ from: this.slicedTo, to: this.items.count }, true);
-    else await this.duck.connection.run('DROP TABLE items');
+    else await this.dropItems();
   }
 
   /** Runs `work` with DuckDB on one thread, then gives it back its threads. */

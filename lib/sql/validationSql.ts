@@ -485,6 +485,11 @@ export interface ValidationSqlOptions {
    * snapshot read from DynamoDB in slices while it is still being read. Default: every row.
    */
   ords?: { from: number; to: number };
+  /**
+   * The table of stage 1 to read instead of `items`: the SQL engine's `item_slice`, which
+   * one statement, prepared once, validates slice after slice. Default `items`.
+   */
+  table?: string;
 }
 
 /**
@@ -498,7 +503,8 @@ export interface ValidationSqlOptions {
 export function validationSql(bounds: ItemBounds = {}, options: ValidationSqlOptions = {}): string {
   const declaredEvents = options.declaredEvents ?? [];
   const shape = itemShape(declaredEvents);
-  const rows = options.ords ? `(SELECT * FROM items WHERE ord >= ${options.ords.from} AND ord < ${options.ords.to})` : 'items';
+  const table = options.table ?? 'items';
+  const rows = options.ords ? `(SELECT * FROM ${table} WHERE ord >= ${options.ords.from} AND ord < ${options.ords.to})` : table;
   return options.fastPath === false ? generalSql(bounds, shape, rows) : fastAndGeneralSql(bounds, shape, declaredEvents, rows);
 }
 

@@ -1,0 +1,41 @@
+/**
+ * The run's DuckDB (lib/sql/duck.ts): each database keeps its file and what it spills in a
+ * folder of its own inside the temp directory it is given (DuckDB names its spill files the
+ * same in every database, so two runs sharing one folder overwrote each other's), and takes
+ * that folder away when it closes.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDuck } from '../../../lib/sql/duck';
+import { tempDir } from '../../helpers/files';
+
+/** Rows enough (about 100 MB) that a 32 MB database spills them. */
+const ROWS = 400_000;
+const SPILL = `CREATE TEMP TABLE t AS SELECT range AS n, repeat(CAST(range AS VARCHAR), 40) AS s FROM range(${ROWS})`;
+/** sum(strlen(s)) of those rows. */
+const TEXT_BYTES = 91_555_600n;
+
+describe("the run's DuckDB", () => {
+  it('spills into a folder of its own, beside another database given the same temp directory, and removes it', async () => {
+    const base = tempDir('duck-');
+    const options = { threads: 1, memoryLimit: '32MB', tempDirectory: base };
+    const first = await openDuck(options);
+    const second = await openDuck(options);
+    try {
+      await Promise.all([first.connection.run(SPILL), second.connection.run(SPILL)]);
+      const folders = readdirSync(base);
+      expect(folders).toHaveLength(2);
+      for (const folder of folders) expect(readdirSync(join(base, folder)).some((name) => name.startsWith('duckdb_temp_storage'))).toBe(true);
+      for (const duck of [first, second]) {
+        const rows = (await duck.connection.runAndReadAll('SELECT count(*), sum(n), sum(strlen(s)) FROM t')).getRows();
+        expect(rows).toEqual([[BigInt(ROWS), BigInt((ROWS * (ROWS - 1)) / 2), TEXT_BYTES]]);
+      }
+      first.close();
+      expect(readdirSync(base)).toHaveLength(1);
+    } finally {
+      first.close();
+      second.close();
+    }
+    expect(readdirSync(base)).toEqual([]);
+  }, 60_000);
+});
