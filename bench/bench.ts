@@ -1,4 +1,6 @@
 /**
+ * npm run bench -- --partitions P [--items N …]: the partitioned run instead (bench/partitioned.ts).
+ *
  * npm run bench [-- --items N[,N...]] [--table-items N] [--segments N] [--engines sql,reference] [--skip-pdf] [--skip-table] [--out DIR]
  *
  * `--items 0` skips the NDJSON runs; `--out` (default bench/out) is where the inventories,
@@ -13,6 +15,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchPartitioned } from './partitioned';
 import { writeSyntheticInventory } from './syntheticInventory';
 
 const ROOT = resolve(__dirname, '..');
@@ -166,7 +169,8 @@ async function tableBench(tableItems: number, segments: string, engines: string[
   }
 }
 
-benchmark().catch((error) => {
+// `--partitions P`: the partitioned run (plan → map in processes → reduce), bench/partitioned.ts.
+(process.argv.includes('--partitions') ? benchPartitioned(process.argv.slice(2)) : benchmark()).catch((error) => {
   console.error(error);
   process.exit(1);
 });

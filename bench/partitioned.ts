@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runMapProcesses } from '../cli/mapProcesses';
+import { runMapProcesses } from '../cli/runMapProcesses';
 import { loadCatalog, DEFAULT_POLICIES_DIR } from '../lib/catalog/loadCatalog';
 import { DEFAULTS } from '../lib/defaults';
 import { FileHistoryStore } from '../lib/history/FileHistoryStore';

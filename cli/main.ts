@@ -4,7 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { runAudit, type AuditResult, type RunAuditOptions } from '../lib/audit/runAudit';
 import { runPartitioned } from '../lib/partitioned/runPartitioned';
 import { MAX_PARTITIONS } from '../lib/partitioned/planPartitions';
-import { runMapProcesses, type MapSource } from './mapProcesses';
+import { runMapProcesses, type MapSource } from './runMapProcesses';
 import { verifyReport } from '../lib/audit/verifyReport';
 import { DynamoHistoryStore } from '../lib/history/DynamoHistoryStore';
 import { FileHistoryStore } from '../lib/history/FileHistoryStore';
@@ -202,7 +202,7 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
     duck: { threads: options.workers, memoryLimit: options.memoryLimit },
     onProgress: (p) => bar.update(p),
   });
-  // With --partitions, each partition is read and evaluated by a process of its own, --workers at once (cli/mapProcesses.ts).
+  // With --partitions, each partition is read and evaluated by a process of its own, --workers at once (cli/runMapProcesses.ts).
   const audit = (source: InventorySource, where: (snapshotId: string | null) => MapSource): Promise<AuditResult> => {
     if (options.partitions === 1) return runAudit(auditOptions(source));
     let done = 0;

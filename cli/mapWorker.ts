@@ -1,6 +1,6 @@
 /**
  * One map step of a partitioned CLI run, as a process of its own (started by
- * cli/mapProcesses.ts with a job file): read and evaluate one partition, write
+ * cli/runMapProcesses.ts with a job file): read and evaluate one partition, write
  * its lines, print its result and peak RSS as the last line. An error is
  * printed as one line to stderr, with exit status 1.
  */
@@ -13,7 +13,7 @@ import { FileInventorySource } from '../lib/inventory/FileInventorySource';
 import { createDocumentClient, InventoryTable } from '../lib/inventory/InventoryTable';
 import type { InventorySource } from '../lib/inventory/InventorySource';
 import { mapPartition } from '../lib/partitioned/mapPartition';
-import type { MapJob, MapOutput } from './mapProcesses';
+import type { MapJob, MapOutput } from './runMapProcesses';
 
 async function work(job: MapJob): Promise<MapOutput> {
   const { source, task } = job;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { EngineKind } from '../lib/audit/evaluateEntries';
 import type { Waiver } from '../lib/engine/waivers';
+import { mapInOrder } from '../lib/partitioned/mapInOrder';
 import { failedPartition, type PartitionResult } from '../lib/partitioned/Partition';
 import type { MapTask } from '../lib/partitioned/runPartitioned';
 import type { DuckOptions } from '../lib/sql/duck';
@@ -50,26 +51,19 @@ export interface MapProcessOptions {
  * @example
  * const results = await runMapProcesses(tasks, { job, concurrency: 2 });
  */
-export async function runMapProcesses(tasks: readonly MapTask[], options: MapProcessOptions): Promise<PartitionResult[]> {
-  const results = new Array<PartitionResult>(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < tasks.length; i = next++) {
-      const task = tasks[i]!;
-      const jobPath = `${task.linesPath}.job.json`;
-      await writeFile(jobPath, JSON.stringify({ ...options.job, task } satisfies MapJob));
-      let output: MapOutput;
-      try {
-        output = await runWorker(jobPath);
-      } catch (error) {
-        output = { result: failedPartition(task.partition, (error as Error).message), peakRssMb: 0 };
-      }
-      options.onDone?.(output);
-      results[i] = output.result;
+export function runMapProcesses(tasks: readonly MapTask[], options: MapProcessOptions): Promise<PartitionResult[]> {
+  return mapInOrder(tasks, options.concurrency, async (task) => {
+    const jobPath = `${task.linesPath}.job.json`;
+    await writeFile(jobPath, JSON.stringify({ ...options.job, task } satisfies MapJob));
+    let output: MapOutput;
+    try {
+      output = await runWorker(jobPath);
+    } catch (error) {
+      output = { result: failedPartition(task.partition, (error as Error).message), peakRssMb: 0 };
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, tasks.length) }, worker));
-  return results;
+    options.onDone?.(output);
+    return output.result;
+  });
 }
 
 /** Runs cli/mapWorker.ts under the same Node, with tsx's loader (as `npm start` runs the CLI), and parses its last line. */

@@ -6,7 +6,7 @@ import { stateMachineEvents } from '../lib/delivery/stateMachineEvents';
 
 /**
  * The state machine's Plan task ({ runId }): claims the run, plans it, stores
- * the plan in the reports bucket and answers { runId, partitions } for the map.
+ * the plan in the run-files bucket and answers { runId, partitions } for the map.
  */
 export async function handle(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>, deps: AuditContainer = auditContainer()): Promise<PlannedRun> {
   const { runId } = stateMachineEvents.run(event, 'planAudit');

@@ -8,13 +8,15 @@ import { stateMachineEvents } from '../lib/delivery/stateMachineEvents';
 /**
  * The state machine's Reduce task ({ runId }): the partitions' findings into
  * the run's reports, stored, committed to history and delivered, as the
- * one-Lambda audit finishes a run. Answers the run's final record.
+ * one-Lambda audit finishes a run. Answers the run's id and final status.
  */
-export async function handle(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>, deps: AuditContainer = auditContainer()): Promise<RunRecord> {
+export async function handle(event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>, deps: AuditContainer = auditContainer()): Promise<Pick<RunRecord, 'runId' | 'status'>> {
   const { runId } = stateMachineEvents.run(event, 'reduceAudit');
   deps.logger.appendKeys({ runId });
   try {
-    return await reducePartitionedRun(runId, deps.audit, limitsOf(context, deps.config));
+    // Its id and status only: the record may outgrow what a state's output holds (256 KiB).
+    const { status } = await reducePartitionedRun(runId, deps.audit, limitsOf(context, deps.config));
+    return { runId, status };
   } finally {
     deps.logger.removeKeys(['runId']);
   }

@@ -41,6 +41,6 @@ export const DEFAULTS = Object.freeze({
   runFilesDays: defaults.runFilesDays,
   /** The Distributed Map's ItemBatcher: partitions per child workflow. */
   mapItemsPerBatch: defaults.mapItemsPerBatch,
-  /** The Distributed Map's MaxConcurrency: child workflows at once (the plan may lower it for the table's read limit). */
+  /** The Distributed Map's MaxConcurrency: child workflows at once (the plan warns when they would read faster than the table's partition serves). */
   mapMaxConcurrency: defaults.mapMaxConcurrency,
 });

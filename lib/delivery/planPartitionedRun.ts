@@ -42,7 +42,7 @@ function stateMachineOf(deps: AuditDependencies): NonNullable<AuditDependencies[
  * (failed, one notice) unless the state machine retries it (`Throttled`).
  *
  * @example
- * await planPartitionedRun('audit-20261128T020000Z-1a2b3c', deps) // { runId, partitions: [16 scan segments] }
+ * await planPartitionedRun('audit-20261128T020000Z-1a2b3c', deps) // { runId, partitions: [16 itemId ranges] }
  */
 export async function planPartitionedRun(runId: string, deps: AuditDependencies, limits?: RunLimits): Promise<PlannedRun> {
   const { stateMachineArn } = stateMachineOf(deps);

@@ -18,7 +18,8 @@ import { auditOptions, type AuditDependencies, type RunLimits } from './executeA
 import { partitionedRunKeys, readRunPlan, type PartitionedRunPlan } from './PartitionedRunPlan';
 import type { RunRecord } from './RunRecord';
 import { RunSession } from './RunSession';
-import { forStateMachine, isRetried } from './stateMachineErrors';
+import { forStateMachine, isRetried, Throttled } from './stateMachineErrors';
+import { mapInOrder } from '../partitioned/mapInOrder';
 
 /** Partitions fetched from the bucket at once. */
 const FETCH_CONCURRENCY = 8;
@@ -45,21 +46,30 @@ export async function reducePartitionedRun(runId: string, deps: AuditDependencie
   const session = new RunSession(runId, deps, limits);
   const workDir = await mkdtemp(join(tmpdir(), `${runId}-reduce-`));
   try {
-    const partsDir = await mkdtemp(join(workDir, 'partitions-'));
-    const results = await fetchPartitions(plan, partsDir, deps, session.signal);
-    deps.log('info', 'audit reducing', { runId, partitions: results.length, failed: results.filter((r) => r.status === 'failed').length });
-    const engine = { ...deps.engine, waivers: compileWaivers(plan.waivers), capturedNotAfterMs: plan.capturedNotAfterMs };
-    const result = await runAudit({
-      ...auditOptions(record, deps, session, workDir),
-      // Opened again for the snapshot's facts (manifest, capture time); the findings come from the partitions.
-      source: new DynamoInventorySource(deps.inventory, { snapshotId: plan.snapshotId, mode: 'scan', segments: 1 }),
-      engine,
-      startedAt: new Date(plan.startedAt),
-      mapped: { results, linesPath: (index) => linesFile(partsDir, index) },
-    });
+    let result;
+    try {
+      const partsDir = await mkdtemp(join(workDir, 'partitions-'));
+      const results = await fetchPartitions(plan, partsDir, deps, session.signal);
+      deps.log('info', 'audit reducing', { runId, partitions: results.length, failed: results.filter((r) => r.status === 'failed').length });
+      const engine = { ...deps.engine, waivers: compileWaivers(plan.waivers), capturedNotAfterMs: plan.capturedNotAfterMs };
+      result = await runAudit({
+        ...auditOptions(record, deps, session, workDir),
+        // Opened again for the snapshot's facts (manifest, capture time); the findings come from the partitions.
+        source: new DynamoInventorySource(deps.inventory, { snapshotId: plan.snapshotId, mode: 'query', segments: 1 }),
+        engine,
+        startedAt: new Date(plan.startedAt),
+        mapped: { results, linesPath: (index) => linesFile(partsDir, index) },
+      });
+    } catch (thrown) {
+      // Nothing is stored or committed yet: throttling is the state machine's to retry.
+      if (isRetried(thrown)) throw forStateMachine(thrown);
+      throw thrown;
+    }
+    // From here on reports are stored, history committed and mail sent: a retry would do them twice (the
+    // history would then hold this very run as "the previous"), so any failure ends the run, as one Lambda's does.
     return await completeRun({ session, record, result, startedAtMs: Date.parse(record.startedAt ?? plan.startedAt) }, deps);
   } catch (thrown) {
-    if (isRetried(thrown)) throw forStateMachine(thrown);
+    if (thrown instanceof Throttled) throw thrown;
     throw await session.fail(thrown);
   } finally {
     session.close();
@@ -70,17 +80,11 @@ export async function reducePartitionedRun(runId: string, deps: AuditDependencie
 const linesFile = (dir: string, index: number) => join(dir, `${index}.ndjson`);
 
 /** Every partition's result in index order, with its lines downloaded beside it (an empty file for a failed one). */
-async function fetchPartitions(plan: PartitionedRunPlan, dir: string, deps: AuditDependencies, signal: AbortSignal): Promise<PartitionResult[]> {
-  const results = new Array<PartitionResult>(plan.partitions.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < plan.partitions.length; i = next++) {
-      signal.throwIfAborted();
-      results[i] = await fetchPartition(plan.runId, plan.partitions[i]!, dir, deps);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, plan.partitions.length) }, worker));
-  return results;
+function fetchPartitions(plan: PartitionedRunPlan, dir: string, deps: AuditDependencies, signal: AbortSignal): Promise<PartitionResult[]> {
+  return mapInOrder(plan.partitions, FETCH_CONCURRENCY, (partition) => {
+    signal.throwIfAborted();
+    return fetchPartition(plan.runId, partition, dir, deps);
+  });
 }
 
 async function fetchPartition(runId: string, partition: Partition, dir: string, deps: AuditDependencies): Promise<PartitionResult> {

@@ -6,7 +6,10 @@
 import { AuditorError, ThrottledError } from '../errors';
 
 /** An AWS service kept throttling after the SDK's retries: the state machine retries the step, with backoff. */
-export class Throttled extends AuditorError {}
+export class Throttled extends AuditorError {
+  // The state machine's Retry matches this name: fixed, whatever a bundler renames the class to.
+  override readonly name = 'Throttled';
+}
 
 /**
  * What a step of the state machine throws: throttling as `Throttled` (retried),
@@ -20,7 +23,12 @@ export function forStateMachine(error: unknown): unknown {
   return error;
 }
 
-/** Whether the state machine retries this error (so the step must not record it as final). */
+/**
+ * Whether the state machine retries this error (so the step must not record it as final).
+ *
+ * @example
+ * isRetried(new ThrottledError('DynamoDB kept throttling …')) // true
+ */
 export const isRetried = (error: unknown): boolean => error instanceof ThrottledError || error instanceof Throttled;
 
 /** The error a state machine's Catch passes on: its name and its cause (for a Lambda task, a JSON text). */

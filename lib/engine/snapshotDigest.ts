@@ -49,7 +49,12 @@ export class SnapshotDigest {
     this.count += items;
   }
 
-  /** The state so far; `merge` of the states of a snapshot's slices gives the digest of the whole. */
+  /**
+   * The state so far; `merge` of the states of a snapshot's slices gives the digest of the whole.
+   *
+   * @example
+   * const part = new SnapshotDigest(); part.add(item); part.state() // { sum: '9f…', count: 1 }
+   */
   state(): DigestState {
     const bytes = Buffer.alloc(32);
     this.sum.forEach((word, i) => bytes.writeUInt32BE(word, i * 4));

@@ -35,7 +35,7 @@ export class DynamoInventorySource implements InventorySource {
    * DynamoInventorySource.forPartition(table, 'snap-2026-11-28', { kind: 'itemid-range', from: 'b', to: 'c' }).entries()
    */
   static forPartition(table: InventoryTable, snapshotId: string, spec: PartitionSpec, pageSize?: number): DynamoInventorySource {
-    if (spec.kind === 'byte-range') throw new Error('A byte range is a partition of a file, not of a DynamoDB table.');
+    if (spec.kind !== 'whole' && spec.kind !== 'itemid-range') throw new Error(`A ${String(spec.kind)} partition is not one of a DynamoDB table.`);
     const source = new DynamoInventorySource(table, { snapshotId, mode: 'query', segments: 1, pageSize });
     if (spec.kind === 'itemid-range') source.read.range = { from: spec.from, to: spec.to };
     source.snapshotId = snapshotId;
@@ -45,6 +45,9 @@ export class DynamoInventorySource implements InventorySource {
   /**
    * The snapshot cut into up to `count` itemId ranges, each read by Query (a snapshot is one
    * partition key: Scan segments would not split it); call after open().
+   *
+   * @example
+   * await source.open(); await source.partitions(3) // [{ kind: 'itemid-range', from: null, to: 'item-3' }, { from: 'item-3', to: 'item-6' }, { from: 'item-6', to: null }]
    */
   async partitions(count: number): Promise<PartitionSpec[]> {
     if (this.snapshotId === null) throw new Error('open() must be called before partitions()');
@@ -54,6 +57,12 @@ export class DynamoInventorySource implements InventorySource {
     return [null, ...cuts].map((from, i) => ({ kind: 'itemid-range', from, to: cuts[i] ?? null }));
   }
 
+  /**
+   * The source of one range `partitions` gave, of the snapshot `open()` chose.
+   *
+   * @example
+   * source.partition({ kind: 'itemid-range', from: 'item-3', to: 'item-6' }).entries()
+   */
   partition(spec: PartitionSpec): InventorySource {
     if (this.snapshotId === null) throw new Error('open() must be called before partition()');
     return DynamoInventorySource.forPartition(this.table, this.snapshotId, spec, this.read.pageSize);
@@ -65,7 +74,8 @@ export class DynamoInventorySource implements InventorySource {
 
   async open() {
     const incompleteReasons: string[] = [];
-    let snapshotId = this.options.snapshotId ?? null;
+    // Opened again (a partitioned run's reduce), it keeps the snapshot it chose: a newer one may have arrived meanwhile.
+    let snapshotId = this.options.snapshotId ?? this.snapshotId ?? null;
     let manifest = snapshotId ? await this.table.manifest(snapshotId) : await this.table.latestManifest();
     let capturedAt = manifest?.capturedAt ?? null;
     if (!snapshotId) {

@@ -79,6 +79,9 @@ export function mergeFileStats(parts: readonly FileReadStats[]): FileReadStats {
  * Refuses a file that, read whole, is no inventory of the asked snapshot (InputError, in the
  * order a reader meets them): NDJSON none of whose lines is JSON, no entry at all, no item of
  * the snapshot asked for.
+ *
+ * @example
+ * checkWholeFile('inv.ndjson', 's9', mergeFileStats(slices), 'ndjson') // throws "Inventory file inv.ndjson has no item of snapshot s9 …"
  */
 export function checkWholeFile(path: string, snapshotFilter: string | null, stats: FileReadStats, format: 'ndjson' | 'array'): void {
   if (format === 'ndjson' && stats.parsed === 0) {
@@ -144,7 +147,12 @@ export class FileInventorySource implements InventorySource {
     return this.path;
   }
 
-  /** A slice's counts after `entries()`, which the whole-file checks need (null for the whole file, which checks itself). */
+  /**
+   * A slice's counts after `entries()`, which the whole-file checks need (null for the whole file, which checks itself).
+   *
+   * @example
+   * for await (const entry of slice.entries()) use(entry); slice.sliceStats()?.parsed // JSON lines read
+   */
   sliceStats(): FileReadStats | null {
     return this.range ? this.stats : null;
   }
@@ -153,14 +161,24 @@ export class FileInventorySource implements InventorySource {
    * NDJSON cut into `count` byte ranges at line ends, each knowing the number of its first
    * line (one pass over the file counting newlines); a JSON array is one slice. Ranges may
    * be empty (a file with fewer lines than partitions).
+   *
+   * @example
+   * await source.open(); await source.partitions(4) // [{ kind: 'byte-range', start: 0, end: 1048702, firstLine: 1 }, …]
    */
   async partitions(count: number): Promise<PartitionSpec[]> {
+    if (this.size === 0) throw new Error('open() must be called before partitions()');
     const first = await firstCharacter(this.path);
     if (first === null) throw new InputError(`Inventory file ${this.path} is empty: it holds no inventory items.`);
     if (first === '[' || count === 1) return [{ kind: 'whole' }];
     return byteRanges(this.path, this.size, count);
   }
 
+  /**
+   * The source of one slice `partitions` gave.
+   *
+   * @example
+   * source.partition({ kind: 'byte-range', start: 0, end: 1048702, firstLine: 1 }).entries()
+   */
   partition(spec: PartitionSpec): InventorySource {
     if (spec.kind === 'itemid-range') throw new Error('An itemId range is a partition of a DynamoDB table, not of a file.');
     const snapshotId = this.snapshotFilter ?? undefined;

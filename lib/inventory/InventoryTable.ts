@@ -304,6 +304,9 @@ export class InventoryTable {
   /**
    * The first and the last itemId of a snapshot (two one-item Queries), or null when it
    * has no item: the bounds a partitioned run cuts into itemId ranges.
+   *
+   * @example
+   * await table.itemIdBounds('snap-2026-11-20') // { first: 'item-0000001', last: 'item-0500000' }
    */
   async itemIdBounds(snapshotId: string): Promise<{ first: string; last: string } | null> {
     const end = async (forward: boolean) => {

@@ -35,7 +35,7 @@ export interface PartitionResult {
   error?: string;
   /** Findings written (one per item read, invalid ones included). */
   findings: number;
-  /** Parts of the slice that could not be read (a Scan segment that stopped): the run is incomplete, and says why. */
+  /** Parts of the slice that could not be read (a Query that stopped after its retries): the run is incomplete, and says why. */
   gaps: string[];
   /** The snapshot digest's state over this slice's items (lib/engine/snapshotDigest.ts); null when the run keeps no history. */
   digest: DigestState | null;

@@ -1,7 +1,7 @@
 /**
  * The plan step of a partitioned run: the opened snapshot cut into the slices
- * the map steps read apart. The source decides how it can be cut (Scan
- * segments of a table, byte ranges of an NDJSON file); one that cannot is one
+ * the map steps read apart. The source decides how it can be cut (itemId
+ * ranges of a table, byte ranges of an NDJSON file); one that cannot is one
  * slice.
  */
 import { UsageError } from '../errors';

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { planAudit } from '../audit/phases/planAudit';
 import { runAudit, type AuditResult, type RunAuditOptions } from '../audit/runAudit';
+import { mapInOrder } from './mapInOrder';
 import { mapPartition } from './mapPartition';
 import { failedPartition, type Partition, type PartitionResult } from './Partition';
 import { planPartitions } from './planPartitions';
@@ -66,7 +67,7 @@ export async function runPartitioned(options: PartitionedRunOptions): Promise<Pa
     const tasks = partitions.map((partition) => ({ partition, linesPath: linesPath(partition.index), snapshotId: plan.snapshot.snapshotId, capturedNotAfterMs: plan.engine.capturedNotAfterMs! }));
     const results = options.runMaps
       ? await options.runMaps(tasks)
-      : await inProcess(tasks, options.concurrency ?? 2, async (task) => {
+      : await mapInOrder(tasks, options.concurrency ?? 2, async (task) => {
           try {
             const source = options.source.partition?.(task.partition.spec) ?? options.source;
             return await mapPartition({
@@ -92,15 +93,4 @@ export async function runPartitioned(options: PartitionedRunOptions): Promise<Pa
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
-}
-
-/** Runs `work` over the tasks, `concurrency` at a time, results in task order. */
-async function inProcess<T, R>(tasks: readonly T[], concurrency: number, work: (task: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < tasks.length; i = next++) results[i] = await work(tasks[i]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
-  return results;
 }

@@ -1,6 +1,4 @@
 import { DEFAULTS } from '../defaults';
-// runFilesDays is read from the JSON itself: lib/defaults.ts does not list it (yet).
-import defaults from '../defaults.json';
 import PRICES from './prices.json';
 import type { RunPlan } from './planRun';
 import { ASSUMED, LIMITS } from './throughput';
@@ -47,7 +45,7 @@ const GB = 1024 ** 3;
 
 export const DEFAULT_COST_OPTIONS: Readonly<CostOptions> = Object.freeze({
   reportRetentionDays: DEFAULTS.reportRetentionDays,
-  runFilesDays: defaults.runFilesDays,
+  runFilesDays: DEFAULTS.runFilesDays,
   runsPerMonth: DAYS_PER_MONTH,
   attachMaxBytes: DEFAULTS.attachMaxBytes,
   prices: PRICES,

@@ -1,7 +1,5 @@
 import type { EngineKind } from '../audit/engineKind';
 import { DEFAULTS } from '../defaults';
-// `partitions` is read from the JSON itself: lib/defaults.ts does not list it (yet).
-import defaults from '../defaults.json';
 import type { FormatId } from '../report/formats/formatIds';
 import { ASSUMED } from './throughput';
 
@@ -13,7 +11,7 @@ export interface PlanOptions {
   partitions: number;
   /** ItemBatcher: partitions per child workflow, mapped one after the other. */
   mapItemsPerBatch: number;
-  /** MaxConcurrency: child workflows at once (lowered to the table's read quota). */
+  /** MaxConcurrency: child workflows at once (the plan warns when they would read faster than the table's partition serves). */
   mapMaxConcurrency: number;
   /** The engine that evaluates (stage param `engine`). */
   engine: EngineKind;
@@ -35,7 +33,7 @@ export const NIGHTLY_FORMATS: readonly FormatId[] = ['json', 'csv', 'pdf'];
 
 export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = Object.freeze({
   distributedThresholdItems: DEFAULTS.distributedThresholdItems,
-  partitions: defaults.partitions,
+  partitions: DEFAULTS.partitions,
   mapItemsPerBatch: DEFAULTS.mapItemsPerBatch,
   mapMaxConcurrency: DEFAULTS.mapMaxConcurrency,
   engine: DEFAULTS.engine,

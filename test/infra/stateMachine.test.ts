@@ -282,22 +282,24 @@ describe('the packaged state machine (ci stage)', () => {
     const logs = (key: Key, fn: string) =>
       ['logs:CreateLogStream', 'logs:PutLogEvents'].map((action) => call(key, action, [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${SERVICE}-${fn}:log-stream:2026/11/28/[$LATEST]0a1b`]));
     const runRecord = (key: Key) => ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'].map((action) => call(key, action, [RUNS]));
-    const runFiles = (key: Key) => [
+    // What the code calls (lib/delivery/planPartitionedRun.ts, mapPartitionBatch.ts, reducePartitionedRun.ts): the reduce only reads run files.
+    const readRunFiles = (key: Key) => [
       call(key, 's3:GetObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/plan.json`]),
-      call(key, 's3:PutObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/partitions/3.ndjson`]),
       call(key, 's3:ListBucket', [`arn:aws:s3:::${RUN_FILES}`], { 's3:prefix': 'runs/r1/partitions/3.json' }),
     ];
-    const inventory = (key: Key) => ['dynamodb:Query', 'dynamodb:Scan'].map((action) => call(key, action, [INVENTORY]));
+    const runFiles = (key: Key) => [...readRunFiles(key), call(key, 's3:PutObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/partitions/3.ndjson`])];
+    // The plan: the manifest or, without one, the latest snapshot by Scan, the itemId bounds, the table's size; the map: Query only.
+    const planInventory = (key: Key) => ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:DescribeTable'].map((action) => call(key, action, [INVENTORY]));
     const mail = (key: Key) => call(key, 'ses:SendRawEmail', [`arn:aws:ses:${REGION}:${ACCOUNT}:identity/retention-auditor@acme-health.eu`, `arn:aws:ses:${REGION}:${ACCOUNT}:identity/acme-health.eu`], {}, true);
     const webhooks = (key: Key) => [CHANNEL_PARAMS.slackWebhookParameter, CHANNEL_PARAMS.teamsWebhookParameter].map((name) => call(key, 'ssm:GetParameter', [`arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`]));
 
     /** What each step and the state machine do in a run: together, every grant of their roles. */
     const RUN: AwsCall[] = [
-      ...logs('AKIAPLAN', 'planAudit'), ...inventory('AKIAPLAN'), ...runRecord('AKIAPLAN'), ...runFiles('AKIAPLAN'),
+      ...logs('AKIAPLAN', 'planAudit'), ...planInventory('AKIAPLAN'), ...runRecord('AKIAPLAN'), ...runFiles('AKIAPLAN'),
       call('AKIAPLAN', 's3:GetObject', [`arn:aws:s3:::${BUCKET}/waivers.yaml`]),
       call('AKIAPLAN', 's3:ListBucket', [`arn:aws:s3:::${BUCKET}`], { 's3:prefix': 'waivers.yaml' }),
-      ...logs('AKIAMAP', 'mapPartitions'), ...inventory('AKIAMAP'), ...runRecord('AKIAMAP'), ...runFiles('AKIAMAP'),
-      ...logs('AKIAREDUCE', 'reduceAudit'), ...runRecord('AKIAREDUCE'), ...runFiles('AKIAREDUCE'),
+      ...logs('AKIAMAP', 'mapPartitions'), call('AKIAMAP', 'dynamodb:Query', [INVENTORY]), ...runRecord('AKIAMAP'), ...runFiles('AKIAMAP'),
+      ...logs('AKIAREDUCE', 'reduceAudit'), ...runRecord('AKIAREDUCE'), ...readRunFiles('AKIAREDUCE'),
       call('AKIAREDUCE', 'dynamodb:Query', [`${RUNS}/index/byCreatedAt`]),
       call('AKIAREDUCE', 'dynamodb:Query', [INVENTORY]),
       call('AKIAREDUCE', 's3:PutObject', [`arn:aws:s3:::${BUCKET}/reports/2026/11/28/r1/findings.json`]),
@@ -345,6 +347,9 @@ describe('the packaged state machine (ci stage)', () => {
         call('AKIAMAP', 's3:DeleteObject', [`arn:aws:s3:::${BUCKET}/runs/r1/plan.json`]),
         call('AKIAMAP', 's3:GetObject', [`arn:aws:s3:::${BUCKET}/waivers.yaml`]),
         call('AKIAREDUCE', 'dynamodb:Scan', [INVENTORY]),
+        call('AKIAMAP', 'dynamodb:Scan', [INVENTORY]),
+        call('AKIAMAP', 'dynamodb:DescribeTable', [INVENTORY]),
+        call('AKIAREDUCE', 's3:PutObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/partitions/3.ndjson`]),
         call('AKIAFAILED', 'dynamodb:Query', [INVENTORY]),
         call('AKIAFAILED', 's3:GetObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/plan.json`]),
         call('AKIAMACHINE', 'lambda:InvokeFunction', [functionArn('auditWorker')]),
