@@ -279,6 +279,21 @@ describe('progress and retries', () => {
     expect((await reducePartitionedRun(runId, deps.audit)).status).toBe('succeeded');
   });
 
+  it('throttling once the reports are being stored is not retried (a retry would store, commit and mail twice): the run ends failed, once', async () => {
+    const deps = await deployment(`throttled-late-${++deployments}`);
+    const runId = await queuedRun(deps);
+    const { partitions } = await planPartitionedRun(runId, deps.audit);
+    await mapAll(deps, runId, partitions);
+    deps.audit.reports.put = async (key) => {
+      throw new ThrottledError(`S3 kept throttling PutObject on ${key} after retries (SlowDown).`);
+    };
+    const reduced = reducePartitionedRun(runId, deps.audit);
+    await expect(reduced).rejects.toThrow(/S3 kept throttling PutObject/);
+    await expect(reduced).rejects.not.toMatchObject({ name: 'Throttled' });
+    expect(await deps.runs.get(runId)).toMatchObject({ status: 'failed', error: expect.stringMatching(/S3 kept throttling PutObject/) });
+    expect(smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
+  });
+
   it('a map step of a run that was never planned fails with one sentence', async () => {
     const deps = await deployment(`unplanned-${++deployments}`);
     const runId = await queuedRun(deps);
