@@ -16,18 +16,10 @@ import { handle as getAudit } from '../../handlers/getAudit';
 import { handle as listAudits } from '../../handlers/listAudits';
 import { handle as auditWorker } from '../../handlers/auditWorker';
 import { handle as auditFailures } from '../../handlers/auditFailures';
-import { recordingMetrics } from '../helpers/delivery';
+import { recordingMetrics, TEST_DEPLOYMENT_ENV } from '../helpers/delivery';
 
 const ENV = {
-  INVENTORY_TABLE: 'retention-auditor-test-inventory',
-  RUNS_TABLE: 'retention-auditor-test-runs',
-  REPORTS_BUCKET: 'reports-bucket',
-  DPO_EMAIL: 'dpo@example.com',
-  SENDER_EMAIL: 'auditor@example.com',
-  AUDIT_WORKER_FUNCTION: 'retention-auditor-test-auditWorker',
-  AWS_REGION: 'eu-central-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
+  ...TEST_DEPLOYMENT_ENV,
   MAX_ACTIVE_AUDITS: '2',
   REPORT_RETENTION_DAYS: '400',
 };

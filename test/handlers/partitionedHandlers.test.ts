@@ -21,18 +21,12 @@ import { handle as planAudit } from '../../handlers/planAudit';
 import { handle as mapPartitions } from '../../handlers/mapPartitions';
 import { handle as reduceAudit } from '../../handlers/reduceAudit';
 import { handle as markRunFailed } from '../../handlers/markRunFailed';
-import { recordingMetrics } from '../helpers/delivery';
+import { recordingMetrics, TEST_DEPLOYMENT_ENV } from '../helpers/delivery';
 
 const ACCOUNT = '123456789012';
 const STATE_MACHINE = `arn:aws:states:eu-central-1:${ACCOUNT}:stateMachine:retention-auditor-test-audit`;
 const ENV = {
-  INVENTORY_TABLE: 'retention-auditor-test-inventory',
-  RUNS_TABLE: 'retention-auditor-test-runs',
-  REPORTS_BUCKET: 'reports-bucket',
-  DPO_EMAIL: 'dpo@example.com',
-  SENDER_EMAIL: 'auditor@example.com',
-  AUDIT_WORKER_FUNCTION: 'retention-auditor-test-auditWorker',
-  AWS_REGION: 'eu-central-1',
+  ...TEST_DEPLOYMENT_ENV,
   STATE_MACHINE_ARN: STATE_MACHINE,
   PARTITION_THRESHOLD_ITEMS: '1000000',
   PARTITIONS: '8',

@@ -8,6 +8,19 @@ import type { LocalS3 } from '../../cli/local/localS3';
 
 let counter = 0;
 
+/** The deployment's required settings, as a test's environment (fake names; credentials for the local peers and mocks). */
+export const TEST_DEPLOYMENT_ENV = {
+  INVENTORY_TABLE: 'retention-auditor-test-inventory',
+  RUNS_TABLE: 'retention-auditor-test-runs',
+  REPORTS_BUCKET: 'reports-bucket',
+  DPO_EMAIL: 'dpo@example.com',
+  SENDER_EMAIL: 'auditor@example.com',
+  AUDIT_WORKER_FUNCTION: 'retention-auditor-test-auditWorker',
+  AWS_REGION: 'eu-central-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+};
+
 /** Metrics kept in memory, for assertions. */
 export function recordingMetrics(): { publish(values: Partial<Record<RunMetricName, number>>): void; published: Partial<Record<RunMetricName, number>>[] } {
   const published: Partial<Record<RunMetricName, number>>[] = [];

@@ -19,8 +19,6 @@ import { handle as markRunFailed } from '../../handlers/markRunFailed';
 import { handle as planAudit } from '../../handlers/planAudit';
 import { handle as reduceAudit } from '../../handlers/reduceAudit';
 import { buildDefinition, FUNCTION_TIMEOUTS, type Definition, type StepFunctionName } from '../../infra/stateMachine';
-import { startLocalDynamo, type LocalDynamo } from '../../cli/local/localDynamo';
-import { startLocalS3, type LocalS3 } from '../../cli/local/localS3';
 import { sha256File } from '../../lib/audit/sha256File';
 import { StoreError, ThrottledError } from '../../lib/errors';
 import { executeAudit } from '../../lib/delivery/executeAudit';
@@ -31,7 +29,7 @@ import type { AuditRequest, RunRecord } from '../../lib/delivery/RunRecord';
 import type { FormatId } from '../../lib/report/formats/formatIds';
 import type { Partition, PartitionResult } from '../../lib/partitioned/Partition';
 import { localContainer } from '../helpers/delivery';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
+import { useTwinPeers } from '../helpers/twinPeers';
 import { lambdaServiceError, type InvokeCall, type InvokeFault, type LocalFunction } from '../helpers/stepFunctions/lambdaTasks';
 import { LocalStepFunctions, type LocalExecution } from '../helpers/stepFunctions/LocalStepFunctions';
 
@@ -53,21 +51,8 @@ const failedSubject = (runId: string) => `[Retention audit] FAILED — run ${run
 const functionArn = (name: StepFunctionName) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${SERVICE}-${name}`;
 const HANDLERS = { planAudit, mapPartitions, reduceAudit, markRunFailed };
 
-let dynamo: LocalDynamo;
-let twinDynamo: LocalDynamo;
-let s3: LocalS3;
-let smtp: SmtpSink;
+const peers = useTwinPeers();
 let stopServing: (() => void) | undefined;
-beforeAll(async () => {
-  [dynamo, twinDynamo, s3, smtp] = await Promise.all([startLocalDynamo(0), startLocalDynamo(0), startLocalS3(0, undefined, ['test']), startSmtpSink()]);
-});
-afterAll(async () => {
-  await smtp.close();
-  await s3.close();
-  await twinDynamo.close();
-  await dynamo.close();
-});
-beforeEach(() => smtp.messages.splice(0));
 afterEach(() => {
   stopServing?.();
   stopServing = undefined;
@@ -77,11 +62,11 @@ type Deps = Awaited<ReturnType<typeof localContainer>>;
 let deployments = 0;
 
 /** A deployment with the state machine, on the example inventory; twins (same `name`, another DynamoDB) name the same tables. */
-function deployment(name: string, endpoint = dynamo.endpoint): Promise<Deps> {
+function deployment(name: string, endpoint = peers.dynamo.endpoint): Promise<Deps> {
   return localContainer({
     endpoint,
-    s3,
-    smtpUrl: smtp.url,
+    s3: peers.s3,
+    smtpUrl: peers.smtp.url,
     inventoryFile: EXAMPLE,
     waivers: WAIVERS,
     env: { INVENTORY_TABLE: `inventory-${name}`, RUNS_TABLE: `runs-${name}`, STATE_MACHINE_ARN: STATE_MACHINE, PARTITIONS: String(PARTITIONS) },
@@ -133,12 +118,12 @@ async function execute(deps: Deps, machine: LocalStepFunctions, runId: string): 
 
 /** The one-Lambda run of the same inventory in a twin deployment, and the one mail it sent. */
 async function oneLambdaRun(name: string, runId: string): Promise<{ record: RunRecord; subject: string }> {
-  const twin = await deployment(name, twinDynamo.endpoint);
+  const twin = await deployment(name, peers.twinDynamo.endpoint);
   await queuedRun(twin, runId);
   const record = await executeAudit(runId, twin.audit);
   expect(record.status).toBe('succeeded');
-  expect(smtp.messages).toHaveLength(1);
-  const [mail] = smtp.messages.splice(0);
+  expect(peers.smtp.messages).toHaveLength(1);
+  const [mail] = peers.smtp.messages.splice(0);
   return { record, subject: mail!.subject! };
 }
 
@@ -218,13 +203,13 @@ describe('a run on the state machine', () => {
       expect(record.reports![format]!.sha256).toBe(one.record.reports![format]!.sha256);
     }
     expect(Object.keys(record.reports!).sort()).toEqual(['csv', 'json', 'pdf']);
-    expect(smtp.messages.map((mail) => mail.subject)).toEqual([one.subject]);
+    expect(peers.smtp.messages.map((mail) => mail.subject)).toEqual([one.subject]);
     await expectNothingLeftRunning(deps, runId, execution);
     // Started again (a redelivered request): Step Functions refuses the execution's name (ExecutionAlreadyExists), nothing runs twice.
     const invocations = machine.calls.length;
     await deps.largeRuns!.stateMachine.launch(runId);
     expect(machine.calls).toHaveLength(invocations);
-    expect(smtp.messages).toHaveLength(1);
+    expect(peers.smtp.messages).toHaveLength(1);
   });
 
   it('retries a child that was throttled (Throttled from the handler, Lambda.TooManyRequestsException from Lambda): all partitions, the same reports', async () => {
@@ -259,7 +244,7 @@ describe('a run on the state machine', () => {
     // Each retried partition was counted once.
     expect(machine.reduceFound.map((run) => run.progress)).toEqual([expect.objectContaining(mapProgress(PARTITIONS))]);
     for (const format of ['json', 'csv'] as const) expect([format, await storedSha256(deps, record, format)]).toEqual([format, await storedSha256(deps, one.record, format)]);
-    expect(smtp.messages.map((mail) => mail.subject)).toEqual([one.subject]);
+    expect(peers.smtp.messages.map((mail) => mail.subject)).toEqual([one.subject]);
     await expectNothingLeftRunning(deps, runId, execution);
   });
 
@@ -297,8 +282,8 @@ describe('a run on the state machine', () => {
     expect(await deps.reports.readJson<PartitionResult>(partitionedRunKeys.result(runId, 2))).toMatchObject({ status: 'done' });
     expect(await deps.reports.readJson<PartitionResult>(partitionedRunKeys.result(runId, 3))).toMatchObject({ status: 'failed' });
     expect(Object.keys(record.reports!).sort()).toEqual(['csv', 'json', 'pdf']);
-    expect(smtp.messages).toHaveLength(1);
-    expect(smtp.messages[0]!.subject).toMatch(/^\[Retention audit\] INCOMPLETE — /);
+    expect(peers.smtp.messages).toHaveLength(1);
+    expect(peers.smtp.messages[0]!.subject).toMatch(/^\[Retention audit\] INCOMPLETE — /);
     await expectNothingLeftRunning(deps, runId, execution);
   });
 
@@ -323,7 +308,7 @@ describe('a run on the state machine', () => {
     const record = (await deps.runs.get(runId))!;
     expect(record.status).toBe('partial');
     expect(record.summary!.incompleteReasons).toEqual([expect.stringMatching(/^Part of the snapshot could not be read: Partition 1 of 4 \(.*\) failed: it recorded no result$/)]);
-    expect(smtp.messages.map((mail) => mail.subject)).toEqual([expect.stringMatching(/^\[Retention audit\] INCOMPLETE — /)]);
+    expect(peers.smtp.messages.map((mail) => mail.subject)).toEqual([expect.stringMatching(/^\[Retention audit\] INCOMPLETE — /)]);
     await expectNothingLeftRunning(deps, runId, execution);
   });
 });
@@ -349,7 +334,7 @@ describe('a run the state machine cannot finish', () => {
     expect(execution.events.filter((event) => event.type === 'StateEntered').map((event) => event.state!.name).slice(-3)).toEqual(['Reduce', 'MarkFailed', 'Failed']);
 
     expect(await deps.runs.get(runId)).toMatchObject({ status: 'failed', error: "Cannot read properties of undefined (reading 'findings')" });
-    expect(smtp.messages.map((mail) => mail.subject)).toEqual([failedSubject(runId)]);
+    expect(peers.smtp.messages.map((mail) => mail.subject)).toEqual([failedSubject(runId)]);
     await expectNothingLeftRunning(deps, runId, execution);
   });
 
@@ -368,7 +353,7 @@ describe('a run the state machine cannot finish', () => {
       status: 'failed',
       error: `The state machine stopped the run (Runtime.ExitError: ${killed.errorMessage}), mapping the partitions: ${PARTITIONS} of ${PARTITIONS} partitions done.`,
     });
-    expect(smtp.messages.map((mail) => mail.subject)).toEqual([failedSubject(runId)]);
+    expect(peers.smtp.messages.map((mail) => mail.subject)).toEqual([failedSubject(runId)]);
     await expectNothingLeftRunning(deps, runId, execution);
   });
 });

@@ -4,18 +4,11 @@ import { parse } from 'yaml';
 import { DEFAULTS } from '../../../lib/defaults';
 import { createAuditContainer } from '../../../lib/delivery/auditContainer';
 import { readDeliveryConfig } from '../../../lib/delivery/config';
+import { TEST_DEPLOYMENT_ENV } from '../../helpers/delivery';
 
 const ROOT = resolve(__dirname, '../../..');
 const ENV = {
-  INVENTORY_TABLE: 'retention-auditor-test-inventory',
-  RUNS_TABLE: 'retention-auditor-test-runs',
-  REPORTS_BUCKET: 'reports-bucket',
-  DPO_EMAIL: 'dpo@example.com',
-  SENDER_EMAIL: 'auditor@example.com',
-  AUDIT_WORKER_FUNCTION: 'retention-auditor-test-auditWorker',
-  AWS_REGION: 'eu-central-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
+  ...TEST_DEPLOYMENT_ENV,
 };
 
 const LONG_WAIVER = `waivers:

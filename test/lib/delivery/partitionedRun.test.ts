@@ -12,8 +12,6 @@ import { readFileSync } from 'node:fs';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { resolve } from 'node:path';
-import { startLocalDynamo, type LocalDynamo } from '../../../cli/local/localDynamo';
-import { startLocalS3, type LocalS3 } from '../../../cli/local/localS3';
 import { ENGINES, type EngineKind } from '../../../lib/audit/engineKind';
 import { runFilesOf } from '../../../lib/delivery/auditContainer';
 import { readDeliveryConfig } from '../../../lib/delivery/config';
@@ -31,7 +29,7 @@ import { runScheduled } from '../../../lib/delivery/runScheduled';
 import type { Partition, PartitionResult } from '../../../lib/partitioned/Partition';
 import { ThrottledError } from '../../../lib/errors';
 import { localContainer } from '../../helpers/delivery';
-import { startSmtpSink, type SmtpSink } from '../../helpers/smtpSink';
+import { useTwinPeers } from '../../helpers/twinPeers';
 
 const EXAMPLE = resolve(__dirname, '../../../examples/inventory.ndjson');
 const WAIVERS = readFileSync(resolve(__dirname, '../../../examples/waivers.yaml'), 'utf8');
@@ -42,20 +40,7 @@ const CREATED = '2026-11-20T05:59:00.000Z';
 const LIMITS = { timeoutSeconds: 900, maxEventAgeSeconds: 3600 };
 const failedSubject = (runId: string) => `[Retention audit] FAILED — run ${runId}`;
 
-let dynamo: LocalDynamo;
-let twinDynamo: LocalDynamo;
-let s3: LocalS3;
-let smtp: SmtpSink;
-beforeAll(async () => {
-  [dynamo, twinDynamo, s3, smtp] = await Promise.all([startLocalDynamo(0), startLocalDynamo(0), startLocalS3(0, undefined, ['test']), startSmtpSink()]);
-});
-afterAll(async () => {
-  await smtp.close();
-  await s3.close();
-  await twinDynamo.close();
-  await dynamo.close();
-});
-beforeEach(() => smtp.messages.splice(0));
+const peers = useTwinPeers();
 
 type Deps = Awaited<ReturnType<typeof localContainer>>;
 let deployments = 0;
@@ -66,11 +51,11 @@ let deployments = 0;
  * the same in every deployment of one `name`, so twins' reports (which name
  * the table) can be compared byte for byte.
  */
-async function deployment(name: string, endpoint = dynamo.endpoint, engine: EngineKind = 'reference'): Promise<Deps> {
+async function deployment(name: string, endpoint = peers.dynamo.endpoint, engine: EngineKind = 'reference'): Promise<Deps> {
   return localContainer({
     endpoint,
-    s3,
-    smtpUrl: smtp.url,
+    s3: peers.s3,
+    smtpUrl: peers.smtp.url,
     inventoryFile: EXAMPLE,
     waivers: WAIVERS,
     env: { INVENTORY_TABLE: `inventory-${name}`, RUNS_TABLE: `runs-${name}`, STATE_MACHINE_ARN: STATE_MACHINE, PARTITIONS: '4', ENGINE: engine },
@@ -96,7 +81,7 @@ const sha256Of = (record: RunRecord) => Object.fromEntries(Object.entries(record
 describe('a partitioned run gives the one-Lambda run\'s reports', () => {
   it.each(ENGINES)('plan → map (each partition) → reduce, engine %s: the same JSON and CSV, byte for byte, the same summary and digest, one mail each', async (engine) => {
     const name = `twin-${++deployments}`;
-    const [single, partitioned] = await Promise.all([deployment(name, twinDynamo.endpoint, engine), deployment(name, dynamo.endpoint, engine)]);
+    const [single, partitioned] = await Promise.all([deployment(name, peers.twinDynamo.endpoint, engine), deployment(name, peers.dynamo.endpoint, engine)]);
     const runId = await queuedRun(single);
     await queuedRun(partitioned, runId);
 
@@ -119,7 +104,7 @@ describe('a partitioned run gives the one-Lambda run\'s reports', () => {
     expect(reduced.summary).toEqual(one.summary);
     expect(reduced.snapshotSha256).toBe(one.snapshotSha256);
     expect(reduced.snapshotSha256).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(smtp.messages.map((m) => m.subject)).toEqual([smtp.messages[0]!.subject, smtp.messages[0]!.subject]);
+    expect(peers.smtp.messages.map((m) => m.subject)).toEqual([peers.smtp.messages[0]!.subject, peers.smtp.messages[0]!.subject]);
     // The run became its scope's history, as the one-Lambda run did in its own deployment.
     expect((await partitioned.audit.history.previous(partitioned.audit.inventory.tableName))?.run.runId).toBe(runId);
   });
@@ -127,7 +112,7 @@ describe('a partitioned run gives the one-Lambda run\'s reports', () => {
 
 /** Every key of a bucket of the local S3 server. */
 async function keysOf(bucket: string): Promise<string[]> {
-  const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'eu-central-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const client = new S3Client({ endpoint: peers.s3.endpoint, forcePathStyle: true, region: 'eu-central-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   try {
     const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
     return (listed.Contents ?? []).map((object) => object.Key!).sort();
@@ -184,8 +169,8 @@ describe('partitions that fail', () => {
     expect(record.summary!.complete).toBe(false);
     const reason = record.summary!.incompleteReasons.find((text) => text.includes(`Partition ${partitions.length} of ${partitions.length}`));
     expect(reason).toContain('StoreError: DynamoDB Query on table inventory failed: InternalServerError');
-    expect(smtp.messages).toHaveLength(1);
-    expect(smtp.messages[0]!.subject).toMatch(/^\[Retention audit\] INCOMPLETE/);
+    expect(peers.smtp.messages).toHaveLength(1);
+    expect(peers.smtp.messages[0]!.subject).toMatch(/^\[Retention audit\] INCOMPLETE/);
   });
 
   it('a partition DynamoDB would not give whole is thrown as Throttled (the state machine retries the child), and records no result', async () => {
@@ -291,7 +276,7 @@ describe('progress and retries', () => {
     await expect(reduced).rejects.toThrow(/S3 kept throttling PutObject/);
     await expect(reduced).rejects.not.toMatchObject({ name: 'Throttled' });
     expect(await deps.runs.get(runId)).toMatchObject({ status: 'failed', error: expect.stringMatching(/S3 kept throttling PutObject/) });
-    expect(smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
+    expect(peers.smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
   });
 
   it('a map step of a run that was never planned fails with one sentence', async () => {
@@ -309,7 +294,7 @@ describe('failure: the plan, MarkFailed and the sweep', () => {
     const runId = await queuedRun(deps, undefined, { ...EVERYTHING, snapshotId: 'snap-missing' });
     await expect(planPartitionedRun(runId, deps.audit)).rejects.toThrow(`Snapshot snap-missing is not in DynamoDB table ${deps.config.INVENTORY_TABLE}.`);
     expect(await deps.runs.get(runId)).toMatchObject({ status: 'failed', error: `Snapshot snap-missing is not in DynamoDB table ${deps.config.INVENTORY_TABLE}.` });
-    expect(smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
+    expect(peers.smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
     // The state machine's MarkFailed that follows tells no one twice.
     expect(await markRunFailed({ runId, error: { Error: 'InputError' } }, deps.audit)).toBe('already-ended');
     expect(await deps.audit.runFiles.readJson(partitionedRunKeys.plan(runId))).toBeNull();
@@ -327,7 +312,7 @@ describe('failure: the plan, MarkFailed and the sweep', () => {
       status: 'failed',
       error: `The state machine stopped the run (Runtime.ExitError: RequestId: 1 Error: Runtime exited with error: signal: killed), mapping the partitions: 1 of ${partitions.length} partitions done.`,
     });
-    expect(smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
+    expect(peers.smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
     // A reduce that still arrives does nothing.
     expect((await reducePartitionedRun(runId, deps.audit)).status).toBe('failed');
   });
@@ -351,7 +336,7 @@ describe('failure: the plan, MarkFailed and the sweep', () => {
       `The state machine's execution ${EXECUTION(runId)} ended FAILED without finishing the run, mapping the partitions: 0 of ${(await deps.audit.runFiles.readJson<{ partitions: unknown[] }>(partitionedRunKeys.plan(runId)))!.partitions.length} partitions done.`,
     );
     expect(await sweepStuckRuns(deps.audit, LIMITS)).toEqual([]);
-    expect(smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
+    expect(peers.smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
   });
 });
 
@@ -395,6 +380,6 @@ describe('the nightly run above the threshold', () => {
     await expect(runScheduled(`${event}-broken-${deployments}`, { ...deps, largeRuns }, limits)).rejects.toThrow('Step Functions refused StartExecution');
     const [run] = await deps.runs.listRecent(1);
     expect(run).toMatchObject({ status: 'failed', error: 'The audit could not be started: Step Functions refused StartExecution' });
-    expect(smtp.messages.map((m) => m.subject)).toEqual([failedSubject(run!.runId)]);
+    expect(peers.smtp.messages.map((m) => m.subject)).toEqual([failedSubject(run!.runId)]);
   });
 });
