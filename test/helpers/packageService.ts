@@ -35,6 +35,27 @@ function fingerprint(stage: string, params: Record<string, string>, region: stri
   return hash.digest('hex').slice(0, 16);
 }
 
+/**
+ * Whether the process that took a lock folder (its `pid` file) has ended; a lock without its pid yet is still being taken.
+ *
+ * @example
+ * if (lockOwnerGone(lock)) rmSync(lock, { recursive: true, force: true });
+ */
+export function lockOwnerGone(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+  } catch {
+    return false;
+  }
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 export interface Packaged {
   dir: string;
   template: { Resources: Record<string, { Type: string; Properties: any; Metadata?: any }>; Outputs?: any; Conditions?: any };
@@ -52,9 +73,12 @@ export function packageService(stage: string, params: Record<string, string>, re
   while (!existsSync(done)) {
     try {
       mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
     } catch {
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for another process to package ${stage} (${lock}).`);
-      execFileSync('sleep', ['1']);
+      // A lock whose process is gone (a run killed while packaging) is taken over, not waited out.
+      if (lockOwnerGone(lock)) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`Timed out waiting for another process to package ${stage} (${lock}).`);
+      else execFileSync('sleep', ['1']);
       continue;
     }
     try {
