@@ -143,9 +143,13 @@ describe('osls package', () => {
     }
     // The state machine's steps (their resources and the state machine's role: stateMachine.test.ts).
     for (const role of ['PlanAuditRole', 'MapPartitionsRole']) {
-      expect(actions(role)).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 's3:GetObject', 's3:PutObject', 's3:ListBucket']));
+      expect(actions(role)).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:UpdateItem', 's3:GetObject', 's3:PutObject', 's3:ListBucket']));
       expect(actions(role)).not.toEqual(expect.arrayContaining(['ses:SendRawEmail']));
     }
+    // The plan finds the latest snapshot without manifests (Scan) and sizes the table (DescribeTable); the map reads its itemId ranges by Query only.
+    expect(actions('PlanAuditRole')).toEqual(expect.arrayContaining(['dynamodb:Scan', 'dynamodb:DescribeTable']));
+    expect(actions('MapPartitionsRole')).not.toContain('dynamodb:Scan');
+    expect(actions('MapPartitionsRole')).not.toContain('dynamodb:DescribeTable');
     expect(actions('ReduceAuditRole')).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject', 'ses:SendRawEmail', 'dynamodb:Query']));
     expect(actions('ReduceAuditRole')).not.toContain('dynamodb:Scan');
     // Run files (runs/*) only in the run-files bucket; nothing else there.
