@@ -5,7 +5,6 @@
  * printed as one line to stderr, with exit status 1.
  */
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { loadCatalog } from '../lib/catalog/loadCatalog';
 import { compileWaivers } from '../lib/engine/waivers';
 import { DynamoInventorySource } from '../lib/inventory/DynamoInventorySource';
@@ -17,7 +16,6 @@ import type { MapJob, MapOutput } from './runMapProcesses';
 
 async function work(job: MapJob): Promise<MapOutput> {
   const { source, task } = job;
-  const spill = `${task.linesPath}.spill`;
   let table: InventoryTable | null = null;
   let partitionSource: InventorySource;
   if ('inventory' in source) {
@@ -35,15 +33,13 @@ async function work(job: MapJob): Promise<MapOutput> {
       catalog: loadCatalog(job.policies),
       engine: { graceDays: job.graceDays, waivers: compileWaivers(job.waivers), capturedNotAfterMs: task.capturedNotAfterMs },
       engineKind: job.engineKind,
-      // A spill folder of its own: DuckDB names its temporary files alike in every process.
-      duck: { ...job.duck, tempDirectory: spill },
+      duck: job.duck,
       linesPath: task.linesPath,
       digest: job.digest,
     });
     return { result, peakRssMb: process.resourceUsage().maxRSS / 1024 };
   } finally {
     table?.client.destroy();
-    await rm(spill, { recursive: true, force: true });
   }
 }
 

@@ -1,6 +1,7 @@
 import type { FormatId } from '../report/formats/formatIds';
 import type { ReportHead, Summary, Trigger } from '../report/ReportModel';
 import type { ChannelOutcome } from './notifiers/Notifier';
+import { formatCount } from '../units';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'partial', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -99,8 +100,7 @@ export interface RunProgress {
  */
 export function describeProgress(progress: RunProgress | undefined): string {
   if (!progress) return 'before reading the snapshot';
-  const count = (n: number) => n.toLocaleString('en-US');
-  const amount = `${count(progress.done)}${progress.total !== null ? ` of ${count(progress.total)}` : ''} ${progress.unit}`;
+  const amount = `${formatCount(progress.done)}${progress.total !== null ? ` of ${formatCount(progress.total)}` : ''} ${progress.unit}`;
   const phase = { map: 'mapping the partitions', evaluate: 'evaluating', write: 'writing the reports', store: 'storing the reports', notify: 'notifying', mail: 'sending the digest' }[progress.phase];
   return `${phase}: ${amount} ${progress.phase === 'evaluate' ? 'read' : 'done'}`;
 }

@@ -10,6 +10,7 @@ import type { AuditDependencies, RunLimits } from './executeAudit';
 import { notifyFailure } from './notifyFailure';
 import { describeProgress, type RunProgress, type RunRecord } from './RunRecord';
 import type { RunPatch } from './RunStore';
+import { abortAtStop } from './limits';
 
 type SessionDependencies = Pick<AuditDependencies, 'runs' | 'notifiers' | 'metrics' | 'log' | 'now' | 'progressEveryMs'>;
 
@@ -37,7 +38,7 @@ export class RunSession {
   private progressNow: RunProgress | undefined;
   private progressWrite: Promise<unknown> = Promise.resolve();
   private lastProgressWrite = 0;
-  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly clearStop: () => void;
 
   /** With limits, the session aborts its signal at `stopAt` with a TimedOutError saying how far the run got. */
   constructor(
@@ -46,16 +47,12 @@ export class RunSession {
     limits?: RunLimits,
   ) {
     this.now = deps.now ?? (() => new Date());
-    this.timer = limits
-      ? setTimeout(() => {
-          const reserve = Math.round((limits.deadlineAt.getTime() - limits.stopAt.getTime()) / 1000);
-          this.controller.abort(
-            new TimedOutError(
-              `Timed out: the run stopped itself ${reserve} s before its function's ${Math.round((limits.deadlineAt.getTime() - this.began) / 1000)} s time limit, ${describeProgress(this.progressNow)}.`,
-            ),
-          );
-        }, Math.max(0, limits.stopAt.getTime() - Date.now()))
-      : undefined;
+    this.clearStop = abortAtStop(this.controller, limits, ({ deadlineAt, stopAt }) => {
+      const reserve = Math.round((deadlineAt.getTime() - stopAt.getTime()) / 1000);
+      return new TimedOutError(
+        `Timed out: the run stopped itself ${reserve} s before its function's ${Math.round((deadlineAt.getTime() - this.began) / 1000)} s time limit, ${describeProgress(this.progressNow)}.`,
+      );
+    });
   }
 
   /** Aborted at the function's stop time: pass it to everything that may take long. */
@@ -113,6 +110,6 @@ export class RunSession {
 
   /** Stops the timer; call once the session's work is over, whatever its outcome. */
   close(): void {
-    clearTimeout(this.timer);
+    this.clearStop();
   }
 }

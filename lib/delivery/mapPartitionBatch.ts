@@ -18,6 +18,7 @@ import { describePartition, failedPartition, type Partition, type PartitionResul
 import type { AuditDependencies, RunLimits } from './executeAudit';
 import { partitionedRunKeys, readRunPlan, type PartitionedRunPlan } from './PartitionedRunPlan';
 import { describeStateError, forStateMachine, type StateError } from './stateMachineErrors';
+import { abortAtStop } from './limits';
 
 /** What a child of the Distributed Map passes (ItemBatcher with BatchInput); `error` when its Catch calls again. */
 export interface PartitionBatchEvent {
@@ -55,12 +56,10 @@ export async function mapPartitionBatch(event: PartitionBatchEvent, deps: AuditD
   }
   const controller = new AbortController();
   let current: Partition | undefined;
-  const timer = limits
-    ? setTimeout(() => {
-        const what = current ? describePartition(current) : 'The batch';
-        controller.abort(new TimedOutError(`Timed out: ${what} stopped itself before its function's time limit (${limits.deadlineAt.toISOString()}).`));
-      }, Math.max(0, limits.stopAt.getTime() - Date.now()))
-    : undefined;
+  const clearStop = abortAtStop(controller, limits, ({ deadlineAt }) => {
+    const what = current ? describePartition(current) : 'The batch';
+    return new TimedOutError(`Timed out: ${what} stopped itself before its function's time limit (${deadlineAt.toISOString()}).`);
+  });
   const mapped: MappedBatch['partitions'] = [];
   try {
     for (const partition of event.Items) {
@@ -74,7 +73,7 @@ export async function mapPartitionBatch(event: PartitionBatchEvent, deps: AuditD
     deps.log('error', 'partition not mapped', { runId, partition: current?.index, error: (error as Error).message });
     throw forStateMachine(error);
   } finally {
-    clearTimeout(timer);
+    clearStop();
   }
 }
 

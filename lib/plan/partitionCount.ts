@@ -6,13 +6,14 @@
 import { InputError } from '../errors';
 import { DEFAULT_PLAN_OPTIONS, type PlanOptions } from './planOptions';
 import { LIMITS, MEASURED, readAndEvaluateRate } from './throughput';
+import { formatCount } from '../units';
 
 /** What decided the count, in the words the plan prints. */
 export const PARTITION_BOUNDS = {
   minimum: 'the minimum, stage param partitions',
   time: "raised so that a child's batch fits its time budget",
   tmp: "raised so that a partition's lines fit half of a child's /tmp",
-  cap: `capped at ${LIMITS.maxPartitions.toLocaleString('en-US')}, what the plan step's answer holds`,
+  cap: `capped at ${formatCount(LIMITS.maxPartitions)}, what the plan step's answer holds`,
 } as const;
 export type PartitionBound = keyof typeof PARTITION_BOUNDS;
 

@@ -6,6 +6,7 @@ import { reportBytes } from './reportBytes';
 import { runsOnStateMachine } from './runsOnStateMachine';
 import type { SnapshotSize } from './SnapshotSize';
 import { ASSUMED, LIMITS, MEASURED, readAndEvaluateRate, reduceRate } from './throughput';
+import { formatCount } from '../units';
 
 /** How the partitions are read, for people (lib/inventory/DynamoInventorySource.ts `partitions`). */
 export const PARTITION_READ = "itemId ranges of the snapshot, each read by Query (only the snapshot's own items)";
@@ -146,7 +147,7 @@ function planSingle(snapshot: SnapshotSize, options: PlanOptions, reports: Parti
   const beyond = [...(seconds > USABLE_SECONDS ? ['15 minutes'] : []), ...(tmpBytes > tmp ? [`${gib(tmp)} of /tmp`] : [])];
   if (beyond.length > 0) {
     warnings.push(
-      `One Lambda would need about ${minutes(seconds)} and ${gib(tmpBytes)} of /tmp for ${items.toLocaleString('en-US')} items, beyond its limits (${beyond.join(', ')}): lower distributedThresholdItems.`,
+      `One Lambda would need about ${minutes(seconds)} and ${gib(tmpBytes)} of /tmp for ${formatCount(items)} items, beyond its limits (${beyond.join(', ')}): lower distributedThresholdItems.`,
     );
   }
   return {
@@ -209,18 +210,18 @@ function mapWarnings(map: MapPlan): string[] {
   const warnings: string[] = [];
   if (map.partitionBound === 'cap') {
     warnings.push(
-      `At ${map.partitions.toLocaleString('en-US')} partitions, the most the plan step's answer holds, a partition has about ${map.itemsPerPartition.toLocaleString('en-US')} items, more than a map child can read and stage within its limits.`,
+      `At ${formatCount(map.partitions)} partitions, the most the plan step's answer holds, a partition has about ${formatCount(map.itemsPerPartition)} items, more than a map child can read and stage within its limits.`,
     );
   }
   const peak = Math.round(map.peakReadUnitsPerSecond);
   if (peak > LIMITS.tableReadUnitsPerSecond) {
     const fits = Math.max(1, Math.floor((LIMITS.tableReadUnitsPerSecond * map.maxConcurrency) / map.peakReadUnitsPerSecond));
     warnings.push(
-      `${map.maxConcurrency.toLocaleString('en-US')} children at once read about ${peak.toLocaleString('en-US')} read units a second, above the table's default quota of ${LIMITS.tableReadUnitsPerSecond.toLocaleString('en-US')}: set mapMaxConcurrency to ${fits.toLocaleString('en-US')} or less.`,
+      `${formatCount(map.maxConcurrency)} children at once read about ${formatCount(peak)} read units a second, above the table's default quota of ${formatCount(LIMITS.tableReadUnitsPerSecond)}: set mapMaxConcurrency to ${formatCount(fits)} or less.`,
     );
   } else if (peak > LIMITS.partitionReadUnitsPerSecond) {
     warnings.push(
-      `All children Query one partition key (the snapshot): about ${peak.toLocaleString('en-US')} read units a second at peak, above the ${LIMITS.partitionReadUnitsPerSecond.toLocaleString('en-US')} one DynamoDB partition serves until DynamoDB splits it by itemId; expect throttled reads (retried with backoff) on the first large runs, or lower mapMaxConcurrency.`,
+      `All children Query one partition key (the snapshot): about ${formatCount(peak)} read units a second at peak, above the ${formatCount(LIMITS.partitionReadUnitsPerSecond)} one DynamoDB partition serves until DynamoDB splits it by itemId; expect throttled reads (retried with backoff) on the first large runs, or lower mapMaxConcurrency.`,
     );
   }
   return warnings;
@@ -233,12 +234,12 @@ function reduceWarnings(items: number, options: PlanOptions, reduce: ReducePlan,
     const large = tooLargeReports(reports).map(([format, bytes]) => `${format.toUpperCase()} (${gib(bytes)})`);
     const limits = beyond.length > 0 ? `, beyond its limits (${beyond.join(', ')})` : '';
     const puts = large.length > 0 ? `${limits ? ', and' : ','} its ${large.join(' and ')} ${large.length === 1 ? 'report is' : 'reports are each'} more than one PutObject stores (5 GiB)` : '';
-    return [`The reduce is one Lambda: at ${items.toLocaleString('en-US')} items it needs about ${minutes(reduce.seconds)} and ${gib(reduce.tmpBytes)} of /tmp${limits}${puts}; this size cannot be audited in AWS as built.`];
+    return [`The reduce is one Lambda: at ${formatCount(items)} items it needs about ${minutes(reduce.seconds)} and ${gib(reduce.tmpBytes)} of /tmp${limits}${puts}; this size cannot be audited in AWS as built.`];
   }
   if (reduce.tmpBytes > options.reduceEphemeralMb * 2 ** 20) {
     const needMb = Math.ceil(reduce.tmpBytes / 2 ** 20);
     return [
-      `The reduce needs about ${gib(reduce.tmpBytes)} of /tmp, more than reduceAudit's ${options.reduceEphemeralMb.toLocaleString('en-US')} MB (serverless.yml, ephemeralStorageSize): raise it to at least ${needMb.toLocaleString('en-US')} MB (Lambda allows ${LIMITS.lambdaMaxEphemeralMb.toLocaleString('en-US')}).`,
+      `The reduce needs about ${gib(reduce.tmpBytes)} of /tmp, more than reduceAudit's ${formatCount(options.reduceEphemeralMb)} MB (serverless.yml, ephemeralStorageSize): raise it to at least ${formatCount(needMb)} MB (Lambda allows ${formatCount(LIMITS.lambdaMaxEphemeralMb)}).`,
     ];
   }
   return [];
