@@ -1,17 +1,5 @@
 import { createHash, hash } from 'node:crypto';
-import canonicalize from 'canonicalize';
-
-/**
- * RFC 8785 JSON of an item. A number JSON cannot state (1e999 read as Infinity)
- * is hashed as JSON.stringify writes it, null: the digest never fails a run.
- */
-function canonical(raw: unknown): string {
-  try {
-    return canonicalize(raw) ?? 'null';
-  } catch {
-    return canonicalize(JSON.parse(JSON.stringify(raw) ?? 'null')) ?? 'null';
-  }
-}
+import { canonicalJson } from './canonicalJson';
 
 /** A digest's running state, as plain JSON: how a partition of a run hands its part of the digest to the reduce. */
 export interface DigestState {
@@ -35,7 +23,7 @@ export class SnapshotDigest {
 
   add(raw: unknown): void {
     // One-shot hashing: no Hash object per item (five times cheaper at this size).
-    this.addSum(hash('sha256', canonical(raw), 'buffer'), 1);
+    this.addSum(hash('sha256', canonicalJson(raw), 'buffer'), 1);
   }
 
   /** Adds 32 bytes to the sum, modulo 2^256, and `items` to the count. */
