@@ -127,7 +127,7 @@ function executionRows(plan: RunPlan): string[][] {
     ['concurrency', `MaxConcurrency ${formatCount(map.maxConcurrency)} (bound: ${map.concurrencyBound}), ${plural(map.waves, 'wave')}, ≈ ${formatCount(Math.round(map.peakReadUnitsPerSecond))} read units/s at peak`],
     [
       'reduce',
-      `one Lambda (reduceAudit): downloads ${formatBytes(map.linesBytes)} of lines, replays them at ≈ ${formatCount(Math.round(reduce.itemsPerSecond))} items/s into the reports sorted by itemId, uploads them, history, mail: ≈ ${seconds(reduce.seconds)} of its 15 min, ≈ ${formatBytes(reduce.tmpBytes)} of /tmp (it has ${tmp})${reduce.withinLimits ? '' : ': beyond its limits (see the warning)'}`,
+      `one Lambda (reduceAudit): streams ${formatBytes(map.linesBytes)} of lines from S3, replays them at ≈ ${formatCount(Math.round(reduce.itemsPerSecond))} items/s into the reports sorted by itemId, uploads them, history, mail: ≈ ${seconds(reduce.seconds)} of its 15 min, ≈ ${formatBytes(reduce.tmpBytes)} of /tmp (it has ${tmp})${reduce.withinLimits ? '' : ': beyond its limits (see the warning)'}`,
     ],
   ];
 }

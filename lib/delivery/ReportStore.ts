@@ -3,11 +3,17 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { translateSdkError } from '../aws/sdkErrors';
 import { NotFoundError, StoreError } from '../errors';
+import { linesOf } from '../inventory/readLines';
+import { MULTIPART, type MultipartOptions } from './multipart';
 
+
+/** Parts uploaded at once: 4 of 64 MiB hold 256 MiB of memory. */
+const PARTS_AT_ONCE = 4;
 
 /**
  * The reports bucket: finished reports (and the waivers object) in S3 — the
@@ -18,6 +24,8 @@ export class ReportStore {
   constructor(
     private readonly client: S3Client,
     readonly bucket: string,
+    /** When reports are uploaded in parts (tests lower the sizes). */
+    private readonly multipart: MultipartOptions = MULTIPART,
   ) {}
 
   describe(): string {
@@ -28,12 +36,21 @@ export class ReportStore {
    * Uploads a finished report (encrypted at rest by the bucket's default
    * encryption). The report's SHA-256, the run's evidence, goes with it as the
    * object's checksum: S3 refuses the upload unless the bytes it stored match.
+   * A report of `multipart.fromBytes` or more goes up in parts instead, each
+   * with its own SHA-256 that S3 checks (S3 keeps no whole-object SHA-256 of a
+   * multipart object; the run record has the report's). A multipart upload that
+   * fails leaves its parts to the bucket's lifecycle rule (removed after a day),
+   * so the role needs no s3:AbortMultipartUpload.
    * The content type is the format's (lib/report/formats/reportFormats.ts): the
    * functions that only read reports do not load the writers.
    */
   async put(key: string, localPath: string, sha256Hex: string, contentType: string): Promise<void> {
     try {
       const { size } = await stat(localPath);
+      if (size >= this.multipart.fromBytes) {
+        await this.putInParts(key, localPath, contentType);
+        return;
+      }
       await this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
@@ -47,6 +64,17 @@ export class ReportStore {
     } catch (cause) {
       throw translateSdkError(cause, { service: 'S3', operation: 'PutObject', iamAction: 's3:PutObject', target: `s3://${this.bucket}/${key}` });
     }
+  }
+
+  private async putInParts(key: string, localPath: string, contentType: string): Promise<void> {
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: createReadStream(localPath), ContentType: contentType, ChecksumAlgorithm: 'SHA256' },
+      partSize: this.multipart.partBytes,
+      queueSize: PARTS_AT_ONCE,
+      leavePartsOnError: true,
+    });
+    await upload.done();
   }
 
   /**
@@ -96,6 +124,44 @@ export class ReportStore {
       await pipeline(result.Body as Readable, createWriteStream(localPath));
     } catch (cause) {
       throw translateSdkError(cause, { service: 'S3', operation: 'GetObject', iamAction: 's3:GetObject', target: `s3://${this.bucket}/${key}` });
+    }
+  }
+
+  /**
+   * Whether an object exists (HeadObject, allowed by s3:GetObject). As for `readText`, S3
+   * answers 404 only to a caller that may also list the bucket; otherwise 403, an error.
+   *
+   * @example
+   * await runFiles.exists('runs/audit-…/partitions/3.ndjson') // false when the map never stored it
+   */
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (cause) {
+      const error = translateSdkError(cause, { service: 'S3', operation: 'HeadObject', iamAction: 's3:GetObject', target: `s3://${this.bucket}/${key}` });
+      if (error instanceof NotFoundError) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * The lines of an object, read as they arrive (GetObject): nothing is staged on disk.
+   *
+   * @example
+   * for await (const line of runFiles.lines('runs/audit-…/partitions/3.ndjson')) replay(line);
+   */
+  async *lines(key: string): AsyncGenerator<string> {
+    let body: Readable;
+    try {
+      body = (await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }))).Body as Readable;
+    } catch (cause) {
+      throw translateSdkError(cause, { service: 'S3', operation: 'GetObject', iamAction: 's3:GetObject', target: `s3://${this.bucket}/${key}` });
+    }
+    try {
+      yield* linesOf(body);
+    } catch (cause) {
+      throw new StoreError(`Reading s3://${this.bucket}/${key} failed: ${(cause as Error).message}.`, { cause });
     }
   }
 

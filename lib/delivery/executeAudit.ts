@@ -156,6 +156,8 @@ export function auditOptions(record: RunRecord, deps: AuditDependencies, session
     trigger: record.trigger,
     runId,
     pdfRowsPerModule: deps.pdfRowsPerModule,
+    // /tmp (10 GiB at most), not CPU, is what limits the size a Lambda audits: the sorts spill compressed.
+    compressSpills: true,
     engineKind: deps.evaluation?.kind,
     duck: deps.evaluation?.duck,
     now: deps.now ?? (() => new Date()),

@@ -1,16 +1,16 @@
 /**
- * The reduce step of a run on the state machine: every partition's result and
- * findings fetched from the run-files bucket, replayed into the run's reports
+ * The reduce step of a run on the state machine: every partition's result
+ * fetched from the run-files bucket and its findings streamed from there,
+ * partition after partition (nothing staged in /tmp), replayed into the run's reports
  * (runAudit with `mapped`), then finished exactly as a one-Lambda run is
  * (completeRun): reports stored with their SHA-256 in the reports bucket,
  * history, delivery, status.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAudit } from '../audit/runAudit';
 import { compileWaivers } from '../engine/waivers';
-import { NotFoundError } from '../errors';
 import { DynamoInventorySource } from '../inventory/DynamoInventorySource';
 import { failedPartition, type Partition, type PartitionResult } from '../partitioned/Partition';
 import { completeRun } from './completeRun';
@@ -21,7 +21,7 @@ import { RunSession } from './RunSession';
 import { forStateMachine, isRetried, Throttled } from './stateMachineErrors';
 import { mapInOrder } from '../partitioned/mapInOrder';
 
-/** Partitions fetched from the bucket at once. */
+/** Partition results fetched from the bucket at once. */
 const FETCH_CONCURRENCY = 8;
 
 /**
@@ -48,8 +48,7 @@ export async function reducePartitionedRun(runId: string, deps: AuditDependencie
   try {
     let result;
     try {
-      const partsDir = await mkdtemp(join(workDir, 'partitions-'));
-      const results = await fetchPartitions(plan, partsDir, deps, session.signal);
+      const results = await fetchPartitions(plan, deps, session.signal);
       deps.log('info', 'audit reducing', { runId, partitions: results.length, failed: results.filter((r) => r.status === 'failed').length });
       const engine = { ...deps.engine, waivers: compileWaivers(plan.waivers), capturedNotAfterMs: plan.capturedNotAfterMs };
       result = await runAudit({
@@ -58,7 +57,7 @@ export async function reducePartitionedRun(runId: string, deps: AuditDependencie
         source: new DynamoInventorySource(deps.inventory, { snapshotId: plan.snapshotId, mode: 'query', segments: 1 }),
         engine,
         startedAt: new Date(plan.startedAt),
-        mapped: { results, linesPath: (index) => linesFile(partsDir, index) },
+        mapped: { results, lines: (index) => deps.runFiles.lines(partitionedRunKeys.lines(runId, index)) },
       });
     } catch (thrown) {
       // Nothing is stored or committed yet: throttling is the state machine's to retry.
@@ -77,29 +76,20 @@ export async function reducePartitionedRun(runId: string, deps: AuditDependencie
   }
 }
 
-const linesFile = (dir: string, index: number) => join(dir, `${index}.ndjson`);
-
-/** Every partition's result in index order, with its lines downloaded beside it (an empty file for a failed one). */
-function fetchPartitions(plan: PartitionedRunPlan, dir: string, deps: AuditDependencies, signal: AbortSignal): Promise<PartitionResult[]> {
+/** Every partition's result in index order, each done one's lines checked to be there (they are read during the replay). */
+function fetchPartitions(plan: PartitionedRunPlan, deps: AuditDependencies, signal: AbortSignal): Promise<PartitionResult[]> {
   return mapInOrder(plan.partitions, FETCH_CONCURRENCY, (partition) => {
     signal.throwIfAborted();
-    return fetchPartition(plan.runId, partition, dir, deps);
+    return fetchPartition(plan.runId, partition, deps);
   });
 }
 
-async function fetchPartition(runId: string, partition: Partition, dir: string, deps: AuditDependencies): Promise<PartitionResult> {
-  const path = linesFile(dir, partition.index);
+async function fetchPartition(runId: string, partition: Partition, deps: AuditDependencies): Promise<PartitionResult> {
   const stored = await deps.runFiles.readJson<PartitionResult>(partitionedRunKeys.result(runId, partition.index));
-  let result = stored ? checkedResult(stored, partition) : failedPartition(partition, 'it recorded no result');
-  if (result.status === 'done') {
-    try {
-      await deps.runFiles.download(partitionedRunKeys.lines(runId, partition.index), path);
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-      result = failedPartition(partition, 'its findings are missing from the run-files bucket');
-    }
+  const result = stored ? checkedResult(stored, partition) : failedPartition(partition, 'it recorded no result');
+  if (result.status === 'done' && !(await deps.runFiles.exists(partitionedRunKeys.lines(runId, partition.index)))) {
+    return failedPartition(partition, 'its findings are missing from the run-files bucket');
   }
-  if (result.status === 'failed') await writeFile(path, '');
   return result;
 }
 

@@ -11,12 +11,21 @@ import { createReadStream } from 'node:fs';
  * for await (const line of readLines('inventory.ndjson', (bytes) => progress(bytes))) handle(line);
  */
 export async function* readLines(path: string, onBytes?: (bytesRead: number) => void, bufferSize = 1 << 20, range?: { start: number; end: number }): AsyncGenerator<string> {
-  let carry: Buffer | null = null;
-  let bytesRead = 0;
   if (range && range.end <= range.start) return;
   // createReadStream's `end` is inclusive.
-  const stream = createReadStream(path, { highWaterMark: bufferSize, ...(range ? { start: range.start, end: range.end - 1 } : {}) });
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  yield* linesOf(createReadStream(path, { highWaterMark: bufferSize, ...(range ? { start: range.start, end: range.end - 1 } : {}) }), onBytes);
+}
+
+/**
+ * The lines of any stream of bytes (an S3 object's body, a decompressed file), as readLines splits them.
+ *
+ * @example
+ * for await (const line of linesOf(response.Body as Readable)) handle(line);
+ */
+export async function* linesOf(chunks: AsyncIterable<Buffer>, onBytes?: (bytesRead: number) => void): AsyncGenerator<string> {
+  let carry: Buffer | null = null;
+  let bytesRead = 0;
+  for await (const chunk of chunks) {
     bytesRead += chunk.length;
     const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
     let start = 0;

@@ -8,7 +8,6 @@
 import type { Evaluated, Evaluation } from '../audit/evaluateEntries';
 import type { SnapshotDigest } from '../engine/snapshotDigest';
 import { checkWholeFile, mergeFileStats, type FileReadStats } from '../inventory/FileInventorySource';
-import { readLines } from '../inventory/readLines';
 import type { SourceProgress } from '../inventory/InventorySource';
 import type { Finding } from '../model';
 import type { PartitionResult } from './Partition';
@@ -17,8 +16,11 @@ import type { PartitionResult } from './Partition';
 export interface MappedRun {
   /** One result per partition, in index order (a partition that failed after its retries: failedPartition). */
   results: readonly PartitionResult[];
-  /** Where the lines of partition `index` are (mapPartition's linesPath). */
-  linesPath(index: number): string;
+  /**
+   * The lines of partition `index` (what mapPartition wrote to its linesPath): read from a
+   * local file, or straight from the run-files bucket (a reduce Lambda stages nothing in /tmp).
+   */
+  lines(index: number): AsyncIterable<string>;
 }
 
 export interface ReplayOptions {
@@ -37,7 +39,7 @@ export interface ReplayOptions {
  * every partition's digest state into `digest`.
  *
  * @example
- * const evaluation = replayEvaluation({ results, linesPath: (i) => `parts/${i}.ndjson` }, { source: 'inv.ndjson', snapshotId: null, digest: null });
+ * const evaluation = replayEvaluation({ results, lines: (i) => readLines(`parts/${i}.ndjson`) }, { source: 'inv.ndjson', snapshotId: null, digest: null });
  */
 export function replayEvaluation(mapped: MappedRun, options: ReplayOptions): Evaluation {
   const { results } = mapped;
@@ -63,7 +65,7 @@ async function* replay(mapped: MappedRun, options: ReplayOptions): AsyncIterable
     }
     for (const reason of result.gaps) yield { kind: 'gap', reason };
     let read = 0;
-    for await (const line of readLines(mapped.linesPath(result.index))) {
+    for await (const line of mapped.lines(result.index)) {
       if (line === '') continue;
       options.signal?.throwIfAborted();
       read += 1;

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { planAudit } from '../audit/phases/planAudit';
 import { runAudit, type AuditResult, type RunAuditOptions } from '../audit/runAudit';
+import { readLines } from '../inventory/readLines';
 import { mapInOrder } from './mapInOrder';
 import { mapPartition } from './mapPartition';
 import { failedPartition, type Partition, type PartitionResult } from './Partition';
@@ -87,7 +88,7 @@ export async function runPartitioned(options: PartitionedRunOptions): Promise<Pa
           }
         });
     phase('map');
-    const result = await runAudit({ ...options, runId: plan.runId, startedAt: plan.startedAt, engine: plan.engine, mapped: { results, linesPath } });
+    const result = await runAudit({ ...options, runId: plan.runId, startedAt: plan.startedAt, engine: plan.engine, mapped: { results, lines: (index) => readLines(linesPath(index)) } });
     phase('reduce');
     return { ...result, partitions: results };
   } finally {

@@ -1,6 +1,7 @@
 import { DEFAULTS } from '../defaults';
 import PRICES from './prices.json';
 import type { RunPlan } from './planRun';
+import { putRequests } from '../delivery/multipart';
 import { ASSUMED, LIMITS } from './throughput';
 
 export type Prices = typeof PRICES;
@@ -124,13 +125,14 @@ function s3Lines(plan: RunPlan, options: CostOptions): CostLine[] {
   const { map } = plan;
   const { formats } = plan.options;
   const { s3 } = options.prices;
-  let puts = formats.length + ASSUMED.runPuts;
+  // A report of a GiB or more goes up in parts (lib/delivery/multipart.ts).
+  let puts = formats.reduce((sum, format) => sum + putRequests(plan.reportBytes[format] ?? 0), 0) + ASSUMED.runPuts;
   let gets = ASSUMED.runGets;
   if (map) {
-    // The plan; each partition's lines and result; the reduce's reports. Each child reads the plan, the reduce
-    // reads it and every partition's result and lines.
-    puts += 1 + 2 * map.partitions;
-    gets += map.children + 1 + 2 * map.partitions;
+    // The plan; each partition's lines and result. Each child reads the plan; the reduce reads it, every
+    // partition's result, checks its lines are there (HeadObject, a GET) and streams them.
+    puts += 1 + map.partitions * (putRequests(map.linesBytes / map.partitions) + 1);
+    gets += map.children + 1 + 3 * map.partitions;
   }
   const months = (days: number) => days / DAYS_PER_MONTH;
   const reportGb = Object.values(plan.reportBytes).reduce((a, b) => a + b, 0) / GB;

@@ -66,8 +66,8 @@ export function planPartitionCount(items: number, overrides: Partial<PartitionCo
 /** The most items one partition may hold for each of a child's bounds. */
 function itemsPerPartitionLimits(options: PartitionCountOptions): { time: number; tmp: number } {
   const rate = readAndEvaluateRate(options.memoryMb, options.engine);
-  // One partition's lines are staged at a time (deleted once uploaded, in one PutObject).
-  const stagingBytes = Math.min((options.ephemeralMb * 2 ** 20) / 2, LIMITS.s3MaxPutBytes);
+  // One partition's lines are staged at a time (deleted once uploaded).
+  const stagingBytes = (options.ephemeralMb * 2 ** 20) / 2;
   return {
     time: Math.max(1, Math.floor((options.targetChildSeconds * rate) / options.mapItemsPerBatch)),
     tmp: Math.max(1, Math.floor(stagingBytes / MEASURED.findingJsonBytes)),

@@ -30,11 +30,15 @@ export const MEASURED = Object.freeze({
    */
   reduceItemsPerSecond: 12_500,
   /**
-   * Peak bytes the reduce held on disk per item in that bench (the partitions' lines, the sort's
-   * spilled runs, the JSON and CSV reports): 3.32 GB for 1 M items, polled every 0.5 s. The plan
-   * computes it from the parts (two JSON lines and the reports) and this figure checks the sum.
+   * Peak bytes on disk per item beyond the reports, where a Lambda sorts the findings (the reduce,
+   * or one Lambda's run): the sorts' spilled runs, compressed (FindingSorter `compress`), with the
+   * history's files. Measured around a reference run with history of 1 M items, nightly formats,
+   * disk polled every 0.5 s (/work/scratch/dig/disk.ts): peak 1.723 GB with 1.576 GB of reports
+   * (first run) and 1.727 GB with 1.590 GB (second run, diffing the first): 147 and 137 bytes.
+   * Without compression the first run peaked at 2.572 GB (996 bytes). The reduce stages no
+   * lines: it streams them from S3.
    */
-  reduceDiskBytesPerItem: 3_320,
+  sortSpillBytesPerItem: 147,
   /**
    * One Query (or parallel-Scan segment) reads this many items a second: measured against a local
    * DynamoDB (dynalite) on this machine, the only figure there is (DynamoDB publishes none); in AWS
@@ -74,7 +78,7 @@ export const ASSUMED = Object.freeze({
   planSeconds: 5,
   /** The reduce step's fixed work besides replaying and transferring: cold start, catalog, PDF, history, delivery (seconds). */
   reduceBaseSeconds: 60,
-  /** Bytes a second one Lambda moves to or from S3 in its region (GETs 8 at once, a report in one PutObject): AWS publishes no figure. */
+  /** Bytes a second one Lambda moves to or from S3 in its region (GETs 8 at once, a report in parts 4 at once from 1 GiB): AWS publishes no figure. */
   s3BytesPerSecond: 80_000_000,
   /** States the parent execution enters besides its map's children: Plan, MapPartitions, Reduce, Succeeded. */
   parentTransitions: 4,
@@ -101,8 +105,6 @@ export const LIMITS = Object.freeze({
   mapMaxConcurrency: 10_000,
   /** Partitions a run may have (lib/partitioned/planPartitions.ts says why). */
   maxPartitions: MAX_PARTITIONS,
-  /** One PutObject stores at most 5 GiB: the reports and the partitions' lines are uploaded in one request each. */
-  s3MaxPutBytes: 5 * 1024 ** 3,
   /** DynamoDB: a read request unit covers 4 KB strongly consistent, twice that eventually consistent (a Query's default). */
   readUnitBytes: 4096,
   eventuallyConsistentFactor: 0.5,

@@ -1,7 +1,10 @@
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readLines } from '../inventory/readLines';
+import { pipeline } from 'node:stream/promises';
+import { createBrotliDecompress } from 'node:zlib';
+import { linesOf, readLines } from '../inventory/readLines';
 import type { Finding } from '../model';
 import { TextSink } from './formats/TextSink';
 
@@ -40,6 +43,23 @@ export interface FindingSorterOptions {
   /** Characters of finding lines held in memory before a sorted run is spilled to disk. */
   budgetChars: number;
   tmpRoot?: string;
+  /**
+   * Spill runs compressed (TextSink 'brotli': finding lines about 6.7 times smaller, for about
+   * 3 s of one core a GB written and as much read back): where /tmp, not CPU, is the limit (Lambda).
+   */
+  compress?: boolean;
+}
+
+/** Bytes read at once from each run while merging: many runs are read at once, small buffers keep the merge's memory low. */
+const RUN_BUFFER = 64 * 1024;
+
+/** The lines of a spilled run, decompressed when it was written compressed. */
+function runLines(path: string, compressed: boolean): AsyncGenerator<string> {
+  if (!compressed) return readLines(path, undefined, RUN_BUFFER);
+  const decompress = createBrotliDecompress({ chunkSize: RUN_BUFFER });
+  // A read error destroys the decompressor, which the lines' reader then throws.
+  pipeline(createReadStream(path, { highWaterMark: RUN_BUFFER }), decompress).catch(() => undefined);
+  return linesOf(decompress);
 }
 
 /**
@@ -82,7 +102,7 @@ export class FindingSorter {
     this.dir ??= await mkdtemp(join(this.options.tmpRoot ?? tmpdir(), 'retention-auditor-sort-'));
     const path = join(this.dir, `run-${this.runs.length}.ndjson`);
     // A run line is the key as JSON, a tab, and the finding line: neither holds a raw tab or newline.
-    const out = new TextSink(path);
+    const out = new TextSink(path, 'w', this.options.compress ? 'brotli' : 'none');
     for (const { key, line } of this.chunk) {
       await out.write(JSON.stringify(key));
       await out.write('\t');
@@ -97,6 +117,7 @@ export class FindingSorter {
 
   /** The finding lines in order; call once, after the last `add`. */
   async *sorted(): AsyncGenerator<FindingLine> {
+    let readers: AsyncGenerator<string>[] = [];
     try {
       if (this.runs.length === 0) {
         this.sortChunk();
@@ -106,8 +127,7 @@ export class FindingSorter {
         return;
       }
       if (this.chunk.length > 0) await this.spill();
-      // Many runs are read at once: small buffers keep the merge's memory low.
-      const readers = this.runs.map((path) => readLines(path, undefined, 64 * 1024));
+      readers = this.runs.map((path) => runLines(path, this.options.compress ?? false));
       const next = async (i: number): Promise<FindingLine | undefined> => {
         const result = await readers[i]!.next();
         if (result.done) return undefined;
@@ -126,6 +146,8 @@ export class FindingSorter {
         heads[best] = await next(best);
       }
     } finally {
+      // A reader stopped early (the run failed) closes its file (and decompressor) before the runs are removed.
+      await Promise.all(readers.map((reader) => reader.return(undefined)));
       await this.cleanup();
     }
   }

@@ -317,7 +317,8 @@ describe('a run the state machine cannot finish', () => {
   it('the reduce throws (not retried) → Catch → MarkFailed → Fail: the execution FAILED, the run failed with the error, one failure mail', async () => {
     const deps = await deployment(`reduce-throws-${++deployments}`);
     const runId = await queuedRun(deps);
-    deps.reports.download = async () => {
+    // The reduce reads the partitions' lines (runFiles is the reports bucket in this deployment).
+    deps.reports.lines = async function* (): AsyncGenerator<string> {
       throw new TypeError("Cannot read properties of undefined (reading 'findings')");
     };
     const machine = stateMachineOf(deps);

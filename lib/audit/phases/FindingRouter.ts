@@ -25,6 +25,8 @@ export interface FindingRouterOptions {
   reorder: Evaluation['reorder'];
   /** Characters held in memory by each sorter before it spills to disk. */
   budgetChars: number;
+  /** Whether the sorters spill compressed (FindingSorter `compress`). */
+  compress?: boolean;
   /** Writes a line straight to the reports (the direct route). */
   emit(line: FindingLine): Promise<void>;
 }
@@ -44,8 +46,9 @@ export class FindingRouter {
 
   constructor(private readonly options: FindingRouterOptions) {
     const sorted = options.reorder !== null;
-    this.byIdentity = options.history && !sorted ? new FindingSorter({ budgetChars: options.budgetChars }) : null;
-    this.byItemId = !sorted && (options.history || !options.ordered) ? new FindingSorter({ budgetChars: options.budgetChars }) : null;
+    const sorter = () => new FindingSorter({ budgetChars: options.budgetChars, compress: options.compress });
+    this.byIdentity = options.history && !sorted ? sorter() : null;
+    this.byItemId = !sorted && (options.history || !options.ordered) ? sorter() : null;
   }
 
   /** True when lines go straight to the reports as they are evaluated: the reports must be open before the map phase. */

@@ -89,6 +89,10 @@ describe('runAudit', () => {
     const small = readReport((await audit(new FileInventorySource(path), { sortBudgetChars: 2000 })).reports.json!);
     expect(small.findings).toEqual(big.findings);
     expect(small.summary).toEqual(big.summary);
+    // Spilled compressed, as a Lambda's runs spill.
+    const compressed = readReport((await audit(new FileInventorySource(path), { sortBudgetChars: 2000, compressSpills: true })).reports.json!);
+    expect(compressed.findings).toEqual(big.findings);
+    expect(compressed.summary).toEqual(big.summary);
   });
 
   it('marks a repeated itemId invalid, keeping the first', async () => {

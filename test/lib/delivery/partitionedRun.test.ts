@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { resolve } from 'node:path';
 import { ENGINES, type EngineKind } from '../../../lib/audit/engineKind';
 import { runFilesOf } from '../../../lib/delivery/auditContainer';
@@ -110,15 +110,20 @@ describe('a partitioned run gives the one-Lambda run\'s reports', () => {
   });
 });
 
-/** Every key of a bucket of the local S3 server. */
-async function keysOf(bucket: string): Promise<string[]> {
+/** A client of the local S3 server, for what the product never does itself (listing, deleting). */
+async function withS3<T>(work: (client: S3Client) => Promise<T>): Promise<T> {
   const client = new S3Client({ endpoint: peers.s3.endpoint, forcePathStyle: true, region: 'eu-central-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   try {
-    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
-    return (listed.Contents ?? []).map((object) => object.Key!).sort();
+    return await work(client);
   } finally {
     client.destroy();
   }
+}
+
+/** Every key of a bucket of the local S3 server. */
+async function keysOf(bucket: string): Promise<string[]> {
+  const listed = await withS3((client) => client.send(new ListObjectsV2Command({ Bucket: bucket })));
+  return (listed.Contents ?? []).map((object) => object.Key!).sort();
 }
 
 describe("where a run's files go", () => {
@@ -194,6 +199,23 @@ describe('partitions that fail', () => {
     expect(record.summary!.incompleteReasons).toEqual([expect.stringMatching(new RegExp(`^Part of the snapshot could not be read: Partition 1 of ${partitions.length} \\(.*\\) failed: it recorded no result$`))]);
   });
 
+  it('a partition whose lines are gone from the run-files bucket is failed by the reduce, which streams the others\' lines (nothing staged in /tmp)', async () => {
+    const deps = await deployment(`lines-gone-${++deployments}`);
+    const runId = await queuedRun(deps, undefined, { ...EVERYTHING, notify: false });
+    const { partitions } = await planPartitionedRun(runId, deps.audit);
+    await mapAll(deps, runId, partitions);
+    await withS3((client) => client.send(new DeleteObjectCommand({ Bucket: deps.config.RUN_FILES_BUCKET!, Key: partitionedRunKeys.lines(runId, 1) })));
+    const streamed: string[] = [];
+    const lines = deps.audit.runFiles.lines.bind(deps.audit.runFiles);
+    deps.audit.runFiles.lines = (key) => (streamed.push(key), lines(key));
+
+    const record = await reducePartitionedRun(runId, deps.audit);
+
+    expect(record.status).toBe('partial');
+    expect(record.summary!.incompleteReasons).toEqual([expect.stringMatching(new RegExp(`^Part of the snapshot could not be read: Partition 2 of ${partitions.length} \\(.*\\) failed: its findings are missing from the run-files bucket$`))]);
+    expect(streamed).toEqual(partitions.filter((p) => p.index !== 1).map((p) => partitionedRunKeys.lines(runId, p.index)));
+  });
+
   it("the Catch keeps a partition the child had mapped before it failed", async () => {
     const deps = await deployment(`kept-${++deployments}`);
     const runId = await queuedRun(deps, undefined, { ...EVERYTHING, notify: false });
@@ -252,11 +274,11 @@ describe('progress and retries', () => {
     const runId = await queuedRun(deps, undefined, { ...EVERYTHING, notify: false });
     const { partitions } = await planPartitionedRun(runId, deps.audit);
     await mapAll(deps, runId, partitions);
-    const download = deps.audit.runFiles.download.bind(deps.audit.runFiles);
+    const lines = deps.audit.runFiles.lines.bind(deps.audit.runFiles);
     let throttle = true;
-    deps.audit.runFiles.download = async (key, path) => {
+    deps.audit.runFiles.lines = async function* (key) {
       if (throttle) throw new ThrottledError(`S3 kept throttling GetObject on ${key} after retries (SlowDown).`);
-      return download(key, path);
+      yield* lines(key);
     };
     await expect(reducePartitionedRun(runId, deps.audit)).rejects.toMatchObject({ name: 'Throttled' });
     expect((await deps.runs.get(runId))!.status).toBe('running');

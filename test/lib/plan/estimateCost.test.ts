@@ -51,12 +51,16 @@ describe('estimateCost', () => {
     expect(find(lines, /state transitions/)!.quantity).toBe(4 + 3 * children);
   });
 
-  it('S3: the plan, two objects per partition, the reports; the reduce reads every partition back', () => {
+  it('S3: the plan, two objects per partition, the reports; the reduce reads every partition back (result, HeadObject, lines)', () => {
     const plan = planRun(size(1_000_000, 400_000_000));
     const { lines } = estimateCost(plan);
     const { partitions, children } = plan.map!;
     expect(find(lines, /^PUT/)!.quantity).toBe(1 + 2 * partitions + 3 + 2);
-    expect(find(lines, /^GET/)!.quantity).toBe(children + 1 + 2 * partitions + 2);
+    expect(find(lines, /^GET/)!.quantity).toBe(children + 1 + 3 * partitions + 2);
+    // A report of a GiB or more goes up in parts of 64 MiB: create, the parts, complete.
+    const large = planRun(size(3_000_000, 1_200_000_000), { formats: ['json'] });
+    const parts = Math.ceil(large.reportBytes.json! / (64 * 1024 ** 2));
+    expect(find(estimateCost(large).lines, /^PUT/)!.quantity).toBe(1 + 2 * large.map!.partitions + (2 + parts) + 2);
     expect(find(lines, /partition files kept 7 days/)!.quantity).toBeCloseTo(((1_000_000 * 920) / GB) * (7 / (365 / 12)), 9);
   });
 

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { FindingSorter, type FindingLine } from '../../../lib/report/FindingSorter';
 import { collect, tempDir } from '../../helpers/files';
 import { judge, makeItem } from '../../helpers/items';
@@ -46,5 +47,39 @@ describe('FindingSorter', () => {
     const input = lines(ids);
     for (const entry of input) await sorter.add(entry);
     expect(await collect(sorter.sorted())).toEqual(sortedCopy(input));
+  });
+
+  describe('with compressed runs', () => {
+    it.each([[5000], [1]])('orders as without compression, budget %i characters', async (budgetChars) => {
+      const ids = Array.from({ length: 200 }, (_, i) => (i % 50 === 0 ? null : `item-${(i * 7919) % 97}`));
+      const sorter = new FindingSorter({ budgetChars, tmpRoot: tempDir(), compress: true });
+      const input = lines([...ids, 'with "quotes"\tand a tab', 'ünï\ncode']);
+      for (const entry of input) await sorter.add(entry);
+      expect(await collect(sorter.sorted())).toEqual(sortedCopy(input));
+    });
+
+    it('spills runs several times smaller than the lines they hold, and removes them when done', async () => {
+      const input = lines(Array.from({ length: 2000 }, (_, i) => `item-${(i * 7919) % 2003}`));
+      const chars = input.reduce((sum, entry) => sum + entry.line.length, 0);
+      const sorter = new FindingSorter({ budgetChars: chars / 4, tmpRoot: tempDir(), compress: true });
+      for (const entry of input) await sorter.add(entry);
+      const dir = (sorter as unknown as { dir: string }).dir;
+      const spilled = readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
+      expect(spilled).toBeGreaterThan(0);
+      expect(spilled).toBeLessThan(chars / 4);
+      expect(await collect(sorter.sorted())).toEqual(sortedCopy(input));
+      expect(existsSync(dir)).toBe(false);
+    });
+
+    it('stops early without leaving runs or open files behind', async () => {
+      const sorter = new FindingSorter({ budgetChars: 1, tmpRoot: tempDir(), compress: true });
+      for (const entry of lines(['c', 'b', 'a', 'd'])) await sorter.add(entry);
+      const dir = (sorter as unknown as { dir: string }).dir;
+      for await (const entry of sorter.sorted()) {
+        expect(entry.key).toBe('a');
+        break;
+      }
+      expect(existsSync(dir)).toBe(false);
+    });
   });
 });

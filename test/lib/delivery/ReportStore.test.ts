@@ -1,0 +1,96 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { startLocalS3, type LocalS3 } from '../../../cli/local/localS3';
+import { ReportStore } from '../../../lib/delivery/ReportStore';
+import { collect, tempDir } from '../../helpers/files';
+
+const MIB = 1024 ** 2;
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+function file(bytes: Buffer): string {
+  const path = join(tempDir(), 'report.json');
+  writeFileSync(path, bytes);
+  return path;
+}
+
+describe('ReportStore on a local S3', () => {
+  let s3: LocalS3;
+  let client: S3Client;
+  beforeAll(async () => {
+    s3 = await startLocalS3(0, undefined, ['test']);
+    await s3.createBucket('reports');
+    client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'eu-central-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await s3.close();
+  });
+
+  it('uploads a report above the multipart size in parts, and stores it byte for byte', async () => {
+    const bytes = randomBytes(11 * MIB + 123);
+    const store = new ReportStore(client, 'reports', { fromBytes: 1 * MIB, partBytes: 5 * MIB });
+    await store.put('reports/big.json', file(bytes), sha256(bytes), 'application/json');
+    const copy = join(tempDir(), 'copy');
+    await store.download('reports/big.json', copy);
+    expect(sha256(readFileSync(copy))).toBe(sha256(bytes));
+  });
+
+  it('streams an object line by line (the reduce reads partitions this way), and says whether an object exists', async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => `{"n":${i},"text":"ünïcode ${'x'.repeat(i % 300)}"}`);
+    const store = new ReportStore(client, 'reports');
+    const path = file(Buffer.from(`${lines.join('\n')}\n`));
+    await store.put('runs/r/partitions/0.ndjson', path, sha256(Buffer.from(`${lines.join('\n')}\n`)), 'application/x-ndjson');
+    expect(await collect(store.lines('runs/r/partitions/0.ndjson'))).toEqual(lines);
+    expect(await store.exists('runs/r/partitions/0.ndjson')).toBe(true);
+    expect(await store.exists('runs/r/partitions/1.ndjson')).toBe(false);
+    await expect(collect(store.lines('runs/r/partitions/1.ndjson'))).rejects.toMatchObject({ name: 'NotFoundError' });
+  });
+});
+
+describe('ReportStore requests', () => {
+  // Every S3Client is mocked while it is in place: only within these tests.
+  let s3: ReturnType<typeof mockClient>;
+  beforeEach(() => (s3 = mockClient(S3Client)));
+  afterEach(() => s3.restore());
+
+  it('sends a report below the multipart size in one PutObject, its SHA-256 as the checksum S3 checks', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    const bytes = Buffer.from('{"findings":[]}\n');
+    await new ReportStore(new S3Client({ region: 'eu-central-1' }), 'reports').put('reports/small.json', file(bytes), sha256(bytes), 'application/json');
+    expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input).toMatchObject({
+      Bucket: 'reports',
+      Key: 'reports/small.json',
+      ContentType: 'application/json',
+      ContentLength: bytes.length,
+      ChecksumSHA256: createHash('sha256').update(bytes).digest('base64'),
+    });
+    expect(s3.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
+  });
+
+  it('asks S3 to check a SHA-256 of every part of a multipart report', async () => {
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u-1' });
+    s3.on(UploadPartCommand).callsFake((input: { PartNumber: number }) => ({ ETag: `"e${input.PartNumber}"` }));
+    s3.on(CompleteMultipartUploadCommand).resolves({});
+    const bytes = randomBytes(11 * MIB);
+    const store = new ReportStore(new S3Client({ region: 'eu-central-1' }), 'reports', { fromBytes: 1 * MIB, partBytes: 5 * MIB });
+    await store.put('reports/big.json', file(bytes), sha256(bytes), 'application/json');
+    expect(s3.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input).toMatchObject({ Bucket: 'reports', Key: 'reports/big.json', ContentType: 'application/json', ChecksumAlgorithm: 'SHA256' });
+    const parts = s3.commandCalls(UploadPartCommand).map((call) => call.args[0].input);
+    expect(parts.map((part) => part.PartNumber).sort()).toEqual([1, 2, 3]);
+    for (const part of parts) expect(part.ChecksumAlgorithm).toBe('SHA256');
+    expect(s3.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input.MultipartUpload!.Parts).toHaveLength(3);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('names the bucket, key and permission when a part is refused, and leaves the parts to the lifecycle rule (no s3:AbortMultipartUpload)', async () => {
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u-1' });
+    s3.on(UploadPartCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    const bytes = randomBytes(6 * MIB);
+    const store = new ReportStore(new S3Client({ region: 'eu-central-1' }), 'reports', { fromBytes: 1 * MIB, partBytes: 5 * MIB });
+    await expect(store.put('reports/big.json', file(bytes), sha256(bytes), 'application/json')).rejects.toThrow(/s3:PutObject.*s3:\/\/reports\/reports\/big\.json|s3:\/\/reports\/reports\/big\.json.*s3:PutObject/);
+    expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(0);
+  });
+});
