@@ -9,11 +9,12 @@
  * Prints items/second and peak RSS for: the engine alone, `run --inventory`
  * on NDJSON beside a bare line-by-line JSON.parse + JSON.stringify of the same
  * file, and `run --table` on a local DynamoDB beside a bare parallel Scan of
- * the same table. Each figure comes from a process of its own.
+ * the same table. Each figure comes from a process of its own: `npm run bench` compiles the
+ * bench and the CLI first (cli/build.mjs) and runs them with plain node, as users run the CLI.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchPartitioned } from './partitioned';
 import { writeSyntheticInventory } from './syntheticInventory';
@@ -21,6 +22,20 @@ import { writeSyntheticInventory } from './syntheticInventory';
 const ROOT = resolve(__dirname, '..');
 let OUT = join(ROOT, 'bench/out');
 const TSX = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
+/** `npm run bench` runs this file compiled (dist/bench.js, cli/build.mjs); `npx tsx bench/bench.ts` runs the sources. */
+const COMPILED = !__filename.endsWith('.ts');
+
+/**
+ * The command line (after `node`) that runs one of the bench's processes as this bench runs: the
+ * compiled CLI and scenario beside dist/bench.js with plain node, as users run the CLI; under
+ * tsx from the sources.
+ *
+ * @example
+ * nodeArgs('cli/main.ts', 'local') // ['/repo/dist/main.js', 'local'] when compiled
+ */
+function nodeArgs(source: 'bench/scenario.ts' | 'cli/main.ts', ...args: string[]): string[] {
+  return COMPILED ? [join(__dirname, `${basename(source, '.ts')}.js`), ...args] : [TSX, join(ROOT, source), ...args];
+}
 
 interface Figure {
   items: number;
@@ -29,7 +44,7 @@ interface Figure {
 }
 
 function scenario(name: string, ...args: (string | number)[]): Figure {
-  const out = execFileSync(process.execPath, [TSX, join(ROOT, 'bench/scenario.ts'), name, ...args.map(String)], {
+  const out = execFileSync(process.execPath, nodeArgs('bench/scenario.ts', name, ...args.map(String)), {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 20,
@@ -42,7 +57,7 @@ const row = (label: string, f: Figure, extra = '') =>
   `${label.padEnd(44)} ${String(f.items).padStart(9)} ${f.seconds.toFixed(2).padStart(8)} s ${String(rate(f)).padStart(9)} items/s ${f.peakRssMb.toFixed(0).padStart(6)} MB${extra ? `  ${extra}` : ''}`;
 
 async function startLocal(): Promise<{ endpoint: string; stop: () => void }> {
-  const child = spawn(process.execPath, [TSX, join(ROOT, 'cli/main.ts'), 'local', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, nodeArgs('cli/main.ts', 'local', '--port', '0'), { stdio: ['ignore', 'pipe', 'inherit'] });
   const endpoint = await new Promise<string>((resolveLine, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       const match = /dynamodb (\S+)/.exec(chunk.toString());
@@ -70,7 +85,8 @@ async function benchmark(): Promise<void> {
   const sizes = values.items.split(',').map(Number).filter((size) => size > 0);
   const tableItems = Number(values['table-items']);
   mkdirSync(OUT, { recursive: true });
-  const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString() };
+  process.stderr.write(COMPILED ? 'the compiled CLI (dist/), with node\n' : 'the sources, under tsx\n');
+  const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString(), compiled: COMPILED };
   console.log(`${'scenario'.padEnd(44)} ${'items'.padStart(9)} ${'time'.padStart(10)} ${'rate'.padStart(17)} ${'peak RSS'.padStart(9)}`);
 
   for (const size of sizes) {
@@ -151,7 +167,7 @@ async function tableBench(tableItems: number, segments: string, engines: string[
   try {
     const file = join(OUT, `table-${tableItems}.ndjson`);
     await writeSyntheticInventory(file, tableItems);
-    execFileSync(process.execPath, [TSX, join(ROOT, 'cli/main.ts'), 'inventory', 'load', file, '--table', 'bench', '--endpoint', local.endpoint, '--no-progress'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, nodeArgs('cli/main.ts', 'inventory', 'load', file, '--table', 'bench', '--endpoint', local.endpoint, '--no-progress'), { stdio: ['ignore', 'ignore', 'inherit'] });
     rmSync(file, { force: true });
     const scan = scenario('bare-scan', local.endpoint, 'bench', segments);
     console.log(row(`bare parallel Scan (${segments} segments, dynalite)`, scan));

@@ -6,6 +6,8 @@
  * Distributed Map's children), reduce (the partitions replayed into the reports,
  * in this process). Prints the time of each phase, items/s, and the peak RSS of
  * the largest process (each map process, and this one, which plans and reduces).
+ * `npm run bench` runs this compiled (dist/bench.js), and so the map processes are the
+ * compiled worker (dist/mapWorker.js, cli/runMapProcesses.ts), as the compiled CLI's are.
  */
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -1,6 +1,8 @@
 /**
  * One benchmark scenario, run in its own process so that its peak RSS is its
- * own. Prints one JSON line: { items, seconds, peakRssMb }.
+ * own. Prints one JSON line: { items, seconds, peakRssMb }. `npm run bench` runs it
+ * compiled (dist/scenario.js, cli/build.mjs), with the CLI compiled into it: the
+ * CLI's code as users run it, called in-process after the imports as the peer query is.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';

@@ -2,7 +2,8 @@
  * One map step of a partitioned CLI run, as a process of its own (started by
  * cli/runMapProcesses.ts with a job file): read and evaluate one partition, write
  * its lines, print its result and peak RSS as the last line. An error is
- * printed as one line to stderr, with exit status 1.
+ * printed as one line to stderr, with exit status 1. The compiled CLI starts
+ * its compiled copy, dist/mapWorker.js (cli/build.mjs); the sources, this file under tsx.
  */
 import { readFileSync } from 'node:fs';
 import { loadCatalog } from '../lib/catalog/loadCatalog';

@@ -6,8 +6,9 @@
  * is then incomplete, and says which.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { EngineKind } from '../lib/audit/evaluateEntries';
 import type { Waiver } from '../lib/engine/waivers';
@@ -66,11 +67,27 @@ export function runMapProcesses(tasks: readonly MapTask[], options: MapProcessOp
   });
 }
 
-/** Runs cli/mapWorker.ts under the same Node, with tsx's loader (as `npm start` runs the CLI), and parses its last line. */
+/**
+ * How to start a map process under this Node: the compiled worker beside the compiled CLI
+ * (dist/mapWorker.js, cli/build.mjs) when this code runs compiled, else cli/mapWorker.ts
+ * with tsx's loader, for require and import() both (the SQL engine is imported on demand).
+ *
+ * @example
+ * mapWorkerArgs('/tmp/p1.job.json', '/repo/dist/main.js') // ['/repo/dist/mapWorker.js', '/tmp/p1.job.json']
+ */
+export function mapWorkerArgs(jobPath: string, runningFile = __filename): string[] {
+  const dir = dirname(runningFile);
+  if (runningFile.endsWith('.ts')) return ['--import', pathToFileURL(require.resolve('tsx')).href, join(dir, 'mapWorker.ts'), jobPath];
+  const worker = join(dir, 'mapWorker.js');
+  if (!existsSync(worker)) throw new Error(`The compiled map worker ${worker} is missing: build it with npm run build:cli.`);
+  // A parent that maps its stacks with Node's own source maps has its workers do the same.
+  return [...(process.sourceMapsEnabled ? ['--enable-source-maps'] : []), worker, jobPath];
+}
+
+/** Runs one map process and parses its last line. */
 function runWorker(jobPath: string): Promise<MapOutput> {
   return new Promise((resolve, reject) => {
-    // tsx's loader for require and import() both (the SQL engine is imported on demand).
-    const child = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, join(__dirname, 'mapWorker.ts'), jobPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, mapWorkerArgs(jobPath), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -2,15 +2,22 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /**
- * Where files shipped beside the code (policies/, templates/) are: the project
- * root when run from source, the package root (`LAMBDA_TASK_ROOT`) in Lambda,
- * or `ASSET_ROOT` when set.
+ * The folder the running code ships in: one folder up from this file's, wherever it runs —
+ * lib/ in the sources (tsx, ts-jest), dist/ in the compiled CLI (cli/build.mjs bundles it
+ * there for that reason), handlers/ in a Lambda package.
+ */
+const CODE_ROOT = resolve(__dirname, '..');
+
+/**
+ * Where files shipped beside the code (policies/, templates/, examples/) are: `ASSET_ROOT`
+ * when set, else the root the code runs from (the project from the sources and from dist/,
+ * the package in Lambda), else `LAMBDA_TASK_ROOT`, else the working folder.
  *
  * @example
- * assetPath('templates/email') // '/var/task/templates/email' in Lambda
+ * assetPath('templates/email') // '/var/task/templates/email' in Lambda, '<project>/templates/email' from `npm start`
  */
 export function assetPath(relative: string): string {
-  const roots = [process.env.ASSET_ROOT, resolve(__dirname, '../..'), process.env.LAMBDA_TASK_ROOT, process.cwd()].filter(
+  const roots = [process.env.ASSET_ROOT, CODE_ROOT, process.env.LAMBDA_TASK_ROOT, process.cwd()].filter(
     (root): root is string => typeof root === 'string' && root !== '',
   );
   for (const root of roots) {
