@@ -15,6 +15,11 @@
  * its threads, spilling if it must. Only beyond (8 PiB of bytes past deadline) does a
  * sum round, and then it is taken again in the order read (`sum(… ORDER BY ord)`, an
  * ordered aggregate that holds every value in memory), to round as JavaScript does.
+ *
+ * Queries that do not need each other's answers are asked at once (Promise.all) on the
+ * one connection, which runs them in turn: the next starts as the last ends, instead of
+ * when JavaScript has taken its result and sent the next, late while the snapshot
+ * digest keeps JavaScript busy (lib/sql/sqlEngine.ts SqlEngine.tallies).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { waiverMatchSql, type CompiledWaiver } from '../engine/waivers';
@@ -66,17 +71,20 @@ async function rowsWithSums(connection: DuckDBConnection, build: (sum: SumSql) =
  */
 export async function summarySql(connection: DuckDBConnection, table: string): Promise<Summary> {
   const summary = emptySummary();
-  const groups = await rowsOf(
-    connection,
-    `SELECT verdict, severity, coalesce(module, '(unknown)') AS module, count(*) AS n, min(ord) AS first,
-       count(*) FILTER (WHERE verdict = 'violation' AND special) AS special
-     FROM ${table} GROUP BY ALL ORDER BY first`,
-  );
-  const [past] = await rowsWithSums(
-    connection,
-    (sum) => `SELECT ${sum('record_count', "verdict = 'violation'")} AS records, ${sum('bytes', "verdict = 'violation'")} AS bytes FROM ${table}`,
-    ['records', 'bytes'],
-  );
+  // Asked at once (see the header): the connection runs them in turn without waiting for JavaScript between.
+  const [groups, [past]] = await Promise.all([
+    rowsOf(
+      connection,
+      `SELECT verdict, severity, coalesce(module, '(unknown)') AS module, count(*) AS n, min(ord) AS first,
+         count(*) FILTER (WHERE verdict = 'violation' AND special) AS special
+       FROM ${table} GROUP BY ALL ORDER BY first`,
+    ),
+    rowsWithSums(
+      connection,
+      (sum) => `SELECT ${sum('record_count', "verdict = 'violation'")} AS records, ${sum('bytes', "verdict = 'violation'")} AS bytes FROM ${table}`,
+      ['records', 'bytes'],
+    ),
+  ]);
   summary.recordsPastDeadline = past!.records as number;
   summary.bytesPastDeadline = past!.bytes as number;
   const modules = new Map<string, { first: number; tally: ModuleTally }>();
@@ -110,7 +118,10 @@ export interface SnapshotFacts {
 }
 
 export async function snapshotFactsSql(connection: DuckDBConnection, table: string, runSnapshotId: string | null, limit: number): Promise<SnapshotFacts> {
-  const [first] = await rowsOf(connection, `SELECT snapshot_id FROM ${table} WHERE snapshot_id IS NOT NULL ORDER BY ord LIMIT 1`);
+  const [[first], [captured]] = await Promise.all([
+    rowsOf(connection, `SELECT snapshot_id FROM ${table} WHERE snapshot_id IS NOT NULL ORDER BY ord LIMIT 1`),
+    rowsOf(connection, `SELECT max(captured_ms) AS ms FROM ${table}`),
+  ]);
   const runId = runSnapshotId ?? ((first?.snapshot_id as string | undefined) ?? null);
   const others =
     runId === null
@@ -119,7 +130,6 @@ export async function snapshotFactsSql(connection: DuckDBConnection, table: stri
           connection,
           `SELECT snapshot_id, min(ord) AS first FROM ${table} WHERE snapshot_id IS NOT NULL AND snapshot_id <> ${sqlString(runId)} GROUP BY snapshot_id ORDER BY first LIMIT ${limit}`,
         );
-  const [captured] = await rowsOf(connection, `SELECT max(captured_ms) AS ms FROM ${table}`);
   return {
     firstSnapshotId: (first?.snapshot_id as string | undefined) ?? null,
     otherSnapshotIds: others.map((row) => row.snapshot_id as string),
@@ -165,18 +175,20 @@ export interface ForecastCounts {
 export async function forecastSql(connection: DuckDBConnection, table: string, days: number): Promise<ForecastCounts> {
   const inWindow = `deadline_ms IS NOT NULL AND captured_ms IS NOT NULL AND verdict IN ('due-soon', 'compliant')
     AND deadline_ms >= captured_ms AND deadline_ms <= captured_ms + ${days * DAY_MS}`;
-  const groups = await rowsWithSums(
-    connection,
-    (sum) => `SELECT coalesce(module, '(unknown)') AS module, coalesce(tenant_id, '(unknown)') AS tenant_id, count(*) AS items,
-       ${sum('record_count')} AS records, ${sum('bytes')} AS bytes, min(deadline_ms) AS first_deadline, min(ord) AS first
-     FROM ${table} WHERE ${inWindow} GROUP BY module, tenant_id ORDER BY first`,
-    ['records', 'bytes'],
-  );
-  const [totals] = await rowsWithSums(
-    connection,
-    (sum) => `SELECT count(*) AS items, ${sum('record_count')} AS records, ${sum('bytes')} AS bytes FROM ${table} WHERE ${inWindow}`,
-    ['records', 'bytes'],
-  );
+  const [groups, [totals]] = await Promise.all([
+    rowsWithSums(
+      connection,
+      (sum) => `SELECT coalesce(module, '(unknown)') AS module, coalesce(tenant_id, '(unknown)') AS tenant_id, count(*) AS items,
+         ${sum('record_count')} AS records, ${sum('bytes')} AS bytes, min(deadline_ms) AS first_deadline, min(ord) AS first
+       FROM ${table} WHERE ${inWindow} GROUP BY module, tenant_id ORDER BY first`,
+      ['records', 'bytes'],
+    ),
+    rowsWithSums(
+      connection,
+      (sum) => `SELECT count(*) AS items, ${sum('record_count')} AS records, ${sum('bytes')} AS bytes FROM ${table} WHERE ${inWindow}`,
+      ['records', 'bytes'],
+    ),
+  ]);
   const entries = groups.map((row) => ({
     module: row.module as string,
     tenantId: row.tenant_id as string,

@@ -36,7 +36,7 @@ import {
 import type { Changes, HoldEntry, ResolvedFinding, Summary } from '../report/ReportModel';
 import type { FindingState, HistoryWriter, PreviousRun } from '../history/HistoryStore';
 import { STATES_COPY_OPTIONS } from '../history/parquetStates';
-import { appendPrevStates, createPrevTable, diffHoldSql, diffSql, holdsEndedSql, prevParquetSql, resolvedSql, statesSql } from './historySql';
+import { appendPrevStates, createPrevTable, createPrevView, diffHoldSql, diffSql, groupPrevStates, holdsEndedSql, resolvedSql, statesSql } from './historySql';
 import { jsOrderSql } from './jsOrderSql';
 import { timed } from './timed';
 import { sqlString } from './sqlText';
@@ -394,17 +394,26 @@ export class SqlEngine {
   /**
    * What the run counts of the findings, as SQL aggregates (lib/sql/insightsSql.ts):
    * no finding is read back to be counted.
+   *
+   * The five tallies are asked at once, on the one connection (which runs one query at a
+   * time): each query waits for JavaScript to take its result and send the next, and with
+   * history on, the snapshot digest keeps JavaScript busy meanwhile (500,000 items: the
+   * tallies took 2.3 s of wall time one after another, 0.5 s without the digest). Asked at
+   * once, a query follows the last without waiting for JavaScript, but in a tally's own chain.
    */
   async tallies(options: TallyOptions): Promise<SqlTallies> {
     await this.prepare();
     const { connection } = this.duck;
-    return this.guarded('counting (tallies)', async () => ({
-      summary: await summarySql(connection, 'findings'),
-      snapshot: await snapshotFactsSql(connection, 'findings', options.runSnapshotId, options.otherSnapshotsLimit),
-      holds: await activeHoldsSql(connection, 'findings', options.holdListCap),
-      forecast: await forecastSql(connection, 'findings', options.forecastDays),
-      waivers: await waiverCountsSql(connection, 'findings', this.options.waivers),
-    }));
+    return this.guarded('counting (tallies)', async () => {
+      const [summary, snapshot, holds, forecast, waivers] = await Promise.all([
+        summarySql(connection, 'findings'),
+        snapshotFactsSql(connection, 'findings', options.runSnapshotId, options.otherSnapshotsLimit),
+        activeHoldsSql(connection, 'findings', options.holdListCap),
+        forecastSql(connection, 'findings', options.forecastDays),
+        waiverCountsSql(connection, 'findings', this.options.waivers),
+      ]);
+      return { summary, snapshot, holds, forecast, waivers };
+    });
   }
 
   /**
@@ -416,22 +425,28 @@ export class SqlEngine {
   async diff(options: SqlDiffOptions): Promise<SqlDiff> {
     await this.prepare();
     const { connection } = this.duck;
-    await createPrevTable(connection);
-    // In any order: `seq` keeps the file's.
-    if (options.previous?.parquetPath) await this.step('reading the previous run\'s states', `INSERT INTO prev ${prevParquetSql(options.previous.parquetPath)}`, { anyOrder: true });
-    else if (options.previous) await appendPrevStates(connection, options.previous.states());
-    const counts = await this.guarded('the history diff', () => diffSql(connection, options.seenAt));
-    let resolved = 0;
-    for await (const entry of resolvedSql(connection, options.seenAt)) {
-      resolved += 1;
-      await options.resolved(entry);
+    // DuckDB reads a Parquet file in place; a store's states otherwise come through JavaScript (its errors as they are).
+    const parquetPath = options.previous?.parquetPath;
+    if (parquetPath) await createPrevView(connection, parquetPath);
+    else {
+      await createPrevTable(connection);
+      if (options.previous) await appendPrevStates(connection, options.previous.states());
     }
-    const holds = await holdsEndedSql(connection, options.holdListCap);
+    await this.guarded("reading the previous run's states", () => groupPrevStates(connection));
+    const { counts, plainKeys } = await this.guarded('the history diff', () => diffSql(connection, options.seenAt));
+    let resolved = 0;
+    const holds = await timed('listing what is gone', async () => {
+      for await (const entry of resolvedSql(connection, options.seenAt)) {
+        resolved += 1;
+        await options.resolved(entry);
+      }
+      return holdsEndedSql(connection, options.holdListCap);
+    });
     const { writer } = options;
     if (writer.writeParquet) {
-      await writer.writeParquet((path) => this.step('writing the history', `COPY (${statesSql()}) TO ${sqlString(path)} (${STATES_COPY_OPTIONS})`));
+      await writer.writeParquet((path) => this.step('writing the history', `COPY (${statesSql(plainKeys)}) TO ${sqlString(path)} (${STATES_COPY_OPTIONS})`));
     } else {
-      const result = await connection.stream(statesSql());
+      const result = await connection.stream(statesSql(plainKeys));
       for await (const rows of result.yieldRows()) for (const row of rows) await writer.write(stateOf(row));
     }
     this.diffed = true;
