@@ -9,8 +9,11 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { translateSdkError } from '../aws/sdkErrors';
 import { NotFoundError, StoreError } from '../errors';
 import { linesOf } from '../inventory/readLines';
-import { MULTIPART, type MultipartOptions } from './multipart';
+import { MULTIPART, type MultipartOptions } from '../aws/multipart';
 
+
+/** Times a read that broke off is resumed before it counts as failed. */
+const STREAM_RESUMES = 3;
 
 /** Parts uploaded at once: 4 of 64 MiB hold 256 MiB of memory. */
 const PARTS_AT_ONCE = 4;
@@ -45,36 +48,42 @@ export class ReportStore {
    * functions that only read reports do not load the writers.
    */
   async put(key: string, localPath: string, sha256Hex: string, contentType: string): Promise<void> {
+    const { size } = await stat(localPath);
+    const inParts = size >= this.multipart.fromBytes;
     try {
-      const { size } = await stat(localPath);
-      if (size >= this.multipart.fromBytes) {
-        await this.putInParts(key, localPath, contentType);
-        return;
+      if (inParts) await this.putInParts(key, localPath, contentType);
+      else {
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: createReadStream(localPath),
+            ContentLength: size,
+            ContentType: contentType,
+            ChecksumSHA256: Buffer.from(sha256Hex, 'hex').toString('base64'),
+          }),
+        );
       }
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: createReadStream(localPath),
-          ContentLength: size,
-          ContentType: contentType,
-          ChecksumSHA256: Buffer.from(sha256Hex, 'hex').toString('base64'),
-        }),
-      );
     } catch (cause) {
-      throw translateSdkError(cause, { service: 'S3', operation: 'PutObject', iamAction: 's3:PutObject', target: `s3://${this.bucket}/${key}` });
+      throw translateSdkError(cause, { service: 'S3', operation: inParts ? 'multipart upload' : 'PutObject', iamAction: 's3:PutObject', target: `s3://${this.bucket}/${key}` });
     }
   }
 
   private async putInParts(key: string, localPath: string, contentType: string): Promise<void> {
+    const body = createReadStream(localPath);
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: createReadStream(localPath), ContentType: contentType, ChecksumAlgorithm: 'SHA256' },
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ChecksumAlgorithm: 'SHA256' },
       partSize: this.multipart.partBytes,
       queueSize: PARTS_AT_ONCE,
       leavePartsOnError: true,
     });
-    await upload.done();
+    try {
+      await upload.done();
+    } finally {
+      // A failed upload stops reading the file.
+      body.destroy();
+    }
   }
 
   /**
@@ -146,22 +155,42 @@ export class ReportStore {
   }
 
   /**
-   * The lines of an object, read as they arrive (GetObject): nothing is staged on disk.
+   * The lines of an object, read as they arrive (GetObject): nothing is staged on disk. A
+   * read that breaks off (a connection reset while a reduce replays a partition for minutes)
+   * is resumed where it stopped, with a ranged GET of the same object version (its ETag).
    *
    * @example
    * for await (const line of runFiles.lines('runs/audit-…/partitions/3.ndjson')) replay(line);
    */
   async *lines(key: string): AsyncGenerator<string> {
-    let body: Readable;
-    try {
-      body = (await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }))).Body as Readable;
-    } catch (cause) {
-      throw translateSdkError(cause, { service: 'S3', operation: 'GetObject', iamAction: 's3:GetObject', target: `s3://${this.bucket}/${key}` });
-    }
-    try {
-      yield* linesOf(body);
-    } catch (cause) {
-      throw new StoreError(`Reading s3://${this.bucket}/${key} failed: ${(cause as Error).message}.`, { cause });
+    yield* linesOf(this.bytesOf(key));
+  }
+
+  /** An object's bytes, resumed up to STREAM_RESUMES times from the last byte read. */
+  private async *bytesOf(key: string): AsyncGenerator<Buffer> {
+    let read = 0;
+    let etag: string | undefined;
+    for (let attempt = 0; ; attempt += 1) {
+      let body: Readable;
+      try {
+        const range = read > 0 ? { Range: `bytes=${read}-`, IfMatch: etag } : {};
+        const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...range }));
+        etag ??= response.ETag;
+        body = response.Body as Readable;
+      } catch (cause) {
+        throw translateSdkError(cause, { service: 'S3', operation: 'GetObject', iamAction: 's3:GetObject', target: `s3://${this.bucket}/${key}` });
+      }
+      try {
+        for await (const chunk of body as AsyncIterable<Buffer>) {
+          read += chunk.length;
+          yield chunk;
+        }
+        return;
+      } catch (cause) {
+        if (attempt >= STREAM_RESUMES) {
+          throw new StoreError(`Reading s3://${this.bucket}/${key} failed at byte ${read}, ${attempt + 1} times: ${(cause as Error).message}.`, { cause });
+        }
+      }
     }
   }
 

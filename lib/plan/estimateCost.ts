@@ -1,7 +1,7 @@
 import { DEFAULTS } from '../defaults';
 import PRICES from './prices.json';
 import type { RunPlan } from './planRun';
-import { putRequests } from '../delivery/multipart';
+import { putRequests } from '../aws/multipart';
 import { ASSUMED, LIMITS } from './throughput';
 
 export type Prices = typeof PRICES;
@@ -125,7 +125,7 @@ function s3Lines(plan: RunPlan, options: CostOptions): CostLine[] {
   const { map } = plan;
   const { formats } = plan.options;
   const { s3 } = options.prices;
-  // A report of a GiB or more goes up in parts (lib/delivery/multipart.ts).
+  // A report of a GiB or more goes up in parts (lib/aws/multipart.ts).
   let puts = formats.reduce((sum, format) => sum + putRequests(plan.reportBytes[format] ?? 0), 0) + ASSUMED.runPuts;
   let gets = ASSUMED.runGets;
   if (map) {

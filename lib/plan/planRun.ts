@@ -141,7 +141,8 @@ function planSingle(snapshot: SnapshotSize, options: PlanOptions, reports: Parti
   const { items } = snapshot;
   const seconds =
     ASSUMED.singleRunOverheadSeconds + items / readAndEvaluateRate(options.memoryMb, options.engine) + items / reduceRate(options.memoryMb) + sum(reports) / ASSUMED.s3BytesPerSecond;
-  const tmpBytes = sortTmpBytes(items, reports);
+  // The SQL engine sorts in DuckDB, which spills to its temp folder uncompressed, and reads the sorted lines back from a file.
+  const tmpBytes = options.engine === 'sql' ? items * MEASURED.findingJsonBytes + sum(reports) : sortTmpBytes(items, reports);
   const warnings: string[] = [];
   const tmp = options.ephemeralMb * 2 ** 20;
   const beyond = [...(seconds > USABLE_SECONDS ? ['15 minutes'] : []), ...(tmpBytes > tmp ? [`${gib(tmp)} of /tmp`] : [])];
@@ -203,8 +204,9 @@ function planReduce(items: number, options: PlanOptions, reports: Partial<Record
 }
 
 /**
- * /tmp a Lambda that sorts the findings needs at its peak (one Lambda's run, or the reduce: the
- * same sorts): their spilled runs, compressed, and the reports, written there before upload.
+ * /tmp a Lambda needs at its peak when the findings go through FindingSorter (the reduce, whatever
+ * engine mapped; one Lambda's run with the reference engine): the spilled runs, compressed, and the
+ * reports, written there before upload.
  */
 function sortTmpBytes(items: number, reports: Partial<Record<FormatId, number>>): number {
   return items * MEASURED.sortSpillBytesPerItem + sum(reports);

@@ -28,17 +28,18 @@ export const MEASURED = Object.freeze({
    * report alone (the bench's default format) it took 46.4 s (52.9 s): the plan uses the
    * nightly figure whatever the formats. That was with the sorts spilling uncompressed; a Lambda's
    * spill compressed (sortSpillBytesPerItem) costs more CPU: reference runs of 500,000 items with
-   * history around /work/scratch/dig/disk.ts took 57.0 and 57.1 s of CPU uncompressed, 64.5 and
-   * 81.2 s compressed (first runs), 70.3 against 73.5 and 86.1 s (runs diffing the first): 5–13%
-   * more at best, so 12,500 items/s less 12%.
+   * history (`npm run bench:sort-disk`, with and without `--compress`) took 57.0 and 57.1 s of
+   * CPU uncompressed, 64.5 and 81.2 s compressed (first runs), 70.3 against 73.5 and 86.1 s (runs
+   * diffing the first): 5–13% more at best, so 12,500 items/s less 12%.
    */
   reduceItemsPerSecond: 11_000,
   /**
    * Peak bytes on disk per item beyond the reports, where a Lambda sorts the findings (the reduce,
    * or one Lambda's run): the sorts' spilled runs, compressed (FindingSorter `compress`), with the
    * history's files. Measured around a reference run with history of 1 M items, nightly formats,
-   * disk polled every 0.5 s (/work/scratch/dig/disk.ts): peak 1.723 GB with 1.576 GB of reports
-   * (first run) and 1.727 GB with 1.590 GB (second run, diffing the first): 147 and 137 bytes.
+   * disk polled every 0.5 s (`npm run bench:sort-disk -- <file> --compress`): peak 1.723 GB with
+   * 1.576 GB of reports (first run) and 1.727 GB with 1.590 GB (second run, diffing the first):
+   * 147 and 137 bytes.
    * Without compression the first run peaked at 2.572 GB (996 bytes). The reduce stages no
    * lines: it streams them from S3.
    */

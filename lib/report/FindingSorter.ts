@@ -53,13 +53,20 @@ export interface FindingSorterOptions {
 /** Bytes read at once from each run while merging: many runs are read at once, small buffers keep the merge's memory low. */
 const RUN_BUFFER = 64 * 1024;
 
-/** The lines of a spilled run, decompressed when it was written compressed. */
-function runLines(path: string, compressed: boolean): AsyncGenerator<string> {
-  if (!compressed) return readLines(path, undefined, RUN_BUFFER);
-  const decompress = createBrotliDecompress({ chunkSize: RUN_BUFFER });
-  // A read error destroys the decompressor, which the lines' reader then throws.
-  pipeline(createReadStream(path, { highWaterMark: RUN_BUFFER }), decompress).catch(() => undefined);
-  return linesOf(decompress);
+/** The lines of a spilled run, decompressed when it was written compressed; a run that cannot be read is named. */
+async function* runLines(path: string, compressed: boolean): AsyncGenerator<string> {
+  try {
+    if (!compressed) {
+      yield* readLines(path, undefined, RUN_BUFFER);
+      return;
+    }
+    const decompress = createBrotliDecompress({ chunkSize: RUN_BUFFER });
+    // A read error destroys the decompressor, which the lines' reader then throws.
+    pipeline(createReadStream(path, { highWaterMark: RUN_BUFFER }), decompress).catch(() => undefined);
+    yield* linesOf(decompress);
+  } catch (cause) {
+    throw new Error(`Reading the sort's spilled run ${path} failed: ${(cause as Error).message}`, { cause });
+  }
 }
 
 /**

@@ -35,6 +35,8 @@ export class TextSink {
      */
     compression: 'none' | 'brotli' = 'none',
   ) {
+    // Two Brotli streams one after the other do not decode as one.
+    if (compression === 'brotli' && flags === 'a') throw new Error('TextSink: a compressed file cannot be appended to.');
     const file = createWriteStream(path, { flags });
     if (compression === 'none') {
       this.stream = file;
@@ -53,7 +55,7 @@ export class TextSink {
     if (this.used + text.length * 3 > BLOCK) {
       await this.flush();
       if (text.length * 3 > BLOCK && Buffer.byteLength(text) > BLOCK) {
-        if (!this.stream.write(text)) await once(this.stream, 'drain');
+        if (!this.stream.write(text)) await this.drained();
         return;
       }
     }
@@ -66,7 +68,15 @@ export class TextSink {
     // The stream keeps the full block until it is written: start a fresh one.
     this.block = Buffer.allocUnsafe(BLOCK);
     this.used = 0;
-    if (!this.stream.write(full)) await once(this.stream, 'drain');
+    if (!this.stream.write(full)) await this.drained();
+  }
+
+  /**
+   * Waits until the stream takes more. A compressor whose file failed (disk full) was destroyed by the
+   * pipeline, which reported the error once, already: the pipeline's rejection ends the wait instead.
+   */
+  private drained(): Promise<unknown> {
+    return this.piped ? Promise.race([once(this.stream, 'drain'), this.piped]) : once(this.stream, 'drain');
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startLocalS3, type LocalS3 } from '../../../cli/local/localS3';
 import { ReportStore } from '../../../lib/delivery/ReportStore';
@@ -55,6 +56,35 @@ describe('ReportStore requests', () => {
   let s3: ReturnType<typeof mockClient>;
   beforeEach(() => (s3 = mockClient(S3Client)));
   afterEach(() => s3.restore());
+
+  /** A body that gives `bytes`, then breaks off as a reset connection does. */
+  const breaking = (bytes: Buffer) =>
+    new Readable({
+      read() {
+        this.push(bytes);
+        this.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+      },
+    });
+
+  it('resumes a read that breaks off where it stopped, with a ranged GET of the same version', async () => {
+    const text = Buffer.from(Array.from({ length: 1000 }, (_, i) => `{"n":${i}}`).join('\n') + '\n');
+    const cut = 4321;
+    s3.on(GetObjectCommand)
+      .resolvesOnce({ ETag: '"v1"', Body: breaking(text.subarray(0, cut)) as never })
+      .resolvesOnce({ ETag: '"v1"', Body: Readable.from([text.subarray(cut)]) as never });
+    const lines = await collect(new ReportStore(new S3Client({ region: 'eu-central-1' }), 'run-files').lines('runs/r/partitions/0.ndjson'));
+    expect(lines).toEqual(text.toString().trimEnd().split('\n'));
+    const [first, second] = s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input);
+    expect(first).toEqual({ Bucket: 'run-files', Key: 'runs/r/partitions/0.ndjson' });
+    expect(second).toEqual({ Bucket: 'run-files', Key: 'runs/r/partitions/0.ndjson', Range: `bytes=${cut}-`, IfMatch: '"v1"' });
+  });
+
+  it('gives up on a read that keeps breaking off, naming the object and the byte', async () => {
+    s3.on(GetObjectCommand).callsFake(() => ({ ETag: '"v1"', Body: breaking(Buffer.from('{"n":1}\n{"n"')) }));
+    const reading = collect(new ReportStore(new S3Client({ region: 'eu-central-1' }), 'run-files').lines('runs/r/partitions/0.ndjson'));
+    await expect(reading).rejects.toThrow(/^Reading s3:\/\/run-files\/runs\/r\/partitions\/0\.ndjson failed at byte \d+, 4 times: read ECONNRESET\.$/);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(4);
+  });
 
   it('sends a report below the multipart size in one PutObject, its SHA-256 as the checksum S3 checks', async () => {
     s3.on(PutObjectCommand).resolves({});

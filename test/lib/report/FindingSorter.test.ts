@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FindingSorter, type FindingLine } from '../../../lib/report/FindingSorter';
 import { collect, tempDir } from '../../helpers/files';
@@ -68,6 +68,15 @@ describe('FindingSorter', () => {
       expect(spilled).toBeGreaterThan(0);
       expect(spilled).toBeLessThan(chars / 4);
       expect(await collect(sorter.sorted())).toEqual(sortedCopy(input));
+      expect(existsSync(dir)).toBe(false);
+    });
+
+    it('names a spilled run it cannot decompress', async () => {
+      const sorter = new FindingSorter({ budgetChars: 1, tmpRoot: tempDir(), compress: true });
+      for (const entry of lines(['c', 'b', 'a'])) await sorter.add(entry);
+      const dir = (sorter as unknown as { dir: string }).dir;
+      writeFileSync(join(dir, 'run-1.ndjson'), 'not brotli at all');
+      await expect(collect(sorter.sorted())).rejects.toThrow(/^Reading the sort's spilled run .*run-1\.ndjson failed: /);
       expect(existsSync(dir)).toBe(false);
     });
 
