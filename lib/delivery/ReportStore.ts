@@ -43,15 +43,17 @@ export class ReportStore {
    * with its own SHA-256 that S3 checks (S3 keeps no whole-object SHA-256 of a
    * multipart object; the run record has the report's). A multipart upload that
    * fails leaves its parts to the bucket's lifecycle rule (removed after a day),
-   * so the role needs no s3:AbortMultipartUpload.
+   * so the role needs no s3:AbortMultipartUpload. `signal` (the run's deadline)
+   * stops an upload under way.
    * The content type is the format's (lib/report/formats/reportFormats.ts): the
    * functions that only read reports do not load the writers.
    */
-  async put(key: string, localPath: string, sha256Hex: string, contentType: string): Promise<void> {
+  async put(key: string, localPath: string, sha256Hex: string, contentType: string, signal?: AbortSignal): Promise<void> {
     const { size } = await stat(localPath);
     const inParts = size >= this.multipart.fromBytes;
     try {
-      if (inParts) await this.putInParts(key, localPath, contentType);
+      signal?.throwIfAborted();
+      if (inParts) await this.putInParts(key, localPath, contentType, signal);
       else {
         await this.client.send(
           new PutObjectCommand({
@@ -62,14 +64,17 @@ export class ReportStore {
             ContentType: contentType,
             ChecksumSHA256: Buffer.from(sha256Hex, 'hex').toString('base64'),
           }),
+          { abortSignal: signal },
         );
       }
     } catch (cause) {
+      // The run's deadline: its own error, not S3's.
+      if (signal?.aborted) throw signal.reason;
       throw translateSdkError(cause, { service: 'S3', operation: inParts ? 'multipart upload' : 'PutObject', iamAction: 's3:PutObject', target: `s3://${this.bucket}/${key}` });
     }
   }
 
-  private async putInParts(key: string, localPath: string, contentType: string): Promise<void> {
+  private async putInParts(key: string, localPath: string, contentType: string, signal?: AbortSignal): Promise<void> {
     const body = createReadStream(localPath);
     const upload = new Upload({
       client: this.client,
@@ -78,9 +83,12 @@ export class ReportStore {
       queueSize: PARTS_AT_ONCE,
       leavePartsOnError: true,
     });
+    const stop = () => void upload.abort();
+    signal?.addEventListener('abort', stop, { once: true });
     try {
       await upload.done();
     } finally {
+      signal?.removeEventListener('abort', stop);
       // A failed upload stops reading the file.
       body.destroy();
     }

@@ -61,7 +61,7 @@ async function storeReports(record: RunRecord, result: AuditResult, deps: AuditD
       session.signal.throwIfAborted();
       session.setProgress({ phase: 'store', done: index, total: formats.length, unit: 'reports' });
       const key = reportKey(record.runId, record.createdAt, format);
-      await deps.reports.put(key, path, result.sha256[format]!, reportFormats[format].contentType);
+      await deps.reports.put(key, path, result.sha256[format]!, reportFormats[format].contentType, session.signal);
       stored[format] = { key, sha256: result.sha256[format]!, bytes: (await stat(path)).size };
     }
   } catch (error) {

@@ -99,7 +99,7 @@ async function mapOne(plan: PartitionedRunPlan, partition: Partition, deps: Audi
     // A part DynamoDB would not give after the SDK's retries (throttling, mostly): the state machine retries the
     // child with backoff, and after its retries the Catch records the partition failed. A result with gaps never stands.
     if (result.gaps.length > 0) throw new ThrottledError(`${describePartition(partition)} could not be read whole: ${result.gaps.join('; ')}`);
-    await deps.runFiles.put(partitionedRunKeys.lines(runId, partition.index), linesPath, await sha256File(linesPath), 'application/x-ndjson');
+    await deps.runFiles.put(partitionedRunKeys.lines(runId, partition.index), linesPath, await sha256File(linesPath), 'application/x-ndjson', signal);
     await deps.runFiles.putJson(partitionedRunKeys.result(runId, partition.index), result);
     await deps.runs.countPartitionDone(runId, partition.index);
     deps.log('info', 'partition mapped', { runId, partition: partition.index, findings: result.findings, gaps: result.gaps.length });

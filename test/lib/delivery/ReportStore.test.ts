@@ -115,6 +115,21 @@ describe('ReportStore requests', () => {
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 
+  it("stops an upload under way at the run's deadline, with the deadline's reason", async () => {
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u-1' });
+    s3.on(UploadPartCommand).callsFake(() => new Promise(() => undefined));
+    const bytes = randomBytes(6 * MIB);
+    const store = new ReportStore(new S3Client({ region: 'eu-central-1' }), 'reports', { fromBytes: 1 * MIB, partBytes: 5 * MIB });
+    const deadline = new AbortController();
+    const putting = store.put('reports/big.json', file(bytes), sha256(bytes), 'application/json', deadline.signal);
+    setTimeout(() => deadline.abort(new Error('The run stopped 60 s before its time limit.')), 50);
+    await expect(putting).rejects.toThrow('The run stopped 60 s before its time limit.');
+    // Already past it: nothing is sent.
+    s3.reset();
+    await expect(store.put('reports/small.json', file(Buffer.from('{}')), sha256('{}'), 'application/json', deadline.signal)).rejects.toThrow('The run stopped');
+    expect(s3.calls()).toHaveLength(0);
+  });
+
   it('names the bucket, key and permission when a part is refused, and leaves the parts to the lifecycle rule (no s3:AbortMultipartUpload)', async () => {
     s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u-1' });
     s3.on(UploadPartCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
