@@ -18,7 +18,7 @@ export interface PlanOptions {
   /** Memory and /tmp of the audit functions (serverless.yml: auditWorker, mapPartitions, reduceAudit). */
   memoryMb: number;
   ephemeralMb: number;
-  /** /tmp of the reduce step (serverless.yml: reduceAudit), which stages every partition's findings and the reports. */
+  /** /tmp of the reduce step (serverless.yml: reduceAudit), which holds the reports and its sorts' compressed spill. */
   reduceEphemeralMb: number;
   /** Memory of the plan step's function (serverless.yml: planAudit). */
   planMemoryMb: number;
