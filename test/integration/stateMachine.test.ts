@@ -11,9 +11,8 @@
  * sweep (DescribeExecution) never finds a run left running.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { handle as mapPartitions } from '../../handlers/mapPartitions';
 import { handle as markRunFailed } from '../../handlers/markRunFailed';
 import { handle as planAudit } from '../../handlers/planAudit';
@@ -25,26 +24,20 @@ import { executeAudit } from '../../lib/delivery/executeAudit';
 import { executionArnOf } from '../../lib/delivery/launchers';
 import { partitionedRunKeys } from '../../lib/delivery/PartitionedRunPlan';
 import { sweepStuckRuns } from '../../lib/delivery/recoverRuns';
-import type { AuditRequest, RunRecord } from '../../lib/delivery/RunRecord';
+import type { RunRecord } from '../../lib/delivery/RunRecord';
 import type { FormatId } from '../../lib/report/formats/formatIds';
 import type { Partition, PartitionResult } from '../../lib/partitioned/Partition';
-import { localContainer } from '../helpers/delivery';
-import { useTwinPeers } from '../helpers/twinPeers';
+import { queuedRun, TWIN_PARTITIONS, TWIN_STATE_MACHINE, twinDeployment, useTwinPeers, type TwinDeployment } from '../helpers/twinPeers';
 import { lambdaServiceError, type InvokeCall, type InvokeFault, type LocalFunction } from '../helpers/stepFunctions/lambdaTasks';
 import { LocalStepFunctions, type LocalExecution } from '../helpers/stepFunctions/LocalStepFunctions';
 
 type AslResult = { isValid: boolean; errorsText: (separator?: string) => string };
 const aslValidator = require('asl-validator') as (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => AslResult;
 
-const EXAMPLE = resolve(__dirname, '../../examples/inventory.ndjson');
-const WAIVERS = readFileSync(resolve(__dirname, '../../examples/waivers.yaml'), 'utf8');
 const ACCOUNT = '123456789012';
 const REGION = 'eu-central-1';
 const SERVICE = 'retention-auditor-test';
-const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${SERVICE}-audit`;
-const PARTITIONS = 4;
-const EVERYTHING: AuditRequest = { formats: ['json', 'csv', 'pdf'], notify: true, dryRun: false };
-const CREATED = '2026-11-20T05:59:00.000Z';
+const PARTITIONS = TWIN_PARTITIONS;
 const SWEEP_LIMITS = { timeoutSeconds: 900, maxEventAgeSeconds: 3600 };
 const failedSubject = (runId: string) => `[Retention audit] FAILED — run ${runId}`;
 /** A Task's FunctionName, as Fn::GetAtt gives it in the stack. */
@@ -58,26 +51,11 @@ afterEach(() => {
   stopServing = undefined;
 });
 
-type Deps = Awaited<ReturnType<typeof localContainer>>;
+type Deps = TwinDeployment;
 let deployments = 0;
 
 /** A deployment with the state machine, on the example inventory; twins (same `name`, another DynamoDB) name the same tables. */
-function deployment(name: string, endpoint = peers.dynamo.endpoint): Promise<Deps> {
-  return localContainer({
-    endpoint,
-    s3: peers.s3,
-    smtpUrl: peers.smtp.url,
-    inventoryFile: EXAMPLE,
-    waivers: WAIVERS,
-    env: { INVENTORY_TABLE: `inventory-${name}`, RUNS_TABLE: `runs-${name}`, STATE_MACHINE_ARN: STATE_MACHINE, PARTITIONS: String(PARTITIONS) },
-  });
-}
-
-/** Records a queued run (twins share its id: it is in the reports). */
-async function queuedRun(deps: Deps, runId = `audit-20261120T055900Z-${(++deployments).toString(16).padStart(6, '0')}`): Promise<string> {
-  await deps.runs.create({ runId, trigger: 'http', requestedBy: `arn:aws:iam::${ACCOUNT}:user/dpo-assistant`, request: EVERYTHING, status: 'queued', createdAt: CREATED, updatedAt: CREATED });
-  return runId;
-}
+const deployment = (name: string, endpoint = peers.dynamo.endpoint): Promise<Deps> => twinDeployment(peers, name, { endpoint });
 
 const definitionFor = (maxItemsPerBatch: number): Definition => buildDefinition({ functionArn, maxConcurrency: PARTITIONS, maxItemsPerBatch });
 
@@ -101,9 +79,22 @@ function functionsOf(deps: Deps, reduceFound: RunRecord[]): Record<string, Local
 /** The state machine of this deployment, answering its SFNClient until the test ends; retries wait 5 ms, not seconds. */
 function stateMachineOf(deps: Deps, options: { maxItemsPerBatch?: number; fault?: InvokeFault } = {}): LocalStepFunctions & { reduceFound: RunRecord[] } {
   const reduceFound: RunRecord[] = [];
-  const machine = new LocalStepFunctions({ stateMachineArn: STATE_MACHINE, definition: definitionFor(options.maxItemsPerBatch ?? 1), functions: functionsOf(deps, reduceFound), retryIntervalMs: 5, fault: options.fault });
+  const machine = new LocalStepFunctions({ stateMachineArn: TWIN_STATE_MACHINE, definition: definitionFor(options.maxItemsPerBatch ?? 1), functions: functionsOf(deps, reduceFound), retryIntervalMs: 5, fault: options.fault });
   stopServing = machine.serve();
   return Object.assign(machine, { reduceFound });
+}
+
+/** Makes the first `times` uploads of `key` (all, by default) fail with `error(key)`; the other uploads go through as they are. */
+function failUploadOf(deps: Deps, key: string, error: (key: string) => Error, times = Infinity): void {
+  const put = deps.reports.put.bind(deps.reports);
+  let failed = 0;
+  deps.reports.put = async (...args) => {
+    if (args[0] === key && failed < times) {
+      failed += 1;
+      throw error(key);
+    }
+    return put(...args);
+  };
 }
 
 /** The map's count as the reduce found it ("N of 4 partitions done"). */
@@ -112,7 +103,7 @@ const mapProgress = (done: number) => ({ phase: 'map', done, total: PARTITIONS, 
 /** Starts the run as the product does (StartExecution, its ARN on the run) and waits for the execution to end. */
 async function execute(deps: Deps, machine: LocalStepFunctions, runId: string): Promise<LocalExecution> {
   await deps.largeRuns!.stateMachine.launch(runId);
-  expect((await deps.runs.get(runId))!.executionArn).toBe(executionArnOf(STATE_MACHINE, runId));
+  expect((await deps.runs.get(runId))!.executionArn).toBe(executionArnOf(TWIN_STATE_MACHINE, runId));
   return machine.finished(runId);
 }
 
@@ -165,7 +156,7 @@ describe('the definition that is executed', () => {
 
   it('is refused by the local run where aws-local-stepfunctions cannot behave as AWS would (a tolerated failure share other than 0 or 100 %)', () => {
     const definition = buildDefinition({ functionArn, maxConcurrency: PARTITIONS, maxItemsPerBatch: 1, toleratedFailurePercentage: 50 });
-    expect(() => new LocalStepFunctions({ stateMachineArn: STATE_MACHINE, definition, functions: {} })).toThrow(
+    expect(() => new LocalStepFunctions({ stateMachineArn: TWIN_STATE_MACHINE, definition, functions: {} })).toThrow(
       'Map MapPartitions tolerates 50 % of failed children; the local Distributed Map emulates only 0 and 100.',
     );
   });
@@ -218,12 +209,7 @@ describe('a run on the state machine', () => {
     const runId = await queuedRun(deps);
     const one = await oneLambdaRun(name, runId);
     // Partition 1: S3 throttles the upload of its findings once; the handler reports Throttled.
-    const put = deps.reports.put.bind(deps.reports);
-    let slowDowns = 0;
-    deps.reports.put = async (key, path, sha256, contentType) => {
-      if (key === partitionedRunKeys.lines(runId, 1) && slowDowns++ === 0) throw new ThrottledError(`S3 kept throttling PutObject on ${key} after retries (SlowDown).`);
-      return put(key, path, sha256, contentType);
-    };
+    failUploadOf(deps, partitionedRunKeys.lines(runId, 1), (key) => new ThrottledError(`S3 kept throttling PutObject on ${key} after retries (SlowDown).`), 1);
     // Partition 2: Lambda refuses the child's first invocation.
     let refused = 0;
     const fault: InvokeFault = (call) =>
@@ -252,11 +238,7 @@ describe('a run on the state machine', () => {
     const deps = await deployment(`broken-${++deployments}`);
     const runId = await queuedRun(deps);
     // Partition 4 of 4 (index 3), second of its batch [2, 3]: S3 throttles its findings' upload on every attempt.
-    const put = deps.reports.put.bind(deps.reports);
-    deps.reports.put = async (key, path, sha256, contentType) => {
-      if (key === partitionedRunKeys.lines(runId, 3)) throw new ThrottledError(`S3 kept throttling PutObject on ${key} after retries (SlowDown).`);
-      return put(key, path, sha256, contentType);
-    };
+    failUploadOf(deps, partitionedRunKeys.lines(runId, 3), (key) => new ThrottledError(`S3 kept throttling PutObject on ${key} after retries (SlowDown).`));
     const machine = stateMachineOf(deps, { maxItemsPerBatch: 2 });
     const mapBatch = definitionFor(2).States.MapPartitions!.ItemProcessor.States.MapBatch;
 
@@ -291,11 +273,7 @@ describe('a run on the state machine', () => {
     const deps = await deployment(`unrecorded-${++deployments}`);
     const runId = await queuedRun(deps);
     // Partition 1 of 4: its findings cannot be uploaded (StoreError: not retried), and Lambda keeps failing the Catch's RecordFailure.
-    const put = deps.reports.put.bind(deps.reports);
-    deps.reports.put = async (key, path, sha256, contentType) => {
-      if (key === partitionedRunKeys.lines(runId, 0)) throw new StoreError(`S3 PutObject on ${key} failed: InternalError.`);
-      return put(key, path, sha256, contentType);
-    };
+    failUploadOf(deps, partitionedRunKeys.lines(runId, 0), (key) => new StoreError(`S3 PutObject on ${key} failed: InternalError.`));
     const machine = stateMachineOf(deps, { fault: (call) => (call.state === 'RecordFailure' ? lambdaServiceError('ServiceException', 500, 'Internal server error.') : undefined) });
     const recordFailure = definitionFor(1).States.MapPartitions!.ItemProcessor.States.RecordFailure;
 

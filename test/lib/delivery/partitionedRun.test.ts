@@ -8,10 +8,8 @@
  * and names it; the map counts each partition once; the state machine's
  * MarkFailed and the sweep fail a run once, and never one still running.
  */
-import { readFileSync } from 'node:fs';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { resolve } from 'node:path';
 import { ENGINES, type EngineKind } from '../../../lib/audit/engineKind';
 import { runFilesOf } from '../../../lib/delivery/auditContainer';
 import { readDeliveryConfig } from '../../../lib/delivery/config';
@@ -24,51 +22,26 @@ import { planPartitionedRun } from '../../../lib/delivery/planPartitionedRun';
 import { sweepStuckRuns } from '../../../lib/delivery/recoverRuns';
 import { reducePartitionedRun } from '../../../lib/delivery/reducePartitionedRun';
 import { ReportStore } from '../../../lib/delivery/ReportStore';
-import { describeProgress, type AuditRequest, type RunRecord } from '../../../lib/delivery/RunRecord';
+import { describeProgress, type RunRecord } from '../../../lib/delivery/RunRecord';
 import { runScheduled } from '../../../lib/delivery/runScheduled';
 import type { Partition, PartitionResult } from '../../../lib/partitioned/Partition';
 import { ThrottledError } from '../../../lib/errors';
-import { localContainer } from '../../helpers/delivery';
-import { useTwinPeers } from '../../helpers/twinPeers';
+import { EVERYTHING, queuedRun, TWIN_CREATED, TWIN_STATE_MACHINE, twinDeployment, useTwinPeers, type TwinDeployment } from '../../helpers/twinPeers';
 
-const EXAMPLE = resolve(__dirname, '../../../examples/inventory.ndjson');
-const WAIVERS = readFileSync(resolve(__dirname, '../../../examples/waivers.yaml'), 'utf8');
-const STATE_MACHINE = 'arn:aws:states:eu-central-1:123456789012:stateMachine:retention-auditor-test-audit';
 const EXECUTION = (runId: string) => `arn:aws:states:eu-central-1:123456789012:execution:retention-auditor-test-audit:${runId}`;
-const EVERYTHING: AuditRequest = { formats: ['json', 'csv', 'pdf'], notify: true, dryRun: false };
-const CREATED = '2026-11-20T05:59:00.000Z';
 const LIMITS = { timeoutSeconds: 900, maxEventAgeSeconds: 3600 };
 const failedSubject = (runId: string) => `[Retention audit] FAILED — run ${runId}`;
 
 const peers = useTwinPeers();
 
-type Deps = Awaited<ReturnType<typeof localContainer>>;
+type Deps = TwinDeployment;
 let deployments = 0;
 
 /**
- * A deployment with a state machine of `partitions` partitions, on the example
- * inventory and waivers. `endpoint` picks the DynamoDB; the table names are
- * the same in every deployment of one `name`, so twins' reports (which name
- * the table) can be compared byte for byte.
+ * A deployment with a state machine of 4 partitions on `endpoint`'s DynamoDB, its run
+ * files in a bucket of their own as in AWS (no Object Lock), apart from the reports.
  */
-async function deployment(name: string, endpoint = peers.dynamo.endpoint, engine: EngineKind = 'reference'): Promise<Deps> {
-  return localContainer({
-    endpoint,
-    s3: peers.s3,
-    smtpUrl: peers.smtp.url,
-    inventoryFile: EXAMPLE,
-    waivers: WAIVERS,
-    env: { INVENTORY_TABLE: `inventory-${name}`, RUNS_TABLE: `runs-${name}`, STATE_MACHINE_ARN: STATE_MACHINE, PARTITIONS: '4', ENGINE: engine },
-    // As in AWS: the run files in a bucket of their own (no Object Lock), apart from the reports.
-    runFilesBucket: true,
-  });
-}
-
-/** Records a queued run with a chosen id (twins share it: the id is in the reports). */
-async function queuedRun(deps: Deps, runId = `audit-20261120T055900Z-${(++deployments).toString(16).padStart(6, '0')}`, request = EVERYTHING): Promise<string> {
-  await deps.runs.create({ runId, trigger: 'http', requestedBy: 'arn:aws:iam::123456789012:user/dpo-assistant', request, status: 'queued', createdAt: CREATED, updatedAt: CREATED });
-  return runId;
-}
+const deployment = (name: string, endpoint = peers.dynamo.endpoint, engine: EngineKind = 'reference'): Promise<Deps> => twinDeployment(peers, name, { endpoint, engine, runFilesBucket: true });
 
 /** Every map child of the Distributed Map, one partition each (MaxItemsPerBatch 1), in index order. */
 async function mapAll(deps: Deps, runId: string, partitions: readonly Partition[]): Promise<void> {
@@ -247,7 +220,7 @@ describe('progress and retries', () => {
     const first = await planPartitionedRun(runId, deps.audit);
     expect(await planPartitionedRun(runId, deps.audit)).toEqual(first);
 
-    const other = { ...deps.audit, stateMachine: { ...deps.audit.stateMachine!, stateMachineArn: `${STATE_MACHINE}-other` } };
+    const other = { ...deps.audit, stateMachine: { ...deps.audit.stateMachine!, stateMachineArn: `${TWIN_STATE_MACHINE}-other` } };
     expect(await planPartitionedRun(runId, other)).toEqual({ runId, partitions: [] });
 
     await deps.runs.transition(runId, ['running'], { status: 'failed', error: 'stopped' });
@@ -347,7 +320,7 @@ describe('failure: the plan, MarkFailed and the sweep', () => {
     const asked: string[] = [];
     deps.audit.stateMachine = { ...deps.audit.stateMachine!, executions: { status: async (arn) => (asked.push(arn), state) } };
     // Hours past any function's time limit.
-    deps.audit.now = () => new Date(Date.parse(CREATED) + 5 * 3600_000);
+    deps.audit.now = () => new Date(Date.parse(TWIN_CREATED) + 5 * 3600_000);
     expect(await sweepStuckRuns(deps.audit, LIMITS)).toEqual([]);
     expect(asked).toEqual([EXECUTION(runId)]);
     expect((await deps.runs.get(runId))!.status).toBe('running');
