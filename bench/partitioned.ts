@@ -40,6 +40,7 @@ export async function benchPartitioned(argv: string[]): Promise<void> {
       workers: { type: 'string', default: '2' },
       format: { type: 'string', default: 'json' },
       history: { type: 'boolean', default: false },
+      'diff-ranges': { type: 'string', default: '1' },
       out: { type: 'string', default: join(ROOT, 'bench/out') },
     },
   });
@@ -58,6 +59,9 @@ export async function benchPartitioned(argv: string[]): Promise<void> {
   rmSync(reports, { recursive: true, force: true });
   let largestMapRssMb = 0;
   const phases: Record<string, number> = {};
+  // The plan and the reduce run in this process: their CPU time, apart from the map processes'.
+  const cpu: Record<string, number> = {};
+  let cpuBefore = process.cpuUsage();
   const began = performance.now();
   const result = await runPartitioned({
     source: new FileInventorySource(file),
@@ -69,10 +73,16 @@ export async function benchPartitioned(argv: string[]): Promise<void> {
     history: values.history ? { store: new FileHistoryStore(join(reports, 'history')), scope: 'bench' } : null,
     engineKind: engine,
     partitions,
-    onPhase: (phase, ms) => (phases[phase] = ms),
+    diffRanges: Number(values['diff-ranges']),
+    onPhase: (phase, ms) => {
+      phases[phase] = ms;
+      const used = process.cpuUsage(cpuBefore);
+      cpu[phase] = (used.user + used.system) / 1e6;
+      cpuBefore = process.cpuUsage();
+    },
     runMaps: (tasks) =>
       runMapProcesses(tasks, {
-        job: { source: { inventory: file, snapshotId: null }, policies: DEFAULT_POLICIES_DIR, waivers: [], graceDays: DEFAULTS.graceDays, engineKind: engine, duck: { threads: 1, memoryLimit: DEFAULTS.memoryLimit }, digest: values.history },
+        job: { source: { inventory: file, snapshotId: null }, policies: DEFAULT_POLICIES_DIR, waivers: [], graceDays: DEFAULTS.graceDays, engineKind: engine, duck: { threads: 1, memoryLimit: DEFAULTS.memoryLimit } },
         concurrency: workers,
         onDone: ({ result: done, peakRssMb }) => {
           largestMapRssMb = Math.max(largestMapRssMb, peakRssMb);
@@ -83,8 +93,12 @@ export async function benchPartitioned(argv: string[]): Promise<void> {
   const seconds = (performance.now() - began) / 1000;
   const failed = result.partitions.filter((p) => p.status === 'failed');
   const line = (label: string, value: string) => console.log(`${label.padEnd(36)} ${value}`);
-  console.log(`\npartitioned run: ${items} items, ${result.partitions.length} partitions, engine ${engine}, ${workers} map processes at once, formats ${values.format}${values.history ? ', history' : ''}`);
-  for (const phase of ['plan', 'map', 'reduce'] as const) line(`  ${phase}`, `${((phases[phase] ?? 0) / 1000).toFixed(1)} s`);
+  console.log(
+    `\npartitioned run: ${items} items, ${result.partitions.length} partitions, engine ${engine}, ${workers} map processes at once, formats ${values.format}${values.history ? `, history (${values['diff-ranges']} diff ranges)` : ''}`,
+  );
+  for (const phase of ['plan', 'map', 'reduce'] as const) {
+    line(`  ${phase}`, `${((phases[phase] ?? 0) / 1000).toFixed(1)} s${phase === 'map' ? '' : `, ${(cpu[phase] ?? 0).toFixed(1)} s of CPU in this process`}`);
+  }
   line('  total', `${seconds.toFixed(1)} s, ${Math.round(items / seconds)} items/s`);
   line('  peak RSS, largest map process', `${largestMapRssMb.toFixed(0)} MB`);
   line('  peak RSS, plan + reduce process', `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

@@ -23,6 +23,8 @@ export interface ExplainOptions {
   json?: boolean;
   /** Plan for a snapshot of this many items instead of measuring one (what if). */
   assumeItems?: number;
+  /** `run`'s --history DIR or --no-history (false): a run without history (a dry run in AWS) has no diff step. */
+  history?: string | boolean;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface ExplainOptions {
 export async function explainRun(options: ExplainOptions, defaultInventory: string, stdout: (text: string) => void): Promise<void> {
   const size = await measure(options, defaultInventory);
   const formats = options.format ? parseFormats(options.format) : NIGHTLY_FORMATS;
-  const plan = planRun(size, { formats });
+  const plan = planRun(size, { formats, history: options.history !== false });
   const cost = estimateCost(plan);
   stdout(options.json ? `${JSON.stringify({ plan, cost }, null, 2)}\n` : formatPlan(plan, cost));
 }
@@ -105,9 +107,9 @@ export function formatPlan(plan: RunPlan, cost: CostEstimate): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The rows that say how the run executes: one Lambda, or the state machine's plan, map and reduce. */
+/** The rows that say how the run executes: one Lambda, or the state machine's plan, map, diff and reduce. */
 function executionRows(plan: RunPlan): string[][] {
-  const { snapshot, map, reduce, options } = plan;
+  const { snapshot, map, diff, reduce, options } = plan;
   const [audit] = plan.functions;
   const rate = `≈ ${formatCount(Math.round(plan.itemsPerSecond))} items/s (${options.engine} engine)`;
   if (!map || !reduce) {
@@ -117,17 +119,23 @@ function executionRows(plan: RunPlan): string[][] {
     ];
   }
   const tmp = `${formatBytes(options.reduceEphemeralMb * 2 ** 20)}`;
+  const maps = diff ? 'a Distributed Map of STANDARD child workflows over the partitions, a second over the diff ranges' : 'a Distributed Map of STANDARD child workflows';
   return [
-    ['execution', `Step Functions: a plan step, a Distributed Map of STANDARD child workflows, one reduce step: ${formatCount(snapshot.items)} items ≥ distributedThresholdItems ${formatCount(options.distributedThresholdItems)}`],
+    ['execution', `Step Functions: a plan step, ${maps}, one reduce step: ${formatCount(snapshot.items)} items ≥ distributedThresholdItems ${formatCount(options.distributedThresholdItems)}`],
     ['partitions', `${formatCount(map.partitions)} × ${PARTITION_READ}, ≈ ${plural(map.itemsPerPartition, 'item')} each (${PARTITION_BOUNDS[map.partitionBound]}${map.partitionBound === 'minimum' ? ` ${formatCount(options.partitions)}` : ''})`],
     [
       'map',
-      `ItemBatcher ${plural(map.maxItemsPerBatch, 'partition')} a child → ${formatCount(map.children)} ${map.children === 1 ? 'child' : 'children'} (mapPartitions, arm64 ${options.memoryMb} MB) of ≈ ${plural(map.itemsPerChild, 'item')}, ≈ ${seconds(map.secondsPerChild)} each at ${rate}; each partition uploads its lines and its result to S3 and is counted on the run record`,
+      `ItemBatcher ${plural(map.maxItemsPerBatch, 'partition')} a child → ${formatCount(map.children)} ${map.children === 1 ? 'child' : 'children'} (mapPartitions, arm64 ${options.memoryMb} MB) of ≈ ${plural(map.itemsPerChild, 'item')}, ≈ ${seconds(map.secondsPerChild)} each at ${rate}; each partition sorts its findings (${diff ? 'by diff range and diff key' : 'by itemId'}), uploads them (${formatBytes(map.linesBytes)} in all) and its result to S3 and is counted on the run record`,
     ],
     ['concurrency', `MaxConcurrency ${formatCount(map.maxConcurrency)} (bound: ${map.concurrencyBound}), ${plural(map.waves, 'wave')}, ≈ ${formatCount(Math.round(map.peakReadUnitsPerSecond))} read units/s at peak`],
+    ['diff', diff ? diffCell(diff, options) : 'none: the run keeps no history (a dry run), so the reduce merges the partitions straight into the reports'],
     [
       'reduce',
-      `one Lambda (reduceAudit): streams ${formatBytes(map.linesBytes)} of lines from S3, replays them at ≈ ${formatCount(Math.round(reduce.itemsPerSecond))} items/s into the reports sorted by itemId, uploads them, history, mail: ≈ ${seconds(reduce.seconds)} of its 15 min, ≈ ${formatBytes(reduce.tmpBytes)} of /tmp (it has ${tmp})${reduce.withinLimits ? '' : ': beyond its limits (see the warning)'}`,
+      `one Lambda (reduceAudit): merges the ${diff ? "diff ranges' sorted findings" : "partitions' sorted findings"} (${formatBytes(reduce.readBytes)}${diff ? ', compressed' : ''}, from S3) at ≈ ${formatCount(Math.round(reduce.itemsPerSecond))} items/s into the reports, uploads them, ${diff ? 'history, ' : ''}mail: ≈ ${seconds(reduce.seconds)} of its 15 min, ≈ ${formatBytes(reduce.tmpBytes)} of /tmp (the reports; it has ${tmp})${reduce.withinLimits ? '' : ': beyond its limits (see the warning)'}`,
     ],
   ];
+}
+
+function diffCell(diff: NonNullable<RunPlan['diff']>, options: RunPlan['options']): string {
+  return `${plural(diff.ranges, 'diff range')} (as many as partitions), ItemBatcher ${plural(diff.maxItemsPerBatch, 'range')} a child → ${formatCount(diff.children)} ${diff.children === 1 ? 'child' : 'children'} (diffRanges, arm64 ${options.diffMemoryMb} MB) of ≈ ${plural(diff.itemsPerChild, 'item')}, ≈ ${seconds(diff.secondsPerChild)} each at ≈ ${formatCount(Math.round(diff.itemsPerSecond))} items/s, ${plural(diff.waves, 'wave')}; each range reads its segment of every partition's findings, diffs it with the previous run's states, sorts it by itemId and uploads it compressed: ≈ ${formatBytes(diff.tmpBytesPerChild)} of /tmp (it has ${formatBytes(options.diffEphemeralMb * 2 ** 20)})${diff.withinLimits ? '' : ': beyond its limits (see the warning)'}`;
 }

@@ -220,7 +220,6 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
             engineKind: options.engine,
             // The processes share the cores: one DuckDB thread each.
             duck: { threads: 1, memoryLimit: options.memoryLimit },
-            digest: history !== null,
           },
           concurrency: options.workers,
           onDone: () => bar.update({ phase: 'map', done: ++done, total: tasks.length, unit: 'partitions' }),

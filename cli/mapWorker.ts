@@ -35,8 +35,10 @@ async function work(job: MapJob): Promise<MapOutput> {
       engine: { graceDays: job.graceDays, waivers: compileWaivers(job.waivers), capturedNotAfterMs: task.capturedNotAfterMs },
       engineKind: job.engineKind,
       duck: job.duck,
+      snapshotId: task.snapshotId,
       linesPath: task.linesPath,
-      digest: job.digest,
+      diffRanges: task.diffRanges,
+      forecastDays: task.forecastDays,
     });
     return { result, peakRssMb: process.resourceUsage().maxRSS / 1024 };
   } finally {

@@ -30,7 +30,6 @@ export interface MapJob {
   graceDays: number;
   engineKind: EngineKind;
   duck: DuckOptions;
-  digest: boolean;
 }
 
 /** A map process's result line: the partition's result and the process's peak RSS. */

@@ -3,17 +3,22 @@
 // that serverless.yml (through the variables below) and the tests (asl-validator, the local
 // executions of aws-local-stepfunctions) use the very same definition.
 //
-//   Plan ──► MapPartitions (Distributed Map: MapBatch, or RecordFailure) ──► Reduce ──► Succeeded
-//     └──────────────┴─── any failure ──────────────────────────┴──► MarkFailed ──► Failed
+//   Plan ──► MapPartitions ──► DiffRanges ──► Reduce ──► Succeeded
+//    │        │                 │              │
+//    └────────┴── any failure ──┴──────────────┴──► MarkFailed ──► Failed
 //
-// A partition that fails after its retries is caught inside its child (RecordFailure records it in
-// S3), so the run ends `partial` and names it; a failed Plan, Map or Reduce ends the run `failed`
-// with the failure mail. Payloads stay small: the children write their results to S3.
+//   MapPartitions: a Distributed Map over the partitions, each child MapBatch (or RecordFailure).
+//   DiffRanges:    a Distributed Map over the diff ranges, each child DiffBatch (or RecordRangeFailure).
+//
+// A batch that fails after its retries is caught inside its child (RecordFailure, RecordRangeFailure
+// record it in S3), so the run ends `partial` and names it; a failed Plan, map or Reduce ends the run
+// `failed` with the failure mail. Payloads stay small: the children write their results to S3.
 
 /** Each function's time limit in seconds (serverless.yml reads these too), and the state's own above it. */
-const FUNCTION_TIMEOUTS = Object.freeze({ planAudit: 300, mapPartitions: 900, reduceAudit: 900, markRunFailed: 60 });
-/** The Distributed Map's label, in its child executions' ARNs (infra/iam.yml grants on them). */
+const FUNCTION_TIMEOUTS = Object.freeze({ planAudit: 300, mapPartitions: 900, diffRanges: 900, reduceAudit: 900, markRunFailed: 60 });
+/** The Distributed Maps' labels, in their child executions' ARNs (infra/iam.yml grants on them): the partitions', the diff ranges'. */
 const MAP_LABEL = 'Partitions';
+const RANGES_LABEL = 'Ranges';
 /** A whole run, from Plan to Reduce: far above a 100 M-item run, below the nightly schedule's 24 hours. */
 const EXECUTION_TIMEOUT_SECONDS = 12 * 3600;
 // The Task waits a little longer than its function, so the function's own timeout error comes first.
@@ -48,25 +53,47 @@ function lambdaTask({ functionArn, partition }, name, payload, rest) {
 
 const TO_MARK_FAILED = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }];
 
-/** The child workflow of the Distributed Map: one batch of partitions, or its failure recorded. */
-function childProcessor(target) {
+/**
+ * The child workflow of a Distributed Map: one batch of items (partitions, diff ranges) given to `fn`,
+ * or, once its retries are spent, its failure recorded by the same function (state names are unique
+ * across a definition, children included: each map names its own two).
+ */
+function childProcessor(target, fn, { batchState, failureState }) {
   return {
     ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
-    StartAt: 'MapBatch',
+    StartAt: batchState,
     States: {
-      MapBatch: lambdaTask(target, 'mapPartitions', { 'Payload.$': '$' }, {
+      [batchState]: lambdaTask(target, fn, { 'Payload.$': '$' }, {
         Retry: retry(5),
-        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }],
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: failureState }],
         End: true,
       }),
-      // The same function, told the error: it records each partition of the batch as failed.
-      RecordFailure: lambdaTask(
+      // The same function, told the error: it records each item of the batch as failed.
+      [failureState]: lambdaTask(
         target,
-        'mapPartitions',
+        fn,
         { Payload: { 'BatchInput.$': '$.BatchInput', 'Items.$': '$.Items', 'error.$': '$.error' } },
         { Retry: retry(3), End: true },
       ),
     },
+  };
+}
+
+/** A Distributed Map of Standard children over the array at `itemsPath`, each batch with the run id; nothing comes back in the payload. */
+function distributedMap(settings, { label, itemsPath, itemProcessor, next }) {
+  return {
+    Type: 'Map',
+    // The child executions' ARNs are …:execution:<machine>/<Label>:<id>; the role grants on exactly that.
+    Label: label,
+    ItemsPath: itemsPath,
+    ItemBatcher: { MaxItemsPerBatch: settings.maxItemsPerBatch, BatchInput: { 'runId.$': '$.runId' } },
+    MaxConcurrency: settings.maxConcurrency,
+    ToleratedFailurePercentage: settings.toleratedFailurePercentage,
+    ItemProcessor: itemProcessor,
+    // The children write their results under runs/<runId>/ in S3: nothing comes back in the payload.
+    ResultPath: null,
+    Catch: TO_MARK_FAILED,
+    Next: next,
   };
 }
 
@@ -75,9 +102,9 @@ function childProcessor(target) {
  *
  * @param {object} options
  * @param {(name: string) => unknown} options.functionArn what a Task's FunctionName is for a function of
- *   serverless.yml (`planAudit`, `mapPartitions`, `reduceAudit`, `markRunFailed`): an ARN, or an intrinsic.
- * @param {number} options.maxConcurrency child workflows at once (0: as many as Step Functions allows).
- * @param {number} options.maxItemsPerBatch partitions one child workflow takes.
+ *   serverless.yml (`planAudit`, `mapPartitions`, `diffRanges`, `reduceAudit`, `markRunFailed`): an ARN, or an intrinsic.
+ * @param {number} options.maxConcurrency child workflows at once, in each map (0: as many as Step Functions allows).
+ * @param {number} options.maxItemsPerBatch partitions, or diff ranges, one child workflow takes.
  * @param {number} [options.toleratedFailurePercentage] 100: a child never fails the map (its failure is recorded).
  * @param {string} [options.partition] the AWS partition of the Lambda integration's ARN: `aws`, or in
  *   serverless.yml `${AWS::Partition}` (the definition is an Fn::Sub there), so the stack deploys in any partition.
@@ -89,28 +116,29 @@ function buildDefinition({ functionArn, maxConcurrency, maxItemsPerBatch, tolera
   checkInteger('maxConcurrency', maxConcurrency, 0, 10000);
   checkInteger('maxItemsPerBatch', maxItemsPerBatch, 1, 100000);
   checkInteger('toleratedFailurePercentage', toleratedFailurePercentage, 0, 100);
+  const settings = { maxConcurrency, maxItemsPerBatch, toleratedFailurePercentage };
   return {
-    Comment: 'Retention audit over partitions: plan, map (Distributed Map), reduce; any failure ends the run failed with the failure mail.',
+    Comment: 'Retention audit over partitions: plan, map (Distributed Map), diff with history (Distributed Map over diff ranges), reduce; any failure ends the run failed with the failure mail.',
     StartAt: 'Plan',
     // An execution that outlives this ends TIMED_OUT, which no Catch sees: the failure sweep (auditFailures)
     // then finds its run still running, asks Step Functions, and ends it failed with the failure mail.
     TimeoutSeconds: EXECUTION_TIMEOUT_SECONDS,
     States: {
+      // The plan answers { runId, partitions, ranges }: the partitions' indexes, and the diff ranges' (none for a dry run, which keeps no history).
       Plan: lambdaTask(target, 'planAudit', { Payload: { 'runId.$': '$.runId' } }, { Retry: retry(4), Catch: TO_MARK_FAILED, Next: 'MapPartitions' }),
-      MapPartitions: {
-        Type: 'Map',
-        // The child executions' ARNs are …:execution:<machine>/<Label>:<id>; the role grants on exactly that.
-        Label: MAP_LABEL,
-        ItemsPath: '$.partitions',
-        ItemBatcher: { MaxItemsPerBatch: maxItemsPerBatch, BatchInput: { 'runId.$': '$.runId' } },
-        MaxConcurrency: maxConcurrency,
-        ToleratedFailurePercentage: toleratedFailurePercentage,
-        ItemProcessor: childProcessor(target),
-        // The children write their results under runs/<runId>/ in S3: nothing comes back in the payload.
-        ResultPath: null,
-        Catch: TO_MARK_FAILED,
-        Next: 'Reduce',
-      },
+      MapPartitions: distributedMap(settings, {
+        label: MAP_LABEL,
+        itemsPath: '$.partitions',
+        itemProcessor: childProcessor(target, 'mapPartitions', { batchState: 'MapBatch', failureState: 'RecordFailure' }),
+        next: 'DiffRanges',
+      }),
+      // The history diff, spread over slices of the identity space; runs after the map, whose findings it diffs.
+      DiffRanges: distributedMap(settings, {
+        label: RANGES_LABEL,
+        itemsPath: '$.ranges',
+        itemProcessor: childProcessor(target, 'diffRanges', { batchState: 'DiffBatch', failureState: 'RecordRangeFailure' }),
+        next: 'Reduce',
+      }),
       Reduce: lambdaTask(target, 'reduceAudit', { Payload: { 'runId.$': '$.runId' } }, { Retry: retry(4), Catch: TO_MARK_FAILED, Next: 'Succeeded' }),
       Succeeded: { Type: 'Succeed' },
       MarkFailed: lambdaTask(
@@ -156,7 +184,7 @@ module.exports.definition = async ({ resolveVariable }) =>
 
 // Resolved as PARTITIONS and PARTITION_THRESHOLD_ITEMS (serverless.yml): checked when packaging, since every
 // function reads them at its cold start and would refuse a bad value there. At most 1,000 partitions: the plan
-// step hands them to the map in its answer, which Step Functions caps at 256 KiB.
+// step hands them (and the diff ranges' indexes) to the maps in its answer, which Step Functions caps at 256 KiB.
 module.exports.partitions = async ({ resolveVariable }) => integerParam(resolveVariable, 'partitions', 1, 1000);
 module.exports.thresholdItems = async ({ resolveVariable }) => integerParam(resolveVariable, 'distributedThresholdItems', 1, Number.MAX_SAFE_INTEGER);
 
@@ -165,4 +193,5 @@ module.exports.lambdaLogicalId = lambdaLogicalId;
 module.exports.FUNCTION_TIMEOUTS = FUNCTION_TIMEOUTS;
 module.exports.EXECUTION_TIMEOUT_SECONDS = EXECUTION_TIMEOUT_SECONDS;
 module.exports.MAP_LABEL = MAP_LABEL;
+module.exports.RANGES_LABEL = RANGES_LABEL;
 module.exports.TRANSIENT_ERRORS = TRANSIENT_ERRORS;

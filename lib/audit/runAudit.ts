@@ -22,10 +22,10 @@ import { diffWithHistory, type HistoryDiff } from './phases/diffWithHistory';
 import { FindingRouter, OrderBroken } from './phases/FindingRouter';
 import { mapFindings } from './phases/mapFindings';
 import { planAudit, type AuditPlan } from './phases/planAudit';
-import { commitHistory, prepareHistoryCommit, type PendingHistory } from './phases/prepareHistoryCommit';
-import { ReportSet } from './phases/ReportSet';
-import { SnapshotTally } from './phases/SnapshotTally';
-import { replayEvaluation, type MappedRun } from '../partitioned/replayEvaluation';
+import { applyDiff, finishAudit, reportSetOf } from './phases/finishAudit';
+import { runTally } from './phases/SnapshotTally';
+import type { PendingHistory } from './phases/prepareHistoryCommit';
+import { reduceMapped, type MappedRun } from '../partitioned/reduceMapped';
 
 export { commitHistory, type PendingHistory } from './phases/prepareHistoryCommit';
 
@@ -114,9 +114,9 @@ export interface AuditResult {
  */
 export async function runAudit(options: RunAuditOptions): Promise<AuditResult> {
   const plan = await planAudit(options);
+  if (options.mapped) return reduceMapped(options, options.mapped, plan);
   try {
-    // Replayed partitions come in partition order: the sorter puts them in itemId order.
-    return await attempt(options, plan, plan.snapshot.ordered && !options.mapped);
+    return await attempt(options, plan, plan.snapshot.ordered);
   } catch (error) {
     if (!(error instanceof OrderBroken)) throw error;
     return attempt(options, plan, false);
@@ -127,31 +127,20 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditResult> {
 async function attempt(options: RunAuditOptions, plan: AuditPlan, ordered: boolean): Promise<AuditResult> {
   const { runId, snapshot } = plan;
   const history = options.history ?? null;
-  const counts = new SnapshotTally(snapshot, { waivers: options.engine.waivers, forecastDays: options.forecastDays ?? 30, statedCapturedAt: plan.run.snapshotCapturedAt });
-  const reports = new ReportSet({
-    formats: options.formats,
-    outDir: options.outDir,
-    runId,
-    catalog: options.catalog,
-    pdfRowsPerModule: options.pdfRowsPerModule ?? 200,
-    summary: counts.summary,
-    signal: options.signal,
-    onProgress: options.onProgress,
-  });
+  const counts = runTally(options, plan);
+  const reports = reportSetOf(options, plan, counts);
   // The snapshot digest is evidence recorded with the run's history: without history there is no record to keep it in.
   const digest = history ? new SnapshotDigest() : null;
   const onProgress = (p: SourceProgress) => options.onProgress?.({ ...p, phase: 'evaluate' });
-  const evaluation = options.mapped
-    ? replayEvaluation(options.mapped, { source: options.source.describe(), snapshotId: snapshot.snapshotId, digest, signal: options.signal, onProgress })
-    : await openEvaluation(options.source.entries(onProgress), {
-        catalog: options.catalog,
-        engine: plan.engine,
-        kind: options.engineKind ?? 'reference',
-        duck: options.duck,
-        file: options.source.ndjsonFile?.(),
-        onItem: digest ? (raw) => digest.add(raw) : undefined,
-        signal: options.signal,
-      });
+  const evaluation = await openEvaluation(options.source.entries(onProgress), {
+    catalog: options.catalog,
+    engine: plan.engine,
+    kind: options.engineKind ?? 'reference',
+    duck: options.duck,
+    file: options.source.ndjsonFile?.(),
+    onItem: digest ? (raw) => digest.add(raw) : undefined,
+    signal: options.signal,
+  });
   const router = new FindingRouter({ history: history !== null, ordered, reorder: evaluation.reorder, budgetChars: options.sortBudgetChars ?? 16 << 20, compress: options.compressSpills ?? false, emit: (line) => reports.write(line, null) });
   if (router.direct) reports.open(null);
   const resolvedFile = history ? join(options.outDir, `.${runId}.resolved.ndjson`) : null;
@@ -164,10 +153,7 @@ async function attempt(options: RunAuditOptions, plan: AuditPlan, ordered: boole
     const head = assembleHead({ run: plan.run, counts, expectedItems: snapshot.expectedItems, snapshotSha256: digest?.hex(), staleAfterHours: options.staleAfterHours ?? 48 });
     if (history && resolvedFile) {
       diff = await diffWithHistory({ history, run: head.run, openViolations: counts.summary.byVerdict.violation, trendRuns: plan.trendRuns, resolvedFile, sqlDiff: evaluation.diff, router, signal: options.signal });
-      counts.summary.warnings.push(...diff.warnings);
-      Object.assign(counts.holds, diff.holdsEnded);
-      head.changes = diff.changes;
-      head.trend = diff.trend;
+      applyDiff(head, counts, diff);
     }
     options.signal?.throwIfAborted();
     if (!router.direct) {
@@ -177,20 +163,7 @@ async function attempt(options: RunAuditOptions, plan: AuditPlan, ordered: boole
     }
     // The SQL engine chooses them with one query, now that the reports' lines are final.
     const mostSerious = evaluation.mostSerious ? await evaluation.mostSerious(MOST_SERIOUS_LIMIT) : reports.mostSerious();
-    head.run.finishedAt = (options.now ?? (() => new Date()))().toISOString();
-    // Repeated itemIds are marked by now: this run's trend point counts the violations its report shows.
-    if (diff) Object.assign(diff.trendPoint, { finishedAt: head.run.finishedAt, openViolations: counts.summary.byVerdict.violation });
-    const sha256 = await reports.finish(head, resolvedFile);
-    let pendingHistory: PendingHistory | null = null;
-    if (diff && history) {
-      pendingHistory = await prepareHistoryCommit({ writer: diff.writer, trendPoint: diff.trendPoint, scope: history.scope, run: head.run, complete: counts.summary.complete, reports: reports.paths, sha256, reportLocation: options.reportLocation });
-    }
-    let historyConflict: string | undefined;
-    if (pendingHistory && !options.deferHistoryCommit) {
-      historyConflict = await commitHistory(pendingHistory);
-      pendingHistory = null;
-    }
-    return { head, reports: reports.paths, sha256, pendingHistory, mostSerious, ...(historyConflict ? { historyConflict } : {}) };
+    return await finishAudit({ options, head, counts, reports, diff, mostSerious, resolvedFile });
   } catch (error) {
     await reports.abort();
     await diff?.writer.abort();

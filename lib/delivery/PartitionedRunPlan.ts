@@ -23,6 +23,8 @@ export interface PartitionedRunPlan {
   request: AuditRequest;
   /** The waivers in force when the run was planned, so every partition and the reduce judge by the same. */
   waivers: Waiver[];
+  /** The ranges the history diff is cut into (lib/partitioned/diffRanges.ts), null for a run without history (a dry run). */
+  diffRanges: number | null;
 }
 
 /** The object keys of a run's plan and of each partition's output. */
@@ -30,9 +32,16 @@ export const partitionedRunKeys = {
   plan: (runId: string) => `runs/${runId}/plan.json`,
   /** The partition's PartitionResult: written last, so its presence means its lines are complete. */
   result: (runId: string, index: number) => `runs/${runId}/partitions/${index}.json`,
-  /** The report lines of the partition's findings, in the order read (mapPartition's linesPath). */
+  /** The partition's findings as keyed lines, sorted, in segments (mapPartition's linesPath; the result says where each segment is). */
   lines: (runId: string, index: number) => `runs/${runId}/partitions/${index}.ndjson`,
+  /** A diff range's RangeResult: written last, so its presence means its files are complete. */
+  range: (runId: string, range: number) => `runs/${runId}/ranges/${range}.json`,
+  /** A diff range's files (keyed lines, Brotli): its findings by itemId, its new states and its resolved findings by key. */
+  rangeFile: (runId: string, range: number, file: RangeFile) => `runs/${runId}/ranges/${range}.${file}`,
 };
+
+/** The files a diff range leaves. */
+export type RangeFile = 'findings' | 'states' | 'resolved';
 
 /**
  * The stored plan of a run, or null when it was never planned (or its plan step had not stored it yet).

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createBrotliDecompress } from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -163,25 +164,39 @@ export class ReportStore {
   }
 
   /**
-   * The lines of an object, read as they arrive (GetObject): nothing is staged on disk. A
-   * read that breaks off (a connection reset while a reduce replays a partition for minutes)
-   * is resumed where it stopped, with a ranged GET of the same object version (its ETag).
+   * The lines of an object (or of its bytes [start, end)), read as they arrive (GetObject):
+   * nothing is staged on disk. A read that breaks off (a connection reset while a reduce reads
+   * a partition for minutes) is resumed where it stopped, with a ranged GET of the same object
+   * version (its ETag).
    *
    * @example
-   * for await (const line of runFiles.lines('runs/audit-…/partitions/3.ndjson')) replay(line);
+   * for await (const line of runFiles.lines('runs/audit-…/partitions/3.ndjson', { start: 0, end: 4096 })) merge(line);
+   * for await (const line of runFiles.lines('runs/audit-…/ranges/2.states', undefined, 'brotli')) merge(line);
    */
-  async *lines(key: string): AsyncGenerator<string> {
-    yield* linesOf(this.bytesOf(key));
+  async *lines(key: string, range?: { start: number; end: number }, compression: 'none' | 'brotli' = 'none'): AsyncGenerator<string> {
+    if (range && range.end <= range.start) return;
+    const bytes = this.bytesOf(key, range);
+    if (compression === 'none') {
+      yield* linesOf(bytes);
+      return;
+    }
+    // Written by a TextSink 'brotli' (a diff range's files): decompressed as it arrives.
+    const decompress = createBrotliDecompress();
+    pipeline(Readable.from(bytes), decompress).catch(() => undefined);
+    yield* linesOf(decompress);
   }
 
-  /** An object's bytes, resumed up to STREAM_RESUMES times from the last byte read. */
-  private async *bytesOf(key: string): AsyncGenerator<Buffer> {
+  /** An object's bytes (those of `range`), resumed up to STREAM_RESUMES times from the last byte read. */
+  private async *bytesOf(key: string, range?: { start: number; end: number }): AsyncGenerator<Buffer> {
+    const first = range?.start ?? 0;
+    // HTTP ranges name their last byte.
+    const last = range ? `${range.end - 1}` : '';
     let read = 0;
     let etag: string | undefined;
     for (let attempt = 0; ; attempt += 1) {
       let body: Readable;
       try {
-        const range = read > 0 ? { Range: `bytes=${read}-`, IfMatch: etag } : {};
+        const range = read > 0 || first > 0 || last !== '' ? { Range: `bytes=${first + read}-${last}`, ...(etag ? { IfMatch: etag } : {}) } : {};
         const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...range }));
         etag ??= response.ETag;
         body = response.Body as Readable;

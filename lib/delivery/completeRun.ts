@@ -7,6 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { commitHistory, type AuditResult } from '../audit/runAudit';
 import { reportFormats, type FormatId } from '../report/formats/reportFormats';
+import { reportKey } from './auditOptions';
 import type { AuditDependencies } from './executeAudit';
 import { CHANNEL_TITLES, type ChannelOutcome, type FinishedRun } from './notifiers/Notifier';
 import { notificationFigures, notifyAll } from './notifiers/notifyAll';
@@ -15,10 +16,6 @@ import type { RunMetricName } from './RunMetrics';
 import { runFacts, type RunRecord, type StoredReport } from './RunRecord';
 import type { RunSession } from './RunSession';
 
-/** Report object keys: by date, then run, so a bucket lifecycle rule and a human can both find them. */
-export function reportKey(runId: string, createdAt: string, extension: string): string {
-  return `reports/${createdAt.slice(0, 4)}/${createdAt.slice(5, 7)}/${runId}.${extension}`;
-}
 
 /** Failed deliveries a run's warnings name one by one. */
 const MAX_CHANNEL_WARNINGS = 10;

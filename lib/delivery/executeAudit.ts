@@ -6,26 +6,25 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAudit, type RunAuditOptions } from '../audit/runAudit';
+import { runAudit } from '../audit/runAudit';
 import type { Catalog } from '../catalog/loadCatalog';
 import type { EngineOptions } from '../engine/evaluate';
 import { compileWaivers, type Waiver } from '../engine/waivers';
 import type { HistoryStore } from '../history/HistoryStore';
 import { DynamoInventorySource } from '../inventory/DynamoInventorySource';
 import type { InventoryTable } from '../inventory/InventoryTable';
-import type { FormatId } from '../report/formats/reportFormats';
 import type { Notifier } from './notifiers/Notifier';
 import type { ReportStore } from './ReportStore';
 import type { EngineKind } from '../audit/engineKind';
 import type { DuckOptions } from '../sql/duck';
-import { completeRun, reportKey } from './completeRun';
+import { auditOptions } from './auditOptions';
+import { completeRun } from './completeRun';
 import type { ExecutionStatusReader } from './launchers';
 import type { RunMetrics } from './RunMetrics';
 import type { RunRecord } from './RunRecord';
 import { claimRun, RunSession } from './RunSession';
 import type { RunStore } from './RunStore';
 
-export { reportKey } from './completeRun';
 export { FAILURE_NOTICE_MS, notifyFailure } from './notifyFailure';
 
 /** What a run needs from the world; built once per cold start and injected. */
@@ -83,20 +82,6 @@ export interface RunLimits {
 }
 
 /**
- * The formats a notifying run writes: those asked for, and for a channel that reads
- * its findings back from a report none of which was asked for (owner digests without
- * the JSON), that report too.
- *
- * @example
- * withReadFormats(['pdf'], [ownerNotifier]) // ['pdf', 'json']
- */
-export function withReadFormats(formats: readonly FormatId[], notifiers: readonly Notifier[]): FormatId[] {
-  const written = [...formats];
-  for (const { reads } of notifiers) if (reads && !reads.some((format) => written.includes(format))) written.push(reads.at(-1)!);
-  return written;
-}
-
-/**
  * Runs one audit for a recorded run: claim it (queued → running, a conditional
  * write, so a second delivery of the same run does nothing), read the latest
  * (or the asked) snapshot, evaluate it, store the reports with their SHA-256,
@@ -131,37 +116,3 @@ export async function executeAudit(runId: string, deps: AuditDependencies, limit
   }
 }
 
-/**
- * The options of a deployed run's audit, the same for the one-Lambda audit and
- * the partitioned run's reduce: everything but where the items come from and
- * the engine options (waivers, capture bound), which each path sets.
- *
- * @example
- * await runAudit({ ...auditOptions(record, deps, session, workDir), source, engine });
- */
-export function auditOptions(record: RunRecord, deps: AuditDependencies, session: RunSession, outDir: string): Omit<RunAuditOptions, 'source' | 'engine'> {
-  const { request, runId } = record;
-  return {
-    catalog: deps.catalog,
-    // A dry run neither compares with nor becomes history.
-    history: request.dryRun ? null : { store: deps.history, scope: deps.inventory.tableName },
-    reportLocation: (format) => reportKey(runId, record.createdAt, format),
-    // The run becomes history only once its reports are stored.
-    deferHistoryCommit: true,
-    forecastDays: deps.forecastDays,
-    trendRuns: deps.trendRuns,
-    staleAfterHours: deps.staleAfterHours,
-    formats: request.notify && !request.dryRun ? withReadFormats(request.formats, deps.notifiers) : request.formats,
-    outDir,
-    trigger: record.trigger,
-    runId,
-    pdfRowsPerModule: deps.pdfRowsPerModule,
-    // /tmp (10 GiB at most), not CPU, is what limits the size a Lambda audits: the sorts spill compressed.
-    compressSpills: true,
-    engineKind: deps.evaluation?.kind,
-    duck: deps.evaluation?.duck,
-    now: deps.now ?? (() => new Date()),
-    signal: session.signal,
-    onProgress: ({ phase, done, total, unit }) => session.setProgress({ phase, done, total, unit }),
-  };
-}

@@ -90,9 +90,12 @@ async function mapOne(plan: PartitionedRunPlan, partition: Partition, deps: Audi
       engine: { ...deps.engine, waivers: compileWaivers(plan.waivers), capturedNotAfterMs: plan.capturedNotAfterMs },
       engineKind: deps.evaluation?.kind,
       duck: deps.evaluation?.duck,
+      snapshotId: plan.snapshotId,
       linesPath,
-      // The digest is evidence kept with the run's history: a dry run keeps none.
-      digest: !plan.request.dryRun,
+      diffRanges: plan.diffRanges,
+      forecastDays: deps.forecastDays,
+      // /tmp, not CPU, limits a Lambda: the sort spills compressed.
+      compressSpills: true,
       signal,
     });
     signal.throwIfAborted();

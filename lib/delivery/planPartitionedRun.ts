@@ -18,12 +18,20 @@ import type { RunRecord } from './RunRecord';
 import { claimRun, RunSession } from './RunSession';
 import { forStateMachine, isRetried } from './stateMachineErrors';
 import { partitionCount } from '../plan/partitionCount';
+import { diffRangeCount } from '../partitioned/diffRanges';
 
 /** The plan step's answer, the state machine's input to its map: small, the plan itself is in S3. */
 export interface PlannedRun {
   runId: string;
   /** Empty when there is nothing to map (the run was claimed or ended by someone else). */
   partitions: Partition[];
+  /** The diff ranges by index, the state machine's input to its DiffRanges map: empty without history (a dry run) or with nothing to map. */
+  ranges: number[];
+}
+
+/** The state machine's map inputs for a stored plan. */
+function plannedRun(plan: Pick<PartitionedRunPlan, 'runId' | 'partitions' | 'diffRanges'>): PlannedRun {
+  return { runId: plan.runId, partitions: plan.partitions, ranges: Array.from({ length: plan.diffRanges ?? 0 }, (_, range) => range) };
 }
 
 /** The state machine this deployment runs large audits on; a plan step without one is misconfigured. */
@@ -42,7 +50,7 @@ function stateMachineOf(deps: AuditDependencies): NonNullable<AuditDependencies[
  * (failed, one notice) unless the state machine retries it (`Throttled`).
  *
  * @example
- * await planPartitionedRun('audit-20261128T020000Z-1a2b3c', deps) // { runId, partitions: [16 itemId ranges] }
+ * await planPartitionedRun('audit-20261128T020000Z-1a2b3c', deps) // { runId, partitions: [16 itemId ranges], ranges: [0, …, 15] }
  */
 export async function planPartitionedRun(runId: string, deps: AuditDependencies, limits?: RunLimits): Promise<PlannedRun> {
   const { stateMachineArn } = stateMachineOf(deps);
@@ -50,9 +58,9 @@ export async function planPartitionedRun(runId: string, deps: AuditDependencies,
   const now = deps.now ?? (() => new Date());
   const { record, claimed } = await claimRun(runId, deps, { startedAt: now().toISOString(), executionArn });
   if (!claimed) {
-    if (record.status !== 'running' || record.executionArn !== executionArn) return { runId, partitions: [] };
+    if (record.status !== 'running' || record.executionArn !== executionArn) return { runId, partitions: [], ranges: [] };
     const stored = await readRunPlan(runId, deps.runFiles);
-    if (stored) return { runId, partitions: stored.partitions };
+    if (stored) return plannedRun(stored);
     deps.log('warn', 'plan retried: planning again', { runId });
   }
   const session = new RunSession(runId, deps, limits);
@@ -61,7 +69,7 @@ export async function planPartitionedRun(runId: string, deps: AuditDependencies,
     const plan = await writePlan(record, deps, session, workDir);
     await deps.runs.update(runId, { progress: { phase: 'map', done: 0, total: plan.partitions.length, unit: 'partitions', at: now().toISOString() } });
     deps.log('info', 'audit planned', { runId, snapshotId: plan.snapshotId, partitions: plan.partitions.length });
-    return { runId, partitions: plan.partitions };
+    return plannedRun(plan);
   } catch (thrown) {
     if (isRetried(thrown)) throw forStateMachine(thrown);
     throw await session.fail(thrown);
@@ -103,6 +111,8 @@ async function writePlan(record: RunRecord, deps: AuditDependencies, session: Ru
     partitions,
     request,
     waivers,
+    // The DiffRanges map diffs as many ranges as there are partitions, each in a function of its own.
+    diffRanges: request.dryRun ? null : diffRangeCount(partitions.length),
   };
   await deps.runFiles.putJson(partitionedRunKeys.plan(runId), stored);
   return stored;

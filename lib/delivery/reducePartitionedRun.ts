@@ -1,8 +1,8 @@
 /**
  * The reduce step of a run on the state machine: every partition's result
- * fetched from the run-files bucket and its findings streamed from there,
- * partition after partition (nothing staged in /tmp), replayed into the run's reports
- * (runAudit with `mapped`), then finished exactly as a one-Lambda run is
+ * fetched from the run-files bucket and its sorted findings streamed from there
+ * (ranged GETs of their segments, nothing staged in /tmp), merged into the run's
+ * reports (runAudit with `mapped`, lib/partitioned/reduceMapped.ts), then finished exactly as a one-Lambda run is
  * (completeRun): reports stored with their SHA-256 in the reports bucket,
  * history, delivery, status.
  */
@@ -12,17 +12,14 @@ import { join } from 'node:path';
 import { runAudit } from '../audit/runAudit';
 import { compileWaivers } from '../engine/waivers';
 import { DynamoInventorySource } from '../inventory/DynamoInventorySource';
-import { failedPartition, type Partition, type PartitionResult } from '../partitioned/Partition';
+import { fetchPartitions, fetchRanges } from './partitionResults';
 import { completeRun } from './completeRun';
-import { auditOptions, type AuditDependencies, type RunLimits } from './executeAudit';
+import { auditOptions } from './auditOptions';
+import type { AuditDependencies, RunLimits } from './executeAudit';
 import { partitionedRunKeys, readRunPlan, type PartitionedRunPlan } from './PartitionedRunPlan';
 import type { RunRecord } from './RunRecord';
 import { RunSession } from './RunSession';
 import { forStateMachine, isRetried, Throttled } from './stateMachineErrors';
-import { mapInOrder } from '../partitioned/mapInOrder';
-
-/** Partition results fetched from the bucket at once. */
-const FETCH_CONCURRENCY = 8;
 
 /**
  * Reduces a run whose partitions were mapped: a partition without a result
@@ -57,7 +54,11 @@ export async function reducePartitionedRun(runId: string, deps: AuditDependencie
         source: new DynamoInventorySource(deps.inventory, { snapshotId: plan.snapshotId, mode: 'query', segments: 1 }),
         engine,
         startedAt: new Date(plan.startedAt),
-        mapped: { results, lines: (index) => deps.runFiles.lines(partitionedRunKeys.lines(runId, index)) },
+        mapped: {
+          results,
+          lines: (index, segment) => deps.runFiles.lines(partitionedRunKeys.lines(runId, index), segment),
+          ...(plan.diffRanges === null ? {} : { diffed: await fetchRanges(plan, deps, session.signal) }),
+        },
       });
     } catch (thrown) {
       // Nothing is stored or committed yet: throttling is the state machine's to retry.
@@ -76,27 +77,3 @@ export async function reducePartitionedRun(runId: string, deps: AuditDependencie
   }
 }
 
-/** Every partition's result in index order, each done one's lines checked to be there (they are read during the replay). */
-function fetchPartitions(plan: PartitionedRunPlan, deps: AuditDependencies, signal: AbortSignal): Promise<PartitionResult[]> {
-  return mapInOrder(plan.partitions, FETCH_CONCURRENCY, (partition) => {
-    signal.throwIfAborted();
-    return fetchPartition(plan.runId, partition, deps);
-  });
-}
-
-async function fetchPartition(runId: string, partition: Partition, deps: AuditDependencies): Promise<PartitionResult> {
-  const stored = await deps.runFiles.readJson<PartitionResult>(partitionedRunKeys.result(runId, partition.index));
-  const result = stored ? checkedResult(stored, partition) : failedPartition(partition, 'it recorded no result');
-  if (result.status === 'done' && !(await deps.runFiles.exists(partitionedRunKeys.lines(runId, partition.index)))) {
-    return failedPartition(partition, 'its findings are missing from the run-files bucket');
-  }
-  return result;
-}
-
-/** A stored result as the reduce may trust it: for this partition, with a known status; otherwise the partition failed. */
-function checkedResult(stored: PartitionResult, partition: Partition): PartitionResult {
-  const valid = stored.index === partition.index && (stored.status === 'done' || stored.status === 'failed') && Number.isSafeInteger(stored.findings) && Array.isArray(stored.gaps);
-  if (!valid) return failedPartition(partition, 'its stored result is not a partition result');
-  // A failed result written by the map's Catch already names its partition.
-  return stored.status === 'failed' && !stored.error ? failedPartition(partition, 'no reason was recorded') : stored;
-}

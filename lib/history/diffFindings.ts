@@ -24,11 +24,13 @@ function parseKey(key: string) {
 const identityOf = (state: FindingState) => state.key.slice(0, state.key.indexOf(SEP));
 
 export interface DiffSinks {
-  /** The annotated finding line, in identity order, with its itemId. */
-  finding(line: string, itemId: string | null): Promise<void>;
+  /** The annotated finding line, in identity order, with its itemId and its diff key (the line's sort key). */
+  finding(line: string, itemId: string | null, key: string): Promise<void>;
   state(state: FindingState): Promise<void>;
-  resolved(entry: ResolvedFinding): Promise<void>;
-  holdEnded(entry: HoldEntry): void;
+  /** A previous violation that is gone, with its state's key (resolved findings come in key order). */
+  resolved(entry: ResolvedFinding, key: string): Promise<void>;
+  /** A previous legal hold that ended, with its state's key. */
+  holdEnded(entry: HoldEntry, key: string): void;
   /** The reason sentence of an exempt finding (parsed from its line; rare). */
   holdReason(line: string): string;
 }
@@ -81,11 +83,11 @@ export async function diffFindings(
         firstSeenAt: state.firstSeenAt,
         resolvedAt: seenAt,
         daysOpen: daysSince(state.firstSeenAt),
-      });
+      }, state.key);
     }
   };
 
-  let group: { identity: string; lines: { line: string; parts: ReturnType<typeof parseKey> }[] } | null = null;
+  let group: { identity: string; lines: { line: string; key: string; parts: ReturnType<typeof parseKey> }[] } | null = null;
   const finishGroup = async () => {
     if (!group) return;
     // Previous identities that sort before this one are gone entirely.
@@ -93,7 +95,7 @@ export async function diffFindings(
     const prev = pending && identityOf(pending) === group.identity ? await takeGroup() : [];
     let stillViolating = false;
     let exemptNow = false;
-    for (const { line, parts } of group.lines) {
+    for (const { line, key, parts } of group.lines) {
       const match = prev.find((state) => state.verdict === parts.verdict);
       const status = match ? 'persisting' : 'new';
       const firstSeenAt = match ? match.firstSeenAt : seenAt;
@@ -104,7 +106,7 @@ export async function diffFindings(
       }
       if (parts.verdict === 'exempt') exemptNow = true;
       const extra = `,"status":"${status}","firstSeenAt":${JSON.stringify(firstSeenAt)},"daysOpen":${daysSince(firstSeenAt)}}`;
-      await sinks.finding(`${line.slice(0, -1)}${extra}`, parts.itemId);
+      await sinks.finding(`${line.slice(0, -1)}${extra}`, parts.itemId, key);
       const state: FindingState = {
         key: `${parts.identity}${SEP}${parts.itemId ?? ''}`,
         fingerprint: fingerprintOf(parts.identity),
@@ -122,7 +124,7 @@ export async function diffFindings(
     await resolveGroup(prev, stillViolating);
     if (!exemptNow) {
       for (const state of prev.filter((s) => s.verdict === 'exempt')) {
-        sinks.holdEnded({ itemId: state.itemId, tenantId: state.tenantId, module: state.module, dataCategory: state.dataCategory, resource: state.resource, reason: state.hold ?? '' });
+        sinks.holdEnded({ itemId: state.itemId, tenantId: state.tenantId, module: state.module, dataCategory: state.dataCategory, resource: state.resource, reason: state.hold ?? '' }, state.key);
       }
     }
     group = null;
@@ -132,7 +134,7 @@ export async function diffFindings(
     const parts = parseKey(entry.key!);
     if (group && group.identity !== parts.identity) await finishGroup();
     group ??= { identity: parts.identity, lines: [] };
-    group.lines.push({ line: entry.line, parts });
+    group.lines.push({ line: entry.line, key: entry.key!, parts });
   }
   await finishGroup();
   while (pending) await resolveGroup(await takeGroup(), false);

@@ -4,6 +4,7 @@
  * reduce. Everything here is plain JSON, because in AWS it travels between
  * Lambda functions (the state machine's payload, S3 objects).
  */
+import type { PartialTally } from '../audit/phases/SnapshotTally';
 import type { DigestState } from '../engine/snapshotDigest';
 import type { FileReadStats } from '../inventory/FileInventorySource';
 
@@ -20,14 +21,21 @@ export type PartitionSpec =
   | { kind: 'byte-range'; start: number; end: number; firstLine: number };
 
 export interface Partition {
-  /** 0-based; partitions are read, and replayed by the reduce, in this order. */
+  /** 0-based: the partitions in this order are the snapshot in its read order (ties in every sort keep it). */
   index: number;
   /** How many partitions the run has. */
   count: number;
   spec: PartitionSpec;
 }
 
-/** What one map step produced: its findings' report lines are in a file of their own (mapPartition's `linesPath`). */
+/** Where one segment of a partition's findings file is (lib/partitioned/SegmentWriter.ts): bytes [start, end), and its lines. */
+export interface Segment {
+  start: number;
+  end: number;
+  lines: number;
+}
+
+/** What one map step produced: its findings' keyed lines are in a file of their own (mapPartition's `linesPath`). */
 export interface PartitionResult {
   index: number;
   status: 'done' | 'failed';
@@ -41,6 +49,12 @@ export interface PartitionResult {
   digest: DigestState | null;
   /** A file slice's counts, for the checks that need the whole file (no item at all, not an inventory). */
   file?: FileReadStats;
+  /** Where each segment of the findings file is: one per diff range with history, else one (status done). */
+  segments?: Segment[];
+  /** How each segment is sorted: by diff key (a run with history), or by itemId (status done). */
+  sortedBy?: 'diffKey' | 'itemId';
+  /** What the step counted of its findings, for the reduce to merge (status done). */
+  tally?: PartialTally;
 }
 
 /**

@@ -1,21 +1,31 @@
 /**
  * The map step of a partitioned run: one slice of the snapshot read and
- * evaluated (by either engine), its findings' report lines written in the
- * order read to a file, and what the reduce needs besides (the gaps, the
+ * evaluated (by either engine), its findings counted into a partial tally and
+ * sorted for the reduce, and what the reduce needs besides (the gaps, the
  * digest's state, a file slice's counts) returned as a PartitionResult.
- * The lines are serialized exactly as a one-process run serializes them, so
- * the reduce replays them into the same reports.
+ *
+ * The findings file holds keyed lines (lib/report/FindingSorter.ts keyedLine):
+ * with history, one segment per diff range (lib/partitioned/diffRanges.ts), each
+ * sorted by diff key, so a range's diff reads its segment of every partition;
+ * without history, one segment sorted by itemId, which the reduce merges
+ * straight into the reports. Ties keep the order read. The lines are
+ * serialized exactly as a one-process run serializes them.
  */
 import type { Catalog } from '../catalog/loadCatalog';
 import type { EngineOptions } from '../engine/evaluate';
+import { fingerprintOf, identityKey } from '../engine/identity';
 import { SnapshotDigest } from '../engine/snapshotDigest';
+import { diffKey } from '../history/diffFindings';
 import type { InventorySource, SourceProgress } from '../inventory/InventorySource';
-import { toJsonLine } from '../report/FindingSorter';
-import { TextSink } from '../report/formats/TextSink';
+import { FindingSorter, type FindingLine } from '../report/FindingSorter';
 import type { DuckOptions } from '../sql/duck';
 import type { EngineKind } from '../audit/engineKind';
-import { openEvaluation } from '../audit/evaluateEntries';
+import { openEvaluation, type Evaluation } from '../audit/evaluateEntries';
+import { mapFindings } from '../audit/phases/mapFindings';
+import { SnapshotTally } from '../audit/phases/SnapshotTally';
+import { diffRangeOf } from './diffRanges';
 import type { Partition, PartitionResult } from './Partition';
+import { SegmentWriter } from './SegmentWriter';
 
 export interface MapPartitionOptions {
   partition: Partition;
@@ -26,10 +36,21 @@ export interface MapPartitionOptions {
   engine: EngineOptions;
   engineKind?: EngineKind;
   duck?: DuckOptions;
-  /** The file the findings' report lines are written to, one per line, in the order read. */
+  /** The snapshot the plan chose (null: the source named none), for the partial tally. */
+  snapshotId: string | null;
+  /** The file the findings' keyed lines are written to. */
   linesPath: string;
-  /** Keep the snapshot digest's state (runs that keep history record the digest). */
-  digest: boolean;
+  /**
+   * The run's diff ranges when it keeps history (the findings are then sorted by range and
+   * diff key, and the snapshot digest's state is kept); null without history (sorted by itemId).
+   */
+  diffRanges: number | null;
+  /** Days of the deletion forecast the partial tally counts (default 30). */
+  forecastDays?: number;
+  /** Characters of findings the sort holds in memory before it spills (default 16 M). */
+  sortBudgetChars?: number;
+  /** Spill the sort's runs compressed (FindingSorter `compress`). */
+  compressSpills?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: SourceProgress) => void;
 }
@@ -40,12 +61,12 @@ export interface MapPartitionOptions {
  * caller records the partition as failed (failedPartition) after its retries.
  *
  * @example
- * const result = await mapPartition({ partition, source: source.partition(partition.spec), catalog, engine: plan.engine, linesPath: 'parts/3.ndjson', digest: true });
- * result.findings // lines written
+ * const result = await mapPartition({ partition, source: source.partition(partition.spec), catalog, engine: plan.engine, snapshotId: null, linesPath: 'parts/3.ndjson', diffRanges: 8 });
+ * result.segments // one per diff range: where its lines are in the file
  */
 export async function mapPartition(options: MapPartitionOptions): Promise<PartitionResult> {
-  const { partition, source } = options;
-  const digest = options.digest ? new SnapshotDigest() : null;
+  const { partition, source, diffRanges } = options;
+  const digest = diffRanges !== null ? new SnapshotDigest() : null;
   const evaluation = await openEvaluation(source.entries(options.onProgress), {
     catalog: options.catalog,
     engine: options.engine,
@@ -55,34 +76,69 @@ export async function mapPartition(options: MapPartitionOptions): Promise<Partit
     onItem: digest ? (raw) => digest.add(raw) : undefined,
     signal: options.signal,
   });
-  const sink = new TextSink(options.linesPath);
+  // The partial tally counts this slice only: the source's warnings, the stated capture time and the gaps are the reduce's.
+  const counts = new SnapshotTally({ snapshotId: options.snapshotId, warnings: [], incompleteReasons: [] }, { waivers: options.engine.waivers, forecastDays: options.forecastDays ?? 30, statedCapturedAt: null });
+  const sorter = new FindingSorter({ budgetChars: options.sortBudgetChars ?? 16 << 20, compress: options.compressSpills ?? false });
+  const writer = new SegmentWriter(options.linesPath, diffRanges ?? 1);
   const gaps: string[] = [];
-  let findings = 0;
   try {
-    for await (const evaluated of evaluation.evaluations) {
-      if (evaluated.kind === 'gap') {
-        gaps.push(evaluated.reason);
-        continue;
-      }
+    await mapFindings(evaluation, counts, {
+      onFinding: (finding, line) => sorter.add(sortable(diffRanges, { key: diffRanges === null ? finding.itemId : diffKey(identityKey(finding), finding.itemId, finding.verdict), line }, finding.fingerprint)),
+      onGap: (reason) => gaps.push(reason),
+      signal: options.signal,
+    });
+    if (evaluation.reorder) await sortKept(evaluation, diffRanges, sorter, writer, options.signal);
+    for await (const entry of sorter.sorted()) {
       options.signal?.throwIfAborted();
-      await sink.write(`${toJsonLine(evaluated.finding)}\n`);
-      findings += 1;
-    }
-    // The SQL engine keeps its findings: read back in the order read, as its report lines.
-    if (evaluation.reorder) {
-      for await (const { line } of evaluation.reorder('read')) {
-        await sink.write(`${line}\n`);
-        findings += 1;
-      }
+      await writer.write(diffRanges === null ? 0 : entry.key!.charCodeAt(0), diffRanges === null ? entry : { key: entry.key!.slice(1), line: entry.line });
     }
     if (digest) await evaluation.digested;
-    await sink.close();
+    const segments = await writer.close();
+    const file = source.sliceStats?.();
+    return {
+      index: partition.index,
+      status: 'done',
+      findings: counts.items,
+      gaps,
+      digest: digest?.state() ?? null,
+      segments,
+      sortedBy: diffRanges === null ? 'itemId' : 'diffKey',
+      tally: counts.toPartial(),
+      ...(file ? { file } : {}),
+    };
   } catch (error) {
-    await sink.destroy();
+    await writer.destroy();
     throw error;
   } finally {
+    await sorter.cleanup();
     evaluation.close();
   }
-  const file = source.sliceStats?.();
-  return { index: partition.index, status: 'done', findings, gaps, digest: digest?.state() ?? null, ...(file ? { file } : {}) };
+}
+
+/**
+ * A finding line as the partition's sorter takes it: with history, its diff key behind one
+ * character that is its diff range, so the sort groups the ranges, each in diff-key order.
+ */
+function sortable(diffRanges: number | null, entry: FindingLine, fingerprint: string): FindingLine {
+  if (diffRanges === null) return entry;
+  return { key: `${String.fromCharCode(diffRangeOf(fingerprint, diffRanges))}${entry.key!}`, line: entry.line };
+}
+
+/**
+ * The SQL engine keeps its findings and gives them back sorted: by itemId (no history),
+ * written as they come; by diff key (history), each put behind its range for the sorter.
+ */
+async function sortKept(evaluation: Evaluation, diffRanges: number | null, sorter: FindingSorter, writer: SegmentWriter, signal?: AbortSignal): Promise<void> {
+  if (diffRanges === null) {
+    for await (const entry of evaluation.reorder!('itemId')) {
+      signal?.throwIfAborted();
+      await writer.write(0, entry);
+    }
+    return;
+  }
+  for await (const entry of evaluation.reorder!('identity')) {
+    signal?.throwIfAborted();
+    const key = entry.key!;
+    await sorter.add(sortable(diffRanges, entry, fingerprintOf(key.slice(0, key.indexOf('\u0002')))));
+  }
 }

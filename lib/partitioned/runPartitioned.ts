@@ -2,7 +2,7 @@
  * A partitioned run in one place: plan (the run and its partitions), map (each
  * partition read and evaluated apart, by default a few at a time in this
  * process; the CLI and the bench run them as processes of their own), reduce
- * (runAudit replaying the partitions' findings). In AWS the same three steps
+ * (runAudit merging what the partitions left, lib/partitioned/reduceMapped.ts). In AWS the same three steps
  * are the state machine's (lib/delivery, infra/stateMachine.js); the reports
  * are those of a one-process run of the same snapshot.
  */
@@ -14,6 +14,7 @@ import { readLines } from '../inventory/readLines';
 import { mapInOrder } from './mapInOrder';
 import { mapPartition } from './mapPartition';
 import { failedPartition, type Partition, type PartitionResult } from './Partition';
+import { diffRangeCount } from './diffRanges';
 import { planPartitions } from './planPartitions';
 
 /** One map step to run: the partition, where its lines go, and what the plan fixed for every partition. */
@@ -24,6 +25,10 @@ export interface MapTask {
   snapshotId: string | null;
   /** The plan's capture-time bound. */
   capturedNotAfterMs: number;
+  /** The run's diff ranges when it keeps history; null without (mapPartition `diffRanges`). */
+  diffRanges: number | null;
+  /** Days of the deletion forecast. */
+  forecastDays: number;
 }
 
 export interface PartitionedRunOptions extends RunAuditOptions {
@@ -36,6 +41,11 @@ export interface PartitionedRunOptions extends RunAuditOptions {
   runMaps?: (tasks: readonly MapTask[]) => Promise<PartitionResult[]>;
   /** Map steps at once in this process (default 2). */
   concurrency?: number;
+  /**
+   * Ranges the history diff is cut into (lib/partitioned/diffRanges.ts; default 1): each range is
+   * diffed apart, so ranges are what a reduce spread over several processes runs side by side.
+   */
+  diffRanges?: number;
   /** Each step of the run as it ends, with how long it took (the bench prints them). */
   onPhase?: (phase: 'plan' | 'map' | 'reduce', ms: number) => void;
 }
@@ -65,7 +75,15 @@ export async function runPartitioned(options: PartitionedRunOptions): Promise<Pa
   const linesPath = (index: number) => join(workDir, `${index}.ndjson`);
   phase('plan');
   try {
-    const tasks = partitions.map((partition) => ({ partition, linesPath: linesPath(partition.index), snapshotId: plan.snapshot.snapshotId, capturedNotAfterMs: plan.engine.capturedNotAfterMs! }));
+    const diffRanges = options.history ? diffRangeCount(options.diffRanges ?? 1) : null;
+    const tasks = partitions.map((partition) => ({
+      partition,
+      linesPath: linesPath(partition.index),
+      snapshotId: plan.snapshot.snapshotId,
+      capturedNotAfterMs: plan.engine.capturedNotAfterMs!,
+      diffRanges,
+      forecastDays: options.forecastDays ?? 30,
+    }));
     const results = options.runMaps
       ? await options.runMaps(tasks)
       : await mapInOrder(tasks, options.concurrency ?? 2, async (task) => {
@@ -78,8 +96,11 @@ export async function runPartitioned(options: PartitionedRunOptions): Promise<Pa
                 engine: plan.engine,
                 engineKind: options.engineKind,
                 duck: options.duck,
+                snapshotId: task.snapshotId,
                 linesPath: task.linesPath,
-                digest: Boolean(options.history),
+                diffRanges: task.diffRanges,
+                forecastDays: task.forecastDays,
+                sortBudgetChars: options.sortBudgetChars,
                 signal: options.signal,
               });
           } catch (error) {
@@ -88,7 +109,7 @@ export async function runPartitioned(options: PartitionedRunOptions): Promise<Pa
           }
         });
     phase('map');
-    const result = await runAudit({ ...options, runId: plan.runId, startedAt: plan.startedAt, engine: plan.engine, mapped: { results, lines: (index) => readLines(linesPath(index)) } });
+    const result = await runAudit({ ...options, runId: plan.runId, startedAt: plan.startedAt, engine: plan.engine, mapped: { results, lines: (index, segment) => readLines(linesPath(index), undefined, undefined, segment) } });
     phase('reduce');
     return { ...result, partitions: results };
   } finally {

@@ -54,13 +54,13 @@ export const DEFAULT_COST_OPTIONS: Readonly<CostOptions> = Object.freeze({
 
 const NOTES = [
   'List prices of the first tier, without free tier, Savings Plans or taxes.',
-  "Not counted: CloudWatch logs and metrics, KMS requests of the encrypted buckets and tables, data transfer when reports are downloaded, retries, the run record's other reads and writes and the plan step's two one-item Queries (a few units each).",
+  "Not counted: CloudWatch logs and metrics, KMS requests of the encrypted buckets and tables, data transfer when reports are downloaded, retries, the run record's other reads and writes, the plan step's two one-item Queries (a few units each) and the previous run's states, which every diff child reads whole from the history (gzip chunks of the runs table).",
 ];
 
 /**
  * What a planned run costs at list prices, per run and per month of a nightly
  * schedule: each line one thing a step of the built run does (the Lambda
- * functions, the state machine's transitions, the Queries, the S3 requests
+ * functions, the state machine's transitions of both maps, the Queries, the S3 requests
  * and storage, the digest mail). Pure: the plan and the prices in, dollars out.
  *
  * @example
@@ -101,11 +101,12 @@ function lambdaLines(plan: RunPlan, prices: Prices): CostLine[] {
   return lines;
 }
 
-/** The parent's states, one parent transition per child started, and each STANDARD child's own transitions. */
+/** The parent's states, one parent transition per child started (either map's), and each STANDARD child's own transitions. */
 function stepFunctionsLines(plan: RunPlan, prices: Prices): CostLine[] {
-  const { map } = plan;
+  const { map, diff } = plan;
   if (!map) return [];
-  const transitions = ASSUMED.parentTransitions + map.children + map.children * ASSUMED.childTransitions;
+  const children = map.children + (diff?.children ?? 0);
+  const transitions = ASSUMED.parentTransitions + children * (1 + ASSUMED.childTransitions);
   return [line('Step Functions', 'Standard state transitions (parent and children)', transitions, 'transitions', prices.stepFunctions.standardPerStateTransition)];
 }
 
@@ -121,25 +122,41 @@ function dynamoLines(plan: RunPlan, prices: Prices): CostLine[] {
   return [reads, line('DynamoDB', 'UpdateItem of the run record, one per partition', writeUnits, 'write units', prices.dynamodb.perWriteRequestUnit)];
 }
 
+/** What a range leaves in S3 besides its findings: its states and its resolved findings (small, one PUT each), and its result. */
+const RANGE_SMALL_PUTS = 3;
+/** What the reduce reads of a range: its result, a HeadObject for each of its three files (a GET each), and the three files. */
+const REDUCE_GETS_PER_RANGE = 7;
+
 function s3Lines(plan: RunPlan, options: CostOptions): CostLine[] {
-  const { map } = plan;
+  const { map, diff } = plan;
   const { formats } = plan.options;
   const { s3 } = options.prices;
   // A report of a GiB or more goes up in parts (lib/aws/multipart.ts).
   let puts = formats.reduce((sum, format) => sum + putRequests(plan.reportBytes[format] ?? 0), 0) + ASSUMED.runPuts;
   let gets = ASSUMED.runGets;
   if (map) {
-    // The plan; each partition's lines and result. Each child reads the plan; the reduce reads it, every
-    // partition's result, checks its lines are there (HeadObject, a GET) and streams them.
-    puts += 1 + map.partitions * (putRequests(map.linesBytes / map.partitions) + 1);
-    gets += map.children + 1 + 3 * map.partitions;
+    const { partitions } = map;
+    // The plan; each partition's findings file and result. Each map child reads the plan. The reduce reads it
+    // and every partition's result, checking its file is there (HeadObject, a GET): 1 + 2 per partition.
+    puts += 1 + partitions * (putRequests(map.linesBytes / partitions) + 1);
+    gets += map.children + 1 + 2 * partitions;
+    if (diff) {
+      // Each diff child reads the plan and every partition's result and HeadObject; each range its segment of every
+      // partition (a ranged GET) and uploads its findings, states, resolved findings and result. The reduce reads the ranges.
+      puts += diff.ranges * (putRequests(diff.findingsBytes / diff.ranges) + RANGE_SMALL_PUTS);
+      gets += diff.children * (1 + 2 * partitions) + diff.ranges * partitions + diff.ranges * REDUCE_GETS_PER_RANGE;
+    } else {
+      // Without history the reduce streams every partition's file itself.
+      gets += partitions;
+    }
   }
   const months = (days: number) => days / DAYS_PER_MONTH;
   const reportGb = Object.values(plan.reportBytes).reduce((a, b) => a + b, 0) / GB;
+  const runFilesGb = ((map?.linesBytes ?? 0) + (diff?.findingsBytes ?? 0)) / GB;
   return [
     line('S3', 'PUT requests', puts, 'requests', s3.putCopyPostListPerRequest),
     line('S3', 'GET requests', gets, 'requests', s3.getPerRequest),
-    ...(map ? [line('S3', `partition files kept ${options.runFilesDays} days`, (map.linesBytes / GB) * months(options.runFilesDays), 'GB-months', s3.standardPerGbMonth)] : []),
+    ...(map ? [line('S3', `${diff ? 'partition and diff range files' : 'partition files'} kept ${options.runFilesDays} days`, runFilesGb * months(options.runFilesDays), 'GB-months', s3.standardPerGbMonth)] : []),
     line('S3', `reports kept ${options.reportRetentionDays} days (${months(options.reportRetentionDays).toFixed(1)} months)`, reportGb * months(options.reportRetentionDays), 'GB-months', s3.standardPerGbMonth),
   ];
 }

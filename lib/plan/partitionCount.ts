@@ -5,8 +5,11 @@
  */
 import { InputError } from '../errors';
 import { DEFAULT_PLAN_OPTIONS, type PlanOptions } from './planOptions';
-import { LIMITS, MEASURED, readAndEvaluateRate } from './throughput';
+import { keyedLineBytes, LIMITS, MEASURED, readAndEvaluateRate } from './throughput';
 import { formatCount } from '../units';
+
+/** /tmp a map child needs an item of its partition at its peak: the sorted findings file and the sort's compressed spill. */
+export const PARTITION_STAGING_BYTES_PER_ITEM = keyedLineBytes(true) + MEASURED.sortSpillBytesPerItem;
 
 /** What decided the count, in the words the plan prints. */
 export const PARTITION_BOUNDS = {
@@ -32,13 +35,13 @@ export interface PartitionCount {
  * configured minimum (`partitions`, default 16); more when one partition would
  * hold more items than a map child can take, that is more than it reads and
  * evaluates within `targetChildSeconds` (its batch of `mapItemsPerBatch`
- * partitions one after the other), or more lines than half its /tmp holds (the
- * other half is the engine's); at most 1,000. The source may cut fewer (a
+ * partitions one after the other), or more sorted lines and compressed spill
+ * than half its /tmp holds (the other half is the engine's); at most 1,000. The source may cut fewer (a
  * snapshot with few distinct itemIds).
  *
  * @example
  * partitionCount(1_000_000) // 16
- * partitionCount(100_000_000) // 43: a partition's lines must fit half of a child's 4 GiB of /tmp
+ * partitionCount(100_000_000) // 56: a partition's sorted lines and spill must fit half of a child's 4 GiB of /tmp
  * partitionCount(1_000_000, { partitions: 8 }) // 8
  */
 export function partitionCount(items: number, options: Partial<PartitionCountOptions> = {}): number {
@@ -49,7 +52,7 @@ export function partitionCount(items: number, options: Partial<PartitionCountOpt
  * partitionCount with what decided it.
  *
  * @example
- * planPartitionCount(100_000_000) // { partitions: 43, bound: 'tmp', itemsPerPartitionLimit: 2_334_221 }
+ * planPartitionCount(100_000_000) // { partitions: 56, bound: 'tmp', itemsPerPartitionLimit: 1_813_753 }
  */
 export function planPartitionCount(items: number, overrides: Partial<PartitionCountOptions> = {}): PartitionCount {
   const options = { ...DEFAULT_PLAN_OPTIONS, ...overrides };
@@ -66,11 +69,13 @@ export function planPartitionCount(items: number, overrides: Partial<PartitionCo
 /** The most items one partition may hold for each of a child's bounds. */
 function itemsPerPartitionLimits(options: PartitionCountOptions): { time: number; tmp: number } {
   const rate = readAndEvaluateRate(options.memoryMb, options.engine);
-  // One partition's lines are staged at a time (deleted once uploaded).
+  // One partition is staged at a time (deleted once uploaded): its sorted findings file (keyed lines,
+  // counted with the diff key, the longer: the rule does not know whether the run keeps history) and,
+  // until its last line is written, the sort's compressed spill.
   const stagingBytes = (options.ephemeralMb * 2 ** 20) / 2;
   return {
     time: Math.max(1, Math.floor((options.targetChildSeconds * rate) / options.mapItemsPerBatch)),
-    tmp: Math.max(1, Math.floor(stagingBytes / MEASURED.findingJsonBytes)),
+    tmp: Math.max(1, Math.floor(stagingBytes / PARTITION_STAGING_BYTES_PER_ITEM)),
   };
 }
 

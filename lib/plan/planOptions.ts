@@ -5,7 +5,7 @@ import { ASSUMED } from './throughput';
 
 /** What the planner may be told; every field has a default (`DEFAULT_PLAN_OPTIONS`), the deployment's. */
 export interface PlanOptions {
-  /** One Lambda below this many items, the state machine (plan → Distributed Map → reduce) from it on. */
+  /** One Lambda below this many items, the state machine (plan → map → diff → reduce) from it on. */
   distributedThresholdItems: number;
   /** The fewest partitions a run on the state machine is cut into (stage param `partitions`); more when a map child needs it (partitionCount). */
   partitions: number;
@@ -18,14 +18,22 @@ export interface PlanOptions {
   /** Memory and /tmp of the audit functions (serverless.yml: auditWorker, mapPartitions, reduceAudit). */
   memoryMb: number;
   ephemeralMb: number;
-  /** /tmp of the reduce step (serverless.yml: reduceAudit), which holds the reports and its sorts' compressed spill. */
+  /** /tmp of the reduce step (serverless.yml: reduceAudit), which holds the reports before their upload. */
   reduceEphemeralMb: number;
+  /** Memory and /tmp of a diff child (serverless.yml: diffRanges). */
+  diffMemoryMb: number;
+  diffEphemeralMb: number;
   /** Memory of the plan step's function (serverless.yml: planAudit). */
   planMemoryMb: number;
   /** A map child should finish its batch within this many seconds. */
   targetChildSeconds: number;
   /** The reports the run writes (the nightly run: json, csv, pdf). */
   formats: readonly FormatId[];
+  /**
+   * Whether the run compares with and keeps history, as the nightly run does; a dry run keeps
+   * none, so it has no diff step (`run --explain --no-history` plans one).
+   */
+  history: boolean;
 }
 
 /** The formats of the nightly run (handlers/scheduledAudit.ts). */
@@ -40,7 +48,10 @@ export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = Object.freeze({
   memoryMb: 2048,
   ephemeralMb: 4096,
   reduceEphemeralMb: 10240,
+  diffMemoryMb: 2048,
+  diffEphemeralMb: 4096,
   planMemoryMb: 1024,
   targetChildSeconds: ASSUMED.targetChildSeconds,
   formats: NIGHTLY_FORMATS,
+  history: true,
 });

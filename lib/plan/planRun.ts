@@ -5,7 +5,8 @@ import { DEFAULT_PLAN_OPTIONS, type PlanOptions } from './planOptions';
 import { reportBytes } from './reportBytes';
 import { runsOnStateMachine } from './runsOnStateMachine';
 import type { SnapshotSize } from './SnapshotSize';
-import { ASSUMED, LIMITS, MEASURED, readAndEvaluateRate, reduceRate } from './throughput';
+import { ASSUMED, diffRate, keyedLineBytes, LIMITS, MEASURED, readAndEvaluateRate, reduceRate } from './throughput';
+import { diffRangeCount } from '../partitioned/diffRanges';
 import { formatCount } from '../units';
 
 /** How the partitions are read, for people (lib/inventory/DynamoInventorySource.ts `partitions`). */
@@ -29,16 +30,45 @@ export interface MapPlan {
   waves: number;
   /** Read request units a second at full concurrency, all on the snapshot's partition key. */
   peakReadUnitsPerSecond: number;
-  /** The findings' report lines all partitions upload (and the reduce streams back). */
+  /** The sorted findings files (keyed lines) all partitions upload, for the diff children or, without history, the reduce. */
   linesBytes: number;
 }
 
-export interface ReducePlan {
-  /** Items a second it replays into the reports. */
+/** The history diff: a second Distributed Map over diff ranges of the identity space (lib/partitioned/diffRanges.ts). */
+export interface DiffPlan {
+  /** As many as partitions (diffRangeCount). */
+  ranges: number;
+  itemsPerRange: number;
+  /** ItemBatcher: ranges per child workflow (the map's mapItemsPerBatch), diffed one after the other. */
+  maxItemsPerBatch: number;
+  /** STANDARD child workflows, one diffRanges Lambda each. */
+  children: number;
+  itemsPerChild: number;
+  /** Items a second a child diffs and sorts. */
   itemsPerSecond: number;
-  /** Stream and replay the lines, sort and write the reports, upload them, history and delivery. */
+  /** The previous run's states every child reads whole (taken to be as many as this run's items). */
+  previousStates: number;
+  /** Reading the previous states and its segment of every partition, diffing, sorting and uploading its ranges. */
+  secondsPerChild: number;
+  /** The map's MaxConcurrency parameter. */
+  maxConcurrency: number;
+  waves: number;
+  /** /tmp at a child's peak: one range at a time, its merge's then its sort's compressed spill. */
+  tmpBytesPerChild: number;
+  /** The ranges' annotated findings, compressed, which the reduce streams back. */
+  findingsBytes: number;
+  /** Within the function's 15 minutes (less its reserve) and its /tmp (diffEphemeralMb). */
+  withinLimits: boolean;
+}
+
+export interface ReducePlan {
+  /** Items a second it merges into the reports. */
+  itemsPerSecond: number;
+  /** What it streams from S3: the diff ranges' compressed findings, or without history the partitions' sorted files. */
+  readBytes: number;
+  /** Stream and merge the sorted findings into the reports, upload them, history and delivery. */
   seconds: number;
-  /** /tmp it needs at its peak: the sorts' compressed spilled runs and the reports. */
+  /** /tmp it needs at its peak: the reports, written there before upload (nothing is sorted any more). */
   tmpBytes: number;
   /** Within one Lambda's 15 minutes (less its reserve) and Lambda's largest /tmp. */
   withinLimits: boolean;
@@ -49,6 +79,7 @@ export const FUNCTIONS = {
   auditWorker: 'the audit, in one Lambda',
   planAudit: 'plan step',
   mapPartitions: 'map children',
+  diffRanges: 'diff children',
   reduceAudit: 'reduce step',
 } as const;
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -71,6 +102,8 @@ export interface RunPlan {
   /** Items a second one audit Lambda reads (Query) and evaluates. */
   itemsPerSecond: number;
   map: MapPlan | null;
+  /** Null for a run without history (a dry run) or in one Lambda. */
+  diff: DiffPlan | null;
   reduce: ReducePlan | null;
   functions: FunctionPlan[];
   /** From start to reports, roughly. */
@@ -86,10 +119,11 @@ const USABLE_SECONDS = LIMITS.lambdaTimeoutSeconds - LIMITS.timeReserveSeconds;
 /**
  * Decides how a run over this snapshot executes in AWS, as built: one Lambda
  * below `distributedThresholdItems`; from it on the state machine: a plan
- * step, a Distributed Map whose STANDARD children each read (Query) and
- * evaluate a batch of itemId ranges and upload their findings' lines, and one
- * reduce Lambda that replays every line into the reports. Warns when a step
- * would outgrow its Lambda. Pure: numbers in, plan out.
+ * step, a Distributed Map whose STANDARD children each read (Query), evaluate
+ * and sort a batch of itemId ranges and upload their findings, with history a
+ * second Distributed Map whose children each diff a batch of diff ranges, and
+ * one reduce Lambda that merges the sorted findings into the reports. Warns
+ * when a step would outgrow its Lambda. Pure: numbers in, plan out.
  *
  * @example
  * planRun({ snapshotId: 's', items: 1_000_000, bytes: 4e8, tableBytes: null, source: 'what-if', notes: [] }).map?.partitions // 16
@@ -102,19 +136,24 @@ export function planRun(snapshot: SnapshotSize, overrides: Partial<PlanOptions> 
   if (!runsOnStateMachine(snapshot.items, options.distributedThresholdItems)) return { ...base, ...planSingle(snapshot, options, reports) };
 
   const map = planMap(snapshot, options);
-  const reduce = planReduce(snapshot.items, options, reports);
+  const diff = options.history ? planDiff(snapshot.items, map, options) : null;
+  const reduce = planReduce(snapshot.items, map, diff, options, reports);
   return {
     ...base,
     execution: 'distributed-map',
     map,
+    diff,
     reduce,
     functions: [
       { name: 'planAudit', memoryMb: options.planMemoryMb, ephemeralMb: 512, invocations: 1, billedSeconds: ASSUMED.planSeconds },
       { name: 'mapPartitions', memoryMb: options.memoryMb, ephemeralMb: options.ephemeralMb, invocations: map.children, billedSeconds: map.children * map.secondsPerChild },
+      ...(diff
+        ? [{ name: 'diffRanges' as const, memoryMb: options.diffMemoryMb, ephemeralMb: options.diffEphemeralMb, invocations: diff.children, billedSeconds: diff.children * diff.secondsPerChild }]
+        : []),
       { name: 'reduceAudit', memoryMb: options.memoryMb, ephemeralMb: options.reduceEphemeralMb, invocations: 1, billedSeconds: reduce.seconds },
     ],
-    wallSeconds: ASSUMED.planSeconds + map.waves * map.secondsPerChild + reduce.seconds,
-    warnings: [...mapWarnings(map), ...reduceWarnings(snapshot.items, options, reduce, reports)],
+    wallSeconds: ASSUMED.planSeconds + map.waves * map.secondsPerChild + (diff ? diff.waves * diff.secondsPerChild : 0) + reduce.seconds,
+    warnings: [...mapWarnings(map), ...(diff ? diffWarnings(diff, options) : []), ...reduceWarnings(snapshot.items, options, reduce, reports)],
   };
 }
 
@@ -125,7 +164,9 @@ function check(snapshot: SnapshotSize, options: PlanOptions): void {
   if (!Number.isSafeInteger(options.mapMaxConcurrency) || options.mapMaxConcurrency < 0) {
     throw new InputError(`The plan's mapMaxConcurrency must be a whole number, 0 (as many as Step Functions allows) or more (got ${options.mapMaxConcurrency}).`);
   }
-  if (!(options.planMemoryMb > 0)) throw new InputError(`The plan's planMemoryMb must be above 0 (got ${options.planMemoryMb}).`);
+  for (const name of ['planMemoryMb', 'diffMemoryMb', 'diffEphemeralMb', 'reduceEphemeralMb'] as const) {
+    if (!(options[name] > 0)) throw new InputError(`The plan's ${name} must be above 0 (got ${options[name]}).`);
+  }
   // The partition rule checks the rest of the map's settings.
   planPartitionCount(snapshot.items, options);
 }
@@ -133,14 +174,17 @@ function check(snapshot: SnapshotSize, options: PlanOptions): void {
 const sum = (bytes: Partial<Record<FormatId, number>>) => Object.values(bytes).reduce((a, b) => a + b, 0);
 
 /**
- * One Lambda reads and evaluates, then writes the same reports the reduce
- * writes (the reduce's measured rate: a pessimistic bound, since it parses
- * lines back too), sorting by itemId when it read by Scan.
+ * One Lambda reads and evaluates, with history diffs and sorts (the diff
+ * children's rate), then writes the same reports the reduce writes (its rate).
  */
 function planSingle(snapshot: SnapshotSize, options: PlanOptions, reports: Partial<Record<FormatId, number>>) {
   const { items } = snapshot;
   const seconds =
-    ASSUMED.singleRunOverheadSeconds + items / readAndEvaluateRate(options.memoryMb, options.engine) + items / reduceRate(options.memoryMb) + sum(reports) / ASSUMED.s3BytesPerSecond;
+    ASSUMED.singleRunOverheadSeconds +
+    items / readAndEvaluateRate(options.memoryMb, options.engine) +
+    (options.history ? items / diffRate(options.memoryMb) : 0) +
+    items / reduceRate(options.memoryMb) +
+    sum(reports) / ASSUMED.s3BytesPerSecond;
   // The SQL engine sorts in DuckDB, which spills to its temp folder uncompressed, and reads the sorted lines back from a file.
   const tmpBytes = options.engine === 'sql' ? items * MEASURED.findingJsonBytes + sum(reports) : sortTmpBytes(items, reports);
   const warnings: string[] = [];
@@ -154,6 +198,7 @@ function planSingle(snapshot: SnapshotSize, options: PlanOptions, reports: Parti
   return {
     execution: 'single-lambda' as const,
     map: null,
+    diff: null,
     reduce: null,
     functions: [{ name: 'auditWorker' as const, memoryMb: options.memoryMb, ephemeralMb: options.ephemeralMb, invocations: 1, billedSeconds: seconds }],
     wallSeconds: seconds,
@@ -167,12 +212,11 @@ function planMap(snapshot: SnapshotSize, options: PlanOptions): MapPlan {
   const itemsPerPartition = Math.ceil(snapshot.items / partitions);
   const itemsPerChild = Math.min(snapshot.items, itemsPerPartition * options.mapItemsPerBatch);
   const rate = readAndEvaluateRate(options.memoryMb, options.engine);
-  const secondsPerChild = itemsPerChild / rate + (itemsPerChild * MEASURED.findingJsonBytes) / ASSUMED.s3BytesPerSecond;
+  const secondsPerChild = itemsPerChild / rate + (itemsPerChild * keyedLineBytes(options.history)) / ASSUMED.s3BytesPerSecond;
 
   const averageItemBytes = snapshot.items > 0 ? snapshot.bytes / snapshot.items : MEASURED.averageItemBytes;
   const readUnitsPerChild = (rate * averageItemBytes * LIMITS.eventuallyConsistentFactor) / LIMITS.readUnitBytes;
-  // MaxConcurrency 0 is "as many as Step Functions allows" (infra/stateMachine.js).
-  const parameter = options.mapMaxConcurrency === 0 ? LIMITS.mapMaxConcurrency : Math.min(options.mapMaxConcurrency, LIMITS.mapMaxConcurrency);
+  const parameter = concurrencyParameter(options);
   const concurrencyBound = children < parameter ? 'children' : 'parameter';
   const maxConcurrency = Math.min(children, parameter);
   return {
@@ -187,26 +231,66 @@ function planMap(snapshot: SnapshotSize, options: PlanOptions): MapPlan {
     concurrencyBound,
     waves: Math.ceil(children / maxConcurrency),
     peakReadUnitsPerSecond: readUnitsPerChild * maxConcurrency,
-    linesBytes: snapshot.items * MEASURED.findingJsonBytes,
+    linesBytes: snapshot.items * keyedLineBytes(options.history),
   };
 }
 
 /**
- * The reduce: one Lambda that streams every partition's lines from S3 (at the replay's pace,
- * far below what S3 serves: nothing staged), replays them into the reports, uploads them.
+ * The diff children: as many ranges as partitions, `mapItemsPerBatch` a child, at the map's
+ * MaxConcurrency. A child reads its range's segment of every partition (about its share of all
+ * the lines), diffs and sorts it, and uploads its findings compressed; its ranges go one after
+ * the other, each range's files removed once uploaded.
  */
-function planReduce(items: number, options: PlanOptions, reports: Partial<Record<FormatId, number>>): ReducePlan {
-  const itemsPerSecond = reduceRate(options.memoryMb);
-  const seconds = ASSUMED.reduceBaseSeconds + items / itemsPerSecond + sum(reports) / ASSUMED.s3BytesPerSecond;
-  const tmpBytes = sortTmpBytes(items, reports);
-  const withinLimits = seconds <= USABLE_SECONDS && tmpBytes <= LIMITS.lambdaMaxEphemeralMb * 2 ** 20;
-  return { itemsPerSecond, seconds, tmpBytes, withinLimits };
+function planDiff(items: number, map: MapPlan, options: PlanOptions): DiffPlan {
+  const ranges = diffRangeCount(map.partitions);
+  const children = Math.ceil(ranges / options.mapItemsPerBatch);
+  const itemsPerRange = Math.ceil(items / ranges);
+  const itemsPerChild = Math.min(items, itemsPerRange * options.mapItemsPerBatch);
+  const itemsPerSecond = diffRate(options.diffMemoryMb);
+  const bytesMoved = itemsPerChild * (keyedLineBytes(true) + MEASURED.compressedFindingBytes);
+  // Every child reads all the previous run's states to keep its ranges' (the history is not kept by range).
+  const secondsPerChild = ASSUMED.diffBaseSeconds + items / ASSUMED.previousStatesPerSecond + itemsPerChild / itemsPerSecond + bytesMoved / ASSUMED.s3BytesPerSecond;
+  const tmpBytesPerChild = 2 * itemsPerRange * MEASURED.sortSpillBytesPerItem;
+  const maxConcurrency = Math.min(children, concurrencyParameter(options));
+  return {
+    ranges,
+    itemsPerRange,
+    maxItemsPerBatch: options.mapItemsPerBatch,
+    children,
+    itemsPerChild,
+    itemsPerSecond,
+    previousStates: items,
+    secondsPerChild,
+    maxConcurrency,
+    waves: Math.ceil(children / maxConcurrency),
+    tmpBytesPerChild,
+    findingsBytes: items * MEASURED.compressedFindingBytes,
+    withinLimits: secondsPerChild <= USABLE_SECONDS && tmpBytesPerChild <= options.diffEphemeralMb * 2 ** 20,
+  };
+}
+
+/** The children either map runs at once: MaxConcurrency 0 is "as many as Step Functions allows" (infra/stateMachine.js). */
+function concurrencyParameter(options: PlanOptions): number {
+  return options.mapMaxConcurrency === 0 ? LIMITS.mapMaxConcurrency : Math.min(options.mapMaxConcurrency, LIMITS.mapMaxConcurrency);
 }
 
 /**
- * /tmp a Lambda needs at its peak when the findings go through FindingSorter (the reduce, whatever
- * engine mapped; one Lambda's run with the reference engine): the spilled runs, compressed, and the
- * reports, written there before upload.
+ * The reduce: one Lambda that streams the diff ranges' sorted findings (without history, the
+ * partitions'), merges them into the reports, writes these to /tmp and uploads them. It counts,
+ * sorts and diffs nothing: its /tmp is the reports.
+ */
+function planReduce(items: number, map: MapPlan, diff: DiffPlan | null, options: PlanOptions, reports: Partial<Record<FormatId, number>>): ReducePlan {
+  const itemsPerSecond = reduceRate(options.memoryMb);
+  const readBytes = diff ? diff.findingsBytes : map.linesBytes;
+  const seconds = ASSUMED.reduceBaseSeconds + items / itemsPerSecond + (readBytes + sum(reports)) / ASSUMED.s3BytesPerSecond;
+  const tmpBytes = sum(reports);
+  const withinLimits = seconds <= USABLE_SECONDS && tmpBytes <= LIMITS.lambdaMaxEphemeralMb * 2 ** 20;
+  return { itemsPerSecond, readBytes, seconds, tmpBytes, withinLimits };
+}
+
+/**
+ * /tmp one Lambda's run with the reference engine needs at its peak, its findings going through
+ * FindingSorter: the spilled runs, compressed, and the reports, written there before upload.
  */
 function sortTmpBytes(items: number, reports: Partial<Record<FormatId, number>>): number {
   return items * MEASURED.sortSpillBytesPerItem + sum(reports);
@@ -233,16 +317,31 @@ function mapWarnings(map: MapPlan): string[] {
   return warnings;
 }
 
+function diffWarnings(diff: DiffPlan, options: PlanOptions): string[] {
+  if (diff.withinLimits) return [];
+  const tmp = options.diffEphemeralMb * 2 ** 20;
+  const beyond = [...(diff.secondsPerChild > USABLE_SECONDS ? ['15 minutes'] : []), ...(diff.tmpBytesPerChild > tmp ? [`${gib(tmp)} of /tmp`] : [])];
+  // Reading the previous run's states whole is the same for every child, however many ranges there are.
+  const statesSeconds = diff.previousStates / ASSUMED.previousStatesPerSecond;
+  const remedy =
+    ASSUMED.diffBaseSeconds + statesSeconds > USABLE_SECONDS
+      ? `every child reads the previous run's ${formatCount(diff.previousStates)} states whole (about ${minutes(statesSeconds)}), which no number of ranges shortens: the history is not kept by range`
+      : `more partitions (stage param partitions) make more, smaller diff ranges${diff.maxItemsPerBatch > 1 ? ', or lower mapItemsPerBatch' : ''}`;
+  return [`A diff child needs about ${minutes(diff.secondsPerChild)} for its ${formatCount(diff.itemsPerChild)} items and ${gib(diff.tmpBytesPerChild)} of /tmp for a range, beyond its limits (${beyond.join(', ')}): ${remedy}.`];
+}
+
 function reduceWarnings(items: number, options: PlanOptions, reduce: ReducePlan, reports: Partial<Record<FormatId, number>>): string[] {
   const maxTmp = LIMITS.lambdaMaxEphemeralMb * 2 ** 20;
   if (!reduce.withinLimits) {
     const beyond = [...(reduce.seconds > USABLE_SECONDS ? ['15 minutes'] : []), ...(reduce.tmpBytes > maxTmp ? ['10 GiB of /tmp'] : [])];
-    return [`The reduce is one Lambda: at ${formatCount(items)} items it needs about ${minutes(reduce.seconds)} and ${gib(reduce.tmpBytes)} of /tmp, beyond its limits (${beyond.join(', ')}); this size cannot be audited in AWS as built.`];
+    return [
+      `The reduce is one Lambda: at ${formatCount(items)} items it needs about ${minutes(reduce.seconds)}, and ${gib(reduce.tmpBytes)} of /tmp for the reports, beyond its limits (${beyond.join(', ')}); this size cannot be audited in AWS as built.`,
+    ];
   }
   if (reduce.tmpBytes > options.reduceEphemeralMb * 2 ** 20) {
     const needMb = Math.ceil(reduce.tmpBytes / 2 ** 20);
     return [
-      `The reduce needs about ${gib(reduce.tmpBytes)} of /tmp, more than reduceAudit's ${formatCount(options.reduceEphemeralMb)} MB (serverless.yml, ephemeralStorageSize): raise it to at least ${formatCount(needMb)} MB (Lambda allows ${formatCount(LIMITS.lambdaMaxEphemeralMb)}).`,
+      `The reduce needs about ${gib(reduce.tmpBytes)} of /tmp for the reports, more than reduceAudit's ${formatCount(options.reduceEphemeralMb)} MB (serverless.yml, ephemeralStorageSize): raise it to at least ${formatCount(needMb)} MB (Lambda allows ${formatCount(LIMITS.lambdaMaxEphemeralMb)}).`,
     ];
   }
   return [];

@@ -1,6 +1,6 @@
 /**
  * The switch between the two ways a run executes in AWS: one Lambda below
- * `distributedThresholdItems`, the state machine (plan → Distributed Map →
+ * `distributedThresholdItems`, the state machine (plan → Distributed Maps →
  * reduce) from it on. One rule for `run --explain` and the deployment's
  * launcher, so that the plan explained is the run started.
  */

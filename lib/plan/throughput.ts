@@ -18,21 +18,31 @@ export const MEASURED = Object.freeze({
    * (83.2 s) for the million. SQL: 100.5 s (130.9 s), with DuckDB at lib/defaults.json's
    * memoryLimit (256MB), where one earlier run had five of eight partitions fail out of memory;
    * the deployment gives DuckDB 1 GB (stage param duckdbMemoryLimit), which may well be faster.
+   * Since the map sorts its findings too (by diff range and diff key with history, by itemId
+   * without): `npm run bench -- --partitions 4 --items 500000 --engine reference --format
+   * json,csv,pdf --history`, 2 map processes on 2 cores with other work running (load ~3), mapped
+   * in 24.4 s (about 10,250 items/s a core), 17.2 s without history: within this figure, kept.
    */
   mapItemsPerSecondPerCore: { reference: 9_700, sql: 5_000 } as { readonly [K in EngineKind]: number },
   /**
-   * Items the reduce replays a second into the nightly reports (JSON, CSV, PDF), sorting them by
-   * itemId: one Node process, so one core. The reduce phase of
-   * `benchPartitioned([… '--engine', 'reference', '--format', 'json,csv,pdf'])`: 80.0 s, the
-   * better of two runs (88.2 s), without history (its diff is not measured here). With the JSON
-   * report alone (the bench's default format) it took 46.4 s (52.9 s): the plan uses the
-   * nightly figure whatever the formats. That was with the sorts spilling uncompressed; a Lambda's
-   * spill compressed (sortSpillBytesPerItem) costs more CPU: reference runs of 500,000 items with
-   * history (`npm run bench:sort-disk`, with and without `--compress`) took 57.0 and 57.1 s of
-   * CPU uncompressed, 64.5 and 81.2 s compressed (first runs), 70.3 against 73.5 and 86.1 s (runs
-   * diffing the first): 5–13% more at best, so 12,500 items/s less 12%.
+   * Items the reduce merges a second into the nightly reports (JSON, CSV, PDF): the partitions'
+   * (or the diff ranges') findings come sorted, so it counts, sorts and diffs nothing. One Node
+   * process, so one core. `npm run bench -- --partitions 4 --items 500000 --engine reference
+   * --format json,csv,pdf` on this machine with other work running (load ~3): the reduce merged
+   * the partitions' sorted files into the three reports in 22.6 s (22.5 s of CPU), 22,100 items/s.
+   * In Lambda it also decompresses the diff ranges' Brotli files (about 3 s of one core a GB of
+   * lines, ~2.8 µs an item), so 1 / (1/22,100 + 2.8 µs) ≈ 20,800, rounded down.
    */
-  reduceItemsPerSecond: 11_000,
+  reduceItemsPerSecond: 20_000,
+  /**
+   * Items one diff child diffs a second with the previous run's states and sorts by itemId for
+   * the reduce: one Node process, one core. The same bench with `--history`, the reduce diffing
+   * its one range itself in its process: 51.8 s (59.6 s of CPU), so the diff took about 29.2 s
+   * more than the merge alone for 500,000 items, 17,100 items/s uncompressed. A Lambda child
+   * compresses its spill and its files, which cost 5–13% more CPU (reduceItemsPerSecond's
+   * earlier measurements, `npm run bench:sort-disk` with and without `--compress`): 15,000.
+   */
+  diffItemsPerSecond: 15_000,
   /**
    * Peak bytes on disk per item beyond the reports, where a Lambda sorts the findings (the reduce,
    * or one Lambda's run): the sorts' spilled runs, compressed (FindingSorter `compress`), with the
@@ -40,10 +50,15 @@ export const MEASURED = Object.freeze({
    * disk polled every 0.5 s (`npm run bench:sort-disk -- <file> --compress`): peak 1.723 GB with
    * 1.576 GB of reports (first run) and 1.727 GB with 1.590 GB (second run, diffing the first):
    * 147 and 137 bytes.
-   * Without compression the first run peaked at 2.572 GB (996 bytes). The reduce stages no
-   * lines: it streams them from S3.
+   * Without compression the first run peaked at 2.572 GB (996 bytes). A map child spills so while
+   * it sorts its partition, a diff child twice (the merge of its segments, then its sort by itemId).
    */
   sortSpillBytesPerItem: 147,
+  /**
+   * A diff range's annotated findings as it uploads them for the reduce: keyed lines, Brotli's
+   * fastest setting, as the compressed spill of the run diffing the first above (137 bytes an item).
+   */
+  compressedFindingBytes: 137,
   /**
    * One Query (or parallel-Scan segment) reads this many items a second: measured against a local
    * DynamoDB (dynalite) on this machine, the only figure there is (DynamoDB publishes none); in AWS
@@ -52,6 +67,13 @@ export const MEASURED = Object.freeze({
   readItemsPerSecond: 20_000,
   /** A finding in the JSON report, and its line in a partition's lines file (the same text): 912 bytes in the bench, 920 over the example inventory. */
   findingJsonBytes: 920,
+  /**
+   * What a finding's sort key adds to its line in a partition's findings file (keyed lines:
+   * the key as JSON, a tab, the newline), over the example inventory's 45 findings: 117 bytes
+   * with history (the diff key: tenant, module, data category, resource, itemId and verdict,
+   * its separators escaped), 10 without (the itemId). Scratch script over a run's JSON report.
+   */
+  findingKeyBytes: { history: 117, none: 10 } as { readonly history: number; readonly none: number },
   /** A finding's row in the CSV report, on average (bytes; 566 in the bench). */
   findingCsvBytes: 540,
   /** A finding's row in the Parquet report: about a quarter of its JSON (compressed columns). */
@@ -81,13 +103,29 @@ export const ASSUMED = Object.freeze({
   singleRunOverheadSeconds: 10,
   /** The plan step: claim the run, find the snapshot, two one-item Queries for the itemId bounds, store the plan (seconds). */
   planSeconds: 5,
-  /** The reduce step's fixed work besides replaying and transferring: cold start, catalog, PDF, history, delivery (seconds). */
+  /** The reduce step's fixed work besides merging and transferring: cold start, catalog, PDF, history, delivery (seconds). */
   reduceBaseSeconds: 60,
+  /**
+   * A diff child's fixed work besides diffing, reading the previous states and transferring,
+   * judgement (not measured): cold start, the plan and every partition's result (small GETs, 8 at
+   * once). Smaller than the reduce's: no catalog, PDF or delivery (seconds).
+   */
+  diffBaseSeconds: 20,
+  /**
+   * Previous finding states a diff child reads a second: every child reads the previous run's
+   * states whole (gzip chunks of the runs table, GetItem one after the other, about 10 ms each)
+   * and keeps its ranges'. Judgement, not measured; the previous run is taken to have as many
+   * states as this run has items.
+   */
+  previousStatesPerSecond: 100_000,
   /** Bytes a second one Lambda moves to or from S3 in its region (GETs 8 at once, a report in parts 4 at once from 1 GiB): AWS publishes no figure. */
   s3BytesPerSecond: 80_000_000,
-  /** States the parent execution enters besides its map's children: Plan, MapPartitions, Reduce, Succeeded. */
-  parentTransitions: 4,
-  /** Transitions of one STANDARD child execution: its MapBatch task and its end (a Catch to RecordFailure, or a retry, adds one each). */
+  /**
+   * States the parent execution enters besides its maps' children: Plan, MapPartitions,
+   * DiffRanges, Reduce, Succeeded (DiffRanges is entered even by a run without history, over no ranges).
+   */
+  parentTransitions: 5,
+  /** Transitions of one STANDARD child execution (either map's): its batch task and its end (a Catch to its failure state, or a retry, adds one each). */
   childTransitions: 2,
   /** S3 requests of any run besides reports and partitions: waivers and history read, history and its index written. */
   runGets: 2,
@@ -154,12 +192,34 @@ export function readAndEvaluateRate(memoryMb: number, engine: EngineKind): numbe
 }
 
 /**
- * Items a second one Lambda of this memory replays into the reports: one Node
+ * Items a second one Lambda of this memory merges into the reports: one Node
  * process uses one core, and a function below 1,769 MB gets less than one.
  *
  * @example
- * reduceRate(2048) // 12,500
+ * reduceRate(2048) // 20,000
  */
 export function reduceRate(memoryMb: number): number {
   return MEASURED.reduceItemsPerSecond * Math.min(1, lambdaVcpus(memoryMb));
+}
+
+/**
+ * Items a second one diff child of this memory diffs and sorts: one Node
+ * process, one core at most, as reduceRate.
+ *
+ * @example
+ * diffRate(2048) // 15,000
+ */
+export function diffRate(memoryMb: number): number {
+  return MEASURED.diffItemsPerSecond * Math.min(1, lambdaVcpus(memoryMb));
+}
+
+/**
+ * Bytes a finding takes in a partition's findings file: its JSON line and its
+ * sort key (the diff key with history, the itemId without).
+ *
+ * @example
+ * keyedLineBytes(true) // 1,037
+ */
+export function keyedLineBytes(history: boolean): number {
+  return MEASURED.findingJsonBytes + MEASURED.findingKeyBytes[history ? 'history' : 'none'];
 }

@@ -12,6 +12,11 @@ import { TextSink } from './formats/TextSink';
 export interface FindingLine {
   key: string | null;
   line: string;
+  /**
+   * A second sort key, compared when the keys are equal: after the history diff, the report's
+   * order is the itemId, then the diff key (a partitioned run's diff ranges, lib/partitioned/diffRange.ts).
+   */
+  then?: string;
 }
 
 const NON_ASCII = /[\u007f-\uffff]/g;
@@ -37,6 +42,76 @@ function compareKeys(a: string | null, b: string | null): number {
   if (a === null) return -1;
   if (b === null) return 1;
   return a < b ? -1 : 1;
+}
+
+/**
+ * The sorters' order: the key (null first, then code-unit order), then the second key.
+ *
+ * @example
+ * compareLines({ key: 'a', line: '{}' }, { key: 'b', line: '{}' }) // -1
+ */
+export function compareLines(a: FindingLine, b: FindingLine): number {
+  const byKey = compareKeys(a.key, b.key);
+  if (byKey !== 0 || a.then === b.then) return byKey;
+  if (a.then === undefined) return -1;
+  if (b.then === undefined) return 1;
+  return a.then < b.then ? -1 : 1;
+}
+
+/**
+ * A finding line with its keys as one line of a sorted run: the keys as JSON (ASCII, so a
+ * run's byte offsets are its characters), a tab, and the finding line (ASCII JSON, toJsonLine).
+ * Neither part holds a raw tab or newline.
+ *
+ * @example
+ * keyedLine({ key: 'a-1', line: '{"itemId":"a-1"}' }) // '"a-1"\t{"itemId":"a-1"}\n'
+ */
+export function keyedLine({ key, line, then }: FindingLine): string {
+  return `${toJsonLine(then === undefined ? key : [key, then])}\t${line}\n`;
+}
+
+/**
+ * A line of a sorted run back as the finding line it holds (keyedLine without its newline).
+ *
+ * @example
+ * parseKeyedLine('"a-1"\t{"itemId":"a-1"}') // { key: 'a-1', line: '{"itemId":"a-1"}' }
+ */
+export function parseKeyedLine(text: string): FindingLine {
+  const tab = text.indexOf('\t');
+  const keys = JSON.parse(text.slice(0, tab)) as string | null | [string | null, string];
+  const line = text.slice(tab + 1);
+  return Array.isArray(keys) ? { key: keys[0], then: keys[1], line } : { key: keys, line };
+}
+
+/**
+ * Merges sorted sequences of finding lines into one in the sorters' order; equal
+ * keys come from the earlier source first, so sources given in input order merge
+ * stably. Each source is read one line ahead; a source stopped early is closed.
+ *
+ * @example
+ * for await (const line of mergeSorted([partition0, partition1])) write(line);
+ */
+export async function* mergeSorted(sources: readonly AsyncIterable<FindingLine>[]): AsyncGenerator<FindingLine> {
+  const readers = sources.map((source) => source[Symbol.asyncIterator]());
+  try {
+    const next = async (i: number) => {
+      const result = await readers[i]!.next();
+      return result.done ? undefined : result.value;
+    };
+    const heads = await Promise.all(readers.map((_, i) => next(i)));
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < heads.length; i += 1) {
+        // Ties go to the earlier source, which holds the earlier input.
+        if (heads[i] && (best < 0 || compareLines(heads[i]!, heads[best]!) < 0)) best = i;
+      }
+      if (best < 0) return;
+      yield heads[best]!;
+      heads[best] = await next(best);
+    }
+  } finally {
+    await Promise.all(readers.map((reader) => reader.return?.(undefined)));
+  }
 }
 
 export interface FindingSorterOptions {
@@ -65,8 +140,18 @@ async function* runLines(path: string, compressed: boolean): AsyncGenerator<stri
     pipeline(createReadStream(path, { highWaterMark: RUN_BUFFER }), decompress).catch(() => undefined);
     yield* linesOf(decompress);
   } catch (cause) {
-    throw new Error(`Reading the sort's spilled run ${path} failed: ${(cause as Error).message}`, { cause });
+    throw new Error(`Reading the sorted run ${path} failed: ${(cause as Error).message}`, { cause });
   }
+}
+
+/**
+ * The finding lines of a file of keyed lines (a sort's spilled run, a diff range's states), decompressed when it was written compressed.
+ *
+ * @example
+ * for await (const { key, line } of keyedRun('range-3.states', true)) write(line);
+ */
+export async function* keyedRun(path: string, compressed: boolean): AsyncGenerator<FindingLine> {
+  for await (const text of runLines(path, compressed)) yield parseKeyedLine(text);
 }
 
 /**
@@ -86,13 +171,13 @@ export class FindingSorter {
   private runs: string[] = [];
   private dir: string | null = null;
   private inOrder = true;
-  private lastKey: string | null = null;
+  private last: FindingLine | null = null;
 
   constructor(private readonly options: FindingSorterOptions) {}
 
   async add(entry: FindingLine): Promise<void> {
-    if (this.chunk.length > 0 && compareKeys(this.lastKey, entry.key) > 0) this.inOrder = false;
-    this.lastKey = entry.key;
+    if (this.chunk.length > 0 && compareLines(this.last!, entry) > 0) this.inOrder = false;
+    this.last = entry;
     this.chunk.push(entry);
     this.chars += entry.line.length;
     if (this.chars >= this.options.budgetChars) await this.spill();
@@ -100,7 +185,7 @@ export class FindingSorter {
 
   private sortChunk(): void {
     // Array.prototype.sort is stable, so equal keys keep their input order.
-    if (!this.inOrder) this.chunk.sort((a, b) => compareKeys(a.key, b.key));
+    if (!this.inOrder) this.chunk.sort(compareLines);
     this.inOrder = true;
   }
 
@@ -108,23 +193,21 @@ export class FindingSorter {
     this.sortChunk();
     this.dir ??= await mkdtemp(join(this.options.tmpRoot ?? tmpdir(), 'retention-auditor-sort-'));
     const path = join(this.dir, `run-${this.runs.length}.ndjson`);
-    // A run line is the key as JSON, a tab, and the finding line: neither holds a raw tab or newline.
     const out = new TextSink(path, 'w', this.options.compress ? 'brotli' : 'none');
-    for (const { key, line } of this.chunk) {
-      await out.write(JSON.stringify(key));
-      await out.write('\t');
-      await out.write(line);
-      await out.write('\n');
-    }
+    for (const entry of this.chunk) await out.write(keyedLine(entry));
     await out.close();
     this.runs.push(path);
     this.chunk = [];
     this.chars = 0;
   }
 
+  /** Spills what memory holds: a sorter whose lines are read later, beside others, then holds no memory meanwhile. */
+  async spillRest(): Promise<void> {
+    if (this.chunk.length > 0) await this.spill();
+  }
+
   /** The finding lines in order; call once, after the last `add`. */
   async *sorted(): AsyncGenerator<FindingLine> {
-    let readers: AsyncGenerator<string>[] = [];
     try {
       if (this.runs.length === 0) {
         this.sortChunk();
@@ -134,27 +217,10 @@ export class FindingSorter {
         return;
       }
       if (this.chunk.length > 0) await this.spill();
-      readers = this.runs.map((path) => runLines(path, this.options.compress ?? false));
-      const next = async (i: number): Promise<FindingLine | undefined> => {
-        const result = await readers[i]!.next();
-        if (result.done) return undefined;
-        const tab = result.value.indexOf('\t');
-        return { key: JSON.parse(result.value.slice(0, tab)) as string | null, line: result.value.slice(tab + 1) };
-      };
-      const heads = await Promise.all(readers.map((_, i) => next(i)));
-      for (;;) {
-        let best = -1;
-        for (let i = 0; i < heads.length; i += 1) {
-          // Ties go to the earlier run, which holds the earlier input.
-          if (heads[i] && (best < 0 || compareKeys(heads[i]!.key, heads[best]!.key) < 0)) best = i;
-        }
-        if (best < 0) return;
-        yield heads[best]!;
-        heads[best] = await next(best);
-      }
+      // The runs in the order spilled: ties go to the earlier run, which holds the earlier input.
+      // A run stopped early (the run failed) closes its file (and decompressor) before the runs are removed.
+      yield* mergeSorted(this.runs.map((path) => keyedRun(path, this.options.compress ?? false)));
     } finally {
-      // A reader stopped early (the run failed) closes its file (and decompressor) before the runs are removed.
-      await Promise.all(readers.map((reader) => reader.return(undefined)));
       await this.cleanup();
     }
   }

@@ -1,3 +1,4 @@
+import { addCount } from '../engine/exactCount';
 import type { Forecast, WaiverUsage } from '../engine/insights';
 import type { staleness } from '../engine/insights';
 import type { Finding, Severity, Verdict } from '../model';
@@ -85,7 +86,9 @@ export interface Summary {
   bySeverity: Record<Severity, number>;
   /** Violations that involve special-category data (health, biometric). */
   specialCategoryViolations: number;
+  /** The exact sum rounded once to a Number (lib/engine/exactCount.ts keeps it exact beyond 2^53). */
   recordsPastDeadline: number;
+  /** The exact sum rounded once to a Number, as recordsPastDeadline. */
   bytesPastDeadline: number;
   byModule: Record<string, ModuleTally>;
 }
@@ -150,7 +153,13 @@ export function emptySummary(): Summary {
 
 /**
  * Counts one finding into the summary (mutates `summary`, which the run owns);
- * `sign` -1 takes a finding back out (a finding the run later corrects).
+ * `sign` -1 takes a finding back out (a finding the run later corrects). Records
+ * and bytes past deadline are exact sums, rounded once to a Number.
+ *
+ * @example
+ * const summary = emptySummary();
+ * tally(summary, violation); // summary.byVerdict.violation === 1
+ * tally(summary, violation, -1); // back to 0
  */
 export function tally(summary: Summary, finding: Finding, sign: 1 | -1 = 1): void {
   summary.items += sign;
@@ -158,8 +167,9 @@ export function tally(summary: Summary, finding: Finding, sign: 1 | -1 = 1): voi
   summary.bySeverity[finding.severity] += sign;
   if (finding.verdict === 'violation') {
     if (finding.specialCategory) summary.specialCategoryViolations += sign;
-    summary.recordsPastDeadline += sign * (finding.recordCount ?? 0);
-    summary.bytesPastDeadline += sign * (finding.bytes ?? 0);
+    // Exact sums (lib/engine/exactCount.ts): the same whatever the order, or the partitions, they were counted in.
+    addCount(summary, 'recordsPastDeadline', sign * (finding.recordCount ?? 0));
+    addCount(summary, 'bytesPastDeadline', sign * (finding.bytes ?? 0));
   }
   const moduleId = finding.module ?? '(unknown)';
   const row = (summary.byModule[moduleId] ??= { items: 0, violations: 0, dueSoon: 0 });

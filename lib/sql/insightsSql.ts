@@ -8,13 +8,11 @@
  * (a module's place in byModule, a forecast group's among equals, the first holds),
  * the SQL orders by the least `ord`.
  *
- * Sums of recordCount and bytes are JavaScript's running sums in doubles, in the order
- * read. Where every value is an integer and the sum of their magnitudes is at most
- * 2^53, each partial sum is an integer a double holds exactly, so the running sum is
- * the exact sum, whatever the order: DuckDB adds them as HUGEINT, in any order, with
- * its threads, spilling if it must. Only beyond (8 PiB of bytes past deadline) does a
- * sum round, and then it is taken again in the order read (`sum(… ORDER BY ord)`, an
- * ordered aggregate that holds every value in memory), to round as JavaScript does.
+ * Sums of recordCount and bytes are exact (lib/engine/exactCount.ts): each value is a
+ * count (a whole number below 2^53, as validation requires of every finding summed), cast
+ * to BIGINT and added as HUGEINT, in any order, with DuckDB's threads; the sum comes back
+ * as its decimal text, to be rounded once to a Number in JavaScript — what the reference
+ * engine gives, whatever the order or the partitions the findings were counted in.
  *
  * Queries that do not need each other's answers are asked at once (Promise.all) on the
  * one connection, which runs them in turn: the next starts as the last ends, instead of
@@ -23,12 +21,16 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { waiverMatchSql, type CompiledWaiver } from '../engine/waivers';
-import type { ForecastEntry } from '../engine/insights';
+import { setExactCount } from '../engine/exactCount';
+import type { ForecastCounts, WaiverCounts } from '../engine/insights';
 import type { HoldEntry, ModuleTally, Summary } from '../report/ReportModel';
 import { emptySummary } from '../report/ReportModel';
 import type { Severity, Verdict } from '../model';
 import { DAY_MS } from '../time';
 import { sqlString } from './sqlText';
+
+// The shapes these aggregates give are the tallies' own (lib/engine/insights.ts).
+export type { ForecastCounts, WaiverCounts } from '../engine/insights';
 
 /** Rows of a small query as objects (BIGINT and HUGEINT as numbers). */
 async function rowsOf(connection: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
@@ -36,32 +38,14 @@ async function rowsOf(connection: DuckDBConnection, sql: string): Promise<Record
   return reader.getRowObjects().map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, typeof value === 'bigint' ? Number(value) : value])));
 }
 
-/** An aggregate of the values of `value` (a DOUBLE column) on the rows where `filter` holds. */
-type SumSql = (value: string, filter?: string) => string;
-
-/** A running sum in the order read (JavaScript's `total += value ?? 0`), 0 for none. */
-const sumInOrder: SumSql = (value, filter = 'true') => `coalesce(sum(coalesce(${value}, 0) ORDER BY ord) FILTER (WHERE ${filter}), 0)`;
-
 /**
- * The same sum where it is exact in any order (see the header), else NULL: integers
- * below 2^53 in magnitude, added as HUGEINT, their magnitudes at most 2^53 in all.
+ * The exact sum of `value` (a DOUBLE column holding counts) on the rows where `filter`
+ * holds, 0 for none, as decimal text: added as HUGEINT, exact in any order. The filter
+ * is a CASE, not FILTER: DuckDB casts a FILTER's argument on every row, and an invalid
+ * finding's count (any finite number, 1e300) does not fit a BIGINT.
  */
-const exactSum: SumSql = (value, filter = 'true') => {
-  const v = `coalesce(${value}, 0)`;
-  const integer = `CASE WHEN abs(${v}) < 9007199254740992 AND ${v} = trunc(${v}) THEN TRY_CAST(${v} AS HUGEINT) END`;
-  return `CASE WHEN count(*) FILTER (WHERE (${filter}) AND (${integer}) IS NULL) = 0
-      AND coalesce(sum(abs(${integer})) FILTER (WHERE ${filter}), 0) <= 9007199254740992
-    THEN CAST(coalesce(sum(${integer}) FILTER (WHERE ${filter}), 0) AS DOUBLE) END`;
-};
-
-/**
- * Rows of a query with sums (`build(sum)`; `sums` names their columns): added exactly
- * where that is JavaScript's running sum, else in the order read.
- */
-async function rowsWithSums(connection: DuckDBConnection, build: (sum: SumSql) => string, sums: readonly string[]): Promise<Record<string, unknown>[]> {
-  const exact = await rowsOf(connection, build(exactSum));
-  if (exact.every((row) => sums.every((column) => row[column] !== null))) return exact;
-  return rowsOf(connection, build(sumInOrder));
+function exactSum(value: string, filter = 'true'): string {
+  return `CAST(coalesce(sum(CASE WHEN ${filter} THEN CAST(${value} AS BIGINT) END), 0) AS VARCHAR)`;
 }
 
 /**
@@ -79,14 +63,11 @@ export async function summarySql(connection: DuckDBConnection, table: string): P
          count(*) FILTER (WHERE verdict = 'violation' AND special) AS special
        FROM ${table} GROUP BY ALL ORDER BY first`,
     ),
-    rowsWithSums(
-      connection,
-      (sum) => `SELECT ${sum('record_count', "verdict = 'violation'")} AS records, ${sum('bytes', "verdict = 'violation'")} AS bytes FROM ${table}`,
-      ['records', 'bytes'],
-    ),
+    rowsOf(connection, `SELECT ${exactSum('record_count', "verdict = 'violation'")} AS records, ${exactSum('bytes', "verdict = 'violation'")} AS bytes FROM ${table}`),
   ]);
-  summary.recordsPastDeadline = past!.records as number;
-  summary.bytesPastDeadline = past!.bytes as number;
+  // Rounded once into the Number fields, the exact sums kept beside them (SnapshotTally.adoptSql moves them on).
+  setExactCount(summary, 'recordsPastDeadline', BigInt(past!.records as string));
+  setExactCount(summary, 'bytesPastDeadline', BigInt(past!.bytes as string));
   const modules = new Map<string, { first: number; tally: ModuleTally }>();
   for (const row of groups) {
     const n = row.n as number;
@@ -163,47 +144,28 @@ export async function activeHoldsSql(connection: DuckDBConnection, table: string
   };
 }
 
-export interface ForecastCounts {
-  items: number;
-  records: number;
-  bytes: number;
-  /** Every group, in the order its first finding was read (ForecastTally's insertion order). */
-  groups: ForecastEntry[];
-}
-
 /** ForecastTally.add over every finding: due-soon and compliant findings whose deadline falls in the window. */
 export async function forecastSql(connection: DuckDBConnection, table: string, days: number): Promise<ForecastCounts> {
   const inWindow = `deadline_ms IS NOT NULL AND captured_ms IS NOT NULL AND verdict IN ('due-soon', 'compliant')
     AND deadline_ms >= captured_ms AND deadline_ms <= captured_ms + ${days * DAY_MS}`;
   const [groups, [totals]] = await Promise.all([
-    rowsWithSums(
+    rowsOf(
       connection,
-      (sum) => `SELECT coalesce(module, '(unknown)') AS module, coalesce(tenant_id, '(unknown)') AS tenant_id, count(*) AS items,
-         ${sum('record_count')} AS records, ${sum('bytes')} AS bytes, min(deadline_ms) AS first_deadline, min(ord) AS first
-       FROM ${table} WHERE ${inWindow} GROUP BY module, tenant_id ORDER BY first`,
-      ['records', 'bytes'],
+      `SELECT coalesce(module, '(unknown)') AS module, coalesce(tenant_id, '(unknown)') AS tenant_id, count(*) AS items,
+         ${exactSum('record_count')} AS records, ${exactSum('bytes')} AS bytes, min(deadline_ms) AS first_deadline, min(ord) AS first
+       FROM ${table} WHERE ${inWindow} GROUP BY ALL ORDER BY first`,
     ),
-    rowsWithSums(
-      connection,
-      (sum) => `SELECT count(*) AS items, ${sum('record_count')} AS records, ${sum('bytes')} AS bytes FROM ${table} WHERE ${inWindow}`,
-      ['records', 'bytes'],
-    ),
+    rowsOf(connection, `SELECT count(*) AS items, ${exactSum('record_count')} AS records, ${exactSum('bytes')} AS bytes FROM ${table} WHERE ${inWindow}`),
   ]);
   const entries = groups.map((row) => ({
     module: row.module as string,
     tenantId: row.tenant_id as string,
     items: row.items as number,
-    records: row.records as number,
-    bytes: row.bytes as number,
+    records: row.records as string,
+    bytes: row.bytes as string,
     firstDeadline: new Date(row.first_deadline as number).toISOString(),
   }));
-  return { items: totals!.items as number, records: totals!.records as number, bytes: totals!.bytes as number, groups: entries };
-}
-
-export interface WaiverCounts {
-  matched: number;
-  covered: number;
-  activeAgain: number;
+  return { items: totals!.items as number, records: totals!.records as string, bytes: totals!.bytes as string, groups: entries };
 }
 
 /** WaiverTally.add over every finding that is not invalid, for each waiver. */

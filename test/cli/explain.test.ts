@@ -71,21 +71,47 @@ describe('run --explain', () => {
     const { code, stdout } = await cli('run', '--explain', '--assume-items', '500000');
     expect(code).toBe(0);
     const text = flat(stdout);
-    expect(text).toMatch(/a Distributed Map of STANDARD child workflows, one reduce step: 500,000 items ≥ distributedThresholdItems 500,000/);
+    expect(text).toMatch(/a Distributed Map of STANDARD child workflows over the partitions, a second over the diff ranges, one reduce step: 500,000 items ≥ distributedThresholdItems 500,000/);
     expect(text).toMatch(/partitions 16 × itemId ranges of the snapshot, each read by Query \(only the snapshot's own items\), ≈ 31,250 items each \(the minimum, stage param partitions 16\)/);
     expect(text).toMatch(/reduce one Lambda \(reduceAudit\)/);
-    expect(text).toMatch(/planAudit 1, mapPartitions 16, reduceAudit 1 \(18 invocations\)/);
-    expect(stdout).toMatch(/│ Step Functions │ Standard state transitions \(parent and children\)\s+│\s+52 transitions/);
+    expect(text).toMatch(/planAudit 1, mapPartitions 16, diffRanges 16, reduceAudit 1 \(34 invocations\)/);
+    // Five parent states; each of the 32 children (16 a map) one parent transition and two of its own.
+    expect(stdout).toMatch(/│ Step Functions │ Standard state transitions \(parent and children\)\s+│\s+101 transitions/);
     expect(stdout).toMatch(/│ DynamoDB\s+│ UpdateItem of the run record, one per partition/);
     expect(stdout).not.toMatch(/export|Express|Scan/i);
   });
 
-  it('--assume-items 100000000: more partitions, and the reduce said plainly to be beyond one Lambda', async () => {
+  it('--assume-items 1000000: a diff row (ranges, children, items and seconds each) and a reduce that merges the ranges into the reports, its /tmp the reports', async () => {
+    const { code, stdout } = await cli('run', '--explain', '--assume-items', '1000000');
+    expect(code).toBe(0);
+    const text = flat(stdout);
+    expect(text).toMatch(
+      /diff 16 diff ranges \(as many as partitions\), ItemBatcher 1 range a child → 16 children \(diffRanges, arm64 2048 MB\) of ≈ 62,500 items, ≈ \d+ s each at ≈ 15,000 items\/s, 1 wave; each range reads its segment of every partition's findings, diffs it with the previous run's states, sorts it by itemId and uploads it compressed: ≈ [\d.]+ MiB of \/tmp \(it has 4 GiB\)/,
+    );
+    expect(text).toMatch(
+      /reduce one Lambda \(reduceAudit\): merges the diff ranges' sorted findings \(130\.65 MiB, compressed, from S3\) at ≈ 20,000 items\/s into the reports, uploads them, history, mail: ≈ \d+ min of its 15 min, ≈ 1\.36 GiB of \/tmp \(the reports; it has 10 GiB\)/,
+    );
+  });
+
+  it('--no-history plans a run that keeps none (a dry run): no diff step, the reduce merges the partitions', async () => {
+    const { code, stdout } = await cli('run', '--explain', '--no-history', '--assume-items', '1000000');
+    expect(code).toBe(0);
+    const text = flat(stdout);
+    expect(text).toMatch(/diff none: the run keeps no history \(a dry run\), so the reduce merges the partitions straight into the reports/);
+    expect(text).toMatch(/merges the partitions' sorted findings \([\d.]+ MiB, from S3\) at ≈ 20,000 items\/s into the reports, uploads them, mail:/);
+    expect(text).toMatch(/planAudit 1, mapPartitions 16, reduceAudit 1 \(18 invocations\)/);
+    const { plan } = JSON.parse((await cli('run', '--explain', '--json', '--no-history', '--assume-items', '1000000')).stdout);
+    expect(plan).toMatchObject({ diff: null, options: { history: false } });
+    expect(JSON.parse((await cli('run', '--explain', '--json', '--assume-items', '1000000')).stdout).plan.diff).toMatchObject({ ranges: 16, children: 16 });
+  });
+
+  it('--assume-items 100000000: more partitions and diff ranges, and the reduce said plainly to be beyond one Lambda', async () => {
     const { code, stdout } = await cli('run', '--explain', '--assume-items', '100000000');
     expect(code).toBe(0);
     expect(stdout).toMatch(/Plan for snapshot \(what if\): 100,000,000 items/);
-    expect(flat(stdout)).toMatch(/partitions 43 × itemId ranges .* \(raised so that a partition's lines fit half of a child's \/tmp\)/);
-    expect(flat(stdout)).toMatch(/Warning: The reduce is one Lambda: at 100,000,000 items it needs about \d+ min and [\d.]+ GiB of \/tmp, beyond its limits \(15 minutes, 10 GiB of \/tmp\).*; this size cannot be audited in AWS as built\./);
+    expect(flat(stdout)).toMatch(/partitions 56 × itemId ranges .* \(raised so that a partition's lines fit half of a child's \/tmp\)/);
+    expect(flat(stdout)).toMatch(/diff 56 diff ranges/);
+    expect(flat(stdout)).toMatch(/Warning: The reduce is one Lambda: at 100,000,000 items it needs about \d+ min, and [\d.]+ GiB of \/tmp for the reports, beyond its limits \(15 minutes, 10 GiB of \/tmp\); this size cannot be audited in AWS as built\./);
     const { plan } = JSON.parse((await cli('run', '--explain', '--json', '--assume-items', '100000000')).stdout);
     expect(plan.reduce.withinLimits).toBe(false);
   });

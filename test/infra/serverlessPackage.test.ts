@@ -4,7 +4,8 @@
  * bucket's protections, least-privilege roles, failure handling.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CHANNEL_PARAMS, packageCi, ROOT } from './packageService';
@@ -152,17 +153,27 @@ describe('osls package', () => {
     expect(actions('MapPartitionsRole')).not.toContain('dynamodb:DescribeTable');
     expect(actions('ReduceAuditRole')).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject', 'ses:SendRawEmail', 'dynamodb:Query']));
     expect(actions('ReduceAuditRole')).not.toContain('dynamodb:Scan');
+    // A diff child reads the run and the previous run's history (GetItem) and the manifest (Query), and writes its
+    // ranges' run files: it never writes the run record or the history (the reduce does), scans, mails or reports.
+    expect(actions('DiffRangesRole')).toEqual([
+      'logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:GetItem', 'dynamodb:Query', 's3:GetObject', 's3:PutObject', 's3:ListBucket', 'kms:GenerateDataKey', 'kms:Decrypt',
+    ]);
+    const diffDynamo = resources.DiffRangesRole!.Properties.Policies[0].PolicyDocument.Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
+    expect(diffDynamo.map((s: any) => [s.Action, s.Resource])).toEqual([
+      ['dynamodb:GetItem', { 'Fn::GetAtt': ['RunsTable', 'Arn'] }],
+      ['dynamodb:Query', { 'Fn::GetAtt': ['InventoryTable', 'Arn'] }],
+    ]);
     // Run files (runs/*) only in the run-files bucket; nothing else there.
     const s3Resources = (role: string) =>
       resources[role]!.Properties.Policies[0].PolicyDocument.Statement.map((s: any) => s['Fn::If']?.[1] ?? s)
         .filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('s3:')))
         .map((s: any) => JSON.stringify(s.Resource));
-    for (const role of ['PlanAuditRole', 'MapPartitionsRole', 'ReduceAuditRole']) {
+    for (const role of ['PlanAuditRole', 'MapPartitionsRole', 'DiffRangesRole', 'ReduceAuditRole']) {
       const touching = s3Resources(role).filter((r: string) => r.includes('runs/') || r.includes('RunFilesBucket'));
       expect({ role, touching }).toEqual({ role, touching: [JSON.stringify({ 'Fn::Sub': '${RunFilesBucket.Arn}/runs/*' }), JSON.stringify({ 'Fn::GetAtt': ['RunFilesBucket', 'Arn'] })] });
     }
-    expect(s3Resources('MapPartitionsRole').filter((r: string) => r.includes('ReportsBucket'))).toEqual([]);
-    for (const [name] of byType('AWS::IAM::Role').filter(([id]) => !['PlanAuditRole', 'MapPartitionsRole', 'ReduceAuditRole'].includes(id))) {
+    for (const role of ['MapPartitionsRole', 'DiffRangesRole']) expect({ role, reports: s3Resources(role).filter((r: string) => r.includes('ReportsBucket')) }).toEqual({ role, reports: [] });
+    for (const [name] of byType('AWS::IAM::Role').filter(([id]) => !['PlanAuditRole', 'MapPartitionsRole', 'DiffRangesRole', 'ReduceAuditRole'].includes(id))) {
       expect(`${name}: ${JSON.stringify(resources[name]!.Properties.Policies)}`).not.toMatch(/RunFilesBucket|runs\//);
     }
     expect(actions('MarkRunFailedRole')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'ses:SendRawEmail', 'ssm:GetParameter']);
@@ -228,14 +239,31 @@ describe('osls package', () => {
   });
 
   it('leaves the fonts and DuckDB out of the functions that draw no PDF and run no audit', () => {
-    for (const fn of ['startAudit', 'getAudit', 'listAudits', 'auditFailures', 'planAudit', 'markRunFailed']) {
+    // diffRanges diffs and sorts in JavaScript: it evaluates nothing and writes no report.
+    for (const fn of ['startAudit', 'getAudit', 'listAudits', 'auditFailures', 'planAudit', 'diffRanges', 'markRunFailed']) {
       const listing = execFileSync('unzip', ['-l', join(out, `${fn}.zip`)], { encoding: 'utf8', maxBuffer: 64 << 20 });
       expect({ fn, fonts: listing.includes('@fontsource/'), duckdb: listing.includes('@duckdb/') }).toEqual({ fn, fonts: false, duckdb: false });
       expect(listing).toContain('templates/email/');
     }
-    // mapPartitions evaluates with DuckDB but draws no PDF.
-    const listing = execFileSync('unzip', ['-l', join(out, 'mapPartitions.zip')], { encoding: 'utf8', maxBuffer: 64 << 20 });
-    expect({ fonts: listing.includes('@fontsource/'), pdfkit: listing.includes('node_modules/pdfkit/') }).toEqual({ fonts: false, pdfkit: false });
+    // mapPartitions evaluates with DuckDB but draws no PDF; neither step of the map ships pdfkit.
+    for (const fn of ['mapPartitions', 'diffRanges']) {
+      const listing = execFileSync('unzip', ['-l', join(out, `${fn}.zip`)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      expect({ fn, fonts: listing.includes('@fontsource/'), pdfkit: listing.includes('node_modules/pdfkit/') }).toEqual({ fn, fonts: false, pdfkit: false });
+    }
+  });
+
+  it.each(['mapPartitions', 'diffRanges'])('loads %s from its zip, which lacks the fonts, without loading pdfkit or a font', (fn) => {
+    const dir = mkdtempSync(join(tmpdir(), `retention-auditor-${fn}-zip-`));
+    try {
+      execFileSync('unzip', ['-q', join(out, `${fn}.zip`), '-d', dir]);
+      // As Lambda's runtime loads the handler at a cold start: a font looked for then would fail it (DuckDB, loaded when a
+      // query first runs, is left alone: its binding here is arm64's).
+      const script = `const m = require(${JSON.stringify(join(dir, 'handlers', `${fn}.js`))}); process.stdout.write(JSON.stringify({ handler: typeof m.handler, loaded: Object.keys(require.cache).filter((k) => ['pdfkit', 'fontkit', '@fontsource'].some((p) => k.includes('/node_modules/' + p + '/'))) }));`;
+      const loaded = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } }));
+      expect(loaded).toEqual({ handler: 'function', loaded: [] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('delivers through the stage\'s channels, with Security Hub added when securityHub is true', () => {

@@ -5,10 +5,11 @@
  * parameters, logs and traces it, and the roles around it allow what the run does and nothing near it
  * (evaluated with the IAM policy simulator, every grant used).
  */
-import { buildDefinition, definition as resolveDefinition, partitions as resolvePartitions, thresholdItems as resolveThreshold, EXECUTION_TIMEOUT_SECONDS, FUNCTION_TIMEOUTS, MAP_LABEL, TRANSIENT_ERRORS, type Definition, type StepFunctionName } from '../../infra/stateMachine';
+import { buildDefinition, definition as resolveDefinition, partitions as resolvePartitions, thresholdItems as resolveThreshold, EXECUTION_TIMEOUT_SECONDS, FUNCTION_TIMEOUTS, MAP_LABEL, RANGES_LABEL, TRANSIENT_ERRORS, type Definition, type StepFunctionName } from '../../infra/stateMachine';
 import type { AwsCall } from '../helpers/aws/recordingProxy';
 import { checkCalls, formatCheckResult } from '../helpers/aws/iamCheck';
 import { CHANNEL_PARAMS, CI, packageCi } from './packageService';
+import { LocalStepFunctions } from '../helpers/stepFunctions/LocalStepFunctions';
 import { DEFAULT_PLAN_OPTIONS } from '../../lib/plan/planOptions';
 
 type AslResult = { isValid: boolean; errors: unknown[]; errorsText: (separator?: string) => string };
@@ -18,7 +19,7 @@ const ACCOUNT = '123456789012';
 const REGION = CI.region;
 const SERVICE = `retention-auditor-${CI.stage}`;
 const MACHINE = `${SERVICE}-audit`;
-const STEPS: StepFunctionName[] = ['planAudit', 'mapPartitions', 'reduceAudit', 'markRunFailed'];
+const STEPS: StepFunctionName[] = ['planAudit', 'mapPartitions', 'diffRanges', 'reduceAudit', 'markRunFailed'];
 const functionArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${SERVICE}-${name}`;
 const build = (overrides: Partial<Parameters<typeof buildDefinition>[0]> = {}) => buildDefinition({ functionArn, maxConcurrency: 40, maxItemsPerBatch: 1, ...overrides });
 
@@ -44,6 +45,8 @@ describe('buildDefinition', () => {
   const definition = build();
   const map = definition.States.MapPartitions!;
   const child = map.ItemProcessor;
+  const diff = definition.States.DiffRanges!;
+  const diffChild = diff.ItemProcessor;
 
   it('is valid Amazon States Language, and is not changed by validating it', () => {
     const before = JSON.stringify(definition);
@@ -54,42 +57,48 @@ describe('buildDefinition', () => {
     expect(JSON.stringify(build())).toBe(before);
   });
 
-  it('plans, maps over the partitions, reduces; and ends every failure in MarkFailed then Failed', () => {
+  it('plans, maps over the partitions, diffs over the diff ranges, reduces; and ends every failure in MarkFailed then Failed', () => {
     expect(definition.StartAt).toBe('Plan');
     expect(definition.States.Plan).toMatchObject({ Next: 'MapPartitions', Parameters: { Payload: { 'runId.$': '$.runId' } } });
-    expect(map.Next).toBe('Reduce');
+    expect(map.Next).toBe('DiffRanges');
+    expect(diff.Next).toBe('Reduce');
+    // The reduce is told the run id only: it finds the partitions' and the ranges' results in S3.
     expect(definition.States.Reduce).toMatchObject({ Next: 'Succeeded', Parameters: { Payload: { 'runId.$': '$.runId' } } });
+    expect(Object.keys(definition.States.Reduce!.Parameters.Payload)).toEqual(['runId.$']);
     expect(definition.States.Succeeded).toEqual({ Type: 'Succeed' });
-    for (const name of ['Plan', 'MapPartitions', 'Reduce']) {
+    for (const name of ['Plan', 'MapPartitions', 'DiffRanges', 'Reduce']) {
       expect([name, definition.States[name]!.Catch]).toEqual([name, [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }]]);
     }
     expect(definition.States.MarkFailed).toMatchObject({ Next: 'Failed', Parameters: { Payload: { 'runId.$': '$.runId', 'error.$': '$.error' } } });
     expect(definition.States.MarkFailed!.Catch).toBeUndefined();
     expect(definition.States.Failed).toMatchObject({ Type: 'Fail', Error: 'AuditFailed' });
     // Nothing else: every state is reachable and named above.
-    expect(Object.keys(definition.States).sort()).toEqual(['Failed', 'MapPartitions', 'MarkFailed', 'Plan', 'Reduce', 'Succeeded']);
+    expect(Object.keys(definition.States).sort()).toEqual(['DiffRanges', 'Failed', 'MapPartitions', 'MarkFailed', 'Plan', 'Reduce', 'Succeeded']);
     // A run never waits forever: past this the execution times out and the failure sweep ends the run.
     expect(definition.TimeoutSeconds).toBe(EXECUTION_TIMEOUT_SECONDS);
     expect(EXECUTION_TIMEOUT_SECONDS).toBeLessThan(24 * 3600);
   });
 
-  it('maps as a Distributed Map of Standard children, batches with the run id, and keeps no result in the payload', () => {
-    expect(map).toMatchObject({
-      Type: 'Map',
-      Label: MAP_LABEL,
-      ItemsPath: '$.partitions',
-      ItemBatcher: { MaxItemsPerBatch: 1, BatchInput: { 'runId.$': '$.runId' } },
-      MaxConcurrency: 40,
-      ToleratedFailurePercentage: 100,
-      ResultPath: null,
-    });
-    expect(child.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
-    expect(build({ maxConcurrency: 7, maxItemsPerBatch: 3 }).States.MapPartitions).toMatchObject({ MaxConcurrency: 7, ItemBatcher: { MaxItemsPerBatch: 3 } });
+  it('maps and diffs as Distributed Maps of Standard children, batches with the run id, and keeps no result in the payload', () => {
+    const distributed = { Type: 'Map', ItemBatcher: { MaxItemsPerBatch: 1, BatchInput: { 'runId.$': '$.runId' } }, MaxConcurrency: 40, ToleratedFailurePercentage: 100, ResultPath: null };
+    expect(map).toMatchObject({ ...distributed, Label: MAP_LABEL, ItemsPath: '$.partitions' });
+    // The plan answers { runId, partitions, ranges }: the diff map iterates the ranges' indexes.
+    expect(diff).toMatchObject({ ...distributed, Label: RANGES_LABEL, ItemsPath: '$.ranges' });
+    // Two labels: each map's children have ARNs of their own (…:execution:<machine>/<Label>:<id>), which the role names.
+    expect([MAP_LABEL, RANGES_LABEL]).toEqual(['Partitions', 'Ranges']);
+    for (const processor of [child, diffChild]) expect(processor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    const other = build({ maxConcurrency: 7, maxItemsPerBatch: 3 });
+    for (const name of ['MapPartitions', 'DiffRanges']) expect([name, other.States[name]]).toEqual([name, expect.objectContaining({ MaxConcurrency: 7, ItemBatcher: { MaxItemsPerBatch: 3, BatchInput: { 'runId.$': '$.runId' } } })]);
   });
 
-  it("retries a batch on throttling and transient faults with jittered backoff, then records its failure instead of failing the map", () => {
-    const batch = child.States.MapBatch;
-    expect(child.StartAt).toBe('MapBatch');
+  it.each([
+    ['MapPartitions', 'MapBatch', 'RecordFailure'],
+    ['DiffRanges', 'DiffBatch', 'RecordRangeFailure'],
+  ])("%s retries a batch on throttling and transient faults with jittered backoff, then records its failure instead of failing the map", (mapName, batchName, failureName) => {
+    const processor = definition.States[mapName]!.ItemProcessor;
+    const batch = processor.States[batchName];
+    expect(processor.StartAt).toBe(batchName);
+    expect(Object.keys(processor.States).sort()).toEqual([batchName, failureName].sort());
     expect(batch).toMatchObject({ Parameters: { 'Payload.$': '$' }, End: true });
     expect(batch.Retry).toEqual([expect.objectContaining({ IntervalSeconds: 2, BackoffRate: 2, JitterStrategy: 'FULL', MaxAttempts: 5 })]);
     expect(batch.Retry[0].ErrorEquals).toEqual(
@@ -97,19 +106,29 @@ describe('buildDefinition', () => {
     );
     // A program error (anything else) is not retried: it would fail the same way again.
     expect(batch.Retry[0].ErrorEquals).not.toContain('States.ALL');
-    expect(batch.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]);
-    expect(child.States.RecordFailure).toMatchObject({
+    expect(batch.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: failureName }]);
+    expect(processor.States[failureName]).toMatchObject({
       Parameters: { Payload: { 'BatchInput.$': '$.BatchInput', 'Items.$': '$.Items', 'error.$': '$.error' } },
       End: true,
-      Retry: [expect.objectContaining({ ErrorEquals: [...TRANSIENT_ERRORS], JitterStrategy: 'FULL' })],
+      Retry: [expect.objectContaining({ ErrorEquals: [...TRANSIENT_ERRORS], JitterStrategy: 'FULL', MaxAttempts: 3 })],
     });
+    expect(processor.States[failureName].Catch).toBeUndefined();
+  });
+
+  it('retries the plan, the reduce and the failure mark on transient faults only', () => {
     for (const name of ['Plan', 'Reduce', 'MarkFailed']) expect([name, definition.States[name]!.Retry[0].ErrorEquals]).toEqual([name, [...TRANSIENT_ERRORS]]);
   });
 
   it('invokes each function through the Lambda integration, waits longer than its timeout, and passes on only its payload', () => {
-    const expected = { Plan: 'planAudit', MapBatch: 'mapPartitions', RecordFailure: 'mapPartitions', Reduce: 'reduceAudit', MarkFailed: 'markRunFailed' };
+    const expected = {
+      Plan: 'planAudit', MapBatch: 'mapPartitions', RecordFailure: 'mapPartitions', DiffBatch: 'diffRanges', RecordRangeFailure: 'diffRanges', Reduce: 'reduceAudit', MarkFailed: 'markRunFailed',
+    };
     const all = tasks(definition);
     expect(Object.keys(all).sort()).toEqual(Object.keys(expected).sort());
+    // Every step function is invoked, and each has its time limit (serverless.yml reads it from there).
+    expect([...new Set(Object.values(expected))].sort()).toEqual([...STEPS].sort());
+    expect(Object.keys(FUNCTION_TIMEOUTS).sort()).toEqual([...STEPS].sort());
+    expect(FUNCTION_TIMEOUTS.diffRanges).toBe(900);
     for (const [state, fn] of Object.entries(expected) as [string, StepFunctionName][]) {
       const task = all[state]!;
       expect({ state, resource: task.Resource, fn: task.Parameters.FunctionName, output: task.OutputPath }).toEqual({
@@ -128,13 +147,76 @@ describe('buildDefinition', () => {
   });
 });
 
+describe('the definition, executed locally (aws-local-stepfunctions, its Distributed Maps localized)', () => {
+  type Answer = (event: any) => unknown;
+  /** The five step functions as stubs: the plan answers with `plan`, `diff` decides each diff child's answer. */
+  function run(plan: { partitions: number[]; ranges: number[] }, diff: Answer = () => ({ ok: true })) {
+    const answers: Record<StepFunctionName, Answer> = {
+      planAudit: (event) => ({ runId: event.runId, ...plan }),
+      mapPartitions: () => ({ ok: true }),
+      diffRanges: diff,
+      reduceAudit: () => ({ status: 'succeeded' }),
+      markRunFailed: () => ({ status: 'failed' }),
+    };
+    const functions = Object.fromEntries(STEPS.map((fn) => [functionArn(fn), { handle: async (event: unknown) => answers[fn](event), timeoutSeconds: FUNCTION_TIMEOUTS[fn] }]));
+    const machine = new LocalStepFunctions({ stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${MACHINE}`, definition: build({ maxItemsPerBatch: 2 }), functions });
+    machine.start('r1', { runId: 'r1' });
+    return machine;
+  }
+  /** The invocations, each state's in order of their items (children run at once: their starts may interleave). */
+  const invoked = (machine: LocalStepFunctions) => {
+    const lines = machine.calls.map((c) => `${c.state} ${JSON.stringify(c.payload)} ${c.outcome}`);
+    const phases = machine.calls.map((c) => c.state);
+    // Phases follow one another: no state is invoked again after another one began.
+    expect(phases).toEqual([...new Set(phases)].flatMap((state) => phases.filter((p) => p === state)));
+    return [...new Set(phases)].flatMap((state) => lines.filter((line) => line.startsWith(`${state} `)).sort());
+  };
+
+  it('diffs the ranges in batches with the run id, after every partition was mapped and before the reduce', async () => {
+    const machine = run({ partitions: [0, 1, 2], ranges: [0, 1, 2, 3, 4] });
+    expect((await machine.finished('r1')).status).toBe('SUCCEEDED');
+    expect(invoked(machine)).toEqual([
+      'Plan {"runId":"r1"} ok',
+      'MapBatch {"BatchInput":{"runId":"r1"},"Items":[0,1]} ok',
+      'MapBatch {"BatchInput":{"runId":"r1"},"Items":[2]} ok',
+      'DiffBatch {"BatchInput":{"runId":"r1"},"Items":[0,1]} ok',
+      'DiffBatch {"BatchInput":{"runId":"r1"},"Items":[2,3]} ok',
+      'DiffBatch {"BatchInput":{"runId":"r1"},"Items":[4]} ok',
+      'Reduce {"runId":"r1"} ok',
+    ]);
+  });
+
+  it('goes from the map straight to the reduce when there is no range to diff (a dry run keeps no history)', async () => {
+    const machine = run({ partitions: [0], ranges: [] });
+    expect((await machine.finished('r1')).status).toBe('SUCCEEDED');
+    expect(invoked(machine)).toEqual(['Plan {"runId":"r1"} ok', 'MapBatch {"BatchInput":{"runId":"r1"},"Items":[0]} ok', 'Reduce {"runId":"r1"} ok']);
+  });
+
+  it('records a diff batch that failed as failed, with its error, and reduces the run all the same', async () => {
+    const machine = run({ partitions: [0], ranges: [0, 1, 2] }, (event) => {
+      if (!event.error && event.Items.includes(2)) throw new RangeError('Range 2 has a history chunk that does not parse.');
+      return { ok: true };
+    });
+    expect((await machine.finished('r1')).status).toBe('SUCCEEDED');
+    const recorded = machine.calls.filter((c) => c.state === 'RecordRangeFailure');
+    expect(recorded).toEqual([
+      expect.objectContaining({ functionName: functionArn('diffRanges'), payload: { BatchInput: { runId: 'r1' }, Items: [2], error: { Error: 'RangeError', Cause: expect.stringContaining('Range 2 has a history chunk that does not parse.') } }, outcome: 'ok' }),
+    ]);
+    // A program error is not retried: one DiffBatch attempt per batch.
+    expect(machine.calls.filter((c) => c.state === 'DiffBatch').map((c) => c.outcome).sort()).toEqual(['RangeError', 'ok']);
+    expect(machine.calls.at(-1)!.state).toBe('Reduce');
+  });
+});
+
 describe('the serverless.yml variable', () => {
   const context = (params: Record<string, string>) => ({ resolveVariable: async (name: string) => params[name.replace(/^param:/, '')], options: {} });
 
   it('turns the stage parameters (strings) into numbers and points each Task at its function with Fn::GetAtt', async () => {
     const resolved = await resolveDefinition(context({ mapMaxConcurrency: ' 25', mapItemsPerBatch: '3' }));
     expect(resolved.States.MapPartitions).toMatchObject({ MaxConcurrency: 25, ItemBatcher: { MaxItemsPerBatch: 3 } });
+    expect(resolved.States.DiffRanges).toMatchObject({ MaxConcurrency: 25, ItemBatcher: { MaxItemsPerBatch: 3 } });
     expect(resolved.States.Plan!.Parameters.FunctionName).toEqual({ 'Fn::GetAtt': ['PlanAuditLambdaFunction', 'Arn'] });
+    expect(resolved.States.DiffRanges!.ItemProcessor.States.DiffBatch.Parameters.FunctionName).toEqual({ 'Fn::GetAtt': ['DiffRangesLambdaFunction', 'Arn'] });
     expect(resolved.States.Plan!.Resource).toBe('arn:${AWS::Partition}:states:::lambda:invoke');
   });
 
@@ -176,6 +258,7 @@ describe('the packaged state machine (ci stage)', () => {
     expect(validate(packaged).errorsText('\n')).toBe('');
     expect(packaged).toEqual(build({ maxConcurrency: Number(CI.params.mapMaxConcurrency), maxItemsPerBatch: Number(CI.params.mapItemsPerBatch) }));
     expect(packaged.States.MapPartitions).toMatchObject({ MaxConcurrency: 25, ItemBatcher: { MaxItemsPerBatch: 3 } });
+    expect(packaged.States.DiffRanges).toMatchObject({ MaxConcurrency: 25, ItemBatcher: { MaxItemsPerBatch: 3 } });
   });
 
   it('is a Standard state machine with its own name, role, error log (encrypted, a year) and X-Ray tracing', () => {
@@ -200,7 +283,7 @@ describe('the packaged state machine (ci stage)', () => {
     expect(Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('states.'))).toHaveLength(1);
   });
 
-  it('declares the four steps with the timeouts their Task states wait for, and alarms when a run fails or times out', () => {
+  it('declares the five steps with the timeouts their Task states wait for, and alarms when a run fails or times out', () => {
     for (const fn of STEPS) {
       const lambda = resources[`${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`]!;
       expect({ fn, name: lambda.Properties.FunctionName, timeout: lambda.Properties.Timeout, role: lambda.Properties.Role }).toEqual({
@@ -210,6 +293,8 @@ describe('the packaged state machine (ci stage)', () => {
     // What `run --explain` plans with (lib/plan/planOptions.ts) is what is deployed.
     const { memoryMb, ephemeralMb, reduceEphemeralMb } = DEFAULT_PLAN_OPTIONS;
     expect(resources.MapPartitionsLambdaFunction!.Properties).toMatchObject({ MemorySize: memoryMb, EphemeralStorage: { Size: ephemeralMb } });
+    // A diff child is sized as a map child.
+    expect(resources.DiffRangesLambdaFunction!.Properties).toMatchObject({ MemorySize: 2048, EphemeralStorage: { Size: 4096 } });
     expect(resources.ReduceAuditLambdaFunction!.Properties).toMatchObject({ MemorySize: memoryMb, EphemeralStorage: { Size: reduceEphemeralMb } });
     const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.Namespace === 'AWS/States').map((r) => r.Properties);
     expect(alarms.map((a) => a.MetricName).sort()).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut']);
@@ -219,7 +304,7 @@ describe('the packaged state machine (ci stage)', () => {
   it('tells every function where the state machine is (built from its name: planAudit cannot !Ref it), the threshold and the partition count', () => {
     const arn = { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${MACHINE}` };
     const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(10);
+    expect(functions).toHaveLength(11);
     for (const [id, lambda] of functions) {
       const env = lambda.Properties.Environment.Variables;
       expect([id, env.STATE_MACHINE_ARN, String(env.PARTITION_THRESHOLD_ITEMS), String(env.PARTITIONS)]).toEqual([id, arn, '750000', '12']);
@@ -239,7 +324,7 @@ describe('the packaged state machine (ci stage)', () => {
     expect(Number(bucket.Properties.LifecycleConfiguration.Rules[0].ExpirationInDays)).toBe(Number(CI.params.runFilesDays));
     // Only the steps that read or write run files are told where they are.
     const told = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment.Variables.RUN_FILES_BUCKET);
-    expect(told.map(([id]) => id).sort()).toEqual(['MapPartitionsLambdaFunction', 'PlanAuditLambdaFunction', 'ReduceAuditLambdaFunction']);
+    expect(told.map(([id]) => id).sort()).toEqual(['DiffRangesLambdaFunction', 'MapPartitionsLambdaFunction', 'PlanAuditLambdaFunction', 'ReduceAuditLambdaFunction']);
     for (const [, lambda] of told) expect(lambda.Properties.Environment.Variables.RUN_FILES_BUCKET).toEqual({ Ref: 'RunFilesBucket' });
     // The reports bucket (Object Lock in prod) holds no run files: its only lifecycle rule is the reports'.
     expect(resources.ReportsBucket!.Properties.LifecycleConfiguration.Rules).toEqual([expect.objectContaining({ Prefix: 'reports/', ExpirationInDays: '90' })]);
@@ -253,8 +338,9 @@ describe('the packaged state machine (ci stage)', () => {
     const RUNS = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/runs`;
     const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${MACHINE}`;
     const CHILD = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}/${MAP_LABEL}:0b9e1d3c-4c1e-4f5e-9a57-8f0b7c2d1e6a`;
+    const RANGE_CHILD = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}/${RANGES_LABEL}:5d2c7e1a-9b3f-4a6d-8c0e-1f2a3b4c5d6e`;
     const KEYS = {
-      AKIAPLAN: 'PlanAuditRole', AKIAMAP: 'MapPartitionsRole', AKIAREDUCE: 'ReduceAuditRole', AKIAFAILED: 'MarkRunFailedRole', AKIAMACHINE: 'AuditStateMachineRole',
+      AKIAPLAN: 'PlanAuditRole', AKIAMAP: 'MapPartitionsRole', AKIADIFF: 'DiffRangesRole', AKIAREDUCE: 'ReduceAuditRole', AKIAFAILED: 'MarkRunFailedRole', AKIAMACHINE: 'AuditStateMachineRole',
       AKIASTART: 'StartAuditRole', AKIANIGHTLY: 'ScheduledAuditRole', AKIASWEEP: 'AuditFailuresRole',
     };
     type Key = keyof typeof KEYS;
@@ -282,7 +368,7 @@ describe('the packaged state machine (ci stage)', () => {
     const logs = (key: Key, fn: string) =>
       ['logs:CreateLogStream', 'logs:PutLogEvents'].map((action) => call(key, action, [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${SERVICE}-${fn}:log-stream:2026/11/28/[$LATEST]0a1b`]));
     const runRecord = (key: Key) => ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'].map((action) => call(key, action, [RUNS]));
-    // What the code calls (lib/delivery/planPartitionedRun.ts, mapPartitionBatch.ts, reducePartitionedRun.ts): the reduce only reads run files.
+    // What the code calls (lib/delivery/planPartitionedRun.ts, mapPartitionBatch.ts, diffRangeBatch.ts, reducePartitionedRun.ts): the reduce only reads run files.
     const readRunFiles = (key: Key) => [
       call(key, 's3:GetObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/plan.json`]),
       call(key, 's3:ListBucket', [`arn:aws:s3:::${RUN_FILES}`], { 's3:prefix': 'runs/r1/partitions/3.json' }),
@@ -299,6 +385,12 @@ describe('the packaged state machine (ci stage)', () => {
       call('AKIAPLAN', 's3:GetObject', [`arn:aws:s3:::${BUCKET}/waivers.yaml`]),
       call('AKIAPLAN', 's3:ListBucket', [`arn:aws:s3:::${BUCKET}`], { 's3:prefix': 'waivers.yaml' }),
       ...logs('AKIAMAP', 'mapPartitions'), call('AKIAMAP', 'dynamodb:Query', [INVENTORY]), ...runRecord('AKIAMAP'), ...runFiles('AKIAMAP'),
+      // A diff child: the run record and the previous run's history (GetItem), the manifest (Query), the plan and the
+      // partitions' findings (ranged GETs) in, its range's files out.
+      ...logs('AKIADIFF', 'diffRanges'), call('AKIADIFF', 'dynamodb:GetItem', [RUNS]), call('AKIADIFF', 'dynamodb:Query', [INVENTORY]),
+      ...['runs/r1/plan.json', 'runs/r1/partitions/3.json', 'runs/r1/partitions/3.ndjson'].map((key) => call('AKIADIFF', 's3:GetObject', [`arn:aws:s3:::${RUN_FILES}/${key}`])),
+      call('AKIADIFF', 's3:ListBucket', [`arn:aws:s3:::${RUN_FILES}`], { 's3:prefix': 'runs/r1/ranges/3.json' }),
+      call('AKIADIFF', 's3:PutObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/ranges/3.findings`]),
       ...logs('AKIAREDUCE', 'reduceAudit'), ...runRecord('AKIAREDUCE'), ...readRunFiles('AKIAREDUCE'),
       call('AKIAREDUCE', 'dynamodb:Query', [`${RUNS}/index/byCreatedAt`]),
       call('AKIAREDUCE', 'dynamodb:Query', [INVENTORY]),
@@ -308,8 +400,8 @@ describe('the packaged state machine (ci stage)', () => {
       ...logs('AKIAFAILED', 'markRunFailed'), ...runRecord('AKIAFAILED'), mail('AKIAFAILED'), ...webhooks('AKIAFAILED'),
       ...STEPS.map((fn) => call('AKIAMACHINE', 'lambda:InvokeFunction', [functionArn(fn)])),
       call('AKIAMACHINE', 'states:StartExecution', [STATE_MACHINE]),
-      call('AKIAMACHINE', 'states:DescribeExecution', [CHILD]),
-      call('AKIAMACHINE', 'states:StopExecution', [CHILD]),
+      // The children of both maps: the partitions' and the diff ranges'.
+      ...[CHILD, RANGE_CHILD].flatMap((child) => ['states:DescribeExecution', 'states:StopExecution'].map((action) => call('AKIAMACHINE', action, [child]))),
       ...['CreateLogDelivery', 'GetLogDelivery', 'UpdateLogDelivery', 'DeleteLogDelivery', 'ListLogDeliveries', 'PutResourcePolicy', 'DescribeResourcePolicies', 'DescribeLogGroups'].map((a) => call('AKIAMACHINE', `logs:${a}`, ['*'])),
       ...['PutTraceSegments', 'PutTelemetryRecords', 'GetSamplingRules', 'GetSamplingTargets'].map((a) => call('AKIAMACHINE', `xray:${a}`, ['*'])),
       call('AKIASTART', 'states:StartExecution', [STATE_MACHINE]),
@@ -320,7 +412,7 @@ describe('the packaged state machine (ci stage)', () => {
     it('allows every call of a run, and every grant of the steps and the state machine is used', async () => {
       const result = await check(RUN);
       // The other roles' grants are used by the packaged functions' run (test/integration/packaged.test.ts); here their states: grants.
-      const steps = new Set(['PlanAuditRole', 'MapPartitionsRole', 'ReduceAuditRole', 'MarkRunFailedRole', 'AuditStateMachineRole']);
+      const steps = new Set(['PlanAuditRole', 'MapPartitionsRole', 'DiffRangesRole', 'ReduceAuditRole', 'MarkRunFailedRole', 'AuditStateMachineRole']);
       const unused = result.unused.filter((u) => steps.has(u.role) || u.action.startsWith('states:'));
       expect(formatCheckResult({ ...result, unused })).toBe(formatCheckResult({ denied: [], unused: [], allowed: RUN.length }));
     });
@@ -329,7 +421,7 @@ describe('the packaged state machine (ci stage)', () => {
       const OTHER_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${SERVICE}-other`;
       const near = [
         // Run files only in the run-files bucket (never runs/ in the locked reports bucket), only under runs/, never deleted.
-        ...(['AKIAPLAN', 'AKIAMAP', 'AKIAREDUCE'] as const).flatMap((key) => [
+        ...(['AKIAPLAN', 'AKIAMAP', 'AKIADIFF', 'AKIAREDUCE'] as const).flatMap((key) => [
           call(key, 's3:GetObject', [`arn:aws:s3:::${BUCKET}/runs/r1/plan.json`]),
           call(key, 's3:PutObject', [`arn:aws:s3:::${BUCKET}/runs/r1/partitions/3.ndjson`]),
           call(key, 's3:ListBucket', [`arn:aws:s3:::${BUCKET}`], { 's3:prefix': 'runs/r1/plan.json' }),
@@ -352,11 +444,25 @@ describe('the packaged state machine (ci stage)', () => {
         call('AKIAREDUCE', 's3:PutObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/partitions/3.ndjson`]),
         call('AKIAFAILED', 'dynamodb:Query', [INVENTORY]),
         call('AKIAFAILED', 's3:GetObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/plan.json`]),
+        // The diff child reads the run and its history, and writes only its run files: never the run record, the history,
+        // the reports, a mail; it reads the inventory's manifest by Query only.
+        call('AKIADIFF', 'dynamodb:UpdateItem', [RUNS]),
+        call('AKIADIFF', 'dynamodb:PutItem', [RUNS]),
+        call('AKIADIFF', 'dynamodb:Query', [`${RUNS}/index/byCreatedAt`]),
+        call('AKIADIFF', 'dynamodb:Scan', [INVENTORY]),
+        call('AKIADIFF', 'dynamodb:GetItem', [INVENTORY]),
+        call('AKIADIFF', 'dynamodb:DescribeTable', [INVENTORY]),
+        call('AKIADIFF', 's3:PutObject', [`arn:aws:s3:::${BUCKET}/reports/2026/11/28/r1/findings.json`]),
+        call('AKIADIFF', 's3:GetObject', [`arn:aws:s3:::${BUCKET}/waivers.yaml`]),
+        call('AKIADIFF', 's3:DeleteObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/ranges/3.findings`]),
+        call('AKIADIFF', 'ses:SendRawEmail', [`arn:aws:ses:${REGION}:${ACCOUNT}:identity/acme-health.eu`]),
         call('AKIAMACHINE', 'lambda:InvokeFunction', [functionArn('auditWorker')]),
         call('AKIAMACHINE', 'lambda:InvokeFunction', [`${functionArn('planAudit')}:1`]),
         call('AKIAMACHINE', 'states:StartExecution', [OTHER_MACHINE]),
         call('AKIAMACHINE', 'states:StopExecution', [`arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:r1`]),
         call('AKIAMACHINE', 'states:StopExecution', [`arn:aws:states:${REGION}:${ACCOUNT}:execution:${SERVICE}-other/${MAP_LABEL}:x`]),
+        call('AKIAMACHINE', 'states:StopExecution', [`arn:aws:states:${REGION}:${ACCOUNT}:execution:${SERVICE}-other/${RANGES_LABEL}:x`]),
+        call('AKIAMACHINE', 'states:DescribeExecution', [`arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}/Other:x`]),
         call('AKIASTART', 'states:StartExecution', [OTHER_MACHINE]),
         call('AKIASTART', 'states:StopExecution', [`arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:r1`]),
         call('AKIASWEEP', 'states:StartExecution', [STATE_MACHINE]),

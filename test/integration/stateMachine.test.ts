@@ -2,11 +2,11 @@
  * The partitioned audit's state machine, executed: the definition of
  * infra/stateMachine.js run by aws-local-stepfunctions (its Distributed Map
  * batching as AWS does), each Task invoking the real handler — planAudit,
- * mapPartitions, reduceAudit, markRunFailed — on local peers: DynamoDB
+ * mapPartitions, diffRanges, reduceAudit, markRunFailed — on local peers: DynamoDB
  * (dynalite), S3 (s3rver) and an SMTP sink. A run starts as the product starts
  * it (StepFunctionsLauncher → StartExecution). It completes with the reports a
  * one-Lambda run of the same inventory gives; a throttled child is retried; a
- * partition that keeps failing makes the run partial and is named; a failed
+ * partition or a diff range that keeps failing makes the run partial and is named; a failed
  * reduce ends in MarkFailed and the Fail state with one failure mail; and the
  * sweep (DescribeExecution) never finds a run left running.
  */
@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { handle as mapPartitions } from '../../handlers/mapPartitions';
 import { handle as markRunFailed } from '../../handlers/markRunFailed';
 import { handle as planAudit } from '../../handlers/planAudit';
+import { handle as diffRanges } from '../../handlers/diffRanges';
 import { handle as reduceAudit } from '../../handlers/reduceAudit';
 import { buildDefinition, FUNCTION_TIMEOUTS, type Definition, type StepFunctionName } from '../../infra/stateMachine';
 import { sha256File } from '../../lib/audit/sha256File';
@@ -42,7 +43,7 @@ const SWEEP_LIMITS = { timeoutSeconds: 900, maxEventAgeSeconds: 3600 };
 const failedSubject = (runId: string) => `[Retention audit] FAILED — run ${runId}`;
 /** A Task's FunctionName, as Fn::GetAtt gives it in the stack. */
 const functionArn = (name: StepFunctionName) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${SERVICE}-${name}`;
-const HANDLERS = { planAudit, mapPartitions, reduceAudit, markRunFailed };
+const HANDLERS = { planAudit, mapPartitions, diffRanges, reduceAudit, markRunFailed };
 
 const peers = useTwinPeers();
 let stopServing: (() => void) | undefined;
@@ -269,6 +270,33 @@ describe('a run on the state machine', () => {
     await expectNothingLeftRunning(deps, runId, execution);
   });
 
+  it('a diff range that fails every attempt is caught by its child (RecordRangeFailure): the run is partial, names the range, and mails INCOMPLETE', async () => {
+    const deps = await deployment(`broken-range-${++deployments}`);
+    const runId = await queuedRun(deps);
+    // Range 3 of 4 (index 2): S3 throttles the upload of its findings on every attempt.
+    failUploadOf(deps, partitionedRunKeys.rangeFile(runId, 2, 'findings'), (key) => new ThrottledError(`S3 kept throttling PutObject on ${key} after retries (SlowDown).`));
+    const machine = stateMachineOf(deps);
+
+    const execution = await execute(deps, machine, runId);
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const [recorded, ...more] = machine.calls.filter((call) => call.state === 'RecordRangeFailure');
+    expect(more).toEqual([]);
+    expect(recorded).toMatchObject({ outcome: 'ok', payload: { BatchInput: { runId }, Items: [2], error: { Error: 'Throttled' } } });
+    const record = (await deps.runs.get(runId))!;
+    expect(record.status).toBe('partial');
+    expect(record.summary!.incompleteReasons).toEqual([
+      `Diff range 3 of ${PARTITIONS} failed: Throttled: S3 kept throttling PutObject on runs/${runId}/ranges/2.findings after retries (SlowDown) (its findings are not in the reports).`,
+    ]);
+    // The other ranges' findings are reported; the incomplete run does not become history.
+    const report = JSON.parse((await deps.reports.readText(record.reports!.json!.key))!) as { findings: unknown[]; summary: { items: number } };
+    expect(report.findings.length).toBeGreaterThan(0);
+    expect(report.findings.length).toBeLessThan(report.summary.items);
+    expect(await deps.audit.history.previous(deps.audit.inventory.tableName)).toBeNull();
+    expect(peers.smtp.messages.map((mail) => mail.subject)).toEqual([expect.stringMatching(/^\[Retention audit\] INCOMPLETE — /)]);
+    await expectNothingLeftRunning(deps, runId, execution);
+  });
+
   it('a child whose RecordFailure fails too is tolerated by the map (ToleratedFailurePercentage 100): the reduce finds the partition without a result, the run is partial', async () => {
     const deps = await deployment(`unrecorded-${++deployments}`);
     const runId = await queuedRun(deps);
@@ -295,9 +323,11 @@ describe('a run the state machine cannot finish', () => {
   it('the reduce throws (not retried) → Catch → MarkFailed → Fail: the execution FAILED, the run failed with the error, one failure mail', async () => {
     const deps = await deployment(`reduce-throws-${++deployments}`);
     const runId = await queuedRun(deps);
-    // The reduce reads the partitions' lines (runFiles is the reports bucket in this deployment).
-    deps.reports.lines = async function* (): AsyncGenerator<string> {
-      throw new TypeError("Cannot read properties of undefined (reading 'findings')");
+    // The reduce reads the diff ranges' files (runFiles is the reports bucket in this deployment); the diff children read the partitions'.
+    const lines = deps.reports.lines.bind(deps.reports);
+    deps.reports.lines = async function* (key, ...rest): AsyncGenerator<string> {
+      if (key.includes('/ranges/')) throw new TypeError("Cannot read properties of undefined (reading 'findings')");
+      yield* lines(key, ...rest);
     };
     const machine = stateMachineOf(deps);
 

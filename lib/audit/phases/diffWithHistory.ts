@@ -9,7 +9,7 @@
  */
 import type { Finding } from '../../model';
 import { diffFindings } from '../../history/diffFindings';
-import type { HistoryStore, HistoryWriter } from '../../history/HistoryStore';
+import type { HistoryStore, HistoryWriter, PreviousRun } from '../../history/HistoryStore';
 import { readTrend } from '../../history/readTrend';
 import { toJsonLine } from '../../report/FindingSorter';
 import { TextSink } from '../../report/formats/TextSink';
@@ -49,16 +49,27 @@ export interface HistoryDiff {
   warnings: string[];
 }
 
+/** The history side of a diff, begun: the run compared with, the writer of this run's states, the trend so far. */
+export interface BegunHistory {
+  previous: PreviousRun | null;
+  /** Holds this run's finding states; aborted by the caller if the run fails. */
+  writer: HistoryWriter;
+  /** The scope's earlier trend points, oldest first. */
+  pastPoints: TrendPoint[];
+  /** Why the history could not be used whole (damaged records), for the summary. */
+  warnings: string[];
+}
+
 /**
- * Diffs the run with its scope's previous completed run. On failure the history
- * writer it began is aborted before the error is rethrown.
+ * Finds the run to compare with, begins this run's states and reads the trend (the
+ * first half of a diff, which a partitioned run does once before diffing its ranges).
+ * On failure the writer it began is aborted before the error is rethrown.
  *
  * @example
- * const diff = await diffWithHistory({ history, run: head.run, openViolations: 3, trendRuns: 14, resolvedFile, sqlDiff: null, router });
- * diff.changes.newViolations // violations not in the previous run
+ * const begun = await beginHistory(history, head.run, 14);
+ * begun.previous?.run.runId // the run this one is compared with
  */
-export async function diffWithHistory(input: DiffWithHistoryInput): Promise<HistoryDiff> {
-  const { history, run } = input;
+export async function beginHistory(history: { store: HistoryStore; scope: string }, run: Pick<RunInfo, 'id'>, trendRuns: number): Promise<BegunHistory> {
   const warnings: string[] = [];
   let basisRunId: string | null = null;
   const previous = await history.store.previous(history.scope, (skip) => {
@@ -68,8 +79,47 @@ export async function diffWithHistory(input: DiffWithHistoryInput): Promise<Hist
   const writer = history.store.begin(history.scope, run.id, previous?.run.runId ?? basisRunId);
   try {
     // Read with the basis, so the trend's last earlier point is the run this one is compared with.
-    const pastTrend = await readTrend(history.store, history.scope, input.trendRuns - 1, previous?.run ?? null);
+    const pastTrend = await readTrend(history.store, history.scope, trendRuns - 1, previous?.run ?? null);
     warnings.push(...pastTrend.warnings);
+    return { previous, writer, pastPoints: pastTrend.points, warnings };
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
+
+/**
+ * The diff's outcome for the head, once every finding is diffed (the second half of a diff).
+ *
+ * @example
+ * const diff = historyDiffOf(begun, head.run, counts, holdsEnded, summary.byVerdict.violation);
+ */
+export function historyDiffOf(
+  begun: BegunHistory,
+  run: DiffWithHistoryInput['run'],
+  counts: Omit<Changes, 'previousRunId' | 'previousCapturedAt'>,
+  holdsEnded: HistoryDiff['holdsEnded'],
+  openViolations: number,
+): HistoryDiff {
+  const { previous } = begun;
+  const changes: Changes = { previousRunId: previous?.run.runId ?? null, previousCapturedAt: previous?.run.snapshotCapturedAt ?? null, ...counts };
+  const trendPoint: TrendPoint = { runId: run.id, finishedAt: run.finishedAt, openViolations, newViolations: counts.newViolations, resolvedViolations: counts.resolved };
+  return { writer: begun.writer, changes, trend: [...begun.pastPoints, trendPoint], trendPoint, holdsEnded, warnings: begun.warnings };
+}
+
+/**
+ * Diffs the run with its scope's previous completed run. On failure the history
+ * writer it began is aborted before the error is rethrown.
+ *
+ * @example
+ * const diff = await diffWithHistory({ history, run: head.run, openViolations: 3, trendRuns: 14, resolvedFile, sqlDiff: null, router });
+ * diff.changes.newViolations // violations not in the previous run
+ */
+export async function diffWithHistory(input: DiffWithHistoryInput): Promise<HistoryDiff> {
+  const { run } = input;
+  const begun = await beginHistory(input.history, run, input.trendRuns);
+  const { previous, writer } = begun;
+  try {
     const resolvedSink = new TextSink(input.resolvedFile);
     const seenAt = run.snapshotCapturedAt ?? run.startedAt;
     const resolved = (entry: ResolvedFinding) => resolvedSink.write(`${toJsonLine(entry)}\n`);
@@ -98,9 +148,7 @@ export async function diffWithHistory(input: DiffWithHistoryInput): Promise<Hist
       });
     }
     await resolvedSink.close();
-    const changes: Changes = { previousRunId: previous?.run.runId ?? null, previousCapturedAt: previous?.run.snapshotCapturedAt ?? null, ...counts };
-    const trendPoint: TrendPoint = { runId: run.id, finishedAt: run.finishedAt, openViolations: input.openViolations, newViolations: counts.newViolations, resolvedViolations: counts.resolved };
-    return { writer, changes, trend: [...pastTrend.points, trendPoint], trendPoint, holdsEnded, warnings };
+    return historyDiffOf(begun, run, counts, holdsEnded, input.openViolations);
   } catch (error) {
     await writer.abort();
     throw error;

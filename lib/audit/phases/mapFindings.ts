@@ -13,6 +13,8 @@ import type { SnapshotTally } from './SnapshotTally';
 export interface MapFindingsOptions {
   /** Takes each finding with its report line, in the order evaluated (the reference engine; the SQL engine keeps its findings). */
   onFinding(finding: Finding, line: string): Promise<void>;
+  /** Takes each gap instead of the tally (a partition's gaps are the reduce's to count, in partition order). */
+  onGap?(reason: string): void;
   /** Stops the phase between findings once aborted. */
   signal?: AbortSignal;
 }
@@ -30,7 +32,8 @@ export interface MapFindingsOptions {
 export async function mapFindings(evaluation: Evaluation, counts: SnapshotTally, options: MapFindingsOptions): Promise<void> {
   for await (const evaluated of evaluation.evaluations) {
     if (evaluated.kind === 'gap') {
-      counts.gap(evaluated.reason);
+      if (options.onGap) options.onGap(evaluated.reason);
+      else counts.gap(evaluated.reason);
       continue;
     }
     options.signal?.throwIfAborted();

@@ -48,6 +48,13 @@ describe('ReportStore on a local S3', () => {
     expect(await store.exists('runs/r/partitions/0.ndjson')).toBe(true);
     expect(await store.exists('runs/r/partitions/1.ndjson')).toBe(false);
     await expect(collect(store.lines('runs/r/partitions/1.ndjson'))).rejects.toMatchObject({ name: 'NotFoundError' });
+    // A segment (the reduce reads one diff range of each partition): bytes [start, end), cut at line ends.
+    const text = Buffer.from(`${lines.join('\n')}\n`);
+    const start = Buffer.byteLength(`${lines.slice(0, 1000).join('\n')}\n`);
+    const end = Buffer.byteLength(`${lines.slice(0, 15_000).join('\n')}\n`);
+    expect(end).toBeLessThan(text.length);
+    expect(await collect(store.lines('runs/r/partitions/0.ndjson', { start, end }))).toEqual(lines.slice(1000, 15_000));
+    expect(await collect(store.lines('runs/r/partitions/0.ndjson', { start: end, end }))).toEqual([]);
   });
 });
 

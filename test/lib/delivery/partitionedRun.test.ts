@@ -15,9 +15,10 @@ import { runFilesOf } from '../../../lib/delivery/auditContainer';
 import { readDeliveryConfig } from '../../../lib/delivery/config';
 import { executeAudit } from '../../../lib/delivery/executeAudit';
 import type { ExecutionState } from '../../../lib/delivery/launchers';
+import { diffRangeBatch } from '../../../lib/delivery/diffRangeBatch';
 import { mapPartitionBatch } from '../../../lib/delivery/mapPartitionBatch';
 import { markRunFailed } from '../../../lib/delivery/markRunFailed';
-import { partitionedRunKeys } from '../../../lib/delivery/PartitionedRunPlan';
+import { partitionedRunKeys, readRunPlan } from '../../../lib/delivery/PartitionedRunPlan';
 import { planPartitionedRun } from '../../../lib/delivery/planPartitionedRun';
 import { sweepStuckRuns } from '../../../lib/delivery/recoverRuns';
 import { reducePartitionedRun } from '../../../lib/delivery/reducePartitionedRun';
@@ -48,6 +49,18 @@ async function mapAll(deps: Deps, runId: string, partitions: readonly Partition[
   for (const partition of partitions) await mapPartitionBatch({ BatchInput: { runId }, Items: [partition] }, deps.audit);
 }
 
+/** Every child of the DiffRanges map, one range each, in range order (none for a run without history). */
+async function diffAll(deps: Deps, runId: string): Promise<void> {
+  const plan = await readRunPlan(runId, deps.audit.runFiles);
+  for (let range = 0; range < (plan?.diffRanges ?? 0); range += 1) await diffRangeBatch({ BatchInput: { runId }, Items: [range] }, deps.audit);
+}
+
+/** The steps after the map: DiffRanges, then Reduce. */
+async function reduce(deps: Deps, runId: string): Promise<RunRecord> {
+  await diffAll(deps, runId);
+  return reducePartitionedRun(runId, deps.audit);
+}
+
 /** What a stored report of a run hashes to, as its record says (S3 checked that checksum on upload). */
 const sha256Of = (record: RunRecord) => Object.fromEntries(Object.entries(record.reports ?? {}).map(([format, stored]) => [format, stored!.sha256]));
 
@@ -67,7 +80,7 @@ describe('a partitioned run gives the one-Lambda run\'s reports', () => {
       progress: { phase: 'map', done: 0, total: planned.partitions.length, unit: 'partitions' },
     });
     await mapAll(partitioned, runId, planned.partitions);
-    const reduced = await reducePartitionedRun(runId, partitioned.audit);
+    const reduced = await reduce(partitioned, runId);
 
     expect(one.status).toBe('succeeded');
     expect(reduced.status).toBe('succeeded');
@@ -80,6 +93,27 @@ describe('a partitioned run gives the one-Lambda run\'s reports', () => {
     expect(peers.smtp.messages.map((m) => m.subject)).toEqual([peers.smtp.messages[0]!.subject, peers.smtp.messages[0]!.subject]);
     // The run became its scope's history, as the one-Lambda run did in its own deployment.
     expect((await partitioned.audit.history.previous(partitioned.audit.inventory.tableName))?.run.runId).toBe(runId);
+  });
+});
+
+describe('a dry run (no history)', () => {
+  it('has no diff ranges: each partition sorts by itemId and the reduce merges them into the one-Lambda run\'s reports; nothing becomes history', async () => {
+    const name = `dry-${++deployments}`;
+    const [single, partitioned] = await Promise.all([deployment(name, peers.twinDynamo.endpoint), deployment(name, peers.dynamo.endpoint)]);
+    const request = { ...EVERYTHING, notify: false, dryRun: true };
+    const runId = await queuedRun(single, undefined, request);
+    await queuedRun(partitioned, runId, request);
+    const one = await executeAudit(runId, single.audit);
+    const planned = await planPartitionedRun(runId, partitioned.audit);
+    expect(planned.ranges).toEqual([]);
+    await mapAll(partitioned, runId, planned.partitions);
+    const result = await partitioned.audit.runFiles.readJson<PartitionResult>(partitionedRunKeys.result(runId, 0));
+    expect(result).toMatchObject({ sortedBy: 'itemId', digest: null });
+    const reduced = await reduce(partitioned, runId);
+    expect(reduced.status).toBe('succeeded');
+    expect(sha256Of(reduced)).toEqual(sha256Of(one));
+    expect(reduced.summary).toEqual(one.summary);
+    expect(await partitioned.audit.history.previous(partitioned.audit.inventory.tableName)).toBeNull();
   });
 });
 
@@ -100,19 +134,24 @@ async function keysOf(bucket: string): Promise<string[]> {
 }
 
 describe("where a run's files go", () => {
-  it('the plan, each partition\'s findings and result go to the run-files bucket; the reports bucket gets the reports and nothing under runs/', async () => {
+  it('the plan, each partition\'s findings and result, each diff range\'s files and result go to the run-files bucket; the reports bucket gets the reports and nothing under runs/', async () => {
     const deps = await deployment(`buckets-${++deployments}`);
     const runId = await queuedRun(deps, undefined, { ...EVERYTHING, notify: false });
-    const { partitions } = await planPartitionedRun(runId, deps.audit);
+    const { partitions, ranges } = await planPartitionedRun(runId, deps.audit);
+    expect(ranges).toEqual(partitions.map((_, index) => index));
     await mapAll(deps, runId, partitions);
-    const record = await reducePartitionedRun(runId, deps.audit);
+    const record = await reduce(deps, runId);
     expect(record.status).toBe('succeeded');
 
     const { REPORTS_BUCKET, RUN_FILES_BUCKET } = deps.config;
     expect(RUN_FILES_BUCKET).toBeDefined();
     expect(RUN_FILES_BUCKET).not.toBe(REPORTS_BUCKET);
     expect(await keysOf(RUN_FILES_BUCKET!)).toEqual(
-      [partitionedRunKeys.plan(runId), ...partitions.flatMap((p) => [partitionedRunKeys.result(runId, p.index), partitionedRunKeys.lines(runId, p.index)])].sort(),
+      [
+        partitionedRunKeys.plan(runId),
+        ...partitions.flatMap((p) => [partitionedRunKeys.result(runId, p.index), partitionedRunKeys.lines(runId, p.index)]),
+        ...ranges.flatMap((range) => [partitionedRunKeys.range(runId, range), ...(['findings', 'states', 'resolved'] as const).map((file) => partitionedRunKeys.rangeFile(runId, range, file))]),
+      ].sort(),
     );
     const reports = await keysOf(REPORTS_BUCKET);
     expect(reports.filter((key) => key.startsWith('runs/'))).toEqual([]);
@@ -142,7 +181,7 @@ describe('partitions that fail', () => {
     const caught = await mapPartitionBatch({ BatchInput: { runId }, Items: [broken!], error: { Error: 'StoreError', Cause: cause } }, deps.audit);
     expect(caught.partitions).toEqual([{ index: broken!.index, status: 'failed', findings: 0 }]);
 
-    const record = await reducePartitionedRun(runId, deps.audit);
+    const record = await reduce(deps, runId);
     expect(record.status).toBe('partial');
     expect(record.summary!.complete).toBe(false);
     const reason = record.summary!.incompleteReasons.find((text) => text.includes(`Partition ${partitions.length} of ${partitions.length}`));
@@ -167,7 +206,7 @@ describe('partitions that fail', () => {
     const runId = await queuedRun(deps, undefined, { ...EVERYTHING, notify: false });
     const { partitions } = await planPartitionedRun(runId, deps.audit);
     await mapAll(deps, runId, partitions.slice(1));
-    const record = await reducePartitionedRun(runId, deps.audit);
+    const record = await reduce(deps, runId);
     expect(record.status).toBe('partial');
     expect(record.summary!.incompleteReasons).toEqual([expect.stringMatching(new RegExp(`^Part of the snapshot could not be read: Partition 1 of ${partitions.length} \\(.*\\) failed: it recorded no result$`))]);
   });
@@ -180,13 +219,15 @@ describe('partitions that fail', () => {
     await withS3((client) => client.send(new DeleteObjectCommand({ Bucket: deps.config.RUN_FILES_BUCKET!, Key: partitionedRunKeys.lines(runId, 1) })));
     const streamed: string[] = [];
     const lines = deps.audit.runFiles.lines.bind(deps.audit.runFiles);
-    deps.audit.runFiles.lines = (key) => (streamed.push(key), lines(key));
+    deps.audit.runFiles.lines = (key, ...rest) => (streamed.push(key), lines(key, ...rest));
 
-    const record = await reducePartitionedRun(runId, deps.audit);
+    const record = await reduce(deps, runId);
 
     expect(record.status).toBe('partial');
     expect(record.summary!.incompleteReasons).toEqual([expect.stringMatching(new RegExp(`^Part of the snapshot could not be read: Partition 2 of ${partitions.length} \\(.*\\) failed: its findings are missing from the run-files bucket$`))]);
-    expect(streamed).toEqual(partitions.filter((p) => p.index !== 1).map((p) => partitionedRunKeys.lines(runId, p.index)));
+    // Each diff range read its segment of every other partition; the reduce read the ranges' files.
+    const partitionsRead = [...new Set(streamed.filter((key) => key.includes('/partitions/')))];
+    expect(partitionsRead.sort()).toEqual(partitions.filter((p) => p.index !== 1).map((p) => partitionedRunKeys.lines(runId, p.index)).sort());
   });
 
   it("the Catch keeps a partition the child had mapped before it failed", async () => {
@@ -221,12 +262,13 @@ describe('progress and retries', () => {
     expect(await planPartitionedRun(runId, deps.audit)).toEqual(first);
 
     const other = { ...deps.audit, stateMachine: { ...deps.audit.stateMachine!, stateMachineArn: `${TWIN_STATE_MACHINE}-other` } };
-    expect(await planPartitionedRun(runId, other)).toEqual({ runId, partitions: [] });
+    expect(await planPartitionedRun(runId, other)).toEqual({ runId, partitions: [], ranges: [] });
 
     await deps.runs.transition(runId, ['running'], { status: 'failed', error: 'stopped' });
-    expect(await planPartitionedRun(runId, deps.audit)).toEqual({ runId, partitions: [] });
+    expect(await planPartitionedRun(runId, deps.audit)).toEqual({ runId, partitions: [], ranges: [] });
     expect(await mapPartitionBatch({ BatchInput: { runId }, Items: first.partitions.slice(0, 1) }, deps.audit)).toEqual({ runId, partitions: [] });
-    expect(await reducePartitionedRun(runId, deps.audit)).toMatchObject({ status: 'failed', error: 'stopped' });
+    expect(await diffRangeBatch({ BatchInput: { runId }, Items: [0] }, deps.audit)).toEqual({ runId, ranges: [] });
+    expect(await reduce(deps, runId)).toMatchObject({ status: 'failed', error: 'stopped' });
     expect(await deps.audit.runFiles.readJson(partitionedRunKeys.result(runId, 0))).toBeNull();
   });
 
@@ -242,21 +284,21 @@ describe('progress and retries', () => {
     expect(await deps.audit.runFiles.readJson(partitionedRunKeys.result(runId, 0))).toBeNull();
   });
 
-  it('throttling in the reduce is left to the state machine to retry (Throttled), and the retry finishes the run', async () => {
+  it('throttling while the findings are read (diff, reduce) is left to the state machine to retry (Throttled), and the retry finishes the run', async () => {
     const deps = await deployment(`throttled-${++deployments}`);
     const runId = await queuedRun(deps, undefined, { ...EVERYTHING, notify: false });
     const { partitions } = await planPartitionedRun(runId, deps.audit);
     await mapAll(deps, runId, partitions);
     const lines = deps.audit.runFiles.lines.bind(deps.audit.runFiles);
     let throttle = true;
-    deps.audit.runFiles.lines = async function* (key) {
+    deps.audit.runFiles.lines = async function* (key, ...rest) {
       if (throttle) throw new ThrottledError(`S3 kept throttling GetObject on ${key} after retries (SlowDown).`);
-      yield* lines(key);
+      yield* lines(key, ...rest);
     };
-    await expect(reducePartitionedRun(runId, deps.audit)).rejects.toMatchObject({ name: 'Throttled' });
+    await expect(reduce(deps, runId)).rejects.toMatchObject({ name: 'Throttled' });
     expect((await deps.runs.get(runId))!.status).toBe('running');
     throttle = false;
-    expect((await reducePartitionedRun(runId, deps.audit)).status).toBe('succeeded');
+    expect((await reduce(deps, runId)).status).toBe('succeeded');
   });
 
   it('throttling once the reports are being stored is not retried (a retry would store, commit and mail twice): the run ends failed, once', async () => {
@@ -267,7 +309,7 @@ describe('progress and retries', () => {
     deps.audit.reports.put = async (key) => {
       throw new ThrottledError(`S3 kept throttling PutObject on ${key} after retries (SlowDown).`);
     };
-    const reduced = reducePartitionedRun(runId, deps.audit);
+    const reduced = reduce(deps, runId);
     await expect(reduced).rejects.toThrow(/S3 kept throttling PutObject/);
     await expect(reduced).rejects.not.toMatchObject({ name: 'Throttled' });
     expect(await deps.runs.get(runId)).toMatchObject({ status: 'failed', error: expect.stringMatching(/S3 kept throttling PutObject/) });
@@ -309,7 +351,7 @@ describe('failure: the plan, MarkFailed and the sweep', () => {
     });
     expect(peers.smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
     // A reduce that still arrives does nothing.
-    expect((await reducePartitionedRun(runId, deps.audit)).status).toBe('failed');
+    expect((await reduce(deps, runId)).status).toBe('failed');
   });
 
   it('the sweep leaves a run alone while its execution is RUNNING, however old, and fails it once the execution ended', async () => {

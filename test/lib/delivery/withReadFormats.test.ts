@@ -1,4 +1,4 @@
-import { withReadFormats } from '../../../lib/delivery/executeAudit';
+import { withReadFormats } from '../../../lib/delivery/auditOptions';
 import type { Notifier } from '../../../lib/delivery/notifiers/Notifier';
 
 const notifier = (channel: Notifier['channel'], reads?: Notifier['reads']): Notifier => ({ channel, ...(reads ? { reads } : {}), finished: async () => [], failed: async () => [] });

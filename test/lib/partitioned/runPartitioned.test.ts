@@ -44,8 +44,8 @@ function options(file: string, runId: string, extra: Partial<RunAuditOptions> & 
 }
 
 const whole = (file: string, runId: string, extra: Partial<RunAuditOptions> & { historyDir?: string } = {}) => runAudit(options(file, runId, extra));
-const split = (file: string, runId: string, partitions: number, engineKind: EngineKind = 'reference', extra: Partial<RunAuditOptions> & { historyDir?: string } = {}) =>
-  runPartitioned({ ...options(file, runId, { ...extra, engineKind, duck: { threads: 1, memoryLimit: '256MB' } }), partitions, concurrency: 3 });
+const split = (file: string, runId: string, partitions: number, engineKind: EngineKind = 'reference', extra: Partial<RunAuditOptions> & { historyDir?: string } = {}, diffRanges = 1) =>
+  runPartitioned({ ...options(file, runId, { ...extra, engineKind, duck: { threads: 1, memoryLimit: '256MB' } }), partitions, concurrency: 3, diffRanges });
 
 function expectSame(actual: AuditResult, expected: AuditResult, formats: readonly FormatId[] = FORMATS): void {
   expect(actual.head).toEqual(expected.head);
@@ -66,24 +66,45 @@ function generated(count: number, seed: number): string[] {
 }
 
 describe('a partitioned run writes the reports of a one-process run', () => {
-  it('for 1, 3 and 7 partitions, mapped by either engine, twice with history (the second run split differently)', async () => {
+  it('for 1, 3 and 7 partitions, mapped by either engine, twice with history (the second run split differently, its diff cut in ranges)', async () => {
     const lines = generated(900, 20261128);
     const first = writeTemp('partitioned-1.ndjson', `\uFEFF${lines.join('\r\n')}\n`);
     const second = writeTemp('partitioned-2.ndjson', lines.filter((_, i) => i % 3 !== 0).join('\n'));
     const expectedDir = tempDir('h-whole-');
     const expected = [await whole(first, 'run-1', { historyDir: expectedDir }), await whole(second, 'run-2', { historyDir: expectedDir })];
-    for (const [partitions, engine, again] of [[1, 'reference', 1], [3, 'reference', 7], [7, 'sql', 3]] as const) {
+    for (const [partitions, engine, again, ranges] of [[1, 'reference', 1, 1], [3, 'reference', 7, 5], [7, 'sql', 3, 3]] as const) {
       const dir = tempDir('h-split-');
-      const one = await split(first, 'run-1', partitions, engine, { historyDir: dir });
+      const one = await split(first, 'run-1', partitions, engine, { historyDir: dir }, ranges);
       expect(one.partitions).toHaveLength(partitions);
+      expect(one.partitions[0]!.segments).toHaveLength(ranges);
       expectSame(one, expected[0]!);
-      expectSame(await split(second, 'run-2', again, engine, { historyDir: dir }), expected[1]!);
+      expectSame(await split(second, 'run-2', again, engine, { historyDir: dir }, ranges), expected[1]!);
       // History as a one-process run leaves it: the same files, the same states.
       for (const name of readdirSync(join(expectedDir, 'partitioned'))) {
         expect([name, readFileSync(join(dir, 'partitioned', name)).equals(readFileSync(join(expectedDir, 'partitioned', name)))]).toEqual([name, true]);
       }
     }
   }, 240_000);
+
+  it('diffed in ranges: the resolved findings and the ended holds beyond the listed 200 come in the one-process order', async () => {
+    // 300 identities held, then released (their holds end); 300 in violation, then gone (resolved): spread over every range.
+    const held = (i: number, hold: boolean) => makeItem({ itemId: `h-${i}`, tenantId: `t-${i}`, ...(hold ? { legalHold: { reason: `case ${i}` } } : {}) });
+    const gone = (i: number) => makeItem({ itemId: `g-${i}`, tenantId: `g-${i}`, oldestRecordAt: new Date(CAPTURED_MS - 900 * DAY).toISOString() });
+    const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+    const day1 = writeTemp('ranges-1.ndjson', [...range(300).map((i) => held(i, true)), ...range(300).map(gone)].map((item) => JSON.stringify(item)).join('\n'));
+    const day2 = writeTemp('ranges-2.ndjson', range(300).map((i) => JSON.stringify(held(i, false))).join('\n'));
+    const expectedDir = tempDir('h-ranges-whole-');
+    await whole(day1, 'run-1', { historyDir: expectedDir });
+    const expected = await whole(day2, 'run-2', { historyDir: expectedDir });
+    expect(expected.head.changes).toMatchObject({ resolved: 300 });
+    expect(readReport(expected.reports.json!).legalHolds).toMatchObject({ ended: 300, endedList: expect.any(Array) });
+    expect(readReport(expected.reports.json!).legalHolds.endedList).toHaveLength(200);
+    const dir = tempDir('h-ranges-split-');
+    await split(day1, 'run-1', 4, 'reference', { historyDir: dir }, 6);
+    const result = await split(day2, 'run-2', 3, 'reference', { historyDir: dir }, 6);
+    expect(result.partitions[0]!.segments!.filter((segment) => segment.lines > 0).length).toBeGreaterThan(1);
+    expectSame(result, expected);
+  });
 
   it('with more partitions than lines (empty partitions), and with one item', async () => {
     const three = writeTemp('partitioned-3.ndjson', [makeItem({ itemId: 'a' }), makeItem({ itemId: 'b' }), makeItem({ itemId: 'a' })].map((item) => JSON.stringify(item)).join('\n'));
@@ -121,7 +142,7 @@ describe('a partitioned run writes the reports of a one-process run', () => {
           tasks.map((task) =>
             task.partition.index === 1
               ? failedPartition(task.partition, 'Lambda timed out after 3 retries')
-              : mapPartition({ ...task, source: source.partition(task.partition.spec), catalog: catalog(), engine: { graceDays: 30, waivers: [], capturedNotAfterMs: task.capturedNotAfterMs }, digest: false }),
+              : mapPartition({ ...task, source: source.partition(task.partition.spec), catalog: catalog(), engine: { graceDays: 30, waivers: [], capturedNotAfterMs: task.capturedNotAfterMs } }),
           ),
         ),
     });

@@ -31,37 +31,58 @@ describe('estimateCost', () => {
     expect(find(map.lines, /^Query of the itemId ranges/)!.quantity).toBe((4 * GB) / 4096 / 2);
   });
 
-  it('the state machine: the plan, map and reduce functions, the transitions of a STANDARD parent and children', () => {
+  it('the state machine: the plan, map, diff and reduce functions, the transitions of a STANDARD parent and the children of both maps', () => {
     const plan = planRun(size(1_000_000, 400_000_000));
     const { lines } = estimateCost(plan);
     const { children } = plan.map!;
-    expect(find(lines, /invocations/)!.quantity).toBe(1 + children + 1);
+    const diff = plan.diff!;
+    expect(find(lines, /invocations/)!.quantity).toBe(1 + children + diff.children + 1);
     expect(all(lines, 'Lambda')).toEqual([
       'invocations',
       'planAudit duration, arm64 1024 MB',
       'mapPartitions duration, arm64 2048 MB',
       'mapPartitions /tmp beyond 512 MB',
+      'diffRanges duration, arm64 2048 MB',
+      'diffRanges /tmp beyond 512 MB',
       'reduceAudit duration, arm64 2048 MB',
       'reduceAudit /tmp beyond 512 MB',
     ]);
     const reduce = plan.functions.find((fn) => fn.name === 'reduceAudit')!;
     expect(find(lines, /reduceAudit duration/)!.quantity).toBeCloseTo(2 * reduce.billedSeconds, 9);
-    // Plan, MapPartitions, Reduce, Succeeded; one parent transition per child started; two in each child.
+    expect(find(lines, /diffRanges duration/)!.quantity).toBeCloseTo(2 * diff.children * diff.secondsPerChild, 9);
+    // Plan, MapPartitions, DiffRanges, Reduce, Succeeded; one parent transition per child started; two in each child.
     expect(all(lines, 'Step Functions')).toEqual(['Standard state transitions (parent and children)']);
-    expect(find(lines, /state transitions/)!.quantity).toBe(4 + 3 * children);
+    expect(find(lines, /state transitions/)!.quantity).toBe(5 + 3 * (children + diff.children));
+    // Without history the parent still passes DiffRanges, over no ranges.
+    const dry = planRun(size(1_000_000, 400_000_000), { history: false });
+    expect(find(estimateCost(dry).lines, /state transitions/)!.quantity).toBe(5 + 3 * children);
+    expect(all(estimateCost(dry).lines, 'Lambda')).not.toContain('diffRanges duration, arm64 2048 MB');
   });
 
-  it('S3: the plan, two objects per partition, the reports; the reduce reads every partition back (result, HeadObject, lines)', () => {
+  it('S3 with history: the plan, two objects per partition, four per diff range, the reports; the diff children read the partitions, the reduce the ranges', () => {
     const plan = planRun(size(1_000_000, 400_000_000));
+    const { lines } = estimateCost(plan);
+    const { partitions, children } = plan.map!;
+    const { ranges, children: diffChildren } = plan.diff!;
+    expect(find(lines, /^PUT/)!.quantity).toBe(1 + 2 * partitions + 4 * ranges + 3 + 2);
+    // Map children: the plan. Diff children: the plan, each partition's result and HeadObject; each range a ranged GET of
+    // every partition. Reduce: the plan, each partition's result and HeadObject, each range's result, 3 HeadObject, 3 files.
+    expect(find(lines, /^GET/)!.quantity).toBe(children + diffChildren * (1 + 2 * partitions) + ranges * partitions + (1 + 2 * partitions + 7 * ranges) + 2);
+    // A report of a GiB or more goes up in parts of 64 MiB: create, the parts, complete.
+    const large = planRun(size(3_000_000, 1_200_000_000), { formats: ['json'] });
+    const parts = Math.ceil(large.reportBytes.json! / (64 * 1024 ** 2));
+    expect(find(estimateCost(large).lines, /^PUT/)!.quantity).toBe(1 + 2 * large.map!.partitions + 4 * large.diff!.ranges + (2 + parts) + 2);
+    // The partitions' keyed lines and the ranges' compressed findings, kept runFilesDays.
+    expect(find(lines, /partition and diff range files kept 7 days/)!.quantity).toBeCloseTo(((1_000_000 * (920 + 117 + 137)) / GB) * (7 / (365 / 12)), 9);
+  });
+
+  it('S3 without history: no ranges; the reduce reads every partition back (result, HeadObject, its file)', () => {
+    const plan = planRun(size(1_000_000, 400_000_000), { history: false });
     const { lines } = estimateCost(plan);
     const { partitions, children } = plan.map!;
     expect(find(lines, /^PUT/)!.quantity).toBe(1 + 2 * partitions + 3 + 2);
     expect(find(lines, /^GET/)!.quantity).toBe(children + 1 + 3 * partitions + 2);
-    // A report of a GiB or more goes up in parts of 64 MiB: create, the parts, complete.
-    const large = planRun(size(3_000_000, 1_200_000_000), { formats: ['json'] });
-    const parts = Math.ceil(large.reportBytes.json! / (64 * 1024 ** 2));
-    expect(find(estimateCost(large).lines, /^PUT/)!.quantity).toBe(1 + 2 * large.map!.partitions + (2 + parts) + 2);
-    expect(find(lines, /partition files kept 7 days/)!.quantity).toBeCloseTo(((1_000_000 * 920) / GB) * (7 / (365 / 12)), 9);
+    expect(find(lines, /^partition files kept 7 days/)!.quantity).toBeCloseTo(((1_000_000 * (920 + 10)) / GB) * (7 / (365 / 12)), 9);
   });
 
   it('DynamoDB: one UpdateItem of the run record per partition, as write units', () => {

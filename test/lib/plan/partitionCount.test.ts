@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import defaults from '../../../lib/defaults.json';
 import { InputError } from '../../../lib/errors';
-import { partitionCount, planPartitionCount } from '../../../lib/plan/partitionCount';
+import { PARTITION_STAGING_BYTES_PER_ITEM, partitionCount, planPartitionCount } from '../../../lib/plan/partitionCount';
 import { LIMITS, MEASURED, readAndEvaluateRate } from '../../../lib/plan/throughput';
 
-/** Lines of one partition that fit half of a map child's 4 GiB of /tmp: the tighter bound at the defaults. */
-const TMP_LIMIT = Math.floor(2 ** 31 / MEASURED.findingJsonBytes);
+/** Items of one partition whose sorted findings file and sort spill fit half of a map child's 4 GiB of /tmp: the tighter bound at the defaults. */
+const TMP_LIMIT = Math.floor(2 ** 31 / PARTITION_STAGING_BYTES_PER_ITEM);
 
 describe('partitionCount: one rule for run --explain and the plan step', () => {
   it('the minimum is the stage param partitions, 16 by default (lib/defaults.json)', () => {
@@ -14,10 +14,14 @@ describe('partitionCount: one rule for run --explain and the plan step', () => {
     expect(partitionCount(10_000_000, { partitions: 8 })).toBe(8);
   });
 
+  it("a child stages its partition's sorted findings (keyed lines, the longer diff key) and the sort's compressed spill", () => {
+    expect(PARTITION_STAGING_BYTES_PER_ITEM).toBe(MEASURED.findingJsonBytes + MEASURED.findingKeyBytes.history + MEASURED.sortSpillBytesPerItem);
+  });
+
   it("at the minimum while 16 partitions stay within a child's /tmp; one item more raises it", () => {
     expect(planPartitionCount(16 * TMP_LIMIT)).toEqual({ partitions: 16, bound: 'minimum', itemsPerPartitionLimit: TMP_LIMIT });
     expect(planPartitionCount(16 * TMP_LIMIT + 1)).toMatchObject({ partitions: 17, bound: 'tmp' });
-    expect(partitionCount(100_000_000)).toBe(43);
+    expect(partitionCount(100_000_000)).toBe(56);
   });
 
   it("a batch of several partitions a child shares the child's time budget: the time bound raises it", () => {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FindingSorter, type FindingLine } from '../../../lib/report/FindingSorter';
+import { FindingSorter, keyedLine, mergeSorted, parseKeyedLine, type FindingLine } from '../../../lib/report/FindingSorter';
 import { collect, tempDir } from '../../helpers/files';
 import { judge, makeItem } from '../../helpers/items';
 
@@ -30,6 +30,50 @@ describe('FindingSorter', () => {
     const input = lines(ids);
     for (const entry of input) await sorter.add(entry);
     expect(await collect(sorter.sorted())).toEqual(sortedCopy(input));
+  });
+
+  it.each([[1 << 30], [300]])('orders by the key, then the second key, then input order (budget %i): the report order after a diff', async (budgetChars) => {
+    const sorter = new FindingSorter({ budgetChars, tmpRoot: tempDir() });
+    const input: FindingLine[] = [];
+    for (let i = 0; i < 60; i += 1) input.push({ key: i % 7 === 0 ? null : `id-${i % 5}`, then: `k\u0001${(i * 13) % 4}`, line: `{"n":${i}}` });
+    for (const entry of input) await sorter.add(entry);
+    const expected = input
+      .map((entry, seq) => ({ entry, seq }))
+      .sort((a, b) => (a.entry.key === b.entry.key ? 0 : a.entry.key === null ? -1 : b.entry.key === null ? 1 : a.entry.key < b.entry.key ? -1 : 1) || (a.entry.then! < b.entry.then! ? -1 : a.entry.then! > b.entry.then! ? 1 : 0) || a.seq - b.seq)
+      .map(({ entry }) => entry);
+    expect(await collect(sorter.sorted())).toEqual(expected);
+  });
+
+  it('keeps keys and second keys through a run line, whatever they hold (tabs, newlines, non-ASCII: the line is ASCII)', () => {
+    for (const entry of [
+      { key: 'tab\there\nnewline é 💥', then: 'd\u0001k\u0002v', line: '{"a":"\\u00e9"}' },
+      { key: null, line: '{}' },
+      { key: '', then: '', line: '{"b":1}' },
+    ] as FindingLine[]) {
+      const text = keyedLine(entry);
+      expect(text.endsWith('\n')).toBe(true);
+      expect(/^[\x00-\x7f]*$/.test(text)).toBe(true);
+      expect(parseKeyedLine(text.slice(0, -1))).toEqual(entry);
+    }
+  });
+
+  it('merges sorted sources stably: equal keys come from the earlier source first; a source stopped early is closed', async () => {
+    const source = (name: string, keys: (string | null)[]) =>
+      (async function* () {
+        for (const key of keys) yield { key, line: `{"from":"${name}","key":${JSON.stringify(key)}}` };
+      })();
+    const merged = await collect(mergeSorted([source('a', [null, 'b', 'b', 'd']), source('b', ['a', 'b', 'c']), source('c', [])]));
+    expect(merged.map(({ line }) => JSON.parse(line) as { from: string; key: string | null }).map(({ from, key }) => `${from}:${key}`)).toEqual(['a:null', 'b:a', 'a:b', 'a:b', 'b:b', 'b:c', 'a:d']);
+    let closed = false;
+    const endless = (async function* () {
+      try {
+        for (let i = 0; ; i += 1) yield { key: `k${String(i).padStart(6, '0')}`, line: '{}' };
+      } finally {
+        closed = true;
+      }
+    })();
+    for await (const _ of mergeSorted([endless])) break;
+    expect(closed).toBe(true);
   });
 
   it('removes its temporary runs when done', async () => {
@@ -76,7 +120,7 @@ describe('FindingSorter', () => {
       for (const entry of lines(['c', 'b', 'a'])) await sorter.add(entry);
       const dir = (sorter as unknown as { dir: string }).dir;
       writeFileSync(join(dir, 'run-1.ndjson'), 'not brotli at all');
-      await expect(collect(sorter.sorted())).rejects.toThrow(/^Reading the sort's spilled run .*run-1\.ndjson failed: /);
+      await expect(collect(sorter.sorted())).rejects.toThrow(/^Reading the sorted run .*run-1\.ndjson failed: /);
       expect(existsSync(dir)).toBe(false);
     });
 

@@ -65,7 +65,7 @@ describe('mapFindings', () => {
     const tallies: Evaluation['tallies'] = async (options) => {
       asked.push(options);
       const summary = { ...counts.summary, items: 9 };
-      return { summary, snapshot: { firstSnapshotId: 's', otherSnapshotIds: [], capturedMaxMs: null }, holds: { active: 0, activeList: [] }, forecast: { items: 0, records: 0, bytes: 0, groups: [] }, waivers: [] };
+      return { summary, snapshot: { firstSnapshotId: 's', otherSnapshotIds: [], capturedMaxMs: null }, holds: { active: 0, activeList: [] }, forecast: { items: 0, records: '0', bytes: '0', groups: [] }, waivers: [] };
     };
     async function* gapsOnly(): AsyncIterable<{ kind: 'gap'; reason: string }> {
       yield { kind: 'gap', reason: 'lost' };

@@ -1,0 +1,162 @@
+/**
+ * The diff step of a run on the state machine: one child of the DiffRanges
+ * map gets a batch of diff ranges (lib/partitioned/diffRanges.ts); each is
+ * diffed with the previous run (lib/partitioned/diffRange.ts) from every
+ * partition's segment of that range (ranged GETs of the map steps' files), and
+ * its annotated findings, new states and resolved findings go to the run-files
+ * bucket under fixed keys, then its result. The reduce merges them
+ * (lib/partitioned/reduceMapped.ts). The child's Catch calls the same function
+ * with the error, and every range of the batch without a result is recorded as
+ * failed, so the reduce names it and the run ends partial.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { planAudit } from '../audit/phases/planAudit';
+import { sha256File } from '../audit/sha256File';
+import { compileWaivers } from '../engine/waivers';
+import { DynamoInventorySource } from '../inventory/DynamoInventorySource';
+import { describeRange, diffRange, type RangeCounts } from '../partitioned/diffRange';
+import { mergeMapped, segmentLines } from '../partitioned/mergeMapped';
+import { keyedLine } from '../report/FindingSorter';
+import { TextSink } from '../report/formats/TextSink';
+import { auditOptions } from './auditOptions';
+import type { AuditDependencies, RunLimits } from './executeAudit';
+import { fetchPartitions } from './partitionResults';
+import { partitionedRunKeys, readRunPlan, type PartitionedRunPlan } from './PartitionedRunPlan';
+import { RunSession } from './RunSession';
+import { describeStateError, forStateMachine, type StateError } from './stateMachineErrors';
+
+/** What a child of the DiffRanges map passes (ItemBatcher with BatchInput); `error` when its Catch calls again. */
+export interface RangeBatchEvent {
+  BatchInput: { runId: string };
+  Items: number[];
+  error?: StateError;
+}
+
+/** A diff range's result as `runs/<runId>/ranges/<range>.json` keeps it. */
+export type RangeResult = (RangeCounts & { status: 'done'; findings: number }) | { range: number; status: 'failed'; error: string };
+
+/** What the child returns (the state machine discards it: ResultPath null); for logs and tests. */
+export interface DiffedBatch {
+  runId: string;
+  ranges: { range: number; status: RangeResult['status']; findings: number }[];
+}
+
+/**
+ * Diffs a batch of ranges, one after the other, or with `event.error` records
+ * those not diffed as failed. A range's result is written after its files, so
+ * a result means complete files. Throws when a range cannot be diffed (the
+ * state machine retries `Throttled`, and its Catch calls back with the error);
+ * with limits, it stops itself before the function's deadline.
+ *
+ * @example
+ * await diffRangeBatch({ BatchInput: { runId }, Items: [3] }, deps) // { runId, ranges: [{ range: 3, status: 'done', findings: 61204 }] }
+ */
+export async function diffRangeBatch(event: RangeBatchEvent, deps: AuditDependencies, limits?: RunLimits): Promise<DiffedBatch> {
+  const { runId } = event.BatchInput;
+  const plan = await readRunPlan(runId, deps.runFiles);
+  if (!plan) throw new Error(`Run ${runId} has no plan in ${deps.runFiles.describe()}: it was not planned, so its ranges cannot be diffed.`);
+  const count = plan.diffRanges;
+  if (count === null) throw new Error(`Run ${runId} keeps no history (a dry run): it has no diff ranges.`);
+  const outside = event.Items.find((range) => range >= count);
+  if (outside !== undefined) throw new Error(`Run ${runId} has ${count} diff ranges: there is no range ${outside + 1}.`);
+  if (event.error) return { runId, ranges: await recordFailures(plan, event.Items, describeStateError(event.error), deps) };
+  const record = await deps.runs.get(runId);
+  if (record?.status !== 'running') {
+    deps.log('warn', 'run is not running; its ranges are not diffed', { runId, status: record?.status ?? 'missing' });
+    return { runId, ranges: [] };
+  }
+  // Its signal stops the batch before the function's deadline; a child never fails the run itself (the Catch records the ranges).
+  const session = new RunSession(runId, deps, limits);
+  const workDir = await mkdtemp(join(tmpdir(), `${runId}-diff-`));
+  try {
+    const results = await fetchPartitions(plan, deps, session.signal);
+    const options = {
+      ...auditOptions(record, deps, session, workDir),
+      source: new DynamoInventorySource(deps.inventory, { snapshotId: plan.snapshotId, mode: 'query', segments: 1 }),
+      engine: { ...deps.engine, waivers: compileWaivers(plan.waivers), capturedNotAfterMs: plan.capturedNotAfterMs },
+      startedAt: new Date(plan.startedAt),
+    };
+    // The head as the reduce will assemble it, for the same capture time (a new finding's firstSeenAt).
+    const { seenAt } = mergeMapped(options, { results }, await planAudit(options));
+    const history = options.history!;
+    const previous = await history.store.previous(history.scope);
+    const diffed: DiffedBatch['ranges'] = [];
+    for (const range of event.Items) {
+      const rangeDir = await mkdtemp(join(workDir, `range-${range}-`));
+      const result = await diffRange({
+        range,
+        ranges: count,
+        current: results.filter((result) => result.status === 'done').map((result) => segmentLines({ lines: (index, segment) => deps.runFiles.lines(partitionedRunKeys.lines(runId, index), segment) }, result, range)),
+        previous,
+        seenAt,
+        workDir: rangeDir,
+        sortBudgetChars: 16 << 20,
+        // /tmp, not CPU, limits a Lambda: everything it writes is compressed.
+        compress: true,
+        signal: session.signal,
+      });
+      const { findings: sorter, statesPath, resolvedPath, compressed: _compressed, ...counts } = result;
+      const findingsPath = join(rangeDir, 'findings');
+      const findings = await writeFindings(sorter.sorted(), findingsPath);
+      const put = (path: string, file: 'findings' | 'states' | 'resolved') => uploadFile(deps, partitionedRunKeys.rangeFile(runId, range, file), path, session.signal);
+      await put(findingsPath, 'findings');
+      await put(statesPath, 'states');
+      await put(resolvedPath, 'resolved');
+      await deps.runFiles.putJson(partitionedRunKeys.range(runId, range), { ...counts, status: 'done', findings } satisfies RangeResult);
+      await rm(rangeDir, { recursive: true, force: true });
+      deps.log('info', 'range diffed', { runId, range, findings, ...counts.counts });
+      diffed.push({ range, status: 'done', findings });
+    }
+    return { runId, ranges: diffed };
+  } catch (thrown) {
+    const error = session.signal.aborted ? session.signal.reason : thrown;
+    deps.log('error', 'range not diffed', { runId, ranges: event.Items, error: (error as Error).message });
+    throw forStateMachine(error);
+  } finally {
+    session.close();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The range's annotated findings, in the reduce's order, to a compressed file of keyed lines; answers how many. */
+async function writeFindings(sorted: AsyncIterable<Parameters<typeof keyedLine>[0]>, path: string): Promise<number> {
+  const sink = new TextSink(path, 'w', 'brotli');
+  let count = 0;
+  try {
+    for await (const entry of sorted) {
+      await sink.write(keyedLine(entry));
+      count += 1;
+    }
+    await sink.close();
+    return count;
+  } catch (error) {
+    await sink.destroy();
+    throw error;
+  }
+}
+
+async function uploadFile(deps: AuditDependencies, key: string, path: string, signal: AbortSignal): Promise<void> {
+  await deps.runFiles.put(key, path, await sha256File(path), 'application/octet-stream', signal);
+}
+
+/**
+ * The child's Catch: every range of the batch that has no result yet is recorded
+ * as failed with the error (one diffed before the error keeps its result).
+ */
+async function recordFailures(plan: PartitionedRunPlan, ranges: readonly number[], error: string, deps: AuditDependencies): Promise<DiffedBatch['ranges']> {
+  const recorded: DiffedBatch['ranges'] = [];
+  for (const range of ranges) {
+    const key = partitionedRunKeys.range(plan.runId, range);
+    const existing = await deps.runFiles.readJson<RangeResult>(key);
+    if (existing?.status === 'done') {
+      recorded.push({ range, status: 'done', findings: existing.findings });
+      continue;
+    }
+    await deps.runFiles.putJson(key, { range, status: 'failed', error: `${describeRange(range, plan.diffRanges!)} failed: ${error}` } satisfies RangeResult);
+    deps.log('error', 'range failed', { runId: plan.runId, range, error });
+    recorded.push({ range, status: 'failed', findings: 0 });
+  }
+  return recorded;
+}

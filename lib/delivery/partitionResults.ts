@@ -1,0 +1,95 @@
+/**
+ * What the map and diff steps of a run on the state machine left in the
+ * run-files bucket, as the steps after them read it: every partition's result
+ * in index order, every diff range's in range order. A partition or range
+ * without a trustworthy result (or whose files are gone) counts as failed, named.
+ */
+import { describeRange, type DiffedRange } from '../partitioned/diffRange';
+import { failedPartition, type Partition, type PartitionResult } from '../partitioned/Partition';
+import { mapInOrder } from '../partitioned/mapInOrder';
+import { parseKeyedLine, type FindingLine } from '../report/FindingSorter';
+import type { RangeResult } from './diffRangeBatch';
+import type { AuditDependencies } from './executeAudit';
+import { partitionedRunKeys, type PartitionedRunPlan, type RangeFile } from './PartitionedRunPlan';
+
+/** Partition results fetched from the bucket at once. */
+const FETCH_CONCURRENCY = 8;
+
+/**
+ * Every partition's result in index order, each done one's lines checked to be there (they are read later).
+ *
+ * @example
+ * (await fetchPartitions(plan, deps, signal)).filter((r) => r.status === 'failed') // the partitions the run misses
+ */
+export function fetchPartitions(plan: PartitionedRunPlan, deps: AuditDependencies, signal: AbortSignal): Promise<PartitionResult[]> {
+  return mapInOrder(plan.partitions, FETCH_CONCURRENCY, (partition) => {
+    signal.throwIfAborted();
+    return fetchPartition(plan.runId, partition, deps);
+  });
+}
+
+async function fetchPartition(runId: string, partition: Partition, deps: AuditDependencies): Promise<PartitionResult> {
+  const stored = await deps.runFiles.readJson<PartitionResult>(partitionedRunKeys.result(runId, partition.index));
+  const result = stored ? checkedResult(stored, partition) : failedPartition(partition, 'it recorded no result');
+  if (result.status === 'done' && !(await deps.runFiles.exists(partitionedRunKeys.lines(runId, partition.index)))) {
+    return failedPartition(partition, 'its findings are missing from the run-files bucket');
+  }
+  return result;
+}
+
+/** A stored result as the reduce may trust it: for this partition, with a known status; otherwise the partition failed. */
+function checkedResult(stored: PartitionResult, partition: Partition): PartitionResult {
+  const valid = stored.index === partition.index && (stored.status === 'done' || stored.status === 'failed') && Number.isSafeInteger(stored.findings) && Array.isArray(stored.gaps);
+  if (!valid) return failedPartition(partition, 'its stored result is not a partition result');
+  // A failed result written by the map's Catch already names its partition.
+  return stored.status === 'failed' && !stored.error ? failedPartition(partition, 'no reason was recorded') : stored;
+}
+
+/**
+ * Every diff range's result in range order, each done one's files checked to be there; the
+ * files are read as the reduce merges them (decompressed as they arrive, nothing staged).
+ *
+ * @example
+ * (await fetchRanges(plan, deps, signal)).filter((r) => r.status === 'failed') // the ranges the run misses
+ */
+export function fetchRanges(plan: PartitionedRunPlan, deps: AuditDependencies, signal: AbortSignal): Promise<DiffedRange[]> {
+  const count = plan.diffRanges ?? 0;
+  return mapInOrder(Array.from({ length: count }, (_, range) => range), FETCH_CONCURRENCY, (range) => {
+    signal.throwIfAborted();
+    return fetchRange(plan.runId, range, count, deps);
+  });
+}
+
+const RANGE_FILES: readonly RangeFile[] = ['findings', 'states', 'resolved'];
+
+async function fetchRange(runId: string, range: number, count: number, deps: AuditDependencies): Promise<DiffedRange> {
+  const failed = (why: string): DiffedRange => ({ range, status: 'failed', error: `${describeRange(range, count)} failed: ${why}` });
+  const stored = await deps.runFiles.readJson<RangeResult>(partitionedRunKeys.range(runId, range));
+  if (!stored) return failed('it recorded no result');
+  if (stored.range !== range || (stored.status !== 'done' && stored.status !== 'failed')) return failed('its stored result is not a diff range result');
+  if (stored.status === 'failed') return stored.error ? stored : failed('no reason was recorded');
+  for (const file of RANGE_FILES) if (!(await deps.runFiles.exists(partitionedRunKeys.rangeFile(runId, range, file)))) return failed(`its ${file} are missing from the run-files bucket`);
+  const read = (file: RangeFile) => keyedLines(deps.runFiles.lines(partitionedRunKeys.rangeFile(runId, range, file), undefined, 'brotli'));
+  const { findings, status: _status, ...counts } = stored;
+  return {
+    ...counts,
+    status: 'done',
+    findings: () => counted(read('findings'), findings, `${describeRange(range, count)} recorded ${findings} findings`),
+    states: () => read('states'),
+    resolved: () => read('resolved'),
+  };
+}
+
+async function* keyedLines(lines: AsyncIterable<string>): AsyncIterable<FindingLine> {
+  for await (const line of lines) if (line !== '') yield parseKeyedLine(line);
+}
+
+/** The lines, checked to be as many as recorded. */
+async function* counted<T>(lines: AsyncIterable<T>, expected: number, recorded: string): AsyncIterable<T> {
+  let read = 0;
+  for await (const line of lines) {
+    read += 1;
+    yield line;
+  }
+  if (read !== expected) throw new Error(`${recorded} but its file holds ${read}.`);
+}

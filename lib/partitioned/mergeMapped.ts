@@ -1,0 +1,102 @@
+/**
+ * What a partitioned run's map steps left, merged into the run's head: the
+ * partial tallies absorbed in partition order, the digests added, the whole
+ * file checked, and the failed partitions and diff ranges counted as gaps. The
+ * reduce starts here, and so does each diff range on the state machine (for
+ * the same capture time); neither needs anything that writes a report.
+ */
+import type { RunAuditOptions } from '../audit/runAudit';
+import { assembleHead } from '../audit/phases/assembleHead';
+import type { AuditPlan } from '../audit/phases/planAudit';
+import { runTally, type SnapshotTally } from '../audit/phases/SnapshotTally';
+import { SnapshotDigest } from '../engine/snapshotDigest';
+import { checkWholeFile, mergeFileStats, type FileReadStats } from '../inventory/FileInventorySource';
+import { parseKeyedLine, type FindingLine } from '../report/FindingSorter';
+import type { ReportHead } from '../report/ReportModel';
+import type { DiffedRange } from './diffRange';
+import type { PartitionResult, Segment } from './Partition';
+
+/** What the map steps left for the reduce. */
+export interface MappedRun {
+  /** One result per partition, in index order (a partition that failed after its retries: failedPartition). */
+  results: readonly PartitionResult[];
+  /**
+   * The lines of one segment of partition `index`'s findings file (what mapPartition wrote to its
+   * linesPath): read from a local file, or with a ranged GET from the run-files bucket.
+   */
+  lines(index: number, segment: Segment): AsyncIterable<string>;
+  /**
+   * The diff ranges, when functions of their own diffed them (the state machine's DiffRanges,
+   * lib/delivery/diffRangeBatch.ts), in range order; otherwise the reduce diffs them itself.
+   */
+  diffed?: readonly DiffedRange[];
+}
+
+/** The run's tally merged from its partitions', and its head (the history diff's outcome not yet in it). */
+export interface MergedRun {
+  counts: SnapshotTally;
+  head: ReportHead;
+  /** When this run saw its findings (the capture time, else the start): a new finding's firstSeenAt. */
+  seenAt: string;
+}
+
+/**
+ * Merges the partitions' tallies (in partition order) and digests, checks the
+ * whole file, and assembles the head. A partition that failed, and a diff range
+ * that failed, is a gap: the run is incomplete and names it. A diff range's
+ * function does this too, for the same `seenAt` as the reduce.
+ *
+ * @example
+ * const { head, seenAt } = mergeMapped(options, mapped, plan);
+ */
+export function mergeMapped(options: RunAuditOptions, mapped: Pick<MappedRun, 'results' | 'diffed'>, plan: AuditPlan): MergedRun {
+  const { results } = mapped;
+  checkResults(mapped.results, options, plan);
+  const counts = runTally(options, plan);
+  const digest = options.history ? new SnapshotDigest() : null;
+  for (const result of results) {
+    if (result.status === 'failed') {
+      counts.gap(result.error ?? `Partition ${result.index + 1} failed.`);
+      continue;
+    }
+    for (const reason of result.gaps) counts.gap(reason);
+    counts.absorb(result.tally!);
+    if (result.digest) digest?.merge(result.digest);
+  }
+  // A range that could not be diffed leaves its findings out of the reports: the run is incomplete and says so.
+  for (const range of mapped.diffed ?? []) if (range.status === 'failed') counts.summary.incompleteReasons.push(`${range.error.replace(/\.$/, '')} (its findings are not in the reports).`);
+  const head = assembleHead({ run: plan.run, counts, expectedItems: plan.snapshot.expectedItems, snapshotSha256: digest?.hex(), staleAfterHours: options.staleAfterHours ?? 48 });
+  return { counts, head, seenAt: head.run.snapshotCapturedAt ?? head.run.startedAt };
+}
+
+/** The results in index order, each done one with its tally and segments; the whole file checked when every partition read a slice of one. */
+function checkResults(results: readonly PartitionResult[], options: RunAuditOptions, plan: AuditPlan): void {
+  const sortedBy = options.history ? 'diffKey' : 'itemId';
+  results.forEach((result, index) => {
+    if (result.index !== index) throw new Error(`Partition results out of order: found partition ${result.index + 1} at position ${index + 1}.`);
+    if (result.status === 'done' && (!result.tally || !result.segments || result.segments.length === 0 || result.sortedBy !== sortedBy)) {
+      throw new Error(`Partition ${index + 1} was not mapped for this reduce: it recorded ${result.sortedBy ? `findings sorted by ${result.sortedBy}` : 'no sorted findings'}, and a run ${options.history ? 'with' : 'without'} history needs them sorted by ${sortedBy}.`);
+    }
+  });
+  const counts = new Set(results.filter((result) => result.status === 'done').map((result) => result.segments!.length));
+  if (counts.size > 1) throw new Error(`The partitions were cut into different numbers of diff ranges (${[...counts].join(', ')}).`);
+  const slices = results.map((result) => result.file).filter((file): file is FileReadStats => file !== undefined);
+  if (slices.length > 0 && slices.length === results.length) checkWholeFile(options.source.describe(), plan.snapshot.snapshotId, mergeFileStats(slices), 'ndjson');
+}
+
+/**
+ * One segment of a partition's findings, parsed, checked to hold the lines the map step recorded.
+ *
+ * @example
+ * for await (const { key, line } of segmentLines(mapped, result, 2)) diff(key, line);
+ */
+export async function* segmentLines(mapped: Pick<MappedRun, 'lines'>, result: PartitionResult, index: number): AsyncIterable<FindingLine> {
+  const segment = result.segments![index]!;
+  let read = 0;
+  for await (const text of mapped.lines(result.index, segment)) {
+    if (text === '') continue;
+    read += 1;
+    yield parseKeyedLine(text);
+  }
+  if (read !== segment.lines) throw new Error(`Partition ${result.index + 1} recorded ${segment.lines} findings in segment ${index + 1} but its file holds ${read} there.`);
+}
