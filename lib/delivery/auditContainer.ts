@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { s3Client } from '../aws/s3Client';
 import { loadCatalog } from '../catalog/loadCatalog';
 import { parseWaivers } from '../engine/loadWaivers';
 import { DynamoHistoryStore } from '../history/DynamoHistoryStore';
@@ -75,7 +75,7 @@ export function createAuditContainer(env: Record<string, string | undefined> = p
  */
 export function runFilesOf(config: Pick<DeliveryConfig, 'RUN_FILES_BUCKET' | 'AWS_REGION'>, reports: ReportStore): ReportStore {
   const bucket = config.RUN_FILES_BUCKET;
-  return bucket === undefined || bucket === reports.bucket ? reports : new ReportStore(new S3Client({ region: config.AWS_REGION }), bucket);
+  return bucket === undefined || bucket === reports.bucket ? reports : new ReportStore(s3Client({ region: config.AWS_REGION }), bucket);
 }
 
 let cached: AuditContainer | undefined;

@@ -18,6 +18,8 @@ import { compileWaivers } from '../engine/waivers';
 import { DynamoInventorySource } from '../inventory/DynamoInventorySource';
 import { describeRange, diffRange, type RangeCounts } from '../partitioned/diffRange';
 import { mergeMapped, segmentLines } from '../partitioned/mergeMapped';
+import type { PartitionResult } from '../partitioned/Partition';
+import type { PreviousRun } from '../history/HistoryStore';
 import { keyedLine } from '../report/FindingSorter';
 import { TextSink } from '../report/formats/TextSink';
 import { auditOptions } from './auditOptions';
@@ -82,31 +84,14 @@ export async function diffRangeBatch(event: RangeBatchEvent, deps: AuditDependen
     const { seenAt } = mergeMapped(options, { results }, await planAudit(options));
     const history = options.history!;
     const previous = await history.store.previous(history.scope);
+    const done = results.filter((result) => result.status === 'done');
+    const cut = done.find((result) => result.segments?.length !== count);
+    if (cut) throw new Error(`Partition ${cut.index + 1} was cut into ${cut.segments?.length ?? 0} diff ranges, but run ${runId} has ${count}.`);
     const diffed: DiffedBatch['ranges'] = [];
     for (const range of event.Items) {
-      const rangeDir = await mkdtemp(join(workDir, `range-${range}-`));
-      const result = await diffRange({
-        range,
-        ranges: count,
-        current: results.filter((result) => result.status === 'done').map((result) => segmentLines({ lines: (index, segment) => deps.runFiles.lines(partitionedRunKeys.lines(runId, index), segment) }, result, range)),
-        previous,
-        seenAt,
-        workDir: rangeDir,
-        sortBudgetChars: 16 << 20,
-        // /tmp, not CPU, limits a Lambda: everything it writes is compressed.
-        compress: true,
-        signal: session.signal,
-      });
-      const { findings: sorter, statesPath, resolvedPath, compressed: _compressed, ...counts } = result;
-      const findingsPath = join(rangeDir, 'findings');
-      const findings = await writeFindings(sorter.sorted(), findingsPath);
-      const put = (path: string, file: 'findings' | 'states' | 'resolved') => uploadFile(deps, partitionedRunKeys.rangeFile(runId, range, file), path, session.signal);
-      await put(findingsPath, 'findings');
-      await put(statesPath, 'states');
-      await put(resolvedPath, 'resolved');
-      await deps.runFiles.putJson(partitionedRunKeys.range(runId, range), { ...counts, status: 'done', findings } satisfies RangeResult);
-      await rm(rangeDir, { recursive: true, force: true });
-      deps.log('info', 'range diffed', { runId, range, findings, ...counts.counts });
+      // A retried batch leaves the ranges it diffed before as they are.
+      const stored = await deps.runFiles.readJson<RangeResult>(partitionedRunKeys.range(runId, range));
+      const findings = stored?.status === 'done' ? stored.findings : await diffAndStore({ plan, range, partitions: done, previous, seenAt, workDir, deps, signal: session.signal });
       diffed.push({ range, status: 'done', findings });
     }
     return { runId, ranges: diffed };
@@ -117,6 +102,50 @@ export async function diffRangeBatch(event: RangeBatchEvent, deps: AuditDependen
   } finally {
     session.close();
     await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Diffs one range and stores its files, then its result (written last: a result means complete
+ * files); answers how many findings it holds.
+ */
+async function diffAndStore(input: {
+  plan: PartitionedRunPlan;
+  range: number;
+  partitions: readonly PartitionResult[];
+  previous: PreviousRun | null;
+  seenAt: string;
+  workDir: string;
+  deps: AuditDependencies;
+  signal: AbortSignal;
+}): Promise<number> {
+  const { plan, range, deps, signal } = input;
+  const { runId } = plan;
+  const rangeDir = await mkdtemp(join(input.workDir, `range-${range}-`));
+  try {
+    const result = await diffRange({
+      range,
+      ranges: plan.diffRanges!,
+      current: input.partitions.map((partition) => segmentLines({ lines: (index, segment) => deps.runFiles.lines(partitionedRunKeys.lines(runId, index), segment) }, partition, range)),
+      previous: input.previous,
+      seenAt: input.seenAt,
+      workDir: rangeDir,
+      sortBudgetChars: 16 << 20,
+      // /tmp, not CPU, limits a Lambda: everything it writes is compressed.
+      compress: true,
+      signal,
+    });
+    const { findings: sorter, statesPath, resolvedPath, compressed: _compressed, ...counts } = result;
+    const findingsPath = join(rangeDir, 'findings');
+    const findings = await writeFindings(sorter.sorted(), findingsPath);
+    for (const [file, path] of [['findings', findingsPath], ['states', statesPath], ['resolved', resolvedPath]] as const) {
+      await deps.runFiles.put(partitionedRunKeys.rangeFile(runId, range, file), path, await sha256File(path), 'application/octet-stream', signal);
+    }
+    await deps.runFiles.putJson(partitionedRunKeys.range(runId, range), { ...counts, status: 'done', findings } satisfies RangeResult);
+    deps.log('info', 'range diffed', { runId, range, findings, ...counts.counts });
+    return findings;
+  } finally {
+    await rm(rangeDir, { recursive: true, force: true });
   }
 }
 
@@ -135,10 +164,6 @@ async function writeFindings(sorted: AsyncIterable<Parameters<typeof keyedLine>[
     await sink.destroy();
     throw error;
   }
-}
-
-async function uploadFile(deps: AuditDependencies, key: string, path: string, signal: AbortSignal): Promise<void> {
-  await deps.runFiles.put(key, path, await sha256File(path), 'application/octet-stream', signal);
 }
 
 /**

@@ -7,7 +7,7 @@
 import { describeRange, type DiffedRange } from '../partitioned/diffRange';
 import { failedPartition, type Partition, type PartitionResult } from '../partitioned/Partition';
 import { mapInOrder } from '../partitioned/mapInOrder';
-import { parseKeyedLine, type FindingLine } from '../report/FindingSorter';
+import { keyedLines } from '../report/FindingSorter';
 import type { RangeResult } from './diffRangeBatch';
 import type { AuditDependencies } from './executeAudit';
 import { partitionedRunKeys, type PartitionedRunPlan, type RangeFile } from './PartitionedRunPlan';
@@ -78,10 +78,6 @@ async function fetchRange(runId: string, range: number, count: number, deps: Aud
     states: () => read('states'),
     resolved: () => read('resolved'),
   };
-}
-
-async function* keyedLines(lines: AsyncIterable<string>): AsyncIterable<FindingLine> {
-  for await (const line of lines) if (line !== '') yield parseKeyedLine(line);
 }
 
 /** The lines, checked to be as many as recorded. */

@@ -1,8 +1,8 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { s3Client } from '../aws/s3Client';
 import { createDocumentClient, InventoryTable } from '../inventory/InventoryTable';
 import { readDeliveryConfig, type DeliveryConfig } from './config';
 import { DynamoRunStore } from './DynamoRunStore';
@@ -47,7 +47,7 @@ export function createRunsContainer(env: Record<string, string | undefined> = pr
     config,
     logger,
     runs,
-    reports: new ReportStore(new S3Client({ region: config.AWS_REGION }), config.REPORTS_BUCKET),
+    reports: new ReportStore(s3Client({ region: config.AWS_REGION }), config.REPORTS_BUCKET),
     launcher: largeRuns?.threshold ?? worker,
     ...(largeRuns ? { largeRuns } : {}),
     documentClient,

@@ -9,6 +9,7 @@
  * exactly what one diff of the whole run gives.
  */
 import { join } from 'node:path';
+import { fingerprintOf } from '../engine/identity';
 import type { FindingState, PreviousRun } from '../history/HistoryStore';
 import { diffFindings } from '../history/diffFindings';
 import type { Finding } from '../model';
@@ -131,7 +132,16 @@ export async function diffRange(input: DiffRangeInput): Promise<DiffRangeResult>
   }
 }
 
-/** The previous run's states of one range, in key order (the order of the states file). */
+/**
+ * The previous run's states of one range, in key order (the order of the states file). A state
+ * without its fingerprint (a damaged line) gets the one its key names, as the map's findings do.
+ */
 async function* statesOfRange(previous: PreviousRun, range: number, ranges: number): AsyncIterable<FindingState> {
-  for await (const state of previous.states()) if (ranges === 1 || diffRangeOf(state.fingerprint, ranges) === range) yield state;
+  for await (const state of previous.states()) {
+    if (ranges === 1) yield state;
+    else {
+      const fingerprint = typeof state.fingerprint === 'string' && state.fingerprint.length >= 3 ? state.fingerprint : fingerprintOf(state.key.slice(0, state.key.indexOf('\u0002')));
+      if (diffRangeOf(fingerprint, ranges) === range) yield state;
+    }
+  }
 }

@@ -17,6 +17,7 @@ import { fingerprintOf, identityKey } from '../engine/identity';
 import { SnapshotDigest } from '../engine/snapshotDigest';
 import { diffKey } from '../history/diffFindings';
 import type { InventorySource, SourceProgress } from '../inventory/InventorySource';
+import type { Finding } from '../model';
 import { FindingSorter, type FindingLine } from '../report/FindingSorter';
 import type { DuckOptions } from '../sql/duck';
 import type { EngineKind } from '../audit/engineKind';
@@ -83,7 +84,7 @@ export async function mapPartition(options: MapPartitionOptions): Promise<Partit
   const gaps: string[] = [];
   try {
     await mapFindings(evaluation, counts, {
-      onFinding: (finding, line) => sorter.add(sortable(diffRanges, { key: diffRanges === null ? finding.itemId : diffKey(identityKey(finding), finding.itemId, finding.verdict), line }, finding.fingerprint)),
+      onFinding: (finding, line) => sorter.add(sortable(diffRanges, { key: sortKey(finding, diffRanges), line }, finding.fingerprint)),
       onGap: (reason) => gaps.push(reason),
       signal: options.signal,
     });
@@ -113,6 +114,11 @@ export async function mapPartition(options: MapPartitionOptions): Promise<Partit
     await sorter.cleanup();
     evaluation.close();
   }
+}
+
+/** What a partition sorts its findings by: the diff key with history, else the itemId. */
+function sortKey(finding: Finding, diffRanges: number | null): string | null {
+  return diffRanges === null ? finding.itemId : diffKey(identityKey(finding), finding.itemId, finding.verdict);
 }
 
 /**

@@ -11,7 +11,7 @@ import type { AuditPlan } from '../audit/phases/planAudit';
 import { runTally, type SnapshotTally } from '../audit/phases/SnapshotTally';
 import { SnapshotDigest } from '../engine/snapshotDigest';
 import { checkWholeFile, mergeFileStats, type FileReadStats } from '../inventory/FileInventorySource';
-import { parseKeyedLine, type FindingLine } from '../report/FindingSorter';
+import { keyedLines, type FindingLine } from '../report/FindingSorter';
 import type { ReportHead } from '../report/ReportModel';
 import type { DiffedRange } from './diffRange';
 import type { PartitionResult, Segment } from './Partition';
@@ -51,7 +51,7 @@ export interface MergedRun {
  */
 export function mergeMapped(options: RunAuditOptions, mapped: Pick<MappedRun, 'results' | 'diffed'>, plan: AuditPlan): MergedRun {
   const { results } = mapped;
-  checkResults(mapped.results, options, plan);
+  checkResults(mapped.results, mapped.diffed, options, plan);
   const counts = runTally(options, plan);
   const digest = options.history ? new SnapshotDigest() : null;
   for (const result of results) {
@@ -63,14 +63,16 @@ export function mergeMapped(options: RunAuditOptions, mapped: Pick<MappedRun, 'r
     counts.absorb(result.tally!);
     if (result.digest) digest?.merge(result.digest);
   }
-  // A range that could not be diffed leaves its findings out of the reports: the run is incomplete and says so.
-  for (const range of mapped.diffed ?? []) if (range.status === 'failed') counts.summary.incompleteReasons.push(`${range.error.replace(/\.$/, '')} (its findings are not in the reports).`);
+  // A range that could not be diffed leaves its findings out of the reports' lists (the partitions counted them): the run is incomplete and says so.
+  for (const range of mapped.diffed ?? []) {
+    if (range.status === 'failed') counts.summary.incompleteReasons.push(`${range.error.replace(/\.$/, '')} (its findings are counted in the summary but not listed in the reports).`);
+  }
   const head = assembleHead({ run: plan.run, counts, expectedItems: plan.snapshot.expectedItems, snapshotSha256: digest?.hex(), staleAfterHours: options.staleAfterHours ?? 48 });
   return { counts, head, seenAt: head.run.snapshotCapturedAt ?? head.run.startedAt };
 }
 
 /** The results in index order, each done one with its tally and segments; the whole file checked when every partition read a slice of one. */
-function checkResults(results: readonly PartitionResult[], options: RunAuditOptions, plan: AuditPlan): void {
+function checkResults(results: readonly PartitionResult[], diffed: readonly DiffedRange[] | undefined, options: RunAuditOptions, plan: AuditPlan): void {
   const sortedBy = options.history ? 'diffKey' : 'itemId';
   results.forEach((result, index) => {
     if (result.index !== index) throw new Error(`Partition results out of order: found partition ${result.index + 1} at position ${index + 1}.`);
@@ -80,6 +82,8 @@ function checkResults(results: readonly PartitionResult[], options: RunAuditOpti
   });
   const counts = new Set(results.filter((result) => result.status === 'done').map((result) => result.segments!.length));
   if (counts.size > 1) throw new Error(`The partitions were cut into different numbers of diff ranges (${[...counts].join(', ')}).`);
+  const [segments] = counts;
+  if (diffed && segments !== undefined && segments !== diffed.length) throw new Error(`The partitions were cut into ${segments} diff ranges, but ${diffed.length} were diffed.`);
   const slices = results.map((result) => result.file).filter((file): file is FileReadStats => file !== undefined);
   if (slices.length > 0 && slices.length === results.length) checkWholeFile(options.source.describe(), plan.snapshot.snapshotId, mergeFileStats(slices), 'ndjson');
 }
@@ -93,10 +97,9 @@ function checkResults(results: readonly PartitionResult[], options: RunAuditOpti
 export async function* segmentLines(mapped: Pick<MappedRun, 'lines'>, result: PartitionResult, index: number): AsyncIterable<FindingLine> {
   const segment = result.segments![index]!;
   let read = 0;
-  for await (const text of mapped.lines(result.index, segment)) {
-    if (text === '') continue;
+  for await (const entry of keyedLines(mapped.lines(result.index, segment))) {
     read += 1;
-    yield parseKeyedLine(text);
+    yield entry;
   }
   if (read !== segment.lines) throw new Error(`Partition ${result.index + 1} recorded ${segment.lines} findings in segment ${index + 1} but its file holds ${read} there.`);
 }

@@ -248,8 +248,10 @@ function planDiff(items: number, map: MapPlan, options: PlanOptions): DiffPlan {
   const itemsPerChild = Math.min(items, itemsPerRange * options.mapItemsPerBatch);
   const itemsPerSecond = diffRate(options.diffMemoryMb);
   const bytesMoved = itemsPerChild * (keyedLineBytes(true) + MEASURED.compressedFindingBytes);
-  // Every child reads all the previous run's states to keep its ranges' (the history is not kept by range).
-  const secondsPerChild = ASSUMED.diffBaseSeconds + items / ASSUMED.previousStatesPerSecond + itemsPerChild / itemsPerSecond + bytesMoved / ASSUMED.s3BytesPerSecond;
+  // Every range reads all the previous run's states to keep its own (the history is not kept by range): a child once per range.
+  const rangesPerChild = Math.min(ranges, options.mapItemsPerBatch);
+  const secondsPerChild =
+    ASSUMED.diffBaseSeconds + (rangesPerChild * items) / ASSUMED.previousStatesPerSecond + itemsPerChild / itemsPerSecond + bytesMoved / ASSUMED.s3BytesPerSecond;
   const tmpBytesPerChild = 2 * itemsPerRange * MEASURED.sortSpillBytesPerItem;
   const maxConcurrency = Math.min(children, concurrencyParameter(options));
   return {

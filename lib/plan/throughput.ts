@@ -51,7 +51,8 @@ export const MEASURED = Object.freeze({
    * 1.576 GB of reports (first run) and 1.727 GB with 1.590 GB (second run, diffing the first):
    * 147 and 137 bytes.
    * Without compression the first run peaked at 2.572 GB (996 bytes). A map child spills so while
-   * it sorts its partition, a diff child twice (the merge of its segments, then its sort by itemId).
+   * it sorts its partition; a diff child while it sorts its range by itemId, then writes the sorted
+   * findings compressed beside the spill before it uploads them (twice as much at its peak).
    */
   sortSpillBytesPerItem: 147,
   /**

@@ -110,7 +110,8 @@ export async function* mergeSorted(sources: readonly AsyncIterable<FindingLine>[
       heads[best] = await next(best);
     }
   } finally {
-    await Promise.all(readers.map((reader) => reader.return?.(undefined)));
+    // Settled, not all: a reader that fails to close must not hide the error that stopped the merge.
+    await Promise.allSettled(readers.map((reader) => reader.return?.(undefined)));
   }
 }
 
@@ -150,8 +151,18 @@ async function* runLines(path: string, compressed: boolean): AsyncGenerator<stri
  * @example
  * for await (const { key, line } of keyedRun('range-3.states', true)) write(line);
  */
-export async function* keyedRun(path: string, compressed: boolean): AsyncGenerator<FindingLine> {
-  for await (const text of runLines(path, compressed)) yield parseKeyedLine(text);
+export function keyedRun(path: string, compressed: boolean): AsyncGenerator<FindingLine> {
+  return keyedLines(runLines(path, compressed));
+}
+
+/**
+ * Lines of keyed lines (a file, an S3 object's lines), parsed; blank lines are skipped.
+ *
+ * @example
+ * for await (const { key, line } of keyedLines(runFiles.lines(key))) merge(key, line);
+ */
+export async function* keyedLines(texts: AsyncIterable<string>): AsyncGenerator<FindingLine> {
+  for await (const text of texts) if (text !== '') yield parseKeyedLine(text);
 }
 
 /**

@@ -286,7 +286,7 @@ describe('a run on the state machine', () => {
     const record = (await deps.runs.get(runId))!;
     expect(record.status).toBe('partial');
     expect(record.summary!.incompleteReasons).toEqual([
-      `Diff range 3 of ${PARTITIONS} failed: Throttled: S3 kept throttling PutObject on runs/${runId}/ranges/2.findings after retries (SlowDown) (its findings are not in the reports).`,
+      `Diff range 3 of ${PARTITIONS} failed: Throttled: S3 kept throttling PutObject on runs/${runId}/ranges/2.findings after retries (SlowDown) (its findings are counted in the summary but not listed in the reports).`,
     ]);
     // The other ranges' findings are reported; the incomplete run does not become history.
     const report = JSON.parse((await deps.reports.readText(record.reports!.json!.key))!) as { findings: unknown[]; summary: { items: number } };

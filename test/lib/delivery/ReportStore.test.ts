@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startLocalS3, type LocalS3 } from '../../../cli/local/localS3';
+import { s3Client, S3_MAX_SOCKETS } from '../../../lib/aws/s3Client';
 import { ReportStore } from '../../../lib/delivery/ReportStore';
+import { keyedLine, mergeSorted, parseKeyedLine } from '../../../lib/report/FindingSorter';
 import { collect, tempDir } from '../../helpers/files';
 
 const MIB = 1024 ** 2;
@@ -29,6 +31,26 @@ describe('ReportStore on a local S3', () => {
     client.destroy();
     await s3.close();
   });
+
+  it('merges more streams at once than the SDK\'s default 50 sockets (a reduce of many ranges), with the deployment\'s client', async () => {
+    const segments = 80;
+    const texts = Array.from({ length: segments }, (_, s) => Array.from({ length: 300 }, (_, i) => keyedLine({ key: `k${String(i).padStart(4, '0')}`, line: `{"s":${s},"pad":"${'x'.repeat(1024)}"}` })).join(''));
+    const ranges = texts.map((text, s) => ({ start: texts.slice(0, s).join('').length, end: texts.slice(0, s + 1).join('').length }));
+    const wide = s3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'eu-central-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    try {
+      await wide.send(new PutObjectCommand({ Bucket: 'reports', Key: 'runs/r/partitions/wide.ndjson', Body: texts.join('') }));
+      const store = new ReportStore(wide, 'reports');
+      const parsed = async function* (range: { start: number; end: number }) {
+        for await (const text of store.lines('runs/r/partitions/wide.ndjson', range)) yield parseKeyedLine(text);
+      };
+      const merged = await collect(mergeSorted(ranges.map(parsed)));
+      expect(merged).toHaveLength(segments * 300);
+      expect(merged.slice(0, segments).map(({ line }) => (JSON.parse(line) as { s: number }).s)).toEqual(Array.from({ length: segments }, (_, s) => s));
+      expect(S3_MAX_SOCKETS).toBeGreaterThan(1000);
+    } finally {
+      wide.destroy();
+    }
+  }, 60_000);
 
   it('uploads a report above the multipart size in parts, and stores it byte for byte', async () => {
     const bytes = randomBytes(11 * MIB + 123);

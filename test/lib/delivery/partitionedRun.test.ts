@@ -96,6 +96,24 @@ describe('a partitioned run gives the one-Lambda run\'s reports', () => {
   });
 });
 
+describe('diff ranges', () => {
+  it('a retried diff child keeps the ranges it had finished (nothing diffed or stored again); a range outside the plan is refused', async () => {
+    const deps = await deployment(`range-retry-${++deployments}`);
+    const runId = await queuedRun(deps, undefined, { ...EVERYTHING, notify: false });
+    const { partitions, ranges } = await planPartitionedRun(runId, deps.audit);
+    await mapAll(deps, runId, partitions);
+    const first = await diffRangeBatch({ BatchInput: { runId }, Items: [0, 1] }, deps.audit);
+    expect(first.ranges.map((range) => range.status)).toEqual(['done', 'done']);
+    const put = deps.audit.runFiles.put.bind(deps.audit.runFiles);
+    const stored: string[] = [];
+    deps.audit.runFiles.put = (key, ...rest) => (stored.push(key), put(key, ...rest));
+    expect(await diffRangeBatch({ BatchInput: { runId }, Items: [0, 1, 2] }, deps.audit)).toEqual({ runId, ranges: [...first.ranges, expect.objectContaining({ range: 2, status: 'done' })] });
+    expect(stored.filter((key) => /\/ranges\/[01]\./.test(key))).toEqual([]);
+    expect(stored.filter((key) => key.includes('/ranges/2.'))).toHaveLength(3);
+    await expect(diffRangeBatch({ BatchInput: { runId }, Items: [ranges.length] }, deps.audit)).rejects.toThrow(`Run ${runId} has ${ranges.length} diff ranges: there is no range ${ranges.length + 1}.`);
+  });
+});
+
 describe('a dry run (no history)', () => {
   it('has no diff ranges: each partition sorts by itemId and the reduce merges them into the one-Lambda run\'s reports; nothing becomes history', async () => {
     const name = `dry-${++deployments}`;

@@ -18,4 +18,19 @@ describe('mapInOrder', () => {
   it('rejects with the first error a task throws', async () => {
     await expect(mapInOrder([1, 2, 3], 2, async (n) => { if (n === 2) throw new Error('two'); return n; })).rejects.toThrow('two');
   });
+
+  it('starts no task after one failed, and rejects only once the tasks under way have settled', async () => {
+    const started: number[] = [];
+    let settled = 0;
+    const run = mapInOrder([0, 1, 2, 3, 4], 2, async (n) => {
+      started.push(n);
+      if (n === 0) throw new Error('zero');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      settled += 1;
+      return n;
+    });
+    await expect(run).rejects.toThrow('zero');
+    expect(started).toEqual([0, 1]);
+    expect(settled).toBe(1);
+  });
 });
