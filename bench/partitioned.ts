@@ -3,8 +3,8 @@
  *
  * The partitioned run locally, as in AWS: plan (the file cut into P byte ranges),
  * map (each partition read and evaluated by a process of its own, W at once: the
- * Distributed Map's children), reduce (the partitions replayed into the reports,
- * in this process). Prints the time of each phase, items/s, and the peak RSS of
+ * Distributed Map's children), reduce (the partitions' sorted findings merged into
+ * the reports, with history after the diff of their ranges, in this process). Prints the time of each phase, items/s, and the peak RSS of
  * the largest process (each map process, and this one, which plans and reduces).
  * `npm run bench` runs this compiled (dist/bench.js), and so the map processes are the
  * compiled worker (dist/mapWorker.js, cli/runMapProcesses.ts), as the compiled CLI's are.

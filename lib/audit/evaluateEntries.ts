@@ -20,8 +20,8 @@ export interface SqlBulk extends BulkFindings {
   reportLines(): AsyncIterable<FindingLine>;
 }
 
-/** A finding, with its report line when it was read as one (a partition's replayed findings, lib/partitioned/replayEvaluation.ts). */
-export type Evaluated = { kind: 'gap'; reason: string } | { kind: 'finding'; finding: Finding; line?: string };
+/** A finding of the source, or a part of it that could not be read. */
+export type Evaluated = { kind: 'gap'; reason: string } | { kind: 'finding'; finding: Finding };
 
 export interface EvaluateEntriesOptions {
   catalog: Catalog;

@@ -74,8 +74,8 @@ export interface RunAuditOptions {
   /** DuckDB's threads and memory (engine sql). */
   duck?: DuckOptions;
   /**
-   * The reduce of a partitioned run (lib/partitioned): the map steps' findings, replayed in
-   * place of reading the source (which is still opened for the snapshot's facts).
+   * The reduce of a partitioned run (lib/partitioned/reduceMapped.ts): what the map steps left,
+   * merged in place of reading the source (which is still opened for the snapshot's facts).
    */
   mapped?: MappedRun;
   /** When the run started, if before this call (a partitioned run's plan); default `now()`. */

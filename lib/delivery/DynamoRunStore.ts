@@ -11,8 +11,8 @@ const LIST_KEY = 'run';
 const IDEMPOTENCY_DAYS = 7;
 const ACTIVE: readonly RunStatus[] = ['queued', 'running'];
 
-/** `partitionsDone`: the partitions a partitioned run counted as mapped (a number set), so a retried map step counts once. */
-type Stored = RunRecord & { listKey?: string; expiresAt?: number; partitionsDone?: Set<number> };
+/** `partitionsDone`, `rangesDone`: the partitions and diff ranges a partitioned run counted (number sets), so a retried step counts once. */
+type Stored = RunRecord & { listKey?: string; expiresAt?: number; partitionsDone?: Set<number>; rangesDone?: Set<number> };
 
 /**
  * Run records in DynamoDB. Table: partition key `runId`. Runs carry
@@ -108,21 +108,40 @@ export class DynamoRunStore implements RunStore {
 
   async countPartitionDone(runId: string, index: number): Promise<RunRecord | null> {
     const now = new Date().toISOString();
+    return this.conditionalUpdate({
+      // ADD cannot reach into a map: the set takes the index, and SET adds one to the nested count in the same write.
+      UpdateExpression: 'ADD partitionsDone :index SET #progress.#done = #progress.#done + :one, #progress.#at = :now, updatedAt = :now',
+      ConditionExpression: '#status = :running AND #progress.#phase = :map AND NOT contains(partitionsDone, :i)',
+      ExpressionAttributeNames: { '#status': 'status', '#progress': 'progress', '#done': 'done', '#at': 'at', '#phase': 'phase' },
+      ExpressionAttributeValues: { ':index': new Set([index]), ':i': index, ':one': 1, ':now': now, ':running': 'running', ':map': 'map' },
+    }, runId);
+  }
+
+  async countRangeDone(runId: string, range: number, total: number): Promise<RunRecord | null> {
+    const now = new Date().toISOString();
+    const names = { '#status': 'status', '#progress': 'progress', '#phase': 'phase' };
+    const count = () =>
+      this.conditionalUpdate({
+        UpdateExpression: 'ADD rangesDone :range SET #progress.#done = #progress.#done + :one, #progress.#at = :now, updatedAt = :now',
+        ConditionExpression: '#status = :running AND #progress.#phase = :diff AND NOT contains(rangesDone, :r)',
+        ExpressionAttributeNames: { ...names, '#done': 'done', '#at': 'at' },
+        ExpressionAttributeValues: { ':range': new Set([range]), ':r': range, ':one': 1, ':now': now, ':running': 'running', ':diff': 'diff' },
+      }, runId);
+    // The first range counted ends the map's progress; a child that loses that race counts as the others do.
+    const start = () =>
+      this.conditionalUpdate({
+        UpdateExpression: 'SET #progress = :progress, rangesDone = :range, updatedAt = :now',
+        ConditionExpression: '#status = :running AND #progress.#phase = :map',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':progress': { phase: 'diff', done: 1, total, unit: 'ranges', at: now }, ':range': new Set([range]), ':now': now, ':running': 'running', ':map': 'map' },
+      }, runId);
+    return (await count()) ?? (await start()) ?? (await count());
+  }
+
+  /** An UpdateItem of the run's record that answers null when its condition does not hold. */
+  private async conditionalUpdate(update: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key' | 'ReturnValues'>, runId: string): Promise<RunRecord | null> {
     try {
-      const result = await this.send('UpdateItem', () =>
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { runId },
-            // ADD cannot reach into a map: the set takes the index, and SET adds one to the nested count in the same write.
-            UpdateExpression: 'ADD partitionsDone :index SET #progress.#done = #progress.#done + :one, #progress.#at = :now, updatedAt = :now',
-            ConditionExpression: '#status = :running AND #progress.#phase = :map AND NOT contains(partitionsDone, :i)',
-            ExpressionAttributeNames: { '#status': 'status', '#progress': 'progress', '#done': 'done', '#at': 'at', '#phase': 'phase' },
-            ExpressionAttributeValues: { ':index': new Set([index]), ':i': index, ':one': 1, ':now': now, ':running': 'running', ':map': 'map' },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
+      const result = await this.send('UpdateItem', () => this.client.send(new UpdateCommand({ TableName: this.tableName, Key: { runId }, ReturnValues: 'ALL_NEW', ...update })));
       return strip(result.Attributes as Stored);
     } catch (error) {
       if (error instanceof ConflictError) return null;
@@ -202,6 +221,6 @@ export class DynamoRunStore implements RunStore {
 }
 
 function strip(item: Stored): RunRecord {
-  const { listKey: _listKey, expiresAt: _expiresAt, partitionsDone: _partitionsDone, ...record } = item;
+  const { listKey: _listKey, expiresAt: _expiresAt, partitionsDone: _partitionsDone, rangesDone: _rangesDone, ...record } = item;
   return record;
 }

@@ -83,11 +83,11 @@ export interface RunRecord {
 }
 
 export interface RunProgress {
-  /** `mail` is what records written before the channels say for `notify`; `map` is a partitioned run's map step. */
-  phase: 'map' | 'evaluate' | 'write' | 'store' | 'notify' | 'mail';
+  /** `mail` is what records written before the channels say for `notify`; `map` and `diff` are a partitioned run's map and diff steps. */
+  phase: 'map' | 'diff' | 'evaluate' | 'write' | 'store' | 'notify' | 'mail';
   done: number;
   total: number | null;
-  unit: 'bytes' | 'items' | 'reports' | 'channels' | 'partitions';
+  unit: 'bytes' | 'items' | 'reports' | 'channels' | 'partitions' | 'ranges';
   at: string;
 }
 
@@ -97,11 +97,12 @@ export interface RunProgress {
  * @example
  * describeProgress({ phase: 'evaluate', done: 1200, total: 5000, unit: 'items', at }) // 'evaluating: 1,200 of 5,000 items read'
  * describeProgress({ phase: 'map', done: 3, total: 16, unit: 'partitions', at }) // 'mapping the partitions: 3 of 16 partitions done'
+ * describeProgress({ phase: 'diff', done: 2, total: 16, unit: 'ranges', at }) // 'diffing with history: 2 of 16 ranges done'
  */
 export function describeProgress(progress: RunProgress | undefined): string {
   if (!progress) return 'before reading the snapshot';
   const amount = `${formatCount(progress.done)}${progress.total !== null ? ` of ${formatCount(progress.total)}` : ''} ${progress.unit}`;
-  const phase = { map: 'mapping the partitions', evaluate: 'evaluating', write: 'writing the reports', store: 'storing the reports', notify: 'notifying', mail: 'sending the digest' }[progress.phase];
+  const phase = { map: 'mapping the partitions', diff: 'diffing with history', evaluate: 'evaluating', write: 'writing the reports', store: 'storing the reports', notify: 'notifying', mail: 'sending the digest' }[progress.phase];
   return `${phase}: ${amount} ${progress.phase === 'evaluate' ? 'read' : 'done'}`;
 }
 

@@ -22,6 +22,12 @@ export interface RunStore {
    * counts once). The record, or null when nothing was counted.
    */
   countPartitionDone(runId: string, index: number): Promise<RunRecord | null>;
+  /**
+   * Counts one diff range of a partitioned run as diffed, as countPartitionDone counts a
+   * partition: the first range counted moves the progress from the map to the diff
+   * (`total` ranges), and a range counts once. The record, or null when nothing was counted.
+   */
+  countRangeDone(runId: string, range: number, total: number): Promise<RunRecord | null>;
   /** Newest first. */
   listRecent(limit: number): Promise<RunRecord[]>;
   /** Runs created at or after `since` that are still queued or running, oldest first. */

@@ -92,6 +92,8 @@ export async function diffRangeBatch(event: RangeBatchEvent, deps: AuditDependen
       // A retried batch leaves the ranges it diffed before as they are.
       const stored = await deps.runFiles.readJson<RangeResult>(partitionedRunKeys.range(runId, range));
       const findings = stored?.status === 'done' ? stored.findings : await diffAndStore({ plan, range, partitions: done, previous, seenAt, workDir, deps, signal: session.signal });
+      // Counted once however often it is retried (a retry after the result was stored counts it if the first try could not).
+      await deps.runs.countRangeDone(runId, range, count);
       diffed.push({ range, status: 'done', findings });
     }
     return { runId, ranges: diffed };

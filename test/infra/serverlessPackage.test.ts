@@ -153,15 +153,17 @@ describe('osls package', () => {
     expect(actions('MapPartitionsRole')).not.toContain('dynamodb:DescribeTable');
     expect(actions('ReduceAuditRole')).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject', 'ses:SendRawEmail', 'dynamodb:Query']));
     expect(actions('ReduceAuditRole')).not.toContain('dynamodb:Scan');
-    // A diff child reads the run and the previous run's history (GetItem) and the manifest (Query), and writes its
-    // ranges' run files: it never writes the run record or the history (the reduce does), scans, mails or reports.
+    // A diff child reads the run and the previous run's history (GetItem) and the manifest (Query), counts its ranges
+    // on run records only (UpdateItem where the key is a run id), and writes its ranges' run files: it never writes the
+    // history (the reduce does), scans, mails or reports.
     expect(actions('DiffRangesRole')).toEqual([
-      'logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:GetItem', 'dynamodb:Query', 's3:GetObject', 's3:PutObject', 's3:ListBucket', 'kms:GenerateDataKey', 'kms:Decrypt',
+      'logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 's3:GetObject', 's3:PutObject', 's3:ListBucket', 'kms:GenerateDataKey', 'kms:Decrypt',
     ]);
     const diffDynamo = resources.DiffRangesRole!.Properties.Policies[0].PolicyDocument.Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
-    expect(diffDynamo.map((s: any) => [s.Action, s.Resource])).toEqual([
-      ['dynamodb:GetItem', { 'Fn::GetAtt': ['RunsTable', 'Arn'] }],
-      ['dynamodb:Query', { 'Fn::GetAtt': ['InventoryTable', 'Arn'] }],
+    expect(diffDynamo.map((s: any) => [s.Action, s.Resource, s.Condition ?? null])).toEqual([
+      ['dynamodb:GetItem', { 'Fn::GetAtt': ['RunsTable', 'Arn'] }, null],
+      ['dynamodb:UpdateItem', { 'Fn::GetAtt': ['RunsTable', 'Arn'] }, { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['audit-*'] } }],
+      ['dynamodb:Query', { 'Fn::GetAtt': ['InventoryTable', 'Arn'] }, null],
     ]);
     // Run files (runs/*) only in the run-files bucket; nothing else there.
     const s3Resources = (role: string) =>

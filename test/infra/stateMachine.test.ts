@@ -388,6 +388,7 @@ describe('the packaged state machine (ci stage)', () => {
       // A diff child: the run record and the previous run's history (GetItem), the manifest (Query), the plan and the
       // partitions' findings (ranged GETs) in, its range's files out.
       ...logs('AKIADIFF', 'diffRanges'), call('AKIADIFF', 'dynamodb:GetItem', [RUNS]), call('AKIADIFF', 'dynamodb:Query', [INVENTORY]),
+      call('AKIADIFF', 'dynamodb:UpdateItem', [RUNS], { 'dynamodb:LeadingKeys': 'audit-20261128T020000Z-1a2b3c' }),
       ...['runs/r1/plan.json', 'runs/r1/partitions/3.json', 'runs/r1/partitions/3.ndjson'].map((key) => call('AKIADIFF', 's3:GetObject', [`arn:aws:s3:::${RUN_FILES}/${key}`])),
       call('AKIADIFF', 's3:ListBucket', [`arn:aws:s3:::${RUN_FILES}`], { 's3:prefix': 'runs/r1/ranges/3.json' }),
       call('AKIADIFF', 's3:PutObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/ranges/3.findings`]),
@@ -444,9 +445,10 @@ describe('the packaged state machine (ci stage)', () => {
         call('AKIAREDUCE', 's3:PutObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/partitions/3.ndjson`]),
         call('AKIAFAILED', 'dynamodb:Query', [INVENTORY]),
         call('AKIAFAILED', 's3:GetObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/plan.json`]),
-        // The diff child reads the run and its history, and writes only its run files: never the run record, the history,
-        // the reports, a mail; it reads the inventory's manifest by Query only.
-        call('AKIADIFF', 'dynamodb:UpdateItem', [RUNS]),
+        // The diff child reads the run and its history, counts its ranges on the run record and writes its run files: never
+        // the history (its items' keys are not run ids), the reports, a mail; it reads the inventory's manifest by Query only.
+        call('AKIADIFF', 'dynamodb:UpdateItem', [RUNS], { 'dynamodb:LeadingKeys': 'histhead#inventory' }),
+        call('AKIADIFF', 'dynamodb:UpdateItem', [RUNS], { 'dynamodb:LeadingKeys': 'hist#inventory#audit-1#000000' }),
         call('AKIADIFF', 'dynamodb:PutItem', [RUNS]),
         call('AKIADIFF', 'dynamodb:Query', [`${RUNS}/index/byCreatedAt`]),
         call('AKIADIFF', 'dynamodb:Scan', [INVENTORY]),

@@ -60,15 +60,22 @@ const deployment = (name: string, endpoint = peers.dynamo.endpoint): Promise<Dep
 
 const definitionFor = (maxItemsPerBatch: number): Definition => buildDefinition({ functionArn, maxConcurrency: PARTITIONS, maxItemsPerBatch });
 
-/** The deployment's four step functions, each its real handler with this deployment's container. */
-function functionsOf(deps: Deps, reduceFound: RunRecord[]): Record<string, LocalFunction> {
+/** The runId of a step's event: the reduce's `{ runId }`, a map or diff child's `{ BatchInput: { runId } }`. */
+const runIdOf = (event: unknown) => (event as { runId?: string }).runId ?? (event as { BatchInput: { runId: string } }).BatchInput.runId;
+
+/** The deployment's five step functions, each its real handler with this deployment's container. */
+function functionsOf(deps: Deps, afterMap: RunRecord[]): Record<string, LocalFunction> {
+  let seen = false;
   return Object.fromEntries(
     (Object.keys(HANDLERS) as StepFunctionName[]).map((name) => [
       functionArn(name),
       {
         handle: async (event, context) => {
-          // The run as the reduce found it: how far the map got.
-          if (name === 'reduceAudit') reduceFound.push((await deps.runs.get((event as { runId: string }).runId))!);
+          // The run as the first step after the map found it (a diff child, or the reduce of a dry run): how far the map got.
+          if ((name === 'diffRanges' || name === 'reduceAudit') && !seen) {
+            seen = true;
+            afterMap.push((await deps.runs.get(runIdOf(event)))!);
+          }
           return HANDLERS[name](event, context, deps);
         },
         timeoutSeconds: FUNCTION_TIMEOUTS[name],
@@ -78,11 +85,11 @@ function functionsOf(deps: Deps, reduceFound: RunRecord[]): Record<string, Local
 }
 
 /** The state machine of this deployment, answering its SFNClient until the test ends; retries wait 5 ms, not seconds. */
-function stateMachineOf(deps: Deps, options: { maxItemsPerBatch?: number; fault?: InvokeFault } = {}): LocalStepFunctions & { reduceFound: RunRecord[] } {
-  const reduceFound: RunRecord[] = [];
-  const machine = new LocalStepFunctions({ stateMachineArn: TWIN_STATE_MACHINE, definition: definitionFor(options.maxItemsPerBatch ?? 1), functions: functionsOf(deps, reduceFound), retryIntervalMs: 5, fault: options.fault });
+function stateMachineOf(deps: Deps, options: { maxItemsPerBatch?: number; fault?: InvokeFault } = {}): LocalStepFunctions & { afterMap: RunRecord[] } {
+  const afterMap: RunRecord[] = [];
+  const machine = new LocalStepFunctions({ stateMachineArn: TWIN_STATE_MACHINE, definition: definitionFor(options.maxItemsPerBatch ?? 1), functions: functionsOf(deps, afterMap), retryIntervalMs: 5, fault: options.fault });
   stopServing = machine.serve();
-  return Object.assign(machine, { reduceFound });
+  return Object.assign(machine, { afterMap });
 }
 
 /** Makes the first `times` uploads of `key` (all, by default) fail with `error(key)`; the other uploads go through as they are. */
@@ -98,7 +105,7 @@ function failUploadOf(deps: Deps, key: string, error: (key: string) => Error, ti
   };
 }
 
-/** The map's count as the reduce found it ("N of 4 partitions done"). */
+/** The map's count as the step after it found it ("N of 4 partitions done"). */
 const mapProgress = (done: number) => ({ phase: 'map', done, total: PARTITIONS, unit: 'partitions' });
 
 /** Starts the run as the product does (StartExecution, its ARN on the run) and waits for the execution to end. */
@@ -183,7 +190,7 @@ describe('a run on the state machine', () => {
     expect(children.map((call) => call.payload)).toEqual(children.map(() => ({ BatchInput: { runId }, Items: expect.any(Array) })));
     expect(machine.calls.map((call) => call.outcome)).toEqual(machine.calls.map(() => 'ok'));
     expect(machine.calls.filter((call) => ['RecordFailure', 'MarkFailed'].includes(call.state))).toEqual([]);
-    expect(machine.reduceFound.map((run) => run.progress)).toEqual([expect.objectContaining(mapProgress(PARTITIONS))]);
+    expect(machine.afterMap.map((run) => run.progress)).toEqual([expect.objectContaining(mapProgress(PARTITIONS))]);
 
     const record = (await deps.runs.get(runId))!;
     expect(record).toMatchObject({ status: 'succeeded', summary: one.record.summary, snapshotSha256: one.record.snapshotSha256 });
@@ -229,7 +236,7 @@ describe('a run on the state machine', () => {
     const record = (await deps.runs.get(runId))!;
     expect(record).toMatchObject({ status: 'succeeded', summary: one.record.summary });
     // Each retried partition was counted once.
-    expect(machine.reduceFound.map((run) => run.progress)).toEqual([expect.objectContaining(mapProgress(PARTITIONS))]);
+    expect(machine.afterMap.map((run) => run.progress)).toEqual([expect.objectContaining(mapProgress(PARTITIONS))]);
     for (const format of ['json', 'csv'] as const) expect([format, await storedSha256(deps, record, format)]).toEqual([format, await storedSha256(deps, one.record, format)]);
     expect(peers.smtp.messages.map((mail) => mail.subject)).toEqual([one.subject]);
     await expectNothingLeftRunning(deps, runId, execution);
@@ -253,7 +260,7 @@ describe('a run on the state machine', () => {
     expect(recorded).toMatchObject({ outcome: 'ok', payload: { BatchInput: { runId }, Items: [{ index: 2 }, { index: 3 }], error: { Error: 'Throttled' } } });
     expect(execution.events.filter((event) => event.type === 'StateCaught').map((event) => event.state!.name)).toEqual(['MapBatch']);
     // Its batch-mate (index 2) was mapped on each of the six attempts, and counted once.
-    expect(machine.reduceFound.map((run) => run.progress)).toEqual([expect.objectContaining(mapProgress(PARTITIONS - 1))]);
+    expect(machine.afterMap.map((run) => run.progress)).toEqual([expect.objectContaining(mapProgress(PARTITIONS - 1))]);
 
     const record = (await deps.runs.get(runId))!;
     expect(record.status).toBe('partial');
@@ -357,10 +364,10 @@ describe('a run the state machine cannot finish', () => {
 
     expect(execution).toMatchObject({ status: 'FAILED', error: 'AuditFailed' });
     expect(exitedOutput(execution, 'MarkFailed')).toEqual({ runId, outcome: 'marked' });
-    expect(machine.reduceFound).toEqual([]);
+    expect(machine.afterMap.map((run) => run.progress)).toEqual([expect.objectContaining(mapProgress(PARTITIONS))]);
     expect(await deps.runs.get(runId)).toMatchObject({
       status: 'failed',
-      error: `The state machine stopped the run (Runtime.ExitError: ${killed.errorMessage}), mapping the partitions: ${PARTITIONS} of ${PARTITIONS} partitions done.`,
+      error: `The state machine stopped the run (Runtime.ExitError: ${killed.errorMessage}), diffing with history: ${PARTITIONS} of ${PARTITIONS} ranges done.`,
     });
     expect(peers.smtp.messages.map((mail) => mail.subject)).toEqual([failedSubject(runId)]);
     await expectNothingLeftRunning(deps, runId, execution);

@@ -39,7 +39,7 @@ export async function mapFindings(evaluation: Evaluation, counts: SnapshotTally,
     options.signal?.throwIfAborted();
     const { finding } = evaluated;
     counts.add(finding);
-    await options.onFinding(finding, evaluated.line ?? toJsonLine(finding));
+    await options.onFinding(finding, toJsonLine(finding));
   }
   if (evaluation.tallies) counts.adoptSql(await evaluation.tallies(counts.sqlOptions()));
 }

@@ -110,6 +110,10 @@ describe('diff ranges', () => {
     expect(await diffRangeBatch({ BatchInput: { runId }, Items: [0, 1, 2] }, deps.audit)).toEqual({ runId, ranges: [...first.ranges, expect.objectContaining({ range: 2, status: 'done' })] });
     expect(stored.filter((key) => /\/ranges\/[01]\./.test(key))).toEqual([]);
     expect(stored.filter((key) => key.includes('/ranges/2.'))).toHaveLength(3);
+    // The first range counted moved the progress from the map to the diff; a range retried counts once.
+    const record = (await deps.runs.get(runId))!;
+    expect(record.progress).toMatchObject({ phase: 'diff', done: 3, total: ranges.length, unit: 'ranges' });
+    expect(describeProgress(record.progress)).toBe(`diffing with history: 3 of ${ranges.length} ranges done`);
     await expect(diffRangeBatch({ BatchInput: { runId }, Items: [ranges.length] }, deps.audit)).rejects.toThrow(`Run ${runId} has ${ranges.length} diff ranges: there is no range ${ranges.length + 1}.`);
   });
 });
