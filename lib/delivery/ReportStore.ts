@@ -167,15 +167,16 @@ export class ReportStore {
    * The lines of an object (or of its bytes [start, end)), read as they arrive (GetObject):
    * nothing is staged on disk. A read that breaks off (a connection reset while a reduce reads
    * a partition for minutes) is resumed where it stopped, with a ranged GET of the same object
-   * version (its ETag).
+   * version (its ETag). `signal` (a run's deadline) stops the read, even mid-body, with its reason.
    *
    * @example
-   * for await (const line of runFiles.lines('runs/audit-…/partitions/3.ndjson', { start: 0, end: 4096 })) merge(line);
-   * for await (const line of runFiles.lines('runs/audit-…/ranges/2.states', undefined, 'brotli')) merge(line);
+   * for await (const line of runFiles.lines('runs/audit-…/partitions/3.ndjson', { range: { start: 0, end: 4096 } })) merge(line);
+   * for await (const line of runFiles.lines('runs/audit-…/ranges/2.states', { compression: 'brotli', signal })) merge(line);
    */
-  async *lines(key: string, range?: { start: number; end: number }, compression: 'none' | 'brotli' = 'none'): AsyncGenerator<string> {
+  async *lines(key: string, options: { range?: { start: number; end: number }; compression?: 'none' | 'brotli'; signal?: AbortSignal } = {}): AsyncGenerator<string> {
+    const { range, compression = 'none', signal } = options;
     if (range && range.end <= range.start) return;
-    const bytes = this.bytesOf(key, range);
+    const bytes = this.bytesOf(key, range, signal);
     if (compression === 'none') {
       yield* linesOf(bytes);
       return;
@@ -187,7 +188,7 @@ export class ReportStore {
   }
 
   /** An object's bytes (those of `range`), resumed up to STREAM_RESUMES times from the last byte read. */
-  private async *bytesOf(key: string, range?: { start: number; end: number }): AsyncGenerator<Buffer> {
+  private async *bytesOf(key: string, range?: { start: number; end: number }, signal?: AbortSignal): AsyncGenerator<Buffer> {
     const first = range?.start ?? 0;
     // HTTP ranges name their last byte.
     const last = range ? `${range.end - 1}` : '';
@@ -197,10 +198,12 @@ export class ReportStore {
       let body: Readable;
       try {
         const range = read > 0 || first > 0 || last !== '' ? { Range: `bytes=${first + read}-${last}`, ...(etag ? { IfMatch: etag } : {}) } : {};
-        const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...range }));
+        signal?.throwIfAborted();
+        const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...range }), { abortSignal: signal });
         etag ??= response.ETag;
         body = response.Body as Readable;
       } catch (cause) {
+        signal?.throwIfAborted();
         throw translateSdkError(cause, { service: 'S3', operation: 'GetObject', iamAction: 's3:GetObject', target: `s3://${this.bucket}/${key}` });
       }
       try {
@@ -210,6 +213,8 @@ export class ReportStore {
         }
         return;
       } catch (cause) {
+        // Stopped by the run's deadline: no resume.
+        signal?.throwIfAborted();
         if (attempt >= STREAM_RESUMES) {
           throw new StoreError(`Reading s3://${this.bucket}/${key} failed at byte ${read}, ${attempt + 1} times: ${(cause as Error).message}.`, { cause });
         }

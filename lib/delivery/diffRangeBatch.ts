@@ -128,7 +128,7 @@ async function diffAndStore(input: {
     const result = await diffRange({
       range,
       ranges: plan.diffRanges!,
-      current: input.partitions.map((partition) => segmentLines({ lines: (index, segment) => deps.runFiles.lines(partitionedRunKeys.lines(runId, index), segment) }, partition, range)),
+      current: input.partitions.map((partition) => segmentLines({ lines: (index, segment) => deps.runFiles.lines(partitionedRunKeys.lines(runId, index), { range: segment, signal }) }, partition, range)),
       previous: input.previous,
       seenAt: input.seenAt,
       workDir: rangeDir,

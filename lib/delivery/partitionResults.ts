@@ -56,20 +56,20 @@ export function fetchRanges(plan: PartitionedRunPlan, deps: AuditDependencies, s
   const count = plan.diffRanges ?? 0;
   return mapInOrder(Array.from({ length: count }, (_, range) => range), FETCH_CONCURRENCY, (range) => {
     signal.throwIfAborted();
-    return fetchRange(plan.runId, range, count, deps);
+    return fetchRange(plan.runId, range, count, deps, signal);
   });
 }
 
 const RANGE_FILES: readonly RangeFile[] = ['findings', 'states', 'resolved'];
 
-async function fetchRange(runId: string, range: number, count: number, deps: AuditDependencies): Promise<DiffedRange> {
+async function fetchRange(runId: string, range: number, count: number, deps: AuditDependencies, signal: AbortSignal): Promise<DiffedRange> {
   const failed = (why: string): DiffedRange => ({ range, status: 'failed', error: `${describeRange(range, count)} failed: ${why}` });
   const stored = await deps.runFiles.readJson<RangeResult>(partitionedRunKeys.range(runId, range));
   if (!stored) return failed('it recorded no result');
   if (stored.range !== range || (stored.status !== 'done' && stored.status !== 'failed')) return failed('its stored result is not a diff range result');
   if (stored.status === 'failed') return stored.error ? stored : failed('no reason was recorded');
   for (const file of RANGE_FILES) if (!(await deps.runFiles.exists(partitionedRunKeys.rangeFile(runId, range, file)))) return failed(`its ${file} are missing from the run-files bucket`);
-  const read = (file: RangeFile) => keyedLines(deps.runFiles.lines(partitionedRunKeys.rangeFile(runId, range, file), undefined, 'brotli'));
+  const read = (file: RangeFile) => keyedLines(deps.runFiles.lines(partitionedRunKeys.rangeFile(runId, range, file), { compression: 'brotli', signal }));
   const { findings, status: _status, ...counts } = stored;
   return {
     ...counts,

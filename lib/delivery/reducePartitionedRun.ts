@@ -56,7 +56,7 @@ export async function reducePartitionedRun(runId: string, deps: AuditDependencie
         startedAt: new Date(plan.startedAt),
         mapped: {
           results,
-          lines: (index, segment) => deps.runFiles.lines(partitionedRunKeys.lines(runId, index), segment),
+          lines: (index, segment) => deps.runFiles.lines(partitionedRunKeys.lines(runId, index), { range: segment, signal: session.signal }),
           ...(plan.diffRanges === null ? {} : { diffed: await fetchRanges(plan, deps, session.signal) }),
         },
       });

@@ -41,7 +41,7 @@ describe('ReportStore on a local S3', () => {
       await wide.send(new PutObjectCommand({ Bucket: 'reports', Key: 'runs/r/partitions/wide.ndjson', Body: texts.join('') }));
       const store = new ReportStore(wide, 'reports');
       const parsed = async function* (range: { start: number; end: number }) {
-        for await (const text of store.lines('runs/r/partitions/wide.ndjson', range)) yield parseKeyedLine(text);
+        for await (const text of store.lines('runs/r/partitions/wide.ndjson', { range })) yield parseKeyedLine(text);
       };
       const merged = await collect(mergeSorted(ranges.map(parsed)));
       expect(merged).toHaveLength(segments * 300);
@@ -75,8 +75,8 @@ describe('ReportStore on a local S3', () => {
     const start = Buffer.byteLength(`${lines.slice(0, 1000).join('\n')}\n`);
     const end = Buffer.byteLength(`${lines.slice(0, 15_000).join('\n')}\n`);
     expect(end).toBeLessThan(text.length);
-    expect(await collect(store.lines('runs/r/partitions/0.ndjson', { start, end }))).toEqual(lines.slice(1000, 15_000));
-    expect(await collect(store.lines('runs/r/partitions/0.ndjson', { start: end, end }))).toEqual([]);
+    expect(await collect(store.lines('runs/r/partitions/0.ndjson', { range: { start, end } }))).toEqual(lines.slice(1000, 15_000));
+    expect(await collect(store.lines('runs/r/partitions/0.ndjson', { range: { start: end, end } }))).toEqual([]);
   });
 });
 
@@ -113,6 +113,23 @@ describe('ReportStore requests', () => {
     const reading = collect(new ReportStore(new S3Client({ region: 'eu-central-1' }), 'run-files').lines('runs/r/partitions/0.ndjson'));
     await expect(reading).rejects.toThrow(/^Reading s3:\/\/run-files\/runs\/r\/partitions\/0\.ndjson failed at byte \d+, 4 times: read ECONNRESET\.$/);
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(4);
+  });
+
+  it("stops a read at the run's deadline with the deadline's reason, and does not resume it", async () => {
+    const controller = new AbortController();
+    s3.on(GetObjectCommand).callsFake(() => ({ ETag: '"v1"', Body: breaking(Buffer.from('{"n":1}\n{"n":2}\n{"n"')) }));
+    const lines: string[] = [];
+    const reading = (async () => {
+      for await (const line of new ReportStore(new S3Client({ region: 'eu-central-1' }), 'run-files').lines('runs/r/ranges/0.findings', { signal: controller.signal })) {
+        lines.push(line);
+        controller.abort(new Error('Timed out: the run stopped itself before its deadline.'));
+      }
+    })();
+    await expect(reading).rejects.toThrow('Timed out: the run stopped itself before its deadline.');
+    // The lines of the chunk already read come out; the break that follows is not resumed.
+    expect(lines).toEqual(['{"n":1}', '{"n":2}']);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(1);
+    expect((s3.commandCalls(GetObjectCommand)[0]!.args as unknown[])[1]).toMatchObject({ abortSignal: controller.signal });
   });
 
   it('sends a report below the multipart size in one PutObject, its SHA-256 as the checksum S3 checks', async () => {
