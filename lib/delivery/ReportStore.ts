@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createBrotliDecompress } from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { translateSdkError } from '../aws/sdkErrors';
 import { NotFoundError, StoreError } from '../errors';
-import { linesOf } from '../inventory/readLines';
+import { brotliLinesOf, linesOf } from '../inventory/readLines';
 import { MULTIPART, type MultipartOptions } from '../aws/multipart';
 
 
@@ -181,10 +180,8 @@ export class ReportStore {
       yield* linesOf(bytes);
       return;
     }
-    // Written by a TextSink 'brotli' (a diff range's files): decompressed as it arrives.
-    const decompress = createBrotliDecompress();
-    pipeline(Readable.from(bytes), decompress).catch(() => undefined);
-    yield* linesOf(decompress);
+    // Written by a TextSink 'brotli' (a diff range's files).
+    yield* brotliLinesOf(bytes);
   }
 
   /** An object's bytes (those of `range`), resumed up to STREAM_RESUMES times from the last byte read. */

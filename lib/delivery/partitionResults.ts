@@ -5,6 +5,7 @@
  * without a trustworthy result (or whose files are gone) counts as failed, named.
  */
 import { describeRange, type DiffedRange } from '../partitioned/diffRange';
+import { countedLines } from '../partitioned/mergeMapped';
 import { failedPartition, type Partition, type PartitionResult } from '../partitioned/Partition';
 import { mapInOrder } from '../partitioned/mapInOrder';
 import { keyedLines } from '../report/FindingSorter';
@@ -74,18 +75,8 @@ async function fetchRange(runId: string, range: number, count: number, deps: Aud
   return {
     ...counts,
     status: 'done',
-    findings: () => counted(read('findings'), findings, `${describeRange(range, count)} recorded ${findings} findings`),
+    findings: () => countedLines(read('findings'), findings, (held) => `${describeRange(range, count)} recorded ${findings} findings but its file holds ${held}.`),
     states: () => read('states'),
     resolved: () => read('resolved'),
   };
-}
-
-/** The lines, checked to be as many as recorded. */
-async function* counted<T>(lines: AsyncIterable<T>, expected: number, recorded: string): AsyncIterable<T> {
-  let read = 0;
-  for await (const line of lines) {
-    read += 1;
-    yield line;
-  }
-  if (read !== expected) throw new Error(`${recorded} but its file holds ${read}.`);
 }

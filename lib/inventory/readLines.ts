@@ -1,4 +1,7 @@
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createBrotliDecompress } from 'node:zlib';
 
 /**
  * Reads a text file line by line (LF or CRLF), fast: it splits raw buffers on
@@ -41,4 +44,18 @@ export async function* linesOf(chunks: AsyncIterable<Buffer>, onBytes?: (bytesRe
     const stop = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
     yield carry.toString('utf8', 0, stop);
   }
+}
+
+/**
+ * The lines of a stream of Brotli-compressed bytes (TextSink 'brotli': a sort's spilled run, a
+ * diff range's files), decompressed as they arrive. A read error destroys the decompressor,
+ * which the lines' reader then throws.
+ *
+ * @example
+ * for await (const line of brotliLinesOf(createReadStream('run-0.ndjson'))) handle(line);
+ */
+export function brotliLinesOf(chunks: AsyncIterable<Buffer>, chunkSize?: number): AsyncGenerator<string> {
+  const decompress = createBrotliDecompress(chunkSize === undefined ? {} : { chunkSize });
+  pipeline(chunks instanceof Readable ? chunks : Readable.from(chunks), decompress).catch(() => undefined);
+  return linesOf(decompress);
 }

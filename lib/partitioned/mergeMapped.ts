@@ -96,10 +96,20 @@ function checkResults(results: readonly PartitionResult[], diffed: readonly Diff
  */
 export async function* segmentLines(mapped: Pick<MappedRun, 'lines'>, result: PartitionResult, index: number): AsyncIterable<FindingLine> {
   const segment = result.segments![index]!;
+  yield* countedLines(keyedLines(mapped.lines(result.index, segment)), segment.lines, (read) => `Partition ${result.index + 1} recorded ${segment.lines} findings in segment ${index + 1} but its file holds ${read} there.`);
+}
+
+/**
+ * The lines, checked at their end to be as many as a step recorded (a file cut short, or another's).
+ *
+ * @example
+ * yield* countedLines(lines, 1204, (read) => `Range 3 recorded 1204 findings but its file holds ${read}.`);
+ */
+export async function* countedLines<T>(lines: AsyncIterable<T>, expected: number, mismatch: (read: number) => string): AsyncGenerator<T> {
   let read = 0;
-  for await (const entry of keyedLines(mapped.lines(result.index, segment))) {
+  for await (const line of lines) {
     read += 1;
-    yield entry;
+    yield line;
   }
-  if (read !== segment.lines) throw new Error(`Partition ${result.index + 1} recorded ${segment.lines} findings in segment ${index + 1} but its file holds ${read} there.`);
+  if (read !== expected) throw new Error(mismatch(read));
 }

@@ -2,9 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createBrotliDecompress } from 'node:zlib';
-import { linesOf, readLines } from '../inventory/readLines';
+import { brotliLinesOf, readLines } from '../inventory/readLines';
 import type { Finding } from '../model';
 import { TextSink } from './formats/TextSink';
 
@@ -136,10 +134,7 @@ async function* runLines(path: string, compressed: boolean): AsyncGenerator<stri
       yield* readLines(path, undefined, RUN_BUFFER);
       return;
     }
-    const decompress = createBrotliDecompress({ chunkSize: RUN_BUFFER });
-    // A read error destroys the decompressor, which the lines' reader then throws.
-    pipeline(createReadStream(path, { highWaterMark: RUN_BUFFER }), decompress).catch(() => undefined);
-    yield* linesOf(decompress);
+    yield* brotliLinesOf(createReadStream(path, { highWaterMark: RUN_BUFFER }), RUN_BUFFER);
   } catch (cause) {
     throw new Error(`Reading the sorted run ${path} failed: ${(cause as Error).message}`, { cause });
   }
