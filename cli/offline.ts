@@ -105,6 +105,8 @@ async function offline(): Promise<void> {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
+        // serverless-esbuild's work folder apart from `osls package`'s (serverless.yml custom.esbuild).
+        ESBUILD_WORK_FOLDER: '.esbuild-offline',
         DYNAMODB_ENDPOINT: dynamo.endpoint,
         OFFLINE_REPORTS_BUCKET: BUCKET,
         OFFLINE_RUN_FILES_BUCKET: RUN_FILES_BUCKET,
