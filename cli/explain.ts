@@ -8,7 +8,7 @@ import { PARTITION_BOUNDS } from '../lib/plan/partitionCount';
 import { NIGHTLY_FORMATS } from '../lib/plan/planOptions';
 import { PARTITION_READ, planRun, type RunPlan } from '../lib/plan/planRun';
 import { SIZE_SOURCES, type SnapshotSize } from '../lib/plan/SnapshotSize';
-import { MEASURED } from '../lib/plan/throughput';
+import { LIMITS, MEASURED } from '../lib/plan/throughput';
 import { parseFormats } from '../lib/report/formats/formatIds';
 import { printable as p } from '../lib/text/printable';
 import { formatBytes, formatCount } from '../lib/units';
@@ -107,19 +107,20 @@ export function formatPlan(plan: RunPlan, cost: CostEstimate): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The rows that say how the run executes: one Lambda, or the state machine's plan, map, diff and reduce. */
+/** The rows that say how the run executes: one Lambda, or the state machine's plan, map, diff, assembly and reduce. */
 function executionRows(plan: RunPlan): string[][] {
-  const { snapshot, map, diff, reduce, options } = plan;
+  const { snapshot, map, diff, assembly, reduce, options } = plan;
   const [audit] = plan.functions;
   const rate = `≈ ${formatCount(Math.round(plan.itemsPerSecond))} items/s (${options.engine} engine)`;
-  if (!map || !reduce) {
+  if (!map || !assembly || !reduce) {
     return [
       ['execution', `one Lambda (auditWorker, arm64 ${audit!.memoryMb} MB): ${formatCount(snapshot.items)} items < distributedThresholdItems ${formatCount(options.distributedThresholdItems)}`],
       ['read + evaluate', `Query ${rate}, then the reports: ≈ ${seconds(audit!.billedSeconds)} of its 15 min`],
     ];
   }
-  const tmp = `${formatBytes(options.reduceEphemeralMb * 2 ** 20)}`;
-  const maps = diff ? 'a Distributed Map of STANDARD child workflows over the partitions, a second over the diff ranges' : 'a Distributed Map of STANDARD child workflows';
+  const maps = diff
+    ? 'a Distributed Map of STANDARD child workflows over the partitions, a second over the diff ranges, a third over the report parts'
+    : 'a Distributed Map of STANDARD child workflows over the partitions, a second over the report parts';
   return [
     ['execution', `Step Functions: a plan step, ${maps}, one reduce step: ${formatCount(snapshot.items)} items ≥ distributedThresholdItems ${formatCount(options.distributedThresholdItems)}`],
     ['partitions', `${formatCount(map.partitions)} × ${PARTITION_READ}, ≈ ${plural(map.itemsPerPartition, 'item')} each (${PARTITION_BOUNDS[map.partitionBound]}${map.partitionBound === 'minimum' ? ` ${formatCount(options.partitions)}` : ''})`],
@@ -128,14 +129,34 @@ function executionRows(plan: RunPlan): string[][] {
       `ItemBatcher ${plural(map.maxItemsPerBatch, 'partition')} a child → ${formatCount(map.children)} ${map.children === 1 ? 'child' : 'children'} (mapPartitions, arm64 ${options.memoryMb} MB) of ≈ ${plural(map.itemsPerChild, 'item')}, ≈ ${seconds(map.secondsPerChild)} each at ${rate}; each partition sorts its findings (${diff ? 'by diff range and diff key' : 'by itemId'}), uploads them (${formatBytes(map.linesBytes)} in all) and its result to S3 and is counted on the run record`,
     ],
     ['concurrency', `MaxConcurrency ${formatCount(map.maxConcurrency)} (bound: ${map.concurrencyBound}), ${plural(map.waves, 'wave')}, ≈ ${formatCount(Math.round(map.peakReadUnitsPerSecond))} read units/s at peak`],
-    ['diff', diff ? diffCell(diff, options) : 'none: the run keeps no history (a dry run), so the reduce merges the partitions straight into the reports'],
-    [
-      'reduce',
-      `one Lambda (reduceAudit): merges the ${diff ? "diff ranges' sorted findings" : "partitions' sorted findings"} (${formatBytes(reduce.readBytes)}${diff ? ', compressed' : ''}, from S3) at ≈ ${formatCount(Math.round(reduce.itemsPerSecond))} items/s into the reports, uploads them, ${diff ? 'history, ' : ''}mail: ≈ ${seconds(reduce.seconds)} of its 15 min, ≈ ${formatBytes(reduce.tmpBytes)} of /tmp (the reports; it has ${tmp})${reduce.withinLimits ? '' : ': beyond its limits (see the warning)'}`,
-    ],
+    ['diff', diff ? diffCell(diff, options) : "none: the run keeps no history (a dry run), so the assembly reads the partitions' sorted findings"],
+    ['assemble', assemblyCell(assembly, diff !== null, options)],
+    ['reduce', reduceCell(reduce, diff !== null, options)],
   ];
 }
 
 function diffCell(diff: NonNullable<RunPlan['diff']>, options: RunPlan['options']): string {
-  return `${plural(diff.ranges, 'diff range')} (as many as partitions), ItemBatcher ${plural(diff.maxItemsPerBatch, 'range')} a child → ${formatCount(diff.children)} ${diff.children === 1 ? 'child' : 'children'} (diffRanges, arm64 ${options.diffMemoryMb} MB) of ≈ ${plural(diff.itemsPerChild, 'item')}, ≈ ${seconds(diff.secondsPerChild)} each at ≈ ${formatCount(Math.round(diff.itemsPerSecond))} items/s, ${plural(diff.waves, 'wave')}; each range reads its segment of every partition's findings, diffs it with the previous run's states, sorts it by itemId and uploads it compressed: ≈ ${formatBytes(diff.tmpBytesPerChild)} of /tmp (it has ${formatBytes(options.diffEphemeralMb * 2 ** 20)})${diff.withinLimits ? '' : ': beyond its limits (see the warning)'}`;
+  return `${plural(diff.ranges, 'diff range')} (as many as partitions), ItemBatcher ${plural(diff.maxItemsPerBatch, 'range')} a child → ${formatCount(diff.children)} ${diff.children === 1 ? 'child' : 'children'} (diffRanges, arm64 ${options.diffMemoryMb} MB) of ≈ ${plural(diff.itemsPerChild, 'item')}, ≈ ${seconds(diff.secondsPerChild)} each at ≈ ${formatCount(Math.round(diff.itemsPerSecond))} items/s, ${plural(diff.waves, 'wave')}; each range reads its segment of every partition's findings, diffs it with the previous run's history parts of its buckets, writes its new states to the history as a part, sorts its findings by itemId and uploads them compressed: ≈ ${formatBytes(diff.tmpBytesPerChild)} of /tmp (it has ${formatBytes(options.diffEphemeralMb * 2 ** 20)})${diff.withinLimits ? '' : ': beyond its limits (see the warning)'}`;
+}
+
+function assemblyCell(assembly: NonNullable<RunPlan['assembly']>, history: boolean, options: RunPlan['options']): string {
+  const formats = assembly.formats.map((format) => format.toUpperCase()).join(' and ');
+  const from = history ? "the diff ranges' compressed findings" : "the partitions' sorted findings";
+  return `${plural(assembly.parts, 'report part')} (itemId ranges, as many as partitions), ItemBatcher ${plural(assembly.maxItemsPerBatch, 'part')} a child → ${formatCount(assembly.children)} ${assembly.children === 1 ? 'child' : 'children'} (assembleParts, arm64 ${options.assembleMemoryMb} MB) of ≈ ${plural(assembly.itemsPerChild, 'item')}, ≈ ${seconds(assembly.secondsPerChild)} each at ≈ ${formatCount(Math.round(assembly.itemsPerSecond))} items/s, ${plural(assembly.waves, 'wave')}; each part merges its findings from ${from} (${formatBytes(assembly.readBytes)} in all, from S3), writes its ${formats} (${formatBytes(assembly.tmpBytesPerChild)} of /tmp; it has ${formatBytes(options.assembleEphemeralMb * 2 ** 20)}), uploads them and removes them before the next${assembly.withinLimits ? '' : ': beyond its limits (see the warning)'}`;
+}
+
+function reduceCell(reduce: NonNullable<RunPlan['reduce']>, history: boolean, options: RunPlan['options']): string {
+  const limits = `≈ ${seconds(reduce.seconds)} of its 15 min`;
+  const beyond = reduce.withinLimits ? '' : ': beyond its limits (see the warning)';
+  if (!reduce.storesReports) return `one Lambda (reduceAudit): merges the partitions' and the parts' results into the run's summary; a dry run stores no report and sends no mail, so it puts nothing together: ${limits}${beyond}`;
+  const assembled = reduce.assembled.map((report) => `the ${report.format.toUpperCase()} ${formatBytes(report.bytes)} (${formatCount(report.copyParts)} parts, ≈ ${seconds(Math.max(report.copySeconds, report.hashSeconds))})`);
+  const together = assembled.length > 1 ? `${assembled.slice(0, -1).join(', ')} and ${assembled.at(-1)}` : assembled.join('');
+  const upper = (formats: readonly string[]) => formats.map((format) => format.toUpperCase()).join(', ');
+  const fed = reduce.fed.length > 0 ? ` (the ${upper(reduce.fed)} from the JSON parts read back, at ≈ ${formatCount(Math.round(reduce.itemsPerSecond))} items/s: ≈ ${seconds(reduce.writeSeconds)})` : '';
+  const written = reduce.written.length > 0 ? `writes the ${upper(reduce.written)}${fed} into its /tmp and uploads ${reduce.written.length === 1 ? 'it' : 'them'}, mail` : 'mail';
+  return [
+    `one Lambda (reduceAudit): merges the partitions', ${history ? "diff ranges' " : ''}and parts' results${history ? ', commits the history (the ranges wrote its parts)' : ''}`,
+    `puts ${together} together in S3 from the parts (UploadPartCopy, ${LIMITS.assemblyPartsAtOnce} at once, while it reads them back for their SHA-256)`,
+    `${written}: ${limits}, ≈ ${formatBytes(reduce.tmpBytes)} of /tmp (it has ${formatBytes(options.reduceEphemeralMb * 2 ** 20)})${beyond}`,
+  ].join('; ');
 }

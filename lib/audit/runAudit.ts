@@ -22,7 +22,7 @@ import { diffWithHistory, type HistoryDiff } from './phases/diffWithHistory';
 import { FindingRouter, OrderBroken } from './phases/FindingRouter';
 import { mapFindings } from './phases/mapFindings';
 import { planAudit, type AuditPlan } from './phases/planAudit';
-import { applyDiff, finishAudit, reportSetOf } from './phases/finishAudit';
+import { applyDiff, finishAudit, reportSetOf, type StoredReportRef } from './phases/finishAudit';
 import { runTally } from './phases/SnapshotTally';
 import type { PendingHistory } from './phases/prepareHistoryCommit';
 import { reduceMapped, type MappedRun } from '../partitioned/reduceMapped';
@@ -84,8 +84,13 @@ export interface RunAuditOptions {
 
 export interface AuditResult {
   head: ReportHead;
-  /** Report paths by format. */
+  /** Report paths by format (on this machine). */
   reports: Partial<Record<FormatId, string>>;
+  /**
+   * Reports put together where reports are kept (a partitioned run's JSON and CSV, assembled in
+   * the reports bucket from their parts), by format: not in `reports`, not uploaded again.
+   */
+  stored?: Partial<Record<FormatId, StoredReportRef>>;
   /** SHA-256 of each report, hex. */
   sha256: Partial<Record<FormatId, string>>;
   /** With `deferHistoryCommit`: makes this run the scope's latest, or drops it. */

@@ -11,8 +11,14 @@ const LIST_KEY = 'run';
 const IDEMPOTENCY_DAYS = 7;
 const ACTIVE: readonly RunStatus[] = ['queued', 'running'];
 
-/** `partitionsDone`, `rangesDone`: the partitions and diff ranges a partitioned run counted (number sets), so a retried step counts once. */
-type Stored = RunRecord & { listKey?: string; expiresAt?: number; partitionsDone?: Set<number>; rangesDone?: Set<number> };
+/** `partitionsDone`, `rangesDone`, `partsDone`: the partitions, diff ranges and report parts a partitioned run counted (number sets), so a retried step counts once. */
+type Stored = RunRecord & { listKey?: string; expiresAt?: number; partitionsDone?: Set<number>; rangesDone?: Set<number>; partsDone?: Set<number> };
+
+/** The steps after the map that count their children: the set that holds them, the unit shown, and the phases they follow (a dry run has no diff). */
+const STEP_PROGRESS = {
+  diff: { set: 'rangesDone', unit: 'ranges', after: ['map'] },
+  assemble: { set: 'partsDone', unit: 'parts', after: ['map', 'diff'] },
+} as const;
 
 /**
  * Run records in DynamoDB. Table: partition key `runId`. Runs carry
@@ -117,23 +123,25 @@ export class DynamoRunStore implements RunStore {
     }, runId);
   }
 
-  async countRangeDone(runId: string, range: number, total: number): Promise<RunRecord | null> {
+  async countStepDone(runId: string, step: 'diff' | 'assemble', index: number, total: number): Promise<RunRecord | null> {
     const now = new Date().toISOString();
-    const names = { '#status': 'status', '#progress': 'progress', '#phase': 'phase' };
+    const { set, unit, after } = STEP_PROGRESS[step];
+    const names = { '#status': 'status', '#progress': 'progress', '#phase': 'phase', '#set': set };
     const count = () =>
       this.conditionalUpdate({
-        UpdateExpression: 'ADD rangesDone :range SET #progress.#done = #progress.#done + :one, #progress.#at = :now, updatedAt = :now',
-        ConditionExpression: '#status = :running AND #progress.#phase = :diff AND NOT contains(rangesDone, :r)',
+        UpdateExpression: 'ADD #set :index SET #progress.#done = #progress.#done + :one, #progress.#at = :now, updatedAt = :now',
+        ConditionExpression: '#status = :running AND #progress.#phase = :step AND NOT contains(#set, :i)',
         ExpressionAttributeNames: { ...names, '#done': 'done', '#at': 'at' },
-        ExpressionAttributeValues: { ':range': new Set([range]), ':r': range, ':one': 1, ':now': now, ':running': 'running', ':diff': 'diff' },
+        ExpressionAttributeValues: { ':index': new Set([index]), ':i': index, ':one': 1, ':now': now, ':running': 'running', ':step': step },
       }, runId);
-    // The first range counted ends the map's progress; a child that loses that race counts as the others do.
+    // The first counted ends the step before's progress; a child that loses that race counts as the others do.
+    const before = Object.fromEntries(after.map((phase, i) => [`:before${i}`, phase]));
     const start = () =>
       this.conditionalUpdate({
-        UpdateExpression: 'SET #progress = :progress, rangesDone = :range, updatedAt = :now',
-        ConditionExpression: '#status = :running AND #progress.#phase = :map',
+        UpdateExpression: 'SET #progress = :progress, #set = :index, updatedAt = :now',
+        ConditionExpression: `#status = :running AND #progress.#phase IN (${Object.keys(before).join(', ')})`,
         ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ':progress': { phase: 'diff', done: 1, total, unit: 'ranges', at: now }, ':range': new Set([range]), ':now': now, ':running': 'running', ':map': 'map' },
+        ExpressionAttributeValues: { ':progress': { phase: step, done: 1, total, unit, at: now }, ':index': new Set([index]), ':now': now, ':running': 'running', ...before },
       }, runId);
     return (await count()) ?? (await start()) ?? (await count());
   }
@@ -221,6 +229,6 @@ export class DynamoRunStore implements RunStore {
 }
 
 function strip(item: Stored): RunRecord {
-  const { listKey: _listKey, expiresAt: _expiresAt, partitionsDone: _partitionsDone, rangesDone: _rangesDone, ...record } = item;
+  const { listKey: _listKey, expiresAt: _expiresAt, partitionsDone: _partitionsDone, rangesDone: _rangesDone, partsDone: _partsDone, ...record } = item;
   return record;
 }

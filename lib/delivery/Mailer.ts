@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import nodemailer from 'nodemailer';
 import { StoreError } from '../errors';
@@ -8,7 +9,8 @@ export interface MailMessage {
   subject: string;
   text: string;
   html: string;
-  attachments?: { filename: string; path: string; contentType: string }[];
+  /** Each from its file (`path`), or streamed (`content`: a report put together in the reports bucket). */
+  attachments?: ({ filename: string; contentType: string } & ({ path: string } | { content: Readable }))[];
 }
 
 export interface Mailer {

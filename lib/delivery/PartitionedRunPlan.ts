@@ -25,6 +25,8 @@ export interface PartitionedRunPlan {
   waivers: Waiver[];
   /** The ranges the history diff is cut into (lib/partitioned/diffRanges.ts), null for a run without history (a dry run). */
   diffRanges: number | null;
+  /** The itemId ranges the reports are written in, each by a child of the AssembleParts map (lib/partitioned/assemblePart.ts). */
+  parts: number;
 }
 
 /** The object keys of a run's plan and of each partition's output. */
@@ -38,6 +40,12 @@ export const partitionedRunKeys = {
   range: (runId: string, range: number) => `runs/${runId}/ranges/${range}.json`,
   /** A diff range's files (keyed lines, Brotli): its findings by itemId, its new states and its resolved findings by key. */
   rangeFile: (runId: string, range: number, file: RangeFile) => `runs/${runId}/ranges/${range}.${file}`,
+  /** A part's PartResult: written last, so its presence means its files are complete. */
+  part: (runId: string, part: number) => `runs/${runId}/parts/${part}.json`,
+  /** A part's bytes of one report (the format's extension: json, csv). */
+  partFile: (runId: string, part: number, extension: string) => `runs/${runId}/parts/${part}.findings.${extension}`,
+  /** What a report ends with (resolved findings, closing), stored for the assembly in S3. */
+  tail: (runId: string, extension: string) => `runs/${runId}/parts/tail.${extension}`,
 };
 
 /** The files a diff range leaves. */

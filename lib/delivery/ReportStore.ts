@@ -9,6 +9,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { translateSdkError } from '../aws/sdkErrors';
 import { NotFoundError, StoreError } from '../errors';
 import { brotliLinesOf, linesOf } from '../inventory/readLines';
+import { assembleObject, MIN_PART_BYTES, sha256OfPieces, type Piece } from '../aws/assembleObject';
 import { MULTIPART, type MultipartOptions } from '../aws/multipart';
 
 
@@ -30,6 +31,11 @@ export class ReportStore {
     /** When reports are uploaded in parts (tests lower the sizes). */
     private readonly multipart: MultipartOptions = MULTIPART,
   ) {}
+
+  /** The smallest part but the last of an assembled object: S3's minimum, or the tests' lowered part size (their local S3 holds them to it). */
+  private get minAssemblyPartBytes(): number {
+    return Math.min(MIN_PART_BYTES, this.multipart.partBytes);
+  }
 
   describe(): string {
     return `s3://${this.bucket}`;
@@ -92,6 +98,34 @@ export class ReportStore {
       // A failed upload stops reading the file.
       body.destroy();
     }
+  }
+
+  /**
+   * Puts an object of this bucket together from pieces in order — bytes in memory, or byte
+   * ranges of objects in this or another bucket, copied by S3 itself (UploadPartCopy:
+   * lib/aws/assembleObject.ts) — and answers its size and SHA-256. S3 keeps no whole-object
+   * SHA-256 of a multipart object, so the pieces are read and hashed in order while S3 copies
+   * them (each part S3 checks against its own SHA-256); the run record keeps the hash. A
+   * partitioned run's JSON and CSV reports are assembled so.
+   *
+   * @example
+   * await reports.assemble('reports/…/audit-….json', [{ bytes: head }, { bucket: runFiles.bucket, key: 'runs/…/parts/0.json', start: 0, end: 123 }], 'application/json')
+   */
+  async assemble(key: string, pieces: readonly Piece[], contentType: string, signal?: AbortSignal): Promise<{ bytes: number; sha256: string }> {
+    const stop = new AbortController();
+    const both = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+    // One failing stops the other: no hash of an object that was not written, no upload left waiting on a hash.
+    const [{ bytes }, sha256] = await Promise.all([
+      assembleObject({ client: this.client, bucket: this.bucket, key, contentType, pieces, signal: both, minPartBytes: this.minAssemblyPartBytes }).catch((error: unknown) => {
+        stop.abort(error);
+        throw error;
+      }),
+      sha256OfPieces(this.client, pieces, { signal: both }).catch((error: unknown) => {
+        stop.abort(error);
+        throw error;
+      }),
+    ]);
+    return { bytes, sha256 };
   }
 
   /**
@@ -175,7 +209,7 @@ export class ReportStore {
   async *lines(key: string, options: { range?: { start: number; end: number }; compression?: 'none' | 'brotli'; signal?: AbortSignal } = {}): AsyncGenerator<string> {
     const { range, compression = 'none', signal } = options;
     if (range && range.end <= range.start) return;
-    const bytes = this.bytesOf(key, range, signal);
+    const bytes = this.bytes(key, { range, signal });
     if (compression === 'none') {
       yield* linesOf(bytes);
       return;
@@ -184,8 +218,15 @@ export class ReportStore {
     yield* brotliLinesOf(bytes);
   }
 
-  /** An object's bytes (those of `range`), resumed up to STREAM_RESUMES times from the last byte read. */
-  private async *bytesOf(key: string, range?: { start: number; end: number }, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  /**
+   * An object's bytes (those of `range`), as they arrive, resumed up to STREAM_RESUMES times from the
+   * last byte read (as `lines`). A report put together in the bucket is read so by the channels.
+   *
+   * @example
+   * for await (const chunk of reports.bytes('reports/…/audit-….json', { signal })) hash.update(chunk);
+   */
+  async *bytes(key: string, options: { range?: { start: number; end: number }; signal?: AbortSignal } = {}): AsyncGenerator<Buffer> {
+    const { range, signal } = options;
     const first = range?.start ?? 0;
     // HTTP ranges name their last byte.
     const last = range ? `${range.end - 1}` : '';

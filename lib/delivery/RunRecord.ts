@@ -83,11 +83,11 @@ export interface RunRecord {
 }
 
 export interface RunProgress {
-  /** `mail` is what records written before the channels say for `notify`; `map` and `diff` are a partitioned run's map and diff steps. */
-  phase: 'map' | 'diff' | 'evaluate' | 'write' | 'store' | 'notify' | 'mail';
+  /** `mail` is what records written before the channels say for `notify`; `map`, `diff` and `assemble` are a partitioned run's map, diff and assembly steps. */
+  phase: 'map' | 'diff' | 'assemble' | 'evaluate' | 'write' | 'store' | 'notify' | 'mail';
   done: number;
   total: number | null;
-  unit: 'bytes' | 'items' | 'reports' | 'channels' | 'partitions' | 'ranges';
+  unit: 'bytes' | 'items' | 'reports' | 'channels' | 'partitions' | 'ranges' | 'parts';
   at: string;
 }
 
@@ -98,11 +98,12 @@ export interface RunProgress {
  * describeProgress({ phase: 'evaluate', done: 1200, total: 5000, unit: 'items', at }) // 'evaluating: 1,200 of 5,000 items read'
  * describeProgress({ phase: 'map', done: 3, total: 16, unit: 'partitions', at }) // 'mapping the partitions: 3 of 16 partitions done'
  * describeProgress({ phase: 'diff', done: 2, total: 16, unit: 'ranges', at }) // 'diffing with history: 2 of 16 ranges done'
+ * describeProgress({ phase: 'assemble', done: 5, total: 8, unit: 'parts', at }) // 'writing the reports in parts: 5 of 8 parts done'
  */
 export function describeProgress(progress: RunProgress | undefined): string {
   if (!progress) return 'before reading the snapshot';
   const amount = `${formatCount(progress.done)}${progress.total !== null ? ` of ${formatCount(progress.total)}` : ''} ${progress.unit}`;
-  const phase = { map: 'mapping the partitions', diff: 'diffing with history', evaluate: 'evaluating', write: 'writing the reports', store: 'storing the reports', notify: 'notifying', mail: 'sending the digest' }[progress.phase];
+  const phase = { map: 'mapping the partitions', diff: 'diffing with history', assemble: 'writing the reports in parts', evaluate: 'evaluating', write: 'writing the reports', store: 'storing the reports', notify: 'notifying', mail: 'sending the digest' }[progress.phase];
   return `${phase}: ${amount} ${progress.phase === 'evaluate' ? 'read' : 'done'}`;
 }
 

@@ -23,11 +23,12 @@ export interface RunStore {
    */
   countPartitionDone(runId: string, index: number): Promise<RunRecord | null>;
   /**
-   * Counts one diff range of a partitioned run as diffed, as countPartitionDone counts a
-   * partition: the first range counted moves the progress from the map to the diff
-   * (`total` ranges), and a range counts once. The record, or null when nothing was counted.
+   * Counts one child of a step after the map as done, as countPartitionDone counts a
+   * partition: a diff range (step `diff`), or a part of the reports (step `assemble`). The
+   * first counted moves the progress to the step (`total` ranges or parts), and each counts
+   * once. The record, or null when nothing was counted.
    */
-  countRangeDone(runId: string, range: number, total: number): Promise<RunRecord | null>;
+  countStepDone(runId: string, step: 'diff' | 'assemble', index: number, total: number): Promise<RunRecord | null>;
   /** Newest first. */
   listRecent(limit: number): Promise<RunRecord[]>;
   /** Runs created at or after `since` that are still queued or running, oldest first. */

@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { commitHistory, type AuditResult } from '../audit/runAudit';
 import { reportFormats, type FormatId } from '../report/formats/reportFormats';
 import { reportKey } from './auditOptions';
+import { sourceOf, type ReportSource } from '../report/ReportSource';
 import type { AuditDependencies } from './executeAudit';
 import { CHANNEL_TITLES, type ChannelOutcome, type FinishedRun } from './notifiers/Notifier';
 import { notificationFigures, notifyAll } from './notifiers/notifyAll';
@@ -52,6 +53,10 @@ async function deliver(deps: AuditDependencies, run: FinishedRun, session: RunSe
 async function storeReports(record: RunRecord, result: AuditResult, deps: AuditDependencies, session: RunSession): Promise<Partial<Record<FormatId, StoredReport>>> {
   const stored: Partial<Record<FormatId, StoredReport>> = {};
   if (record.request.dryRun) return stored;
+  // Put together in the reports bucket already (a partitioned run's JSON and CSV): recorded, not uploaded again.
+  for (const [format, ref] of Object.entries(result.stored ?? {}) as [FormatId, { key: string; bytes: number }][]) {
+    stored[format] = { key: ref.key, sha256: result.sha256[format]!, bytes: ref.bytes };
+  }
   try {
     const formats = Object.entries(result.reports) as [FormatId, string][];
     for (const [index, [format, path]] of formats.entries()) {
@@ -114,7 +119,13 @@ export async function completeRun(run: EvaluatedRun, deps: AuditDependencies): P
   }
   // Evaluated and stored; the status waits for the DPO's digest, which may still fail.
   const evaluated = await deps.runs.update(runId, outcome);
-  const notifications = await deliver(deps, { record: evaluated, result, stored, fetchCommand: deps.fetchCommand(runId), formats: reportFormats }, session);
+  const report = (format: FormatId): ReportSource | null => {
+    const path = result.reports[format];
+    if (path) return sourceOf(path);
+    const kept = stored[format];
+    return kept ? { name: `${deps.reports.describe()}/${kept.key}`, bytes: () => deps.reports.bytes(kept.key, { signal: session.signal }) } : null;
+  };
+  const notifications = await deliver(deps, { record: evaluated, result, stored, fetchCommand: deps.fetchCommand(runId), formats: reportFormats, report }, session);
   const undelivered = emailFailure(notifications);
   const allWarnings = [...warnings, ...channelWarnings(notifications)];
   const delivered = { ...deliveryPatch(notifications), ...(allWarnings.length > 0 ? { warnings: allWarnings } : {}) };

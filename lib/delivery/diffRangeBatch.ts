@@ -16,16 +16,18 @@ import { planAudit } from '../audit/phases/planAudit';
 import { sha256File } from '../audit/sha256File';
 import { compileWaivers } from '../engine/waivers';
 import { DynamoInventorySource } from '../inventory/DynamoInventorySource';
+import type { Block } from '../partitioned/BlockWriter';
 import { describeRange, diffRange, type RangeCounts } from '../partitioned/diffRange';
 import { mergeMapped, segmentLines } from '../partitioned/mergeMapped';
 import type { PartitionResult } from '../partitioned/Partition';
-import type { PreviousRun } from '../history/HistoryStore';
-import { keyedLine } from '../report/FindingSorter';
-import { TextSink } from '../report/formats/TextSink';
+import type { FindingState, PreviousRun, WrittenPart } from '../history/HistoryStore';
+import type { RunAuditOptions } from '../audit/runAudit';
+import { keyedRun } from '../report/FindingSorter';
+import { bucketsOf } from '../partitioned/diffRanges';
 import { auditOptions } from './auditOptions';
 import type { AuditDependencies, RunLimits } from './executeAudit';
 import { fetchPartitions } from './partitionResults';
-import { partitionedRunKeys, readRunPlan, type PartitionedRunPlan } from './PartitionedRunPlan';
+import { partitionedRunKeys, readRunPlan, type PartitionedRunPlan, type RangeFile } from './PartitionedRunPlan';
 import { RunSession } from './RunSession';
 import { describeStateError, forStateMachine, type StateError } from './stateMachineErrors';
 
@@ -36,8 +38,12 @@ export interface RangeBatchEvent {
   error?: StateError;
 }
 
-/** A diff range's result as `runs/<runId>/ranges/<range>.json` keeps it. */
-export type RangeResult = (RangeCounts & { status: 'done'; findings: number }) | { range: number; status: 'failed'; error: string };
+/**
+ * A diff range's result as `runs/<runId>/ranges/<range>.json` keeps it: with its findings' count and
+ * blocks (lib/partitioned/BlockWriter.ts), and the history part its new states went to (when the
+ * store keeps states by range; otherwise they are its `states` file).
+ */
+export type RangeResult = (RangeCounts & { status: 'done'; findings: number; blocks: Block[]; statesPart?: WrittenPart }) | { range: number; status: 'failed'; error: string };
 
 /** What the child returns (the state machine discards it: ResultPath null); for logs and tests. */
 export interface DiffedBatch {
@@ -91,9 +97,9 @@ export async function diffRangeBatch(event: RangeBatchEvent, deps: AuditDependen
     for (const range of event.Items) {
       // A retried batch leaves the ranges it diffed before as they are.
       const stored = await deps.runFiles.readJson<RangeResult>(partitionedRunKeys.range(runId, range));
-      const findings = stored?.status === 'done' ? stored.findings : await diffAndStore({ plan, range, partitions: done, previous, seenAt, workDir, deps, signal: session.signal });
+      const findings = stored?.status === 'done' ? stored.findings : await diffAndStore({ plan, range, partitions: done, previous, history, seenAt, workDir, deps, signal: session.signal });
       // Counted once however often it is retried (a retry after the result was stored counts it if the first try could not).
-      await deps.runs.countRangeDone(runId, range, count);
+      await deps.runs.countStepDone(runId, 'diff', range, count);
       diffed.push({ range, status: 'done', findings });
     }
     return { runId, ranges: diffed };
@@ -116,6 +122,7 @@ async function diffAndStore(input: {
   range: number;
   partitions: readonly PartitionResult[];
   previous: PreviousRun | null;
+  history: NonNullable<RunAuditOptions['history']>;
   seenAt: string;
   workDir: string;
   deps: AuditDependencies;
@@ -137,35 +144,25 @@ async function diffAndStore(input: {
       compress: true,
       signal,
     });
-    const { findings: sorter, statesPath, resolvedPath, compressed: _compressed, ...counts } = result;
-    const findingsPath = join(rangeDir, 'findings');
-    const findings = await writeFindings(sorter.sorted(), findingsPath);
-    for (const [file, path] of [['findings', findingsPath], ['states', statesPath], ['resolved', resolvedPath]] as const) {
+    const { findingsPath, statesPath, resolvedPath, compressed: _compressed, ...counts } = result;
+    // The range's new states go to the history as a part of their own (the reduce's commit names it), not through the reduce.
+    const { store, scope } = input.history;
+    const statesPart = store.writePart ? await store.writePart(scope, runId, { index: range, buckets: bucketsOf(range, plan.diffRanges!) }, statesIn(statesPath)) : undefined;
+    const files: [RangeFile, string][] = [['findings', findingsPath], ['resolved', resolvedPath], ...(statesPart ? [] : [['states', statesPath] as [RangeFile, string]])];
+    for (const [file, path] of files) {
       await deps.runFiles.put(partitionedRunKeys.rangeFile(runId, range, file), path, await sha256File(path), 'application/octet-stream', signal);
     }
-    await deps.runFiles.putJson(partitionedRunKeys.range(runId, range), { ...counts, status: 'done', findings } satisfies RangeResult);
-    deps.log('info', 'range diffed', { runId, range, findings, ...counts.counts });
-    return findings;
+    await deps.runFiles.putJson(partitionedRunKeys.range(runId, range), { ...counts, status: 'done', ...(statesPart ? { statesPart } : {}) } satisfies RangeResult);
+    deps.log('info', 'range diffed', { runId, range, findings: counts.findings, blocks: counts.blocks.length, ...counts.counts });
+    return counts.findings;
   } finally {
     await rm(rangeDir, { recursive: true, force: true });
   }
 }
 
-/** The range's annotated findings, in the reduce's order, to a compressed file of keyed lines; answers how many. */
-async function writeFindings(sorted: AsyncIterable<Parameters<typeof keyedLine>[0]>, path: string): Promise<number> {
-  const sink = new TextSink(path, 'w', 'brotli');
-  let count = 0;
-  try {
-    for await (const entry of sorted) {
-      await sink.write(keyedLine(entry));
-      count += 1;
-    }
-    await sink.close();
-    return count;
-  } catch (error) {
-    await sink.destroy();
-    throw error;
-  }
+/** A range's new states, from its file of keyed lines (Brotli), in key order. */
+async function* statesIn(path: string): AsyncGenerator<FindingState> {
+  for await (const { line } of keyedRun(path, true)) yield JSON.parse(line) as FindingState;
 }
 
 /**

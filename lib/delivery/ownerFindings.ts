@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError, UsageError } from '../errors';
 import { readLines } from '../inventory/readLines';
+import { reportLines, sourceOf, type ReportSource } from '../report/ReportSource';
 import { SEVERITIES, type Finding } from '../model';
 import { csvFormat } from '../report/formats/csvFormat';
 import type { ReportContext } from '../report/formats/ReportFormat';
@@ -323,10 +324,11 @@ const mayCallForAction = (line: string) => line.includes('"verdict":"violation"'
  * The findings of a JSON report (lib/report/formats/jsonFormat.ts: a head, then
  * `"findings":[`, one finding per line, then `],`), as report lines, streamed.
  */
-async function* reportFindingLines(path: string): AsyncGenerator<{ line: string; lineNo: number }> {
+async function* reportFindingLines(report: ReportSource): AsyncGenerator<{ line: string; lineNo: number }> {
+  const path = report.name;
   let inFindings = false;
   let lineNo = 0;
-  for await (const line of readLines(path)) {
+  for await (const line of reportLines(report)) {
     lineNo += 1;
     if (!inFindings) {
       inFindings = line === '"findings":[';
@@ -349,14 +351,15 @@ function parseFinding(line: string, lineNo: number, path: string): Finding {
 }
 
 /**
- * Reads a run's JSON report once and groups its violations and due-soon findings by owner.
- * The caller sends the mails and then calls `cleanup()`.
+ * Reads a run's JSON report once (a file, or streamed from the reports bucket) and groups its
+ * violations and due-soon findings by owner. The caller sends the mails and then calls `cleanup()`.
  *
  * @example
  * const grouped = await ownerFindings(result.reports.json, { allowlist, maxOwners: 200, maxListed: 50, maxCsvRows: 10_000 });
  * try { for (const owner of grouped.owners) await mail(owner); } finally { await grouped.cleanup(); }
  */
-export async function ownerFindings(reportPath: string, options: OwnerFindingsOptions): Promise<OwnerFindings> {
+export async function ownerFindings(report: string | ReportSource, options: OwnerFindingsOptions): Promise<OwnerFindings> {
+  const source = sourceOf(report);
   const dir = await mkdtemp(join(options.tmpRoot ?? tmpdir(), 'retention-auditor-owners-'));
   const cleanup = () => rm(dir, { recursive: true, force: true });
   const appends = new AppendQueue();
@@ -366,9 +369,9 @@ export async function ownerFindings(reportPath: string, options: OwnerFindingsOp
     const notAllowed = new TallyBuilder();
     const overCap = new TallyBuilder();
     let unowned = 0;
-    for await (const { line, lineNo } of reportFindingLines(reportPath)) {
+    for await (const { line, lineNo } of reportFindingLines(source)) {
       if (!mayCallForAction(line)) continue;
-      const finding = parseFinding(line, lineNo, reportPath);
+      const finding = parseFinding(line, lineNo, source.name);
       if (finding.verdict !== 'violation' && finding.verdict !== 'due-soon') continue;
       const raw = typeof finding.owner === 'string' ? finding.owner.trim() : '';
       if (raw === '') {

@@ -27,11 +27,14 @@ export interface PlannedRun {
   partitions: Partition[];
   /** The diff ranges by index, the state machine's input to its DiffRanges map: empty without history (a dry run) or with nothing to map. */
   ranges: number[];
+  /** The reports' parts by index, the input to its AssembleParts map: empty with nothing to map. */
+  parts: number[];
 }
 
 /** The state machine's map inputs for a stored plan. */
-function plannedRun(plan: Pick<PartitionedRunPlan, 'runId' | 'partitions' | 'diffRanges'>): PlannedRun {
-  return { runId: plan.runId, partitions: plan.partitions, ranges: Array.from({ length: plan.diffRanges ?? 0 }, (_, range) => range) };
+function plannedRun(plan: Pick<PartitionedRunPlan, 'runId' | 'partitions' | 'diffRanges' | 'parts'>): PlannedRun {
+  const indexes = (count: number) => Array.from({ length: count }, (_, index) => index);
+  return { runId: plan.runId, partitions: plan.partitions, ranges: indexes(plan.diffRanges ?? 0), parts: indexes(plan.parts) };
 }
 
 /** The state machine this deployment runs large audits on; a plan step without one is misconfigured. */
@@ -50,7 +53,7 @@ function stateMachineOf(deps: AuditDependencies): NonNullable<AuditDependencies[
  * (failed, one notice) unless the state machine retries it (`Throttled`).
  *
  * @example
- * await planPartitionedRun('audit-20261128T020000Z-1a2b3c', deps) // { runId, partitions: [16 itemId ranges], ranges: [0, …, 15] }
+ * await planPartitionedRun('audit-20261128T020000Z-1a2b3c', deps) // { runId, partitions: [16 itemId ranges], ranges: [0, …, 15], parts: [0, …, 15] }
  */
 export async function planPartitionedRun(runId: string, deps: AuditDependencies, limits?: RunLimits): Promise<PlannedRun> {
   const { stateMachineArn } = stateMachineOf(deps);
@@ -58,7 +61,7 @@ export async function planPartitionedRun(runId: string, deps: AuditDependencies,
   const now = deps.now ?? (() => new Date());
   const { record, claimed } = await claimRun(runId, deps, { startedAt: now().toISOString(), executionArn });
   if (!claimed) {
-    if (record.status !== 'running' || record.executionArn !== executionArn) return { runId, partitions: [], ranges: [] };
+    if (record.status !== 'running' || record.executionArn !== executionArn) return { runId, partitions: [], ranges: [], parts: [] };
     const stored = await readRunPlan(runId, deps.runFiles);
     if (stored) return plannedRun(stored);
     deps.log('warn', 'plan retried: planning again', { runId });
@@ -113,6 +116,8 @@ async function writePlan(record: RunRecord, deps: AuditDependencies, session: Ru
     waivers,
     // The DiffRanges map diffs as many ranges as there are partitions, each in a function of its own.
     diffRanges: request.dryRun ? null : diffRangeCount(partitions.length),
+    // And the AssembleParts map writes the reports in as many parts: a part holds about a partition's findings.
+    parts: partitions.length,
   };
   await deps.runFiles.putJson(partitionedRunKeys.plan(runId), stored);
   return stored;

@@ -1,10 +1,11 @@
 /**
- * The reduce step of a run on the state machine: every partition's result
- * fetched from the run-files bucket and its sorted findings streamed from there
- * (ranged GETs of their segments, nothing staged in /tmp), merged into the run's
- * reports (runAudit with `mapped`, lib/partitioned/reduceMapped.ts), then finished exactly as a one-Lambda run is
- * (completeRun): reports stored with their SHA-256 in the reports bucket,
- * history, delivery, status.
+ * The reduce step of a run on the state machine: every partition's, diff
+ * range's and report part's result fetched from the run-files bucket, merged
+ * into the run's head and history (runAudit with `mapped`,
+ * lib/partitioned/reduceMapped.ts); the JSON and CSV reports put together in
+ * the reports bucket from their parts (S3 copies them, nothing staged in
+ * /tmp), the others written here; then finished exactly as a one-Lambda run is
+ * (completeRun): reports stored with their SHA-256, history, delivery, status.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,8 @@ import { join } from 'node:path';
 import { runAudit } from '../audit/runAudit';
 import { compileWaivers } from '../engine/waivers';
 import { DynamoInventorySource } from '../inventory/DynamoInventorySource';
-import { fetchPartitions, fetchRanges } from './partitionResults';
+import { fetchPartitions, fetchParts, fetchRanges } from './partitionResults';
+import { S3PartStore } from './S3PartStore';
 import { completeRun } from './completeRun';
 import { auditOptions } from './auditOptions';
 import type { AuditDependencies, RunLimits } from './executeAudit';
@@ -48,8 +50,9 @@ export async function reducePartitionedRun(runId: string, deps: AuditDependencie
       const results = await fetchPartitions(plan, deps, session.signal);
       deps.log('info', 'audit reducing', { runId, partitions: results.length, failed: results.filter((r) => r.status === 'failed').length });
       const engine = { ...deps.engine, waivers: compileWaivers(plan.waivers), capturedNotAfterMs: plan.capturedNotAfterMs };
+      const options = auditOptions(record, deps, session, workDir);
       result = await runAudit({
-        ...auditOptions(record, deps, session, workDir),
+        ...options,
         // Opened again for the snapshot's facts (manifest, capture time); the findings come from the partitions.
         source: new DynamoInventorySource(deps.inventory, { snapshotId: plan.snapshotId, mode: 'query', segments: 1 }),
         engine,
@@ -58,6 +61,9 @@ export async function reducePartitionedRun(runId: string, deps: AuditDependencie
           results,
           lines: (index, segment) => deps.runFiles.lines(partitionedRunKeys.lines(runId, index), { range: segment, signal: session.signal }),
           ...(plan.diffRanges === null ? {} : { diffed: await fetchRanges(plan, deps, session.signal) }),
+          // The reports' parts, written by the AssembleParts map: JSON and CSV are put together in the reports bucket
+          // (a dry run stores no report, completeRun: nothing is put together).
+          assembled: { parts: await fetchParts(plan, deps, options.formats, session.signal), store: record.request.dryRun ? null : new S3PartStore(record, deps.runFiles, deps.reports) },
         },
       });
     } catch (thrown) {

@@ -10,9 +10,12 @@ import {
   type HistoryRun,
   type HistoryStore,
   type HistoryWriter,
+  type BucketRange,
   type PreviousRun,
   type SkippedPrevious,
+  type WrittenPart,
 } from './HistoryStore';
+import { mergeStates, statesOfBuckets } from './stateParts';
 import { validateScope } from './validateScope';
 
 /** Raw characters of state lines per chunk item (gzip keeps an item far below 400 KB). */
@@ -23,7 +26,9 @@ const KEEP_DAYS = 400;
  * History in the audit-runs table, for Lambda: a run's finding states are
  * stored in key order as gzip chunks (`hist#<scope>#<runId>#<n>`), and the
  * pointer `histhead#<scope>` names the scope's latest completed run; a
- * recorded run is `histrun#<runId>`. Chunks expire (TTL `expiresAt`).
+ * recorded run is `histrun#<runId>`. Chunks expire (TTL `expiresAt`). A partitioned
+ * run keeps its states by diff range (`startPart`): the head lists each part's buckets
+ * and chunks, and a diff range of the next run reads only the parts of its buckets.
  * A run record is listed in the table's `byCreatedAt` index under
  * `listKey = histruns#<scope>` (sorted by `createdAt`, the run's end), so the
  * trend reads a scope's last runs with one Query; a run that lost the race to
@@ -62,33 +67,39 @@ export class DynamoHistoryStore implements HistoryStore {
       });
       return null;
     }
-    const read = (n: number) => this.send('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: { runId: chunkId(scope, runId, n) } })));
+    const read = (n: number, part?: number) => this.send('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: { runId: chunkId(scope, runId, n, part) } })));
     const tableName = this.tableName;
+    // Chunks are read as the diff goes: a damaged one stops the run, with a sentence naming it.
+    const chunkStates = async function* (first: number, count: number, part?: number): AsyncGenerator<FindingState> {
+      for (let n = first; n < first + count; n += 1) {
+        const item = (await read(n, part)).Item;
+        if (!item) throw new StoreError(`History chunk ${chunkId(scope, runId, n, part)} of run ${runId} is missing.`);
+        let lines: string[];
+        try {
+          lines = gunzipSync(Buffer.from(item.lines as Uint8Array)).toString('utf8').split('\n');
+        } catch (cause) {
+          throw new HistoryDamagedError(`History chunk ${chunkId(scope, runId, n, part)} in table ${tableName} is damaged (not gzip).`, { cause });
+        }
+        for (const [index, line] of lines.entries()) {
+          if (!line) continue;
+          let state: FindingState;
+          try {
+            state = JSON.parse(line) as FindingState;
+          } catch (cause) {
+            throw new HistoryDamagedError(`History chunk ${chunkId(scope, runId, n, part)} in table ${tableName} is damaged (line ${index + 1} is not JSON).`, { cause });
+          }
+          yield state;
+        }
+      }
+    };
+    const parts = partsOf(head.Item.parts, chunks);
+    if (!parts) return { run: run as HistoryRun, states: () => chunkStates(0, chunks) };
+    // Kept by diff range: a range reads its own parts; the whole run is its parts merged by key.
+    const readPart = (part: StoredPart) => chunkStates(part.first ?? 0, part.count, part.part);
     return {
       run: run as HistoryRun,
-      // Chunks are read as the diff goes: a damaged one stops the run, with a sentence naming it.
-      states: async function* () {
-        for (let n = 0; n < chunks; n += 1) {
-          const item = (await read(n)).Item;
-          if (!item) throw new StoreError(`History chunk ${n} of run ${runId} is missing.`);
-          let lines: string[];
-          try {
-            lines = gunzipSync(Buffer.from(item.lines as Uint8Array)).toString('utf8').split('\n');
-          } catch (cause) {
-            throw new HistoryDamagedError(`History chunk ${chunkId(scope, runId, n)} in table ${tableName} is damaged (not gzip).`, { cause });
-          }
-          for (const [index, line] of lines.entries()) {
-            if (!line) continue;
-            let state: FindingState;
-            try {
-              state = JSON.parse(line) as FindingState;
-            } catch (cause) {
-              throw new HistoryDamagedError(`History chunk ${chunkId(scope, runId, n)} in table ${tableName} is damaged (line ${index + 1} is not JSON).`, { cause });
-            }
-            yield state;
-          }
-        }
-      },
+      states: () => mergeStates(parts.map(readPart)),
+      statesOf: (buckets) => statesOfBuckets(parts, buckets, readPart),
     };
   }
 
@@ -137,26 +148,76 @@ export class DynamoHistoryStore implements HistoryStore {
     return (result.Item?.run as HistoryRun | undefined) ?? null;
   }
 
-  begin(scope: string, runId: string, basisRunId: string | null): HistoryWriter {
+  /**
+   * Writes one diff range's states as chunks of their own (`hist#<scope>#<runId>#p<range>#<n>`),
+   * read by nobody until the run's commit names them (adoptPart). A retried range writes the same
+   * keys again; chunks past the count it answers are never read, and expire.
+   *
+   * @example
+   * const part = await history.writePart('inventory', runId, { index: 3, buckets: bucketsOf(3, 16) }, states); // { index: 3, from: 768, to: 1023, chunks: 41 }
+   */
+  async writePart(scope: string, runId: string, part: { index: number; buckets: BucketRange }, states: AsyncIterable<FindingState>): Promise<WrittenPart> {
     validateScope(scope);
-    let buffer = '';
-    let chunks = 0;
+    const chunks = this.chunks(scope, runId, part.index);
+    for await (const state of states) await chunks.write(state);
+    await chunks.flush();
+    return { index: part.index, from: part.buckets.from, to: part.buckets.to, chunks: chunks.count };
+  }
+
+  /** States written as gzip chunks of `chunkChars` characters, numbered from 0 (under a part's own keys when `part` is given), expiring. */
+  private chunks(scope: string, runId: string, part?: number) {
     const expiresAt = Math.floor(Date.now() / 1000) + KEEP_DAYS * 86_400;
+    let buffer = '';
+    let count = 0;
     const flush = async () => {
       if (buffer === '') return;
       const lines = gzipSync(buffer);
-      const id = chunkId(scope, runId, chunks);
+      const id = chunkId(scope, runId, count, part);
       buffer = '';
-      chunks += 1;
+      count += 1;
       await this.send('PutItem', () => this.client.send(new PutCommand({ TableName: this.tableName, Item: { runId: id, lines, expiresAt } })));
     };
     return {
-      write: async (state) => {
+      write: async (state: FindingState) => {
         buffer += `${JSON.stringify(state)}\n`;
         if (buffer.length >= this.chunkChars) await flush();
       },
+      flush,
+      /** Chunks written so far. */
+      get count() {
+        return count;
+      },
+      clear: () => {
+        buffer = '';
+      },
+    };
+  }
+
+  begin(scope: string, runId: string, basisRunId: string | null): HistoryWriter {
+    validateScope(scope);
+    const chunks = this.chunks(scope, runId);
+    /** Chunks of adopted parts (written under their own keys), counted in the head's total. */
+    let adopted = 0;
+    let parts: PartEntry[] | null = null;
+    const addPart = (entry: PartEntry) => {
+      const last = parts?.at(-1);
+      if (!parts && chunks.count > 0) throw new Error('History parts must start before any state is written.');
+      if (last && entry.from <= last.to) throw new Error(`History parts come in bucket order: buckets ${entry.from}–${entry.to} after ${last.from}–${last.to}.`);
+      (parts ??= []).push(entry);
+    };
+    return {
+      write: (state) => chunks.write(state),
+      // A part starts a chunk of its own, so a range of the next run reads only its parts' chunks.
+      startPart: async (buckets) => {
+        await chunks.flush();
+        addPart({ from: buckets.from, to: buckets.to, first: chunks.count });
+      },
+      adoptPart: (written) => {
+        addPart({ from: written.from, to: written.to, part: written.index, count: written.chunks });
+        adopted += written.chunks;
+      },
       commit: async (run) => {
-        await flush();
+        await chunks.flush();
         // Listed for the trend at once (one write); should the head not become this run, the listing is taken back below.
         const listing = { listKey: listKeyOf(scope), createdAt: run.finishedAt };
         await this.send('PutItem', () => this.client.send(new PutCommand({ TableName: this.tableName, Item: { runId: `histrun#${run.runId}`, run, ...listing } })));
@@ -168,7 +229,7 @@ export class DynamoHistoryStore implements HistoryStore {
             : { ConditionExpression: '#run.#runId = :basis', ExpressionAttributeNames: { '#run': 'run', '#runId': 'runId' }, ExpressionAttributeValues: { ':basis': basisRunId } };
         try {
           await this.send('PutItem', () =>
-            this.client.send(new PutCommand({ TableName: this.tableName, Item: { runId: `histhead#${scope}`, run, chunks }, ...condition })),
+            this.client.send(new PutCommand({ TableName: this.tableName, Item: { runId: `histhead#${scope}`, run, chunks: chunks.count + adopted, ...(parts ? { parts: storedParts(parts, chunks.count) } : {}) }, ...condition })),
           );
         } catch (error) {
           await this.unlist(run.runId);
@@ -180,9 +241,7 @@ export class DynamoHistoryStore implements HistoryStore {
           );
         }
       },
-      abort: async () => {
-        buffer = '';
-      },
+      abort: async () => chunks.clear(),
     };
   }
 }
@@ -192,7 +251,61 @@ function listKeyOf(scope: string): string {
   return `histruns#${scope}`;
 }
 
-function chunkId(scope: string, runId: string, n: number): string {
+/**
+ * A part of a run's states as the head keeps it: its buckets and its chunks — `first` of the
+ * run's own numbering (written by the committing writer, startPart), or `part`'s own keys from 0
+ * (written apart by a diff range's function, writePart) — and how many.
+ */
+interface StoredPart {
+  from: number;
+  to: number;
+  first?: number;
+  part?: number;
+  count: number;
+}
+
+/** A part as the writer tracks it: numbered chunks have a first and run to the next numbered part's first. */
+type PartEntry = { from: number; to: number } & ({ first: number } | { part: number; count: number });
+
+/** The parts as the head records them: a numbered part's chunks run to the next numbered part's first, or the writer's last chunk. */
+function storedParts(parts: readonly PartEntry[], chunks: number): StoredPart[] {
+  return parts.map((part, index) => {
+    if ('part' in part) return part;
+    const next = parts.slice(index + 1).find((later): later is PartEntry & { first: number } => 'first' in later);
+    return { ...part, count: (next?.first ?? chunks) - part.first };
+  });
+}
+
+/**
+ * The head's parts when they are whole and consistent (in bucket order; the numbered chunks
+ * covering 0…, the own-keyed ones each once; all of them `chunks`); null for a run kept whole (or
+ * parts that do not add up: read it whole).
+ */
+function partsOf(value: unknown, chunks: number): StoredPart[] | null {
+  if (!Array.isArray(value) || value.length === 0) return null;
+  let next = 0;
+  let total = 0;
+  let lastBucket = -1;
+  const own = new Set<number>();
+  const whole = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  for (const part of value as Partial<StoredPart>[]) {
+    const { from, to, first, part: index, count } = part;
+    if (![from, to, count].every(whole) || from! <= lastBucket || to! < from!) return null;
+    if (index !== undefined) {
+      if (!whole(index) || own.has(index) || first !== undefined) return null;
+      own.add(index);
+    } else {
+      if (first !== next) return null;
+      next += count!;
+    }
+    total += count!;
+    lastBucket = to!;
+  }
+  return total === chunks ? (value as StoredPart[]) : null;
+}
+
+function chunkId(scope: string, runId: string, n: number, part?: number): string {
+  if (part !== undefined) return `hist#${scope}#${runId}#p${String(part).padStart(4, '0')}#${String(n).padStart(6, '0')}`;
   return `hist#${scope}#${runId}#${String(n).padStart(6, '0')}`;
 }
 

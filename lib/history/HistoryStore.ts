@@ -37,10 +37,22 @@ export interface HistoryRun {
   counts?: TrendCounts;
 }
 
+/** A run of buckets of the identity space (lib/partitioned/diffRanges.ts), first and last inclusive: what a diff range holds. */
+export interface BucketRange {
+  from: number;
+  to: number;
+}
+
 export interface PreviousRun {
   run: HistoryRun;
   /** The run's finding states, in key order. */
   states(): AsyncIterable<FindingState>;
+  /**
+   * The run's states of some buckets only, in key order, read from the parts that hold them
+   * (a store that kept the run's states by diff range: a diff range reads its own, not all).
+   * Absent when the store keeps them whole: the caller filters `states()`.
+   */
+  statesOf?(buckets: BucketRange): AsyncIterable<FindingState>;
   /** The same states as a Parquet file DuckDB reads itself (lib/history/parquetStates.ts), when the store keeps them so. */
   parquetPath?: string;
 }
@@ -59,6 +71,17 @@ export interface SkippedPrevious {
 export interface HistoryWriter {
   write(state: FindingState): Promise<void>;
   /**
+   * For stores that keep a run's states by diff range (the audit-runs table): the states written
+   * next, until the next part, are those of these buckets, in key order; parts come in bucket
+   * order. Without parts, write() takes every state in key order.
+   */
+  startPart?(buckets: BucketRange): Promise<void>;
+  /**
+   * For the same stores: a part another process wrote beforehand (HistoryStore.writePart: a diff
+   * range's function), which the commit then names; parts come in bucket order.
+   */
+  adoptPart?(part: WrittenPart): void;
+  /**
    * Instead of write(), for stores that keep states as Parquet files: `copy`
    * writes all the run's states, in key order, as one Parquet file (the columns of
    * lib/history/parquetStates.ts) at the path it is given — the SQL engine's COPY.
@@ -73,8 +96,22 @@ export interface HistoryWriter {
   abort(): Promise<void>;
 }
 
+/** A run's states of one diff range, written apart before the run commits (HistoryStore.writePart): plain JSON. */
+export interface WrittenPart extends BucketRange {
+  /** The diff range it holds (its chunks are keyed by it). */
+  index: number;
+  chunks: number;
+}
+
 /** Where runs keep their history: a folder for the CLI, the audit-runs table for Lambda. */
 export interface HistoryStore {
+  /**
+   * Writes one diff range's states of run `runId` (in key order) as a part of their own, for
+   * the writer of that run to adopt at its commit; nothing reads them until a commit names them.
+   * A diff range's function calls it, so no one process writes every state of a large run.
+   * Absent for stores that keep a run's states in one file.
+   */
+  writePart?(scope: string, runId: string, part: { index: number; buckets: BucketRange }, states: AsyncIterable<FindingState>): Promise<WrittenPart>;
   /**
    * The scope's latest completed run, to compare with; null when there is none.
    * A damaged history never blocks an audit: the store answers null and tells

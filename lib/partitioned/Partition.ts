@@ -4,6 +4,7 @@
  * reduce. Everything here is plain JSON, because in AWS it travels between
  * Lambda functions (the state machine's payload, S3 objects).
  */
+import type { Block } from './BlockWriter';
 import type { PartialTally } from '../audit/phases/SnapshotTally';
 import type { DigestState } from '../engine/snapshotDigest';
 import type { FileReadStats } from '../inventory/FileInventorySource';
@@ -49,9 +50,11 @@ export interface PartitionResult {
   digest: DigestState | null;
   /** A file slice's counts, for the checks that need the whole file (no item at all, not an inventory). */
   file?: FileReadStats;
-  /** Where each segment of the findings file is: one per diff range with history, else one (status done). */
+  /** With history: where each diff range's segment of the findings file is, each sorted by diff key (status done). */
   segments?: Segment[];
-  /** How each segment is sorted: by diff key (a run with history), or by itemId (status done). */
+  /** Without history: the findings file's blocks, sorted by itemId (lib/partitioned/BlockWriter.ts; status done). */
+  blocks?: Block[];
+  /** How the findings file is sorted: by diff range and diff key (a run with history), or by itemId (status done). */
   sortedBy?: 'diffKey' | 'itemId';
   /** What the step counted of its findings, for the reduce to merge (status done). */
   tally?: PartialTally;

@@ -9,15 +9,17 @@
  * exactly what one diff of the whole run gives.
  */
 import { join } from 'node:path';
-import { fingerprintOf } from '../engine/identity';
-import type { FindingState, PreviousRun } from '../history/HistoryStore';
+import type { FindingState, PreviousRun, WrittenPart } from '../history/HistoryStore';
 import { diffFindings } from '../history/diffFindings';
+import { statesOfBuckets } from '../history/stateParts';
 import type { Finding } from '../model';
 import { FindingSorter, keyedLine, keyedRun, mergeSorted, toJsonLine, type FindingLine } from '../report/FindingSorter';
 import { TextSink } from '../report/formats/TextSink';
 import type { Changes, HoldEntry } from '../report/ReportModel';
 import { HOLD_LIST_CAP } from '../audit/phases/SnapshotTally';
-import { diffRangeOf } from './diffRanges';
+import { BlockWriter, blockCharsFor, readBlock, type Block } from './BlockWriter';
+import type { SortedSource } from './cutParts';
+import { bucketsOf } from './diffRanges';
 
 export interface DiffRangeInput {
   /** The range (0-based) and how many the run has. */
@@ -49,24 +51,31 @@ export interface RangeCounts {
 }
 
 /**
- * A diffed range as the reduce reads it, wherever it was diffed (in the reduce's process, or by a
- * function of its own that left it in the run-files bucket); a range that failed has no lines.
+ * A diffed range as the reduce and the assembly read it, wherever it was diffed (in the reduce's
+ * process, or by a function of its own that left it in the run-files bucket); a range that
+ * failed has no lines. Its annotated findings are a sorted source (by itemId, then diff key) read
+ * block by block for the parts of the reports.
  */
 export type DiffedRange =
-  | (RangeCounts & {
-      status: 'done';
-      /** The annotated findings by itemId, then diff key (read once). */
-      findings(): AsyncIterable<FindingLine>;
-      /** The new states, and the resolved findings: keyed lines by state key. */
-      states(): AsyncIterable<FindingLine>;
-      resolved(): AsyncIterable<FindingLine>;
-    })
+  | (RangeCounts &
+      SortedSource & {
+        status: 'done';
+        /** Annotated findings in the range. */
+        findings: number;
+        /** The new states, and the resolved findings: keyed lines by state key. */
+        states(): AsyncIterable<FindingLine>;
+        resolved(): AsyncIterable<FindingLine>;
+        /** The history part its new states were written to by its function (then `states()` has none to give): the commit adopts it. */
+        statesPart?: WrittenPart;
+      })
   | { range: number; status: 'failed'; error: string };
 
 /** What diffRange leaves: the diffed range, and its files in `workDir` (the caller removes them). */
 export interface DiffRangeResult extends RangeCounts {
-  /** The annotated findings by itemId, then diff key. */
-  findings: FindingSorter;
+  /** The annotated findings, by itemId then diff key: how many, and the blocks of their file. */
+  findings: number;
+  blocks: Block[];
+  findingsPath: string;
   statesPath: string;
   resolvedPath: string;
   compressed: boolean;
@@ -76,11 +85,17 @@ export interface DiffRangeResult extends RangeCounts {
  * A range diffed in this process as the reduce reads it.
  *
  * @example
- * const diffed = diffedRange(await diffRange(input)); for await (const line of diffed.findings()) write(line);
+ * const diffed = diffedRange(await diffRange(input)); diffed.blocks.length // blocks of its findings
  */
 export function diffedRange(result: DiffRangeResult): DiffedRange {
-  const { findings, statesPath, resolvedPath, compressed, ...counts } = result;
-  return { ...counts, status: 'done', findings: () => findings.sorted(), states: () => keyedRun(statesPath, compressed), resolved: () => keyedRun(resolvedPath, compressed) };
+  const { findingsPath, statesPath, resolvedPath, compressed, ...counts } = result;
+  return {
+    ...counts,
+    status: 'done',
+    read: (block) => readBlock(findingsPath, block, compressed),
+    states: () => keyedRun(statesPath, compressed),
+    resolved: () => keyedRun(resolvedPath, compressed),
+  };
 }
 
 /**
@@ -94,7 +109,7 @@ export function describeRange(range: number, ranges: number): string {
 }
 
 /**
- * Diffs one range. The caller reads `findings` and removes `workDir` when done.
+ * Diffs one range. The caller reads its files and removes `workDir` when done.
  *
  * @example
  * const result = await diffRange({ range: 0, ranges: 1, current: [partition0], previous, seenAt, workDir, sortBudgetChars: 16 << 20, compress: false });
@@ -107,7 +122,9 @@ export async function diffRange(input: DiffRangeInput): Promise<DiffRangeResult>
   const resolvedPath = join(input.workDir, `range-${range}.resolved`);
   const states = new TextSink(statesPath, 'w', compression);
   const resolved = new TextSink(resolvedPath, 'w', compression);
+  const findingsPath = join(input.workDir, `range-${range}.findings`);
   const findings = new FindingSorter({ budgetChars: input.sortBudgetChars, tmpRoot: input.workDir, compress });
+  const blockWriter = new BlockWriter(findingsPath, { compress, blockChars: blockCharsFor(input.sortBudgetChars) });
   const holdsEnded: DiffRangeResult['holdsEnded'] = { ended: 0, endedList: [] };
   try {
     const counts = await diffFindings(mergeSorted(input.current), input.previous ? statesOfRange(input.previous, range, ranges) : null, input.seenAt, {
@@ -125,23 +142,29 @@ export async function diffRange(input: DiffRangeInput): Promise<DiffRangeResult>
     });
     await states.close();
     await resolved.close();
-    return { range, previousRunId: input.previous?.run.runId ?? null, counts, holdsEnded, findings, statesPath, resolvedPath, compressed: compress };
+    let written = 0;
+    for await (const entry of findings.sorted()) {
+      signal?.throwIfAborted();
+      await blockWriter.write(entry);
+      written += 1;
+    }
+    const blocks = await blockWriter.close();
+    return { range, previousRunId: input.previous?.run.runId ?? null, counts, holdsEnded, findings: written, blocks, findingsPath, statesPath, resolvedPath, compressed: compress };
   } catch (error) {
-    await Promise.all([states.destroy(), resolved.destroy(), findings.cleanup()]);
+    await Promise.all([states.destroy(), resolved.destroy(), blockWriter.destroy()]);
     throw error;
+  } finally {
+    await findings.cleanup();
   }
 }
 
 /**
- * The previous run's states of one range, in key order (the order of the states file). A state
- * without its fingerprint (a damaged line) gets the one its key names, as the map's findings do.
+ * The previous run's states of one range, in key order: from the parts that hold its buckets
+ * when the store kept them by range, else every state read and this range's kept.
  */
-async function* statesOfRange(previous: PreviousRun, range: number, ranges: number): AsyncIterable<FindingState> {
-  for await (const state of previous.states()) {
-    if (ranges === 1) yield state;
-    else {
-      const fingerprint = typeof state.fingerprint === 'string' && state.fingerprint.length >= 3 ? state.fingerprint : fingerprintOf(state.key.slice(0, state.key.indexOf('\u0002')));
-      if (diffRangeOf(fingerprint, ranges) === range) yield state;
-    }
-  }
+function statesOfRange(previous: PreviousRun, range: number, ranges: number): AsyncIterable<FindingState> {
+  if (ranges === 1) return previous.states();
+  const buckets = bucketsOf(range, ranges);
+  if (previous.statesOf) return previous.statesOf(buckets);
+  return statesOfBuckets([{ ...buckets }], buckets, () => previous.states());
 }

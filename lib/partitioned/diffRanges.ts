@@ -18,8 +18,7 @@ export const BUCKETS = 4096;
  * diffRangeOf('fff0a1b2c3d4e5f6a7b8', 4) // 3
  */
 export function diffRangeOf(fingerprint: string, ranges: number): number {
-  const bucket = Number.parseInt(fingerprint.slice(0, 3), 16);
-  return Math.floor((bucket * ranges) / BUCKETS);
+  return Math.floor((bucketOf(fingerprint) * ranges) / BUCKETS);
 }
 
 /**
@@ -30,4 +29,24 @@ export function diffRangeOf(fingerprint: string, ranges: number): number {
  */
 export function diffRangeCount(partitions: number): number {
   return Math.min(Math.max(1, partitions), BUCKETS);
+}
+
+/**
+ * The bucket of an identity, from its fingerprint: its first three hex digits.
+ *
+ * @example
+ * bucketOf('fff0a1b2…') // 4095
+ */
+export function bucketOf(fingerprint: string): number {
+  return Number.parseInt(fingerprint.slice(0, 3), 16);
+}
+
+/**
+ * The buckets a diff range holds, first and last (inclusive): those `diffRangeOf` puts in it.
+ *
+ * @example
+ * bucketsOf(3, 4) // { from: 3072, to: 4095 }
+ */
+export function bucketsOf(range: number, ranges: number): { from: number; to: number } {
+  return { from: Math.ceil((range * BUCKETS) / ranges), to: Math.ceil(((range + 1) * BUCKETS) / ranges) - 1 };
 }

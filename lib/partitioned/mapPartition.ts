@@ -7,8 +7,8 @@
  * The findings file holds keyed lines (lib/report/FindingSorter.ts keyedLine):
  * with history, one segment per diff range (lib/partitioned/diffRanges.ts), each
  * sorted by diff key, so a range's diff reads its segment of every partition;
- * without history, one segment sorted by itemId, which the reduce merges
- * straight into the reports. Ties keep the order read. The lines are
+ * without history, sorted by itemId in blocks (lib/partitioned/BlockWriter.ts),
+ * which the reports' parts read by itemId range. Ties keep the order read. The lines are
  * serialized exactly as a one-process run serializes them.
  */
 import type { Catalog } from '../catalog/loadCatalog';
@@ -26,6 +26,7 @@ import { mapFindings } from '../audit/phases/mapFindings';
 import { SnapshotTally } from '../audit/phases/SnapshotTally';
 import { diffRangeOf } from './diffRanges';
 import type { Partition, PartitionResult } from './Partition';
+import { BlockWriter, blockCharsFor } from './BlockWriter';
 import { SegmentWriter } from './SegmentWriter';
 
 export interface MapPartitionOptions {
@@ -79,8 +80,9 @@ export async function mapPartition(options: MapPartitionOptions): Promise<Partit
   });
   // The partial tally counts this slice only: the source's warnings, the stated capture time and the gaps are the reduce's.
   const counts = new SnapshotTally({ snapshotId: options.snapshotId, warnings: [], incompleteReasons: [] }, { waivers: options.engine.waivers, forecastDays: options.forecastDays ?? 30, statedCapturedAt: null });
-  const sorter = new FindingSorter({ budgetChars: options.sortBudgetChars ?? 16 << 20, compress: options.compressSpills ?? false });
-  const writer = new SegmentWriter(options.linesPath, diffRanges ?? 1);
+  const budgetChars = options.sortBudgetChars ?? 16 << 20;
+  const sorter = new FindingSorter({ budgetChars, compress: options.compressSpills ?? false });
+  const writer = diffRanges === null ? new BlockWriter(options.linesPath, { blockChars: blockCharsFor(budgetChars) }) : new SegmentWriter(options.linesPath, diffRanges);
   const gaps: string[] = [];
   try {
     await mapFindings(evaluation, counts, {
@@ -91,19 +93,19 @@ export async function mapPartition(options: MapPartitionOptions): Promise<Partit
     if (evaluation.reorder) await sortKept(evaluation, diffRanges, sorter, writer, options.signal);
     for await (const entry of sorter.sorted()) {
       options.signal?.throwIfAborted();
-      await writer.write(diffRanges === null ? 0 : entry.key!.charCodeAt(0), diffRanges === null ? entry : { key: entry.key!.slice(1), line: entry.line });
+      if (writer instanceof BlockWriter) await writer.write(entry);
+      else await writer.write(entry.key!.charCodeAt(0), { key: entry.key!.slice(1), line: entry.line });
     }
     if (digest) await evaluation.digested;
-    const segments = await writer.close();
     const file = source.sliceStats?.();
+    const written = writer instanceof BlockWriter ? { sortedBy: 'itemId' as const, blocks: await writer.close() } : { sortedBy: 'diffKey' as const, segments: await writer.close() };
     return {
       index: partition.index,
       status: 'done',
       findings: counts.items,
       gaps,
       digest: digest?.state() ?? null,
-      segments,
-      sortedBy: diffRanges === null ? 'itemId' : 'diffKey',
+      ...written,
       tally: counts.toPartial(),
       ...(file ? { file } : {}),
     };
@@ -134,11 +136,11 @@ function sortable(diffRanges: number | null, entry: FindingLine, fingerprint: st
  * The SQL engine keeps its findings and gives them back sorted: by itemId (no history),
  * written as they come; by diff key (history), each put behind its range for the sorter.
  */
-async function sortKept(evaluation: Evaluation, diffRanges: number | null, sorter: FindingSorter, writer: SegmentWriter, signal?: AbortSignal): Promise<void> {
-  if (diffRanges === null) {
+async function sortKept(evaluation: Evaluation, diffRanges: number | null, sorter: FindingSorter, writer: SegmentWriter | BlockWriter, signal?: AbortSignal): Promise<void> {
+  if (writer instanceof BlockWriter) {
     for await (const entry of evaluation.reorder!('itemId')) {
       signal?.throwIfAborted();
-      await writer.write(0, entry);
+      await writer.write(entry);
     }
     return;
   }

@@ -13,6 +13,8 @@ import { SnapshotDigest } from '../engine/snapshotDigest';
 import { checkWholeFile, mergeFileStats, type FileReadStats } from '../inventory/FileInventorySource';
 import { keyedLines, type FindingLine } from '../report/FindingSorter';
 import type { ReportHead } from '../report/ReportModel';
+import type { PartOutcome, PartStore } from './AssembledReports';
+import type { SortedSource } from './cutParts';
 import type { DiffedRange } from './diffRange';
 import type { PartitionResult, Segment } from './Partition';
 
@@ -30,6 +32,12 @@ export interface MappedRun {
    * lib/delivery/diffRangeBatch.ts), in range order; otherwise the reduce diffs them itself.
    */
   diffed?: readonly DiffedRange[];
+  /**
+   * The reports' parts, when functions of their own wrote them (the state machine's AssembleParts,
+   * lib/delivery/assemblePartBatch.ts), in part order; otherwise the reduce writes them itself.
+   * A null store: the reports are not put together (a dry run on the state machine stores none).
+   */
+  assembled?: { parts: readonly PartOutcome[]; store: PartStore | null };
 }
 
 /** The run's tally merged from its partitions', and its head (the history diff's outcome not yet in it). */
@@ -71,16 +79,17 @@ export function mergeMapped(options: RunAuditOptions, mapped: Pick<MappedRun, 'r
   return { counts, head, seenAt: head.run.snapshotCapturedAt ?? head.run.startedAt };
 }
 
-/** The results in index order, each done one with its tally and segments; the whole file checked when every partition read a slice of one. */
+/** The results in index order, each done one with its tally and sorted findings; the whole file checked when every partition read a slice of one. */
 function checkResults(results: readonly PartitionResult[], diffed: readonly DiffedRange[] | undefined, options: RunAuditOptions, plan: AuditPlan): void {
   const sortedBy = options.history ? 'diffKey' : 'itemId';
   results.forEach((result, index) => {
     if (result.index !== index) throw new Error(`Partition results out of order: found partition ${result.index + 1} at position ${index + 1}.`);
-    if (result.status === 'done' && (!result.tally || !result.segments || result.segments.length === 0 || result.sortedBy !== sortedBy)) {
+    const sorted = sortedBy === 'itemId' ? Array.isArray(result.blocks) : Array.isArray(result.segments) && result.segments.length > 0;
+    if (result.status === 'done' && (!result.tally || !sorted || result.sortedBy !== sortedBy)) {
       throw new Error(`Partition ${index + 1} was not mapped for this reduce: it recorded ${result.sortedBy ? `findings sorted by ${result.sortedBy}` : 'no sorted findings'}, and a run ${options.history ? 'with' : 'without'} history needs them sorted by ${sortedBy}.`);
     }
   });
-  const counts = new Set(results.filter((result) => result.status === 'done').map((result) => result.segments!.length));
+  const counts = new Set(results.filter((result) => result.status === 'done' && result.segments).map((result) => result.segments!.length));
   if (counts.size > 1) throw new Error(`The partitions were cut into different numbers of diff ranges (${[...counts].join(', ')}).`);
   const [segments] = counts;
   if (diffed && segments !== undefined && segments !== diffed.length) throw new Error(`The partitions were cut into ${segments} diff ranges, but ${diffed.length} were diffed.`);
@@ -112,4 +121,18 @@ export async function* countedLines<T>(lines: AsyncIterable<T>, expected: number
     yield line;
   }
   if (read !== expected) throw new Error(mismatch(read));
+}
+
+/**
+ * A dry run's partition as a sorted source of the reports' parts: its blocks, each read
+ * (checked to hold the lines the map step recorded) as the lines of a segment.
+ *
+ * @example
+ * const sources = done.map((result) => partitionSource(mapped, result));
+ */
+export function partitionSource(mapped: Pick<MappedRun, 'lines'>, result: PartitionResult): SortedSource {
+  return {
+    blocks: result.blocks!,
+    read: (block) => countedLines(mapped.lines(result.index, block), block.lines, (read) => `Partition ${result.index + 1} recorded ${block.lines} findings in a block at byte ${block.start} but its file holds ${read} there.`),
+  };
 }

@@ -5,7 +5,7 @@ import { ASSUMED } from './throughput';
 
 /** What the planner may be told; every field has a default (`DEFAULT_PLAN_OPTIONS`), the deployment's. */
 export interface PlanOptions {
-  /** One Lambda below this many items, the state machine (plan → map → diff → reduce) from it on. */
+  /** One Lambda below this many items, the state machine (plan → map → diff → assemble → reduce) from it on. */
   distributedThresholdItems: number;
   /** The fewest partitions a run on the state machine is cut into (stage param `partitions`); more when a map child needs it (partitionCount). */
   partitions: number;
@@ -18,11 +18,14 @@ export interface PlanOptions {
   /** Memory and /tmp of the audit functions (serverless.yml: auditWorker, mapPartitions, reduceAudit). */
   memoryMb: number;
   ephemeralMb: number;
-  /** /tmp of the reduce step (serverless.yml: reduceAudit), which holds the reports before their upload. */
+  /** /tmp of the reduce step (serverless.yml: reduceAudit), which holds the reports it writes itself (the PDF; HTML, OCSF, Parquet when asked) before their upload. */
   reduceEphemeralMb: number;
   /** Memory and /tmp of a diff child (serverless.yml: diffRanges). */
   diffMemoryMb: number;
   diffEphemeralMb: number;
+  /** Memory and /tmp of an assembly child (serverless.yml: assembleParts), sized as a diff child, whose findings it reads. */
+  assembleMemoryMb: number;
+  assembleEphemeralMb: number;
   /** Memory of the plan step's function (serverless.yml: planAudit). */
   planMemoryMb: number;
   /** A map child should finish its batch within this many seconds. */
@@ -39,6 +42,10 @@ export interface PlanOptions {
 /** The formats of the nightly run (handlers/scheduledAudit.ts). */
 export const NIGHTLY_FORMATS: readonly FormatId[] = ['json', 'csv', 'pdf'];
 
+/** A diff child's memory and /tmp as serverless.yml deploys diffRanges; assembleParts has the same. */
+const DIFF_MEMORY_MB = 2048;
+const DIFF_EPHEMERAL_MB = 4096;
+
 export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = Object.freeze({
   distributedThresholdItems: DEFAULTS.distributedThresholdItems,
   partitions: DEFAULTS.partitions,
@@ -48,8 +55,10 @@ export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = Object.freeze({
   memoryMb: 2048,
   ephemeralMb: 4096,
   reduceEphemeralMb: 10240,
-  diffMemoryMb: 2048,
-  diffEphemeralMb: 4096,
+  diffMemoryMb: DIFF_MEMORY_MB,
+  diffEphemeralMb: DIFF_EPHEMERAL_MB,
+  assembleMemoryMb: DIFF_MEMORY_MB,
+  assembleEphemeralMb: DIFF_EPHEMERAL_MB,
   planMemoryMb: 1024,
   targetChildSeconds: ASSUMED.targetChildSeconds,
   formats: NIGHTLY_FORMATS,

@@ -5,7 +5,10 @@ import { DEFAULT_PLAN_OPTIONS, type PlanOptions } from './planOptions';
 import { reportBytes } from './reportBytes';
 import { runsOnStateMachine } from './runsOnStateMachine';
 import type { SnapshotSize } from './SnapshotSize';
-import { ASSUMED, diffRate, keyedLineBytes, LIMITS, MEASURED, readAndEvaluateRate, reduceRate } from './throughput';
+import { assemblyWarnings, planAssembly, type AssemblyPlan } from './planAssembly';
+import { planReduce, reduceWarnings, type ReducePlan } from './planReduce';
+import { gib, minutes } from './sizeWords';
+import { ASSUMED, diffRate, keyedLineBytes, LIMITS, MEASURED, mergeRate, readAndEvaluateRate, USABLE_SECONDS } from './throughput';
 import { diffRangeCount } from '../partitioned/diffRanges';
 import { formatCount } from '../units';
 
@@ -30,7 +33,7 @@ export interface MapPlan {
   waves: number;
   /** Read request units a second at full concurrency, all on the snapshot's partition key. */
   peakReadUnitsPerSecond: number;
-  /** The sorted findings files (keyed lines) all partitions upload, for the diff children or, without history, the reduce. */
+  /** The sorted findings files (keyed lines) all partitions upload, for the diff children or, without history, the assembly children. */
   linesBytes: number;
 }
 
@@ -46,33 +49,22 @@ export interface DiffPlan {
   itemsPerChild: number;
   /** Items a second a child diffs and sorts. */
   itemsPerSecond: number;
-  /** The previous run's states every child reads whole (taken to be as many as this run's items). */
-  previousStates: number;
-  /** Reading the previous states and its segment of every partition, diffing, sorting and uploading its ranges. */
+  /** The previous run's states a child reads (its ranges' buckets, from the history's parts: taken to be as many as its items), and the new states it writes as parts. */
+  statesPerChild: number;
+  /** Reading its ranges' previous states and segment of every partition, diffing, sorting, uploading its findings and writing its states. */
   secondsPerChild: number;
   /** The map's MaxConcurrency parameter. */
   maxConcurrency: number;
   waves: number;
   /** /tmp at a child's peak: one range at a time, its merge's then its sort's compressed spill. */
   tmpBytesPerChild: number;
-  /** The ranges' annotated findings, compressed, which the reduce streams back. */
+  /** The ranges' annotated findings, compressed, which the assembly children stream back. */
   findingsBytes: number;
   /** Within the function's 15 minutes (less its reserve) and its /tmp (diffEphemeralMb). */
   withinLimits: boolean;
 }
 
-export interface ReducePlan {
-  /** Items a second it merges into the reports. */
-  itemsPerSecond: number;
-  /** What it streams from S3: the diff ranges' compressed findings, or without history the partitions' sorted files. */
-  readBytes: number;
-  /** Stream and merge the sorted findings into the reports, upload them, history and delivery. */
-  seconds: number;
-  /** /tmp it needs at its peak: the reports, written there before upload (nothing is sorted any more). */
-  tmpBytes: number;
-  /** Within one Lambda's 15 minutes (less its reserve) and Lambda's largest /tmp. */
-  withinLimits: boolean;
-}
+export type { AssemblyPlan, ReducePlan };
 
 /** The Lambda functions a run invokes (serverless.yml's names). */
 export const FUNCTIONS = {
@@ -80,6 +72,7 @@ export const FUNCTIONS = {
   planAudit: 'plan step',
   mapPartitions: 'map children',
   diffRanges: 'diff children',
+  assembleParts: 'assembly children',
   reduceAudit: 'reduce step',
 } as const;
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -104,6 +97,8 @@ export interface RunPlan {
   map: MapPlan | null;
   /** Null for a run without history (a dry run) or in one Lambda. */
   diff: DiffPlan | null;
+  /** The reports' parts; null in one Lambda. */
+  assembly: AssemblyPlan | null;
   reduce: ReducePlan | null;
   functions: FunctionPlan[];
   /** From start to reports, roughly. */
@@ -112,18 +107,16 @@ export interface RunPlan {
   warnings: string[];
 }
 
-const GIB = 1024 ** 3;
-/** What a function may run before it stops itself to record its failure. */
-const USABLE_SECONDS = LIMITS.lambdaTimeoutSeconds - LIMITS.timeReserveSeconds;
-
 /**
  * Decides how a run over this snapshot executes in AWS, as built: one Lambda
  * below `distributedThresholdItems`; from it on the state machine: a plan
  * step, a Distributed Map whose STANDARD children each read (Query), evaluate
  * and sort a batch of itemId ranges and upload their findings, with history a
- * second Distributed Map whose children each diff a batch of diff ranges, and
- * one reduce Lambda that merges the sorted findings into the reports. Warns
- * when a step would outgrow its Lambda. Pure: numbers in, plan out.
+ * second Distributed Map whose children each diff a batch of diff ranges, a
+ * third whose children write the JSON and CSV reports in parts (itemId ranges),
+ * and one reduce Lambda that merges the results, writes the history, puts the
+ * reports together in S3 from the parts and writes the others. Warns when a
+ * step would outgrow its Lambda. Pure: numbers in, plan out.
  *
  * @example
  * planRun({ snapshotId: 's', items: 1_000_000, bytes: 4e8, tableBytes: null, source: 'what-if', notes: [] }).map?.partitions // 16
@@ -137,12 +130,14 @@ export function planRun(snapshot: SnapshotSize, overrides: Partial<PlanOptions> 
 
   const map = planMap(snapshot, options);
   const diff = options.history ? planDiff(snapshot.items, map, options) : null;
-  const reduce = planReduce(snapshot.items, map, diff, options, reports);
+  const assembly = planAssembly(snapshot.items, map.partitions, options, concurrencyParameter(options));
+  const reduce = planReduce(snapshot.items, assembly, options, reports);
   return {
     ...base,
     execution: 'distributed-map',
     map,
     diff,
+    assembly,
     reduce,
     functions: [
       { name: 'planAudit', memoryMb: options.planMemoryMb, ephemeralMb: 512, invocations: 1, billedSeconds: ASSUMED.planSeconds },
@@ -150,10 +145,17 @@ export function planRun(snapshot: SnapshotSize, overrides: Partial<PlanOptions> 
       ...(diff
         ? [{ name: 'diffRanges' as const, memoryMb: options.diffMemoryMb, ephemeralMb: options.diffEphemeralMb, invocations: diff.children, billedSeconds: diff.children * diff.secondsPerChild }]
         : []),
+      { name: 'assembleParts', memoryMb: options.assembleMemoryMb, ephemeralMb: options.assembleEphemeralMb, invocations: assembly.children, billedSeconds: assembly.children * assembly.secondsPerChild },
       { name: 'reduceAudit', memoryMb: options.memoryMb, ephemeralMb: options.reduceEphemeralMb, invocations: 1, billedSeconds: reduce.seconds },
     ],
-    wallSeconds: ASSUMED.planSeconds + map.waves * map.secondsPerChild + (diff ? diff.waves * diff.secondsPerChild : 0) + reduce.seconds,
-    warnings: [...mapWarnings(map), ...(diff ? diffWarnings(diff, options) : []), ...reduceWarnings(snapshot.items, options, reduce, reports)],
+    wallSeconds:
+      ASSUMED.planSeconds + map.waves * map.secondsPerChild + (diff ? diff.waves * diff.secondsPerChild : 0) + assembly.waves * assembly.secondsPerChild + reduce.seconds,
+    warnings: [
+      ...mapWarnings(map),
+      ...(diff ? diffWarnings(diff, options) : []),
+      ...assemblyWarnings(assembly, options),
+      ...reduceWarnings(snapshot.items, options, reduce, reports),
+    ],
   };
 }
 
@@ -164,7 +166,7 @@ function check(snapshot: SnapshotSize, options: PlanOptions): void {
   if (!Number.isSafeInteger(options.mapMaxConcurrency) || options.mapMaxConcurrency < 0) {
     throw new InputError(`The plan's mapMaxConcurrency must be a whole number, 0 (as many as Step Functions allows) or more (got ${options.mapMaxConcurrency}).`);
   }
-  for (const name of ['planMemoryMb', 'diffMemoryMb', 'diffEphemeralMb', 'reduceEphemeralMb'] as const) {
+  for (const name of ['planMemoryMb', 'diffMemoryMb', 'diffEphemeralMb', 'assembleMemoryMb', 'assembleEphemeralMb', 'reduceEphemeralMb'] as const) {
     if (!(options[name] > 0)) throw new InputError(`The plan's ${name} must be above 0 (got ${options[name]}).`);
   }
   // The partition rule checks the rest of the map's settings.
@@ -175,7 +177,7 @@ const sum = (bytes: Partial<Record<FormatId, number>>) => Object.values(bytes).r
 
 /**
  * One Lambda reads and evaluates, with history diffs and sorts (the diff
- * children's rate), then writes the same reports the reduce writes (its rate).
+ * children's rate), then writes the reports at the merge rate (mergeRate).
  */
 function planSingle(snapshot: SnapshotSize, options: PlanOptions, reports: Partial<Record<FormatId, number>>) {
   const { items } = snapshot;
@@ -183,7 +185,7 @@ function planSingle(snapshot: SnapshotSize, options: PlanOptions, reports: Parti
     ASSUMED.singleRunOverheadSeconds +
     items / readAndEvaluateRate(options.memoryMb, options.engine) +
     (options.history ? items / diffRate(options.memoryMb) : 0) +
-    items / reduceRate(options.memoryMb) +
+    items / mergeRate(options.memoryMb) +
     sum(reports) / ASSUMED.s3BytesPerSecond;
   // The SQL engine sorts in DuckDB, which spills to its temp folder uncompressed, and reads the sorted lines back from a file.
   const tmpBytes = options.engine === 'sql' ? items * MEASURED.findingJsonBytes + sum(reports) : sortTmpBytes(items, reports);
@@ -199,6 +201,7 @@ function planSingle(snapshot: SnapshotSize, options: PlanOptions, reports: Parti
     execution: 'single-lambda' as const,
     map: null,
     diff: null,
+    assembly: null,
     reduce: null,
     functions: [{ name: 'auditWorker' as const, memoryMb: options.memoryMb, ephemeralMb: options.ephemeralMb, invocations: 1, billedSeconds: seconds }],
     wallSeconds: seconds,
@@ -238,8 +241,9 @@ function planMap(snapshot: SnapshotSize, options: PlanOptions): MapPlan {
 /**
  * The diff children: as many ranges as partitions, `mapItemsPerBatch` a child, at the map's
  * MaxConcurrency. A child reads its range's segment of every partition (about its share of all
- * the lines), diffs and sorts it, and uploads its findings compressed; its ranges go one after
- * the other, each range's files removed once uploaded.
+ * the lines) and the previous run's history parts of its buckets, diffs and sorts, uploads its
+ * findings compressed and writes its new states to the history as a part; its ranges go one
+ * after the other, each range's files removed once uploaded.
  */
 function planDiff(items: number, map: MapPlan, options: PlanOptions): DiffPlan {
   const ranges = diffRangeCount(map.partitions);
@@ -248,10 +252,14 @@ function planDiff(items: number, map: MapPlan, options: PlanOptions): DiffPlan {
   const itemsPerChild = Math.min(items, itemsPerRange * options.mapItemsPerBatch);
   const itemsPerSecond = diffRate(options.diffMemoryMb);
   const bytesMoved = itemsPerChild * (keyedLineBytes(true) + MEASURED.compressedFindingBytes);
-  // Every range reads all the previous run's states to keep its own (the history is not kept by range): a child once per range.
-  const rangesPerChild = Math.min(ranges, options.mapItemsPerBatch);
+  // The history is kept by range: a range reads the previous run's parts of its buckets (about its share), and writes its new states as a part.
+  const statesPerChild = itemsPerChild;
   const secondsPerChild =
-    ASSUMED.diffBaseSeconds + (rangesPerChild * items) / ASSUMED.previousStatesPerSecond + itemsPerChild / itemsPerSecond + bytesMoved / ASSUMED.s3BytesPerSecond;
+    ASSUMED.diffBaseSeconds +
+    statesPerChild / ASSUMED.previousStatesPerSecond +
+    statesPerChild / ASSUMED.historyStatesWrittenPerSecond +
+    itemsPerChild / itemsPerSecond +
+    bytesMoved / ASSUMED.s3BytesPerSecond;
   const tmpBytesPerChild = 2 * itemsPerRange * MEASURED.sortSpillBytesPerItem;
   const maxConcurrency = Math.min(children, concurrencyParameter(options));
   return {
@@ -261,7 +269,7 @@ function planDiff(items: number, map: MapPlan, options: PlanOptions): DiffPlan {
     children,
     itemsPerChild,
     itemsPerSecond,
-    previousStates: items,
+    statesPerChild,
     secondsPerChild,
     maxConcurrency,
     waves: Math.ceil(children / maxConcurrency),
@@ -274,20 +282,6 @@ function planDiff(items: number, map: MapPlan, options: PlanOptions): DiffPlan {
 /** The children either map runs at once: MaxConcurrency 0 is "as many as Step Functions allows" (infra/stateMachine.js). */
 function concurrencyParameter(options: PlanOptions): number {
   return options.mapMaxConcurrency === 0 ? LIMITS.mapMaxConcurrency : Math.min(options.mapMaxConcurrency, LIMITS.mapMaxConcurrency);
-}
-
-/**
- * The reduce: one Lambda that streams the diff ranges' sorted findings (without history, the
- * partitions'), merges them into the reports, writes these to /tmp and uploads them. It counts,
- * sorts and diffs nothing: its /tmp is the reports.
- */
-function planReduce(items: number, map: MapPlan, diff: DiffPlan | null, options: PlanOptions, reports: Partial<Record<FormatId, number>>): ReducePlan {
-  const itemsPerSecond = reduceRate(options.memoryMb);
-  const readBytes = diff ? diff.findingsBytes : map.linesBytes;
-  const seconds = ASSUMED.reduceBaseSeconds + items / itemsPerSecond + (readBytes + sum(reports)) / ASSUMED.s3BytesPerSecond;
-  const tmpBytes = sum(reports);
-  const withinLimits = seconds <= USABLE_SECONDS && tmpBytes <= LIMITS.lambdaMaxEphemeralMb * 2 ** 20;
-  return { itemsPerSecond, readBytes, seconds, tmpBytes, withinLimits };
 }
 
 /**
@@ -323,31 +317,6 @@ function diffWarnings(diff: DiffPlan, options: PlanOptions): string[] {
   if (diff.withinLimits) return [];
   const tmp = options.diffEphemeralMb * 2 ** 20;
   const beyond = [...(diff.secondsPerChild > USABLE_SECONDS ? ['15 minutes'] : []), ...(diff.tmpBytesPerChild > tmp ? [`${gib(tmp)} of /tmp`] : [])];
-  // Reading the previous run's states whole is the same for every child, however many ranges there are.
-  const statesSeconds = diff.previousStates / ASSUMED.previousStatesPerSecond;
-  const remedy =
-    ASSUMED.diffBaseSeconds + statesSeconds > USABLE_SECONDS
-      ? `every child reads the previous run's ${formatCount(diff.previousStates)} states whole (about ${minutes(statesSeconds)}), which no number of ranges shortens: the history is not kept by range`
-      : `more partitions (stage param partitions) make more, smaller diff ranges${diff.maxItemsPerBatch > 1 ? ', or lower mapItemsPerBatch' : ''}`;
+  const remedy = `more partitions (stage param partitions) make more, smaller diff ranges${diff.maxItemsPerBatch > 1 ? ', or lower mapItemsPerBatch' : ''}`;
   return [`A diff child needs about ${minutes(diff.secondsPerChild)} for its ${formatCount(diff.itemsPerChild)} items and ${gib(diff.tmpBytesPerChild)} of /tmp for a range, beyond its limits (${beyond.join(', ')}): ${remedy}.`];
 }
-
-function reduceWarnings(items: number, options: PlanOptions, reduce: ReducePlan, reports: Partial<Record<FormatId, number>>): string[] {
-  const maxTmp = LIMITS.lambdaMaxEphemeralMb * 2 ** 20;
-  if (!reduce.withinLimits) {
-    const beyond = [...(reduce.seconds > USABLE_SECONDS ? ['15 minutes'] : []), ...(reduce.tmpBytes > maxTmp ? ['10 GiB of /tmp'] : [])];
-    return [
-      `The reduce is one Lambda: at ${formatCount(items)} items it needs about ${minutes(reduce.seconds)}, and ${gib(reduce.tmpBytes)} of /tmp for the reports, beyond its limits (${beyond.join(', ')}); this size cannot be audited in AWS as built.`,
-    ];
-  }
-  if (reduce.tmpBytes > options.reduceEphemeralMb * 2 ** 20) {
-    const needMb = Math.ceil(reduce.tmpBytes / 2 ** 20);
-    return [
-      `The reduce needs about ${gib(reduce.tmpBytes)} of /tmp for the reports, more than reduceAudit's ${formatCount(options.reduceEphemeralMb)} MB (serverless.yml, ephemeralStorageSize): raise it to at least ${formatCount(needMb)} MB (Lambda allows ${formatCount(LIMITS.lambdaMaxEphemeralMb)}).`,
-    ];
-  }
-  return [];
-}
-
-const gib = (bytes: number) => `${(bytes / GIB).toFixed(1)} GiB`;
-const minutes = (seconds: number) => `${Math.round(seconds / 60)} min`;

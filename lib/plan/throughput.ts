@@ -8,6 +8,7 @@
  */
 import type { EngineKind } from '../audit/engineKind';
 import { DEFAULTS } from '../defaults';
+import { BLOCK_CHARS } from '../partitioned/BlockWriter';
 import { MAX_PARTITIONS } from '../partitioned/planPartitions';
 
 export const MEASURED = Object.freeze({
@@ -25,27 +26,30 @@ export const MEASURED = Object.freeze({
    */
   mapItemsPerSecondPerCore: { reference: 9_700, sql: 5_000 } as { readonly [K in EngineKind]: number },
   /**
-   * Items the reduce merges a second into the nightly reports (JSON, CSV, PDF): the partitions'
-   * (or the diff ranges') findings come sorted, so it counts, sorts and diffs nothing. One Node
-   * process, so one core. `npm run bench -- --partitions 4 --items 500000 --engine reference
-   * --format json,csv,pdf` on this machine with other work running (load ~3): the reduce merged
-   * the partitions' sorted files into the three reports in 22.6 s (22.5 s of CPU), 22,100 items/s.
-   * In Lambda it also decompresses the diff ranges' Brotli files (about 3 s of one core a GB of
-   * lines, ~2.8 µs an item), so 1 / (1/22,100 + 2.8 µs) ≈ 20,800, rounded down.
+   * Items one Node process merges a second from sorted findings files into the nightly reports
+   * (JSON, CSV, PDF): measured as the reduce's, which did that before the AssembleParts map; an
+   * assembly child now does the same work for its parts (merging, writing JSON and CSV and the
+   * PDF's model), and the reduce for HTML, OCSF and Parquet from the JSON parts. The findings
+   * come sorted, so it counts, sorts and diffs nothing. One Node process, so one core. `npm run
+   * bench -- --partitions 4 --items 500000 --engine reference --format json,csv,pdf` on this
+   * machine with other work running (load ~3): the reduce merged the partitions' sorted files into
+   * the three reports in 22.6 s (22.5 s of CPU), 22,100 items/s. In Lambda it also decompresses
+   * the diff ranges' Brotli files (about 3 s of one core a GB of lines, ~2.8 µs an item), so
+   * 1 / (1/22,100 + 2.8 µs) ≈ 20,800, rounded down.
    */
-  reduceItemsPerSecond: 20_000,
+  mergeItemsPerSecond: 20_000,
   /**
    * Items one diff child diffs a second with the previous run's states and sorts by itemId for
-   * the reduce: one Node process, one core. The same bench with `--history`, the reduce diffing
+   * the assembly: one Node process, one core. The same bench with `--history`, the reduce diffing
    * its one range itself in its process: 51.8 s (59.6 s of CPU), so the diff took about 29.2 s
    * more than the merge alone for 500,000 items, 17,100 items/s uncompressed. A Lambda child
-   * compresses its spill and its files, which cost 5–13% more CPU (reduceItemsPerSecond's
+   * compresses its spill and its files, which cost 5–13% more CPU (mergeItemsPerSecond's
    * earlier measurements, `npm run bench:sort-disk` with and without `--compress`): 15,000.
    */
   diffItemsPerSecond: 15_000,
   /**
-   * Peak bytes on disk per item beyond the reports, where a Lambda sorts the findings (the reduce,
-   * or one Lambda's run): the sorts' spilled runs, compressed (FindingSorter `compress`), with the
+   * Peak bytes on disk per item beyond the reports, where a Lambda sorts the findings (a map or diff
+   * child, or one Lambda's run): the sorts' spilled runs, compressed (FindingSorter `compress`), with the
    * history's files. Measured around a reference run with history of 1 M items, nightly formats,
    * disk polled every 0.5 s (`npm run bench:sort-disk -- <file> --compress`): peak 1.723 GB with
    * 1.576 GB of reports (first run) and 1.727 GB with 1.590 GB (second run, diffing the first):
@@ -56,7 +60,7 @@ export const MEASURED = Object.freeze({
    */
   sortSpillBytesPerItem: 147,
   /**
-   * A diff range's annotated findings as it uploads them for the reduce: keyed lines, Brotli's
+   * A diff range's annotated findings as it uploads them for the assembly children: keyed lines, Brotli's
    * fastest setting, as the compressed spill of the run diffing the first above (137 bytes an item).
    */
   compressedFindingBytes: 137,
@@ -104,7 +108,11 @@ export const ASSUMED = Object.freeze({
   singleRunOverheadSeconds: 10,
   /** The plan step: claim the run, find the snapshot, two one-item Queries for the itemId bounds, store the plan (seconds). */
   planSeconds: 5,
-  /** The reduce step's fixed work besides merging and transferring: cold start, catalog, PDF, history, delivery (seconds). */
+  /**
+   * The reduce step's fixed work besides what grows with the snapshot: cold start, catalog, every
+   * partition's, range's and part's result (small GETs, 8 at once), the PDF from the parts' merged
+   * models, delivery (seconds).
+   */
   reduceBaseSeconds: 60,
   /**
    * A diff child's fixed work besides diffing, reading the previous states and transferring,
@@ -113,20 +121,47 @@ export const ASSUMED = Object.freeze({
    */
   diffBaseSeconds: 20,
   /**
-   * Previous finding states a diff child reads a second: every child reads the previous run's
-   * states whole (gzip chunks of the runs table, GetItem one after the other, about 10 ms each)
-   * and keeps its ranges'. Judgement, not measured; the previous run is taken to have as many
-   * states as this run has items.
+   * An assembly child's fixed work besides merging and transferring, judgement (not measured),
+   * taken as a diff child's: cold start, the plan, every diff range's (or partition's) result
+   * with its block list and HeadObjects (small GETs, 8 at once), each part's result (seconds).
+   */
+  assembleBaseSeconds: 20,
+  /**
+   * Bytes a second S3 copies one part of an assembled report within the region (UploadPartCopy,
+   * server-side): judgement, not measured; AWS publishes no figure. The reduce sends
+   * `LIMITS.assemblyPartsAtOnce` of them at once.
+   */
+  copyBytesPerSecondPerPart: 80_000_000,
+  /**
+   * Bytes a second the reduce reads an assembled report's pieces back to hash them (SHA-256: S3
+   * keeps none of a whole multipart object): judgement, not measured. 8 ranged GETs of 8 MiB at
+   * once (sha256OfPieces in lib/aws/assembleObject.ts), hashed in order; SHA-256 itself runs at
+   * about 1.5 GB/s on one core with the CPU's SHA extensions, so the GETs bind.
+   */
+  hashBytesPerSecond: 400_000_000,
+  /**
+   * States a diff child writes to the history a second: its range's new states, as gzip chunks of
+   * the runs table (a part of the run's history, HistoryStore.writePart), PutItem one after the
+   * other. Judgement, not measured: taken as the pace it reads them at (previousStatesPerSecond);
+   * one state an item.
+   */
+  historyStatesWrittenPerSecond: 100_000,
+  /**
+   * Previous finding states a diff child reads a second: the previous run's history parts of its
+   * ranges' buckets (gzip chunks of the runs table, GetItem one after the other, about 10 ms each;
+   * a previous run cut into other ranges gives parts that straddle, read and filtered). Judgement,
+   * not measured; the previous run is taken to have as many states as this run has items.
    */
   previousStatesPerSecond: 100_000,
   /** Bytes a second one Lambda moves to or from S3 in its region (GETs 8 at once, a report in parts 4 at once from 1 GiB): AWS publishes no figure. */
   s3BytesPerSecond: 80_000_000,
   /**
    * States the parent execution enters besides its maps' children: Plan, MapPartitions,
-   * DiffRanges, Reduce, Succeeded (DiffRanges is entered even by a run without history, over no ranges).
+   * DiffRanges, AssembleParts, Reduce, Succeeded (DiffRanges is entered even by a run without
+   * history, over no ranges).
    */
-  parentTransitions: 5,
-  /** Transitions of one STANDARD child execution (either map's): its batch task and its end (a Catch to its failure state, or a retry, adds one each). */
+  parentTransitions: 6,
+  /** Transitions of one STANDARD child execution (any map's): its batch task and its end (a Catch to its failure state, or a retry, adds one each). */
   childTransitions: 2,
   /** S3 requests of any run besides reports and partitions: waivers and history read, history and its index written. */
   runGets: 2,
@@ -149,6 +184,15 @@ export const LIMITS = Object.freeze({
   mapMaxConcurrency: 10_000,
   /** Partitions a run may have (lib/partitioned/planPartitions.ts says why). */
   maxPartitions: MAX_PARTITIONS,
+  /** S3: a multipart upload's parts, uploaded or copied, hold 5 MiB (but the last) to 5 GiB (lib/aws/assembleObject.ts, kept equal by its test). */
+  s3MinPartBytes: 5 * 1024 ** 2,
+  s3MaxPartBytes: 5 * 1024 ** 3,
+  /** Parts the reduce sends at once when it puts a report together (lib/aws/assembleObject.ts PARTS_AT_ONCE). */
+  assemblyPartsAtOnce: 8,
+  /** One ranged GET of the hash's read-back (sha256OfPieces' chunkBytes). */
+  hashChunkBytes: 8 * 1024 ** 2,
+  /** Characters a block of a sorted findings file holds: an assembly child reads a part's findings by ranged GETs of whole blocks (lib/partitioned/BlockWriter.ts). */
+  blockChars: BLOCK_CHARS,
   /** DynamoDB: a read request unit covers 4 KB strongly consistent, twice that eventually consistent (a Query's default). */
   readUnitBytes: 4096,
   eventuallyConsistentFactor: 0.5,
@@ -193,19 +237,20 @@ export function readAndEvaluateRate(memoryMb: number, engine: EngineKind): numbe
 }
 
 /**
- * Items a second one Lambda of this memory merges into the reports: one Node
- * process uses one core, and a function below 1,769 MB gets less than one.
+ * Items a second one Lambda of this memory merges from sorted findings files
+ * into reports (an assembly child its parts, the reduce HTML, OCSF and Parquet):
+ * one Node process uses one core, and a function below 1,769 MB gets less than one.
  *
  * @example
- * reduceRate(2048) // 20,000
+ * mergeRate(2048) // 20,000
  */
-export function reduceRate(memoryMb: number): number {
-  return MEASURED.reduceItemsPerSecond * Math.min(1, lambdaVcpus(memoryMb));
+export function mergeRate(memoryMb: number): number {
+  return MEASURED.mergeItemsPerSecond * Math.min(1, lambdaVcpus(memoryMb));
 }
 
 /**
  * Items a second one diff child of this memory diffs and sorts: one Node
- * process, one core at most, as reduceRate.
+ * process, one core at most, as mergeRate.
  *
  * @example
  * diffRate(2048) // 15,000
@@ -224,3 +269,6 @@ export function diffRate(memoryMb: number): number {
 export function keyedLineBytes(history: boolean): number {
   return MEASURED.findingJsonBytes + MEASURED.findingKeyBytes[history ? 'history' : 'none'];
 }
+
+/** What a function may run before it stops itself to record its failure: its 15 minutes less its reserve. */
+export const USABLE_SECONDS = LIMITS.lambdaTimeoutSeconds - LIMITS.timeReserveSeconds;

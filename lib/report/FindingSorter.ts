@@ -35,7 +35,7 @@ export function toJsonLine(finding: unknown): string {
 }
 
 /** Null keys (items without an itemId) first, then itemIds in code-unit order. */
-function compareKeys(a: string | null, b: string | null): number {
+export function compareKeys(a: string | null, b: string | null): number {
   if (a === b) return 0;
   if (a === null) return -1;
   if (b === null) return 1;

@@ -130,6 +130,11 @@ export class MostSeriousCollector {
   result(): SeriousFinding[] {
     return this.kept.map(({ serious }) => serious);
   }
+
+  /** The lines of the findings kept, most serious first: offered to another collector, they rank as here (an assembled run's parts). */
+  keptLines(): string[] {
+    return this.kept.map(({ line }) => line);
+  }
 }
 
 /** The columns {@link mostSeriousOrderSql} reads, each a DuckDB expression. */

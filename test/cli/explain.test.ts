@@ -71,49 +71,72 @@ describe('run --explain', () => {
     const { code, stdout } = await cli('run', '--explain', '--assume-items', '500000');
     expect(code).toBe(0);
     const text = flat(stdout);
-    expect(text).toMatch(/a Distributed Map of STANDARD child workflows over the partitions, a second over the diff ranges, one reduce step: 500,000 items ≥ distributedThresholdItems 500,000/);
+    expect(text).toMatch(/a Distributed Map of STANDARD child workflows over the partitions, a second over the diff ranges, a third over the report parts, one reduce step: 500,000 items ≥ distributedThresholdItems 500,000/);
     expect(text).toMatch(/partitions 16 × itemId ranges of the snapshot, each read by Query \(only the snapshot's own items\), ≈ 31,250 items each \(the minimum, stage param partitions 16\)/);
     expect(text).toMatch(/reduce one Lambda \(reduceAudit\)/);
-    expect(text).toMatch(/planAudit 1, mapPartitions 16, diffRanges 16, reduceAudit 1 \(34 invocations\)/);
-    // Five parent states; each of the 32 children (16 a map) one parent transition and two of its own.
-    expect(stdout).toMatch(/│ Step Functions │ Standard state transitions \(parent and children\)\s+│\s+101 transitions/);
-    expect(stdout).toMatch(/│ DynamoDB\s+│ UpdateItem of the run record, one per partition/);
+    expect(text).toMatch(/planAudit 1, mapPartitions 16, diffRanges 16, assembleParts 16, reduceAudit 1 \(50 invocations\)/);
+    // Six parent states; each of the 48 children (16 a map) one parent transition and two of its own.
+    expect(stdout).toMatch(/│ Step Functions │ Standard state transitions \(parent and children\)\s+│\s+150 transitions/);
+    expect(stdout).toMatch(/│ DynamoDB\s+│ UpdateItem of the run record, one per partition, diff range and report part/);
     expect(stdout).not.toMatch(/export|Express|Scan/i);
   });
 
-  it('--assume-items 1000000: a diff row (ranges, children, items and seconds each) and a reduce that merges the ranges into the reports, its /tmp the reports', async () => {
+  it('--assume-items 1000000: a diff row, an assemble row (parts, children, items and seconds each, its /tmp) and a reduce that puts the reports together in S3', async () => {
     const { code, stdout } = await cli('run', '--explain', '--assume-items', '1000000');
     expect(code).toBe(0);
     const text = flat(stdout);
     expect(text).toMatch(
-      /diff 16 diff ranges \(as many as partitions\), ItemBatcher 1 range a child → 16 children \(diffRanges, arm64 2048 MB\) of ≈ 62,500 items, ≈ \d+ s each at ≈ 15,000 items\/s, 1 wave; each range reads its segment of every partition's findings, diffs it with the previous run's states, sorts it by itemId and uploads it compressed: ≈ [\d.]+ MiB of \/tmp \(it has 4 GiB\)/,
+      /diff 16 diff ranges \(as many as partitions\), ItemBatcher 1 range a child → 16 children \(diffRanges, arm64 2048 MB\) of ≈ 62,500 items, ≈ \d+ s each at ≈ 15,000 items\/s, 1 wave; each range reads its segment of every partition's findings, diffs it with the previous run's history parts of its buckets, writes its new states to the history as a part, sorts its findings by itemId and uploads them compressed: ≈ [\d.]+ MiB of \/tmp \(it has 4 GiB\)/,
     );
     expect(text).toMatch(
-      /reduce one Lambda \(reduceAudit\): merges the diff ranges' sorted findings \(130\.65 MiB, compressed, from S3\) at ≈ 20,000 items\/s into the reports, uploads them, history, mail: ≈ \d+ min of its 15 min, ≈ 1\.36 GiB of \/tmp \(the reports; it has 10 GiB\)/,
+      /assemble 16 report parts \(itemId ranges, as many as partitions\), ItemBatcher 1 part a child → 16 children \(assembleParts, arm64 2048 MB\) of ≈ 62,500 items, ≈ \d+ s each at ≈ 20,000 items\/s, 1 wave; each part merges its findings from the diff ranges' compressed findings \(130\.65 MiB in all, from S3\), writes its JSON and CSV \(87\.02 MiB of \/tmp; it has 4 GiB\), uploads them and removes them before the next/,
     );
+    expect(text).toMatch(
+      /reduce one Lambda \(reduceAudit\): merges the partitions', diff ranges' and parts' results, commits the history \(the ranges wrote its parts\); puts the JSON 877\.38 MiB \(16 parts, ≈ \d+ s\) and the CSV 514\.98 MiB \(16 parts, ≈ \d+ s\) together in S3 from the parts \(UploadPartCopy, 8 at once, while it reads them back for their SHA-256\); writes the PDF into its \/tmp and uploads it, mail: ≈ \d+ s of its 15 min, ≈ 1\.91 MiB of \/tmp \(it has 10 GiB\)/,
+    );
+    expect(text).toMatch(/planAudit 1, mapPartitions 16, diffRanges 16, assembleParts 16, reduceAudit 1 \(50 invocations\)/);
+    expect(stdout).not.toMatch(/beyond its limits/);
   });
 
-  it('--no-history plans a run that keeps none (a dry run): no diff step, the reduce merges the partitions', async () => {
+  it('--no-history plans a run that keeps none (a dry run): no diff step, the assembly merges the partitions, the reduce stores no report', async () => {
     const { code, stdout } = await cli('run', '--explain', '--no-history', '--assume-items', '1000000');
     expect(code).toBe(0);
     const text = flat(stdout);
-    expect(text).toMatch(/diff none: the run keeps no history \(a dry run\), so the reduce merges the partitions straight into the reports/);
-    expect(text).toMatch(/merges the partitions' sorted findings \([\d.]+ MiB, from S3\) at ≈ 20,000 items\/s into the reports, uploads them, mail:/);
-    expect(text).toMatch(/planAudit 1, mapPartitions 16, reduceAudit 1 \(18 invocations\)/);
+    expect(text).toMatch(/diff none: the run keeps no history \(a dry run\), so the assembly reads the partitions' sorted findings/);
+    expect(text).toMatch(/each part merges its findings from the partitions' sorted findings \(886\.92 MiB in all, from S3\)/);
+    expect(text).toMatch(/reduce one Lambda \(reduceAudit\): merges the partitions' and the parts' results into the run's summary; a dry run stores no report and sends no mail, so it puts nothing together: ≈ 60 s of its 15 min/);
+    expect(text).toMatch(/planAudit 1, mapPartitions 16, assembleParts 16, reduceAudit 1 \(34 invocations\)/);
+    expect(text).toMatch(/A run without history is a dry run: it stores no report and sends no mail/);
+    expect(stdout).not.toMatch(/│ SES|reports kept/);
     const { plan } = JSON.parse((await cli('run', '--explain', '--json', '--no-history', '--assume-items', '1000000')).stdout);
-    expect(plan).toMatchObject({ diff: null, options: { history: false } });
+    expect(plan).toMatchObject({ diff: null, assembly: { parts: 16, children: 16 }, reduce: { storesReports: false }, options: { history: false } });
     expect(JSON.parse((await cli('run', '--explain', '--json', '--assume-items', '1000000')).stdout).plan.diff).toMatchObject({ ranges: 16, children: 16 });
   });
 
-  it('--assume-items 100000000: more partitions and diff ranges, and the reduce said plainly to be beyond one Lambda', async () => {
+  it('--assume-items 10000000: every step within its limits; with --format html at 13 M the reduce writes the HTML itself and is told to leave it out', async () => {
+    const nightly = await cli('run', '--explain', '--assume-items', '10000000');
+    expect(nightly.code).toBe(0);
+    expect(nightly.stdout).not.toMatch(/beyond its limits/);
+    const { code, stdout } = await cli('run', '--explain', '--assume-items', '13000000', '--format', 'json,csv,pdf,html');
+    expect(code).toBe(0);
+    const text = flat(stdout);
+    expect(text).toMatch(/writes the PDF, HTML \(the HTML from the JSON parts read back, at ≈ 20,000 items\/s: ≈ 1\d min\) into its \/tmp and uploads them, mail: ≈ 1\d min of its 15 min, ≈ 2\.\d+ GiB of \/tmp \(it has 10 GiB\): beyond its limits \(see the warning\)/);
+    expect(text).toMatch(/Warning: The reduce is one Lambda: at 13,000,000 items it needs about 1\d min \(.*1\d min to write the HTML from the JSON parts\) and 3\.0 GiB of \/tmp for the PDF and HTML, beyond its limits \(15 minutes\): leave out html for runs this large/);
+  });
+
+  it('--assume-items 100000000: more partitions, diff ranges and report parts, every step within its limits (the history kept by range); beyond about 214 M the reduce is said plainly to be beyond one Lambda', async () => {
     const { code, stdout } = await cli('run', '--explain', '--assume-items', '100000000');
     expect(code).toBe(0);
     expect(stdout).toMatch(/Plan for snapshot \(what if\): 100,000,000 items/);
-    expect(flat(stdout)).toMatch(/partitions 56 × itemId ranges .* \(raised so that a partition's lines fit half of a child's \/tmp\)/);
-    expect(flat(stdout)).toMatch(/diff 56 diff ranges/);
-    expect(flat(stdout)).toMatch(/Warning: The reduce is one Lambda: at 100,000,000 items it needs about \d+ min, and [\d.]+ GiB of \/tmp for the reports, beyond its limits \(15 minutes, 10 GiB of \/tmp\); this size cannot be audited in AWS as built\./);
+    const text = flat(stdout);
+    expect(text).toMatch(/partitions 56 × itemId ranges .* \(raised so that a partition's lines fit half of a child's \/tmp\)/);
+    expect(text).toMatch(/diff 56 diff ranges/);
+    expect(text).toMatch(/assemble 56 report parts/);
+    expect(text).not.toMatch(/beyond its limits/);
     const { plan } = JSON.parse((await cli('run', '--explain', '--json', '--assume-items', '100000000')).stdout);
-    expect(plan.reduce.withinLimits).toBe(false);
+    expect([plan.diff.withinLimits, plan.assembly.withinLimits, plan.reduce.withinLimits]).toEqual([true, true, true]);
+    const beyond = flat((await cli('run', '--explain', '--assume-items', '250000000')).stdout);
+    expect(beyond).toMatch(/Warning: The reduce is one Lambda: at 250,000,000 items it needs about 1\d min \(1\d min to put the JSON and CSV together in S3 and hash them\), beyond its limits \(15 minutes\): this size cannot be audited in AWS as built\./);
   });
 
   it('--format chooses the reports planned', async () => {

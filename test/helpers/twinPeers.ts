@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startLocalDynamo, type LocalDynamo } from '../../cli/local/localDynamo';
 import { startLocalS3, type LocalS3 } from '../../cli/local/localS3';
+import { installPartCopy } from './aws/s3rverPartCopy';
 import type { EngineKind } from '../../lib/audit/engineKind';
 import type { AuditRequest } from '../../lib/delivery/RunRecord';
 import { localContainer } from './delivery';
@@ -42,7 +43,7 @@ export interface TwinPeers {
 export function useTwinPeers(): TwinPeers {
   const peers = {} as TwinPeers;
   beforeAll(async () => {
-    [peers.dynamo, peers.twinDynamo, peers.s3, peers.smtp] = await Promise.all([startLocalDynamo(0), startLocalDynamo(0), startLocalS3(0, undefined, ['test']), startSmtpSink()]);
+    [peers.dynamo, peers.twinDynamo, peers.s3, peers.smtp] = await Promise.all([startLocalDynamo(0), startLocalDynamo(0), startLocalS3(0, undefined, ['test'], (server) => installPartCopy(server)), startSmtpSink()]);
   });
   afterAll(async () => {
     await peers.smtp.close();

@@ -123,7 +123,7 @@ export class ReportSet {
   async finish(head: ReportHead, resolvedFile: string | null): Promise<Partial<Record<FormatId, string>>> {
     const finished: FinishedReports = {
       jsonSha256: null,
-      resolved: () => (resolvedFile ? readResolved(resolvedFile) : emptyIterable()),
+      resolved: () => resolvedOf(resolvedFile),
     };
     for (const [index, writer] of this.writers.entries()) {
       await writer.finish(head, finished);
@@ -142,14 +142,24 @@ export class ReportSet {
   }
 }
 
-/** A finding line for the writers, parsed only if a writer asks for the object. */
-function recordOf(line: string, parsed?: Finding): FindingRecord {
+/**
+ * A finding line for the writers, parsed only if a writer asks for the object.
+ *
+ * @example
+ * recordOf(line).finding().verdict
+ */
+export function recordOf(line: string, parsed?: Finding): FindingRecord {
   let finding = parsed;
   return { line, finding: () => (finding ??= JSON.parse(line) as Finding) };
 }
 
-async function* readResolved(path: string): AsyncIterable<ResolvedFinding> {
+/**
+ * The history diff's resolved findings, read from their NDJSON file (none without one).
+ *
+ * @example
+ * for await (const entry of resolvedOf(resolvedFile)) tail.write(entry);
+ */
+export async function* resolvedOf(path: string | null): AsyncIterable<ResolvedFinding> {
+  if (path === null) return;
   for await (const line of readLines(path)) if (line) yield JSON.parse(line) as ResolvedFinding;
 }
-
-async function* emptyIterable<T>(): AsyncIterable<T> {}

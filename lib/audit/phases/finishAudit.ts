@@ -12,7 +12,14 @@ import type { HistoryDiff } from './diffWithHistory';
 import { commitHistory, prepareHistoryCommit, type PendingHistory } from './prepareHistoryCommit';
 import type { AuditPlan } from './planAudit';
 import { ReportSet } from './ReportSet';
+
 import type { SnapshotTally } from './SnapshotTally';
+
+/** A report already where reports are kept: its key, and its bytes. */
+export interface StoredReportRef {
+  key: string;
+  bytes: number;
+}
 
 /**
  * The report set that writes the run's reports, correcting `counts`' summary as repeated itemIds are marked.
@@ -46,11 +53,20 @@ export function applyDiff(head: ReportHead, counts: SnapshotTally, diff: History
   head.trend = diff.trend;
 }
 
+/** A run's reports as finishAudit completes them: written in one pass (ReportSet), or assembled from parts (lib/partitioned/AssembledReports.ts). */
+export interface RunReports {
+  /** Local report paths by format. */
+  readonly paths: Partial<Record<FormatId, string>>;
+  /** Reports already where reports are kept (the reports bucket), by format: not in `paths`. */
+  readonly stored?: Partial<Record<FormatId, StoredReportRef>>;
+  finish(head: ReportHead, resolvedFile: string | null): Promise<Partial<Record<FormatId, string>>>;
+}
+
 export interface FinishAuditInput {
   options: Pick<RunAuditOptions, 'history' | 'deferHistoryCommit' | 'reportLocation' | 'now'>;
   head: ReportHead;
   counts: SnapshotTally;
-  reports: ReportSet;
+  reports: RunReports;
   diff: HistoryDiff | null;
   mostSerious: SeriousFinding[];
   /** The diff's resolved findings (NDJSON), for the reports' tails. */
@@ -73,12 +89,18 @@ export async function finishAudit(input: FinishAuditInput): Promise<AuditResult>
   const history = options.history ?? null;
   let pendingHistory: PendingHistory | null = null;
   if (diff && history) {
-    pendingHistory = await prepareHistoryCommit({ writer: diff.writer, trendPoint: diff.trendPoint, scope: history.scope, run: head.run, complete: counts.summary.complete, reports: reports.paths, sha256, reportLocation: options.reportLocation });
+    pendingHistory = await prepareHistoryCommit({ writer: diff.writer, trendPoint: diff.trendPoint, scope: history.scope, run: head.run, complete: counts.summary.complete, reports: { ...reports.paths, ...storedKeys(reports) }, sha256, reportLocation: options.reportLocation });
   }
   let historyConflict: string | undefined;
   if (pendingHistory && !options.deferHistoryCommit) {
     historyConflict = await commitHistory(pendingHistory);
     pendingHistory = null;
   }
-  return { head, reports: reports.paths, sha256, pendingHistory, mostSerious: input.mostSerious, ...(historyConflict ? { historyConflict } : {}) };
+  const stored = reports.stored && Object.keys(reports.stored).length > 0 ? { stored: reports.stored } : {};
+  return { head, reports: reports.paths, sha256, pendingHistory, mostSerious: input.mostSerious, ...stored, ...(historyConflict ? { historyConflict } : {}) };
+}
+
+/** The keys of the reports already stored, by format (the history records where each report is). */
+function storedKeys(reports: RunReports): Partial<Record<FormatId, string>> {
+  return Object.fromEntries(Object.entries(reports.stored ?? {}).map(([format, ref]) => [format, ref.key]));
 }

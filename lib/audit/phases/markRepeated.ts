@@ -6,6 +6,7 @@
  * after the map phase counted the finding as it was: the summary is corrected here.
  */
 import type { Finding } from '../../model';
+import { addExactCount, exactCount } from '../../engine/exactCount';
 import { tally, type Summary } from '../../report/ReportModel';
 
 /**
@@ -41,4 +42,59 @@ export function markRepeated(summary: Summary, original: Finding): Finding {
   tally(summary, original, -1);
   tally(summary, duplicate);
   return duplicate;
+}
+
+/**
+ * What marking repeats changed in a summary, as plain JSON: a part of an assembled run
+ * marks its repeats against an empty summary (lib/partitioned/assemblePart.ts), and
+ * the reduce adds every part's delta to the run's. Sums past deadline are exact (decimal strings).
+ */
+export interface SummaryDelta {
+  items: number;
+  byVerdict: Summary['byVerdict'];
+  bySeverity: Summary['bySeverity'];
+  specialCategoryViolations: number;
+  recordsPastDeadline: string;
+  bytesPastDeadline: string;
+  byModule: Summary['byModule'];
+}
+
+/**
+ * An empty summary's changes as a delta.
+ *
+ * @example
+ * const delta = emptySummary(); markRepeated(delta, original); summaryDelta(delta).items // 0 (one out, one in)
+ */
+export function summaryDelta(summary: Summary): SummaryDelta {
+  const { items, byVerdict, bySeverity, specialCategoryViolations, byModule } = summary;
+  return {
+    items,
+    byVerdict,
+    bySeverity,
+    specialCategoryViolations,
+    recordsPastDeadline: exactCount(summary, 'recordsPastDeadline').toString(),
+    bytesPastDeadline: exactCount(summary, 'bytesPastDeadline').toString(),
+    byModule: { ...byModule },
+  };
+}
+
+/**
+ * Adds a delta to a run's summary (mutates `summary`).
+ *
+ * @example
+ * for (const part of parts) absorbDelta(counts.summary, part.delta);
+ */
+export function absorbDelta(summary: Summary, delta: SummaryDelta): void {
+  summary.items += delta.items;
+  for (const [verdict, n] of Object.entries(delta.byVerdict) as [keyof Summary['byVerdict'], number][]) summary.byVerdict[verdict] += n;
+  for (const [severity, n] of Object.entries(delta.bySeverity) as [keyof Summary['bySeverity'], number][]) summary.bySeverity[severity] += n;
+  summary.specialCategoryViolations += delta.specialCategoryViolations;
+  addExactCount(summary, 'recordsPastDeadline', delta.recordsPastDeadline);
+  addExactCount(summary, 'bytesPastDeadline', delta.bytesPastDeadline);
+  for (const [module, row] of Object.entries(delta.byModule)) {
+    const target = (summary.byModule[module] ??= { items: 0, violations: 0, dueSoon: 0 });
+    target.items += row.items;
+    target.violations += row.violations;
+    target.dueSoon += row.dueSoon;
+  }
 }

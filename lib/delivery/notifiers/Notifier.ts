@@ -4,6 +4,7 @@
  * answers per channel. Channels are built from the registry (channelRegistry.ts)
  * and run side by side by notifyAll.ts.
  */
+import type { ReportSource } from '../../report/ReportSource';
 import type { AuditResult } from '../../audit/runAudit';
 import type { FormatId } from '../../report/formats/formatIds';
 import type { ReportFormat } from '../../report/formats/ReportFormat';
@@ -69,6 +70,12 @@ export interface FinishedRun {
   stored: Partial<Record<FormatId, StoredReport>>;
   /** The command that downloads the run's reports with the reader's own credentials; '' when `stored` is empty. */
   fetchCommand: string;
+  /**
+   * A report's bytes wherever it is: its file (`result.reports`), or for one put together in
+   * the reports bucket (a partitioned run's JSON and CSV: in `stored`, not in `result.reports`)
+   * the object, streamed. Null when the run wrote no report of that format.
+   */
+  report(format: FormatId): ReportSource | null;
   /**
    * What each format is (the registry, lib/report/formats/reportFormats.ts), handed
    * in: a channel that imported the registry would pack the writers' native

@@ -6,6 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { FormatId } from '../../report/formats/formatIds';
 import { deliveryConfigSchema } from '../config';
@@ -30,13 +31,14 @@ export const LOCAL_SENDER = 'retention-auditor@localhost';
 /** The outcomes' `to`: the addresses, separated by ", " (an address cannot hold a comma: DPO_EMAIL is split on them). */
 const RECIPIENT_SEPARATOR = ', ';
 
-type MailableReport = MailedReport & { format: FormatId; path: string; attachRank: number | null };
+/** `path`: the report's file on this machine, if it has one (a report put together in the reports bucket has none). */
+type MailableReport = MailedReport & { format: FormatId; path?: string; attachRank: number | null };
 
 /** The run's reports as the digest lists them: stored ones by S3 key; the CLI's, which stay where they were written, by path. */
 async function reportsOf(run: FinishedRun): Promise<MailableReport[]> {
   const stored = Object.entries(run.stored) as [FormatId, StoredReport][];
   if (stored.length > 0) {
-    return stored.map(([format, report]) => ({ format, path: run.result.reports[format]!, key: report.key, sha256: report.sha256, bytes: report.bytes, attachRank: run.formats[format].attachRank }));
+    return stored.map(([format, report]) => ({ format, path: run.result.reports[format], key: report.key, sha256: report.sha256, bytes: report.bytes, attachRank: run.formats[format].attachRank }));
   }
   return Promise.all(
     (Object.entries(run.result.reports) as [FormatId, string][]).map(async ([format, path]) => ({
@@ -89,7 +91,12 @@ export function emailNotifier(options: EmailNotifierOptions): Notifier {
       } catch (error) {
         return [{ channel: 'email', to, error: `The digest could not be composed: ${(error as Error).message}` }];
       }
-      const attachments = attached.map(({ format, path }) => ({ filename: basename(path), path, contentType: run.formats[format].contentType }));
+      // A report put together in the reports bucket is attached from there, streamed.
+      const attachments = attached.map(({ format, path, key }) => ({
+        filename: basename(path ?? key),
+        ...(path ? { path } : { content: Readable.from(run.report(format)!.bytes()) }),
+        contentType: run.formats[format].contentType,
+      }));
       return [await send(mail, { channel: 'email', to, subject: mail.subject, attached: attached.map((report) => report.format) }, attachments)];
     },
     async failed(record, error) {

@@ -6,6 +6,7 @@
  */
 import type { AuditResult } from '../../audit/runAudit';
 import { reportFormats, type FormatId } from '../../report/formats/reportFormats';
+import { sourceOf } from '../../report/ReportSource';
 import { runFacts } from '../RunRecord';
 import type { FinishedRun } from './Notifier';
 
@@ -36,6 +37,7 @@ export function localFinishedRun(result: AuditResult, formats: readonly FormatId
     result,
     stored: {},
     fetchCommand: '',
+    report: (format) => (result.reports[format] ? sourceOf(result.reports[format]) : null),
     formats: reportFormats,
   };
 }

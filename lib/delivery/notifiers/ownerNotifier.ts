@@ -78,7 +78,7 @@ export function createOwnerNotifier(options: OwnerNotifierOptions): Notifier {
     reads: ['json'],
     failed: async () => [],
     async finished(run) {
-      const json = run.result.reports.json;
+      const json = run.report('json');
       if (!json) {
         const written = Object.keys(run.result.reports).join(', ') || 'none';
         return [{ channel: CHANNEL, to: 'data owners', error: `Owner digests need the json report format, and this run wrote none (formats: ${written}).` }];

@@ -14,6 +14,7 @@ import { backoffMs, isRetryable, type RetryOptions } from '../../inventory/retry
 import { asffFindingOf } from '../../report/ocsf/asffFindingOf';
 import { readComplianceFindings } from '../../report/ocsf/readComplianceFindings';
 import { readChannelSettings, type DeliveryChannel } from './DeliveryChannel';
+import type { ReportSource } from '../../report/ReportSource';
 import type { ChannelOutcome, FinishedRun, Notifier } from './Notifier';
 
 /** BatchImportFindings takes at most 100 findings a request. */
@@ -199,7 +200,7 @@ export function securityHubNotifier(options: SecurityHubNotifierOptions): Notifi
       let batch: AwsSecurityFinding[] = [];
       let readError: string | null = null;
       try {
-        for await (const event of readComplianceFindings(run.result.reports, run.result.head.run)) {
+        for await (const event of readComplianceFindings(readableReports(run), run.result.head.run)) {
           tally.total += 1;
           if (tally.stopped) {
             count(tally, tally.stopped, 1);
@@ -252,3 +253,10 @@ export const securityHubDelivery: DeliveryChannel<'security-hub'> = {
     });
   },
 };
+
+/** The run's OCSF and JSON reports wherever they are (a partitioned run's JSON is only in the reports bucket). */
+function readableReports(run: FinishedRun): Partial<Record<'ocsf' | 'json', ReportSource>> {
+  const ocsf = run.report('ocsf');
+  const json = run.report('json');
+  return { ...(ocsf ? { ocsf } : {}), ...(json ? { json } : {}) };
+}

@@ -1,6 +1,7 @@
 import type { Catalog } from '../../catalog/loadCatalog';
 import type { openDuck } from '../../sql/duck';
 import type { Finding } from '../../model';
+import type { PdfModelCollector } from '../pdf/PdfReportModel';
 import type { ReportHead, ResolvedFinding } from '../ReportModel';
 
 /** What a format may need besides the findings. */
@@ -14,6 +15,11 @@ export interface ReportContext {
    * only names formats (the HTTP functions, the failure handler).
    */
   openDuck: typeof openDuck;
+  /**
+   * The PDF's model already collected (a partitioned run: every part's state absorbed in
+   * part order, lib/partitioned/AssembledReports.ts); the PDF writer then gets no findings.
+   */
+  pdfModel?: PdfModelCollector;
 }
 
 /** What writers get when the findings are done: the JSON report's hash (it finishes first), and the resolved findings. */
@@ -56,6 +62,37 @@ export interface ReportWriter {
   abort(): Promise<void>;
 }
 
+/** Writes one part: the bytes its findings take in the report, nothing else. */
+export interface PartWriter {
+  write(record: FindingRecord): Promise<void>;
+  /** Closes the file; answers its bytes. */
+  close(): Promise<{ bytes: number }>;
+  /** Removes the file; never throws. */
+  abort(): Promise<void>;
+}
+
+/**
+ * How a format's report is put together from parts written apart: the report's bytes are head()
+ * + every part's bytes in order, the last non-empty part without its last `trimLast` bytes, + the tail.
+ *
+ * @example
+ * const assembly = reportFormats.json.assembly!;
+ * const part = assembly.createPart('part-0003.json');
+ * for (const record of records) await part.write(record);
+ * const { bytes } = await part.close();
+ * // reduce: assembly.head(draft, head), the parts in order (the last non-empty one cut by trimLast), then
+ * await assembly.writeTail('tail.json', head, finished);
+ */
+export interface ReportAssembly {
+  createPart(path: string): PartWriter;
+  /** Bytes cut from the end of the last non-empty part (JSON: its ",\n"); 0 for CSV. */
+  trimLast: number;
+  /** The bytes before the findings. `draft` is the head as known when findings started (the JSON writer reserves space from it, see create()), `head` the final one. */
+  head(draft: ReportHead | null, head: ReportHead): Buffer;
+  /** Writes the bytes after the findings (resolved findings, closing) to a new file at `path`; answers its bytes. */
+  writeTail(path: string, head: ReportHead, finished: FinishedReports): Promise<number>;
+}
+
 /**
  * One report format, self-described: what the CLI, the HTTP schema, uploads,
  * mail attachments, links and `verify` need to know of it, and its writer. Each
@@ -76,4 +113,6 @@ export interface ReportFormat {
    * as it is known when findings start to flow (null when they flow at once).
    */
   create(path: string, draft: ReportHead | null, context: ReportContext): ReportWriter;
+  /** How the report is put together from parts written apart (a partitioned run); only the formats that can be (json, csv). */
+  assembly?: ReportAssembly;
 }

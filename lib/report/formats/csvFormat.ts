@@ -3,7 +3,8 @@ import { stringify } from 'csv-stringify/sync';
 import type { Finding } from '../../model';
 import { printable } from '../../text/printable';
 import type { ResolvedFinding } from '../ReportModel';
-import type { ReportFormat } from './ReportFormat';
+import type { FinishedReports, ReportAssembly, ReportFormat } from './ReportFormat';
+import { PartFile } from './PartFile';
 import { TextSink } from './TextSink';
 
 /** One column: its header and how to read it from a finding. */
@@ -90,6 +91,76 @@ export const neutralize = (value: string): string => {
 /** Rows per csv-stringify call: batching keeps the per-call overhead negligible. */
 const ROWS_PER_BATCH = 512;
 
+type Row = (string | number | null | undefined)[];
+
+const rowOf = (finding: Finding): Row => COLUMNS.map(([, read]) => read(finding));
+
+/** Rows as the report holds them: every text cell neutralized, each row ending with its line break. */
+const csvText = (rows: Row[]): string => stringify(rows, { cast: { string: neutralize } });
+
+/** The file's first row: the column names. */
+const HEADER_ROW: Row = COLUMNS.map(([header]) => header);
+
+/**
+ * Rows on their way to a file, stringified in batches of ROWS_PER_BATCH.
+ *
+ * @example
+ * const rows = new CsvRows(sink);
+ * await rows.add(finding);
+ * await rows.flush();
+ */
+class CsvRows {
+  constructor(
+    private readonly sink: TextSink,
+    /** The rows to start with (the header row, at the file's start). */
+    private rows: Row[] = [],
+  ) {}
+
+  async add(finding: Finding): Promise<void> {
+    this.rows.push(rowOf(finding));
+    if (this.rows.length >= ROWS_PER_BATCH) await this.flush();
+  }
+
+  /** Violations of the previous run that are gone: one row each, status "resolved". */
+  async addResolved(finished: FinishedReports): Promise<void> {
+    for await (const entry of finished.resolved()) await this.add(resolvedRow(entry));
+  }
+
+  async flush(): Promise<void> {
+    if (this.rows.length === 0) return;
+    await this.sink.write(csvText(this.rows));
+    this.rows = [];
+  }
+}
+
+/**
+ * The same bytes as the writer's, in parts: the header, the findings' rows, the resolved rows; nothing
+ * to cut. A batch's text is its rows' texts joined, so batches may end anywhere.
+ */
+const csvAssembly: ReportAssembly = {
+  createPart(path) {
+    const file = new PartFile(path);
+    const rows = new CsvRows(file.sink);
+    return {
+      write: (record) => rows.add(record.finding()),
+      async close() {
+        await rows.flush();
+        return { bytes: await file.close() };
+      },
+      abort: () => file.abort(),
+    };
+  },
+  trimLast: 0,
+  head: () => Buffer.from(csvText([HEADER_ROW]), 'utf8'),
+  writeTail(path, _head, finished) {
+    return PartFile.write(path, async (sink) => {
+      const rows = new CsvRows(sink);
+      await rows.addResolved(finished);
+      await rows.flush();
+    });
+  },
+};
+
 /**
  * The CSV report: one row per finding, in the report's order, with a header row.
  */
@@ -101,24 +172,14 @@ export const csvFormat: ReportFormat = {
   create(path) {
     const partialPath = `${path}.partial`;
     const sink = new TextSink(partialPath);
-    let rows: (string | number | null | undefined)[][] = [COLUMNS.map(([header]) => header)];
-    const flush = async () => {
-      await sink.write(stringify(rows, { cast: { string: neutralize } }));
-      rows = [];
-    };
+    const rows = new CsvRows(sink, [HEADER_ROW]);
     return {
       async write(record) {
-        const finding = record.finding();
-        rows.push(COLUMNS.map(([, read]) => read(finding)));
-        if (rows.length >= ROWS_PER_BATCH) await flush();
+        await rows.add(record.finding());
       },
       async finish(_head, finished) {
-        // Violations of the previous run that are gone: one row each, status "resolved".
-        for await (const entry of finished.resolved()) {
-          rows.push(COLUMNS.map(([, read]) => read(resolvedRow(entry))));
-          if (rows.length >= ROWS_PER_BATCH) await flush();
-        }
-        await flush();
+        await rows.addResolved(finished);
+        await rows.flush();
         await sink.close();
         await rename(partialPath, path);
       },
@@ -128,4 +189,5 @@ export const csvFormat: ReportFormat = {
       },
     };
   },
+  assembly: csvAssembly,
 };

@@ -2,8 +2,9 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rename, rm, stat, truncate } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { ReportHead } from '../ReportModel';
-import type { ReportFormat } from './ReportFormat';
+import type { FinishedReports, ReportAssembly, ReportFormat } from './ReportFormat';
 import { toJsonLine } from '../FindingSorter';
+import { PartFile } from './PartFile';
 import { TextSink } from './TextSink';
 
 /** Space kept for the head beyond what its first draft needs; counts may still grow a digit or two. */
@@ -16,6 +17,72 @@ function renderHead(head: ReportHead): string {
   return `{"schemaVersion":${JSON.stringify(schemaVersion)},\n"run":${JSON.stringify(run)},\n"summary":${JSON.stringify(summary)},${rest}`;
 }
 const FINDINGS_OPEN = '\n"findings":[\n';
+
+/** The bytes reserved for the head before the findings, from the head as known when they start. */
+function headSpace(draft: ReportHead | null): number {
+  return Math.max(MIN_HEAD_SPACE, (draft ? Buffer.byteLength(renderHead(draft), 'utf8') : 0) + HEAD_SLACK);
+}
+
+/**
+ * The final head as the file holds it: padded with spaces to exactly `space` bytes
+ * when it fits there, or as it is (longer than `space`) when it outgrew it.
+ */
+function placedHead(head: ReportHead, space: number): Buffer {
+  const bytes = Buffer.from(renderHead(head), 'utf8');
+  return bytes.length <= space ? Buffer.concat([bytes, Buffer.alloc(space - bytes.length, ' ')]) : bytes;
+}
+
+/** Everything after the last finding line: the findings' closing, the resolved findings, the end. */
+async function writeTail(sink: TextSink, finished: FinishedReports): Promise<void> {
+  await sink.write('\n],\n"resolved":[');
+  let firstResolved = true;
+  for await (const entry of finished.resolved()) {
+    await sink.write(`${firstResolved ? '\n' : ',\n'}${toJsonLine(entry)}`);
+    firstResolved = false;
+  }
+  await sink.write('\n]}\n');
+}
+
+/** Writes the final head over the reserved space, or rebuilds the file once behind a head that outgrew it. */
+async function putHead(partialPath: string, head: ReportHead, space: number): Promise<void> {
+  const placed = placedHead(head, space);
+  if (placed.length === space) {
+    const handle = await open(partialPath, 'r+');
+    try {
+      await handle.write(placed, 0, space, 0);
+    } finally {
+      await handle.close();
+    }
+    return;
+  }
+  const rebuilt = `${partialPath}.rebuild`;
+  const out = createWriteStream(rebuilt);
+  out.write(placed);
+  await pipeline(createReadStream(partialPath, { start: space }), out);
+  await rename(rebuilt, partialPath);
+}
+
+/**
+ * The same bytes as the writer's, in parts: every finding is "line,\n" (the last one's ",\n" cut
+ * by the reduce), as writeAll() writes them; the head is what finish() leaves before the first line.
+ */
+const jsonAssembly: ReportAssembly = {
+  createPart(path) {
+    const file = new PartFile(path);
+    return {
+      write: (record) => file.sink.write(`${record.line},\n`),
+      close: async () => ({ bytes: await file.close() }),
+      abort: () => file.abort(),
+    };
+  },
+  trimLast: 2,
+  head(draft, head) {
+    return Buffer.concat([placedHead(head, headSpace(draft)), Buffer.from(FINDINGS_OPEN, 'utf8')]);
+  },
+  writeTail(path, _head, finished) {
+    return PartFile.write(path, (sink) => writeTail(sink, finished));
+  },
+};
 
 /**
  * The JSON report (docs/semantics.md#json-report; schema in templates/report.schema.json).
@@ -32,7 +99,7 @@ export const jsonFormat: ReportFormat = {
   attachRank: 3,
   create(path, draft) {
     const partialPath = `${path}.partial`;
-    const space = Math.max(MIN_HEAD_SPACE, (draft ? renderHead(draft).length : 0) + HEAD_SLACK);
+    const space = headSpace(draft);
     let sink: TextSink | null = null;
     const body = () => (sink ??= new TextSink(partialPath));
     let started = false;
@@ -55,30 +122,9 @@ export const jsonFormat: ReportFormat = {
       },
       async finish(head, finished) {
         if (!started) await body().write(`${' '.repeat(space)}${FINDINGS_OPEN}`);
-        await body().write('\n],\n"resolved":[');
-        let firstResolved = true;
-        for await (const entry of finished.resolved()) {
-          await body().write(`${firstResolved ? '\n' : ',\n'}${toJsonLine(entry)}`);
-          firstResolved = false;
-        }
-        await body().write('\n]}\n');
+        await writeTail(body(), finished);
         await body().close();
-        const text = renderHead(head);
-        const bytes = Buffer.from(text, 'utf8');
-        if (bytes.length <= space) {
-          const handle = await open(partialPath, 'r+');
-          try {
-            await handle.write(Buffer.concat([bytes, Buffer.alloc(space - bytes.length, ' ')]), 0, space, 0);
-          } finally {
-            await handle.close();
-          }
-        } else {
-          const rebuilt = `${partialPath}.rebuild`;
-          const out = createWriteStream(rebuilt);
-          out.write(bytes);
-          await pipeline(createReadStream(partialPath, { start: space }), out);
-          await rename(rebuilt, partialPath);
-        }
+        await putHead(partialPath, head, space);
         await rename(partialPath, path);
       },
       async abort() {
@@ -87,4 +133,5 @@ export const jsonFormat: ReportFormat = {
       },
     };
   },
+  assembly: jsonAssembly,
 };

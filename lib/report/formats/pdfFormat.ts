@@ -17,7 +17,8 @@ export const pdfFormat: ReportFormat = {
   description: "the DPO's report: summary, charts and the violations per module",
   attachRank: 0,
   create(path, _draft, context) {
-    const collector = new PdfModelCollector(context.pdfRowsPerModule);
+    // An assembled run's model comes collected from its parts (lib/partitioned/AssembledReports.ts).
+    const collector = context.pdfModel ?? new PdfModelCollector(context.pdfRowsPerModule);
     const partialPath = `${path}.partial`;
     return {
       async write(record) {

@@ -5,7 +5,7 @@
  * does not depend on which formats a run was asked for.
  */
 import { InputError } from '../../errors';
-import { readLines } from '../../inventory/readLines';
+import { reportLines, sourceOf, type ReportSource } from '../ReportSource';
 import type { Finding } from '../../model';
 import type { FormatId } from '../formats/formatIds';
 import type { ResolvedFinding, RunInfo } from '../ReportModel';
@@ -16,9 +16,10 @@ import type { OcsfComplianceFinding } from './OcsfComplianceFinding';
 const FINDINGS_OPEN = '"findings":[';
 const RESOLVED_OPEN = '"resolved":[';
 
-async function* fromOcsf(path: string): AsyncGenerator<OcsfComplianceFinding> {
+async function* fromOcsf(report: ReportSource): AsyncGenerator<OcsfComplianceFinding> {
+  const path = report.name;
   let lineNumber = 0;
-  for await (const line of readLines(path)) {
+  for await (const line of reportLines(report)) {
     lineNumber += 1;
     if (line.length === 0) continue;
     try {
@@ -31,11 +32,12 @@ async function* fromOcsf(path: string): AsyncGenerator<OcsfComplianceFinding> {
 
 const elementOf = (line: string) => (line.endsWith(',') ? line.slice(0, -1) : line);
 
-async function* fromJsonReport(path: string, run: Pick<RunInfo, 'id' | 'finishedAt'>): AsyncGenerator<OcsfComplianceFinding> {
+async function* fromJsonReport(report: ReportSource, run: Pick<RunInfo, 'id' | 'finishedAt'>): AsyncGenerator<OcsfComplianceFinding> {
+  const path = report.name;
   const envelope = ocsfEnvelope(run);
   let section: 'head' | 'findings' | 'between' | 'resolved' | 'done' = 'head';
   let lineNumber = 0;
-  for await (const raw of readLines(path)) {
+  for await (const raw of reportLines(report)) {
     lineNumber += 1;
     const line = raw.trim();
     if (line.length === 0) continue;
@@ -68,10 +70,10 @@ async function* fromJsonReport(path: string, run: Pick<RunInfo, 'id' | 'finished
  * for await (const event of readComplianceFindings(result.reports, result.head.run)) send(event);
  */
 export function readComplianceFindings(
-  reports: Partial<Record<FormatId, string>>,
+  reports: Partial<Record<FormatId, string | ReportSource>>,
   run: Pick<RunInfo, 'id' | 'finishedAt'>,
 ): AsyncGenerator<OcsfComplianceFinding> {
-  if (reports.ocsf) return fromOcsf(reports.ocsf);
-  if (reports.json) return fromJsonReport(reports.json, run);
+  if (reports.ocsf) return fromOcsf(sourceOf(reports.ocsf));
+  if (reports.json) return fromJsonReport(sourceOf(reports.json), run);
   throw new InputError('The run wrote neither an ocsf nor a JSON report, so there are no findings to read.');
 }

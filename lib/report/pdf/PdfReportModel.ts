@@ -1,5 +1,6 @@
 import type { Finding, Severity } from '../../model';
 import { SEVERITIES } from '../../model';
+import { addCount, addExactCount, exactCount } from '../../engine/exactCount';
 import { pdfSafeText } from './pdfSafeText';
 
 /** Overdue buckets of the executive summary chart, in days. */
@@ -57,6 +58,56 @@ export function compareForTable(a: Finding, b: Finding): number {
 
 const MAX_TENANTS = 100_000;
 
+/**
+ * Pairs past the cap whose counts a collector keeps (counts only, not shown): what
+ * absorb() needs to add a later slice's findings to a pair an earlier slice shows.
+ */
+const MAX_MORE_PAIRS = 10_000;
+
+/** The counts of a module and category pair, without its words. */
+export interface PairCounts {
+  items: number;
+  records: number;
+  bytes: number;
+}
+
+/** A sum as a state carries it: a Number while exact, else its exact decimal digits (lib/engine/exactCount.ts). */
+export type ExactSum = number | string;
+
+/** Counts of a pair as a state carries them: records and bytes exact. */
+export type PairCountsState = Omit<PairCounts, 'records' | 'bytes'> & { records: ExactSum; bytes: ExactSum };
+
+/** A pair table as collected: the pairs shown, in their order, and the counts of up to MAX_MORE_PAIRS pairs past the cap. */
+export interface PairTableState {
+  shown: [string, Omit<PairTally, 'records' | 'bytes'> & PairCountsState][];
+  more: [string, PairCountsState][];
+}
+
+/**
+ * What a PdfModelCollector has collected, as plain JSON (toState): a partitioned run
+ * collects each slice of the findings apart, and the reduce absorbs the states in
+ * slice order. As bounded as the collector: capped rows, counts, keys.
+ */
+export interface PdfModelState {
+  /** The rows per table it was collected with; absorb() takes only its own. */
+  cap: number;
+  modules: [string, CappedList<Finding>][];
+  violationsByModuleSeverity: [string, Record<Severity, number>][];
+  overdue: { buckets: number[]; sizeCaps: number };
+  tenants: [string, { violations: number; records: ExactSum }][];
+  tenantsApproximate: boolean;
+  invalid: CappedList<Finding>;
+  newViolations: CappedList<Finding>;
+  unmapped: PairTableState;
+  review: PairTableState;
+  exempt: CappedList<Finding>;
+}
+
+const PAIR_TABLES = ['unmapped', 'review'] as const;
+type PairTable = (typeof PAIR_TABLES)[number];
+
+const copyList = <T>(list: CappedList<T>): CappedList<T> => ({ rows: [...list.rows], total: list.total });
+
 const shownId = (text: string | null) => (text === null ? null : pdfSafeText(text, 'id'));
 
 /**
@@ -96,6 +147,11 @@ export function shownPart(finding: Finding): Finding {
  * const collector = new PdfModelCollector(200);
  * for (const finding of findings) collector.add(finding);
  * const model = collector.model();
+ *
+ * // Or in slices, each collected apart (another process), then absorbed in their order:
+ * const whole = new PdfModelCollector(200);
+ * for (const state of slicesStates) whole.absorb(JSON.parse(JSON.stringify(state)));
+ * whole.model(); // the same as one collector's over all the findings (see absorb)
  */
 export class PdfModelCollector {
   private readonly data: PdfReportModel = {
@@ -110,6 +166,8 @@ export class PdfModelCollector {
     review: new Map(),
     exempt: { rows: [], total: 0 },
   };
+  /** Per pair table, the counts of pairs past the cap (absorb() needs them; the PDF does not show them). */
+  private readonly morePairs: Record<PairTable, Map<string, PairCounts>> = { unmapped: new Map(), review: new Map() };
 
   constructor(private readonly cap: number) {}
 
@@ -131,10 +189,8 @@ export class PdfModelCollector {
         this.keep(this.data.invalid, shown, null);
         break;
       case 'unmapped':
-        this.pair(this.data.unmapped, shown);
-        break;
       case 'review':
-        this.pair(this.data.review, shown);
+        this.pair(shown.verdict, shown);
         break;
       case 'exempt':
         this.keep(this.data.exempt, shown, null);
@@ -148,6 +204,90 @@ export class PdfModelCollector {
     for (const list of this.data.modules.values()) this.trim(list, compareForTable);
     this.trim(this.data.newViolations, compareForTable);
     return this.data;
+  }
+
+  /**
+   * What was collected, as plain JSON, for absorb() in another collector (another process).
+   *
+   * @example
+   * writeFileSync('pdf-model.0003.json', JSON.stringify(collector.toState()));
+   */
+  toState(): PdfModelState {
+    const data = this.model();
+    const pairs = (table: PairTable): PairTableState => ({
+      shown: [...data[table]].map(([key, tally]) => [key, { ...tally, records: exactOut(tally, 'records'), bytes: exactOut(tally, 'bytes') }]),
+      more: [...this.morePairs[table]].map(([key, counts]) => [key, { ...counts, records: exactOut(counts, 'records'), bytes: exactOut(counts, 'bytes') }]),
+    });
+    return {
+      cap: this.cap,
+      modules: [...data.modules].map(([module, list]) => [module, copyList(list)]),
+      violationsByModuleSeverity: [...data.violationsByModuleSeverity].map(([module, counts]) => [module, { ...counts }]),
+      overdue: { buckets: [...data.overdue.buckets], sizeCaps: data.overdue.sizeCaps },
+      tenants: [...data.tenants].map(([tenant, row]) => [tenant, { violations: row.violations, records: exactOut(row, 'records') }]),
+      tenantsApproximate: data.tenantsApproximate,
+      invalid: copyList(data.invalid),
+      newViolations: copyList(data.newViolations),
+      unmapped: pairs('unmapped'),
+      review: pairs('review'),
+      exempt: copyList(data.exempt),
+    };
+  }
+
+  /**
+   * Adds the findings of another collector's state as if they had been add()ed here,
+   * after the ones already here: states of consecutive slices of the findings,
+   * absorbed in slice order into a fresh collector, give the model() one collector
+   * gives over all the findings (rows, totals, counts, Maps' order), exactly, as long
+   * as the findings have at most MAX_TENANTS (100,000) tenants with violations and no
+   * slice has more than cap + MAX_MORE_PAIRS (10,000) unmapped or review pairs. Past
+   * MAX_TENANTS tenants both are approximate (tenantsApproximate) but may keep other
+   * tenants and counts; past the pairs, a shown pair's counts may miss findings of a
+   * slice that saw that many other pairs first.
+   *
+   * @example
+   * const whole = new PdfModelCollector(200);
+   * whole.absorb(first.toState());
+   * whole.absorb(second.toState());
+   */
+  absorb(state: PdfModelState): void {
+    if (state.cap !== this.cap) {
+      throw new Error(`PdfModelCollector.absorb: the state was collected with ${state.cap} rows per table, this collector keeps ${this.cap}.`);
+    }
+    for (const [module, list] of state.modules) this.mergeOrdered(this.moduleList(module), list);
+    this.mergeOrdered(this.data.newViolations, state.newViolations);
+    for (const [module, counts] of state.violationsByModuleSeverity) {
+      const bySeverity = this.severityRow(module);
+      for (const severity of SEVERITIES) bySeverity[severity] += counts[severity];
+    }
+    state.overdue.buckets.forEach((count, bucket) => {
+      this.data.overdue.buckets[bucket] = (this.data.overdue.buckets[bucket] ?? 0) + count;
+    });
+    this.data.overdue.sizeCaps += state.overdue.sizeCaps;
+    for (const [tenant, row] of state.tenants) this.countTenant(tenant, row.violations, row.records);
+    if (state.tenantsApproximate) this.data.tenantsApproximate = true;
+    this.mergeFirst(this.data.invalid, state.invalid);
+    this.mergeFirst(this.data.exempt, state.exempt);
+    for (const table of PAIR_TABLES) {
+      for (const [key, tally] of state[table].shown) this.countPair(table, key, tally, () => ({ ...tally, items: 0, records: 0, bytes: 0 }));
+      // A state with pairs past its cap shows `cap` pairs, so this table is full by now: these are counts only.
+      for (const [key, counts] of state[table].more) this.countPair(table, key, counts, null);
+    }
+  }
+
+  /** Rows of a table kept in its order: the first `cap` of both, the ones already here first among equals. */
+  private mergeOrdered(list: CappedList<Finding>, incoming: CappedList<Finding>): void {
+    list.total += incoming.total;
+    for (const row of incoming.rows) list.rows.push(row);
+    this.trim(list, compareForTable);
+  }
+
+  /** Rows of a table kept by arrival: the first `cap` of both. */
+  private mergeFirst(list: CappedList<Finding>, incoming: CappedList<Finding>): void {
+    list.total += incoming.total;
+    for (const row of incoming.rows) {
+      if (list.rows.length >= this.cap) break;
+      list.rows.push(row);
+    }
   }
 
   private moduleList(module: string): CappedList<Finding> {
@@ -175,28 +315,34 @@ export class PdfModelCollector {
     if (list.rows.length > this.cap) list.rows.length = this.cap;
   }
 
-  private addViolation(finding: Finding, module: string): void {
+  private severityRow(module: string): Record<Severity, number> {
     let bySeverity = this.data.violationsByModuleSeverity.get(module);
     if (!bySeverity) {
       bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
       this.data.violationsByModuleSeverity.set(module, bySeverity);
     }
-    bySeverity[finding.severity] += 1;
+    return bySeverity;
+  }
+
+  private addViolation(finding: Finding, module: string): void {
+    this.severityRow(module)[finding.severity] += 1;
     if (finding.overdueDays === null) {
       this.data.overdue.sizeCaps += 1;
     } else {
       const bucket = OVERDUE_BUCKETS.findIndex((b) => finding.overdueDays! <= b.max);
       this.data.overdue.buckets[bucket] = (this.data.overdue.buckets[bucket] ?? 0) + 1;
     }
-    const tenant = finding.tenantId ?? '(unknown)';
-    const row = this.data.tenants.get(tenant);
-    if (row) {
-      row.violations += 1;
-      row.records += finding.recordCount ?? 0;
-    } else {
-      this.data.tenants.set(tenant, { violations: 1, records: finding.recordCount ?? 0 });
-      if (this.data.tenants.size > MAX_TENANTS) this.pruneTenants();
-    }
+    this.countTenant(finding.tenantId ?? '(unknown)', 1, finding.recordCount ?? 0);
+  }
+
+  private countTenant(tenant: string, violations: number, records: ExactSum): void {
+    let row = this.data.tenants.get(tenant);
+    const added = !row;
+    if (!row) this.data.tenants.set(tenant, (row = { violations: 0, records: 0 }));
+    row.violations += violations;
+    // Exact sums (lib/engine/exactCount.ts): the same however the findings were sliced.
+    addExact(row, 'records', records);
+    if (added && this.data.tenants.size > MAX_TENANTS) this.pruneTenants();
   }
 
   /** Far too many tenants: drop the least-counted half, and say the ranking is approximate. */
@@ -206,23 +352,42 @@ export class PdfModelCollector {
     this.data.tenantsApproximate = true;
   }
 
-  private pair(map: Map<string, PairTally>, finding: Finding): void {
-    const key = `${finding.module}\u0000${finding.dataCategory}`;
-    const tally = map.get(key);
-    if (tally) {
-      tally.items += 1;
-      tally.records += finding.recordCount ?? 0;
-      tally.bytes += finding.bytes ?? 0;
-    } else if (map.size < this.cap) {
-      map.set(key, {
-        module: finding.module ?? '(unknown)',
-        dataCategory: finding.dataCategory ?? '(unknown)',
-        items: 1,
-        records: finding.recordCount ?? 0,
-        bytes: finding.bytes ?? 0,
-        clauseText: finding.clause?.text ?? null,
-        clauseSource: finding.clause?.source ?? null,
-      });
-    }
+  private pair(table: PairTable, finding: Finding): void {
+    const counts = { items: 1, records: finding.recordCount ?? 0, bytes: finding.bytes ?? 0 };
+    this.countPair(table, `${finding.module}\u0000${finding.dataCategory}`, counts, () => ({
+      module: finding.module ?? '(unknown)',
+      dataCategory: finding.dataCategory ?? '(unknown)',
+      ...counts,
+      clauseText: finding.clause?.text ?? null,
+      clauseSource: finding.clause?.source ?? null,
+    }));
   }
+
+  /**
+   * Adds counts to a pair: shown (with `tally()`'s words) while fewer than `cap` pairs are, then
+   * counted among the pairs past the cap while there is room for them; beyond, dropped.
+   */
+  private countPair(table: PairTable, key: string, counts: PairCountsState, tally: (() => PairTally) | null): void {
+    const shown = this.data[table];
+    let known = shown.get(key) ?? this.morePairs[table].get(key);
+    if (!known && tally && shown.size < this.cap) shown.set(key, (known = { ...tally(), items: 0, records: 0, bytes: 0 }));
+    else if (!known && this.morePairs[table].size < MAX_MORE_PAIRS) this.morePairs[table].set(key, (known = { items: 0, records: 0, bytes: 0 }));
+    if (!known) return;
+    known.items += counts.items;
+    addExact(known, 'records', counts.records);
+    addExact(known, 'bytes', counts.bytes);
+  }
+}
+
+/** A count's exact value for a state: the Number while it is exact, else its decimal digits. */
+function exactOut<T extends { records: number } | { bytes: number }>(owner: T, key: 'records' | 'bytes'): ExactSum {
+  const exact = exactCount(owner as Record<'records' | 'bytes', number>, key);
+  return Number.isSafeInteger(Number(exact)) && BigInt(Number(exact)) === exact ? Number(exact) : exact.toString();
+}
+
+/** Adds a count exactly, a Number or a state's decimal digits. */
+function addExact(owner: { records: number } | { bytes: number }, key: 'records' | 'bytes', value: ExactSum): void {
+  const target = owner as Record<'records' | 'bytes', number>;
+  if (typeof value === 'string') addExactCount(target, key, value);
+  else addCount(target, key, value);
 }

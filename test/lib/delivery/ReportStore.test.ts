@@ -8,6 +8,7 @@ import { startLocalS3, type LocalS3 } from '../../../cli/local/localS3';
 import { s3Client, S3_MAX_SOCKETS } from '../../../lib/aws/s3Client';
 import { ReportStore } from '../../../lib/delivery/ReportStore';
 import { keyedLine, mergeSorted, parseKeyedLine } from '../../../lib/report/FindingSorter';
+import { installPartCopy } from '../../helpers/aws/s3rverPartCopy';
 import { collect, tempDir } from '../../helpers/files';
 
 const MIB = 1024 ** 2;
@@ -23,8 +24,10 @@ describe('ReportStore on a local S3', () => {
   let s3: LocalS3;
   let client: S3Client;
   beforeAll(async () => {
-    s3 = await startLocalS3(0, undefined, ['test']);
+    // S3's UploadPartCopy, which s3rver lacks, held to a part minimum as the stores below are (64 KiB).
+    s3 = await startLocalS3(0, undefined, ['test'], (server) => installPartCopy(server, { minPartBytes: 64 * 1024 }));
     await s3.createBucket('reports');
+    await s3.createBucket('run-files');
     client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'eu-central-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   });
   afterAll(async () => {
@@ -59,6 +62,26 @@ describe('ReportStore on a local S3', () => {
     const copy = join(tempDir(), 'copy');
     await store.download('reports/big.json', copy);
     expect(sha256(readFileSync(copy))).toBe(sha256(bytes));
+  });
+
+  it('puts a report together from a head, parts of another bucket (copied by S3, the last cut short) and a tail, and hashes what it stored', async () => {
+    const KIB = 1024;
+    const parts = [randomBytes(200 * KIB), randomBytes(10), Buffer.alloc(0), randomBytes(130 * KIB + 7)];
+    for (const [index, part] of parts.entries()) await client.send(new PutObjectCommand({ Bucket: 'run-files', Key: `runs/r/parts/${index}.findings.json`, Body: part }));
+    const head = Buffer.from('{"head":true,"findings":[\n');
+    const tail = randomBytes(3 * KIB);
+    await client.send(new PutObjectCommand({ Bucket: 'run-files', Key: 'runs/r/parts/tail.json', Body: tail }));
+    const store = new ReportStore(client, 'reports', { fromBytes: 1 * MIB, partBytes: 64 * KIB });
+    const pieces = [
+      { bytes: head },
+      ...parts.map((part, index) => ({ bucket: 'run-files', key: `runs/r/parts/${index}.findings.json`, start: 0, end: index === 3 ? part.length - 2 : part.length })),
+      { bucket: 'run-files', key: 'runs/r/parts/tail.json', start: 0, end: tail.length },
+    ];
+    const expected = Buffer.concat([head, parts[0]!, parts[1]!, parts[3]!.subarray(0, -2), tail]);
+    await expect(store.assemble('reports/assembled.json', pieces, 'application/json')).resolves.toEqual({ bytes: expected.length, sha256: sha256(expected) });
+    const copy = join(tempDir(), 'assembled');
+    await store.download('reports/assembled.json', copy);
+    expect(readFileSync(copy).equals(expected)).toBe(true);
   });
 
   it('streams an object line by line (the reduce reads partitions this way), and says whether an object exists', async () => {

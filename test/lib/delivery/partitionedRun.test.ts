@@ -8,6 +8,7 @@
  * and names it; the map counts each partition once; the state machine's
  * MarkFailed and the sweep fail a run once, and never one still running.
  */
+import { createHash } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ENGINES, type EngineKind } from '../../../lib/audit/engineKind';
@@ -15,6 +16,7 @@ import { runFilesOf } from '../../../lib/delivery/auditContainer';
 import { readDeliveryConfig } from '../../../lib/delivery/config';
 import { executeAudit } from '../../../lib/delivery/executeAudit';
 import type { ExecutionState } from '../../../lib/delivery/launchers';
+import { assemblePartBatch } from '../../../lib/delivery/assemblePartBatch';
 import { diffRangeBatch } from '../../../lib/delivery/diffRangeBatch';
 import { mapPartitionBatch } from '../../../lib/delivery/mapPartitionBatch';
 import { markRunFailed } from '../../../lib/delivery/markRunFailed';
@@ -55,9 +57,16 @@ async function diffAll(deps: Deps, runId: string): Promise<void> {
   for (let range = 0; range < (plan?.diffRanges ?? 0); range += 1) await diffRangeBatch({ BatchInput: { runId }, Items: [range] }, deps.audit);
 }
 
-/** The steps after the map: DiffRanges, then Reduce. */
+/** Every child of the AssembleParts map, one part each, in part order. */
+async function assembleAll(deps: Deps, runId: string): Promise<void> {
+  const plan = await readRunPlan(runId, deps.audit.runFiles);
+  for (let part = 0; part < (plan?.parts ?? 0); part += 1) await assemblePartBatch({ BatchInput: { runId }, Items: [part] }, deps.audit);
+}
+
+/** The steps after the map: DiffRanges, AssembleParts, then Reduce. */
 async function reduce(deps: Deps, runId: string): Promise<RunRecord> {
   await diffAll(deps, runId);
+  await assembleAll(deps, runId);
   return reducePartitionedRun(runId, deps.audit);
 }
 
@@ -91,8 +100,40 @@ describe('a partitioned run gives the one-Lambda run\'s reports', () => {
     expect(reduced.snapshotSha256).toBe(one.snapshotSha256);
     expect(reduced.snapshotSha256).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(peers.smtp.messages.map((m) => m.subject)).toEqual([peers.smtp.messages[0]!.subject, peers.smtp.messages[0]!.subject]);
+    // The same attachments, byte for byte: the partitioned run's JSON and CSV streamed from the reports bucket, where they were put together.
+    const attached = (index: number) => peers.smtp.messages[index]!.attachments.map((file) => [file.filename, createHash('sha256').update(file.content).digest('hex')]);
+    expect(attached(1)).toEqual(attached(0));
+    expect(attached(1).map(([name]) => name)).toEqual(expect.arrayContaining([`${runId}.json`, `${runId}.csv`]));
     // The run became its scope's history, as the one-Lambda run did in its own deployment.
     expect((await partitioned.audit.history.previous(partitioned.audit.inventory.tableName))?.run.runId).toBe(runId);
+  });
+});
+
+describe('history kept by diff range', () => {
+  it('a second run cut into another number of partitions diffs each range with the previous run\'s parts of its buckets: the one-Lambda run\'s reports, byte for byte', async () => {
+    const name = `parts-history-${++deployments}`;
+    const [single, partitioned] = await Promise.all([deployment(name, peers.twinDynamo.endpoint), deployment(name, peers.dynamo.endpoint)]);
+    const request = { ...EVERYTHING, notify: false };
+    const cuts: number[] = [];
+    for (const partitions of [4, 3]) {
+      const runId = await queuedRun(single, undefined, request);
+      await queuedRun(partitioned, runId, request);
+      const one = await executeAudit(runId, single.audit);
+      const cut = { ...partitioned.audit, stateMachine: { ...partitioned.audit.stateMachine!, partitions } };
+      const planned = await planPartitionedRun(runId, cut);
+      expect(planned.ranges).toHaveLength(planned.partitions.length);
+      cuts.push(planned.partitions.length);
+      await mapAll(partitioned, runId, planned.partitions);
+      const reduced = await reduce(partitioned, runId);
+      expect(reduced.status).toBe('succeeded');
+      expect(sha256Of(reduced)).toEqual(sha256Of(one));
+      expect(reduced.changes).toEqual(one.changes);
+      // Kept by range: the next run's ranges read only the parts of their buckets.
+      const previous = (await partitioned.audit.history.previous(partitioned.audit.inventory.tableName))!;
+      expect(previous.run.runId).toBe(runId);
+      expect(previous.statesOf).toBeDefined();
+    }
+    expect(cuts).toEqual([4, 3]);
   });
 });
 
@@ -109,12 +150,54 @@ describe('diff ranges', () => {
     deps.audit.runFiles.put = (key, ...rest) => (stored.push(key), put(key, ...rest));
     expect(await diffRangeBatch({ BatchInput: { runId }, Items: [0, 1, 2] }, deps.audit)).toEqual({ runId, ranges: [...first.ranges, expect.objectContaining({ range: 2, status: 'done' })] });
     expect(stored.filter((key) => /\/ranges\/[01]\./.test(key))).toEqual([]);
-    expect(stored.filter((key) => key.includes('/ranges/2.'))).toHaveLength(3);
+    // Its findings and resolved findings; its new states went to the history as a part of their own.
+    expect(stored.filter((key) => key.includes('/ranges/2.'))).toEqual([partitionedRunKeys.rangeFile(runId, 2, 'findings'), partitionedRunKeys.rangeFile(runId, 2, 'resolved')]);
+    expect(await deps.audit.runFiles.readJson(partitionedRunKeys.range(runId, 2))).toMatchObject({ statesPart: { index: 2, chunks: expect.any(Number) } });
     // The first range counted moved the progress from the map to the diff; a range retried counts once.
     const record = (await deps.runs.get(runId))!;
     expect(record.progress).toMatchObject({ phase: 'diff', done: 3, total: ranges.length, unit: 'ranges' });
     expect(describeProgress(record.progress)).toBe(`diffing with history: 3 of ${ranges.length} ranges done`);
     await expect(diffRangeBatch({ BatchInput: { runId }, Items: [ranges.length] }, deps.audit)).rejects.toThrow(`Run ${runId} has ${ranges.length} diff ranges: there is no range ${ranges.length + 1}.`);
+  });
+});
+
+describe('report parts', () => {
+  it('a retried assembly child keeps the parts it had written (nothing written or stored again); progress counts each part once; a part outside the plan is refused', async () => {
+    const deps = await deployment(`part-retry-${++deployments}`);
+    const runId = await queuedRun(deps, undefined, { ...EVERYTHING, notify: false });
+    const { partitions, parts } = await planPartitionedRun(runId, deps.audit);
+    await mapAll(deps, runId, partitions);
+    await diffAll(deps, runId);
+    const first = await assemblePartBatch({ BatchInput: { runId }, Items: [0, 1] }, deps.audit);
+    expect(first.parts.map((part) => part.status)).toEqual(['done', 'done']);
+    const put = deps.audit.runFiles.put.bind(deps.audit.runFiles);
+    const stored: string[] = [];
+    deps.audit.runFiles.put = (key, ...rest) => (stored.push(key), put(key, ...rest));
+    expect(await assemblePartBatch({ BatchInput: { runId }, Items: [0, 1, 2] }, deps.audit)).toEqual({ runId, parts: [...first.parts, expect.objectContaining({ part: 2, status: 'done' })] });
+    expect(stored.filter((key) => /\/parts\/[01]\./.test(key))).toEqual([]);
+    // Its JSON and CSV part files.
+    expect(stored.filter((key) => key.includes('/parts/2.'))).toEqual([partitionedRunKeys.partFile(runId, 2, 'json'), partitionedRunKeys.partFile(runId, 2, 'csv')]);
+    const record = (await deps.runs.get(runId))!;
+    expect(record.progress).toMatchObject({ phase: 'assemble', done: 3, total: parts.length, unit: 'parts' });
+    expect(describeProgress(record.progress)).toBe(`writing the reports in parts: 3 of ${parts.length} parts done`);
+    expect(record).not.toHaveProperty('partsDone');
+    await expect(assemblePartBatch({ BatchInput: { runId }, Items: [parts.length] }, deps.audit)).rejects.toThrow(`Run ${runId} has ${parts.length} report parts: there is no part ${parts.length + 1}.`);
+  });
+
+  it('a part whose child failed (the Catch recorded it) makes the run partial, named in the reasons; its findings are counted but not listed, and nothing becomes history', async () => {
+    const deps = await deployment(`part-failed-${++deployments}`);
+    const runId = await queuedRun(deps);
+    const { partitions, parts } = await planPartitionedRun(runId, deps.audit);
+    await mapAll(deps, runId, partitions);
+    await diffAll(deps, runId);
+    for (const part of parts.slice(1)) await assemblePartBatch({ BatchInput: { runId }, Items: [part] }, deps.audit);
+    const caught = await assemblePartBatch({ BatchInput: { runId }, Items: [0], error: { Error: 'States.Timeout' } }, deps.audit);
+    expect(caught.parts).toEqual([{ part: 0, status: 'failed', findings: 0 }]);
+    const record = await reducePartitionedRun(runId, deps.audit);
+    expect(record.status).toBe('partial');
+    expect(record.summary!.incompleteReasons).toContain(`Report part 1 of ${parts.length} failed: States.Timeout (its findings are counted in the summary but not listed in the reports).`);
+    expect(peers.smtp.messages.at(-1)!.subject).toMatch(/^\[Retention audit\] INCOMPLETE/);
+    expect(await deps.audit.history.previous(deps.audit.inventory.tableName)).toBeNull();
   });
 });
 
@@ -156,11 +239,12 @@ async function keysOf(bucket: string): Promise<string[]> {
 }
 
 describe("where a run's files go", () => {
-  it('the plan, each partition\'s findings and result, each diff range\'s files and result go to the run-files bucket; the reports bucket gets the reports and nothing under runs/', async () => {
+  it('the plan, each partition\'s findings and result, each diff range\'s and report part\'s files and result, the reports\' tails go to the run-files bucket; the ranges\' states to the history; the reports bucket gets the reports and nothing under runs/', async () => {
     const deps = await deployment(`buckets-${++deployments}`);
     const runId = await queuedRun(deps, undefined, { ...EVERYTHING, notify: false });
-    const { partitions, ranges } = await planPartitionedRun(runId, deps.audit);
+    const { partitions, ranges, parts } = await planPartitionedRun(runId, deps.audit);
     expect(ranges).toEqual(partitions.map((_, index) => index));
+    expect(parts).toEqual(partitions.map((_, index) => index));
     await mapAll(deps, runId, partitions);
     const record = await reduce(deps, runId);
     expect(record.status).toBe('succeeded');
@@ -172,7 +256,12 @@ describe("where a run's files go", () => {
       [
         partitionedRunKeys.plan(runId),
         ...partitions.flatMap((p) => [partitionedRunKeys.result(runId, p.index), partitionedRunKeys.lines(runId, p.index)]),
-        ...ranges.flatMap((range) => [partitionedRunKeys.range(runId, range), ...(['findings', 'states', 'resolved'] as const).map((file) => partitionedRunKeys.rangeFile(runId, range, file))]),
+        // A range's new states are a part of the history (the runs table), not a file.
+        ...ranges.flatMap((range) => [partitionedRunKeys.range(runId, range), ...(['findings', 'resolved'] as const).map((file) => partitionedRunKeys.rangeFile(runId, range, file))]),
+        // JSON and CSV are put together from parts (the PDF from what the parts collected).
+        ...parts.flatMap((part) => [partitionedRunKeys.part(runId, part), partitionedRunKeys.partFile(runId, part, 'json'), partitionedRunKeys.partFile(runId, part, 'csv')]),
+        partitionedRunKeys.tail(runId, 'json'),
+        partitionedRunKeys.tail(runId, 'csv'),
       ].sort(),
     );
     const reports = await keysOf(REPORTS_BUCKET);
@@ -284,10 +373,10 @@ describe('progress and retries', () => {
     expect(await planPartitionedRun(runId, deps.audit)).toEqual(first);
 
     const other = { ...deps.audit, stateMachine: { ...deps.audit.stateMachine!, stateMachineArn: `${TWIN_STATE_MACHINE}-other` } };
-    expect(await planPartitionedRun(runId, other)).toEqual({ runId, partitions: [], ranges: [] });
+    expect(await planPartitionedRun(runId, other)).toEqual({ runId, partitions: [], ranges: [], parts: [] });
 
     await deps.runs.transition(runId, ['running'], { status: 'failed', error: 'stopped' });
-    expect(await planPartitionedRun(runId, deps.audit)).toEqual({ runId, partitions: [], ranges: [] });
+    expect(await planPartitionedRun(runId, deps.audit)).toEqual({ runId, partitions: [], ranges: [], parts: [] });
     expect(await mapPartitionBatch({ BatchInput: { runId }, Items: first.partitions.slice(0, 1) }, deps.audit)).toEqual({ runId, partitions: [] });
     expect(await diffRangeBatch({ BatchInput: { runId }, Items: [0] }, deps.audit)).toEqual({ runId, ranges: [] });
     expect(await reduce(deps, runId)).toMatchObject({ status: 'failed', error: 'stopped' });

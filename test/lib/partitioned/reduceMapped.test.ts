@@ -37,7 +37,9 @@ describe('reduceMapped', () => {
       previousRunId: null,
       counts: { new: 0, persisting: 0, resolved: 0, newViolations: 0 },
       holdsEnded: { ended: 0, endedList: [] },
-      findings: empty,
+      findings: 0,
+      blocks: [],
+      read: empty,
       states: empty,
       resolved: empty,
     };

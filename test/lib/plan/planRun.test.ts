@@ -1,8 +1,11 @@
+import type { FormatId } from '../../../lib/report/formats/formatIds';
 import fc from 'fast-check';
 import { DEFAULTS } from '../../../lib/defaults';
 import { InputError } from '../../../lib/errors';
 import { partitionCount } from '../../../lib/plan/partitionCount';
-import { planRun } from '../../../lib/plan/planRun';
+import { planPartitionCount } from '../../../lib/plan/partitionCount';
+import type { PlanOptions } from '../../../lib/plan/planOptions';
+import { planRun, type RunPlan } from '../../../lib/plan/planRun';
 import { runsOnStateMachine } from '../../../lib/plan/runsOnStateMachine';
 import type { SnapshotSize } from '../../../lib/plan/SnapshotSize';
 import { ASSUMED, keyedLineBytes, LIMITS, MEASURED } from '../../../lib/plan/throughput';
@@ -22,9 +25,26 @@ const THRESHOLD = DEFAULTS.distributedThresholdItems;
 const USABLE_SECONDS = LIMITS.lambdaTimeoutSeconds - LIMITS.timeReserveSeconds;
 const reduceWarning = (warnings: string[]) => warnings.filter((warning) => /reduce/.test(warning));
 const diffWarning = (warnings: string[]) => warnings.filter((warning) => /^A diff child/.test(warning));
-const reportsOf = (bytes: Partial<Record<string, number>>) => Object.values(bytes).reduce((sum: number, b) => sum + b!, 0);
-/** The largest snapshot the state machine audits as built, found by bisection on planRun (see the test). */
-const LARGEST = 7_353_026;
+const assemblyWarning = (warnings: string[]) => warnings.filter((warning) => /^An assembly child/.test(warning));
+/** The warnings but the one every map at the defaults gives (its children all Query one partition key). */
+const limitWarnings = (warnings: string[]) => warnings.filter((warning) => !/^All children Query/.test(warning));
+/** Every step of a run on the state machine within its limits: the map's partitions (not capped), every diff and assembly child, the reduce. */
+const withinLimits = (plan: RunPlan) =>
+  plan.map!.partitionBound !== 'cap' && (plan.diff?.withinLimits ?? true) && plan.assembly!.withinLimits && plan.reduce!.withinLimits;
+/** The largest snapshot within limits for these options: bisection on planRun, from the threshold (which fits) to `high` (which must not). */
+function largestWithinLimits(options: Partial<PlanOptions>, high: number): number {
+  let [fits, fails] = [THRESHOLD, high];
+  expect(withinLimits(planRun(size(fits), options))).toBe(true);
+  expect(withinLimits(planRun(size(fails), options))).toBe(false);
+  while (fails - fits > 1) {
+    const middle = Math.floor((fits + fails) / 2);
+    if (withinLimits(planRun(size(middle), options))) fits = middle;
+    else fails = middle;
+  }
+  return fits;
+}
+/** The largest snapshot the state machine audits as built, with history and the nightly formats: found by bisection on planRun (see the test). */
+const LARGEST = 213_691_780;
 
 describe('planRun: one Lambda or the state machine', () => {
   it.each([
@@ -34,7 +54,7 @@ describe('planRun: one Lambda or the state machine', () => {
   ])('%s: one Lambda (auditWorker), well inside its 15 minutes', (_, items) => {
     const plan = planRun(size(items));
     expect(plan.execution).toBe('single-lambda');
-    expect(plan).toMatchObject({ map: null, diff: null, reduce: null, warnings: [] });
+    expect(plan).toMatchObject({ map: null, diff: null, assembly: null, reduce: null, warnings: [] });
     expect(plan.functions).toEqual([expect.objectContaining({ name: 'auditWorker', invocations: 1, memoryMb: 2048, ephemeralMb: 4096 })]);
     expect(plan.functions[0]!.billedSeconds).toBeLessThan(USABLE_SECONDS / 2);
   });
@@ -49,9 +69,11 @@ describe('planRun: one Lambda or the state machine', () => {
       ['planAudit', 1],
       ['mapPartitions', 16],
       ['diffRanges', 16],
+      ['assembleParts', 16],
       ['reduceAudit', 1],
     ]);
-    expect(plan.reduce).toMatchObject({ itemsPerSecond: MEASURED.reduceItemsPerSecond, withinLimits: true });
+    expect(plan.assembly).toMatchObject({ parts: 16, children: 16, itemsPerSecond: MEASURED.mergeItemsPerSecond, withinLimits: true });
+    expect(plan.reduce).toMatchObject({ storesReports: true, withinLimits: true });
     expect(reduceWarning(plan.warnings)).toEqual([]);
   });
 
@@ -70,67 +92,61 @@ describe('planRun: one Lambda or the state machine', () => {
     expect(plan.diff!.findingsBytes).toBe(1_000_000 * MEASURED.compressedFindingBytes);
     expect(plan.functions.find((fn) => fn.name === 'diffRanges')).toMatchObject({ memoryMb: 2048, ephemeralMb: 4096, invocations: 16, billedSeconds: 16 * plan.diff!.secondsPerChild });
     expect(plan.map!.linesBytes).toBe(1_000_000 * keyedLineBytes(true));
-    // The diff's waves come between the map's and the reduce.
-    expect(plan.wallSeconds).toBeCloseTo(5 + plan.map!.secondsPerChild + plan.diff!.secondsPerChild + plan.reduce!.seconds, 9);
+    // The diff's and the assembly's waves come between the map's and the reduce.
+    expect(plan.wallSeconds).toBeCloseTo(5 + plan.map!.secondsPerChild + plan.diff!.secondsPerChild + plan.assembly!.secondsPerChild + plan.reduce!.seconds, 9);
     expect(diffWarning(plan.warnings)).toEqual([]);
   });
 
-  it('without history (a dry run): no diff step; the reduce merges the partitions\' files, sorted by itemId', () => {
+  it("without history (a dry run): no diff step; the assembly merges the partitions' files, sorted by itemId; the reduce stores no report", () => {
     const plan = planRun(size(1_000_000), { history: false });
     expect(plan.diff).toBeNull();
-    expect(plan.functions.map(({ name }) => name)).toEqual(['planAudit', 'mapPartitions', 'reduceAudit']);
+    expect(plan.functions.map(({ name }) => name)).toEqual(['planAudit', 'mapPartitions', 'assembleParts', 'reduceAudit']);
     expect(plan.map!.linesBytes).toBe(1_000_000 * keyedLineBytes(false));
-    expect(plan.reduce!.readBytes).toBe(plan.map!.linesBytes);
-    expect(planRun(size(1_000_000)).reduce!.readBytes).toBe(1_000_000 * MEASURED.compressedFindingBytes);
+    expect(plan.assembly!.readBytes).toBe(plan.map!.linesBytes);
+    expect(planRun(size(1_000_000)).assembly!.readBytes).toBe(1_000_000 * MEASURED.compressedFindingBytes);
+    // A dry run stores no report (completeRun), so its reduce puts none together, writes none and keeps no history.
+    expect(plan.reduce).toMatchObject({ storesReports: false, assembled: [], written: [], tmpBytes: 0, seconds: ASSUMED.reduceBaseSeconds, withinLimits: true });
     // One Lambda: with history it diffs too, so it takes longer.
     expect(planRun(size(100_000), { history: false }).wallSeconds).toBeLessThan(planRun(size(100_000)).wallSeconds);
   });
 
-  it("the reduce's /tmp is the reports only: it counts, sorts and diffs nothing", () => {
-    for (const history of [true, false]) {
-      const { reduce, reportBytes } = planRun(size(1_000_000), { history });
-      expect(reduce!.tmpBytes).toBe(reportsOf(reportBytes));
-    }
-    const { reduce, reportBytes } = planRun(size(1_000_000), { formats: ['json'] });
-    expect(reduce!.tmpBytes).toBe(reportBytes.json);
+  it(`the largest snapshot within limits, by bisection on planRun: ${LARGEST.toLocaleString('en-US')} items with history; one more and the reduce outgrows its 15 minutes (putting the JSON and CSV together in S3)`, () => {
+    expect(largestWithinLimits({}, 1_000_000_000)).toBe(LARGEST);
+    expect(LARGEST).toBeGreaterThan(100_000_000);
+    const fits = planRun(size(LARGEST));
+    expect(limitWarnings(fits.warnings)).toEqual([]);
+    expect(fits.diff!.secondsPerChild).toBeLessThan(USABLE_SECONDS);
+    const beyond = planRun(size(LARGEST + 1));
+    expect(beyond.reduce!.seconds).toBeGreaterThan(USABLE_SECONDS);
+    // Its /tmp holds the PDF only: the JSON and CSV are put together in S3.
+    expect(beyond.reduce!.tmpBytes).toBe(ASSUMED.pdfBytes);
+    expect(beyond.diff!.withinLimits && beyond.assembly!.withinLimits).toBe(true);
+    expect(limitWarnings(beyond.warnings)).toEqual([
+      `The reduce is one Lambda: at ${(LARGEST + 1).toLocaleString('en-US')} items it needs about 14 min (13 min to put the JSON and CSV together in S3 and hash them), beyond its limits (15 minutes): this size cannot be audited in AWS as built.`,
+    ]);
   });
 
-  it("the reduce's time: its base, the merge at its rate, and what it moves to and from S3", () => {
-    const { reduce, reportBytes } = planRun(size(2_000_000));
-    expect(reduce!.seconds).toBeCloseTo(60 + 2_000_000 / MEASURED.reduceItemsPerSecond + (2_000_000 * MEASURED.compressedFindingBytes + reportsOf(reportBytes)) / 80_000_000, 9);
+  it("without history (a dry run, whose reduce writes nothing) the map binds: 1,000 partitions, each within half of a map child's /tmp", () => {
+    const largest = largestWithinLimits({ history: false }, 2_000_000_000);
+    expect(largest).toBe(LIMITS.maxPartitions * planPartitionCount(largest).itemsPerPartitionLimit);
+    expect(planRun(size(largest + 1), { history: false }).map!.partitionBound).toBe('cap');
   });
 
-  it("beyond reduceAudit's /tmp but within Lambda's 10 GiB: raise ephemeralStorageSize", () => {
-    const plan = planRun(size(3_000_000), { reduceEphemeralMb: 4096 });
-    expect(plan.reduce!.withinLimits).toBe(true);
-    expect(reduceWarning(plan.warnings)).toEqual(["The reduce needs about 4.1 GiB of /tmp for the reports, more than reduceAudit's 4,096 MB (serverless.yml, ephemeralStorageSize): raise it to at least 4,180 MB (Lambda allows 10,240)."]);
-    // As deployed (10,240 MB), 3 M items fit.
-    expect(reduceWarning(planRun(size(3_000_000)).warnings)).toEqual([]);
-  });
-
-  it(`the largest snapshot within limits: ${LARGEST.toLocaleString('en-US')} items; one more and the reports outgrow the reduce's /tmp, its only binding limit`, () => {
-    // Found by bisection on planRun (the reduce and every diff child within their limits), the same with and without history.
-    for (const history of [true, false]) {
-      const fits = planRun(size(LARGEST), { history });
-      expect(fits.reduce!.withinLimits && (fits.diff?.withinLimits ?? true)).toBe(true);
-      expect(fits.reportBytes.json).toBeGreaterThan(5 * 1024 ** 3);
-      expect(fits.reduce!.seconds).toBeLessThan(USABLE_SECONDS * 0.8);
-      expect(reduceWarning(fits.warnings)).toEqual([]);
-      const beyond = planRun(size(LARGEST + 1), { history });
-      expect(beyond.diff?.withinLimits ?? true).toBe(true);
-      expect(beyond.reduce!.tmpBytes).toBeGreaterThan(LIMITS.lambdaMaxEphemeralMb * 2 ** 20);
-      expect(reduceWarning(beyond.warnings)).toEqual([expect.stringMatching(/^The reduce is one Lambda: at 7,353,027 items it needs about \d+ min, and 10\.0 GiB of \/tmp for the reports, beyond its limits \(10 GiB of \/tmp\); this size cannot be audited in AWS as built\.$/)]);
-    }
-  });
-
-  it('10 M items: the reports are beyond the reduce\'s /tmp (its time still fits), and the plan says so plainly', () => {
+  it('10 M items, the nightly formats: every step within its limits, the reduce well inside its 15 minutes, its /tmp holding the PDF only', () => {
     const plan = planRun(size(10_000_000));
-    expect(plan.reduce!.withinLimits).toBe(false);
-    expect(plan.reduce!.seconds).toBeLessThan(USABLE_SECONDS);
-    expect(plan.reduce!.tmpBytes).toBeGreaterThan(LIMITS.lambdaMaxEphemeralMb * 2 ** 20);
-    expect(plan.diff!.withinLimits).toBe(true);
-    expect(reduceWarning(plan.warnings)).toEqual([
-      'The reduce is one Lambda: at 10,000,000 items it needs about 13 min, and 13.6 GiB of /tmp for the reports, beyond its limits (10 GiB of /tmp); this size cannot be audited in AWS as built.',
+    expect(withinLimits(plan)).toBe(true);
+    expect(plan.reduce!.seconds).toBeLessThan(USABLE_SECONDS / 2);
+    expect(plan.reduce!.tmpBytes).toBe(ASSUMED.pdfBytes);
+    expect(limitWarnings(plan.warnings)).toEqual([]);
+  });
+
+  it('HTML: the reduce writes it itself from the JSON parts, within its 15 minutes at 10 M items, beyond at 13 M, and is told to leave it out', () => {
+    const formats = { formats: ['json', 'csv', 'pdf', 'html'] as FormatId[] };
+    expect(planRun(size(10_000_000), formats).reduce).toMatchObject({ written: ['pdf', 'html'], fed: ['html'], withinLimits: true });
+    const plan = planRun(size(13_000_000), formats);
+    expect(plan.reduce).toMatchObject({ written: ['pdf', 'html'], fed: ['html'], withinLimits: false });
+    expect(limitWarnings(plan.warnings)).toEqual([
+      expect.stringMatching(/^The reduce is one Lambda: at 13,000,000 items it needs about 1\d min \(\d min to put the JSON and CSV together in S3 and hash them, 1\d min to write the HTML from the JSON parts\) and 3\.0 GiB of \/tmp for the PDF and HTML, beyond its limits \(15 minutes\): leave out html for runs this large \(the reduce writes it itself from the JSON parts; the JSON and CSV are put together in S3\)\.$/),
     ]);
   });
 
@@ -143,13 +159,16 @@ describe('planRun: one Lambda or the state machine', () => {
     expect(diffWarning(planRun(size(10_000_000), { diffMemoryMb: 64, mapItemsPerBatch: 4 }).warnings)).toEqual([expect.stringMatching(/, or lower mapItemsPerBatch\.$/)]);
   });
 
-  it('at 100 M items every diff child reads the previous states whole for longer than ranges can help, and says so', () => {
+  it('at 100 M items every step fits: each diff child reads and writes only its ranges\' history parts, each assembly child its part, and the reduce copies and hashes', () => {
     const plan = planRun(size(100_000_000));
-    expect(plan.diff).toMatchObject({ ranges: 56, previousStates: 100_000_000, withinLimits: false });
-    expect(plan.diff!.secondsPerChild).toBeGreaterThan(100_000_000 / ASSUMED.previousStatesPerSecond);
-    expect(diffWarning(plan.warnings)).toEqual([
-      expect.stringMatching(/: every child reads the previous run's 100,000,000 states whole \(about 17 min\), which no number of ranges shortens: the history is not kept by range\.$/),
-    ]);
+    expect(plan.diff).toMatchObject({ ranges: 56, statesPerChild: 1_785_715, withinLimits: true });
+    expect(plan.diff!.secondsPerChild).toBeGreaterThan(1_785_715 / ASSUMED.previousStatesPerSecond + 1_785_715 / ASSUMED.historyStatesWrittenPerSecond);
+    expect(diffWarning(plan.warnings)).toEqual([]);
+    // The assembly scales with the partitions: 56 parts, each child well within its limits.
+    expect(plan.assembly).toMatchObject({ parts: 56, children: 56, withinLimits: true });
+    expect(assemblyWarning(plan.warnings)).toEqual([]);
+    expect(reduceWarning(plan.warnings)).toEqual([]);
+    expect(plan.reduce!.seconds).toBeLessThan(USABLE_SECONDS);
   });
 
   it('the map reads only the snapshot: read units follow its bytes; many children on one partition key are warned about', () => {
@@ -182,16 +201,21 @@ describe('planRun: one Lambda or the state machine', () => {
     expect(() => planRun(size(10), { mapMaxConcurrency: -1 })).toThrow(/mapMaxConcurrency/);
     expect(() => planRun(size(10), { partitions: 1001 })).toThrow(/partitions/);
     expect(() => planRun(size(10), { diffEphemeralMb: 0 })).toThrow(/diffEphemeralMb/);
+    expect(() => planRun(size(10), { assembleMemoryMb: 0 })).toThrow(/assembleMemoryMb/);
+    expect(() => planRun(size(10), { assembleEphemeralMb: -1 })).toThrow(/assembleEphemeralMb/);
   });
 
-  it('any size: the partitions cover every item, the children every partition, the diff ranges (as many) every item; a reduce within its limits fits them', () => {
+  it('any size: the partitions cover every item, the children every partition, the diff ranges and report parts (as many) every item; a reduce within its limits fits them', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2_000_000_000 }), fc.integer({ min: 1, max: 16 }), fc.boolean(), (items, batch, history) => {
         const plan = planRun(size(items), { mapItemsPerBatch: batch, history });
-        if (!plan.map || !plan.reduce) return items < THRESHOLD && plan.diff === null;
+        if (!plan.map || !plan.reduce) return items < THRESHOLD && plan.diff === null && plan.assembly === null;
         const { partitions, itemsPerPartition, children, maxConcurrency } = plan.map;
         const fits = plan.reduce.seconds <= USABLE_SECONDS && plan.reduce.tmpBytes <= LIMITS.lambdaMaxEphemeralMb * 2 ** 20;
         const diff = plan.diff;
+        const assembly = plan.assembly!;
+        const assemblyCovers =
+          assembly.parts === partitions && assembly.parts * assembly.itemsPerPart >= items && assembly.children * batch >= assembly.parts && (assembly.children - 1) * batch < assembly.parts;
         const diffCovers = history
           ? diff !== null && diff.ranges === partitions && diff.ranges * diff.itemsPerRange >= items && diff.children * batch >= diff.ranges && (diff.children - 1) * batch < diff.ranges && diff.maxConcurrency >= 1
           : diff === null;
@@ -202,6 +226,7 @@ describe('planRun: one Lambda or the state machine', () => {
           maxConcurrency >= 1 &&
           maxConcurrency <= DEFAULTS.mapMaxConcurrency &&
           diffCovers &&
+          assemblyCovers &&
           (!plan.reduce.withinLimits || fits)
         );
       }),

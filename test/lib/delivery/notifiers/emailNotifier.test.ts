@@ -3,6 +3,7 @@
  * attachments, where the other reports are), what it answers, and that it
  * answers a failure instead of throwing.
  */
+import { sourceOf } from '../../../../lib/report/ReportSource';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Mailer, MailMessage } from '../../../../lib/delivery/Mailer';
@@ -69,6 +70,7 @@ function finishedRun(local = false): FinishedRun {
           pdf: { key: `reports/2026/11/${RUN_ID}.pdf`, sha256: sha256.pdf, bytes: 6 },
         },
     fetchCommand: local ? '' : `npm start -- fetch ${RUN_ID} --runs-table runs --bucket reports --region eu-central-1`,
+    report: (format) => (format === 'json' ? sourceOf(json) : format === 'pdf' ? sourceOf(pdf) : null),
     formats: reportFormats,
   };
 }

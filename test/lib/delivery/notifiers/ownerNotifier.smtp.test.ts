@@ -4,6 +4,7 @@
  * builds it) to a real SMTP server on 127.0.0.1, and each owner's parsed mail and CSV hold
  * exactly their own violations and deadlines due soon.
  */
+import { sourceOf } from '../../../../lib/report/ReportSource';
 import { parse } from 'csv-parse/sync';
 import type { ParsedMail } from 'mailparser';
 import { runAudit } from '../../../../lib/audit/runAudit';
@@ -62,7 +63,7 @@ describe.each<EngineKind>(['reference', 'sql'])('owner digests after a real audi
       engineKind,
       duck: { threads: 2, memoryLimit: '256MB' },
     });
-    const run: FinishedRun = { record, result, stored: {}, fetchCommand: `reports/audit-e2e-${engineKind}.json`, formats: reportFormats };
+    const run: FinishedRun = { record, result, stored: {}, fetchCommand: `reports/audit-e2e-${engineKind}.json`, report: (format) => (result.reports[format] ? sourceOf(result.reports[format]) : null), formats: reportFormats };
     const notifier = createOwnerNotifier({
       mailer: createMailer({ smtpUrl: sink.url }),
       from: 'auditor@example.com',

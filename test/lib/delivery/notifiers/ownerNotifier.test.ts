@@ -4,6 +4,7 @@
  * caps, the outcomes (one per mail, one per group not mailed), failures kept to the
  * owner they hit, and hostile inventory text kept out of the HTML.
  */
+import { sourceOf } from '../../../../lib/report/ReportSource';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -40,7 +41,7 @@ async function finishedRun(findings: readonly Finding[], { complete = true, stor
   await writer.finish(head(complete), { jsonSha256: null, async *resolved() {} });
   const record = { runId: 'audit-owners', trigger: 'schedule', requestedBy: 'schedule', status: 'running', createdAt: '', updatedAt: '', request: { formats: ['json'], notify: true, dryRun: false } } as RunRecord;
   const inBucket = stored ? { json: { key: 'reports/2026/11/audit-owners.json', sha256: '0'.repeat(64), bytes: 1 } } : {};
-  return { record, result: { head: head(complete), mostSerious: [], reports: { json: path }, sha256: {} }, stored: inBucket, fetchCommand: stored ? FETCH : '', formats: reportFormats };
+  return { record, result: { head: head(complete), mostSerious: [], reports: { json: path }, sha256: {} }, stored: inBucket, fetchCommand: stored ? FETCH : '', report: (format: string) => (format === 'json' ? sourceOf(path) : null), formats: reportFormats };
 }
 
 interface Sent extends MailMessage {
@@ -60,7 +61,8 @@ function keepingMailer(fail: (message: MailMessage, attempt: number) => Error | 
       tries.push(message.to[0]!);
       const error = fail(message, tries.filter((to) => to === message.to[0]).length);
       if (error) throw error;
-      const csvText = readFileSync(message.attachments![0]!.path, 'utf8');
+      const attachment = message.attachments![0]!;
+      const csvText = readFileSync('path' in attachment ? attachment.path : '', 'utf8');
       sent.push({ ...message, csvText, csv: parse(csvText, { columns: true }) });
       return `<${sent.length}@memory>`;
     },
@@ -190,11 +192,11 @@ describe('owner-email', () => {
   it('answers one failed outcome when the run wrote no JSON report, or one that cannot be read', async () => {
     const mailer = keepingMailer();
     const run = await finishedRun([violation('a@example.com')]);
-    const withoutJson = { ...run, result: { ...run.result, reports: { pdf: '/tmp/x.pdf', csv: '/tmp/x.csv' } } };
+    const withoutJson = { ...run, result: { ...run.result, reports: { pdf: '/tmp/x.pdf', csv: '/tmp/x.csv' } }, report: () => null };
     expect(await notifier(mailer).finished(withoutJson)).toEqual([
       { channel: 'owner-email', to: 'data owners', error: 'Owner digests need the json report format, and this run wrote none (formats: pdf, csv).' },
     ]);
-    const missing = { ...run, result: { ...run.result, reports: { json: '/nonexistent/audit.json' } } };
+    const missing = { ...run, result: { ...run.result, reports: { json: '/nonexistent/audit.json' } }, report: () => sourceOf('/nonexistent/audit.json') };
     expect(await notifier(mailer).finished(missing)).toEqual([{ channel: 'owner-email', to: 'data owners', error: expect.stringMatching(/^Owner digests were not sent: .*ENOENT/) }]);
     expect(mailer.tries).toEqual([]);
   });

@@ -1,4 +1,5 @@
 /** The Security Hub channel against a mocked client: batches of 100, retries, the outcome, and text from outside. */
+import { sourceOf } from '../../../../lib/report/ReportSource';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchImportFindingsCommand, SecurityHubClient, type AwsSecurityFinding } from '@aws-sdk/client-securityhub';
@@ -55,6 +56,7 @@ function finishedRun(reports: Partial<Record<FormatId, string>>, runHead: Report
     result: { head: runHead, reports, sha256: {}, mostSerious: [] },
     stored: {},
     fetchCommand: '',
+    report: (format) => (reports[format] ? sourceOf(reports[format]) : null),
     formats: reportFormats,
   };
 }

@@ -1,4 +1,5 @@
 /** Made-up finished and failed runs for the chat notifier tests. */
+import { sourceOf } from '../../../../lib/report/ReportSource';
 import type { FinishedRun } from '../../../../lib/delivery/notifiers/Notifier';
 import type { RunRecord } from '../../../../lib/delivery/RunRecord';
 import { emptySummary, type ReportHead, type SeriousFinding, type Summary } from '../../../../lib/report/ReportModel';
@@ -79,6 +80,7 @@ export function finishedRun(options: { head?: ReportHead; mostSerious?: SeriousF
       pdf: { key: 'reports/2026/11/audit-20261120-0200-ab12.pdf', sha256: 'b'.repeat(64), bytes: 2_000 },
     },
     fetchCommand: FETCH_COMMAND,
+    report: () => null,
     formats: reportFormats,
   };
 }
