@@ -59,6 +59,7 @@ export async function benchPartitioned(argv: string[]): Promise<void> {
   rmSync(reports, { recursive: true, force: true });
   let largestMapRssMb = 0;
   const phases: Record<string, number> = {};
+  const steps: Record<string, number> = {};
   // The plan and the reduce run in this process: their CPU time, apart from the map processes'.
   const cpu: Record<string, number> = {};
   let cpuBefore = process.cpuUsage();
@@ -74,6 +75,9 @@ export async function benchPartitioned(argv: string[]): Promise<void> {
     engineKind: engine,
     partitions,
     diffRanges: Number(values['diff-ranges']),
+    onReduceStep: (step, ms) => {
+      steps[step] = ms;
+    },
     onPhase: (phase, ms) => {
       phases[phase] = ms;
       const used = process.cpuUsage(cpuBefore);
@@ -99,6 +103,8 @@ export async function benchPartitioned(argv: string[]): Promise<void> {
   for (const phase of ['plan', 'map', 'reduce'] as const) {
     line(`  ${phase}`, `${((phases[phase] ?? 0) / 1000).toFixed(1)} s${phase === 'map' ? '' : `, ${(cpu[phase] ?? 0).toFixed(1)} s of CPU in this process`}`);
   }
+  const stepNames = { diff: 'diff (in this process)', parts: 'report parts (2 at once)', finish: 'put together, PDF, history' };
+  for (const [step, name] of Object.entries(stepNames)) if (steps[step] !== undefined) line(`    reduce: ${name}`, `${(steps[step]! / 1000).toFixed(1)} s`);
   line('  total', `${seconds.toFixed(1)} s, ${Math.round(items / seconds)} items/s`);
   line('  peak RSS, largest map process', `${largestMapRssMb.toFixed(0)} MB`);
   line('  peak RSS, plan + reduce process', `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

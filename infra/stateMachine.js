@@ -3,22 +3,25 @@
 // that serverless.yml (through the variables below) and the tests (asl-validator, the local
 // executions of aws-local-stepfunctions) use the very same definition.
 //
-//   Plan ──► MapPartitions ──► DiffRanges ──► Reduce ──► Succeeded
-//    │        │                 │              │
-//    └────────┴── any failure ──┴──────────────┴──► MarkFailed ──► Failed
+//   Plan ──► MapPartitions ──► DiffRanges ──► AssembleParts ──► Reduce ──► Succeeded
+//    │        │                 │              │                 │
+//    └────────┴─────────────────┴─ any failure ┴─────────────────┴──► MarkFailed ──► Failed
 //
 //   MapPartitions: a Distributed Map over the partitions, each child MapBatch (or RecordFailure).
 //   DiffRanges:    a Distributed Map over the diff ranges, each child DiffBatch (or RecordRangeFailure).
+//   AssembleParts: a Distributed Map over the report parts, each child AssembleBatch (or RecordPartFailure);
+//                  the Reduce puts the JSON and CSV reports together from the parts in S3 (UploadPartCopy).
 //
-// A batch that fails after its retries is caught inside its child (RecordFailure, RecordRangeFailure
-// record it in S3), so the run ends `partial` and names it; a failed Plan, map or Reduce ends the run
-// `failed` with the failure mail. Payloads stay small: the children write their results to S3.
+// A batch that fails after its retries is caught inside its child (RecordFailure, RecordRangeFailure,
+// RecordPartFailure record it in S3), so the run ends `partial` and names it; a failed Plan, map or Reduce
+// ends the run `failed` with the failure mail. Payloads stay small: the children write their results to S3.
 
 /** Each function's time limit in seconds (serverless.yml reads these too), and the state's own above it. */
-const FUNCTION_TIMEOUTS = Object.freeze({ planAudit: 300, mapPartitions: 900, diffRanges: 900, reduceAudit: 900, markRunFailed: 60 });
-/** The Distributed Maps' labels, in their child executions' ARNs (infra/iam.yml grants on them): the partitions', the diff ranges'. */
+const FUNCTION_TIMEOUTS = Object.freeze({ planAudit: 300, mapPartitions: 900, diffRanges: 900, assembleParts: 900, reduceAudit: 900, markRunFailed: 60 });
+/** The Distributed Maps' labels, in their child executions' ARNs (infra/iam.yml grants on them): the partitions', the diff ranges', the report parts'. */
 const MAP_LABEL = 'Partitions';
 const RANGES_LABEL = 'Ranges';
+const PARTS_LABEL = 'Parts';
 /** A whole run, from Plan to Reduce: far above a 100 M-item run, below the nightly schedule's 24 hours. */
 const EXECUTION_TIMEOUT_SECONDS = 12 * 3600;
 // The Task waits a little longer than its function, so the function's own timeout error comes first.
@@ -54,7 +57,7 @@ function lambdaTask({ functionArn, partition }, name, payload, rest) {
 const TO_MARK_FAILED = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }];
 
 /**
- * The child workflow of a Distributed Map: one batch of items (partitions, diff ranges) given to `fn`,
+ * The child workflow of a Distributed Map: one batch of items (partitions, diff ranges, report parts) given to `fn`,
  * or, once its retries are spent, its failure recorded by the same function (state names are unique
  * across a definition, children included: each map names its own two).
  */
@@ -102,9 +105,9 @@ function distributedMap(settings, { label, itemsPath, itemProcessor, next }) {
  *
  * @param {object} options
  * @param {(name: string) => unknown} options.functionArn what a Task's FunctionName is for a function of
- *   serverless.yml (`planAudit`, `mapPartitions`, `diffRanges`, `reduceAudit`, `markRunFailed`): an ARN, or an intrinsic.
+ *   serverless.yml (`planAudit`, `mapPartitions`, `diffRanges`, `assembleParts`, `reduceAudit`, `markRunFailed`): an ARN, or an intrinsic.
  * @param {number} options.maxConcurrency child workflows at once, in each map (0: as many as Step Functions allows).
- * @param {number} options.maxItemsPerBatch partitions, or diff ranges, one child workflow takes.
+ * @param {number} options.maxItemsPerBatch partitions, diff ranges or report parts one child workflow takes.
  * @param {number} [options.toleratedFailurePercentage] 100: a child never fails the map (its failure is recorded).
  * @param {string} [options.partition] the AWS partition of the Lambda integration's ARN: `aws`, or in
  *   serverless.yml `${AWS::Partition}` (the definition is an Fn::Sub there), so the stack deploys in any partition.
@@ -118,13 +121,14 @@ function buildDefinition({ functionArn, maxConcurrency, maxItemsPerBatch, tolera
   checkInteger('toleratedFailurePercentage', toleratedFailurePercentage, 0, 100);
   const settings = { maxConcurrency, maxItemsPerBatch, toleratedFailurePercentage };
   return {
-    Comment: 'Retention audit over partitions: plan, map (Distributed Map), diff with history (Distributed Map over diff ranges), reduce; any failure ends the run failed with the failure mail.',
+    Comment: 'Retention audit over partitions: plan, map (Distributed Map), diff with history (Distributed Map over diff ranges), write the reports in parts (Distributed Map over report parts), reduce; any failure ends the run failed with the failure mail.',
     StartAt: 'Plan',
     // An execution that outlives this ends TIMED_OUT, which no Catch sees: the failure sweep (auditFailures)
     // then finds its run still running, asks Step Functions, and ends it failed with the failure mail.
     TimeoutSeconds: EXECUTION_TIMEOUT_SECONDS,
     States: {
-      // The plan answers { runId, partitions, ranges }: the partitions' indexes, and the diff ranges' (none for a dry run, which keeps no history).
+      // The plan answers { runId, partitions, ranges, parts }: the partitions, the diff ranges' indexes (none for a dry run, which
+      // keeps no history) and the report parts' indexes. The maps keep no result (ResultPath null): each map gets the plan's answer.
       Plan: lambdaTask(target, 'planAudit', { Payload: { 'runId.$': '$.runId' } }, { Retry: retry(4), Catch: TO_MARK_FAILED, Next: 'MapPartitions' }),
       MapPartitions: distributedMap(settings, {
         label: MAP_LABEL,
@@ -137,6 +141,14 @@ function buildDefinition({ functionArn, maxConcurrency, maxItemsPerBatch, tolera
         label: RANGES_LABEL,
         itemsPath: '$.ranges',
         itemProcessor: childProcessor(target, 'diffRanges', { batchState: 'DiffBatch', failureState: 'RecordRangeFailure' }),
+        next: 'AssembleParts',
+      }),
+      // The JSON and CSV reports written in parts (itemId ranges) from the diffed ranges' sorted findings (without history, the
+      // partitions'), so no one function holds a whole report; runs after the diff, whose findings it writes out.
+      AssembleParts: distributedMap(settings, {
+        label: PARTS_LABEL,
+        itemsPath: '$.parts',
+        itemProcessor: childProcessor(target, 'assembleParts', { batchState: 'AssembleBatch', failureState: 'RecordPartFailure' }),
         next: 'Reduce',
       }),
       Reduce: lambdaTask(target, 'reduceAudit', { Payload: { 'runId.$': '$.runId' } }, { Retry: retry(4), Catch: TO_MARK_FAILED, Next: 'Succeeded' }),
@@ -184,7 +196,7 @@ module.exports.definition = async ({ resolveVariable }) =>
 
 // Resolved as PARTITIONS and PARTITION_THRESHOLD_ITEMS (serverless.yml): checked when packaging, since every
 // function reads them at its cold start and would refuse a bad value there. At most 1,000 partitions: the plan
-// step hands them (and the diff ranges' indexes) to the maps in its answer, which Step Functions caps at 256 KiB.
+// step hands them (and the diff ranges' and report parts' indexes) to the maps in its answer, which Step Functions caps at 256 KiB.
 module.exports.partitions = async ({ resolveVariable }) => integerParam(resolveVariable, 'partitions', 1, 1000);
 module.exports.thresholdItems = async ({ resolveVariable }) => integerParam(resolveVariable, 'distributedThresholdItems', 1, Number.MAX_SAFE_INTEGER);
 
@@ -194,4 +206,5 @@ module.exports.FUNCTION_TIMEOUTS = FUNCTION_TIMEOUTS;
 module.exports.EXECUTION_TIMEOUT_SECONDS = EXECUTION_TIMEOUT_SECONDS;
 module.exports.MAP_LABEL = MAP_LABEL;
 module.exports.RANGES_LABEL = RANGES_LABEL;
+module.exports.PARTS_LABEL = PARTS_LABEL;
 module.exports.TRANSIENT_ERRORS = TRANSIENT_ERRORS;

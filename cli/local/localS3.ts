@@ -22,12 +22,21 @@ export interface LocalS3 {
  * Starts a local S3 server (s3rver) on 127.0.0.1: reached through
  * `AWS_ENDPOINT_URL_S3`, with path-style addressing (the SDK picks it for an
  * IP endpoint). It does not check signatures: IAM is checked elsewhere.
+ * `configure` gets the server before it starts, the only moment middleware can
+ * be added (tests teach it UploadPartCopy: test/helpers/aws/s3rverPartCopy.ts).
  *
  * @example
  * const s3 = await startLocalS3(0); await s3.createBucket('reports-bucket');
+ * const copying = await startLocalS3(0, undefined, ['test'], (server) => installPartCopy(server));
  */
-export async function startLocalS3(port = 0, directory = mkdtempSync(join(tmpdir(), 'local-s3-')), accessKeys: string[] = []): Promise<LocalS3> {
+export async function startLocalS3(
+  port = 0,
+  directory = mkdtempSync(join(tmpdir(), 'local-s3-')),
+  accessKeys: string[] = [],
+  configure?: (server: S3rver) => void,
+): Promise<LocalS3> {
   const server = new S3rver({ port, address: '127.0.0.1', silent: true, directory, resetOnClose: false });
+  configure?.(server);
   const { port: bound } = (await server.run()) as { port: number };
   const endpoint = `http://127.0.0.1:${bound}`;
   for (const key of accessKeys) DUMMY_ACCOUNT.createKeyPair(key, key);

@@ -18,7 +18,7 @@ import { assemblePart, describePart, partFormats, type PartResult } from '../par
 import type { PartOutcome } from '../partitioned/AssembledReports';
 import { cutParts, type SortedSource } from '../partitioned/cutParts';
 import { partitionSource } from '../partitioned/mergeMapped';
-import { reportFormats } from '../report/formats/reportFormats';
+import type { FormatId } from '../report/formats/formatIds';
 import { auditOptions } from './auditOptions';
 import type { AuditDependencies, RunLimits } from './executeAudit';
 import { fetchPartitions, fetchRanges } from './partitionResults';
@@ -117,11 +117,12 @@ async function assembleAndStore(input: {
   const { runId } = plan;
   const partDir = await mkdtemp(join(input.workDir, `part-${part}-`));
   try {
-    const pathOf = (format: keyof typeof reportFormats) => join(partDir, `${part}.${reportFormats[format].extension}`);
+    // A format's extension is its id (lib/report/formats/ReportFormat.ts).
+    const pathOf = (format: FormatId) => join(partDir, `${part}.${format}`);
     const result = await assemblePart({ part, cuts: input.cuts, sources: input.sources, formats: input.formats, pdfRowsPerModule: input.pdfRowsPerModule, pathOf, signal });
     for (const format of partFormats(input.formats)) {
       const path = pathOf(format);
-      await deps.runFiles.put(partitionedRunKeys.partFile(runId, part, reportFormats[format].extension), path, await sha256File(path), 'application/octet-stream', signal);
+      await deps.runFiles.put(partitionedRunKeys.partFile(runId, part, format), path, await sha256File(path), 'application/octet-stream', signal);
     }
     await deps.runFiles.putJson(partitionedRunKeys.part(runId, part), result satisfies PartResult);
     deps.log('info', 'report part written', { runId, part, findings: result.findings, bytes: result.bytes });

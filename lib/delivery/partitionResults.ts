@@ -8,7 +8,6 @@ import { describePart, partFormats } from '../partitioned/assemblePart';
 import type { PartOutcome } from '../partitioned/AssembledReports';
 import { describeRange, type DiffedRange } from '../partitioned/diffRange';
 import type { FormatId } from '../report/formats/formatIds';
-import { reportFormats } from '../report/formats/reportFormats';
 import { countedLines } from '../partitioned/mergeMapped';
 import { failedPartition, type Partition, type PartitionResult } from '../partitioned/Partition';
 import { mapInOrder } from '../partitioned/mapInOrder';
@@ -111,7 +110,8 @@ export function fetchParts(plan: PartitionedRunPlan, deps: AuditDependencies, fo
     if (stored.part !== part || (stored.status !== 'done' && stored.status !== 'failed')) return failed('its stored result is not a report part result');
     if (stored.status === 'failed') return stored.error ? stored : failed('no reason was recorded');
     for (const format of partFormats(formats)) {
-      const extension = reportFormats[format].extension;
+      // A format's extension is its id (lib/report/formats/ReportFormat.ts).
+      const extension = format;
       if (typeof stored.bytes?.[format] !== 'number') return failed(`it recorded no ${extension} part`);
       if (!(await deps.runFiles.exists(partitionedRunKeys.partFile(plan.runId, part, extension)))) return failed(`its ${extension} part is missing from the run-files bucket`);
     }

@@ -12,8 +12,9 @@ import { markRepeated, summaryDelta, type SummaryDelta } from '../audit/phases/m
 import { recordOf } from '../audit/phases/ReportSet';
 import { mergeSorted, toJsonLine } from '../report/FindingSorter';
 import type { FormatId } from '../report/formats/formatIds';
-import type { PartWriter } from '../report/formats/ReportFormat';
-import { reportFormats } from '../report/formats/reportFormats';
+import type { ReportAssembly } from '../report/formats/ReportFormat';
+import { csvFormat } from '../report/formats/csvFormat';
+import { jsonFormat } from '../report/formats/jsonFormat';
 import { MOST_SERIOUS_LIMIT, MostSeriousCollector } from '../report/MostSeriousCollector';
 import { PdfModelCollector, type PdfModelState } from '../report/pdf/PdfReportModel';
 import { emptySummary } from '../report/ReportModel';
@@ -55,13 +56,20 @@ export interface PartResult {
 }
 
 /**
+ * The formats put together from parts, with their part writers: the registry's formats that have
+ * an `assembly` (a test keeps the two the same). Imported one by one, not through the registry,
+ * so that the functions that write parts do not pack every writer (the PDF's pdfkit).
+ */
+export const PART_ASSEMBLIES: Partial<Record<FormatId, ReportAssembly>> = { json: jsonFormat.assembly!, csv: csvFormat.assembly! };
+
+/**
  * The formats a part is written for: those the run writes that go together from parts, JSON always (first).
  *
  * @example
  * partFormats(['pdf', 'csv']) // ['json', 'csv']
  */
 export function partFormats(formats: readonly FormatId[]): FormatId[] {
-  return ['json' as FormatId, ...formats.filter((format) => format !== 'json' && reportFormats[format].assembly)];
+  return ['json' as FormatId, ...formats.filter((format) => format !== 'json' && PART_ASSEMBLIES[format])];
 }
 
 /**
@@ -85,7 +93,7 @@ export async function assemblePart(input: AssemblePartInput): Promise<PartResult
   const { signal } = input;
   signal?.throwIfAborted();
   const range = partRange(input.cuts, input.part);
-  const writers = partFormats(input.formats).map((format) => ({ format, writer: reportFormats[format].assembly!.createPart(input.pathOf(format)) }));
+  const writers = partFormats(input.formats).map((format) => ({ format, writer: PART_ASSEMBLIES[format]!.createPart(input.pathOf(format)) }));
   const delta = emptySummary();
   const serious = new MostSeriousCollector(MOST_SERIOUS_LIMIT);
   const pdf = input.formats.includes('pdf') ? new PdfModelCollector(input.pdfRowsPerModule) : null;

@@ -38,7 +38,12 @@ export interface MappedRun {
    * A null store: the reports are not put together (a dry run on the state machine stores none).
    */
   assembled?: { parts: readonly PartOutcome[]; store: PartStore | null };
+  /** Each step of the reduce as it ends, with how long it took (the bench prints them). */
+  onStep?: (step: ReduceStep, ms: number) => void;
 }
+
+/** The reduce's steps: the diff (with history, when the reduce diffs), the parts (when it writes them), the reports put together with the head, and the history committed. */
+export type ReduceStep = 'diff' | 'parts' | 'finish';
 
 /** The run's tally merged from its partitions', and its head (the history diff's outcome not yet in it). */
 export interface MergedRun {

@@ -32,7 +32,7 @@ import { describeRange, diffedRange, diffRange, type DiffedRange } from './diffR
 import { bucketsOf } from './diffRanges';
 import { LocalPartStore } from './LocalPartStore';
 import { mapInOrder } from './mapInOrder';
-import { mergeMapped, partitionSource, segmentLines, type MappedRun } from './mergeMapped';
+import { mergeMapped, partitionSource, segmentLines, type MappedRun, type ReduceStep } from './mergeMapped';
 import type { PartitionResult } from './Partition';
 
 export type { MappedRun } from './mergeMapped';
@@ -58,6 +58,12 @@ export async function reduceMapped(options: RunAuditOptions, mapped: MappedRun, 
   const workDir = await mkdtemp(join(tmpdir(), `${plan.runId}-reduce-`));
   const resolvedFile = history ? join(workDir, 'resolved.ndjson') : null;
   let diff: HistoryDiff | null = null;
+  let began = performance.now();
+  const step = (name: ReduceStep) => {
+    const now = performance.now();
+    mapped.onStep?.(name, now - began);
+    began = now;
+  };
   try {
     let sources: SortedSource[];
     if (history && resolvedFile) {
@@ -79,11 +85,13 @@ export async function reduceMapped(options: RunAuditOptions, mapped: MappedRun, 
         throw error;
       }
       applyDiff(head, counts, diff);
+      step('diff');
     } else {
       sources = done.map((partition) => partitionSource(mapped, partition));
     }
     options.signal?.throwIfAborted();
     const assembled = mapped.assembled ?? (await assembleHere({ options, plan, sources, workDir, items: counts.items }));
+    if (!mapped.assembled) step('parts');
     const reports = new AssembledReports({
       formats: options.formats,
       outDir: options.outDir,
@@ -102,7 +110,9 @@ export async function reduceMapped(options: RunAuditOptions, mapped: MappedRun, 
       counts.summary.complete = false;
     }
     reports.open(head);
-    return await finishAudit({ options, head, counts, reports, diff, mostSerious: reports.mostSerious(), resolvedFile });
+    const result = await finishAudit({ options, head, counts, reports, diff, mostSerious: reports.mostSerious(), resolvedFile });
+    step('finish');
+    return result;
   } catch (error) {
     await diff?.writer.abort();
     throw error;

@@ -12,6 +12,7 @@ import { planAudit } from '../audit/phases/planAudit';
 import { runAudit, type AuditResult, type RunAuditOptions } from '../audit/runAudit';
 import { readLines } from '../inventory/readLines';
 import { mapInOrder } from './mapInOrder';
+import type { MappedRun } from './mergeMapped';
 import { mapPartition } from './mapPartition';
 import { failedPartition, type Partition, type PartitionResult } from './Partition';
 import { diffRangeCount } from './diffRanges';
@@ -48,6 +49,8 @@ export interface PartitionedRunOptions extends RunAuditOptions {
   diffRanges?: number;
   /** Each step of the run as it ends, with how long it took (the bench prints them). */
   onPhase?: (phase: 'plan' | 'map' | 'reduce', ms: number) => void;
+  /** Each step of the reduce as it ends (lib/partitioned/reduceMapped.ts), with how long it took. */
+  onReduceStep?: MappedRun['onStep'];
 }
 
 /** The run's result, with the map steps' results. */
@@ -109,7 +112,7 @@ export async function runPartitioned(options: PartitionedRunOptions): Promise<Pa
           }
         });
     phase('map');
-    const result = await runAudit({ ...options, runId: plan.runId, startedAt: plan.startedAt, engine: plan.engine, mapped: { results, lines: (index, segment) => readLines(linesPath(index), undefined, undefined, segment) } });
+    const result = await runAudit({ ...options, runId: plan.runId, startedAt: plan.startedAt, engine: plan.engine, mapped: { results, lines: (index, segment) => readLines(linesPath(index), undefined, undefined, segment), onStep: options.onReduceStep } });
     phase('reduce');
     return { ...result, partitions: results };
   } finally {

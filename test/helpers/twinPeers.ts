@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startLocalDynamo, type LocalDynamo } from '../../cli/local/localDynamo';
+import type S3rver from 's3rver';
 import { startLocalS3, type LocalS3 } from '../../cli/local/localS3';
 import { installPartCopy } from './aws/s3rverPartCopy';
 import type { EngineKind } from '../../lib/audit/engineKind';
@@ -40,10 +41,15 @@ export interface TwinPeers {
  * const peers = useTwinPeers();
  * it('…', () => expect(peers.smtp.messages).toHaveLength(0));
  */
-export function useTwinPeers(): TwinPeers {
+export function useTwinPeers(options: { configureS3?: (server: S3rver) => void } = {}): TwinPeers {
   const peers = {} as TwinPeers;
+  // The local S3 taught what s3rver lacks and the reduce uses (UploadPartCopy, S3's checks at completion, its 5 MiB part minimum).
+  const configure = (server: S3rver) => {
+    installPartCopy(server);
+    options.configureS3?.(server);
+  };
   beforeAll(async () => {
-    [peers.dynamo, peers.twinDynamo, peers.s3, peers.smtp] = await Promise.all([startLocalDynamo(0), startLocalDynamo(0), startLocalS3(0, undefined, ['test'], (server) => installPartCopy(server)), startSmtpSink()]);
+    [peers.dynamo, peers.twinDynamo, peers.s3, peers.smtp] = await Promise.all([startLocalDynamo(0), startLocalDynamo(0), startLocalS3(0, undefined, ['test'], configure), startSmtpSink()]);
   });
   afterAll(async () => {
     await peers.smtp.close();
@@ -64,6 +70,8 @@ export interface TwinDeploymentOptions {
   engine?: EngineKind;
   /** The run files in a bucket of their own, as in AWS (default: the reports bucket's store). */
   runFilesBucket?: boolean;
+  /** Another inventory file than the example's, audited without waivers. */
+  inventoryFile?: string;
 }
 
 /**
@@ -79,8 +87,8 @@ export function twinDeployment(peers: TwinPeers, name: string, options: TwinDepl
     endpoint: options.endpoint ?? peers.dynamo.endpoint,
     s3: peers.s3,
     smtpUrl: peers.smtp.url,
-    inventoryFile: EXAMPLE,
-    waivers: WAIVERS,
+    inventoryFile: options.inventoryFile ?? EXAMPLE,
+    ...(options.inventoryFile ? {} : { waivers: WAIVERS }),
     env: { INVENTORY_TABLE: `inventory-${name}`, RUNS_TABLE: `runs-${name}`, STATE_MACHINE_ARN: TWIN_STATE_MACHINE, PARTITIONS: String(TWIN_PARTITIONS), ...(options.engine ? { ENGINE: options.engine } : {}) },
     ...(options.runFilesBucket ? { runFilesBucket: true } : {}),
   });

@@ -151,7 +151,7 @@ describe('osls package', () => {
     expect(actions('PlanAuditRole')).toEqual(expect.arrayContaining(['dynamodb:Scan', 'dynamodb:DescribeTable']));
     expect(actions('MapPartitionsRole')).not.toContain('dynamodb:Scan');
     expect(actions('MapPartitionsRole')).not.toContain('dynamodb:DescribeTable');
-    expect(actions('ReduceAuditRole')).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject', 'ses:SendRawEmail', 'dynamodb:Query']));
+    expect(actions('ReduceAuditRole')).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 'ses:SendRawEmail', 'dynamodb:Query']));
     expect(actions('ReduceAuditRole')).not.toContain('dynamodb:Scan');
     // A diff child reads the run and the previous run's history (GetItem) and the manifest (Query), counts its ranges
     // on run records only (UpdateItem where the key is a run id), and writes its ranges' run files: it never writes the
@@ -165,17 +165,36 @@ describe('osls package', () => {
       ['dynamodb:UpdateItem', { 'Fn::GetAtt': ['RunsTable', 'Arn'] }, { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['audit-*'] } }],
       ['dynamodb:Query', { 'Fn::GetAtt': ['InventoryTable', 'Arn'] }, null],
     ]);
-    // Run files (runs/*) only in the run-files bucket; nothing else there.
+    // A part child reads its run record and counts its parts on it, only where the key is a run id (never the history), reads
+    // the run files and writes its parts' files: no inventory, no report, no mail.
+    expect(actions('AssemblePartsRole')).toEqual([
+      'logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'kms:GenerateDataKey', 'kms:Decrypt',
+    ]);
+    const assembleDynamo = resources.AssemblePartsRole!.Properties.Policies[0].PolicyDocument.Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
+    expect(assembleDynamo.map((s: any) => [s.Action, s.Resource, s.Condition ?? null])).toEqual([
+      [['dynamodb:GetItem', 'dynamodb:UpdateItem'], { 'Fn::GetAtt': ['RunsTable', 'Arn'] }, { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['audit-*'] } }],
+    ]);
+    // Run files (runs/*) only in the run-files bucket; nothing else there. A part child writes only under runs/<runId>/parts/,
+    // the reduce only the reports' tails there.
     const s3Resources = (role: string) =>
       resources[role]!.Properties.Policies[0].PolicyDocument.Statement.map((s: any) => s['Fn::If']?.[1] ?? s)
         .filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('s3:')))
         .map((s: any) => JSON.stringify(s.Resource));
-    for (const role of ['PlanAuditRole', 'MapPartitionsRole', 'DiffRangesRole', 'ReduceAuditRole']) {
+    const runFiles = (key: string) => JSON.stringify({ 'Fn::Sub': `\${RunFilesBucket.Arn}/${key}` });
+    const runFilesBucket = JSON.stringify({ 'Fn::GetAtt': ['RunFilesBucket', 'Arn'] });
+    const expectedRunFiles: Record<string, string[]> = {
+      PlanAuditRole: [runFiles('runs/*'), runFilesBucket],
+      MapPartitionsRole: [runFiles('runs/*'), runFilesBucket],
+      DiffRangesRole: [runFiles('runs/*'), runFilesBucket],
+      AssemblePartsRole: [runFiles('runs/*'), runFilesBucket, runFiles('runs/*/parts/*')],
+      ReduceAuditRole: [runFiles('runs/*'), runFilesBucket, runFiles('runs/*/parts/tail.*')],
+    };
+    for (const [role, expected] of Object.entries(expectedRunFiles)) {
       const touching = s3Resources(role).filter((r: string) => r.includes('runs/') || r.includes('RunFilesBucket'));
-      expect({ role, touching }).toEqual({ role, touching: [JSON.stringify({ 'Fn::Sub': '${RunFilesBucket.Arn}/runs/*' }), JSON.stringify({ 'Fn::GetAtt': ['RunFilesBucket', 'Arn'] })] });
+      expect({ role, touching }).toEqual({ role, touching: expected });
     }
-    for (const role of ['MapPartitionsRole', 'DiffRangesRole']) expect({ role, reports: s3Resources(role).filter((r: string) => r.includes('ReportsBucket')) }).toEqual({ role, reports: [] });
-    for (const [name] of byType('AWS::IAM::Role').filter(([id]) => !['PlanAuditRole', 'MapPartitionsRole', 'DiffRangesRole', 'ReduceAuditRole'].includes(id))) {
+    for (const role of ['MapPartitionsRole', 'DiffRangesRole', 'AssemblePartsRole']) expect({ role, reports: s3Resources(role).filter((r: string) => r.includes('ReportsBucket')) }).toEqual({ role, reports: [] });
+    for (const [name] of byType('AWS::IAM::Role').filter(([id]) => !Object.keys(expectedRunFiles).includes(id))) {
       expect(`${name}: ${JSON.stringify(resources[name]!.Properties.Policies)}`).not.toMatch(/RunFilesBucket|runs\//);
     }
     expect(actions('MarkRunFailedRole')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'ses:SendRawEmail', 'ssm:GetParameter']);
@@ -241,20 +260,20 @@ describe('osls package', () => {
   });
 
   it('leaves the fonts and DuckDB out of the functions that draw no PDF and run no audit', () => {
-    // diffRanges diffs and sorts in JavaScript: it evaluates nothing and writes no report.
-    for (const fn of ['startAudit', 'getAudit', 'listAudits', 'auditFailures', 'planAudit', 'diffRanges', 'markRunFailed']) {
+    // diffRanges diffs and sorts in JavaScript: it evaluates nothing and writes no report; assembleParts writes the JSON and CSV parts only.
+    for (const fn of ['startAudit', 'getAudit', 'listAudits', 'auditFailures', 'planAudit', 'diffRanges', 'assembleParts', 'markRunFailed']) {
       const listing = execFileSync('unzip', ['-l', join(out, `${fn}.zip`)], { encoding: 'utf8', maxBuffer: 64 << 20 });
       expect({ fn, fonts: listing.includes('@fontsource/'), duckdb: listing.includes('@duckdb/') }).toEqual({ fn, fonts: false, duckdb: false });
       expect(listing).toContain('templates/email/');
     }
-    // mapPartitions evaluates with DuckDB but draws no PDF; neither step of the map ships pdfkit.
-    for (const fn of ['mapPartitions', 'diffRanges']) {
+    // mapPartitions evaluates with DuckDB but draws no PDF; none of the maps' steps ships pdfkit.
+    for (const fn of ['mapPartitions', 'diffRanges', 'assembleParts']) {
       const listing = execFileSync('unzip', ['-l', join(out, `${fn}.zip`)], { encoding: 'utf8', maxBuffer: 64 << 20 });
       expect({ fn, fonts: listing.includes('@fontsource/'), pdfkit: listing.includes('node_modules/pdfkit/') }).toEqual({ fn, fonts: false, pdfkit: false });
     }
   });
 
-  it.each(['mapPartitions', 'diffRanges'])('loads %s from its zip, which lacks the fonts, without loading pdfkit or a font', (fn) => {
+  it.each(['mapPartitions', 'diffRanges', 'assembleParts'])('loads %s from its zip, which lacks the fonts, without loading pdfkit or a font', (fn) => {
     const dir = mkdtempSync(join(tmpdir(), `retention-auditor-${fn}-zip-`));
     try {
       execFileSync('unzip', ['-q', join(out, `${fn}.zip`), '-d', dir]);

@@ -5,12 +5,13 @@
  * parameters, logs and traces it, and the roles around it allow what the run does and nothing near it
  * (evaluated with the IAM policy simulator, every grant used).
  */
-import { buildDefinition, definition as resolveDefinition, partitions as resolvePartitions, thresholdItems as resolveThreshold, EXECUTION_TIMEOUT_SECONDS, FUNCTION_TIMEOUTS, MAP_LABEL, RANGES_LABEL, TRANSIENT_ERRORS, type Definition, type StepFunctionName } from '../../infra/stateMachine';
+import { buildDefinition, definition as resolveDefinition, partitions as resolvePartitions, thresholdItems as resolveThreshold, EXECUTION_TIMEOUT_SECONDS, FUNCTION_TIMEOUTS, MAP_LABEL, PARTS_LABEL, RANGES_LABEL, TRANSIENT_ERRORS, type Definition, type StepFunctionName } from '../../infra/stateMachine';
 import type { AwsCall } from '../helpers/aws/recordingProxy';
 import { checkCalls, formatCheckResult } from '../helpers/aws/iamCheck';
 import { CHANNEL_PARAMS, CI, packageCi } from './packageService';
 import { LocalStepFunctions } from '../helpers/stepFunctions/LocalStepFunctions';
 import { DEFAULT_PLAN_OPTIONS } from '../../lib/plan/planOptions';
+import { partitionedRunKeys } from '../../lib/delivery/PartitionedRunPlan';
 
 type AslResult = { isValid: boolean; errors: unknown[]; errorsText: (separator?: string) => string };
 const aslValidator = require('asl-validator') as (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => AslResult;
@@ -19,7 +20,7 @@ const ACCOUNT = '123456789012';
 const REGION = CI.region;
 const SERVICE = `retention-auditor-${CI.stage}`;
 const MACHINE = `${SERVICE}-audit`;
-const STEPS: StepFunctionName[] = ['planAudit', 'mapPartitions', 'diffRanges', 'reduceAudit', 'markRunFailed'];
+const STEPS: StepFunctionName[] = ['planAudit', 'mapPartitions', 'diffRanges', 'assembleParts', 'reduceAudit', 'markRunFailed'];
 const functionArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${SERVICE}-${name}`;
 const build = (overrides: Partial<Parameters<typeof buildDefinition>[0]> = {}) => buildDefinition({ functionArn, maxConcurrency: 40, maxItemsPerBatch: 1, ...overrides });
 
@@ -47,6 +48,7 @@ describe('buildDefinition', () => {
   const child = map.ItemProcessor;
   const diff = definition.States.DiffRanges!;
   const diffChild = diff.ItemProcessor;
+  const assemble = definition.States.AssembleParts!;
 
   it('is valid Amazon States Language, and is not changed by validating it', () => {
     const before = JSON.stringify(definition);
@@ -57,43 +59,46 @@ describe('buildDefinition', () => {
     expect(JSON.stringify(build())).toBe(before);
   });
 
-  it('plans, maps over the partitions, diffs over the diff ranges, reduces; and ends every failure in MarkFailed then Failed', () => {
+  it('plans, maps over the partitions, diffs over the diff ranges, writes the report parts, reduces; and ends every failure in MarkFailed then Failed', () => {
     expect(definition.StartAt).toBe('Plan');
     expect(definition.States.Plan).toMatchObject({ Next: 'MapPartitions', Parameters: { Payload: { 'runId.$': '$.runId' } } });
     expect(map.Next).toBe('DiffRanges');
-    expect(diff.Next).toBe('Reduce');
-    // The reduce is told the run id only: it finds the partitions' and the ranges' results in S3.
+    expect(diff.Next).toBe('AssembleParts');
+    expect(assemble.Next).toBe('Reduce');
+    // The reduce is told the run id only: it finds the partitions', the ranges' and the parts' results in S3.
     expect(definition.States.Reduce).toMatchObject({ Next: 'Succeeded', Parameters: { Payload: { 'runId.$': '$.runId' } } });
     expect(Object.keys(definition.States.Reduce!.Parameters.Payload)).toEqual(['runId.$']);
     expect(definition.States.Succeeded).toEqual({ Type: 'Succeed' });
-    for (const name of ['Plan', 'MapPartitions', 'DiffRanges', 'Reduce']) {
+    for (const name of ['Plan', 'MapPartitions', 'DiffRanges', 'AssembleParts', 'Reduce']) {
       expect([name, definition.States[name]!.Catch]).toEqual([name, [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }]]);
     }
     expect(definition.States.MarkFailed).toMatchObject({ Next: 'Failed', Parameters: { Payload: { 'runId.$': '$.runId', 'error.$': '$.error' } } });
     expect(definition.States.MarkFailed!.Catch).toBeUndefined();
     expect(definition.States.Failed).toMatchObject({ Type: 'Fail', Error: 'AuditFailed' });
     // Nothing else: every state is reachable and named above.
-    expect(Object.keys(definition.States).sort()).toEqual(['DiffRanges', 'Failed', 'MapPartitions', 'MarkFailed', 'Plan', 'Reduce', 'Succeeded']);
+    expect(Object.keys(definition.States).sort()).toEqual(['AssembleParts', 'DiffRanges', 'Failed', 'MapPartitions', 'MarkFailed', 'Plan', 'Reduce', 'Succeeded']);
     // A run never waits forever: past this the execution times out and the failure sweep ends the run.
     expect(definition.TimeoutSeconds).toBe(EXECUTION_TIMEOUT_SECONDS);
     expect(EXECUTION_TIMEOUT_SECONDS).toBeLessThan(24 * 3600);
   });
 
-  it('maps and diffs as Distributed Maps of Standard children, batches with the run id, and keeps no result in the payload', () => {
+  it('maps, diffs and writes the report parts as Distributed Maps of Standard children, batches with the run id, and keeps no result in the payload', () => {
     const distributed = { Type: 'Map', ItemBatcher: { MaxItemsPerBatch: 1, BatchInput: { 'runId.$': '$.runId' } }, MaxConcurrency: 40, ToleratedFailurePercentage: 100, ResultPath: null };
     expect(map).toMatchObject({ ...distributed, Label: MAP_LABEL, ItemsPath: '$.partitions' });
-    // The plan answers { runId, partitions, ranges }: the diff map iterates the ranges' indexes.
+    // The plan answers { runId, partitions, ranges, parts }: the diff map iterates the ranges' indexes, the assembly the parts'.
     expect(diff).toMatchObject({ ...distributed, Label: RANGES_LABEL, ItemsPath: '$.ranges' });
-    // Two labels: each map's children have ARNs of their own (…:execution:<machine>/<Label>:<id>), which the role names.
-    expect([MAP_LABEL, RANGES_LABEL]).toEqual(['Partitions', 'Ranges']);
-    for (const processor of [child, diffChild]) expect(processor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(assemble).toMatchObject({ ...distributed, Label: PARTS_LABEL, ItemsPath: '$.parts' });
+    // Three labels: each map's children have ARNs of their own (…:execution:<machine>/<Label>:<id>), which the role names.
+    expect([MAP_LABEL, RANGES_LABEL, PARTS_LABEL]).toEqual(['Partitions', 'Ranges', 'Parts']);
+    for (const processor of [child, diffChild, assemble.ItemProcessor]) expect(processor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
     const other = build({ maxConcurrency: 7, maxItemsPerBatch: 3 });
-    for (const name of ['MapPartitions', 'DiffRanges']) expect([name, other.States[name]]).toEqual([name, expect.objectContaining({ MaxConcurrency: 7, ItemBatcher: { MaxItemsPerBatch: 3, BatchInput: { 'runId.$': '$.runId' } } })]);
+    for (const name of ['MapPartitions', 'DiffRanges', 'AssembleParts']) expect([name, other.States[name]]).toEqual([name, expect.objectContaining({ MaxConcurrency: 7, ItemBatcher: { MaxItemsPerBatch: 3, BatchInput: { 'runId.$': '$.runId' } } })]);
   });
 
   it.each([
     ['MapPartitions', 'MapBatch', 'RecordFailure'],
     ['DiffRanges', 'DiffBatch', 'RecordRangeFailure'],
+    ['AssembleParts', 'AssembleBatch', 'RecordPartFailure'],
   ])("%s retries a batch on throttling and transient faults with jittered backoff, then records its failure instead of failing the map", (mapName, batchName, failureName) => {
     const processor = definition.States[mapName]!.ItemProcessor;
     const batch = processor.States[batchName];
@@ -121,7 +126,8 @@ describe('buildDefinition', () => {
 
   it('invokes each function through the Lambda integration, waits longer than its timeout, and passes on only its payload', () => {
     const expected = {
-      Plan: 'planAudit', MapBatch: 'mapPartitions', RecordFailure: 'mapPartitions', DiffBatch: 'diffRanges', RecordRangeFailure: 'diffRanges', Reduce: 'reduceAudit', MarkFailed: 'markRunFailed',
+      Plan: 'planAudit', MapBatch: 'mapPartitions', RecordFailure: 'mapPartitions', DiffBatch: 'diffRanges', RecordRangeFailure: 'diffRanges',
+      AssembleBatch: 'assembleParts', RecordPartFailure: 'assembleParts', Reduce: 'reduceAudit', MarkFailed: 'markRunFailed',
     };
     const all = tasks(definition);
     expect(Object.keys(all).sort()).toEqual(Object.keys(expected).sort());
@@ -129,6 +135,7 @@ describe('buildDefinition', () => {
     expect([...new Set(Object.values(expected))].sort()).toEqual([...STEPS].sort());
     expect(Object.keys(FUNCTION_TIMEOUTS).sort()).toEqual([...STEPS].sort());
     expect(FUNCTION_TIMEOUTS.diffRanges).toBe(900);
+    expect(FUNCTION_TIMEOUTS.assembleParts).toBe(900);
     for (const [state, fn] of Object.entries(expected) as [string, StepFunctionName][]) {
       const task = all[state]!;
       expect({ state, resource: task.Resource, fn: task.Parameters.FunctionName, output: task.OutputPath }).toEqual({
@@ -149,12 +156,13 @@ describe('buildDefinition', () => {
 
 describe('the definition, executed locally (aws-local-stepfunctions, its Distributed Maps localized)', () => {
   type Answer = (event: any) => unknown;
-  /** The five step functions as stubs: the plan answers with `plan`, `diff` decides each diff child's answer. */
-  function run(plan: { partitions: number[]; ranges: number[] }, diff: Answer = () => ({ ok: true })) {
+  /** The six step functions as stubs: the plan answers with `plan`, `children` decides a diff or part child's answer. */
+  function run(plan: { partitions: number[]; ranges: number[]; parts: number[] }, children: Partial<Record<'diffRanges' | 'assembleParts', Answer>> = {}) {
     const answers: Record<StepFunctionName, Answer> = {
       planAudit: (event) => ({ runId: event.runId, ...plan }),
       mapPartitions: () => ({ ok: true }),
-      diffRanges: diff,
+      diffRanges: children.diffRanges ?? (() => ({ ok: true })),
+      assembleParts: children.assembleParts ?? (() => ({ ok: true })),
       reduceAudit: () => ({ status: 'succeeded' }),
       markRunFailed: () => ({ status: 'failed' }),
     };
@@ -172,8 +180,8 @@ describe('the definition, executed locally (aws-local-stepfunctions, its Distrib
     return [...new Set(phases)].flatMap((state) => lines.filter((line) => line.startsWith(`${state} `)).sort());
   };
 
-  it('diffs the ranges in batches with the run id, after every partition was mapped and before the reduce', async () => {
-    const machine = run({ partitions: [0, 1, 2], ranges: [0, 1, 2, 3, 4] });
+  it('diffs the ranges, then writes the report parts, in batches with the run id, after every partition was mapped and before the reduce', async () => {
+    const machine = run({ partitions: [0, 1, 2], ranges: [0, 1, 2, 3, 4], parts: [0, 1, 2] });
     expect((await machine.finished('r1')).status).toBe('SUCCEEDED');
     expect(invoked(machine)).toEqual([
       'Plan {"runId":"r1"} ok',
@@ -182,21 +190,34 @@ describe('the definition, executed locally (aws-local-stepfunctions, its Distrib
       'DiffBatch {"BatchInput":{"runId":"r1"},"Items":[0,1]} ok',
       'DiffBatch {"BatchInput":{"runId":"r1"},"Items":[2,3]} ok',
       'DiffBatch {"BatchInput":{"runId":"r1"},"Items":[4]} ok',
+      'AssembleBatch {"BatchInput":{"runId":"r1"},"Items":[0,1]} ok',
+      'AssembleBatch {"BatchInput":{"runId":"r1"},"Items":[2]} ok',
       'Reduce {"runId":"r1"} ok',
     ]);
   });
 
-  it('goes from the map straight to the reduce when there is no range to diff (a dry run keeps no history)', async () => {
-    const machine = run({ partitions: [0], ranges: [] });
+  it('goes from the map straight to the report parts when there is no range to diff (a dry run keeps no history)', async () => {
+    const machine = run({ partitions: [0], ranges: [], parts: [0] });
     expect((await machine.finished('r1')).status).toBe('SUCCEEDED');
-    expect(invoked(machine)).toEqual(['Plan {"runId":"r1"} ok', 'MapBatch {"BatchInput":{"runId":"r1"},"Items":[0]} ok', 'Reduce {"runId":"r1"} ok']);
+    expect(invoked(machine)).toEqual([
+      'Plan {"runId":"r1"} ok',
+      'MapBatch {"BatchInput":{"runId":"r1"},"Items":[0]} ok',
+      'AssembleBatch {"BatchInput":{"runId":"r1"},"Items":[0]} ok',
+      'Reduce {"runId":"r1"} ok',
+    ]);
+  });
+
+  it('goes on to the reduce when the plan left nothing to map (a run no longer running: every step finds nothing to do)', async () => {
+    const machine = run({ partitions: [], ranges: [], parts: [] });
+    expect((await machine.finished('r1')).status).toBe('SUCCEEDED');
+    expect(invoked(machine)).toEqual(['Plan {"runId":"r1"} ok', 'Reduce {"runId":"r1"} ok']);
   });
 
   it('records a diff batch that failed as failed, with its error, and reduces the run all the same', async () => {
-    const machine = run({ partitions: [0], ranges: [0, 1, 2] }, (event) => {
+    const machine = run({ partitions: [0], ranges: [0, 1, 2], parts: [0] }, { diffRanges: (event) => {
       if (!event.error && event.Items.includes(2)) throw new RangeError('Range 2 has a history chunk that does not parse.');
       return { ok: true };
-    });
+    } });
     expect((await machine.finished('r1')).status).toBe('SUCCEEDED');
     const recorded = machine.calls.filter((c) => c.state === 'RecordRangeFailure');
     expect(recorded).toEqual([
@@ -204,6 +225,23 @@ describe('the definition, executed locally (aws-local-stepfunctions, its Distrib
     ]);
     // A program error is not retried: one DiffBatch attempt per batch.
     expect(machine.calls.filter((c) => c.state === 'DiffBatch').map((c) => c.outcome).sort()).toEqual(['RangeError', 'ok']);
+    expect(machine.calls.at(-1)!.state).toBe('Reduce');
+  });
+
+  it('retries a part batch that was throttled, records one that keeps failing as failed with its error, and reduces the run all the same', async () => {
+    let throttled = 0;
+    const machine = run({ partitions: [0], ranges: [0], parts: [0, 1, 2] }, { assembleParts: (event) => {
+      if (event.error) return { ok: true };
+      if (event.Items.includes(0) && throttled++ === 0) throw Object.assign(new Error('S3 kept throttling GetObject (SlowDown).'), { name: 'Throttled' });
+      if (event.Items.includes(2)) throw new TypeError("Cannot read properties of undefined (reading 'blocks')");
+      return { ok: true };
+    } });
+    expect((await machine.finished('r1')).status).toBe('SUCCEEDED');
+    expect(machine.calls.filter((c) => c.state === 'RecordPartFailure')).toEqual([
+      expect.objectContaining({ functionName: functionArn('assembleParts'), payload: { BatchInput: { runId: 'r1' }, Items: [2], error: { Error: 'TypeError', Cause: expect.stringContaining("Cannot read properties of undefined (reading 'blocks')") } }, outcome: 'ok' }),
+    ]);
+    // Throttling is retried (batch [0, 1]), a program error is not (batch [2]).
+    expect(machine.calls.filter((c) => c.state === 'AssembleBatch').map((c) => `${JSON.stringify((c.payload as { Items: number[] }).Items)} ${c.outcome}`).sort()).toEqual(['[0,1] Throttled', '[0,1] ok', '[2] TypeError']);
     expect(machine.calls.at(-1)!.state).toBe('Reduce');
   });
 });
@@ -215,8 +253,10 @@ describe('the serverless.yml variable', () => {
     const resolved = await resolveDefinition(context({ mapMaxConcurrency: ' 25', mapItemsPerBatch: '3' }));
     expect(resolved.States.MapPartitions).toMatchObject({ MaxConcurrency: 25, ItemBatcher: { MaxItemsPerBatch: 3 } });
     expect(resolved.States.DiffRanges).toMatchObject({ MaxConcurrency: 25, ItemBatcher: { MaxItemsPerBatch: 3 } });
+    expect(resolved.States.AssembleParts).toMatchObject({ MaxConcurrency: 25, ItemBatcher: { MaxItemsPerBatch: 3 } });
     expect(resolved.States.Plan!.Parameters.FunctionName).toEqual({ 'Fn::GetAtt': ['PlanAuditLambdaFunction', 'Arn'] });
     expect(resolved.States.DiffRanges!.ItemProcessor.States.DiffBatch.Parameters.FunctionName).toEqual({ 'Fn::GetAtt': ['DiffRangesLambdaFunction', 'Arn'] });
+    expect(resolved.States.AssembleParts!.ItemProcessor.States.AssembleBatch.Parameters.FunctionName).toEqual({ 'Fn::GetAtt': ['AssemblePartsLambdaFunction', 'Arn'] });
     expect(resolved.States.Plan!.Resource).toBe('arn:${AWS::Partition}:states:::lambda:invoke');
   });
 
@@ -259,6 +299,7 @@ describe('the packaged state machine (ci stage)', () => {
     expect(packaged).toEqual(build({ maxConcurrency: Number(CI.params.mapMaxConcurrency), maxItemsPerBatch: Number(CI.params.mapItemsPerBatch) }));
     expect(packaged.States.MapPartitions).toMatchObject({ MaxConcurrency: 25, ItemBatcher: { MaxItemsPerBatch: 3 } });
     expect(packaged.States.DiffRanges).toMatchObject({ MaxConcurrency: 25, ItemBatcher: { MaxItemsPerBatch: 3 } });
+    expect(packaged.States.AssembleParts).toMatchObject({ MaxConcurrency: 25, ItemBatcher: { MaxItemsPerBatch: 3 } });
   });
 
   it('is a Standard state machine with its own name, role, error log (encrypted, a year) and X-Ray tracing', () => {
@@ -283,7 +324,7 @@ describe('the packaged state machine (ci stage)', () => {
     expect(Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('states.'))).toHaveLength(1);
   });
 
-  it('declares the five steps with the timeouts their Task states wait for, and alarms when a run fails or times out', () => {
+  it('declares the six steps with the timeouts their Task states wait for, and alarms when a run fails or times out', () => {
     for (const fn of STEPS) {
       const lambda = resources[`${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`]!;
       expect({ fn, name: lambda.Properties.FunctionName, timeout: lambda.Properties.Timeout, role: lambda.Properties.Role }).toEqual({
@@ -291,10 +332,11 @@ describe('the packaged state machine (ci stage)', () => {
       });
     }
     // What `run --explain` plans with (lib/plan/planOptions.ts) is what is deployed.
-    const { memoryMb, ephemeralMb, reduceEphemeralMb } = DEFAULT_PLAN_OPTIONS;
+    const { memoryMb, ephemeralMb, reduceEphemeralMb, diffMemoryMb, diffEphemeralMb, assembleMemoryMb, assembleEphemeralMb } = DEFAULT_PLAN_OPTIONS;
     expect(resources.MapPartitionsLambdaFunction!.Properties).toMatchObject({ MemorySize: memoryMb, EphemeralStorage: { Size: ephemeralMb } });
-    // A diff child is sized as a map child.
-    expect(resources.DiffRangesLambdaFunction!.Properties).toMatchObject({ MemorySize: 2048, EphemeralStorage: { Size: 4096 } });
+    expect(resources.DiffRangesLambdaFunction!.Properties).toMatchObject({ MemorySize: diffMemoryMb, EphemeralStorage: { Size: diffEphemeralMb } });
+    // A part child reads the diff children's findings and writes its parts through /tmp.
+    expect(resources.AssemblePartsLambdaFunction!.Properties).toMatchObject({ MemorySize: assembleMemoryMb, EphemeralStorage: { Size: assembleEphemeralMb } });
     expect(resources.ReduceAuditLambdaFunction!.Properties).toMatchObject({ MemorySize: memoryMb, EphemeralStorage: { Size: reduceEphemeralMb } });
     const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.Namespace === 'AWS/States').map((r) => r.Properties);
     expect(alarms.map((a) => a.MetricName).sort()).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut']);
@@ -304,7 +346,7 @@ describe('the packaged state machine (ci stage)', () => {
   it('tells every function where the state machine is (built from its name: planAudit cannot !Ref it), the threshold and the partition count', () => {
     const arn = { 'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${MACHINE}` };
     const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(11);
+    expect(functions).toHaveLength(12);
     for (const [id, lambda] of functions) {
       const env = lambda.Properties.Environment.Variables;
       expect([id, env.STATE_MACHINE_ARN, String(env.PARTITION_THRESHOLD_ITEMS), String(env.PARTITIONS)]).toEqual([id, arn, '750000', '12']);
@@ -324,7 +366,7 @@ describe('the packaged state machine (ci stage)', () => {
     expect(Number(bucket.Properties.LifecycleConfiguration.Rules[0].ExpirationInDays)).toBe(Number(CI.params.runFilesDays));
     // Only the steps that read or write run files are told where they are.
     const told = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment.Variables.RUN_FILES_BUCKET);
-    expect(told.map(([id]) => id).sort()).toEqual(['DiffRangesLambdaFunction', 'MapPartitionsLambdaFunction', 'PlanAuditLambdaFunction', 'ReduceAuditLambdaFunction']);
+    expect(told.map(([id]) => id).sort()).toEqual(['AssemblePartsLambdaFunction', 'DiffRangesLambdaFunction', 'MapPartitionsLambdaFunction', 'PlanAuditLambdaFunction', 'ReduceAuditLambdaFunction']);
     for (const [, lambda] of told) expect(lambda.Properties.Environment.Variables.RUN_FILES_BUCKET).toEqual({ Ref: 'RunFilesBucket' });
     // The reports bucket (Object Lock in prod) holds no run files: its only lifecycle rule is the reports'.
     expect(resources.ReportsBucket!.Properties.LifecycleConfiguration.Rules).toEqual([expect.objectContaining({ Prefix: 'reports/', ExpirationInDays: '90' })]);
@@ -339,8 +381,13 @@ describe('the packaged state machine (ci stage)', () => {
     const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${MACHINE}`;
     const CHILD = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}/${MAP_LABEL}:0b9e1d3c-4c1e-4f5e-9a57-8f0b7c2d1e6a`;
     const RANGE_CHILD = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}/${RANGES_LABEL}:5d2c7e1a-9b3f-4a6d-8c0e-1f2a3b4c5d6e`;
+    const PART_CHILD = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}/${PARTS_LABEL}:9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d`;
+    const RUN_ID = 'audit-20261128T020000Z-1a2b3c';
+    /** A report the reduce puts together from the parts (lib/delivery/auditOptions.ts reportKey), and a part it copies. */
+    const REPORT = `arn:aws:s3:::${BUCKET}/reports/2026/11/${RUN_ID}.json`;
+    const PART = `arn:aws:s3:::${RUN_FILES}/${partitionedRunKeys.partFile(RUN_ID, 3, 'json')}`;
     const KEYS = {
-      AKIAPLAN: 'PlanAuditRole', AKIAMAP: 'MapPartitionsRole', AKIADIFF: 'DiffRangesRole', AKIAREDUCE: 'ReduceAuditRole', AKIAFAILED: 'MarkRunFailedRole', AKIAMACHINE: 'AuditStateMachineRole',
+      AKIAPLAN: 'PlanAuditRole', AKIAMAP: 'MapPartitionsRole', AKIADIFF: 'DiffRangesRole', AKIAASSEMBLE: 'AssemblePartsRole', AKIAREDUCE: 'ReduceAuditRole', AKIAFAILED: 'MarkRunFailedRole', AKIAMACHINE: 'AuditStateMachineRole',
       AKIASTART: 'StartAuditRole', AKIANIGHTLY: 'ScheduledAuditRole', AKIASWEEP: 'AuditFailuresRole',
     };
     type Key = keyof typeof KEYS;
@@ -365,10 +412,14 @@ describe('the packaged state machine (ci stage)', () => {
         ignoreActions: /^kms:/,
       });
 
+    /** UploadPartCopy, as the recording proxy records it: s3:PutObject on the object being uploaded, s3:GetObject on the copied source. */
+    const copyPart = (key: Key, to: string, from: string): AwsCall => ({ ...call(key, 's3:PutObject', [to]), operation: 'UploadPartCopy', alsoRequires: [{ action: 's3:GetObject', resources: [from] }] });
+    const runKey = (key: Key, action: string, runId: string) => call(key, action, [RUNS], { 'dynamodb:LeadingKeys': runId });
+
     const logs = (key: Key, fn: string) =>
       ['logs:CreateLogStream', 'logs:PutLogEvents'].map((action) => call(key, action, [`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${SERVICE}-${fn}:log-stream:2026/11/28/[$LATEST]0a1b`]));
     const runRecord = (key: Key) => ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'].map((action) => call(key, action, [RUNS]));
-    // What the code calls (lib/delivery/planPartitionedRun.ts, mapPartitionBatch.ts, diffRangeBatch.ts, reducePartitionedRun.ts): the reduce only reads run files.
+    // What the code calls (lib/delivery/planPartitionedRun.ts, mapPartitionBatch.ts, diffRangeBatch.ts, assemblePartBatch.ts, reducePartitionedRun.ts).
     const readRunFiles = (key: Key) => [
       call(key, 's3:GetObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/plan.json`]),
       call(key, 's3:ListBucket', [`arn:aws:s3:::${RUN_FILES}`], { 's3:prefix': 'runs/r1/partitions/3.json' }),
@@ -392,17 +443,33 @@ describe('the packaged state machine (ci stage)', () => {
       ...['runs/r1/plan.json', 'runs/r1/partitions/3.json', 'runs/r1/partitions/3.ndjson'].map((key) => call('AKIADIFF', 's3:GetObject', [`arn:aws:s3:::${RUN_FILES}/${key}`])),
       call('AKIADIFF', 's3:ListBucket', [`arn:aws:s3:::${RUN_FILES}`], { 's3:prefix': 'runs/r1/ranges/3.json' }),
       call('AKIADIFF', 's3:PutObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/ranges/3.findings`]),
+      // Its range's new states, as a part of the run's history (HistoryStore.writePart): chunks under hist#…, never the head.
+      call('AKIADIFF', 'dynamodb:PutItem', [RUNS], { 'dynamodb:LeadingKeys': `hist#inventory#${RUN_ID}#p0003#000000` }),
+      // A part child: its run record (GetItem; UpdateItem counts its parts), the plan, the ranges' results and findings (ranged
+      // GETs; without history the partitions'), whether its part has a result yet (404 needs ListBucket), its part's files out.
+      ...logs('AKIAASSEMBLE', 'assembleParts'), runKey('AKIAASSEMBLE', 'dynamodb:GetItem', RUN_ID), runKey('AKIAASSEMBLE', 'dynamodb:UpdateItem', RUN_ID),
+      ...['plan.json', 'ranges/3.json', 'ranges/3.findings', 'partitions/3.json', 'partitions/3.ndjson'].map((key) => call('AKIAASSEMBLE', 's3:GetObject', [`arn:aws:s3:::${RUN_FILES}/runs/${RUN_ID}/${key}`])),
+      call('AKIAASSEMBLE', 's3:ListBucket', [`arn:aws:s3:::${RUN_FILES}`], { 's3:prefix': partitionedRunKeys.part(RUN_ID, 3) }),
+      ...[partitionedRunKeys.partFile(RUN_ID, 3, 'json'), partitionedRunKeys.partFile(RUN_ID, 3, 'csv'), partitionedRunKeys.part(RUN_ID, 3)].map((key) => call('AKIAASSEMBLE', 's3:PutObject', [`arn:aws:s3:::${RUN_FILES}/${key}`])),
       ...logs('AKIAREDUCE', 'reduceAudit'), ...runRecord('AKIAREDUCE'), ...readRunFiles('AKIAREDUCE'),
       call('AKIAREDUCE', 'dynamodb:Query', [`${RUNS}/index/byCreatedAt`]),
       call('AKIAREDUCE', 'dynamodb:Query', [INVENTORY]),
       call('AKIAREDUCE', 's3:PutObject', [`arn:aws:s3:::${BUCKET}/reports/2026/11/28/r1/findings.json`]),
+      // The JSON report put together from the parts (lib/aws/assembleObject.ts): its tail uploaded to the run files, a multipart
+      // upload (create, UploadPart, complete: s3:PutObject) copying each part (UploadPartCopy), aborted if it fails; read back for its SHA-256.
+      call('AKIAREDUCE', 's3:PutObject', [`arn:aws:s3:::${RUN_FILES}/${partitionedRunKeys.tail(RUN_ID, 'json')}`]),
+      call('AKIAREDUCE', 's3:GetObject', [PART]),
+      call('AKIAREDUCE', 's3:PutObject', [REPORT]),
+      copyPart('AKIAREDUCE', REPORT, PART),
+      call('AKIAREDUCE', 's3:AbortMultipartUpload', [REPORT]),
+      call('AKIAREDUCE', 's3:GetObject', [REPORT]),
       mail('AKIAREDUCE'), ...webhooks('AKIAREDUCE'),
       call('AKIAREDUCE', 'securityhub:BatchImportFindings', [`arn:aws:securityhub:${REGION}:${ACCOUNT}:product/${ACCOUNT}/default`]),
       ...logs('AKIAFAILED', 'markRunFailed'), ...runRecord('AKIAFAILED'), mail('AKIAFAILED'), ...webhooks('AKIAFAILED'),
       ...STEPS.map((fn) => call('AKIAMACHINE', 'lambda:InvokeFunction', [functionArn(fn)])),
       call('AKIAMACHINE', 'states:StartExecution', [STATE_MACHINE]),
-      // The children of both maps: the partitions' and the diff ranges'.
-      ...[CHILD, RANGE_CHILD].flatMap((child) => ['states:DescribeExecution', 'states:StopExecution'].map((action) => call('AKIAMACHINE', action, [child]))),
+      // The children of the three maps: the partitions', the diff ranges' and the report parts'.
+      ...[CHILD, RANGE_CHILD, PART_CHILD].flatMap((child) => ['states:DescribeExecution', 'states:StopExecution'].map((action) => call('AKIAMACHINE', action, [child]))),
       ...['CreateLogDelivery', 'GetLogDelivery', 'UpdateLogDelivery', 'DeleteLogDelivery', 'ListLogDeliveries', 'PutResourcePolicy', 'DescribeResourcePolicies', 'DescribeLogGroups'].map((a) => call('AKIAMACHINE', `logs:${a}`, ['*'])),
       ...['PutTraceSegments', 'PutTelemetryRecords', 'GetSamplingRules', 'GetSamplingTargets'].map((a) => call('AKIAMACHINE', `xray:${a}`, ['*'])),
       call('AKIASTART', 'states:StartExecution', [STATE_MACHINE]),
@@ -413,7 +480,7 @@ describe('the packaged state machine (ci stage)', () => {
     it('allows every call of a run, and every grant of the steps and the state machine is used', async () => {
       const result = await check(RUN);
       // The other roles' grants are used by the packaged functions' run (test/integration/packaged.test.ts); here their states: grants.
-      const steps = new Set(['PlanAuditRole', 'MapPartitionsRole', 'DiffRangesRole', 'ReduceAuditRole', 'MarkRunFailedRole', 'AuditStateMachineRole']);
+      const steps = new Set(['PlanAuditRole', 'MapPartitionsRole', 'DiffRangesRole', 'AssemblePartsRole', 'ReduceAuditRole', 'MarkRunFailedRole', 'AuditStateMachineRole']);
       const unused = result.unused.filter((u) => steps.has(u.role) || u.action.startsWith('states:'));
       expect(formatCheckResult({ ...result, unused })).toBe(formatCheckResult({ denied: [], unused: [], allowed: RUN.length }));
     });
@@ -422,7 +489,7 @@ describe('the packaged state machine (ci stage)', () => {
       const OTHER_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${SERVICE}-other`;
       const near = [
         // Run files only in the run-files bucket (never runs/ in the locked reports bucket), only under runs/, never deleted.
-        ...(['AKIAPLAN', 'AKIAMAP', 'AKIADIFF', 'AKIAREDUCE'] as const).flatMap((key) => [
+        ...(['AKIAPLAN', 'AKIAMAP', 'AKIADIFF', 'AKIAASSEMBLE', 'AKIAREDUCE'] as const).flatMap((key) => [
           call(key, 's3:GetObject', [`arn:aws:s3:::${BUCKET}/runs/r1/plan.json`]),
           call(key, 's3:PutObject', [`arn:aws:s3:::${BUCKET}/runs/r1/partitions/3.ndjson`]),
           call(key, 's3:ListBucket', [`arn:aws:s3:::${BUCKET}`], { 's3:prefix': 'runs/r1/plan.json' }),
@@ -449,7 +516,9 @@ describe('the packaged state machine (ci stage)', () => {
         // the history (its items' keys are not run ids), the reports, a mail; it reads the inventory's manifest by Query only.
         call('AKIADIFF', 'dynamodb:UpdateItem', [RUNS], { 'dynamodb:LeadingKeys': 'histhead#inventory' }),
         call('AKIADIFF', 'dynamodb:UpdateItem', [RUNS], { 'dynamodb:LeadingKeys': 'hist#inventory#audit-1#000000' }),
-        call('AKIADIFF', 'dynamodb:PutItem', [RUNS]),
+        call('AKIADIFF', 'dynamodb:PutItem', [RUNS], { 'dynamodb:LeadingKeys': 'histhead#inventory' }),
+        call('AKIADIFF', 'dynamodb:PutItem', [RUNS], { 'dynamodb:LeadingKeys': `histrun#${RUN_ID}` }),
+        call('AKIADIFF', 'dynamodb:PutItem', [RUNS], { 'dynamodb:LeadingKeys': RUN_ID }),
         call('AKIADIFF', 'dynamodb:Query', [`${RUNS}/index/byCreatedAt`]),
         call('AKIADIFF', 'dynamodb:Scan', [INVENTORY]),
         call('AKIADIFF', 'dynamodb:GetItem', [INVENTORY]),
@@ -458,12 +527,37 @@ describe('the packaged state machine (ci stage)', () => {
         call('AKIADIFF', 's3:GetObject', [`arn:aws:s3:::${BUCKET}/waivers.yaml`]),
         call('AKIADIFF', 's3:DeleteObject', [`arn:aws:s3:::${RUN_FILES}/runs/r1/ranges/3.findings`]),
         call('AKIADIFF', 'ses:SendRawEmail', [`arn:aws:ses:${REGION}:${ACCOUNT}:identity/acme-health.eu`]),
+        // A part child reads its run record and the run files and writes its parts: never the inventory, the history (read or
+        // written), another run record's key, the plan's or the ranges' files, the reports, a mail.
+        call('AKIAASSEMBLE', 'dynamodb:Query', [INVENTORY]),
+        call('AKIAASSEMBLE', 'dynamodb:Scan', [INVENTORY]),
+        runKey('AKIAASSEMBLE', 'dynamodb:GetItem', 'histhead#inventory'),
+        runKey('AKIAASSEMBLE', 'dynamodb:GetItem', 'hist#inventory#audit-1#000000'),
+        runKey('AKIAASSEMBLE', 'dynamodb:UpdateItem', 'histhead#inventory'),
+        runKey('AKIAASSEMBLE', 'dynamodb:PutItem', RUN_ID),
+        call('AKIAASSEMBLE', 'dynamodb:Query', [`${RUNS}/index/byCreatedAt`]),
+        call('AKIAASSEMBLE', 's3:PutObject', [`arn:aws:s3:::${RUN_FILES}/runs/${RUN_ID}/plan.json`]),
+        call('AKIAASSEMBLE', 's3:PutObject', [`arn:aws:s3:::${RUN_FILES}/runs/${RUN_ID}/ranges/3.findings`]),
+        call('AKIAASSEMBLE', 's3:PutObject', [`arn:aws:s3:::${RUN_FILES}/runs/${RUN_ID}/partitions/3.json`]),
+        call('AKIAASSEMBLE', 's3:DeleteObject', [PART]),
+        call('AKIAASSEMBLE', 's3:PutObject', [REPORT]),
+        call('AKIAASSEMBLE', 's3:GetObject', [REPORT]),
+        call('AKIAASSEMBLE', 's3:AbortMultipartUpload', [PART]),
+        call('AKIAASSEMBLE', 'ses:SendRawEmail', [`arn:aws:ses:${REGION}:${ACCOUNT}:identity/acme-health.eu`]),
+        // The reduce writes no run file but the tails, copies from the run files only, aborts uploads of reports only.
+        call('AKIAREDUCE', 's3:PutObject', [PART]),
+        call('AKIAREDUCE', 's3:PutObject', [`arn:aws:s3:::${RUN_FILES}/runs/${RUN_ID}/plan.json`]),
+        copyPart('AKIAREDUCE', REPORT, `arn:aws:s3:::${SERVICE}-other-bucket/runs/${RUN_ID}/parts/3.json`),
+        call('AKIAREDUCE', 's3:AbortMultipartUpload', [`arn:aws:s3:::${BUCKET}/waivers.yaml`]),
+        call('AKIAREDUCE', 's3:AbortMultipartUpload', [`arn:aws:s3:::${RUN_FILES}/${partitionedRunKeys.tail(RUN_ID, 'json')}`]),
+        call('AKIAREDUCE', 's3:GetObject', [`arn:aws:s3:::${BUCKET}/waivers.yaml`]),
         call('AKIAMACHINE', 'lambda:InvokeFunction', [functionArn('auditWorker')]),
         call('AKIAMACHINE', 'lambda:InvokeFunction', [`${functionArn('planAudit')}:1`]),
         call('AKIAMACHINE', 'states:StartExecution', [OTHER_MACHINE]),
         call('AKIAMACHINE', 'states:StopExecution', [`arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:r1`]),
         call('AKIAMACHINE', 'states:StopExecution', [`arn:aws:states:${REGION}:${ACCOUNT}:execution:${SERVICE}-other/${MAP_LABEL}:x`]),
         call('AKIAMACHINE', 'states:StopExecution', [`arn:aws:states:${REGION}:${ACCOUNT}:execution:${SERVICE}-other/${RANGES_LABEL}:x`]),
+        call('AKIAMACHINE', 'states:StopExecution', [`arn:aws:states:${REGION}:${ACCOUNT}:execution:${SERVICE}-other/${PARTS_LABEL}:x`]),
         call('AKIAMACHINE', 'states:DescribeExecution', [`arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}/Other:x`]),
         call('AKIASTART', 'states:StartExecution', [OTHER_MACHINE]),
         call('AKIASTART', 'states:StopExecution', [`arn:aws:states:${REGION}:${ACCOUNT}:execution:${MACHINE}:r1`]),

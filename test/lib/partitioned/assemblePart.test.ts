@@ -12,7 +12,7 @@ import { duplicateOf, markRepeated, absorbDelta, type SummaryDelta } from '../..
 import { recordOf } from '../../../lib/audit/phases/ReportSet';
 import { exactCount } from '../../../lib/engine/exactCount';
 import type { Finding } from '../../../lib/model';
-import { assemblePart, describePart, partFormats, type PartResult } from '../../../lib/partitioned/assemblePart';
+import { assemblePart, describePart, PART_ASSEMBLIES, partFormats, type PartResult } from '../../../lib/partitioned/assemblePart';
 import { BlockWriter, readBlock } from '../../../lib/partitioned/BlockWriter';
 import { cutParts, type SortedSource } from '../../../lib/partitioned/cutParts';
 import { compareKeys, toJsonLine } from '../../../lib/report/FindingSorter';
@@ -215,5 +215,13 @@ describe('assemblePart', () => {
     await expect(assemblePart({ part: 0, cuts: [], sources: [stopping], formats: ['json', 'csv'], pdfRowsPerModule: 10, pathOf: partPaths(later, 0), signal: midway.signal })).rejects.toMatchObject({ name: 'AbortError' });
     expect(midway.signal.aborted).toBe(true);
     expect(existsSync(join(later, 'part-0.json')) || existsSync(join(later, 'part-0.csv'))).toBe(false);
+  });
+});
+
+describe('the formats put together from parts', () => {
+  it('are the registry\'s formats with an assembly, each with its own', () => {
+    const assembled = (Object.keys(reportFormats) as (keyof typeof reportFormats)[]).filter((format) => reportFormats[format].assembly);
+    expect(Object.keys(PART_ASSEMBLIES).sort()).toEqual(assembled.sort());
+    for (const format of assembled) expect(PART_ASSEMBLIES[format]).toBe(reportFormats[format].assembly);
   });
 });

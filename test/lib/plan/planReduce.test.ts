@@ -1,11 +1,11 @@
 import { MAX_PART_BYTES, MIN_PART_BYTES, PARTS_AT_ONCE } from '../../../lib/aws/assembleObject';
 import { planAssembly } from '../../../lib/plan/planAssembly';
 import { DEFAULT_PLAN_OPTIONS, type PlanOptions } from '../../../lib/plan/planOptions';
-import { formatNames, planReduce, reduceWarnings } from '../../../lib/plan/planReduce';
+import { formatNames, planReduce } from '../../../lib/plan/planReduce';
 import { planRun } from '../../../lib/plan/planRun';
 import { reportBytes } from '../../../lib/plan/reportBytes';
 import type { SnapshotSize } from '../../../lib/plan/SnapshotSize';
-import { ASSUMED, LIMITS, MEASURED, USABLE_SECONDS } from '../../../lib/plan/throughput';
+import { ASSUMED, LIMITS, MEASURED } from '../../../lib/plan/throughput';
 import type { FormatId } from '../../../lib/report/formats/formatIds';
 
 const size = (items: number): SnapshotSize => ({ snapshotId: 'snap', items, bytes: items * MEASURED.averageItemBytes, tableBytes: null, source: 'what-if', notes: [] });

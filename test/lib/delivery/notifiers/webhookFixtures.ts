@@ -1,5 +1,4 @@
 /** Made-up finished and failed runs for the chat notifier tests. */
-import { sourceOf } from '../../../../lib/report/ReportSource';
 import type { FinishedRun } from '../../../../lib/delivery/notifiers/Notifier';
 import type { RunRecord } from '../../../../lib/delivery/RunRecord';
 import { emptySummary, type ReportHead, type SeriousFinding, type Summary } from '../../../../lib/report/ReportModel';
