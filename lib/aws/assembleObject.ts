@@ -378,8 +378,8 @@ async function putInParts(to: Destination, plan: readonly PlannedPart[], signal?
  * Writes `pieces`, concatenated, as one object: S3 copies the large ranges itself (a
  * multipart upload with UploadPartCopy, planned by `planParts`), the small pieces are read
  * (ranged GETs) and uploaded together. An object that fits one uploaded part (less than
- * `minPartBytes` in all) goes up in one PutObject with its SHA-256. Up to 4 parts are sent
- * at once, numbered in plan order. A failure aborts the multipart upload (best effort; the
+ * `minPartBytes` in all) goes up in one PutObject with its SHA-256. Up to PARTS_AT_ONCE parts
+ * are sent at once, numbered in plan order. A failure aborts the multipart upload (best effort; the
  * bucket's lifecycle rule removes what remains) and is thrown as the project's error; an
  * abort of `signal` throws its reason.
  *

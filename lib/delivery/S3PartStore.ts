@@ -2,9 +2,10 @@
  * A run on the state machine keeps its report parts in the run-files bucket
  * (written by the AssembleParts map, lib/delivery/assemblePartBatch.ts); the
  * reduce puts each report together in the reports bucket from its head (in
- * memory), the parts (copied by S3 itself, never downloaded) and its tail
- * (uploaded first), under the key a one-Lambda run stores it at. The report is
- * then already stored: the reduce does not upload it again.
+ * memory), the parts (copied by S3 itself; the reduce only reads them to hash
+ * them, nothing is staged on its disk) and its tail (uploaded first), under the
+ * key a one-Lambda run stores it at. The report is then already stored: the
+ * reduce does not upload it again.
  */
 import { stat } from 'node:fs/promises';
 import { sha256File } from '../audit/sha256File';
@@ -25,6 +26,9 @@ import type { RunRecord } from './RunRecord';
  * await store.assemble({ format: 'json', head, parts, trimLast: 2, tailPath }) // { path: 'reports/…json', sha256, stored: { key, bytes } }
  */
 export class S3PartStore implements PartStore {
+  /** Whether it began to put a report together in the reports bucket (from then on a retry would store it twice). */
+  began = false;
+
   constructor(
     private readonly record: Pick<RunRecord, 'runId' | 'createdAt'>,
     private readonly runFiles: ReportStore,
@@ -40,17 +44,14 @@ export class S3PartStore implements PartStore {
   }
 
   async assemble(input: Parameters<PartStore['assemble']>[0]): Promise<AssembledReport> {
+    this.began = true;
     const { runId } = this.record;
     const { extension, contentType } = reportFormats[input.format];
     const tailKey = partitionedRunKeys.tail(runId, extension);
     const tailBytes = (await stat(input.tailPath)).size;
     await this.runFiles.put(tailKey, input.tailPath, await sha256File(input.tailPath), 'application/octet-stream', input.signal);
     const bucket = this.runFiles.bucket;
-    const lastNonEmpty = input.parts.findLastIndex((part) => part.bytes > 0);
-    const parts: Piece[] = input.parts.flatMap(({ part, bytes }, index) => {
-      const end = index === lastNonEmpty ? bytes - input.trimLast : bytes;
-      return end > 0 ? [{ bucket, key: partitionedRunKeys.partFile(runId, part, extension), start: 0, end }] : [];
-    });
+    const parts: Piece[] = input.parts.map(({ part, bytes }) => ({ bucket, key: partitionedRunKeys.partFile(runId, part, extension), start: 0, end: bytes }));
     const key = reportKey(runId, this.record.createdAt, input.format as FormatId);
     const { bytes, sha256 } = await this.reports.assemble(key, [{ bytes: input.head }, ...parts, { bucket, key: tailKey, start: 0, end: tailBytes }], contentType, input.signal);
     return { path: key, sha256, stored: { key, bytes } };

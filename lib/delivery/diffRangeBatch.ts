@@ -147,7 +147,7 @@ async function diffAndStore(input: {
     const { findingsPath, statesPath, resolvedPath, compressed: _compressed, ...counts } = result;
     // The range's new states go to the history as a part of their own (the reduce's commit names it), not through the reduce.
     const { store, scope } = input.history;
-    const statesPart = store.writePart ? await store.writePart(scope, runId, { index: range, buckets: bucketsOf(range, plan.diffRanges!) }, statesIn(statesPath)) : undefined;
+    const statesPart = store.writePart ? await store.writePart(scope, runId, { index: range, buckets: bucketsOf(range, plan.diffRanges!) }, statesIn(statesPath), signal) : undefined;
     const files: [RangeFile, string][] = [['findings', findingsPath], ['resolved', resolvedPath], ...(statesPart ? [] : [['states', statesPath] as [RangeFile, string]])];
     for (const [file, path] of files) {
       await deps.runFiles.put(partitionedRunKeys.rangeFile(runId, range, file), path, await sha256File(path), 'application/octet-stream', signal);

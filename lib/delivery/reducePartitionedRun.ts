@@ -44,6 +44,8 @@ export async function reducePartitionedRun(runId: string, deps: AuditDependencie
   }
   const session = new RunSession(runId, deps, limits);
   const workDir = await mkdtemp(join(tmpdir(), `${runId}-reduce-`));
+  // A dry run stores no report (completeRun): nothing is put together.
+  const store = record.request.dryRun ? null : new S3PartStore(record, deps.runFiles, deps.reports);
   try {
     let result;
     try {
@@ -61,14 +63,14 @@ export async function reducePartitionedRun(runId: string, deps: AuditDependencie
           results,
           lines: (index, segment) => deps.runFiles.lines(partitionedRunKeys.lines(runId, index), { range: segment, signal: session.signal }),
           ...(plan.diffRanges === null ? {} : { diffed: await fetchRanges(plan, deps, session.signal) }),
-          // The reports' parts, written by the AssembleParts map: JSON and CSV are put together in the reports bucket
-          // (a dry run stores no report, completeRun: nothing is put together).
-          assembled: { parts: await fetchParts(plan, deps, options.formats, session.signal), store: record.request.dryRun ? null : new S3PartStore(record, deps.runFiles, deps.reports) },
+          // The reports' parts, written by the AssembleParts map: JSON and CSV are put together in the reports bucket.
+          assembled: { parts: await fetchParts(plan, deps, options.formats, session.signal), store },
         },
       });
     } catch (thrown) {
-      // Nothing is stored or committed yet: throttling is the state machine's to retry.
-      if (isRetried(thrown)) throw forStateMachine(thrown);
+      // Nothing stored or committed yet: throttling is the state machine's to retry. Once a report is being put
+      // together in the reports bucket (Object Lock keeps every version), a retry would store it twice: the run fails.
+      if (isRetried(thrown) && !store?.began) throw forStateMachine(thrown);
       throw thrown;
     }
     // From here on reports are stored, history committed and mail sent: a retry would do them twice (the

@@ -92,8 +92,16 @@ export class DynamoHistoryStore implements HistoryStore {
         }
       }
     };
+    if (head.Item.parts === undefined) return { run: run as HistoryRun, states: () => chunkStates(0, chunks) };
     const parts = partsOf(head.Item.parts, chunks);
-    if (!parts) return { run: run as HistoryRun, states: () => chunkStates(0, chunks) };
+    if (!parts) {
+      // Parts that do not add up cannot be read (a part's chunks are under keys of their own): never block the audit.
+      skipped?.({
+        reason: `No comparable previous run: the history record ${headKey} in table ${this.tableName} is damaged (its parts do not add up to its ${chunks} chunks); this run is compared with none, and the next with this one.`,
+        headRunId: runId,
+      });
+      return null;
+    }
     // Kept by diff range: a range reads its own parts; the whole run is its parts merged by key.
     const readPart = (part: StoredPart) => chunkStates(part.first ?? 0, part.count, part.part);
     return {
@@ -156,10 +164,13 @@ export class DynamoHistoryStore implements HistoryStore {
    * @example
    * const part = await history.writePart('inventory', runId, { index: 3, buckets: bucketsOf(3, 16) }, states); // { index: 3, from: 768, to: 1023, chunks: 41 }
    */
-  async writePart(scope: string, runId: string, part: { index: number; buckets: BucketRange }, states: AsyncIterable<FindingState>): Promise<WrittenPart> {
+  async writePart(scope: string, runId: string, part: { index: number; buckets: BucketRange }, states: AsyncIterable<FindingState>, signal?: AbortSignal): Promise<WrittenPart> {
     validateScope(scope);
     const chunks = this.chunks(scope, runId, part.index);
-    for await (const state of states) await chunks.write(state);
+    for await (const state of states) {
+      signal?.throwIfAborted();
+      await chunks.write(state);
+    }
     await chunks.flush();
     return { index: part.index, from: part.buckets.from, to: part.buckets.to, chunks: chunks.count };
   }
@@ -278,11 +289,10 @@ function storedParts(parts: readonly PartEntry[], chunks: number): StoredPart[] 
 
 /**
  * The head's parts when they are whole and consistent (in bucket order; the numbered chunks
- * covering 0…, the own-keyed ones each once; all of them `chunks`); null for a run kept whole (or
- * parts that do not add up: read it whole).
+ * covering 0…, the own-keyed ones each once; all of them `chunks`); null when they do not add up.
  */
 function partsOf(value: unknown, chunks: number): StoredPart[] | null {
-  if (!Array.isArray(value) || value.length === 0) return null;
+  if (!Array.isArray(value)) return null;
   let next = 0;
   let total = 0;
   let lastBucket = -1;

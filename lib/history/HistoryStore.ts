@@ -111,7 +111,7 @@ export interface HistoryStore {
    * A diff range's function calls it, so no one process writes every state of a large run.
    * Absent for stores that keep a run's states in one file.
    */
-  writePart?(scope: string, runId: string, part: { index: number; buckets: BucketRange }, states: AsyncIterable<FindingState>): Promise<WrittenPart>;
+  writePart?(scope: string, runId: string, part: { index: number; buckets: BucketRange }, states: AsyncIterable<FindingState>, signal?: AbortSignal): Promise<WrittenPart>;
   /**
    * The scope's latest completed run, to compare with; null when there is none.
    * A damaged history never blocks an audit: the store answers null and tells

@@ -7,6 +7,7 @@
  */
 import { fingerprintOf } from '../engine/identity';
 import { bucketOf } from '../partitioned/diffRanges';
+import { mergeOrdered } from '../report/FindingSorter';
 import type { BucketRange, FindingState } from './HistoryStore';
 
 /**
@@ -27,28 +28,8 @@ export function stateBucket(state: FindingState): number {
  * @example
  * for await (const state of mergeStates([part0, part1])) diff(state);
  */
-export async function* mergeStates(sources: readonly AsyncIterable<FindingState>[]): AsyncGenerator<FindingState> {
-  if (sources.length === 1) {
-    yield* sources[0]!;
-    return;
-  }
-  const readers = sources.map((source) => source[Symbol.asyncIterator]());
-  try {
-    const next = async (i: number) => {
-      const result = await readers[i]!.next();
-      return result.done ? undefined : result.value;
-    };
-    const heads = await Promise.all(readers.map((_, i) => next(i)));
-    for (;;) {
-      let best = -1;
-      for (let i = 0; i < heads.length; i += 1) if (heads[i] && (best < 0 || heads[i]!.key < heads[best]!.key)) best = i;
-      if (best < 0) return;
-      yield heads[best]!;
-      heads[best] = await next(best);
-    }
-  } finally {
-    await Promise.allSettled(readers.map((reader) => reader.return?.(undefined)));
-  }
+export function mergeStates(sources: readonly AsyncIterable<FindingState>[]): AsyncIterable<FindingState> {
+  return sources.length === 1 ? sources[0]! : mergeOrdered(sources, (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /**

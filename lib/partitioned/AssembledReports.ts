@@ -7,10 +7,11 @@
  * gives it to finishAudit in place of a ReportSet: the same reports, byte for
  * byte, as a one-process run writes.
  */
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunReports } from '../audit/phases/finishAudit';
 import { absorbDelta } from '../audit/phases/markRepeated';
-import { recordOf, resolvedOf } from '../audit/phases/ReportSet';
+import { openDuckLazily, recordOf, resolvedOf } from '../audit/phases/ReportSet';
 import type { Catalog } from '../catalog/loadCatalog';
 import type { FormatId } from '../report/formats/formatIds';
 import type { FinishedReports, ReportContext, ReportWriter } from '../report/formats/ReportFormat';
@@ -33,11 +34,8 @@ export interface AssembledReport {
 
 /** Where the parts' files are, and how a report is put together there. */
 export interface PartStore {
-  /**
-   * Puts a format's report together: `head`, then every listed part's file in order (the last
-   * non-empty one without its last `trimLast` bytes), then the file at `tailPath`.
-   */
-  assemble(input: { format: FormatId; head: Buffer; parts: readonly { part: number; bytes: number }[]; trimLast: number; tailPath: string; signal?: AbortSignal }): Promise<AssembledReport>;
+  /** Puts a format's report together: `head`, then the first `bytes` of each listed part's file, in order, then the file at `tailPath`. */
+  assemble(input: { format: FormatId; head: Buffer; parts: readonly { part: number; bytes: number }[]; tailPath: string; signal?: AbortSignal }): Promise<AssembledReport>;
   /** The lines of a part's JSON file (each a finding line and a comma). */
   jsonLines(part: number): AsyncIterable<string>;
   describe(): string;
@@ -83,9 +81,12 @@ export class AssembledReports implements RunReports {
     return this.options.parts.flatMap((part) => (part.status === 'failed' ? [part.error] : []));
   }
 
-  /** Notes the head as known when the findings were written (the JSON report reserves its space from it). */
+  /**
+   * Notes the head as known before repeated itemIds are marked (the JSON report reserves its space
+   * from it, as a one-process run's writer does when it opens): a copy, since the head changes after.
+   */
   open(draft: ReportHead | null): void {
-    this.draft = draft;
+    this.draft = draft && structuredClone(draft);
   }
 
   /** The run's most serious findings: the parts' own, ranked together (each part kept its top ones). */
@@ -116,15 +117,22 @@ export class AssembledReports implements RunReports {
     return sha256;
   }
 
-  /** Nothing to remove here: the parts are the caller's, and a report is only written by finish(). */
-  async abort(): Promise<void> {}
+  /** Removes the reports it wrote on this machine (the run failed; the parts are the caller's); never throws. */
+  async abort(): Promise<void> {
+    await Promise.allSettled(Object.values(this.paths).map((path) => rm(path, { force: true })));
+  }
 
   private async assembleOne(format: FormatId, head: ReportHead, finished: FinishedReports): Promise<AssembledReport> {
     const assembly = reportFormats[format].assembly!;
     const tailPath = join(this.options.workDir, `tail.${reportFormats[format].extension}`);
     await assembly.writeTail(tailPath, head, finished);
-    const parts = this.done.map((part) => ({ part: part.part, bytes: part.bytes[format] ?? 0 }));
-    return this.options.store!.assemble({ format, head: assembly.head(this.draft, head), parts, trimLast: assembly.trimLast, tailPath, signal: this.options.signal });
+    // Every part's bytes, the last non-empty one without its trailing separator (JSON's ",\n").
+    const last = this.done.findLastIndex((part) => (part.bytes[format] ?? 0) > 0);
+    const parts = this.done.flatMap((part, index) => {
+      const bytes = (part.bytes[format] ?? 0) - (index === last ? assembly.trimLast : 0);
+      return bytes > 0 ? [{ part: part.part, bytes }] : [];
+    });
+    return this.options.store!.assemble({ format, head: assembly.head(this.draft, head), parts, tailPath, signal: this.options.signal });
   }
 
   /**
@@ -136,8 +144,7 @@ export class AssembledReports implements RunReports {
     const others = options.formats.filter((format) => !reportFormats[format].assembly);
     if (others.length === 0) return [];
     const pdfModel = others.includes('pdf') ? this.pdfModel() : undefined;
-    const openDuck: ReportContext['openDuck'] = async (duckOptions) => (await import('../sql/duck')).openDuck(duckOptions);
-    const context: ReportContext = { catalog: options.catalog, pdfRowsPerModule: options.pdfRowsPerModule, openDuck, pdfModel };
+    const context: ReportContext = { catalog: options.catalog, pdfRowsPerModule: options.pdfRowsPerModule, openDuck: openDuckLazily, pdfModel };
     const writers = others.map((format) => ({ format, path: join(options.outDir, `${options.runId}.${reportFormats[format].extension}`) }));
     const opened: ReportWriter[] = writers.map(({ format, path }) => reportFormats[format].create(path, this.draft, context));
     try {

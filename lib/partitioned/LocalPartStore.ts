@@ -45,13 +45,9 @@ export class LocalPartStore implements PartStore {
     const path = join(this.outDir, `${this.runId}.${reportFormats[input.format].extension}`);
     const partial = `${path}.partial`;
     const hash = createHash('sha256');
-    const lastNonEmpty = input.parts.findLastIndex((part) => part.bytes > 0);
     const pieces = async function* (pathOf: (part: number) => string) {
       yield input.head;
-      for (const [index, { part, bytes }] of input.parts.entries()) {
-        const end = index === lastNonEmpty ? bytes - input.trimLast : bytes;
-        if (end > 0) yield* createReadStream(pathOf(part), { start: 0, end: end - 1 });
-      }
+      for (const { part, bytes } of input.parts) if (bytes > 0) yield* createReadStream(pathOf(part), { start: 0, end: bytes - 1 });
       yield* createReadStream(input.tailPath);
     };
     try {

@@ -58,6 +58,7 @@ export async function reduceMapped(options: RunAuditOptions, mapped: MappedRun, 
   const workDir = await mkdtemp(join(tmpdir(), `${plan.runId}-reduce-`));
   const resolvedFile = history ? join(workDir, 'resolved.ndjson') : null;
   let diff: HistoryDiff | null = null;
+  let reports: AssembledReports | null = null;
   let began = performance.now();
   const step = (name: ReduceStep) => {
     const now = performance.now();
@@ -92,7 +93,7 @@ export async function reduceMapped(options: RunAuditOptions, mapped: MappedRun, 
     options.signal?.throwIfAborted();
     const assembled = mapped.assembled ?? (await assembleHere({ options, plan, sources, workDir, items: counts.items }));
     if (!mapped.assembled) step('parts');
-    const reports = new AssembledReports({
+    reports = new AssembledReports({
       formats: options.formats,
       outDir: options.outDir,
       runId: plan.runId,
@@ -103,17 +104,19 @@ export async function reduceMapped(options: RunAuditOptions, mapped: MappedRun, 
       workDir,
       signal: options.signal,
     });
+    // Opened with the head as a one-process run opens its writers: before repeated itemIds are marked.
+    reports.open(head);
     const missing = reports.absorb(counts.summary);
     // A part that could not be written leaves its findings out of the reports (they are counted): the run is incomplete and says so.
     if (missing.length > 0) {
       counts.summary.incompleteReasons.push(...missing.map((error) => `${error.replace(/\.$/, '')} (its findings are counted in the summary but not listed in the reports).`));
       counts.summary.complete = false;
     }
-    reports.open(head);
     const result = await finishAudit({ options, head, counts, reports, diff, mostSerious: reports.mostSerious(), resolvedFile });
     step('finish');
     return result;
   } catch (error) {
+    await reports?.abort();
     await diff?.writer.abort();
     throw error;
   } finally {
@@ -175,21 +178,20 @@ async function assembleHere(input: { options: RunAuditOptions; plan: AuditPlan; 
 }
 
 /**
- * The ranges' new states to the history writer: the parts their functions wrote, adopted;
- * else range by range, each a part of its buckets, when the store keeps states by range (the
- * next run's ranges then read only theirs); else merged in key order (a state file's order).
+ * The ranges' new states to the history writer. Where the store keeps states by range, range by
+ * range: the part its function wrote, adopted, or its states written as a part of its buckets
+ * (the next run's ranges then read only theirs); else merged in key order (a state file's order).
  */
 async function writeStates(writer: HistoryWriter, ranges: readonly DoneRange[], count: number): Promise<void> {
-  // Written by the ranges' functions as parts of their own: the commit names them.
-  if (ranges.length > 0 && ranges.every((range) => range.statesPart) && writer.adoptPart) {
-    for (const range of ranges) writer.adoptPart(range.statesPart!);
-    return;
-  }
   if (!writer.startPart) {
     for await (const { line } of mergeSorted(ranges.map((range) => range.states()))) await writer.write(JSON.parse(line) as FindingState);
     return;
   }
   for (const range of ranges) {
+    if (range.statesPart && writer.adoptPart) {
+      writer.adoptPart(range.statesPart);
+      continue;
+    }
     await writer.startPart(bucketsOf(range.range, count));
     for await (const { line } of range.states()) await writer.write(JSON.parse(line) as FindingState);
   }

@@ -5,28 +5,14 @@
  * module because it has its own limits (a child's 15 minutes and /tmp) and its own warning.
  * Pure: numbers in, plan out.
  */
-import { FORMAT_IDS, type FormatId } from '../report/formats/formatIds';
-import { reportFormats } from '../report/formats/reportFormats';
+import type { FormatId } from '../report/formats/formatIds';
+import { partFormats } from '../partitioned/assemblePart';
 import type { PlanOptions } from './planOptions';
 import { reportBytes } from './reportBytes';
 import { gib, minutes } from './sizeWords';
 import { ASSUMED, keyedLineBytes, MEASURED, mergeRate, USABLE_SECONDS } from './throughput';
 import { formatCount } from '../units';
 
-/** The formats put together from parts: those with an `assembly` in the registry (JSON, CSV). */
-export const ASSEMBLED_FORMATS: readonly FormatId[] = FORMAT_IDS.filter((format) => reportFormats[format].assembly !== undefined);
-
-/**
- * The formats a part is written in: JSON always (the reduce reads the findings of the other
- * formats from it), then the others the run writes that are put together from parts
- * (lib/partitioned/assemblePart.ts partFormats).
- *
- * @example
- * assembledPartFormats(['pdf', 'csv']) // ['json', 'csv']
- */
-export function assembledPartFormats(formats: readonly FormatId[]): FormatId[] {
-  return ['json', ...formats.filter((format) => format !== 'json' && ASSEMBLED_FORMATS.includes(format))];
-}
 
 export interface AssemblyPlan {
   /** As many as partitions (the plan step's `parts`): itemId ranges of about a partition's findings each. */
@@ -73,7 +59,8 @@ export function planAssembly(items: number, partitions: number, options: PlanOpt
   const children = Math.ceil(parts / options.mapItemsPerBatch);
   const itemsPerPart = Math.ceil(items / parts);
   const itemsPerChild = Math.min(items, itemsPerPart * options.mapItemsPerBatch);
-  const formats = assembledPartFormats(options.formats);
+  // The formats a part is written in (lib/partitioned/assemblePart.ts): JSON always, CSV when asked.
+  const formats = partFormats(options.formats);
   const bytesPerPart = reportBytes(itemsPerPart, formats);
   const readBytesPerItem = options.history ? MEASURED.compressedFindingBytes : keyedLineBytes(false);
   const writtenBytesPerItem = sum(reportBytes(1, formats));

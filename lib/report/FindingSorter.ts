@@ -89,7 +89,19 @@ export function parseKeyedLine(text: string): FindingLine {
  * @example
  * for await (const line of mergeSorted([partition0, partition1])) write(line);
  */
-export async function* mergeSorted(sources: readonly AsyncIterable<FindingLine>[]): AsyncGenerator<FindingLine> {
+export function mergeSorted(sources: readonly AsyncIterable<FindingLine>[]): AsyncGenerator<FindingLine> {
+  return mergeOrdered(sources, compareLines);
+}
+
+/**
+ * Merges sequences, each ordered by `compare`, into one; equal elements come from the
+ * earlier source first (a stable merge). Each source is read one element ahead; a source
+ * stopped early is closed.
+ *
+ * @example
+ * for await (const state of mergeOrdered([part0, part1], (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) diff(state);
+ */
+export async function* mergeOrdered<T>(sources: readonly AsyncIterable<T>[], compare: (a: T, b: T) => number): AsyncGenerator<T> {
   const readers = sources.map((source) => source[Symbol.asyncIterator]());
   try {
     const next = async (i: number) => {
@@ -101,7 +113,7 @@ export async function* mergeSorted(sources: readonly AsyncIterable<FindingLine>[
       let best = -1;
       for (let i = 0; i < heads.length; i += 1) {
         // Ties go to the earlier source, which holds the earlier input.
-        if (heads[i] && (best < 0 || compareLines(heads[i]!, heads[best]!) < 0)) best = i;
+        if (heads[i] !== undefined && (best < 0 || compare(heads[i]!, heads[best]!) < 0)) best = i;
       }
       if (best < 0) return;
       yield heads[best]!;

@@ -154,15 +154,17 @@ describe('osls package', () => {
     expect(actions('ReduceAuditRole')).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 'ses:SendRawEmail', 'dynamodb:Query']));
     expect(actions('ReduceAuditRole')).not.toContain('dynamodb:Scan');
     // A diff child reads the run and the previous run's history (GetItem) and the manifest (Query), counts its ranges
-    // on run records only (UpdateItem where the key is a run id), and writes its ranges' run files: it never writes the
-    // history (the reduce does), scans, mails or reports.
+    // on run records only (UpdateItem where the key is a run id), puts its ranges' history parts (PutItem where the key
+    // is a history chunk's: never the head, which the reduce commits) and writes its ranges' run files: it never scans,
+    // mails or writes reports.
     expect(actions('DiffRangesRole')).toEqual([
-      'logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 's3:GetObject', 's3:PutObject', 's3:ListBucket', 'kms:GenerateDataKey', 'kms:Decrypt',
+      'logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query', 's3:GetObject', 's3:PutObject', 's3:ListBucket', 'kms:GenerateDataKey', 'kms:Decrypt',
     ]);
     const diffDynamo = resources.DiffRangesRole!.Properties.Policies[0].PolicyDocument.Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
     expect(diffDynamo.map((s: any) => [s.Action, s.Resource, s.Condition ?? null])).toEqual([
       ['dynamodb:GetItem', { 'Fn::GetAtt': ['RunsTable', 'Arn'] }, null],
       ['dynamodb:UpdateItem', { 'Fn::GetAtt': ['RunsTable', 'Arn'] }, { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['audit-*'] } }],
+      ['dynamodb:PutItem', { 'Fn::GetAtt': ['RunsTable', 'Arn'] }, { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['hist#*#p*'] } }],
       ['dynamodb:Query', { 'Fn::GetAtt': ['InventoryTable', 'Arn'] }, null],
     ]);
     // A part child reads its run record and counts its parts on it, only where the key is a run id (never the history), reads

@@ -60,8 +60,7 @@ export class ReportSet {
   open(draft: ReportHead | null): void {
     const { options } = this;
     // DuckDB loads when a Parquet report is written: a static import would pack its native binding into every function that imports this module.
-    const openDuck: ReportContext['openDuck'] = async (duckOptions) => (await import('../../sql/duck')).openDuck(duckOptions);
-    const context = { catalog: options.catalog, pdfRowsPerModule: options.pdfRowsPerModule, openDuck };
+    const context = { catalog: options.catalog, pdfRowsPerModule: options.pdfRowsPerModule, openDuck: openDuckLazily };
     // The JSON report finishes first: the others cite its SHA-256.
     const byFinishOrder = [...options.formats].sort((a, b) => Number(b === 'json') - Number(a === 'json'));
     this.writers = byFinishOrder.map((id) => {
@@ -141,6 +140,15 @@ export class ReportSet {
     await Promise.allSettled(this.writers.map((writer) => writer.abort()));
   }
 }
+
+/**
+ * DuckDB for the writers that need it (the Parquet writer's COPY), loaded when one does: a static
+ * import would pack its native binding into every function that imports a report set.
+ *
+ * @example
+ * const context = { catalog, pdfRowsPerModule: 200, openDuck: openDuckLazily };
+ */
+export const openDuckLazily: ReportContext['openDuck'] = async (duckOptions) => (await import('../../sql/duck')).openDuck(duckOptions);
 
 /**
  * A finding line for the writers, parsed only if a writer asks for the object.

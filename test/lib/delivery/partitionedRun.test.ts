@@ -427,6 +427,21 @@ describe('progress and retries', () => {
     expect(peers.smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
   });
 
+  it('throttling once a report is being put together in the reports bucket is not retried either (a retry would store it twice): the run ends failed, once', async () => {
+    const deps = await deployment(`throttled-assembly-${++deployments}`);
+    const runId = await queuedRun(deps);
+    const { partitions } = await planPartitionedRun(runId, deps.audit);
+    await mapAll(deps, runId, partitions);
+    deps.audit.reports.assemble = async (key) => {
+      throw new ThrottledError(`S3 kept throttling UploadPartCopy on ${key} after retries (SlowDown).`);
+    };
+    const reduced = reduce(deps, runId);
+    await expect(reduced).rejects.toThrow(/S3 kept throttling UploadPartCopy/);
+    await expect(reduced).rejects.not.toMatchObject({ name: 'Throttled' });
+    expect(await deps.runs.get(runId)).toMatchObject({ status: 'failed', error: expect.stringMatching(/S3 kept throttling UploadPartCopy/) });
+    expect(peers.smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
+  });
+
   it('a map step of a run that was never planned fails with one sentence', async () => {
     const deps = await deployment(`unplanned-${++deployments}`);
     const runId = await queuedRun(deps);

@@ -86,8 +86,8 @@ function absorbed(cap: number, slices: Finding[][]): PdfReportModel {
 
 describe('PdfModelCollector in slices', () => {
   it.each([
-    ['beyond the cap everywhere', 3, 400, { modules: 3, pairs: 12, tenants: 20 }, 40],
-    ['many modules and pairs, a cap of one', 1, 300, { modules: 30, pairs: 40, tenants: 200 }, 40],
+    ['beyond the cap everywhere', 3, 400, { modules: 3, pairs: 12, tenants: 20 }, 12],
+    ['many modules and pairs, a cap of one', 1, 300, { modules: 30, pairs: 40, tenants: 200 }, 12],
     ['under the cap', 500, 300, { modules: 4, pairs: 5, tenants: 10 }, 8],
     ['the default cap', 200, 2_000, { modules: 6, pairs: 400, tenants: 3_000 }, 2],
   ] as const)('%s: absorbed slices give the one collector’s model', (_name, cap, count, spread, seeds) => {
