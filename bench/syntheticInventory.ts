@@ -24,8 +24,14 @@ const PAIRS: [string, string][] = [
   ['video-analytics', 'frame-metadata'],
 ];
 
-/** A deterministic pseudo-random generator (mulberry32), so runs are comparable. */
-function random(seed: number): () => number {
+/**
+ * A deterministic pseudo-random generator (mulberry32), so runs are comparable (and the
+ * tests' generated cases reproducible from their seed).
+ *
+ * @example
+ * const rng = random(7); rng() // the same number in [0, 1) for seed 7, every time
+ */
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -20,6 +20,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { StoreError, UsageError } from '../errors';
+import { mapInOrder } from '../partitioned/mapInOrder';
 import { translateSdkError, type SdkCall } from './sdkErrors';
 
 const MIB = 1024 ** 2;
@@ -236,29 +237,19 @@ async function inTurn<T, R>(items: readonly T[], limit: number, signal: AbortSig
   const stop = () => stopAll.abort(signal?.reason);
   if (signal?.aborted) stop();
   signal?.addEventListener('abort', stop, { once: true });
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  let failure: { cause: unknown } | undefined;
-  const worker = async () => {
-    while (failure === undefined && next < items.length) {
-      const index = next++;
-      try {
-        results[index] = await task(items[index] as T, index, stopAll.signal);
-      } catch (cause) {
-        if (failure === undefined) {
-          failure = { cause };
-          stopAll.abort(cause);
-        }
-      }
-    }
-  };
   try {
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return await mapInOrder(items, limit, async (item, index) => {
+      try {
+        return await task(item, index, stopAll.signal);
+      } catch (cause) {
+        // The first failure stops the tasks under way too.
+        if (!stopAll.signal.aborted) stopAll.abort(cause);
+        throw cause;
+      }
+    });
   } finally {
     signal?.removeEventListener('abort', stop);
   }
-  if (failure !== undefined) throw failure.cause;
-  return results;
 }
 
 /** The bytes of pieces, the S3 ones read with ranged GETs, a few at once. */

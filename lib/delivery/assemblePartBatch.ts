@@ -23,6 +23,7 @@ import { auditOptions } from './auditOptions';
 import type { AuditDependencies, RunLimits } from './executeAudit';
 import { fetchPartitions, fetchRanges } from './partitionResults';
 import { partitionedRunKeys, readRunPlan, type PartitionedRunPlan } from './PartitionedRunPlan';
+import { recordChildFailures } from './recordChildFailures';
 import { RunSession } from './RunSession';
 import { describeStateError, forStateMachine, type StateError } from './stateMachineErrors';
 
@@ -132,22 +133,9 @@ async function assembleAndStore(input: {
   }
 }
 
-/**
- * The child's Catch: every part of the batch that has no result yet is recorded
- * as failed with the error (one written before the error keeps its result).
- */
+/** The child's Catch: every part of the batch without a result is recorded as failed with the error. */
 async function recordFailures(plan: PartitionedRunPlan, parts: readonly number[], error: string, deps: AuditDependencies): Promise<AssembledBatch['parts']> {
-  const recorded: AssembledBatch['parts'] = [];
-  for (const part of parts) {
-    const key = partitionedRunKeys.part(plan.runId, part);
-    const existing = await deps.runFiles.readJson<PartOutcome>(key);
-    if (existing?.status === 'done') {
-      recorded.push({ part, status: 'done', findings: existing.findings });
-      continue;
-    }
-    await deps.runFiles.putJson(key, { part, status: 'failed', error: `${describePart(part, plan.parts)} failed: ${error}` } satisfies PartOutcome);
-    deps.log('error', 'report part failed', { runId: plan.runId, part, error });
-    recorded.push({ part, status: 'failed', findings: 0 });
-  }
-  return recorded;
+  const failed = (part: number): PartOutcome => ({ part, status: 'failed', error: `${describePart(part, plan.parts)} failed: ${error}` });
+  const recorded = await recordChildFailures({ runId: plan.runId, indexes: parts, keyOf: (part) => partitionedRunKeys.part(plan.runId, part), failedResult: failed, what: 'report part', field: 'part', error }, deps);
+  return recorded.map(({ index, ...outcome }) => ({ part: index, ...outcome }));
 }

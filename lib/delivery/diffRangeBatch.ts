@@ -28,6 +28,7 @@ import { auditOptions } from './auditOptions';
 import type { AuditDependencies, RunLimits } from './executeAudit';
 import { fetchPartitions } from './partitionResults';
 import { partitionedRunKeys, readRunPlan, type PartitionedRunPlan, type RangeFile } from './PartitionedRunPlan';
+import { recordChildFailures } from './recordChildFailures';
 import { RunSession } from './RunSession';
 import { describeStateError, forStateMachine, type StateError } from './stateMachineErrors';
 
@@ -165,22 +166,9 @@ async function* statesIn(path: string): AsyncGenerator<FindingState> {
   for await (const { line } of keyedRun(path, true)) yield JSON.parse(line) as FindingState;
 }
 
-/**
- * The child's Catch: every range of the batch that has no result yet is recorded
- * as failed with the error (one diffed before the error keeps its result).
- */
+/** The child's Catch: every range of the batch without a result is recorded as failed with the error. */
 async function recordFailures(plan: PartitionedRunPlan, ranges: readonly number[], error: string, deps: AuditDependencies): Promise<DiffedBatch['ranges']> {
-  const recorded: DiffedBatch['ranges'] = [];
-  for (const range of ranges) {
-    const key = partitionedRunKeys.range(plan.runId, range);
-    const existing = await deps.runFiles.readJson<RangeResult>(key);
-    if (existing?.status === 'done') {
-      recorded.push({ range, status: 'done', findings: existing.findings });
-      continue;
-    }
-    await deps.runFiles.putJson(key, { range, status: 'failed', error: `${describeRange(range, plan.diffRanges!)} failed: ${error}` } satisfies RangeResult);
-    deps.log('error', 'range failed', { runId: plan.runId, range, error });
-    recorded.push({ range, status: 'failed', findings: 0 });
-  }
-  return recorded;
+  const failed = (range: number): RangeResult => ({ range, status: 'failed', error: `${describeRange(range, plan.diffRanges!)} failed: ${error}` });
+  const recorded = await recordChildFailures({ runId: plan.runId, indexes: ranges, keyOf: (range) => partitionedRunKeys.range(plan.runId, range), failedResult: failed, what: 'range', field: 'range', error }, deps);
+  return recorded.map(({ index, ...outcome }) => ({ range: index, ...outcome }));
 }

@@ -17,6 +17,7 @@ import { mapPartition } from '../partitioned/mapPartition';
 import { describePartition, failedPartition, type Partition, type PartitionResult } from '../partitioned/Partition';
 import type { AuditDependencies, RunLimits } from './executeAudit';
 import { partitionedRunKeys, readRunPlan, type PartitionedRunPlan } from './PartitionedRunPlan';
+import { recordChildFailures } from './recordChildFailures';
 import { describeStateError, forStateMachine, type StateError } from './stateMachineErrors';
 import { abortAtStop } from './limits';
 
@@ -112,22 +113,11 @@ async function mapOne(plan: PartitionedRunPlan, partition: Partition, deps: Audi
   }
 }
 
-/**
- * The child's Catch: every partition of the batch that has no result yet is
- * recorded as failed with the error (one mapped before the error keeps its result).
- */
+/** The child's Catch: every partition of the batch without a result is recorded as failed with the error. */
 async function recordFailures(runId: string, partitions: readonly Partition[], error: string, deps: AuditDependencies): Promise<MappedBatch['partitions']> {
-  const recorded: MappedBatch['partitions'] = [];
-  for (const partition of partitions) {
-    const key = partitionedRunKeys.result(runId, partition.index);
-    const existing = await deps.runFiles.readJson<PartitionResult>(key);
-    if (existing?.status === 'done') {
-      recorded.push({ index: partition.index, status: 'done', findings: existing.findings });
-      continue;
-    }
-    await deps.runFiles.putJson(key, failedPartition(partition, error));
-    deps.log('error', 'partition failed', { runId, partition: partition.index, error });
-    recorded.push({ index: partition.index, status: 'failed', findings: 0 });
-  }
-  return recorded;
+  const byIndex = new Map(partitions.map((partition) => [partition.index, partition]));
+  return recordChildFailures(
+    { runId, indexes: [...byIndex.keys()], keyOf: (index) => partitionedRunKeys.result(runId, index), failedResult: (index) => failedPartition(byIndex.get(index)!, error), what: 'partition', field: 'partition', error },
+    deps,
+  );
 }

@@ -13,18 +13,8 @@ import type { FindingRecord, FinishedReports, ReportContext, ReportFormat } from
 import { emptySummary, type ReportHead, type ResolvedFinding } from '../../../../lib/report/ReportModel';
 import { tempDir } from '../../../helpers/files';
 import { before, CAPTURED, DAY, judge, makeItem } from '../../../helpers/items';
+import { random } from '../../../../bench/syntheticInventory';
 
-/** A small seeded generator (mulberry32): every case is reproducible from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = <T>(rng: () => number, values: readonly T[]): T => values[Math.floor(rng() * values.length)]!;
 const int = (rng: () => number, max: number) => Math.floor(rng() * (max + 1));
 

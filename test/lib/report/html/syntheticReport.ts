@@ -12,18 +12,8 @@ import { emptySummary, tally, type ReportHead, type ResolvedFinding } from '../.
 import type { TrendPoint } from '../../../../lib/report/trend';
 import { tempDir } from '../../../helpers/files';
 import { CAPTURED, catalog } from '../../../helpers/items';
+import { random } from '../../../../bench/syntheticInventory';
 
-/** A small, seeded generator: the same seed gives the same report. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VERDICT_SPREAD: [Verdict, number][] = [
   ['violation', 0.38],
