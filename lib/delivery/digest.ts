@@ -142,7 +142,7 @@ const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 
  * composeDigest(result.head, delivery, result.mostSerious) // { subject: '[Retention audit] …', text, html }
  */
 export function composeDigest(head: ReportHead, delivery: DigestDelivery, mostSerious: readonly SeriousFinding[] = []): ComposedMail {
-  const { summary, run } = head;
+  const { summary } = head;
   const subject = digestSubject(head);
   const view = printableDeep({
     subject,

@@ -58,7 +58,6 @@ export function ownerDigestSubject(head: ReportHead, owner: Pick<OwnerDigestData
  * // { subject: '[Retention audit] Your data: 3 violations …', text: '…', html: '…' }
  */
 export function composeOwnerDigest(head: ReportHead, owner: OwnerDigestData, context: OwnerMailContext): ComposedMail {
-  const { run, summary } = head;
   const subject = ownerDigestSubject(head, owner);
   const total = owner.violations + owner.dueSoon;
   const more = total - owner.listed.length;

@@ -18,7 +18,7 @@ import { S3PartStore } from './S3PartStore';
 import { completeRun } from './completeRun';
 import { auditOptions } from './auditOptions';
 import type { AuditDependencies, RunLimits } from './executeAudit';
-import { partitionedRunKeys, readRunPlan, type PartitionedRunPlan } from './PartitionedRunPlan';
+import { partitionedRunKeys, readRunPlan } from './PartitionedRunPlan';
 import type { RunRecord } from './RunRecord';
 import { RunSession } from './RunSession';
 import { forStateMachine, isRetried, Throttled } from './stateMachineErrors';

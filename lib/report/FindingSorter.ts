@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliLinesOf, readLines } from '../inventory/readLines';
-import type { Finding } from '../model';
 import { TextSink } from './formats/TextSink';
 
 /** A finding serialized once, as its JSON report line, with its sort key (null sorts first). */

@@ -3,7 +3,7 @@ import type { EngineOptions } from '../engine/evaluate';
 import type { SourceEntry } from '../inventory/InventorySource';
 import type { Finding, Verdict } from '../model';
 import type { FindingOrder } from '../audit/evaluateEntries';
-import { toJsonLine, type FindingLine } from '../report/FindingSorter';
+import type { FindingLine } from '../report/FindingSorter';
 import { StoreError } from '../errors';
 import { createReadStream, createWriteStream, existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
