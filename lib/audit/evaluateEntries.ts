@@ -1,6 +1,7 @@
 import type { Catalog } from '../catalog/loadCatalog';
+import { digestFile } from '../engine/digestFile';
 import { evaluate, type EngineOptions } from '../engine/evaluate';
-import type { SourceEntry } from '../inventory/InventorySource';
+import type { SourceEntry, SourceProgress } from '../inventory/InventorySource';
 import type { Finding } from '../model';
 import type { DuckOptions } from '../sql/duck';
 import type { FindingLine } from '../report/FindingSorter';
@@ -31,8 +32,10 @@ export interface EvaluateEntriesOptions {
   duck?: DuckOptions;
   /** The source as a file DuckDB may read itself (engine sql; InventorySource.ndjsonFile). */
   file?: NdjsonFile;
-  /** Sees every item as read (the snapshot digest). */
-  onItem?: (raw: unknown) => void;
+  /** Sees every item as read (the snapshot digest), with the JSON text it was parsed from when the source has it. */
+  onItem?: (raw: unknown, text?: string) => void;
+  /** The source's progress (the `entries` were given it), for the digest's own reading of the file. */
+  onProgress?: (progress: SourceProgress) => void;
   signal?: AbortSignal;
 }
 
@@ -91,8 +94,9 @@ export async function openEvaluation(entries: AsyncIterable<SourceEntry>, option
   const sql = await SqlEngine.open(options.catalog, options.engine, options.duck, options.file);
   let closed = false;
   // DuckDB read the file itself; the digest still reads it, in JavaScript, while DuckDB's threads work
-  // (the main thread waits on them otherwise): the entries are the source's, the items the same.
-  const digest = sql.loadedFromFile && options.onItem ? digestEntries(entries, options.onItem, () => closed || (options.signal?.aborted ?? false)) : null;
+  // (the main thread waits on them otherwise): digestFile gives the items the source's entries would.
+  const stop = () => closed || (options.signal?.aborted ?? false);
+  const digest = sql.loadedFromFile && options.onItem && options.file ? digestFile(options.file, options.onItem, { stop, onProgress: options.onProgress }) : null;
   digest?.catch(() => undefined);
   async function* evaluations(): AsyncIterable<Evaluated> {
     if (sql.loadedFromFile) return;
@@ -102,7 +106,7 @@ export async function openEvaluation(entries: AsyncIterable<SourceEntry>, option
         continue;
       }
       options.signal?.throwIfAborted();
-      if (entry.kind === 'item') options.onItem?.(entry.raw);
+      if (entry.kind === 'item') options.onItem?.(entry.raw, entry.text);
       sql.append(entry);
     }
   }
@@ -121,14 +125,6 @@ export async function openEvaluation(entries: AsyncIterable<SourceEntry>, option
   };
 }
 
-/** Hands every item of the entries to `onItem` (the snapshot digest), until `stop` says so. */
-async function digestEntries(entries: AsyncIterable<SourceEntry>, onItem: (raw: unknown) => void, stop: () => boolean): Promise<void> {
-  for await (const entry of entries) {
-    if (stop()) return;
-    if (entry.kind === 'item') onItem(entry.raw);
-  }
-}
-
 async function* referenceEvaluations(entries: AsyncIterable<SourceEntry>, options: EvaluateEntriesOptions): AsyncIterable<Evaluated> {
   for await (const entry of entries) {
     if (entry.kind === 'gap') {
@@ -141,7 +137,7 @@ async function* referenceEvaluations(entries: AsyncIterable<SourceEntry>, option
       yield { kind: 'finding', finding };
       continue;
     }
-    options.onItem?.(entry.raw);
+    options.onItem?.(entry.raw, entry.text);
     const finding = evaluate(entry.raw, options.catalog, options.engine);
     // An item without an itemId can only be found again by where it stood in the file.
     if (finding.verdict === 'invalid' && finding.itemId === null && entry.location) {

@@ -143,7 +143,8 @@ async function attempt(options: RunAuditOptions, plan: AuditPlan, ordered: boole
     kind: options.engineKind ?? 'reference',
     duck: options.duck,
     file: options.source.ndjsonFile?.(),
-    onItem: digest ? (raw) => digest.add(raw) : undefined,
+    onItem: digest ? (raw, text) => digest.add(raw, text) : undefined,
+    onProgress,
     signal: options.signal,
   });
   const router = new FindingRouter({ history: history !== null, ordered, reorder: evaluation.reorder, budgetChars: options.sortBudgetChars ?? 16 << 20, compress: options.compressSpills ?? false, emit: (line) => reports.write(line, null) });

@@ -21,16 +21,25 @@ export class SnapshotDigest {
   private readonly sum = new Uint32Array(8);
   private count = 0;
 
-  add(raw: unknown): void {
-    // One-shot hashing: no Hash object per item (five times cheaper at this size).
-    this.addSum(hash('sha256', canonicalJson(raw), 'buffer'), 1);
+  /**
+   * Adds an item. `parsedFrom`: the JSON text the item was parsed from, when the caller has it
+   * (canonicalJson writes it a little faster; the digest is the same).
+   *
+   * @example
+   * digest.add(item); digest.add(JSON.parse(line), line)
+   */
+  add(raw: unknown, parsedFrom?: string): void {
+    // One-shot hashing, no Hash object per item; the hash as a 'binary' (latin1) string: as a Buffer it costs twice the time.
+    this.addSum(hash('sha256', canonicalJson(raw, parsedFrom), 'binary'), 1);
   }
 
-  /** Adds 32 bytes to the sum, modulo 2^256, and `items` to the count. */
-  private addSum(value: Buffer, items: number): void {
+  /** Adds 32 bytes, one character each ('latin1'), to the sum modulo 2^256, and `items` to the count. */
+  private addSum(bytes: string, items: number): void {
     let carry = 0;
     for (let i = 7; i >= 0; i -= 1) {
-      const total = this.sum[i]! + value.readUInt32BE(i * 4) + carry;
+      const at = i * 4;
+      const word = ((bytes.charCodeAt(at) << 24) | (bytes.charCodeAt(at + 1) << 16) | (bytes.charCodeAt(at + 2) << 8) | bytes.charCodeAt(at + 3)) >>> 0;
+      const total = this.sum[i]! + word + carry;
       this.sum[i] = total >>> 0;
       carry = total > 0xffffffff ? 1 : 0;
     }
@@ -57,7 +66,7 @@ export class SnapshotDigest {
    */
   merge(state: DigestState): void {
     if (!/^[0-9a-f]{64}$/.test(state.sum) || !Number.isSafeInteger(state.count) || state.count < 0) throw new Error('Not a snapshot digest state.');
-    this.addSum(Buffer.from(state.sum, 'hex'), state.count);
+    this.addSum(Buffer.from(state.sum, 'hex').toString('latin1'), state.count);
   }
 
   hex(): string {

@@ -75,7 +75,8 @@ export async function mapPartition(options: MapPartitionOptions): Promise<Partit
     kind: options.engineKind ?? 'reference',
     duck: options.duck,
     file: source.ndjsonFile?.(),
-    onItem: digest ? (raw) => digest.add(raw) : undefined,
+    onItem: digest ? (raw, text) => digest.add(raw, text) : undefined,
+    onProgress: options.onProgress,
     signal: options.signal,
   });
   // The partial tally counts this slice only: the source's warnings, the stated capture time and the gaps are the reduce's.
