@@ -89,6 +89,7 @@ export function evaluationSql(catalog: Catalog, options: EngineOptions, checked:
     record_count: c('record_count'),
     bytes: c('bytes'),
     overdue_days: evaluated(decisive.overdue),
+    fingerprint: finding.fingerprint,
   };
   const factColumns = Object.entries(facts).map(([name, sql]) => `${sql} AS ${name}`);
   // Most lines are written directly; the others as to_json writes them, then rewritten where that differs from the reports.
@@ -459,6 +460,8 @@ interface FindingText {
   fast: string;
   /** `_severity`. */
   severity: string;
+  /** `_fingerprint`: the line's, and the findings table's (the history's states take it). */
+  fingerprint: string;
 }
 
 function findingJson(
@@ -481,12 +484,14 @@ function findingJson(
       bytes: c('bytes'),
     }),
   );
-  const words = { reason, severity };
+  const fingerprint = program.add('_fingerprint', FINGERPRINT);
+  const words = { reason, severity, fingerprint };
   return {
     fastJson: fastFindingJson(categories, clauses, decisive, outcome, words),
     slowJson: slowFindingJson(options, categories, clauses, decisive, outcome, words),
     fast: fastColumn(program, outcome, reason),
     severity,
+    fingerprint,
   };
 }
 
@@ -556,7 +561,7 @@ function fastFindingJson(
   clauses: readonly CompiledClause[],
   decisive: Decisive,
   outcome: Outcome,
-  words: { reason: string; severity: string },
+  words: { reason: string; severity: string; fingerprint: string },
 ): string {
   const text = (sql: string): Piece[] => ['"', { sql }, '"'];
   // A column's text or null, with no string built for it: concat() skips a NULL part, so the column goes
@@ -588,7 +593,7 @@ function fastFindingJson(
     ['overdueDays', [{ sql: `coalesce(${hundredthsTextSql(decisive.overdueHundredths)}, 'null')` }]],
     ['reason', text(words.reason)],
     ['clause', [{ sql: perChosenJson(clauses, decisive, (clause) => JSON.parse(clause.citationJson)) }]],
-    ['fingerprint', text(FINGERPRINT)],
+    ['fingerprint', text(words.fingerprint)],
   ];
   const hidden = { sql: `(CASE WHEN ${outcome.verdict} = 'exempt' THEN ',"underlyingVerdict":"' || ${decisive.verdict} || '"' END)` };
   return piecesSql(objectPieces(fields, hidden));
@@ -606,7 +611,7 @@ function slowFindingJson(
   clauses: readonly CompiledClause[],
   decisive: Decisive,
   outcome: Outcome,
-  words: { reason: string; severity: string },
+  words: { reason: string; severity: string; fingerprint: string },
 ): string {
   const verdict = outcome.verdict;
   const store =
@@ -635,7 +640,7 @@ function slowFindingJson(
     ['overdueDays', evaluated(jsonNumberSql(decisive.overdue))],
     ['reason', value(json(words.reason))],
     ['clause', evaluated(perChosenJson(clauses, decisive, (clause) => JSON.parse(clause.citationJson)))],
-    ['fingerprint', ['"', { sql: FINGERPRINT }, '"']],
+    ['fingerprint', ['"', { sql: words.fingerprint }, '"']],
   ];
   const waiverIds = options.waivers.map(({ waiver }, i) => `WHEN ${i} THEN ${sqlString(toJsonLine(waiver.id))}`);
   const hidden = {

@@ -98,6 +98,8 @@ export const FINDING_COLUMNS = {
   bytes: 'DOUBLE',
   /** The finding's overdueDays (NULL where its line says null): what the most serious findings are ranked by, without reading the line. */
   overdue_days: 'DOUBLE',
+  /** The finding's fingerprint, as its line has it: what its history state takes (lib/sql/historySql.ts DiffSqlOptions). */
+  fingerprint: 'VARCHAR',
 } as const;
 
 export type FindingColumn = keyof typeof FINDING_COLUMNS;

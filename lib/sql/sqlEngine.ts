@@ -35,8 +35,7 @@ import {
 } from './insightsSql';
 import type { Changes, HoldEntry, ResolvedFinding, Summary } from '../report/ReportModel';
 import type { FindingState, HistoryWriter, PreviousRun } from '../history/HistoryStore';
-import { STATES_COPY_OPTIONS } from '../history/parquetStates';
-import { appendPrevStates, createPrevTable, createPrevView, diffHoldSql, diffSql, groupPrevStates, holdsEndedSql, resolvedSql, statesSql } from './historySql';
+import { appendPrevStates, createPrevTable, createPrevView, diffHoldSql, diffSql, groupPrevStates, holdsEndedSql, resolvedSql, statesSql, writeStatesFile } from './historySql';
 import { jsOrderSql } from './jsOrderSql';
 import { timed } from './timed';
 import { sqlString } from './sqlText';
@@ -433,7 +432,7 @@ export class SqlEngine {
       if (options.previous) await appendPrevStates(connection, options.previous.states());
     }
     await this.guarded("reading the previous run's states", () => groupPrevStates(connection));
-    const { counts, plainKeys } = await this.guarded('the history diff', () => diffSql(connection, options.seenAt));
+    const { counts, plainKeys } = await this.guarded('the history diff', () => diffSql(connection, options.seenAt, { findingFingerprints: true }));
     let resolved = 0;
     const holds = await timed('listing what is gone', async () => {
       for await (const entry of resolvedSql(connection, options.seenAt)) {
@@ -444,7 +443,7 @@ export class SqlEngine {
     });
     const { writer } = options;
     if (writer.writeParquet) {
-      await writer.writeParquet((path) => this.step('writing the history', `COPY (${statesSql(plainKeys)}) TO ${sqlString(path)} (${STATES_COPY_OPTIONS})`));
+      await writer.writeParquet((path) => this.guarded('writing the history', () => writeStatesFile(connection, path, plainKeys)));
     } else {
       const result = await connection.stream(statesSql(plainKeys));
       for await (const rows of result.yieldRows()) for (const row of rows) await writer.write(stateOf(row));

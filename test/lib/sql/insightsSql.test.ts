@@ -31,7 +31,7 @@ async function findings(rows: readonly Row[]): Promise<string> {
   await duck.connection.run(`CREATE TABLE ${table} (${columns.join(', ')})`);
   const literal = (value: string | number | null) => (value === null ? 'NULL' : typeof value === 'number' ? String(value) : `'${value}'`);
   const values = rows.map((row, ord) =>
-    [ord, `'i${ord}'`, "'{}'", literal(row.verdict), "'info'", 'false', literal(row.deadlineMs ?? null), 'NULL', "'s'", literal(row.tenant ?? 't'), literal(row.module ?? 'm'), "'c'", 'NULL', row.verdict === 'invalid' ? 'NULL' : CAPTURED_MS, `${row.records}::DOUBLE`, `${row.bytes ?? row.records}::DOUBLE`, 'NULL'].join(', '),
+    [ord, `'i${ord}'`, "'{}'", literal(row.verdict), "'info'", 'false', literal(row.deadlineMs ?? null), 'NULL', "'s'", literal(row.tenant ?? 't'), literal(row.module ?? 'm'), "'c'", 'NULL', row.verdict === 'invalid' ? 'NULL' : CAPTURED_MS, `${row.records}::DOUBLE`, `${row.bytes ?? row.records}::DOUBLE`, 'NULL', 'NULL'].join(', '),
   );
   if (values.length > 0) await duck.connection.run(`INSERT INTO ${table} VALUES (${values.join('), (')})`);
   return table;
