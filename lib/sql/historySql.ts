@@ -315,6 +315,29 @@ function stateColumnsSql(sorted: string): string {
 }
 
 /**
+ * A row of {@link statesSql} as the FindingState a store writes (hold only when there is one).
+ *
+ * @example
+ * for (const row of (await connection.runAndReadAll(statesSql(true))).getRows()) await writer.write(stateOf(row));
+ */
+export function stateOf(row: readonly unknown[]): FindingState {
+  const [key, fingerprint, verdict, firstSeenAt, itemId, tenantId, module, dataCategory, resource, hold] = row as (string | null)[];
+  const state: FindingState = {
+    key: key!,
+    fingerprint: fingerprint!,
+    verdict: verdict as Verdict,
+    firstSeenAt: firstSeenAt!,
+    itemId: itemId ?? null,
+    tenantId: tenantId ?? null,
+    module: module ?? null,
+    dataCategory: dataCategory ?? null,
+    resource: resource ?? null,
+  };
+  if (hold !== null && hold !== undefined) state.hold = hold;
+  return state;
+}
+
+/**
  * This run's finding states (FindingState, lib/history/HistoryStore.ts) as the
  * columns of a states file, in the order diffFindings writes them (for a store that
  * takes them one by one; {@link writeStatesFile} writes the file).

@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog/loadCatalog';
 import type { EngineOptions } from '../engine/evaluate';
 import type { SourceEntry } from '../inventory/InventorySource';
-import type { Finding, Verdict } from '../model';
+import type { Finding } from '../model';
 import type { FindingOrder } from '../audit/evaluateEntries';
 import type { FindingLine } from '../report/FindingSorter';
 import { StoreError } from '../errors';
@@ -34,8 +34,8 @@ import {
   type WaiverCounts,
 } from './insightsSql';
 import type { Changes, HoldEntry, ResolvedFinding, Summary } from '../report/ReportModel';
-import type { FindingState, HistoryWriter, PreviousRun } from '../history/HistoryStore';
-import { appendPrevStates, createPrevTable, createPrevView, diffHoldSql, diffSql, groupPrevStates, holdsEndedSql, resolvedSql, statesSql, writeStatesFile } from './historySql';
+import type { HistoryWriter, PreviousRun } from '../history/HistoryStore';
+import { appendPrevStates, createPrevTable, createPrevView, diffHoldSql, diffSql, groupPrevStates, holdsEndedSql, resolvedSql, stateOf, statesSql, writeStatesFile } from './historySql';
 import { jsOrderSql } from './jsOrderSql';
 import { timed } from './timed';
 import { sqlString } from './sqlText';
@@ -75,24 +75,6 @@ function rowsByOrd(relation: string, ords: readonly string[]): string {
   const numbers = ords.map((ord) => BigInt(ord));
   if (numbers.length > ORDS_READ_ONE_BY_ONE) return `SELECT * FROM ${relation} WHERE ord IN (${numbers.join(', ')})`;
   return numbers.map((ord) => `SELECT * FROM ${relation} WHERE ord = ${ord}`).join(' UNION ALL ');
-}
-
-/** A row of statesSql() as the FindingState a store writes (hold only when there is one). */
-function stateOf(row: readonly unknown[]): FindingState {
-  const [key, fingerprint, verdict, firstSeenAt, itemId, tenantId, module, dataCategory, resource, hold] = row as (string | null)[];
-  const state: FindingState = {
-    key: key!,
-    fingerprint: fingerprint!,
-    verdict: verdict as Verdict,
-    firstSeenAt: firstSeenAt!,
-    itemId: itemId ?? null,
-    tenantId: tenantId ?? null,
-    module: module ?? null,
-    dataCategory: dataCategory ?? null,
-    resource: resource ?? null,
-  };
-  if (hold !== null && hold !== undefined) state.hold = hold;
-  return state;
 }
 
 /**

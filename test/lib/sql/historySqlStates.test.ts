@@ -14,7 +14,7 @@ import type { FindingState } from '../../../lib/history/HistoryStore';
 import { readParquetStates } from '../../../lib/history/parquetStates';
 import type { Verdict } from '../../../lib/model';
 import { openDuck, type Duck } from '../../../lib/sql/duck';
-import { appendPrevStates, createPrevTable, diffHoldSql, diffSql, groupPrevStates, statesSql, writeStatesFile } from '../../../lib/sql/historySql';
+import { appendPrevStates, createPrevTable, diffHoldSql, diffSql, groupPrevStates, stateOf, statesSql, writeStatesFile } from '../../../lib/sql/historySql';
 import { collect, tempDir } from '../../helpers/files';
 
 const SEEN = '2026-11-20T00:00:00.000Z';
@@ -104,21 +104,9 @@ async function referenceStates(findings: readonly Made[]): Promise<FindingState[
   return states;
 }
 
-/** statesSql's rows as states (hold only when there is one), as the engine hands them to a store. */
+/** statesSql's rows as states, as the engine hands them to a store. */
 async function streamed(duck: Duck, plainKeys: boolean): Promise<FindingState[]> {
-  const rows = (await duck.connection.runAndReadAll(statesSql(plainKeys))).getRows() as (string | null)[][];
-  return rows.map(([key, fingerprint, verdict, firstSeenAt, itemId, tenantId, module, dataCategory, resource, hold]) => ({
-    key: key!,
-    fingerprint: fingerprint!,
-    verdict: verdict as Verdict,
-    firstSeenAt: firstSeenAt!,
-    itemId: itemId ?? null,
-    tenantId: tenantId ?? null,
-    module: module ?? null,
-    dataCategory: dataCategory ?? null,
-    resource: resource ?? null,
-    ...(hold === null || hold === undefined ? {} : { hold }),
-  }));
+  return (await duck.connection.runAndReadAll(statesSql(plainKeys))).getRows().map(stateOf);
 }
 
 describe("this run's finding states", () => {
