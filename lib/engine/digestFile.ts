@@ -9,7 +9,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { InputError } from '../errors';
-import { checkWholeFile, FileInventorySource, firstCharacter, type FileRange, type FileReadStats } from '../inventory/FileInventorySource';
+import { checkWholeFile, FileInventorySource, firstCharacter, keptBySnapshotFilter, type FileRange, type FileReadStats } from '../inventory/FileInventorySource';
 import type { SourceProgress } from '../inventory/InventorySource';
 import { eachLine } from '../inventory/readLines';
 
@@ -67,25 +67,13 @@ export async function digestFile(file: DigestedFile, onItem: (raw: unknown, text
     stats.read += 1;
     stats.parsed += 1;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return;
-    if (snapshotFilter !== null && !isOfSnapshot(raw, snapshotFilter, stats)) return;
+    if (snapshotFilter !== null && !keptBySnapshotFilter(raw, snapshotFilter, stats)) return;
     onItem(raw, text);
   };
   await eachLine(path, onLine, { range, onBytes: report, stop: () => (stopped ||= stop?.() ?? false) });
   if (stopped) return;
   if (!range) checkWholeFile(path, snapshotFilter, stats, 'ndjson');
   report(total);
-}
-
-/** Whether an item is kept by the snapshot filter (items without a readable snapshotId are, as invalid items), counting as `entries()` counts. */
-function isOfSnapshot(raw: object, snapshotFilter: string, stats: FileReadStats): boolean {
-  const id = (raw as { snapshotId?: unknown }).snapshotId;
-  if (typeof id !== 'string') return true;
-  if (id === snapshotFilter) {
-    stats.chosen += 1;
-    return true;
-  }
-  if (stats.others.length < 5 && !stats.others.includes(id)) stats.others.push(id);
-  return false;
 }
 
 /** A JSON array file, rare beside NDJSON: its entries as FileInventorySource reads them. */
