@@ -412,33 +412,22 @@ describe('progress and retries', () => {
     expect((await reduce(deps, runId)).status).toBe('succeeded');
   });
 
-  it('throttling once the reports are being stored is not retried (a retry would store, commit and mail twice): the run ends failed, once', async () => {
-    const deps = await deployment(`throttled-late-${++deployments}`);
+  it.each([
+    ['the reports are being stored is not retried (a retry would store, commit and mail twice)', 'throttled-late', 'put', 'PutObject'],
+    ['a report is being put together in the reports bucket is not retried either (a retry would store it twice)', 'throttled-assembly', 'assemble', 'UploadPartCopy'],
+  ] as const)('throttling once %s: the run ends failed, once', async (_, name, method, call) => {
+    const deps = await deployment(`${name}-${++deployments}`);
     const runId = await queuedRun(deps);
     const { partitions } = await planPartitionedRun(runId, deps.audit);
     await mapAll(deps, runId, partitions);
-    deps.audit.reports.put = async (key) => {
-      throw new ThrottledError(`S3 kept throttling PutObject on ${key} after retries (SlowDown).`);
+    deps.audit.reports[method] = async (key: string) => {
+      throw new ThrottledError(`S3 kept throttling ${call} on ${key} after retries (SlowDown).`);
     };
+    const message = new RegExp(`S3 kept throttling ${call}`);
     const reduced = reduce(deps, runId);
-    await expect(reduced).rejects.toThrow(/S3 kept throttling PutObject/);
+    await expect(reduced).rejects.toThrow(message);
     await expect(reduced).rejects.not.toMatchObject({ name: 'Throttled' });
-    expect(await deps.runs.get(runId)).toMatchObject({ status: 'failed', error: expect.stringMatching(/S3 kept throttling PutObject/) });
-    expect(peers.smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
-  });
-
-  it('throttling once a report is being put together in the reports bucket is not retried either (a retry would store it twice): the run ends failed, once', async () => {
-    const deps = await deployment(`throttled-assembly-${++deployments}`);
-    const runId = await queuedRun(deps);
-    const { partitions } = await planPartitionedRun(runId, deps.audit);
-    await mapAll(deps, runId, partitions);
-    deps.audit.reports.assemble = async (key) => {
-      throw new ThrottledError(`S3 kept throttling UploadPartCopy on ${key} after retries (SlowDown).`);
-    };
-    const reduced = reduce(deps, runId);
-    await expect(reduced).rejects.toThrow(/S3 kept throttling UploadPartCopy/);
-    await expect(reduced).rejects.not.toMatchObject({ name: 'Throttled' });
-    expect(await deps.runs.get(runId)).toMatchObject({ status: 'failed', error: expect.stringMatching(/S3 kept throttling UploadPartCopy/) });
+    expect(await deps.runs.get(runId)).toMatchObject({ status: 'failed', error: expect.stringMatching(message) });
     expect(peers.smtp.messages.map((m) => m.subject)).toEqual([failedSubject(runId)]);
   });
 
