@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog/loadCatalog';
-import { digestFile } from '../engine/digestFile';
+import type { SnapshotDigest } from '../engine/snapshotDigest';
 import { evaluate, type EngineOptions } from '../engine/evaluate';
-import type { SourceEntry, SourceProgress } from '../inventory/InventorySource';
+import type { SourceEntry } from '../inventory/InventorySource';
 import type { Finding } from '../model';
 import type { DuckOptions } from '../sql/duck';
 import type { FindingLine } from '../report/FindingSorter';
@@ -32,10 +32,8 @@ export interface EvaluateEntriesOptions {
   duck?: DuckOptions;
   /** The source as a file DuckDB may read itself (engine sql; InventorySource.ndjsonFile). */
   file?: NdjsonFile;
-  /** Sees every item as read (the snapshot digest), with the JSON text it was parsed from when the source has it. */
-  onItem?: (raw: unknown, text?: string) => void;
-  /** The source's progress (the `entries` were given it), for the digest's own reading of the file. */
-  onProgress?: (progress: SourceProgress) => void;
+  /** The snapshot digest, to which every item read is added (by {@link Evaluation.digested} when DuckDB read the file). */
+  digest?: SnapshotDigest;
   signal?: AbortSignal;
 }
 
@@ -70,10 +68,11 @@ export interface Evaluation {
    */
   mostSerious: ((limit: number) => Promise<SeriousFinding[]>) | null;
   /**
-   * When DuckDB read the inventory file itself: settles once `onItem` has seen every
-   * item, read from the file beside DuckDB's work (await it before the digest). Null otherwise.
+   * When DuckDB read the inventory file itself and a digest was given: adds the file's items
+   * to it, once `evaluations` is consumed (SqlEngine.addDigestTo: how many items it hashed in
+   * SQL and in JavaScript). Null otherwise (each item was added as read).
    */
-  digested: Promise<void> | null;
+  digested: (() => Promise<{ inSql: number; inJavaScript: number }>) | null;
   close(): void;
 }
 
@@ -91,13 +90,8 @@ export interface Evaluation {
 export async function openEvaluation(entries: AsyncIterable<SourceEntry>, options: EvaluateEntriesOptions): Promise<Evaluation> {
   if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, tallies: null, diff: null, bulk: null, mostSerious: null, digested: null, close: () => undefined };
   const { SqlEngine } = await import('../sql/sqlEngine');
-  const sql = await SqlEngine.open(options.catalog, options.engine, options.duck, options.file);
-  let closed = false;
-  // DuckDB read the file itself; the digest still reads it, in JavaScript, while DuckDB's threads work
-  // (the main thread waits on them otherwise): digestFile gives the items the source's entries would.
-  const stop = () => closed || (options.signal?.aborted ?? false);
-  const digest = sql.loadedFromFile && options.onItem && options.file ? digestFile(options.file, options.onItem, { stop, onProgress: options.onProgress }) : null;
-  digest?.catch(() => undefined);
+  const { digest } = options;
+  const sql = await SqlEngine.open(options.catalog, options.engine, options.duck, options.file, digest !== undefined);
   async function* evaluations(): AsyncIterable<Evaluated> {
     if (sql.loadedFromFile) return;
     for await (const entry of entries) {
@@ -106,7 +100,7 @@ export async function openEvaluation(entries: AsyncIterable<SourceEntry>, option
         continue;
       }
       options.signal?.throwIfAborted();
-      if (entry.kind === 'item') options.onItem?.(entry.raw, entry.text);
+      if (entry.kind === 'item') digest?.add(entry.raw, entry.text);
       sql.append(entry);
     }
   }
@@ -117,11 +111,9 @@ export async function openEvaluation(entries: AsyncIterable<SourceEntry>, option
     diff: (diffOptions) => sql.diff(diffOptions),
     bulk: sql,
     mostSerious: (limit) => sql.mostSerious(limit),
-    digested: digest,
-    close: () => {
-      closed = true;
-      sql.close();
-    },
+    // DuckDB read the file itself: the program computed the digest beside the findings.
+    digested: sql.loadedFromFile && digest ? () => sql.addDigestTo(digest) : null,
+    close: () => sql.close(),
   };
 }
 
@@ -137,7 +129,7 @@ async function* referenceEvaluations(entries: AsyncIterable<SourceEntry>, option
       yield { kind: 'finding', finding };
       continue;
     }
-    options.onItem?.(entry.raw, entry.text);
+    options.digest?.add(entry.raw, entry.text);
     const finding = evaluate(entry.raw, options.catalog, options.engine);
     // An item without an itemId can only be found again by where it stood in the file.
     if (finding.verdict === 'invalid' && finding.itemId === null && entry.location) {

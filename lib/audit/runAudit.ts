@@ -143,8 +143,7 @@ async function attempt(options: RunAuditOptions, plan: AuditPlan, ordered: boole
     kind: options.engineKind ?? 'reference',
     duck: options.duck,
     file: options.source.ndjsonFile?.(),
-    onItem: digest ? (raw, text) => digest.add(raw, text) : undefined,
-    onProgress,
+    ...(digest ? { digest } : {}),
     signal: options.signal,
   });
   const router = new FindingRouter({ history: history !== null, ordered, reorder: evaluation.reorder, budgetChars: options.sortBudgetChars ?? 16 << 20, compress: options.compressSpills ?? false, emit: (line) => reports.write(line, null) });
@@ -154,7 +153,7 @@ async function attempt(options: RunAuditOptions, plan: AuditPlan, ordered: boole
   try {
     // Map: every entry evaluated, counted, and routed towards the reports.
     await mapFindings(evaluation, counts, { onFinding: (finding, line) => router.add(finding, line), signal: options.signal });
-    if (digest) await evaluation.digested;
+    await evaluation.digested?.();
     // Reduce: the head, the history diff, the reports in itemId order, the history commit.
     const head = assembleHead({ run: plan.run, counts, expectedItems: snapshot.expectedItems, snapshotSha256: digest?.hex(), staleAfterHours: options.staleAfterHours ?? 48 });
     if (history && resolvedFile) {

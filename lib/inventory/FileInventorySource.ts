@@ -78,8 +78,7 @@ export function mergeFileStats(parts: readonly FileReadStats[]): FileReadStats {
 /**
  * Whether the snapshot filter keeps an item, counted in `stats` as a whole-file read counts it:
  * items of other snapshots are not part of the audit (the first five ids are named), items
- * without a readable snapshotId are kept (as invalid). What `entries()` and the digest's own
- * reader (lib/engine/digestFile.ts) both decide.
+ * without a readable snapshotId are kept (as invalid).
  *
  * @example
  * keptBySnapshotFilter({ snapshotId: 's8' }, 's9', stats) // false, and stats.others holds 's8'

@@ -75,8 +75,7 @@ export async function mapPartition(options: MapPartitionOptions): Promise<Partit
     kind: options.engineKind ?? 'reference',
     duck: options.duck,
     file: source.ndjsonFile?.(),
-    onItem: digest ? (raw, text) => digest.add(raw, text) : undefined,
-    onProgress: options.onProgress,
+    ...(digest ? { digest } : {}),
     signal: options.signal,
   });
   // The partial tally counts this slice only: the source's warnings, the stated capture time and the gaps are the reduce's.
@@ -97,7 +96,7 @@ export async function mapPartition(options: MapPartitionOptions): Promise<Partit
       if (writer instanceof BlockWriter) await writer.write(entry);
       else await writer.write(entry.key!.charCodeAt(0), { key: entry.key!.slice(1), line: entry.line });
     }
-    if (digest) await evaluation.digested;
+    await evaluation.digested?.();
     const file = source.sliceStats?.();
     const written = writer instanceof BlockWriter ? { sortedBy: 'itemId' as const, blocks: await writer.close() } : { sortedBy: 'diffKey' as const, segments: await writer.close() };
     return {

@@ -59,13 +59,14 @@ import {
  * lib/sql/relations.ts CHECKED_COLUMNS): `ord`, `item_id` and `finding`, the
  * finding as JSON text whose JSON.parse deep-equals `evaluate(item, catalog, options)`.
  * A waiver glob RE2 cannot express calls `picomatch_dot`: register it on the
- * connection first (lib/sql/globFunction.ts registerGlobFunction).
+ * connection first (lib/sql/globFunction.ts registerGlobFunction). `carry`: columns of
+ * `checked` the result keeps as they are.
  *
  * @example
  * registerGlobFunction(connection);
  * await connection.run(`CREATE TABLE findings AS ${evaluationSql(catalog, options, 'checked')}`);
  */
-export function evaluationSql(catalog: Catalog, options: EngineOptions, checked: string): string {
+export function evaluationSql(catalog: Catalog, options: EngineOptions, checked: string, carry: readonly string[] = []): string {
   const program = new DerivedColumns();
   const categories = categoryPhase(program, catalog);
   const clauses = clausePhase(program, catalog, categories, options);
@@ -91,10 +92,11 @@ export function evaluationSql(catalog: Catalog, options: EngineOptions, checked:
     overdue_days: evaluated(decisive.overdue),
     fingerprint: finding.fingerprint,
   };
-  const factColumns = Object.entries(facts).map(([name, sql]) => `${sql} AS ${name}`);
+  // The columns of `checked` carried through as they are (the snapshot digest's: validationSql DIGEST_COLUMNS).
+  const factColumns = [...Object.entries(facts).map(([name, sql]) => `${sql} AS ${name}`), ...carry];
   // Most lines are written directly; the others as to_json writes them, then rewritten where that differs from the reports.
   return (
-    `SELECT ord, item_id, (CASE WHEN ${finding.fast} THEN duck_json ELSE ${asJsonLineSql('duck_json')} END) AS finding, ${Object.keys(facts).join(', ')} ` +
+    `SELECT ord, item_id, (CASE WHEN ${finding.fast} THEN duck_json ELSE ${asJsonLineSql('duck_json')} END) AS finding, ${[...Object.keys(facts), ...carry].join(', ')} ` +
     `FROM (SELECT ${c('ord')}, ${c('item_id')}, ${finding.fast}, (CASE WHEN ${finding.fast} THEN ${finding.fastJson} ELSE ${finding.slowJson} END) AS duck_json, ` +
     `${factColumns.join(', ')}\nFROM ${program.select(checked)})`
   );

@@ -14,7 +14,8 @@ import type { DuckDBPreparedStatement } from '@duckdb/node-api';
 import { inAnyOrder, ItemsTable, onOneThread, openDuck, withSetting, type Duck, type DuckOptions } from './duck';
 import { evaluationSql } from './evaluationSql';
 import { registerGlobFunction } from './globFunction';
-import { validationSql } from './validationSql';
+import { DIGEST_COLUMNS, validationSql } from './validationSql';
+import type { SnapshotDigest } from '../engine/snapshotDigest';
 import { loadNdjsonItems } from './readNdjsonSql';
 import { fileLines } from './fileLines';
 
@@ -190,20 +191,24 @@ export class SqlEngine {
     private readonly catalog: Catalog,
     private readonly options: EngineOptions,
     private readonly duckOptions: DuckOptions,
+    /** Whether the program computes the snapshot digest's columns (see {@link addDigestTo}). */
+    private readonly digesting: boolean,
   ) {}
 
   /**
    * Opens the engine. With `file` (an NDJSON inventory), DuckDB reads the file into
    * `items` itself (lib/sql/readNdjsonSql.ts) when it can prove it reads it as
    * FileInventorySource does: then `loadedFromFile` is true and nothing is appended.
+   * `digest`: the run wants the snapshot digest, which the program then computes for the
+   * file it read ({@link addDigestTo}; appended entries are the caller's to digest).
    */
-  static async open(catalog: Catalog, options: EngineOptions, duckOptions: DuckOptions = {}, file?: NdjsonFile): Promise<SqlEngine> {
+  static async open(catalog: Catalog, options: EngineOptions, duckOptions: DuckOptions = {}, file?: NdjsonFile, digest = false): Promise<SqlEngine> {
     const duck = await openDuck(duckOptions);
     try {
       // Waiver globs RE2 cannot express run through picomatch itself.
       registerGlobFunction(duck.connection);
       const loaded = file ? await timed('reading the file', () => loadNdjsonItems(duck.connection, file.path, { table: 'items', snapshotFilter: file.snapshotFilter })) : null;
-      return new SqlEngine(duck, loaded ? null : await ItemsTable.create(duck.connection, await duck.connect()), catalog, options, duckOptions);
+      return new SqlEngine(duck, loaded ? null : await ItemsTable.create(duck.connection, await duck.connect()), catalog, options, duckOptions, loaded !== null && digest);
     } catch (error) {
       duck.close();
       throw error;
@@ -274,7 +279,10 @@ export class SqlEngine {
 
   /** The program (validation, then the catalog compiled to SQL) over the stage-1 rows of `table` (those whose ord is in `ords`). */
   private programOver(table: string, ords?: { from: number; to: number }): string {
-    const validation = validationSql({ capturedNotAfterMs: this.options.capturedNotAfterMs }, { declaredEvents: this.catalog.events, table, ...(ords ? { ords } : {}) });
+    const validation = validationSql(
+      { capturedNotAfterMs: this.options.capturedNotAfterMs },
+      { declaredEvents: this.catalog.events, table, ...(ords ? { ords } : {}), digest: this.digesting },
+    );
     // diff_key: lib/history/diffFindings.ts diffKey(identityKey(finding), itemId, verdict), the order of the history diff;
     // diff_hold: the reason its state keeps as `hold` (historySql.ts diffHoldSql).
     const field = (name: string) => `coalesce(${name}, '')`;
@@ -283,7 +291,7 @@ export class SqlEngine {
         SELECT *,
           ${field('tenant_id')} || chr(1) || ${field('module')} || chr(1) || ${field('data_category')} || chr(1) || ${field('store_resource')}
             || chr(2) || coalesce(item_id, '') || chr(2) || verdict AS diff_key
-        FROM (${evaluationSql(this.catalog, this.options, 'checked')}))`;
+        FROM (${evaluationSql(this.catalog, this.options, 'checked', this.digesting ? DIGEST_COLUMNS : [])}))`;
   }
 
   /**
@@ -394,6 +402,34 @@ export class SqlEngine {
         waiverCountsSql(connection, 'findings', this.options.waivers),
       ]);
       return { summary, snapshot, holds, forecast, waivers };
+    });
+  }
+
+  /**
+   * Adds the snapshot digest (lib/engine/snapshotDigest.ts) of the items DuckDB read from
+   * the file to `digest` (open's `digest`): the SHA-256 of each plain item's RFC 8785 JSON is
+   * computed and summed in SQL (validationSql DIGEST_COLUMNS), on every thread; the other
+   * items (hostile ones, spelt with escapes or spaces) are parsed and added in JavaScript.
+   * The same digest as adding every item the file's entries hold. Gives how many items each way took.
+   */
+  async addDigestTo(digest: SnapshotDigest): Promise<{ inSql: number; inJavaScript: number }> {
+    if (!this.digesting) throw new Error('The SQL engine computes the snapshot digest only of a file it read, when opened with digest.');
+    await this.prepare();
+    const { connection } = this.duck;
+    return this.guarded('the snapshot digest', async () => {
+      const words = DIGEST_COLUMNS.slice(0, 4);
+      const [row] = (await connection.runAndReadAll(`SELECT ${words.map((w) => `CAST(coalesce(sum(${w}), 0) AS VARCHAR)`).join(', ')}, count(digest_w0) FROM findings`)).getRows();
+      // Each word's sum carries into the word before it; the digest's sum is modulo 2^256.
+      const sum = row!.slice(0, 4).reduce<bigint>((total, word) => (total << 64n) + BigInt(word as string), 0n) & ((1n << 256n) - 1n);
+      const inSql = Number(row![4]);
+      digest.merge({ sum: sum.toString(16).padStart(64, '0'), count: inSql });
+      let inJavaScript = 0;
+      const others = await connection.stream('SELECT digest_raw FROM findings WHERE digest_raw IS NOT NULL');
+      for await (const rows of others.yieldRows()) {
+        for (const [text] of rows) digest.add(JSON.parse(text as string), text as string);
+        inJavaScript += rows.length;
+      }
+      return { inSql, inJavaScript };
     });
   }
 

@@ -363,3 +363,42 @@ export function fastColumns(): Record<string, string> {
     events: 'fj_events',
   };
 }
+
+/** `"key":` as JSON writes it, as a SQL string. */
+const keyHead = (key: string) => sqlString(`${JSON.stringify(key)}:`);
+
+/** `"key":"value"` for a string member, NULL when it is absent. */
+const stringMember = (m: FastString, path = structPath(m.path)) => `${keyHead(m.key)} || '"' || ${path} || '"'`;
+
+/** An object of these members (each `"key":value` or NULL when absent), its keys in RFC 8785's order. */
+function canonicalObject(members: [key: string, sql: string][]): string {
+  const sorted = [...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `'{' || concat_ws(',', ${sorted.map(([, sql]) => sql).join(', ')}) || '}'`;
+}
+
+/**
+ * A plain row's item as RFC 8785 JSON (lib/engine/canonicalJson.ts), as SQL over the fast
+ * steps' columns: the text the snapshot digest hashes, without JSON.parse. Exact for a
+ * plain row alone (NULL otherwise), because there: the members read are all the item has,
+ * each once (the length test), so the object is theirs with its keys sorted (by UTF-16
+ * code units, as RFC 8785 and Array.prototype.sort order them); no text has a backslash,
+ * so each string is its value, and none holds what would need an escape (a quote, a
+ * control character or a lone surrogate cannot be spelt without one); and each count is
+ * digits only, at most 2^53 − 1, which is how ECMAScript writes that number.
+ *
+ * @example
+ * fastCanonicalSql() // `CASE WHEN plain THEN '{' || concat_ws(',', '"bytes":' || fj_bytes, …) || '}' END`
+ */
+export function fastCanonicalSql(declaredEvents: readonly string[] = []): string {
+  const events = eventMembers(declaredEvents).map((m): [string, string] => [m.key, stringMember(m)]);
+  const members: [string, string][] = [
+    ...TOP.map((m): [string, string] => [m.key, stringMember(m, m.text)]),
+    ...COUNTS.map((m): [string, string] => [m.key, `${keyHead(m.key)} || ${m.json}`]),
+    ['store', `${keyHead('store')} || ${canonicalObject(STORE.map((m) => [m.key, stringMember(m, m.text)]))}`],
+    // A plain item's legal hold has its reason.
+    ['legalHold', `CASE WHEN ${FAST.holdReason.text} IS NOT NULL THEN ${keyHead('legalHold')} || ${canonicalObject(HOLD.map((m) => [m.key, stringMember(m, m.text)]))} END`],
+    ['events', `CASE WHEN fj_events IS NOT NULL THEN ${keyHead('events')} || ${canonicalObject(events)} END`],
+    ['purposes', `${keyHead('purposes')} || '["' || array_to_string(fl_purposes, '","') || '"]'`],
+  ];
+  return `CASE WHEN plain THEN ${canonicalObject(members)} END`;
+}

@@ -61,7 +61,7 @@ import {
   withoutLoneSurrogates,
 } from './validationJson';
 import { sqlString } from './sqlText';
-import { fastColumns, fastSteps } from './validationFast';
+import { fastCanonicalSql, fastColumns, fastSteps } from './validationFast';
 import { timestampMs } from './validationTimestamp';
 
 /** A check of one rule: when `when` holds (and no earlier check did), the item is invalid with `reason` (SQL). */
@@ -490,7 +490,23 @@ export interface ValidationSqlOptions {
    * one statement, prepared once, validates slice after slice. Default `items`.
    */
   table?: string;
+  /**
+   * Adds the snapshot digest's columns ({@link DIGEST_COLUMNS}): for a plain item, the SHA-256 of its
+   * RFC 8785 JSON (lib/engine/snapshotDigest.ts) as four 64-bit words, summed by SQL; for any other
+   * item, its text, for JavaScript to parse and hash. Default false.
+   */
+  digest?: boolean;
 }
+
+/**
+ * The snapshot digest's columns of the validation (ValidationSqlOptions `digest`): `digest_w0`…`digest_w3`,
+ * the SHA-256 of a plain item's RFC 8785 JSON as UBIGINTs, first word first (NULL for any other row);
+ * `digest_raw`, the text of an item that is not plain (NULL for a plain one, and for a row that is no item).
+ */
+export const DIGEST_COLUMNS = ['digest_w0', 'digest_w1', 'digest_w2', 'digest_w3', 'digest_raw'] as const;
+
+/** The four words of a SHA-256 in hex, as DIGEST_COLUMNS has them. */
+const digestWords = (hex: string) => [0, 1, 2, 3].map((i) => `CAST('0x' || substr(${hex}, ${i * 16 + 1}, 16) AS UBIGINT) AS digest_w${i}`);
 
 /**
  * The validation SELECT over table `items`: one row per row, the columns of
@@ -505,15 +521,17 @@ export function validationSql(bounds: ItemBounds = {}, options: ValidationSqlOpt
   const shape = itemShape(declaredEvents);
   const table = options.table ?? 'items';
   const rows = options.ords ? `(SELECT * FROM ${table} WHERE ord >= ${options.ords.from} AND ord < ${options.ords.to})` : table;
-  return options.fastPath === false ? generalSql(bounds, shape, rows) : fastAndGeneralSql(bounds, shape, declaredEvents, rows);
+  const digest = options.digest ?? false;
+  return options.fastPath === false ? generalSql(bounds, shape, rows, digest) : fastAndGeneralSql(bounds, shape, declaredEvents, rows, digest);
 }
 
 const NAMES = Object.keys(CHECKED_COLUMNS) as CheckedColumn[];
 const typed = (name: CheckedColumn, sql: string) => `CAST(${sql} AS ${CHECKED_COLUMNS[name]})`;
 
 /** Every row through the general path. */
-function generalSql(bounds: ItemBounds, shape: ItemShape, rows: string): string {
+function generalSql(bounds: ItemBounds, shape: ItemShape, rows: string, digest: boolean): string {
   const output = NAMES.map((name) => `  ${typed(name, OUTPUT[name])} AS ${name}`);
+  if (digest) output.push(...digestWords('NULL'), 'raw AS digest_raw');
   return `WITH\n${chainOf(generalSteps(bounds, shape), rows).join(',\n')}\nSELECT\n${output.join(',\n')}\nFROM judged`;
 }
 
@@ -525,17 +543,21 @@ function generalSql(bounds: ItemBounds, shape: ItemShape, rows: string): string 
  * through the fast path's result. (One SELECT with each general column under `CASE
  * WHEN plain` costs more: DuckDB fills each such column with NULLs row by row.)
  */
-function fastAndGeneralSql(bounds: ItemBounds, shape: ItemShape, declaredEvents: readonly string[], rows: string): string {
+function fastAndGeneralSql(bounds: ItemBounds, shape: ItemShape, declaredEvents: readonly string[], rows: string, digest: boolean): string {
   const fast: Record<string, string> = { ...fastColumns(), invalid_reason: 'NULL' };
   const picked = NAMES.filter((name) => name in fast);
+  const steps = fastSteps(capturedLater(bounds), declaredEvents);
+  // The digest's hash where the fast path can write the item's RFC 8785 JSON; the text where it cannot.
+  if (digest) steps.push({ name: 'fast_digest', columns: { digest_sha: `sha256(${fastCanonicalSql(declaredEvents)})` } });
+  const digestColumns = digest ? `, ${digestWords('digest_sha').join(', ')}, CASE WHEN NOT plain THEN raw END AS digest_raw` : '';
   const ctes = [
-    ...chainOf(fastSteps(capturedLater(bounds), declaredEvents), rows),
-    `  fast AS MATERIALIZED (SELECT ord, location, plain, ${picked.map((name) => `${typed(name, fast[name]!)} AS ${name}`).join(', ')} FROM fast_judged)`,
+    ...chainOf(steps, rows),
+    `  fast AS MATERIALIZED (SELECT ord, location, plain, ${picked.map((name) => `${typed(name, fast[name]!)} AS ${name}`).join(', ')}${digestColumns} FROM ${steps.at(-1)!.name})`,
     `  general_items AS (SELECT * FROM ${rows} WHERE ord IN (SELECT ord FROM fast WHERE NOT plain))`,
     ...chainOf(generalSteps(bounds, shape), 'general_items'),
     `  general AS (SELECT ord AS general_ord, ${picked.map((name) => `${typed(name, OUTPUT[name])} AS general_${name}`).join(', ')} FROM judged)`,
   ];
-  const output = NAMES.map((name) => (name in fast ? `CASE WHEN plain THEN ${name} ELSE general_${name} END AS ${name}` : name));
+  const output = [...NAMES.map((name) => (name in fast ? `CASE WHEN plain THEN ${name} ELSE general_${name} END AS ${name}` : name)), ...(digest ? DIGEST_COLUMNS : [])];
   return `WITH\n${ctes.join(',\n')}\nSELECT ${output.join(', ')}\nFROM fast LEFT JOIN general ON ord = general_ord`;
 }
 

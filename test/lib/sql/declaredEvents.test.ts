@@ -14,7 +14,8 @@ import { DEFAULT_POLICIES_DIR, loadCatalog, type Catalog } from '../../../lib/ca
 import { evaluate, type EngineOptions } from '../../../lib/engine/evaluate';
 import { validateItem } from '../../../lib/engine/validateItem';
 import { ItemsTable, type Duck } from '../../../lib/sql/duck';
-import { fastSteps } from '../../../lib/sql/validationFast';
+import canonicalize from 'canonicalize';
+import { fastCanonicalSql, fastSteps } from '../../../lib/sql/validationFast';
 import { validationSql } from '../../../lib/sql/validationSql';
 import { CAPTURED_MS, DAY } from '../../helpers/items';
 import { boundaryItems, compareEngines, describeMismatches, openSqlDuck, sqlItem } from '../../helpers/sqlItems';
@@ -159,8 +160,10 @@ describe('declared events', () => {
       const added = Object.entries(step.columns).map(([name, sql]) => `${sql} AS ${name}`);
       return `${step.name} AS (SELECT *, ${added.join(', ')} FROM ${i === 0 ? 'items' : steps[i - 1]!.name})`;
     });
-    const plain = await duck.connection.runAndReadAll(`WITH ${ctes.join(', ')} SELECT plain FROM fast_judged ORDER BY ord`);
+    const plain = await duck.connection.runAndReadAll(`WITH ${ctes.join(', ')} SELECT plain, ${fastCanonicalSql(catalog.events)} FROM fast_judged ORDER BY ord`);
     expect(plain.getRows().map(([value]) => value)).toEqual([true, true, false]);
+    // Their RFC 8785 JSON, for the snapshot digest, declared events in their place among the built-in ones.
+    expect(plain.getRows().map(([, canonical]) => canonical)).toEqual([canonicalize(JSON.parse(texts[0]!)), canonicalize(JSON.parse(texts[1]!)), null]);
     const options = { declaredEvents: catalog.events };
     const [fast, general] = await Promise.all(
       [validationSql({}, options), validationSql({}, { ...options, fastPath: false })].map(async (sql) =>

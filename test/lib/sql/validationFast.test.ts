@@ -15,7 +15,8 @@ import { syntheticItem } from '../../../bench/syntheticInventory';
 import { validateItem } from '../../../lib/engine/validateItem';
 import { ItemsTable, openDuck, type Duck } from '../../../lib/sql/duck';
 import { CHECKED_COLUMNS } from '../../../lib/sql/relations';
-import { fastSteps } from '../../../lib/sql/validationFast';
+import canonicalize from 'canonicalize';
+import { fastCanonicalSql, fastSteps } from '../../../lib/sql/validationFast';
 import { validationSql } from '../../../lib/sql/validationSql';
 import { plainTimestampMs, timestampMs } from '../../../lib/sql/validationTimestamp';
 
@@ -53,14 +54,20 @@ async function compare(texts: readonly string[]): Promise<{ differences: unknown
   return { differences, plain: await plainCount(bounds.capturedNotAfterMs) };
 }
 
+/** The fast steps over `items` as CTEs, the last `fast_judged`. */
+function fastCtes(bound: number): string {
+  const steps = fastSteps((ms) => `${ms} > ${bound}`);
+  return steps
+    .map((step, i) => {
+      const added = Object.entries(step.columns).map(([name, sql]) => `${sql} AS ${name}`);
+      return `${step.name} AS (SELECT *, ${added.join(', ')} FROM ${i === 0 ? 'items' : steps[i - 1]!.name})`;
+    })
+    .join(', ');
+}
+
 /** How many rows of `items` the fast path takes. */
 async function plainCount(bound: number): Promise<number> {
-  const steps = fastSteps((ms) => `${ms} > ${bound}`);
-  const ctes = steps.map((step, i) => {
-    const added = Object.entries(step.columns).map(([name, sql]) => `${sql} AS ${name}`);
-    return `${step.name} AS (SELECT *, ${added.join(', ')} FROM ${i === 0 ? 'items' : steps[i - 1]!.name})`;
-  });
-  const result = await duck.connection.runAndReadAll(`WITH ${ctes.join(', ')} SELECT count(*) FILTER (plain) FROM fast_judged`);
+  const result = await duck.connection.runAndReadAll(`WITH ${fastCtes(bound)} SELECT count(*) FILTER (plain) FROM fast_judged`);
   return Number(result.getRows()[0]![0]);
 }
 
@@ -373,5 +380,44 @@ describe('plainTimestampMs', () => {
     ]);
     const { wrong } = await check(`SELECT unnest(${`[${texts.map((t) => `'${t.replaceAll("'", "''")}'`).join(', ')}]`}) AS t`);
     expect(wrong).toEqual([]);
+  });
+});
+
+describe('fastCanonicalSql: a plain item as RFC 8785 JSON, what the snapshot digest hashes', () => {
+  /** Texts whose canonical JSON the SQL writes otherwise than canonicalize (at most 5), NULL where not plain; how many are plain. */
+  async function canonicalDifferences(texts: readonly string[]): Promise<{ differences: unknown[]; plain: number }> {
+    await loadItems(texts);
+    const rows = (await duck.connection.runAndReadAll(`WITH ${fastCtes(BOUND_MS)} SELECT ord, plain, ${fastCanonicalSql()} FROM fast_judged ORDER BY ord`)).getRows();
+    const differences = rows
+      .map(([ord, plain, sql]) => {
+        const text = texts[Number(ord)]!;
+        const expected = plain ? canonicalize(JSON.parse(text)) : null;
+        return sql === expected ? null : { text, sql, expected };
+      })
+      .filter((difference) => difference !== null);
+    return { differences: differences.slice(0, 5), plain: rows.filter(([, plain]) => plain).length };
+  }
+
+  it('on plain items in any member order, with every optional member', async () => {
+    const { differences, plain } = await canonicalDifferences(fc.sample(plainItem.map(serialise), { numRuns: 500, seed: 11 }));
+    expect(differences).toEqual([]);
+    expect(plain).toBeGreaterThan(250);
+  });
+
+  it('on plain items with values changed, keys repeated or unknown, whitespace, escapes, spellings (NULL where not plain)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(itemText, { minLength: 600, maxLength: 600 }), async (texts) => {
+        const { differences, plain } = await canonicalDifferences(texts);
+        expect(differences).toEqual([]);
+        expect(plain).toBeGreaterThan(0);
+      }),
+      { numRuns: RUNS, endOnFailure: true },
+    );
+  });
+
+  it("on the bench's synthetic items", async () => {
+    const { differences, plain } = await canonicalDifferences(Array.from({ length: 3000 }, (_, n) => JSON.stringify(syntheticItem(n))));
+    expect(differences).toEqual([]);
+    expect(plain).toBeGreaterThan(2500);
   });
 });
