@@ -259,9 +259,13 @@ export class SqlEngine {
       // stored (beyond the memory limit, spilled) and read back. The findings are a TEMP table: kept uncompressed in
       // memory up to the limit and spilled to temp_directory beyond it (about 9% fewer instructions than a compressed
       // table of the database file, callgrind), stored in any order (every reader orders by ord): duck.ts inAnyOrder.
+      // Two statements: the plain items through the fast path alone, one streaming pipeline; then the others, those
+      // without a finding yet, through the general path (500,000 items: 0.3–0.5 s and 80–100 MB of peak RSS less than
+      // one statement, which holds every row's fast-path columns for the join of the two paths).
       const into = this.findingsCreated ? 'INSERT INTO findings' : 'CREATE TEMP TABLE findings AS';
-      await this.step('validating and evaluating', `${into} ${this.programOver('items', ords)}`, { anyOrder: true });
+      await this.step('validating and evaluating', `${into} ${this.programOver('items', ords, 'plain')}`, { anyOrder: true });
       this.findingsCreated = true;
+      await this.step('validating and evaluating the items off the fast path', `INSERT INTO findings ${this.programOver('items', ords, 'rest')}`, { anyOrder: true });
     }
     // Nothing reads the items again once the last of them are evaluated: their memory goes to what follows.
     if (last) await this.dropItems();
@@ -277,11 +281,16 @@ export class SqlEngine {
     await connection.run('DROP TABLE item_slice');
   }
 
-  /** The program (validation, then the catalog compiled to SQL) over the stage-1 rows of `table` (those whose ord is in `ords`). */
-  private programOver(table: string, ords?: { from: number; to: number }): string {
+  /**
+   * The program (validation, then the catalog compiled to SQL) over the stage-1 rows of `table` (those whose ord
+   * is in `ords`): all of them, the plain ones alone (validationSql `only`), or the rest (those with no finding yet).
+   */
+  private programOver(table: string, ords?: { from: number; to: number }, part?: 'plain' | 'rest'): string {
+    const inSlice = ords ? ` WHERE ord >= ${ords.from} AND ord < ${ords.to}` : '';
+    const rows = part === 'plain' ? { only: 'plain' as const } : part === 'rest' ? { fastPath: false, skipOrdsOf: `(SELECT ord FROM findings${inSlice})` } : {};
     const validation = validationSql(
       { capturedNotAfterMs: this.options.capturedNotAfterMs },
-      { declaredEvents: this.catalog.events, table, ...(ords ? { ords } : {}), digest: this.digesting },
+      { declaredEvents: this.catalog.events, table, ...(ords ? { ords } : {}), digest: this.digesting, ...rows },
     );
     // diff_key: lib/history/diffFindings.ts diffKey(identityKey(finding), itemId, verdict), the order of the history diff;
     // diff_hold: the reason its state keeps as `hold` (historySql.ts diffHoldSql).

@@ -36,17 +36,27 @@ async function loadItems(texts: readonly string[]): Promise<void> {
   items.close();
 }
 
-/** Rows where the two paths differ in any column (at most 5), and how many rows took the fast path. */
+/**
+ * Rows where the two paths differ in any column (at most 5), and how many rows took the fast path. The
+ * fast path is taken both ways: with the general path in one statement, and as the SQL engine takes a
+ * file, in two (the plain rows alone, then the general path over the others: `only`, `skipOrdsOf`).
+ */
 async function compare(texts: readonly string[]): Promise<{ differences: unknown[]; plain: number }> {
   await loadItems(texts);
   const bounds = { capturedNotAfterMs: BOUND_MS };
   const columns = Object.keys(CHECKED_COLUMNS);
   const differs = columns.map((c) => `fast.${c} IS DISTINCT FROM general.${c}`).join(' OR ');
   const pairs = columns.map((c) => `CASE WHEN fast.${c} IS DISTINCT FROM general.${c} THEN [CAST(fast.${c} AS VARCHAR), CAST(general.${c} AS VARCHAR)] END AS ${c}`);
+  const split = `WITH plain_rows AS (${validationSql(bounds, { only: 'plain' })})
+    SELECT * FROM plain_rows UNION ALL SELECT * FROM (${validationSql(bounds, { fastPath: false, skipOrdsOf: '(SELECT ord FROM plain_rows)' })})`;
+  const [oneStatement, twoStatements] = [validationSql(bounds), split];
   const result = await duck.connection.runAndReadAll(
-    `SELECT fast.ord, ${pairs.join(', ')} FROM (${validationSql(bounds)}) fast JOIN (${validationSql(bounds, { fastPath: false })}) general USING (ord)
+    `SELECT fast.ord, ${pairs.join(', ')} FROM (SELECT * FROM (${oneStatement}) UNION ALL SELECT * FROM (${twoStatements})) fast
+     JOIN (${validationSql(bounds, { fastPath: false })}) general USING (ord)
      WHERE ${differs} ORDER BY ord LIMIT 5`,
   );
+  const [[rows]] = (await duck.connection.runAndReadAll(`SELECT count(*) FROM (${twoStatements})`)).getRows();
+  expect(Number(rows)).toBe(texts.length);
   const differences = result.getRowObjectsJson().map((row) => ({
     text: texts[Number(row.ord)],
     ...Object.fromEntries(Object.entries(row).filter(([name, value]) => name !== 'ord' && value !== null)),
