@@ -185,8 +185,40 @@ async function tableBench(tableItems: number, segments: string, engines: string[
   }
 }
 
-// `--partitions P`: the partitioned run (plan → map in processes → reduce), bench/partitioned.ts.
-(process.argv.includes('--partitions') ? benchPartitioned(process.argv.slice(2)) : benchmark()).catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+const USAGE = `Usage: npm run bench [-- options]
+
+Prints items/second and peak RSS of each scenario, each in a process of its own (the compiled CLI, plain node),
+and saves the figures to <out>/results.json.
+
+  --items N[,N…]       NDJSON inventories of these sizes (default 100000,1000000; 0: none): the DuckDB peer
+                       query, then run --no-history and run with history (a first run, then one that diffs it),
+                       for each engine, with the ratio to the peer
+  --engines LIST       sql, reference or both (default sql,reference)
+  --table-items N      items in the local DynamoDB for run --table beside a bare parallel Scan (default 50000)
+  --segments N         the Scan's segments (default 4)
+  --skip-table         no DynamoDB scenario
+  --skip-pdf           no PDF scenario (10,000 items, JSON beside JSON + PDF)
+  --out DIR            where the inventories, reports and results.json go (default bench/out)
+
+  --partitions P       the partitioned run instead (plan, map in processes, reduce), with
+                       --items N (default 1000000), --engine sql|reference, --workers W, --format LIST,
+                       --history, --diff-ranges N, --out DIR
+
+Set RETENTION_AUDITOR_TIMINGS=1 to print each SQL step's wall time, CPU time and RSS.
+`;
+
+const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  process.stdout.write(USAGE);
+} else {
+  // `--partitions P`: the partitioned run (plan → map in processes → reduce), bench/partitioned.ts.
+  (argv.includes('--partitions') ? benchPartitioned(argv) : benchmark()).catch((error: Error & { code?: string }) => {
+    // A mistyped option is the user's: say so, with the usage, not a stack.
+    if (error.code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${error.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(error);
+    process.exit(1);
+  });
+}
