@@ -55,7 +55,7 @@ async function compare(texts: readonly string[]): Promise<{ differences: unknown
      JOIN (${validationSql(bounds, { fastPath: false })}) general USING (ord)
      WHERE ${differs} ORDER BY ord LIMIT 5`,
   );
-  const [[rows]] = (await duck.connection.runAndReadAll(`SELECT count(*) FROM (${twoStatements})`)).getRows();
+  const rows = (await duck.connection.runAndReadAll(`SELECT count(*) FROM (${twoStatements})`)).getRows()[0]![0];
   expect(Number(rows)).toBe(texts.length);
   const differences = result.getRowObjectsJson().map((row) => ({
     text: texts[Number(row.ord)],
