@@ -119,7 +119,7 @@ function daysSinceSql(seenMs: number, firstMs: string): string {
 }
 
 /** The identity, itemId and verdict as diffFindings parseKey reads them back from a diff key (SQL over `diffKey`). */
-function diffKeyParts(diffKey: string): { identity: string; itemKey: string; verdict: string } {
+export function diffKeyParts(diffKey: string): { identity: string; itemKey: string; verdict: string } {
   return {
     identity: `split_part(${diffKey}, chr(2), 1)`,
     itemKey: `nullif(split_part(${diffKey}, chr(2), 2), '')`,

@@ -36,7 +36,7 @@ import {
 } from './insightsSql';
 import type { Changes, HoldEntry, ResolvedFinding, Summary } from '../report/ReportModel';
 import type { HistoryWriter, PreviousRun } from '../history/HistoryStore';
-import { appendPrevStates, createPrevTable, createPrevView, diffHoldSql, diffSql, groupPrevStates, holdsEndedSql, resolvedSql, stateOf, statesSql, writeStatesFile } from './historySql';
+import { appendPrevStates, createPrevTable, createPrevView, diffHoldSql, diffKeyParts, diffSql, groupPrevStates, holdsEndedSql, resolvedSql, stateOf, statesSql, writeStatesFile } from './historySql';
 import { jsOrderSql } from './jsOrderSql';
 import { timed } from './timed';
 import { sqlString } from './sqlText';
@@ -513,17 +513,23 @@ export class SqlEngine {
     await this.prepare();
     const { from, line, key, tiebreak, orderBy } = this.reportOrder();
     const { connection } = this.duck;
+    // The keys and the order's columns alone, from the findings: after a diff, the itemId its key gives back, as
+    // `diffed` has it, without the view's join of every finding (at 10,000,000 it ran out of a 256 MB limit here).
+    const keys = this.diffed ? `(SELECT ord, diff_key, ${diffKeyParts('diff_key').itemKey} AS ${key} FROM findings)` : 'findings';
     return this.guarded('finding repeated itemIds', async () => {
       // A GROUP BY, not count(DISTINCT …): DuckDB's grouping spills to disk, and 10 million
       // distinct itemIds do not fit a 256 MB limit.
-      const [counts] = (await connection.runAndReadAll(`SELECT count(*) FROM (SELECT ${key} FROM ${from} WHERE ${key} IS NOT NULL GROUP BY ${key} HAVING count(*) > 1)`)).getRows();
+      const repeated = `SELECT ${key} AS repeated_key FROM ${keys} WHERE ${key} IS NOT NULL GROUP BY ${key} HAVING count(*) > 1`;
+      const [counts] = (await connection.runAndReadAll(`SELECT count(*) FROM (${repeated})`)).getRows();
       if (Number(counts![0]) === 0) return [];
-      // The window over the findings of repeated itemIds only: over every finding, its rows (whole lines) outgrow the limit.
+      // The window over the findings of repeated itemIds only, then the lines of the later ones (a few) alone:
+      // over every finding, its rows (whole lines) outgrow the limit.
       const reader = await connection.runAndReadAll(`
-        WITH repeated AS (SELECT ${key} AS repeated_key FROM ${from} WHERE ${key} IS NOT NULL GROUP BY ${key} HAVING count(*) > 1)
-        SELECT ord, ${line} FROM (
-          SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${tiebreak}) AS n FROM ${from} WHERE ${key} IN (SELECT repeated_key FROM repeated))
-        WHERE n > 1 ORDER BY ${orderBy}`);
+        WITH repeated AS (${repeated}),
+          later AS (SELECT ord FROM (
+            SELECT ord, row_number() OVER (PARTITION BY ${key} ORDER BY ${tiebreak}) AS n FROM ${keys} WHERE ${key} IN (SELECT repeated_key FROM repeated))
+          WHERE n > 1)
+        SELECT ord, ${line} FROM ${from} WHERE ord IN (SELECT ord FROM later) ORDER BY ${orderBy}`);
       return reader.getRows().map(([ord, text]) => ({ ord: ord as bigint, line: text as string }));
     });
   }

@@ -501,7 +501,8 @@ export interface ValidationSqlOptions {
   /**
    * Adds the snapshot digest's columns ({@link DIGEST_COLUMNS}): for a plain item, the SHA-256 of its
    * RFC 8785 JSON (lib/engine/snapshotDigest.ts) as four 64-bit words, summed by SQL; for any other
-   * item, its text, for JavaScript to parse and hash. Default false.
+   * item, its text, for JavaScript to parse and hash. Default false. With the validation in two
+   * statements only (`only: 'plain'`, then `fastPath: false`), as the SQL engine validates a file.
    */
   digest?: boolean;
 }
@@ -531,12 +532,13 @@ export function validationSql(bounds: ItemBounds = {}, options: ValidationSqlOpt
   const rows = options.ords ? `(SELECT * FROM ${table} WHERE ord >= ${options.ords.from} AND ord < ${options.ords.to})` : table;
   const digest = options.digest ?? false;
   if (options.only === 'plain') return plainSql(bounds, declaredEvents, rows, digest);
+  if (digest && options.fastPath !== false) throw new Error('The digest columns come with the validation in two statements: only plain, then fastPath false.');
   // The ords left, found by an anti join of the ords alone, then the rows by a semi join with those few: `ord NOT IN`,
   // or an anti join carrying the rows, builds on every ord given and ran out of 256 MB at 4,000,000 items.
   const rest = options.skipOrdsOf
     ? `(SELECT * FROM ${rows} WHERE ord IN (SELECT r.ord FROM ${rows} r ANTI JOIN ${options.skipOrdsOf} s ON r.ord = s.ord))`
     : rows;
-  return options.fastPath === false ? generalSql(bounds, shape, rest, digest) : fastAndGeneralSql(bounds, shape, declaredEvents, rest, digest);
+  return options.fastPath === false ? generalSql(bounds, shape, rest, digest) : fastAndGeneralSql(bounds, shape, declaredEvents, rest);
 }
 
 const NAMES = Object.keys(CHECKED_COLUMNS) as CheckedColumn[];
@@ -557,6 +559,7 @@ function generalSql(bounds: ItemBounds, shape: ItemShape, rows: string, digest: 
 function plainSql(bounds: ItemBounds, declaredEvents: readonly string[], rows: string, digest: boolean): string {
   const fast: Record<string, string> = { ...fastColumns(), invalid_reason: 'NULL' };
   const steps = fastSteps(capturedLater(bounds), declaredEvents);
+  // The digest's hash: the fast path has read the members it writes the item's RFC 8785 JSON from.
   if (digest) steps.push({ name: 'fast_digest', columns: { digest_sha: `sha256(${fastCanonicalSql(declaredEvents)})` } });
   const output = NAMES.map((name) => (name in fast ? `${typed(name, fast[name]!)} AS ${name}` : name));
   if (digest) output.push(...digestWords('digest_sha'), 'CAST(NULL AS VARCHAR) AS digest_raw');
@@ -571,21 +574,17 @@ function plainSql(bounds: ItemBounds, declaredEvents: readonly string[], rows: s
  * through the fast path's result. (One SELECT with each general column under `CASE
  * WHEN plain` costs more: DuckDB fills each such column with NULLs row by row.)
  */
-function fastAndGeneralSql(bounds: ItemBounds, shape: ItemShape, declaredEvents: readonly string[], rows: string, digest: boolean): string {
+function fastAndGeneralSql(bounds: ItemBounds, shape: ItemShape, declaredEvents: readonly string[], rows: string): string {
   const fast: Record<string, string> = { ...fastColumns(), invalid_reason: 'NULL' };
   const picked = NAMES.filter((name) => name in fast);
-  const steps = fastSteps(capturedLater(bounds), declaredEvents);
-  // The digest's hash where the fast path can write the item's RFC 8785 JSON; the text where it cannot.
-  if (digest) steps.push({ name: 'fast_digest', columns: { digest_sha: `sha256(${fastCanonicalSql(declaredEvents)})` } });
-  const digestColumns = digest ? `, ${digestWords('digest_sha').join(', ')}, CASE WHEN NOT plain THEN raw END AS digest_raw` : '';
   const ctes = [
-    ...chainOf(steps, rows),
-    `  fast AS MATERIALIZED (SELECT ord, location, plain, ${picked.map((name) => `${typed(name, fast[name]!)} AS ${name}`).join(', ')}${digestColumns} FROM ${steps.at(-1)!.name})`,
+    ...chainOf(fastSteps(capturedLater(bounds), declaredEvents), rows),
+    `  fast AS MATERIALIZED (SELECT ord, location, plain, ${picked.map((name) => `${typed(name, fast[name]!)} AS ${name}`).join(', ')} FROM fast_judged)`,
     `  general_items AS (SELECT * FROM ${rows} WHERE ord IN (SELECT ord FROM fast WHERE NOT plain))`,
     ...chainOf(generalSteps(bounds, shape), 'general_items'),
     `  general AS (SELECT ord AS general_ord, ${picked.map((name) => `${typed(name, OUTPUT[name])} AS general_${name}`).join(', ')} FROM judged)`,
   ];
-  const output = [...NAMES.map((name) => (name in fast ? `CASE WHEN plain THEN ${name} ELSE general_${name} END AS ${name}` : name)), ...(digest ? DIGEST_COLUMNS : [])];
+  const output = NAMES.map((name) => (name in fast ? `CASE WHEN plain THEN ${name} ELSE general_${name} END AS ${name}` : name));
   return `WITH\n${ctes.join(',\n')}\nSELECT ${output.join(', ')}\nFROM fast LEFT JOIN general ON ord = general_ord`;
 }
 
