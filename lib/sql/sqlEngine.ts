@@ -141,7 +141,8 @@ async function guardedStep<T>(what: string, duckOptions: DuckOptions, work: () =
     return await timed(what, work);
   } catch (cause) {
     if (cause instanceof InputError) throw cause;
-    const message = (cause as Error).message.split('\n')[0] ?? String(cause);
+    const line = (cause as Error).message.split('\n')[0] ?? String(cause);
+    const message = /[.!?]$/.test(line) ? line : `${line}.`;
     const hint = /out of memory/i.test(message) ? ` Raise --memory-limit (now ${duckOptions.memoryLimit ?? "DuckDB's default"}) or lower --workers.` : '';
     throw new StoreError(`The SQL engine failed while ${what}: ${message}${hint}`, { cause });
   }

@@ -36,6 +36,13 @@ describe('retention-auditor CLI', () => {
     expect(stdout).toMatch(/Exit status: 0 ran; 2 bad usage/);
   });
 
+  it('says which step of the SQL engine ran out of memory, and the limit to raise, in one sentence', async () => {
+    const { code, stderr } = await cli('run', '--engine', 'sql', '--inventory', EXAMPLE, '--out', tempDir('cli-memory-'), '--no-history', '--no-progress', '--memory-limit', '16MB');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^error: The SQL engine failed while reading the file: Out of Memory Error: .*\. Raise --memory-limit \(now 16MB\) or lower --workers\.$/m);
+    oneSentence(stderr);
+  });
+
   it('run --help lists every option of docs/semantics.md#command-line', async () => {
     const { stdout } = await cli('run', '--help');
     for (const option of ['--inventory', '--table', '--endpoint', '--region', '--snapshot', '--out', '--format', '--fail-on', '--email', '--notify']) {
