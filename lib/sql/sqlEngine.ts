@@ -95,6 +95,8 @@ export const SLICE_ROWS = 131_072;
 const SORT_IN_ONE_LIMITS = 16;
 /** Beyond, in parts of this many times the memory limit (each sorted alone, on one thread). */
 const PART_LIMITS = 0.5;
+/** The most a diff adds to a line: `,"status":"persisting","firstSeenAt":"<ISO instant>","daysOpen":<number>` (historySql.ts lineTailSql). */
+const DIFF_TAIL_BYTES = 96;
 /** Keys sampled to choose the parts' boundaries. */
 const KEY_SAMPLE_ROWS = 65_536;
 
@@ -506,6 +508,15 @@ export class SqlEngine {
   }
 
   /**
+   * The report's rows with their sort columns alone (ord, diff_key, and reportOrder's `key`), straight from the
+   * findings: after a diff, the itemId each diff key gives back, as `diffed` has it, without the view's join of
+   * every finding with its diff row, which ran out of a 256 MB limit at 10,000,000 findings where only keys were read.
+   */
+  private keyRows(): string {
+    return this.diffed ? `(SELECT ord, diff_key, ${diffKeyParts('diff_key').itemKey} AS item_key FROM findings)` : 'findings';
+  }
+
+  /**
    * The findings whose itemId an earlier finding of the report already has (each
    * after the first of its itemId), in the report's order: the run marks them
    * invalid (runAudit duplicateOf) and gives the new lines to {@link replaceLines}.
@@ -514,9 +525,7 @@ export class SqlEngine {
     await this.prepare();
     const { from, line, key, tiebreak, orderBy } = this.reportOrder();
     const { connection } = this.duck;
-    // The keys and the order's columns alone, from the findings: after a diff, the itemId its key gives back, as
-    // `diffed` has it, without the view's join of every finding (at 10,000,000 it ran out of a 256 MB limit here).
-    const keys = this.diffed ? `(SELECT ord, diff_key, ${diffKeyParts('diff_key').itemKey} AS ${key} FROM findings)` : 'findings';
+    const keys = this.keyRows();
     return this.guarded('finding repeated itemIds', async () => {
       // A GROUP BY, not count(DISTINCT …): DuckDB's grouping spills to disk, and 10 million
       // distinct itemIds do not fit a 256 MB limit.
@@ -560,7 +569,8 @@ export class SqlEngine {
     const before = options.before ?? [];
     // Appended to each line (a copy of it), when there is one.
     const suffix = options.suffix ? ` || ${sqlString(options.suffix)}` : '';
-    const [[rows]] = (await this.duck.connection.runAndReadAll(`SELECT count(*) FROM ${from}`)).getRows() as [[bigint]];
+    // The report has a line per finding (`diffed` too): counted without its join.
+    const [[rows]] = (await this.duck.connection.runAndReadAll('SELECT count(*) FROM findings')).getRows() as [[bigint]];
     const beforeText = before.map((line) => `${line}\n`).join('');
     // No findings: the lines before them alone (a COPY with a PREFIX would end them with its SUFFIX).
     if (rows === 0n) await writeFile(path, beforeText);
@@ -620,19 +630,21 @@ export class SqlEngine {
   private async cutParts(): Promise<ReportParts | null> {
     const { from, key } = this.reportOrder();
     const { connection } = this.duck;
-    const [row] = (await connection.runAndReadAll(`SELECT count(*), (SELECT value FROM duckdb_settings() WHERE name = 'memory_limit') FROM ${from}`)).getRows();
+    // Counted and sampled from the findings alone (keyRows): the lines' size is the findings' lines' and, after a
+    // diff, a status tail of at most DIFF_TAIL_BYTES.
+    const [row] = (await connection.runAndReadAll(`SELECT count(*), (SELECT value FROM duckdb_settings() WHERE name = 'memory_limit') FROM findings`)).getRows();
     const count = Number(row![0]);
     const limit = bytesOf(String(row![1]));
     const { text, join, k1, k2 } = this.lineColumns();
-    const [sample] = (await connection.runAndReadAll(`SELECT coalesce(avg(strlen(text)), 0) FROM (SELECT ${text} AS text FROM ${from} x ${join} LIMIT 4096)`)).getRows();
-    const rowBytes = Number(sample![0]) + 64;
+    const [sample] = (await connection.runAndReadAll('SELECT coalesce(avg(strlen(finding)), 0) FROM (SELECT finding FROM findings LIMIT 4096)')).getRows();
+    const rowBytes = Number(sample![0]) + (this.diffed ? DIFF_TAIL_BYTES : 0) + 64;
     const inOne = this.duckOptions.reportSortBytes ?? limit * SORT_IN_ONE_LIMITS;
     if (count * rowBytes <= inOne) return null;
     const partBytes = this.duckOptions.reportSortBytes === undefined ? limit * PART_LIMITS : inOne / 4;
     const partCount = Math.ceil((count * rowBytes) / partBytes);
     const keys = (
       await connection.runAndReadAll(
-        `SELECT k FROM (SELECT ${k1} AS k FROM ${from} x WHERE x.${key} IS NOT NULL) USING SAMPLE reservoir(${KEY_SAMPLE_ROWS} ROWS) REPEATABLE (7) ORDER BY k`,
+        `SELECT k FROM (SELECT ${jsOrderSql(key)} AS k FROM ${this.keyRows()} WHERE ${key} IS NOT NULL) USING SAMPLE reservoir(${KEY_SAMPLE_ROWS} ROWS) REPEATABLE (7) ORDER BY k`,
       )
     ).getRows().map(([value]) => value as string);
     const boundaries = [...new Set(Array.from({ length: partCount - 1 }, (_, i) => keys[Math.floor(((i + 1) * keys.length) / partCount)]).filter((value) => value !== undefined))];
