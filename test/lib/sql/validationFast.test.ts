@@ -6,6 +6,7 @@
  * get wrong: plain items in any member order, and the same with one or two things
  * only JSON text can say (a repeated or unknown key, whitespace, an escape, a
  * number's spelling, a value of another kind, a null) or a value at a rule's edge.
+ * Each plain row's RFC 8785 JSON (the snapshot digest's) is canonicalize's.
  * plainTimestampMs is checked against timestampMs over every month and day.
  *
  * VALIDATION_FAST_RUNS=200 for a long hunt.
@@ -40,6 +41,7 @@ async function loadItems(texts: readonly string[]): Promise<void> {
  * Rows where the two paths differ in any column (at most 5), and how many rows took the fast path. The
  * fast path is taken both ways: with the general path in one statement, and as the SQL engine takes a
  * file, in two (the plain rows alone, then the general path over the others: `only`, `skipOrdsOf`).
+ * A plain row's RFC 8785 JSON for the snapshot digest (fastCanonicalSql) must be canonicalize's too.
  */
 async function compare(texts: readonly string[]): Promise<{ differences: unknown[]; plain: number }> {
   await loadItems(texts);
@@ -57,11 +59,28 @@ async function compare(texts: readonly string[]): Promise<{ differences: unknown
   );
   const rows = (await duck.connection.runAndReadAll(`SELECT count(*) FROM (${twoStatements})`)).getRows()[0]![0];
   expect(Number(rows)).toBe(texts.length);
+  const canonical = await canonicalDifferences(texts);
   const differences = result.getRowObjectsJson().map((row) => ({
     text: texts[Number(row.ord)],
     ...Object.fromEntries(Object.entries(row).filter(([name, value]) => name !== 'ord' && value !== null)),
   }));
-  return { differences, plain: await plainCount(bounds.capturedNotAfterMs) };
+  return { differences: [...differences, ...canonical], plain: await plainCount(bounds.capturedNotAfterMs) };
+}
+
+/**
+ * Plain rows whose RFC 8785 JSON, as fastCanonicalSql writes it for the snapshot digest, is not
+ * canonicalize's (at most 5); a row that is not plain must have none.
+ */
+async function canonicalDifferences(texts: readonly string[]): Promise<unknown[]> {
+  const rows = (await duck.connection.runAndReadAll(`WITH ${fastCtes(BOUND_MS)} SELECT ord, plain, ${fastCanonicalSql()} FROM fast_judged ORDER BY ord`)).getRows();
+  return rows
+    .map(([ord, plain, sql]) => {
+      const text = texts[Number(ord)]!;
+      const expected = plain ? canonicalize(JSON.parse(text)) : null;
+      return sql === expected ? null : { text, canonical: [sql, expected] };
+    })
+    .filter((difference) => difference !== null)
+    .slice(0, 5);
 }
 
 /** The fast steps over `items` as CTEs, the last `fast_judged`. */
@@ -393,41 +412,3 @@ describe('plainTimestampMs', () => {
   });
 });
 
-describe('fastCanonicalSql: a plain item as RFC 8785 JSON, what the snapshot digest hashes', () => {
-  /** Texts whose canonical JSON the SQL writes otherwise than canonicalize (at most 5), NULL where not plain; how many are plain. */
-  async function canonicalDifferences(texts: readonly string[]): Promise<{ differences: unknown[]; plain: number }> {
-    await loadItems(texts);
-    const rows = (await duck.connection.runAndReadAll(`WITH ${fastCtes(BOUND_MS)} SELECT ord, plain, ${fastCanonicalSql()} FROM fast_judged ORDER BY ord`)).getRows();
-    const differences = rows
-      .map(([ord, plain, sql]) => {
-        const text = texts[Number(ord)]!;
-        const expected = plain ? canonicalize(JSON.parse(text)) : null;
-        return sql === expected ? null : { text, sql, expected };
-      })
-      .filter((difference) => difference !== null);
-    return { differences: differences.slice(0, 5), plain: rows.filter(([, plain]) => plain).length };
-  }
-
-  it('on plain items in any member order, with every optional member', async () => {
-    const { differences, plain } = await canonicalDifferences(fc.sample(plainItem.map(serialise), { numRuns: 500, seed: 11 }));
-    expect(differences).toEqual([]);
-    expect(plain).toBeGreaterThan(250);
-  });
-
-  it('on plain items with values changed, keys repeated or unknown, whitespace, escapes, spellings (NULL where not plain)', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(itemText, { minLength: 600, maxLength: 600 }), async (texts) => {
-        const { differences, plain } = await canonicalDifferences(texts);
-        expect(differences).toEqual([]);
-        expect(plain).toBeGreaterThan(0);
-      }),
-      { numRuns: RUNS, endOnFailure: true },
-    );
-  });
-
-  it("on the bench's synthetic items", async () => {
-    const { differences, plain } = await canonicalDifferences(Array.from({ length: 3000 }, (_, n) => JSON.stringify(syntheticItem(n))));
-    expect(differences).toEqual([]);
-    expect(plain).toBeGreaterThan(2500);
-  });
-});
