@@ -76,25 +76,6 @@ export function mergeFileStats(parts: readonly FileReadStats[]): FileReadStats {
 }
 
 /**
- * Whether the snapshot filter keeps an item, counted in `stats` as a whole-file read counts it:
- * items of other snapshots are not part of the audit (the first five ids are named), items
- * without a readable snapshotId are kept (as invalid).
- *
- * @example
- * keptBySnapshotFilter({ snapshotId: 's8' }, 's9', stats) // false, and stats.others holds 's8'
- */
-export function keptBySnapshotFilter(raw: unknown, snapshotFilter: string, stats: FileReadStats): boolean {
-  const id = snapshotIdOf(raw);
-  if (id === null) return true;
-  if (id === snapshotFilter) {
-    stats.chosen += 1;
-    return true;
-  }
-  if (stats.others.length < 5 && !stats.others.includes(id)) stats.others.push(id);
-  return false;
-}
-
-/**
  * Refuses a file that, read whole, is no inventory of the asked snapshot (InputError, in the
  * order a reader meets them): NDJSON none of whose lines is JSON, no entry at all, no item of
  * the snapshot asked for.
@@ -227,7 +208,15 @@ export class FileInventorySource implements InventorySource {
     const entries = first === '[' ? this.arrayEntries(report) : this.lineEntries(report, stats);
     for await (const entry of entries) {
       stats.read += 1;
-      if (entry.kind === 'item' && this.snapshotFilter !== null && !keptBySnapshotFilter(entry.raw, this.snapshotFilter, stats)) continue;
+      if (entry.kind === 'item' && this.snapshotFilter !== null) {
+        const id = snapshotIdOf(entry.raw);
+        // Items of other snapshots are not part of this audit; items without a readable snapshotId are kept (as invalid).
+        if (id !== null && id !== this.snapshotFilter) {
+          if (stats.others.length < 5 && !stats.others.includes(id)) stats.others.push(id);
+          continue;
+        }
+        if (id !== null) stats.chosen += 1;
+      }
       yield entry;
     }
     if (!this.range) checkWholeFile(this.path, this.snapshotFilter, stats, first === '[' ? 'array' : 'ndjson');
