@@ -144,6 +144,24 @@ function lineTailSql(status: string, firstSeenJson: string, daysJson: string): s
   return `concat(',"status":"${status}","firstSeenAt":', ${firstSeenJson}, ',"daysOpen":', ${daysJson}, '}')`;
 }
 
+/**
+ * The view {@link diffSql} makes of each finding's line tail (ord, diff_key, tail: what
+ * {@link diffedLineSql} puts after the finding's fields): `diffed` joins it with the
+ * findings; a report cut in parts (sqlEngine.ts cutParts) cuts it apart from them.
+ */
+export const DIFF_LINE_TAILS = 'diff_line_tails';
+
+/**
+ * A diffed finding's report line: the finding's line (`finding`, a JSON object's text) with
+ * `tail` (a {@link DIFF_LINE_TAILS} row's) in place of its closing brace.
+ *
+ * @example
+ * `SELECT ${diffedLineSql('f.finding', 'd.tail')} AS line FROM findings f JOIN diff_line_tails d USING (ord)`
+ */
+export function diffedLineSql(finding: string, tail: string): string {
+  return `concat(substr(${finding}, 1, strlen(${finding}) - 1), ${tail})`;
+}
+
 /** How {@link diffSql} reads the findings. */
 export interface DiffSqlOptions {
   /**
@@ -158,7 +176,8 @@ export interface DiffSqlOptions {
 /**
  * Diffs `findings` against `prev` with one join, kept as the table `diff_rows`, and
  * makes the view `diffed` (ord, diff_key, item_key — the itemId parsed back from the
- * diff key —, line: the finding's report line with status, firstSeenAt and daysOpen);
+ * diff key —, line: the finding's report line with status, firstSeenAt and daysOpen),
+ * the join of the findings with the view {@link DIFF_LINE_TAILS};
  * answers the counts of the run's `changes`, and whether every diff key is ASCII
  * (`plainKeys`: then the states sort by the key itself, see {@link statesSql}).
  *
@@ -203,14 +222,18 @@ export async function diffSql(
     SELECT first_seen_at, first_seen_known, ${lineTailSql('persisting', 'CAST(to_json(first_seen_at) AS VARCHAR)', days)} AS line_tail
     FROM (SELECT DISTINCT first_seen_at, first_seen_known FROM diff_rows WHERE ord IS NOT NULL AND persisting)`);
   const [[newTail]] = (await connection.runAndReadAll(`SELECT ${lineTailSql('new', `CAST(to_json(${seen}) AS VARCHAR)`, '0')}`)).getRows() as [[string]];
-  // A view, not a table: the report's lines are built once, as COPY writes them, instead of being stored a second time.
+  // Views, not tables: the report's lines are built once, as COPY writes them, instead of being stored a second time.
+  await connection.run(`
+    CREATE TEMP VIEW ${DIFF_LINE_TAILS} AS
+    SELECT d.ord, d.diff_key, coalesce(t.line_tail, ${sqlString(newTail)}) AS tail
+    FROM diff_rows d
+    LEFT JOIN diff_tails t ON t.first_seen_at = CASE WHEN d.persisting THEN d.first_seen_at END AND t.first_seen_known = d.first_seen_known
+    WHERE d.ord IS NOT NULL`);
   await connection.run(`
     CREATE TEMP VIEW diffed AS
-    SELECT f.ord, f.diff_key, ${diffKeyParts('f.diff_key').itemKey} AS item_key,
-      concat(substr(f.finding, 1, strlen(f.finding) - 1), coalesce(t.line_tail, ${sqlString(newTail)})) AS line
+    SELECT f.ord, f.diff_key, ${diffKeyParts('f.diff_key').itemKey} AS item_key, ${diffedLineSql('f.finding', 'd.tail')} AS line
     FROM findings f
-    JOIN diff_rows d ON d.ord = f.ord
-    LEFT JOIN diff_tails t ON t.first_seen_at = CASE WHEN d.persisting THEN d.first_seen_at END AND t.first_seen_known = d.first_seen_known`);
+    JOIN ${DIFF_LINE_TAILS} d ON d.ord = f.ord`);
   const reader = await connection.runAndReadAll(`
     SELECT count(*) FILTER (WHERE NOT persisting) AS new, count(*) FILTER (WHERE persisting) AS persisting,
       count(*) FILTER (WHERE NOT persisting AND ${parts.verdict} = 'violation') AS new_violations,

@@ -36,7 +36,7 @@ import {
 } from './insightsSql';
 import type { Changes, HoldEntry, ResolvedFinding, Summary } from '../report/ReportModel';
 import type { HistoryWriter, PreviousRun } from '../history/HistoryStore';
-import { appendPrevStates, createPrevTable, createPrevView, diffHoldSql, diffKeyParts, diffSql, groupPrevStates, holdsEndedSql, resolvedSql, stateOf, statesSql, writeStatesFile } from './historySql';
+import { appendPrevStates, createPrevTable, createPrevView, DIFF_LINE_TAILS, diffedLineSql, diffHoldSql, diffKeyParts, diffSql, groupPrevStates, holdsEndedSql, resolvedSql, stateOf, statesSql, writeStatesFile } from './historySql';
 import { jsOrderSql } from './jsOrderSql';
 import { timed } from './timed';
 import { sqlString } from './sqlText';
@@ -134,6 +134,17 @@ export function bytesOf(setting: string): number {
 }
 
 /**
+ * Rows of a Parquet row group when COPY … PARTITION_BY writes `parts` parts at once: it buffers
+ * a row group per part, together a quarter of the memory limit.
+ *
+ * @example
+ * rowGroupRows(256 * 2 ** 20, 8, 1000) // 8388
+ */
+function rowGroupRows(limit: number, parts: number, bytesPerRow: number): number {
+  return Math.max(1024, Math.floor(limit / 4 / parts / bytesPerRow));
+}
+
+/**
  * Runs one step of the SQL engine (timed): DuckDB's error becomes a StoreError naming the step,
  * its first line only (DuckDB's next lines suggest SET statements no user of the CLI can run)
  * and, when memory ran out, the limit to raise. The InputErrors of a file are the user's, as they are.
@@ -150,10 +161,13 @@ async function guardedStep<T>(what: string, duckOptions: DuckOptions, work: () =
   }
 }
 
-/** A report cut in parts (SqlEngine.sortedParts): Parquet globs in the report's order, in a folder of their own. */
+/**
+ * A report cut in parts (SqlEngine.sortedParts), in a folder of their own: for each part, in the
+ * report's order, a relation of its rows (text: the report line, k1, k2, ord, item_key) to sort alone.
+ */
 interface ReportParts {
   dir: string;
-  files: string[];
+  parts: string[];
 }
 
 export interface TallyOptions {
@@ -582,8 +596,8 @@ export class SqlEngine {
         this.guarded('writing the reports', async () => {
           await writeFile(path, beforeText);
           const partText = joinPath(parts.dir, 'part.txt');
-          for (const part of parts.files) {
-            await this.duck.connection.run(`COPY (SELECT text${suffix} FROM read_parquet(${sqlString(part)}) ORDER BY k1 NULLS FIRST, k2, ord) TO ${sqlString(partText)} ${linesCopyOptions()}`);
+          for (const part of parts.parts) {
+            await this.duck.connection.run(`COPY (SELECT text${suffix} FROM (${part}) ORDER BY k1 NULLS FIRST, k2, ord) TO ${sqlString(partText)} ${linesCopyOptions()}`);
             await pipeline(createReadStream(partText), createWriteStream(path, { flags: 'a' }));
           }
           await rm(partText, { force: true });
@@ -627,7 +641,13 @@ export class SqlEngine {
     return this.parts.cut;
   }
 
-  /** Cuts the parts (see {@link sortedParts}); their folder goes with {@link close}. */
+  /**
+   * Cuts the parts (see {@link sortedParts}); their folder goes with {@link close}. After a
+   * diff, the findings' lines and their tails (historySql.ts DIFF_LINE_TAILS) are cut apart,
+   * each by its own scan, and a part's rows join its tails alone: the view `diffed` joins
+   * every finding with its tail, and at 10,000,000 findings that join held the findings'
+   * lines on its build side and ran out of a 256 MB limit.
+   */
   private async cutParts(): Promise<ReportParts | null> {
     const { from, key } = this.reportOrder();
     const { connection } = this.duck;
@@ -636,7 +656,6 @@ export class SqlEngine {
     const [row] = (await connection.runAndReadAll(`SELECT count(*), (SELECT value FROM duckdb_settings() WHERE name = 'memory_limit') FROM findings`)).getRows();
     const count = Number(row![0]);
     const limit = bytesOf(String(row![1]));
-    const { text, join, k1, k2 } = this.lineColumns();
     const [sample] = (await connection.runAndReadAll('SELECT coalesce(avg(strlen(finding)), 0) FROM (SELECT finding FROM findings LIMIT 4096)')).getRows();
     const rowBytes = Number(sample![0]) + (this.diffed ? DIFF_TAIL_BYTES : 0) + 64;
     const inOne = this.duckOptions.reportSortBytes ?? limit * SORT_IN_ONE_LIMITS;
@@ -650,24 +669,40 @@ export class SqlEngine {
     ).getRows().map(([value]) => value as string);
     const boundaries = [...new Set(Array.from({ length: partCount - 1 }, (_, i) => keys[Math.floor(((i + 1) * keys.length) / partCount)]).filter((value) => value !== undefined))];
     const list = `[${boundaries.map((value) => sqlString(value!)).join(', ')}]::VARCHAR[]`;
-    // COPY … PARTITION_BY buffers a row group per part: together a quarter of the limit.
-    const rowGroup = Math.max(1024, Math.floor(limit / 4 / (boundaries.length + 1) / rowBytes));
     const dir = await mkdtemp(joinPath(this.duckOptions.tempDirectory ?? tmpdir(), 'report-parts-'));
     this.partDirs.push(dir);
-    try {
-      const parts = joinPath(dir, 'parts');
-      await this.withOneThread(() =>
+    // Writes each row of `rows` (with its sort key k1, left out) into the folder of its part, part=N.
+    const cut = (folder: string, rows: string, bytesPerRow: number) =>
+      this.withOneThread(() =>
         this.step(
           'cutting the report in parts',
-          `COPY (SELECT len(list_filter(${list}, lambda b: b < k1)) AS part, * FROM (
-              SELECT ${k1} AS k1, ${k2} AS k2, x.ord AS ord, ${text} AS text, x.${key} AS item_key FROM ${from} x ${join}))
-            TO ${sqlString(parts)} (FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE ${rowGroup})`,
+          `COPY (SELECT len(list_filter(${list}, lambda b: b < k1)) AS part, * FROM (${rows}))
+            TO ${sqlString(joinPath(dir, folder))} (FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE ${rowGroupRows(limit, boundaries.length + 1, bytesPerRow)})`,
         ),
       );
-      const files = Array.from({ length: boundaries.length + 1 }, (_, part) => joinPath(parts, `part=${part}`))
-        .filter((folder) => existsSync(folder))
-        .map((folder) => joinPath(folder, '*.parquet'));
-      return { dir, files };
+    const partFiles = (folder: string, part: number) => sqlString(joinPath(dir, folder, `part=${part}`, '*.parquet'));
+    try {
+      const { text, join, k1, k2 } = this.lineColumns();
+      let partRows: (part: number) => string;
+      if (this.diffed) {
+        const itemKey = diffKeyParts('x.diff_key').itemKey;
+        await cut('lines', `SELECT ${jsOrderSql(itemKey)} AS k1, ${k2} AS k2, x.ord AS ord, x.finding AS finding, ${itemKey} AS item_key FROM findings x`, rowBytes);
+        await cut('tails', `SELECT ${jsOrderSql(diffKeyParts('x.diff_key').itemKey)} AS k1, x.ord AS ord, x.tail AS tail FROM ${DIFF_LINE_TAILS} x`, DIFF_TAIL_BYTES + 16);
+        // The replaced lines are whole report lines (read off `diffed`): they replace the joined line.
+        const line = diffedLineSql('f.finding', 't.tail');
+        partRows = (part) =>
+          `SELECT ${this.replaced ? `coalesce(r.line, ${line})` : line} AS text, f.k1 AS k1, f.k2 AS k2, f.ord AS ord, f.item_key AS item_key
+            FROM read_parquet(${partFiles('lines', part)}, hive_partitioning = false) f
+            JOIN read_parquet(${partFiles('tails', part)}, hive_partitioning = false) t ON t.ord = f.ord
+            ${this.replaced ? 'LEFT JOIN replaced r ON r.ord = f.ord' : ''}`;
+      } else {
+        await cut('lines', `SELECT ${k1} AS k1, ${k2} AS k2, x.ord AS ord, ${text} AS text, x.${key} AS item_key FROM ${from} x ${join}`, rowBytes);
+        partRows = (part) => `SELECT text, k1, k2, ord, item_key FROM read_parquet(${partFiles('lines', part)}, hive_partitioning = false)`;
+      }
+      const parts = Array.from({ length: boundaries.length + 1 }, (_, part) => part)
+        .filter((part) => existsSync(joinPath(dir, 'lines', `part=${part}`)))
+        .map(partRows);
+      return { dir, parts };
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
       throw error;
@@ -687,7 +722,7 @@ export class SqlEngine {
     const keyed = (keyColumn: string, line: string) => `coalesce(CAST(to_json(${keyColumn}) AS VARCHAR), 'null') || chr(10) || ${line}`;
     const parts = await this.sortedParts();
     const queries = parts
-      ? parts.files.map((part) => `SELECT ${keyed('item_key', 'text')} FROM read_parquet(${sqlString(part)}) ORDER BY k1 NULLS FIRST, k2, ord`)
+      ? parts.parts.map((part) => `SELECT ${keyed('item_key', 'text')} FROM (${part}) ORDER BY k1 NULLS FIRST, k2, ord`)
       : [`SELECT ${keyed(`x.${key}`, text)} FROM ${from} x ${join} ORDER BY ${orderBy}`];
     const dir = await mkdtemp(joinPath(this.duckOptions.tempDirectory ?? tmpdir(), 'report-lines-'));
     this.partDirs.push(dir);
