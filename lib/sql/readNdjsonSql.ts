@@ -164,7 +164,8 @@ async function readFileLines(connection: DuckDBConnection, tables: LoadTables, p
   });
   const report = (fraction: number) => onProgress?.({ done: Math.round(fraction * total), total, unit: 'bytes' });
   // The read's progress only once the scan found the file fit: a read given up for the Node reader
-  // (a CR, invalid UTF-8) would have shown progress the Node reader's then took back.
+  // (a CR, invalid UTF-8) would have shown progress the Node reader's then took back. (One that
+  // DuckDB's reader itself refuses, a line beyond its line size, still can: the bar then starts over.)
   const progress =
     onProgress &&
     ((fraction: number) => {

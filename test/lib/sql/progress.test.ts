@@ -104,6 +104,19 @@ describe('the SQL engine over a file it reads itself', () => {
     }
   }, 60_000);
 
+  it('reports nothing of a read it gives up for the Node reader (a CR: CRLF lines), whose own progress the source reports', async () => {
+    const items = fc.sample(sqlItem(catalog(), 30), { numRuns: 200, seed: 20261129 });
+    const path = writeTemp('progress-crlf.ndjson', items.map((item) => JSON.stringify(item)).join('\r\n'));
+    const progress: SourceProgress[] = [];
+    const engine = await SqlEngine.open(catalog(), OPTIONS, DUCK, { file: { path, snapshotFilter: null }, onProgress: (p) => progress.push(p) });
+    try {
+      expect(engine.loadedFromFile).toBe(false);
+      expect(progress).toEqual([]);
+    } finally {
+      engine.close();
+    }
+  }, 60_000);
+
   it('goes through cutting the report in parts and then the parts, in turn, growing to 1', async () => {
     const file = inventory(400);
     // About 40 findings a part (as test/lib/sql/reportParts.test.ts): a dozen parts.
