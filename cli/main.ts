@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { runAudit, type AuditResult, type RunAuditOptions } from '../lib/audit/runAudit';
+import { runAudit, type AuditProgress, type AuditResult, type RunAuditOptions } from '../lib/audit/runAudit';
 import { runPartitioned } from '../lib/partitioned/runPartitioned';
 import { MAX_PARTITIONS } from '../lib/partitioned/planPartitions';
 import { runMapProcesses, type MapSource } from './runMapProcesses';
@@ -200,7 +200,7 @@ async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
     pdfRowsPerModule: options.pdfRows,
     engineKind: options.engine,
     duck: { threads: options.workers, memoryLimit: options.memoryLimit },
-    onProgress: (p) => bar.update(p),
+    ...(bar.shown ? { onProgress: (p: AuditProgress) => bar.update(p) } : {}),
   });
   // With --partitions, each partition is read and evaluated by a process of its own, --workers at once (cli/runMapProcesses.ts).
   const audit = (source: InventorySource, where: (snapshotId: string | null) => MapSource): Promise<AuditResult> => {

@@ -3,11 +3,13 @@ import type { AuditProgress } from '../lib/audit/runAudit';
 import type { SourceProgress } from '../lib/inventory/InventorySource';
 
 export interface Progress {
+  /** Whether a bar is drawn: without one, nothing need work out how far a run is (the SQL engine asks DuckDB). */
+  readonly shown: boolean;
   update(progress: { done: number; total: number | null; unit: SourceProgress['unit'] | 'partitions'; phase?: AuditProgress['phase'] | 'map' }): void;
   stop(): void;
 }
 
-const silent: Progress = { update: () => undefined, stop: () => undefined };
+const silent: Progress = { shown: false, update: () => undefined, stop: () => undefined };
 
 /**
  * A progress bar on stderr, only when stderr is a terminal (never in CI logs or pipes).
@@ -24,6 +26,7 @@ export function createProgress(enabled: boolean): Progress {
   let started = false;
   let phase = '';
   return {
+    shown: true,
     update(progress) {
       const total = progress.total ?? 0;
       const label = progress.phase === 'write' ? 'writing ' : progress.phase === 'map' ? 'mapping ' : 'auditing';

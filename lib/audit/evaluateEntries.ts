@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog/loadCatalog';
 import type { SnapshotDigest } from '../engine/snapshotDigest';
 import { evaluate, type EngineOptions } from '../engine/evaluate';
-import type { SourceEntry } from '../inventory/InventorySource';
+import type { SourceEntry, SourceProgress } from '../inventory/InventorySource';
 import type { Finding } from '../model';
 import type { DuckOptions } from '../sql/duck';
 import type { FindingLine } from '../report/FindingSorter';
@@ -17,8 +17,11 @@ export { ENGINES, type EngineKind } from './engineKind';
 export interface SqlBulk extends BulkFindings {
   repeatedItemIds(): Promise<{ ord: bigint; line: string }[]>;
   replaceLines(lines: readonly { ord: bigint; line: string }[]): Promise<void>;
-  /** The report's lines one by one, in its order, replaced lines included (as copyLines writes them). */
-  reportLines(): AsyncIterable<FindingLine>;
+  /**
+   * The report's lines one by one, in its order, replaced lines included (as copyLines writes them).
+   * `onProgress`: how far DuckDB's sorting of them is (0 to 1, growing), before and between the lines.
+   */
+  reportLines(onProgress?: (fraction: number) => void): AsyncIterable<FindingLine>;
 }
 
 /** A finding of the source, or a part of it that could not be read. */
@@ -35,6 +38,11 @@ export interface EvaluateEntriesOptions {
   /** The snapshot digest, to which every item read is added (by {@link Evaluation.digested} when DuckDB read the file). */
   digest?: SnapshotDigest;
   signal?: AbortSignal;
+  /**
+   * The SQL engine's progress when DuckDB reads `file` itself, as the source's entries would
+   * report it: the bytes read, then the items evaluated (SqlEngine.open `onProgress`).
+   */
+  onProgress?: (progress: SourceProgress) => void;
 }
 
 /** Findings again, in the order the next phase needs, as the SQL engine keeps them ('read': the order the entries were read in, a partition's). */
@@ -91,7 +99,7 @@ export async function openEvaluation(entries: AsyncIterable<SourceEntry>, option
   if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, tallies: null, diff: null, bulk: null, mostSerious: null, digested: null, close: () => undefined };
   const { SqlEngine } = await import('../sql/sqlEngine');
   const { digest } = options;
-  const sql = await SqlEngine.open(options.catalog, options.engine, options.duck, options.file, digest !== undefined);
+  const sql = await SqlEngine.open(options.catalog, options.engine, options.duck, { file: options.file, digest: digest !== undefined, onProgress: options.onProgress });
   async function* evaluations(): AsyncIterable<Evaluated> {
     if (sql.loadedFromFile) return;
     for await (const entry of entries) {

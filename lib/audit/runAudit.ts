@@ -145,6 +145,8 @@ async function attempt(options: RunAuditOptions, plan: AuditPlan, ordered: boole
     file: options.source.ndjsonFile?.(),
     ...(digest ? { digest } : {}),
     signal: options.signal,
+    // Only when someone listens: the SQL engine then asks DuckDB how far its statements are.
+    ...(options.onProgress ? { onProgress } : {}),
   });
   const router = new FindingRouter({ history: history !== null, ordered, reorder: evaluation.reorder, budgetChars: options.sortBudgetChars ?? 16 << 20, compress: options.compressSpills ?? false, emit: (line) => reports.write(line, null) });
   if (router.direct) reports.open(null);

@@ -21,6 +21,8 @@ export interface DuckOptions {
    * memory limit); beyond, it sorts them in parts of a quarter of that. Tests set it small.
    */
   reportSortBytes?: number;
+  /** How often, in ms, a statement whose progress is reported is asked how far it is (default 250: see watchProgress). Tests set it small. */
+  progressEveryMs?: number;
 }
 
 /** Freed memory a DuckDB thread may keep before it gives it back (see openDuck). */
@@ -214,5 +216,48 @@ export async function withSetting<T>(connection: DuckDBConnection, name: string,
     return await work();
   } finally {
     await connection.run(`SET ${name} = ${sqlString(before)}`);
+  }
+}
+
+/** How often {@link watchProgress} asks DuckDB how far a statement is: a bar on a terminal needs no more. */
+const PROGRESS_EVERY_MS = 250;
+
+/** Connections on which {@link watchProgress} turned DuckDB's progress tracking on. */
+const tracked = new WeakSet<DuckDBConnection>();
+
+/**
+ * Runs `work` (statements on `connection`) while asking DuckDB every `everyMs` how far the
+ * running statement is, and gives `report` that fraction (0 to 1) whenever it grows. DuckDB
+ * says -1 between statements and when it cannot tell: that is no news. A failing poll (or
+ * report) only misses an update; it never stops the work. Reports no 1 at the end: how far a
+ * step is once its statement ends is the caller's to say.
+ *
+ * DuckDB only tracks a query's progress with its progress bar on: the first call turns it on
+ * for the connection, without printing, from the query's start (the settings are the
+ * connection's; a database's configuration refuses them). Without a call nothing is changed.
+ *
+ * @example
+ * await watchProgress(connection, (fraction) => bar.update(fraction * size), () => connection.run(sql));
+ */
+export async function watchProgress<T>(connection: DuckDBConnection, report: (fraction: number) => void, work: () => Promise<T>, everyMs = PROGRESS_EVERY_MS): Promise<T> {
+  if (!tracked.has(connection)) {
+    await connection.run('SET enable_progress_bar = true; SET enable_progress_bar_print = false; SET progress_bar_time = 0');
+    tracked.add(connection);
+  }
+  let reached = 0;
+  const poll = setInterval(() => {
+    try {
+      const fraction = Math.min(1, connection.progress.percentage / 100);
+      if (fraction <= reached) return;
+      reached = fraction;
+      report(fraction);
+    } catch {
+      // Only this update is lost.
+    }
+  }, everyMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(poll);
   }
 }

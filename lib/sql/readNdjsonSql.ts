@@ -32,9 +32,10 @@ import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../errors';
+import type { SourceProgress } from '../inventory/InventorySource';
 // The same choice between array and lines, and the same empty-file error, as FileInventorySource.
 import { firstCharacter } from '../inventory/FileInventorySource';
-import { onOneThread, withSetting } from './duck';
+import { onOneThread, watchProgress, withSetting } from './duck';
 import { sqlString } from './sqlText';
 
 /** What {@link loadNdjsonItems} wrote. */
@@ -48,6 +49,13 @@ export interface NdjsonLoadOptions {
   table: string;
   /** FileInventorySource's `snapshotId` option: items of other snapshots are left out. */
   snapshotFilter: string | null;
+  /**
+   * The bytes of the file read, as FileInventorySource's entries report them: growing as DuckDB
+   * reads, and all of them once the table holds the file's lines.
+   */
+  onProgress?: (progress: SourceProgress) => void;
+  /** How often the read is asked how far it is (duck.ts watchProgress; default there). */
+  progressEveryMs?: number;
 }
 
 /**
@@ -70,7 +78,7 @@ export async function loadNdjsonItems(connection: DuckDBConnection, path: string
   if (first === '[') return null;
   const tables = new LoadTables(connection, options.table);
   try {
-    if (!(await readFileLines(connection, tables, absolute, options.snapshotFilter))) {
+    if (!(await readFileLines(connection, tables, absolute, options))) {
       await tables.dropAll();
       return null;
     }
@@ -143,20 +151,34 @@ async function isRegularFile(path: string): Promise<boolean> {
  * event loop at once); true when the table holds the file's lines. A scan that finds the file unfit
  * stops DuckDB's read.
  */
-async function readFileLines(connection: DuckDBConnection, tables: LoadTables, path: string, filter: string | null): Promise<boolean> {
+async function readFileLines(connection: DuckDBConnection, tables: LoadTables, path: string, options: NdjsonLoadOptions): Promise<boolean> {
+  const { onProgress } = options;
+  const total = onProgress ? (await stat(path)).size : 0;
   let reading = false;
+  let fit = false;
   const scan = scanBytes(path).then((bytes) => {
     // Only the read is stopped: an interrupt must not land on the statements around it.
     if (bytes.unfit !== null && reading) connection.interrupt();
+    fit = bytes.unfit === null;
     return bytes;
   });
+  const report = (fraction: number) => onProgress?.({ done: Math.round(fraction * total), total, unit: 'bytes' });
+  // The read's progress only once the scan found the file fit: a read given up for the Node reader
+  // (a CR, invalid UTF-8) would have shown progress the Node reader's then took back. (One that
+  // DuckDB's reader itself refuses, a line beyond its line size, still can: the bar then starts over.)
+  const progress =
+    onProgress &&
+    ((fraction: number) => {
+      if (fit) report(fraction);
+    });
   // One thread: the read is one pipeline by design (its streaming windows); with more, an idle DuckDB
   // thread was measured spinning for as long as it runs (as much CPU again as the working thread),
   // which on a busy machine also doubles the time.
   const lines = onOneThread(connection, async () => {
     reading = true;
     try {
-      await readLines(connection, tables, path, filter);
+      const read = () => readLines(connection, tables, path, options.snapshotFilter);
+      await (progress ? watchProgress(connection, progress, read, options.progressEveryMs) : read());
     } finally {
       reading = false;
     }
@@ -169,7 +191,9 @@ async function readFileLines(connection: DuckDBConnection, tables: LoadTables, p
     if (/^(Invalid Input|IO) Error/.test((read.reason as Error).message)) return false;
     throw read.reason;
   }
-  return sameLines(connection, tables, scanned.value);
+  const same = await sameLines(connection, tables, scanned.value);
+  if (same) report(1);
+  return same;
 }
 
 /** What the bytes of the file say its lines must be, or why DuckDB's reader cannot be trusted with them. */

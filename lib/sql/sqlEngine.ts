@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog/loadCatalog';
 import type { EngineOptions } from '../engine/evaluate';
-import type { SourceEntry } from '../inventory/InventorySource';
+import type { SourceEntry, SourceProgress } from '../inventory/InventorySource';
 import type { Finding } from '../model';
 import type { FindingOrder } from '../audit/evaluateEntries';
 import type { FindingLine } from '../report/FindingSorter';
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { DuckDBPreparedStatement } from '@duckdb/node-api';
-import { inAnyOrder, ItemsTable, onOneThread, openDuck, withSetting, type Duck, type DuckOptions } from './duck';
+import { inAnyOrder, ItemsTable, onOneThread, openDuck, watchProgress, withSetting, type Duck, type DuckOptions } from './duck';
 import { evaluationSql } from './evaluationSql';
 import { registerGlobFunction } from './globFunction';
 import { DIGEST_COLUMNS, validationSql } from './validationSql';
@@ -42,6 +42,20 @@ import { timed } from './timed';
 import { sqlString } from './sqlText';
 import type { SeriousFinding } from '../report/ReportModel';
 import { mostSeriousOrderSql, seriousFilterSql, seriousOf } from '../report/MostSeriousCollector';
+
+/** What {@link SqlEngine.open} reads, computes and reports beside the findings. */
+export interface SqlOpenOptions {
+  /** An NDJSON inventory DuckDB may read itself. */
+  file?: NdjsonFile;
+  /** The run wants the snapshot digest (see SqlEngine.open). */
+  digest?: boolean;
+  /**
+   * When DuckDB reads `file` itself (no entry of the source is read, so the source reports
+   * nothing): the bytes of the file read, then the items validated and evaluated (of the
+   * items read), each growing and ending at its total. Without it, no progress is asked of DuckDB.
+   */
+  onProgress?: (progress: SourceProgress) => void;
+}
 
 export interface SqlDiffOptions {
   previous: PreviousRun | null;
@@ -99,6 +113,18 @@ const PART_LIMITS = 0.5;
 const DIFF_TAIL_BYTES = 96;
 /** Keys sampled to choose the parts' boundaries. */
 const KEY_SAMPLE_ROWS = 65_536;
+
+/**
+ * The share of the first statement of the evaluation (the plain items, through the fast path) in its
+ * progress; the rest (the other items) is the second's. 500,000 items: 5.7 s of CPU against 0.5 s.
+ */
+const PLAIN_SHARE = 0.9;
+/**
+ * The share of cutting the lines in parts (see SqlEngine.sortedParts) in the progress of writing a
+ * report in parts; sorting and writing the parts in turn is the rest. 10,000,000 findings: 120 s to
+ * cut them, 70 s to sort and write the parts.
+ */
+const CUT_SHARE = 0.5;
 
 /**
  * COPY options that write each row's one text column as it is, a line each: CSV with no
@@ -170,6 +196,18 @@ interface ReportParts {
   parts: string[];
 }
 
+/**
+ * The progress of writing a report (0 to 1) from the progress of its statement `index`: in parts,
+ * after the cut's share, each part an equal share of the rest, in turn; else the one statement's.
+ *
+ * @example
+ * partsProgress(report, { dir, parts: ['SELECT …', 'SELECT …'] })(1)(0.5) // report(0.875)
+ */
+function partsProgress(report: (fraction: number) => void, parts: ReportParts | null): (index: number) => (fraction: number) => void {
+  const [from, count] = parts ? [CUT_SHARE, parts.parts.length] : [0, 1];
+  return (index) => (fraction) => report(from + ((1 - from) * (index + fraction)) / count);
+}
+
 export interface TallyOptions {
   /** The run's snapshot id when the source named it (else the first finding's). */
   runSnapshotId: string | null;
@@ -230,6 +268,8 @@ export class SqlEngine {
     private readonly duckOptions: DuckOptions,
     /** Whether the program computes the snapshot digest's columns (see {@link addDigestTo}). */
     private readonly digesting: boolean,
+    /** How far the evaluation of the items DuckDB read from the file is (0 to 1), when progress is wanted. */
+    private readonly evaluationProgress: ((fraction: number) => void) | null,
   ) {}
 
   /**
@@ -238,14 +278,19 @@ export class SqlEngine {
    * FileInventorySource does: then `loadedFromFile` is true and nothing is appended.
    * `digest`: the run wants the snapshot digest, which the program then computes for the
    * file it read ({@link addDigestTo}; appended entries are the caller's to digest).
+   * `onProgress`: see {@link SqlOpenOptions}.
    */
-  static async open(catalog: Catalog, options: EngineOptions, duckOptions: DuckOptions = {}, file?: NdjsonFile, digest = false): Promise<SqlEngine> {
+  static async open(catalog: Catalog, options: EngineOptions, duckOptions: DuckOptions = {}, opening: SqlOpenOptions = {}): Promise<SqlEngine> {
+    const { file, digest = false, onProgress } = opening;
     const duck = await openDuck(duckOptions);
     try {
       // Waiver globs RE2 cannot express run through picomatch itself.
       registerGlobFunction(duck.connection);
-      const loaded = file ? await guardedStep('reading the file', duckOptions, () => loadNdjsonItems(duck.connection, file.path, { table: 'items', snapshotFilter: file.snapshotFilter })) : null;
-      return new SqlEngine(duck, loaded ? null : await ItemsTable.create(duck.connection, await duck.connect()), catalog, options, duckOptions, loaded !== null && digest);
+      const load = { table: 'items', snapshotFilter: file?.snapshotFilter ?? null, onProgress, progressEveryMs: duckOptions.progressEveryMs };
+      const loaded = file ? await guardedStep('reading the file', duckOptions, () => loadNdjsonItems(duck.connection, file.path, load)) : null;
+      const evaluationProgress = loaded && onProgress ? (fraction: number) => onProgress({ done: Math.round(fraction * loaded.count), total: loaded.count, unit: 'items' }) : null;
+      const items = loaded ? null : await ItemsTable.create(duck.connection, await duck.connect());
+      return new SqlEngine(duck, items, catalog, options, duckOptions, loaded !== null && digest, evaluationProgress);
     } catch (error) {
       duck.close();
       throw error;
@@ -301,9 +346,13 @@ export class SqlEngine {
       // of the two paths: 500,000 items, this step alone, 0.3–0.5 s and 80–100 MB of peak RSS more; in whole runs, about
       // 0.5 s of CPU and 35 MB of peak RSS more on average, the wall time within noise.
       const into = this.findingsCreated ? 'INSERT INTO findings' : 'CREATE TEMP TABLE findings AS';
-      await this.step('validating and evaluating', `${into} ${this.programOver('items', ords, 'plain')}`, { anyOrder: true });
+      // Progress only of a file DuckDB read (the one slice): an appended source reports its own read.
+      const report = this.evaluationProgress;
+      const plain = report && ((fraction: number) => report(fraction * PLAIN_SHARE));
+      const rest = report && ((fraction: number) => report(PLAIN_SHARE + fraction * (1 - PLAIN_SHARE)));
+      await this.step('validating and evaluating', `${into} ${this.programOver('items', ords, 'plain')}`, { anyOrder: true, progress: plain });
       this.findingsCreated = true;
-      await this.step('validating and evaluating the items off the fast path', `INSERT INTO findings ${this.programOver('items', ords, 'rest')}`, { anyOrder: true });
+      await this.step('validating and evaluating the items off the fast path', `INSERT INTO findings ${this.programOver('items', ords, 'rest')}`, { anyOrder: true, progress: rest });
     }
     // Nothing reads the items again once the last of them are evaluated: their memory goes to what follows.
     if (last) await this.dropItems();
@@ -389,11 +438,25 @@ export class SqlEngine {
 
   /**
    * Runs one statement of the program; an error names the step and, when it is memory, the limit to raise.
-   * `anyOrder`: the rows it writes may be stored in any order (duck.ts inAnyOrder).
+   * `anyOrder`: the rows it writes may be stored in any order (duck.ts inAnyOrder). `progress`: see {@link run}.
    */
-  private async step(what: string, sql: string, options: { anyOrder?: boolean } = {}): Promise<void> {
+  private async step(what: string, sql: string, options: { anyOrder?: boolean; progress?: ((fraction: number) => void) | null } = {}): Promise<void> {
     const { connection } = this.duck;
-    await this.guarded(what, () => (options.anyOrder ? inAnyOrder(connection, () => connection.run(sql)) : connection.run(sql)));
+    await this.guarded(what, () => (options.anyOrder ? inAnyOrder(connection, () => this.run(sql, options.progress)) : this.run(sql, options.progress)));
+  }
+
+  /**
+   * Runs one statement; with `progress`, tells it how far the statement is (0 to 1, growing) as it
+   * runs, and 1 once it ended, even when it ended before DuckDB was first asked.
+   */
+  private async run(sql: string, progress?: ((fraction: number) => void) | null): Promise<void> {
+    const { connection } = this.duck;
+    if (!progress) {
+      await connection.run(sql);
+      return;
+    }
+    await watchProgress(connection, progress, () => connection.run(sql), this.duckOptions.progressEveryMs);
+    progress(1);
   }
 
   /** Runs `work` (timed), an error naming the step and, when it is memory, the limit to raise. */
@@ -578,7 +641,8 @@ export class SqlEngine {
    * Writes the report's lines to `path` with DuckDB's COPY, sorted out of core,
    * without passing them through JavaScript (lib/report/formats/ReportFormat.ts BulkFindings).
    */
-  async copyLines(path: string, options: { before?: readonly string[]; suffix?: string } = {}): Promise<number> {
+  async copyLines(path: string, options: { before?: readonly string[]; suffix?: string; onProgress?: (fraction: number) => void } = {}): Promise<number> {
+    const { onProgress } = options;
     await this.prepare();
     const { from } = this.reportOrder();
     const before = options.before ?? [];
@@ -588,16 +652,20 @@ export class SqlEngine {
     const [[rows]] = (await this.duck.connection.runAndReadAll('SELECT count(*) FROM findings')).getRows() as [[bigint]];
     const beforeText = before.map((line) => `${line}\n`).join('');
     // No findings: the lines before them alone (a COPY with a PREFIX would end them with its SUFFIX).
-    if (rows === 0n) await writeFile(path, beforeText);
-    const parts = rows === 0n ? null : await this.sortedParts();
+    if (rows === 0n) {
+      await writeFile(path, beforeText);
+      onProgress?.(1);
+    }
+    const parts = rows === 0n ? null : await this.sortedParts(onProgress);
+    const progress = onProgress && partsProgress(onProgress, parts);
     if (parts) {
       // One thread: with two, DuckDB's sort of whole lines needs twice the memory.
       await this.withOneThread(() =>
         this.guarded('writing the reports', async () => {
           await writeFile(path, beforeText);
           const partText = joinPath(parts.dir, 'part.txt');
-          for (const part of parts.parts) {
-            await this.duck.connection.run(`COPY (SELECT text${suffix} FROM (${part}) ORDER BY k1 NULLS FIRST, k2, ord) TO ${sqlString(partText)} ${linesCopyOptions()}`);
+          for (const [index, part] of parts.parts.entries()) {
+            await this.run(`COPY (SELECT text${suffix} FROM (${part}) ORDER BY k1 NULLS FIRST, k2, ord) TO ${sqlString(partText)} ${linesCopyOptions()}`, progress?.(index));
             await pipeline(createReadStream(partText), createWriteStream(path, { flags: 'a' }));
           }
           await rm(partText, { force: true });
@@ -608,7 +676,7 @@ export class SqlEngine {
       const keys = this.diffed ? 'k1 NULLS FIRST, k2, ord' : 'k1 NULLS FIRST, ord';
       const lines = `SELECT ${text}${suffix} AS text, ${k1} AS k1, ${k2} AS k2, x.ord AS ord FROM ${from} x ${join}`;
       // One thread for the sort of the whole lines: with two, DuckDB's sort runs out of a 256 MB limit at 500,000 findings.
-      await this.withOneThread(() => this.step('writing the reports', `COPY (SELECT text FROM (${lines}) ORDER BY ${keys}) TO ${sqlString(path)} ${linesCopyOptions(before)}`));
+      await this.withOneThread(() => this.step('writing the reports', `COPY (SELECT text FROM (${lines}) ORDER BY ${keys}) TO ${sqlString(path)} ${linesCopyOptions(before)}`, { progress: progress?.(0) }));
     }
     return Number(rows);
   }
@@ -632,23 +700,26 @@ export class SqlEngine {
    * falls in (COPY … PARTITION_BY, Parquet), and each part is small enough to sort
    * alone. Reading the parts in turn, each sorted, gives the report's order whatever the
    * sample: a line's part is the number of boundaries below its key, which grows with
-   * the key. Null when one sort will do (nearly every run).
+   * the key. Null when one sort will do (nearly every run). `onProgress`: the progress of
+   * the report being written, of which cutting is the first {@link CUT_SHARE} (a report
+   * whose parts were already cut starts past it).
    */
-  private sortedParts(): Promise<ReportParts | null> {
+  private sortedParts(onProgress?: (fraction: number) => void): Promise<ReportParts | null> {
     // The parts depend on the lines (after a diff, with replaced lines), cut once for every report of that state.
     const state = `${this.diffed}/${this.replaced}`;
-    if (this.parts?.state !== state) this.parts = { state, cut: this.cutParts() };
+    if (this.parts?.state !== state) this.parts = { state, cut: this.cutParts(onProgress && ((fraction) => onProgress(fraction * CUT_SHARE))) };
     return this.parts.cut;
   }
 
   /**
-   * Cuts the parts (see {@link sortedParts}); their folder goes with {@link close}. After a
-   * diff, the findings' lines and their tails (historySql.ts DIFF_LINE_TAILS) are cut apart,
-   * each by its own scan, and a part's rows join its tails alone: the view `diffed` joins
-   * every finding with its tail, and at 10,000,000 findings that join held the findings'
-   * lines on its build side and ran out of a 256 MB limit.
+   * Cuts the parts (see {@link sortedParts}), telling `onProgress` how far the cut is; their
+   * folder goes with {@link close}. After a diff, the findings' lines and their tails
+   * (historySql.ts DIFF_LINE_TAILS) are cut apart, each by its own scan, and a part's rows
+   * join its tails alone: the view `diffed` joins every finding with its tail, and at
+   * 10,000,000 findings that join held the findings' lines on its build side and ran out of
+   * a 256 MB limit.
    */
-  private async cutParts(): Promise<ReportParts | null> {
+  private async cutParts(onProgress?: (fraction: number) => void): Promise<ReportParts | null> {
     const { from, key } = this.reportOrder();
     const { connection } = this.duck;
     // Counted and sampled from the findings alone (keyRows): the lines' size is the findings' lines' and, after a
@@ -671,13 +742,14 @@ export class SqlEngine {
     const list = `[${boundaries.map((value) => sqlString(value!)).join(', ')}]::VARCHAR[]`;
     const dir = await mkdtemp(joinPath(this.duckOptions.tempDirectory ?? tmpdir(), 'report-parts-'));
     this.partDirs.push(dir);
-    // Writes each row of `rows` (with its sort key k1, left out) into the folder of its part, part=N.
-    const cut = (folder: string, rows: string, bytesPerRow: number) =>
+    // Writes each row of `rows` (with its sort key k1) into the folder of its part, part=N; `share`: of the cut's progress.
+    const cut = (folder: string, rows: string, bytesPerRow: number, share: { from: number; to: number }) =>
       this.withOneThread(() =>
         this.step(
           'cutting the report in parts',
           `COPY (SELECT len(list_filter(${list}, lambda b: b < k1)) AS part, * FROM (${rows}))
             TO ${sqlString(joinPath(dir, folder))} (FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE ${rowGroupRows(limit, boundaries.length + 1, bytesPerRow)})`,
+          { progress: onProgress && ((fraction) => onProgress(share.from + fraction * (share.to - share.from))) },
         ),
       );
     const partFiles = (folder: string, part: number) => sqlString(joinPath(dir, folder, `part=${part}`, '*.parquet'));
@@ -686,8 +758,9 @@ export class SqlEngine {
       let partRows: (part: number) => string;
       if (this.diffed) {
         const itemKey = diffKeyParts('x.diff_key').itemKey;
-        await cut('lines', `SELECT ${jsOrderSql(itemKey)} AS k1, ${k2} AS k2, x.ord AS ord, x.finding AS finding, ${itemKey} AS item_key FROM findings x`, rowBytes);
-        await cut('tails', `SELECT ${jsOrderSql(diffKeyParts('x.diff_key').itemKey)} AS k1, x.ord AS ord, x.tail AS tail FROM ${DIFF_LINE_TAILS} x`, DIFF_TAIL_BYTES + 16);
+        // 10,000,000 findings: 112 s to cut the lines, 35 s the tails.
+        await cut('lines', `SELECT ${jsOrderSql(itemKey)} AS k1, ${k2} AS k2, x.ord AS ord, x.finding AS finding, ${itemKey} AS item_key FROM findings x`, rowBytes, { from: 0, to: 0.75 });
+        await cut('tails', `SELECT ${jsOrderSql(itemKey)} AS k1, x.ord AS ord, x.tail AS tail FROM ${DIFF_LINE_TAILS} x`, DIFF_TAIL_BYTES + 16, { from: 0.75, to: 1 });
         // The replaced lines are whole report lines (read off `diffed`): they replace the joined line.
         const line = diffedLineSql('f.finding', 't.tail');
         partRows = (part) =>
@@ -696,7 +769,7 @@ export class SqlEngine {
             JOIN read_parquet(${partFiles('tails', part)}, hive_partitioning = false) t ON t.ord = f.ord
             ${this.replaced ? 'LEFT JOIN replaced r ON r.ord = f.ord' : ''}`;
       } else {
-        await cut('lines', `SELECT ${k1} AS k1, ${k2} AS k2, x.ord AS ord, ${text} AS text, x.${key} AS item_key FROM ${from} x ${join}`, rowBytes);
+        await cut('lines', `SELECT ${k1} AS k1, ${k2} AS k2, x.ord AS ord, ${text} AS text, x.${key} AS item_key FROM ${from} x ${join}`, rowBytes, { from: 0, to: 1 });
         partRows = (part) => `SELECT text, k1, k2, ord, item_key FROM read_parquet(${partFiles('lines', part)}, hive_partitioning = false)`;
       }
       const parts = Array.from({ length: boundaries.length + 1 }, (_, part) => part)
@@ -714,13 +787,15 @@ export class SqlEngine {
    * DuckDB sorts them into a file of its own, each line after its key's JSON on a line of its own
    * (neither holds a raw LF), and JavaScript reads that file back: fetching the same strings
    * through a query result took as long again as the sort.
+   * `onProgress`: how far DuckDB's sorts are (0 to 1, growing), not the reading of their lines.
    */
-  async *reportLines(): AsyncIterable<FindingLine> {
+  async *reportLines(onProgress?: (fraction: number) => void): AsyncIterable<FindingLine> {
     await this.prepare();
     const { from, key, orderBy } = this.reportOrder('x.');
     const { text, join } = this.lineColumns();
     const keyed = (keyColumn: string, line: string) => `coalesce(CAST(to_json(${keyColumn}) AS VARCHAR), 'null') || chr(10) || ${line}`;
-    const parts = await this.sortedParts();
+    const parts = await this.sortedParts(onProgress);
+    const progress = onProgress && partsProgress(onProgress, parts);
     const queries = parts
       ? parts.parts.map((part) => `SELECT ${keyed('item_key', 'text')} FROM (${part}) ORDER BY k1 NULLS FIRST, k2, ord`)
       : [`SELECT ${keyed(`x.${key}`, text)} FROM ${from} x ${join} ORDER BY ${orderBy}`];
@@ -728,9 +803,9 @@ export class SqlEngine {
     this.partDirs.push(dir);
     const file = joinPath(dir, 'lines.txt');
     try {
-      for (const query of queries) {
+      for (const [index, query] of queries.entries()) {
         // One thread, as copyLines sorts: with two, the sort of whole lines ran out of a 256 MB limit at 500,000 findings.
-        await this.withOneThread(() => this.step('writing the reports', `COPY (${query}) TO ${sqlString(file)} ${linesCopyOptions()}`));
+        await this.withOneThread(() => this.step('writing the reports', `COPY (${query}) TO ${sqlString(file)} ${linesCopyOptions()}`, { progress: progress?.(index) }));
         let rowKey: string | null | undefined;
         for await (const value of fileLines(file)) {
           if (rowKey === undefined) rowKey = JSON.parse(value) as string | null;

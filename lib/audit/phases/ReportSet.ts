@@ -94,17 +94,35 @@ export class ReportSet {
     const { signal, onProgress, summary } = this.options;
     const replaced = (await bulk.repeatedItemIds()).map(({ ord, line }) => ({ ord, line: toJsonLine(markRepeated(summary, JSON.parse(line) as Finding)) }));
     await bulk.replaceLines(replaced);
-    for (const writer of this.writers.filter((candidate) => candidate.writeAll)) {
-      signal?.throwIfAborted();
-      await writer.writeAll!(bulk);
-    }
+    const whole = this.writers.filter((candidate) => candidate.writeAll);
     const oneByOne = this.writers.filter((candidate) => !candidate.writeAll);
+    // Each report DuckDB writes, and the lines read once for all the others, is a pass over the
+    // findings of its own: the bar goes through the passes in turn, each an equal share.
+    const passes = whole.length + (oneByOne.length > 0 ? 1 : 0);
+    const passProgress = (pass: number) =>
+      onProgress && ((fraction: number) => onProgress({ phase: 'write', done: Math.round(((pass + fraction) / passes) * items), total: items, unit: 'items' }));
+    for (const [pass, writer] of whole.entries()) {
+      signal?.throwIfAborted();
+      const progress = passProgress(pass);
+      await writer.writeAll!(progress ? { copyLines: (path, options) => bulk.copyLines(path, { ...options, onProgress: progress }) } : bulk);
+    }
     if (oneByOne.length > 0) {
-      for await (const { line } of bulk.reportLines()) {
+      const progress = passProgress(whole.length);
+      // Half the pass is DuckDB's sort of the lines, half reading them (the two interleave when the report is in parts).
+      let sorted = 0;
+      const report = () => progress?.((sorted + this.written / Math.max(items, 1)) / 2);
+      const lines = bulk.reportLines(
+        progress &&
+          ((fraction) => {
+            sorted = fraction;
+            report();
+          }),
+      );
+      for await (const { line } of lines) {
         signal?.throwIfAborted();
         const record = recordOf(line);
         for (const writer of oneByOne) await writer.write(record);
-        if (++this.written % PROGRESS_EVERY === 0) onProgress?.({ phase: 'write', done: this.written, total: items, unit: 'items' });
+        if (++this.written % PROGRESS_EVERY === 0) report();
       }
     }
     onProgress?.({ phase: 'write', done: items, total: items, unit: 'items' });

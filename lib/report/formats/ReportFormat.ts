@@ -46,9 +46,10 @@ export interface BulkFindings {
   /**
    * Writes to `path` (a new file) the `before` lines, then every finding's JSON line
    * in the report's order followed by `suffix`; each line ends with '\n'. Answers
-   * how many findings it wrote.
+   * how many findings it wrote. `onProgress`: how far the writing is (0 to 1, growing)
+   * as it goes, and 1 once done.
    */
-  copyLines(path: string, options?: { before?: readonly string[]; suffix?: string }): Promise<number>;
+  copyLines(path: string, options?: { before?: readonly string[]; suffix?: string; onProgress?: (fraction: number) => void }): Promise<number>;
 }
 
 /** Writes one report file. Findings arrive in the report's order; the head arrives last, when it is known. */
