@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
@@ -46,6 +46,7 @@ export interface Duck {
 export async function openDuck(options: DuckOptions = {}): Promise<Duck> {
   const base = options.tempDirectory ?? join(tmpdir(), 'retention-auditor-duckdb');
   mkdirSync(base, { recursive: true });
+  removeOrphans(base);
   // A folder of this database's own: DuckDB names its spill files the same in every database
   // (duckdb_temp_storage_S32K-0.tmp), so two runs spilling to one folder overwrote each other's
   // (a 10-million-item run failed with "Could not read enough bytes" beside a test).
@@ -99,6 +100,38 @@ export async function openDuck(options: DuckOptions = {}): Promise<Duck> {
       }
     },
   };
+}
+
+/**
+ * Removes the folders of databases whose process is gone (`run-<pid>-…`, see openDuck): a run that
+ * is killed never closes its database, and its spill files stay (13 GB of them, from six killed
+ * runs, were found in one temp directory). A folder whose process still runs is left alone, even
+ * when that process is another one that took a dead run's pid: nothing in use is removed, at worst
+ * something unused is kept. (Pids are those of this machine's processes: a temp directory shared
+ * by containers with pid namespaces of their own is to be given each its own `tempDirectory`.)
+ */
+function removeOrphans(base: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^run-(\d+)-/.exec(name)?.[1]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || isRunning(pid)) continue;
+    rmSync(join(base, name), { recursive: true, force: true });
+  }
+}
+
+/** Whether a process with this pid exists (EPERM: it does, and belongs to another user). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** One entry of a source as the SQL engine takes it (lib/sql/relations.ts, stage 1). */

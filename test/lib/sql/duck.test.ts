@@ -2,9 +2,10 @@
  * The run's DuckDB (lib/sql/duck.ts): each database keeps its file and what it spills in a
  * folder of its own inside the temp directory it is given (DuckDB names its spill files the
  * same in every database, so two runs sharing one folder overwrote each other's), and takes
- * that folder away when it closes.
+ * that folder away when it closes. A run that was killed leaves its folder: the next database
+ * opened there removes it, and no folder of a process that still runs.
  */
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDuck } from '../../../lib/sql/duck';
 import { tempDir } from '../../helpers/files';
@@ -38,4 +39,24 @@ describe("the run's DuckDB", () => {
     }
     expect(readdirSync(base)).toEqual([]);
   }, 60_000);
+
+  it("removes the folders of runs whose process is gone, and no other", async () => {
+    const base = tempDir('duck-orphans-');
+    // Above the largest pid_max Linux allows (2^22): never a running process.
+    const gone = 'run-4194305-AbCdEf';
+    const kept = [`run-${process.pid}-AbCdEf`, `run-${process.ppid}-AbCdEf`, 'run-notapid-AbCdEf', 'other'];
+    for (const name of [gone, ...kept]) {
+      mkdirSync(join(base, name));
+      writeFileSync(join(base, name, 'duckdb_temp_storage_S32K-0.tmp'), 'spilled');
+    }
+    const duck = await openDuck({ threads: 1, tempDirectory: base });
+    try {
+      const folders = readdirSync(base);
+      expect(folders).not.toContain(gone);
+      for (const name of kept) expect(folders).toContain(name);
+      expect(folders).toHaveLength(kept.length + 1);
+    } finally {
+      duck.close();
+    }
+  });
 });
