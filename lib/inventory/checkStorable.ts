@@ -19,6 +19,13 @@ export const ITEM_LIMITS = Object.freeze({
 });
 
 const LONE_SURROGATE = /\p{Surrogate}/u;
+/**
+ * A field JSON.parse keeps as an own property, but the SDK's marshall() loses: it assigns it to the
+ * map it builds, which sets that map's prototype. The field is silently dropped from the item (and,
+ * inside a list, the service refused the whole batch: "Supplied AttributeValue is empty").
+ */
+const PROTO = '__proto__';
+const PROTO_LOST = "cannot be stored: the DynamoDB SDK drops it when it marshals the item (it becomes the prototype of the SDK's own map).";
 const utf8 = (text: string) => Buffer.byteLength(text, 'utf8');
 
 /**
@@ -44,6 +51,7 @@ export function checkStorable(item: Record<string, unknown>, keys: { partition: 
   }
   for (const [name, value] of Object.entries(item)) {
     if (name === '') return 'A field with an empty name cannot be stored in DynamoDB.';
+    if (name === PROTO) return `Field ${PROTO} ${PROTO_LOST}`;
     const problem = valueProblem(value, name, 1);
     if (problem) return problem;
   }
@@ -92,6 +100,7 @@ function valueProblem(value: unknown, path: string, depth: number): string | nul
       }
       for (const [name, element] of Object.entries(value)) {
         if (LONE_SURROGATE.test(name)) return `A field name in ${path} is not well-formed Unicode (a lone surrogate), which DynamoDB would store altered.`;
+        if (name === PROTO) return `${path} holds a field ${PROTO}, which ${PROTO_LOST}`;
         const problem = valueProblem(element, `${path}.${name}`, depth + 1);
         if (problem) return problem;
       }

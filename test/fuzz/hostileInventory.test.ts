@@ -25,6 +25,11 @@ import { catalog } from '../helpers/items';
 /** How a rejection reason starts when it names a field outside the contract (the generator's extra field). */
 const EXTRA_FIELD = new RegExp(`^(Field )?(${[...PROTO_KEYS, 'note'].join('|')})\\b`);
 
+/** A sound item whose extra field holds a map with a field __proto__ (JSON.parse keeps it as an own property). */
+const SOUND_WITH_PROTO =
+  '{"snapshotId":"snap-fuzz","itemId":"item-0000","tenantId":"a","module":"instant-messaging","dataCategory":"log-data","capturedAt":"2025-10-16T02:00:00.000Z",' +
+  '"store":{"type":"\\u0000x","resource":"hhhhhhhhhh"},"recordCount":1,"bytes":0,"oldestRecordAt":"2024-09-11T01:59:59.999Z","toString":[{"__proto__":false}]}';
+
 /** Longest JSON a finding may take, whatever the size of its item. */
 const FINDING_MAX_CHARS = 16_384;
 
@@ -127,7 +132,8 @@ describe('hostile inventories (fast-check)', () => {
             table.client.destroy();
           }
         }),
-        { numRuns: 15 },
+        // Found by a CI run: a map in a list holding a field __proto__, which the SDK's marshall() dropped (the batch then failed).
+        { numRuns: 15, examples: [[[{ text: SOUND_WITH_PROTO, expectation: 'sound' }]]] },
       );
     });
   });

@@ -24,6 +24,9 @@ describe('checkStorable', () => {
     ['a lone surrogate in a nested name', { events: { ['x\udc00']: 'y' } }, /^A field name in events is not well-formed Unicode/],
     ['nesting deeper than 32 levels', { deep: nested(32) }, /^deep(\.n){32} is nested more than 32 levels deep/],
     ['a field with an empty name', { '': 1 }, /^A field with an empty name/],
+    // As JSON.parse makes them: own properties, which the SDK's marshall() drops (it assigns them to a map of its own).
+    ['a field __proto__', JSON.parse('{"__proto__":"x"}') as Record<string, unknown>, /^Field __proto__ cannot be stored: the DynamoDB SDK drops it/],
+    ['a field __proto__ in a map in a list', JSON.parse('{"note":[{"__proto__":false}]}') as Record<string, unknown>, /^note\[0\] holds a field __proto__, which cannot be stored/],
     ['an empty itemId', { itemId: '' }, /^itemId must be a non-empty string \(it is the table's sort key\)/],
     ['a missing snapshotId', { snapshotId: undefined }, /^snapshotId must be a non-empty string/],
     ['an itemId over 1024 bytes', { itemId: 'é'.repeat(513) }, /^itemId is 1026 bytes long, over DynamoDB's 1024-byte limit for a sort key/],
