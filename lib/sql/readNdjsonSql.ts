@@ -72,13 +72,14 @@ export interface NdjsonLoadOptions {
  */
 export async function loadNdjsonItems(connection: DuckDBConnection, path: string, options: NdjsonLoadOptions): Promise<NdjsonLoad | null> {
   const absolute = resolve(path);
-  if (!sqlCanCarry(absolute, options.snapshotFilter) || !(await isRegularFile(absolute))) return null;
+  const size = sqlCanCarry(absolute, options.snapshotFilter) ? await regularFileSize(absolute) : null;
+  if (size === null) return null;
   const first = await firstCharacter(path);
   if (first === null) throw new InputError(`Inventory file ${path} is empty: it holds no inventory items.`);
   if (first === '[') return null;
   const tables = new LoadTables(connection, options.table);
   try {
-    if (!(await readFileLines(connection, tables, absolute, options))) {
+    if (!(await readFileLines(connection, tables, { path: absolute, size }, options))) {
       await tables.dropAll();
       return null;
     }
@@ -136,12 +137,13 @@ function isWellFormed(text: string): boolean {
   return Buffer.from(text, 'utf8').toString('utf8') === text;
 }
 
-/** Anything else (a directory, a FIFO, a missing file) gets the Node reader's own error. */
-async function isRegularFile(path: string): Promise<boolean> {
+/** The size of a regular file; null for anything else (a directory, a FIFO, a missing file), which gets the Node reader's own error. */
+async function regularFileSize(path: string): Promise<number | null> {
   try {
-    return (await stat(path)).isFile();
+    const stats = await stat(path);
+    return stats.isFile() ? stats.size : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -151,9 +153,9 @@ async function isRegularFile(path: string): Promise<boolean> {
  * event loop at once); true when the table holds the file's lines. A scan that finds the file unfit
  * stops DuckDB's read.
  */
-async function readFileLines(connection: DuckDBConnection, tables: LoadTables, path: string, options: NdjsonLoadOptions): Promise<boolean> {
+async function readFileLines(connection: DuckDBConnection, tables: LoadTables, file: { path: string; size: number }, options: NdjsonLoadOptions): Promise<boolean> {
   const { onProgress } = options;
-  const total = onProgress ? (await stat(path)).size : 0;
+  const { path, size: total } = file;
   let reading = false;
   let fit = false;
   const scan = scanBytes(path).then((bytes) => {
@@ -177,7 +179,7 @@ async function readFileLines(connection: DuckDBConnection, tables: LoadTables, p
   const lines = onOneThread(connection, async () => {
     reading = true;
     try {
-      const read = () => readLines(connection, tables, path, options.snapshotFilter);
+      const read = () => readLines(connection, tables, file, options.snapshotFilter);
       await (progress ? watchProgress(connection, progress, read, options.progressEveryMs) : read());
     } finally {
       reading = false;
@@ -292,7 +294,8 @@ function blankSql(text: string): string {
  * item of another snapshot, `ndjson_sid`) or 'keep' (an item without a string snapshotId under a
  * filter: kept, not counted as the filter's).
  */
-async function readLines(connection: DuckDBConnection, tables: LoadTables, path: string, filter: string | null): Promise<void> {
+async function readLines(connection: DuckDBConnection, tables: LoadTables, file: { path: string; size: number }, filter: string | null): Promise<void> {
+  const { path } = file;
   const reader =
     `read_csv(${sqlString(path)}, columns = {'line': 'VARCHAR'}, header = false, auto_detect = false, ` +
     `delim = chr(${DELIMITER}), quote = '', escape = '', comment = '', new_line = '\\n', strict_mode = true, ` +
@@ -306,7 +309,7 @@ async function readLines(connection: DuckDBConnection, tables: LoadTables, path:
       FROM (SELECT ordinality AS line_no, line AS text FROM ${reader} WITH ORDINALITY)
     )`;
   const ofRun = filter === null ? 'true' : `sid = ${sqlString(filter)}`;
-  const small = (await stat(path)).size <= UNCOMPRESSED_ITEMS_BYTES;
+  const small = file.size <= UNCOMPRESSED_ITEMS_BYTES;
   const create = () =>
     connection.run(`
     CREATE ${small ? 'TEMP ' : ''}TABLE ${tables.items} AS
