@@ -4,11 +4,15 @@
  * compiled (dist/scenario.js, cli/build.mjs), with the CLI compiled into it: the
  * CLI's code as users run it, called in-process after the imports as the peer query is.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { main } from '../cli/main';
 import { loadCatalog } from '../lib/catalog/loadCatalog';
+import { DEFAULTS } from '../lib/defaults';
 import { DEFAULT_ENGINE_OPTIONS, evaluate } from '../lib/engine/evaluate';
 import { createDocumentClient, InventoryTable } from '../lib/inventory/InventoryTable';
 import { syntheticItem } from './syntheticInventory';
@@ -70,7 +74,7 @@ async function bareScan(endpoint: string, table: string, segments: number): Prom
  * reason with CASE, and copies every input column with them to NDJSON. The yardstick of
  * the SQL engine (issue: the catalog compiled to SQL).
  */
-async function duckdbPeer(file: string, outFile: string): Promise<number> {
+async function duckdbPeer(file: string, outFile: string, floor?: { padBytes: number; tempDirectory: string }): Promise<number> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const catalog = loadCatalog();
   const periods: string[] = [];
@@ -84,24 +88,60 @@ async function duckdbPeer(file: string, outFile: string): Promise<number> {
       }
     }
   }
-  const instance = await DuckDBInstance.create(':memory:');
+  // The floor (see duckdbFloor): the run's memory limit, on one thread, spilling to a folder of its own.
+  const instance = await DuckDBInstance.create(':memory:', floor ? { memory_limit: DEFAULTS.memoryLimit, threads: '1', temp_directory: floor.tempDirectory } : {});
   const connection = await instance.connect();
   const quoted = (path: string) => `'${path.replaceAll("'", "''")}'`;
   const copied = await connection.runAndReadAll(`
     COPY (
-      SELECT i.*,
+      SELECT i.*,${floor ? ` repeat('x', ${Math.max(0, Math.round(floor.padBytes))}) AS pad,` : ''}
         CASE WHEN p.days IS NULL THEN 'unmapped'
              WHEN i.recordCount > 0 AND i.oldestRecordAt < i.capturedAt - to_days(p.days) THEN 'violation'
              ELSE 'compliant' END AS verdict,
         CASE WHEN p.days IS NULL THEN 'Module ' || i.module || ' declares no data category ' || i.dataCategory || '.'
              ELSE 'The oldest record, created on ' || strftime(i.oldestRecordAt, '%Y-%m-%d') || ', may be kept ' || p.days || ' days.' END AS reason
       FROM read_json(${quoted(file)}, format = 'newline_delimited', ignore_errors = true) i
-      LEFT JOIN (VALUES ${periods.join(', ')}) p(module, dataCategory, days) USING (module, dataCategory)
+      LEFT JOIN (VALUES ${periods.join(', ')}) p(module, dataCategory, days) USING (module, dataCategory)${floor ? '\n      ORDER BY i.itemId' : ''}
     ) TO ${quoted(outFile)} (FORMAT json)`);
   connection.closeSync();
   instance.closeSync();
   // COPY answers with the number of rows it wrote.
   return Number(copied.getRows()[0]![0]);
+}
+
+/**
+ * What DuckDB alone needs to give the report's bytes in the report's order, the yardstick the
+ * peer query is not: the peer's query with each line padded to the report's length
+ * (`lineBytes`, the bench measures it on the run's JSON report), sorted by itemId as the report
+ * is, within the run's default memory limit, on one thread (on two, DuckDB's own sort of lines
+ * that long runs out of 256 MB, as the SQL engine's report sort did).
+ */
+async function duckdbFloor(file: string, outFile: string, lineBytes: number): Promise<number> {
+  const tempDirectory = mkdtempSync(join(tmpdir(), 'bench-floor-'));
+  try {
+    // The peer's line with `,"pad":""` and the pad, for the length the peer's own lines leave.
+    const probe = `${outFile}.probe`;
+    const sample = `${outFile}.sample`;
+    await writeFile(sample, (await firstLines(file, 4096)).join('\n'));
+    const rows = await duckdbPeer(sample, probe);
+    const peerLine = statSync(probe).size / rows;
+    await Promise.all([rm(probe, { force: true }), rm(sample, { force: true })]);
+    return await duckdbPeer(file, outFile, { padBytes: lineBytes - peerLine - ',"pad":""'.length, tempDirectory });
+  } finally {
+    rmSync(tempDirectory, { recursive: true, force: true });
+  }
+}
+
+/** The first `count` non-empty lines of a file. */
+async function firstLines(file: string, count: number): Promise<string[]> {
+  const lines: string[] = [];
+  const input = createReadStream(file);
+  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+    if (line) lines.push(line);
+    if (lines.length >= count) break;
+  }
+  input.destroy();
+  return lines;
 }
 
 /** The engine, with its default limits (the SQL engine's memory limit is what the RSS target is about). */
@@ -119,6 +159,7 @@ async function run(): Promise<void> {
     case 'bare-ndjson': items = await bareNdjson(args[0]!, args[1]!); break;
     case 'run-ndjson': items = await cliRun(['--inventory', args[0]!, '--out', args[1]!, '--format', args[2] ?? 'json', '--no-history', ...engineArgs(args[3])]); break;
     case 'duckdb-peer': items = await duckdbPeer(args[0]!, args[1]!); break;
+    case 'duckdb-floor': items = await duckdbFloor(args[0]!, args[1]!, Number(args[2])); break;
     // An audit that diffs every finding against the previous run kept in --history.
     case 'run-history': items = await cliRun(['--inventory', args[0]!, '--out', args[1]!, '--format', 'json', '--history', args[2]!, ...engineArgs(args[3])]); break;
     case 'run-table': items = await cliRun(['--table', args[0]!, '--endpoint', args[1]!, '--out', args[2]!, '--format', 'json', '--read-mode', 'scan', '--segments', args[3]!, '--no-history', ...engineArgs(args[4])]); break;
