@@ -107,8 +107,12 @@ export const SLICE_ROWS = 131_072;
  * for 4,000,000 (3.8 GB); in parts, 1,000,000 took 18.6 s (10.9 s to cut them, 7.7 s to sort and write).
  */
 const SORT_IN_ONE_LIMITS = 16;
-/** Beyond, in parts of this many times the memory limit (each sorted alone, on one thread). */
-const PART_LIMITS = 0.5;
+/**
+ * Beyond, in parts of this many times the memory limit (each sorted alone, on one thread; DuckDB's
+ * sort spills what is beyond the limit). Parts this large are few (10,000,000 findings: about 19 at
+ * 256 MB), so that the cut buffers few row groups and runs on every thread (see cutRowGroupRows).
+ */
+const PART_LIMITS = 2;
 /** The most a diff adds to a line: `,"status":"persisting","firstSeenAt":"<ISO instant>","daysOpen":<number>` (historySql.ts lineTailSql). */
 const DIFF_TAIL_BYTES = 96;
 /** Keys sampled to choose the parts' boundaries. */
@@ -169,7 +173,25 @@ export function bytesOf(setting: string): number {
  * rowGroupRows(256 * 2 ** 20, 8, 1000) // 8388
  */
 function rowGroupRows(limit: number, parts: number, bytesPerRow: number): number {
-  return Math.max(1024, Math.floor(limit / 4 / parts / bytesPerRow));
+  return Math.max(MIN_ROW_GROUP_ROWS, Math.floor(limit / 4 / parts / bytesPerRow));
+}
+
+/** The fewest rows of a row group the cut writes (DuckDB's vector is 2,048 rows). */
+const MIN_ROW_GROUP_ROWS = 1024;
+
+/**
+ * Rows of a row group when the cut (see rowGroupRows) runs on `threads` threads, each of which
+ * buffers a row group per part: null when they would be fewer than {@link MIN_ROW_GROUP_ROWS}
+ * (the cut then runs on one thread). With two threads where each had the fewest rows of a group
+ * (90 parts of 5,000 findings), the cut ran out of a 256 MB limit.
+ *
+ * @example
+ * cutRowGroupRows(256 * 2 ** 20, 20, 1000, 2) // 1677
+ * cutRowGroupRows(256 * 2 ** 20, 80, 1000, 2) // null
+ */
+function cutRowGroupRows(limit: number, parts: number, bytesPerRow: number, threads: number): number | null {
+  const rows = Math.floor(limit / 4 / parts / bytesPerRow / Math.max(1, threads));
+  return rows >= MIN_ROW_GROUP_ROWS ? rows : null;
 }
 
 /**
@@ -752,9 +774,10 @@ export class SqlEngine {
     const { connection } = this.duck;
     // Counted and sampled from the findings alone (keyRows): the lines' size is the findings' lines' and, after a
     // diff, a status tail of at most DIFF_TAIL_BYTES.
-    const [row] = (await connection.runAndReadAll(`SELECT count(*), (SELECT value FROM duckdb_settings() WHERE name = 'memory_limit') FROM findings`)).getRows();
+    const [row] = (await connection.runAndReadAll(`SELECT count(*), (SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'), current_setting('threads') FROM findings`)).getRows();
     const count = Number(row![0]);
     const limit = bytesOf(String(row![1]));
+    const threads = Number(row![2]);
     const [sample] = (await connection.runAndReadAll('SELECT coalesce(avg(strlen(finding)), 0) FROM (SELECT finding FROM findings LIMIT 4096)')).getRows();
     const rowBytes = Number(sample![0]) + (this.diffed ? DIFF_TAIL_BYTES : 0) + 64;
     const inOne = this.duckOptions.reportSortBytes ?? limit * SORT_IN_ONE_LIMITS;
@@ -771,15 +794,18 @@ export class SqlEngine {
     const dir = await mkdtemp(joinPath(this.duckOptions.tempDirectory ?? tmpdir(), 'report-parts-'));
     this.partDirs.push(dir);
     // Writes each row of `rows` (with its sort key k1) into the folder of its part, part=N; `share`: of the cut's progress.
-    const cut = (folder: string, rows: string, bytesPerRow: number, share: { from: number; to: number }) =>
-      this.withOneThread(() =>
+    const cut = (folder: string, rows: string, bytesPerRow: number, share: { from: number; to: number }) => {
+      const copy = (rowGroup: number) =>
         this.step(
           'cutting the report in parts',
           `COPY (SELECT len(list_filter(${list}, lambda b: b < k1)) AS part, * FROM (${rows}))
-            TO ${sqlString(joinPath(dir, folder))} (FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE ${rowGroupRows(limit, boundaries.length + 1, bytesPerRow)})`,
+            TO ${sqlString(joinPath(dir, folder))} (FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE ${rowGroup})`,
           { progress: onProgress && ((fraction) => onProgress(share.from + fraction * (share.to - share.from))) },
-        ),
-      );
+        );
+      // On the engine's threads when each one's row groups fit (twice as fast on two), else on one.
+      const rowGroup = cutRowGroupRows(limit, boundaries.length + 1, bytesPerRow, threads);
+      return rowGroup === null ? this.withOneThread(() => copy(rowGroupRows(limit, boundaries.length + 1, bytesPerRow))) : copy(rowGroup);
+    };
     const partFiles = (folder: string, part: number) => sqlString(joinPath(dir, folder, `part=${part}`, '*.parquet'));
     try {
       const { text, join, k1, k2 } = this.lineColumns();
