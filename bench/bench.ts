@@ -122,12 +122,22 @@ async function benchmark(): Promise<void> {
       const sqlAudit = scenario('run-ndjson', file, reports, 'json', 'sql');
       const lineBytes = jsonReportBytes(reports) / sqlAudit.items;
       rmSync(reports, { recursive: true, force: true });
-      // The second yardstick: DuckDB alone giving the report's bytes in the report's order (scenario.ts duckdbFloor).
-      const floor = scenario('duckdb-floor', file, join(OUT, 'floor.ndjson'), lineBytes);
+      // The second yardstick: DuckDB alone giving the report's bytes in the report's order (scenario.ts duckdbFloor),
+      // in one statement, else (out of memory, as at 10,000,000 items) in two.
+      const floorLabel = `DuckDB floor (the peer sorted, ${Math.round(lineBytes)}-byte lines)`;
+      let floor: Figure | null = null;
+      for (const statements of ['one', 'two']) {
+        try {
+          floor = scenario('duckdb-floor', file, join(OUT, 'floor.ndjson'), lineBytes, statements);
+          console.log(row(floorLabel, floor, `in ${statements} statement${statements === 'one' ? '' : 's'}`));
+          break;
+        } catch {
+          console.log(`${floorLabel.padEnd(44)} ${String(size).padStart(9)}   failed in ${statements} statement${statements === 'one' ? '' : 's'} (its error above)`);
+        }
+      }
       rmSync(join(OUT, 'floor.ndjson'), { force: true });
-      console.log(row(`DuckDB floor (the peer sorted, ${Math.round(lineBytes)}-byte lines)`, floor));
       const ratios = (figure: Figure, target: number) =>
-        `${(figure.seconds / peer.seconds).toFixed(2)}× the peer (target ≤ ${target}×), ${(figure.seconds / floor.seconds).toFixed(2)}× the floor`;
+        `${(figure.seconds / peer.seconds).toFixed(2)}× the peer (target ≤ ${target}×)${floor ? `, ${(figure.seconds / floor.seconds).toFixed(2)}× the floor` : ''}`;
       console.log(row('run --engine sql --no-history', sqlAudit, ratios(sqlAudit, 2)));
       const sqlDiffed = historyRun('sql');
       console.log(row('run --engine sql, history on', sqlDiffed, ratios(sqlDiffed, 3)));
@@ -137,8 +147,8 @@ async function benchmark(): Promise<void> {
         sqlDiffed,
         sqlRatio: sqlAudit.seconds / peer.seconds,
         sqlHistoryRatio: sqlDiffed.seconds / peer.seconds,
-        sqlFloorRatio: sqlAudit.seconds / floor.seconds,
-        sqlHistoryFloorRatio: sqlDiffed.seconds / floor.seconds,
+        sqlFloorRatio: floor ? sqlAudit.seconds / floor.seconds : null,
+        sqlHistoryFloorRatio: floor ? sqlDiffed.seconds / floor.seconds : null,
       });
     }
     if (engines.includes('reference')) {

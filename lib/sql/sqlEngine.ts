@@ -111,6 +111,9 @@ const SORT_IN_ONE_LIMITS = 16;
  * Beyond, in parts of this many times the memory limit (each sorted alone, on one thread; DuckDB's
  * sort spills what is beyond the limit). Parts this large are few (10,000,000 findings: about 19 at
  * 256 MB), so that the cut buffers few row groups and runs on every thread (see cutRowGroupRows).
+ * 10,000,000 findings with history (npm run bench), against parts of half the limit cut on one
+ * thread: the cut 137 s → 63 s, the parts' sorts 75 s → 93 s, the run 472 s → 414 s, its peak RSS
+ * 946 MB → 779 MB.
  */
 const PART_LIMITS = 2;
 /** The most a diff adds to a line: `,"status":"persisting","firstSeenAt":"<ISO instant>","daysOpen":<number>` (historySql.ts lineTailSql). */
@@ -812,7 +815,7 @@ export class SqlEngine {
       let partRows: (part: number) => string;
       if (this.diffed) {
         const itemKey = diffKeyParts('x.diff_key').itemKey;
-        // 10,000,000 findings: 112 s to cut the lines, 35 s the tails.
+        // 10,000,000 findings (npm run bench): 55 s to cut the lines, 8 s the tails (on two threads; 107 s and 30 s on one).
         await cut('lines', `SELECT ${jsOrderSql(itemKey)} AS k1, ${this.tiebreakSql(itemKey)} AS k2, x.ord AS ord, x.finding AS finding, ${itemKey} AS item_key FROM findings x`, rowBytes, { from: 0, to: 0.75 });
         await cut('tails', `SELECT ${jsOrderSql(itemKey)} AS k1, x.ord AS ord, x.tail AS tail FROM ${DIFF_LINE_TAILS} x`, DIFF_TAIL_BYTES + 16, { from: 0.75, to: 1 });
         // The replaced lines are whole report lines (read off `diffed`): they replace the joined line.
