@@ -5,10 +5,11 @@
  * objects in the run-files bucket instead (lib/delivery/S3PartStore.ts).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { readFileChunks } from '../fileChunks';
 import { readLines } from '../inventory/readLines';
 import type { FormatId } from '../report/formats/formatIds';
 import { reportFormats } from '../report/formats/reportFormats';
@@ -47,8 +48,8 @@ export class LocalPartStore implements PartStore {
     const hash = createHash('sha256');
     const pieces = async function* (pathOf: (part: number) => string) {
       yield input.head;
-      for (const { part, bytes } of input.parts) if (bytes > 0) yield* createReadStream(pathOf(part), { start: 0, end: bytes - 1 });
-      yield* createReadStream(input.tailPath);
+      for (const { part, bytes } of input.parts) if (bytes > 0) yield* readFileChunks(pathOf(part), { start: 0, end: bytes - 1 });
+      yield* readFileChunks(input.tailPath);
     };
     try {
       await pipeline(

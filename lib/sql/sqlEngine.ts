@@ -5,7 +5,8 @@ import type { Finding } from '../model';
 import type { FindingOrder } from '../audit/evaluateEntries';
 import type { FindingLine } from '../report/FindingSorter';
 import { InputError, StoreError } from '../errors';
-import { createReadStream, createWriteStream, existsSync, rmSync } from 'node:fs';
+import { readFileChunks } from '../fileChunks';
+import { createWriteStream, existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
@@ -700,7 +701,7 @@ export class SqlEngine {
           const partText = joinPath(parts.dir, 'part.txt');
           for (const [index, part] of parts.parts.entries()) {
             await this.run(`COPY (SELECT text${suffix} FROM (${part}) ORDER BY k1 NULLS FIRST, k2, ord) TO ${sqlString(partText)} ${linesCopyOptions()}`, progress?.(index));
-            await pipeline(createReadStream(partText), createWriteStream(path, { flags: 'a' }));
+            await pipeline(readFileChunks(partText), createWriteStream(path, { flags: 'a' }));
           }
           await rm(partText, { force: true });
         }),

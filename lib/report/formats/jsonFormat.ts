@@ -1,6 +1,7 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { open, rename, rm, stat, truncate } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import { readFileChunks } from '../../fileChunks';
 import type { ReportHead } from '../ReportModel';
 import type { FinishedReports, ReportAssembly, ReportFormat } from './ReportFormat';
 import { toJsonLine } from '../FindingSorter';
@@ -58,7 +59,7 @@ async function putHead(partialPath: string, head: ReportHead, space: number): Pr
   const rebuilt = `${partialPath}.rebuild`;
   const out = createWriteStream(rebuilt);
   out.write(placed);
-  await pipeline(createReadStream(partialPath, { start: space }), out);
+  await pipeline(readFileChunks(partialPath, { start: space }), out);
   await rename(rebuilt, partialPath);
 }
 

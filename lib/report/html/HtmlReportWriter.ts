@@ -6,9 +6,10 @@
  * copies the rows after it, adds the tables and the script, and moves the file to
  * its path. Until then only `.partial` files exist, which abort() removes.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { appendFile, rename, rm, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import { readFileChunks } from '../../fileChunks';
 import type { Catalog } from '../../catalog/loadCatalog';
 import type { FindingRecord, FinishedReports, ReportWriter } from '../formats/ReportFormat';
 import { TextSink } from '../formats/TextSink';
@@ -81,7 +82,7 @@ export class HtmlReportWriter implements ReportWriter {
     };
     const { before, after } = renderHtmlReport(input);
     await writeFile(this.partialPath, before);
-    if (this.rows) await pipeline(createReadStream(this.rowsPath), createWriteStream(this.partialPath, { flags: 'a' }));
+    if (this.rows) await pipeline(readFileChunks(this.rowsPath), createWriteStream(this.partialPath, { flags: 'a' }));
     await appendFile(this.partialPath, after);
     await rm(this.rowsPath, { force: true });
     await rename(this.partialPath, this.path);
