@@ -105,13 +105,13 @@ export const SLICE_ROWS = 131_072;
 /**
  * The report's lines are sorted in one go up to this many times the memory limit (see SqlEngine.sortedParts).
  * DuckDB 1.5's sort, on one thread within 256 MB, took 6.8 s for 1,000,000 lines of about 950 bytes and 36.7 s
- * for 4,000,000 (3.8 GB); in parts, 1,000,000 took 18.6 s (10.9 s to cut them, 7.7 s to sort and write).
+ * for 4,000,000 (3.8 GB); in parts, 1,000,000 took 18.6 s (10.9 s to cut them, on one thread then, 7.7 s to sort and write).
  */
 const SORT_IN_ONE_LIMITS = 16;
 /**
  * Beyond, in parts of this many times the memory limit (each sorted alone, on one thread; DuckDB's
  * sort spills what is beyond the limit). Parts this large are few (10,000,000 findings: about 19 at
- * 256 MB), so that the cut buffers few row groups and runs on every thread (see cutRowGroupRows).
+ * 256 MB), so that the cut buffers few row groups and runs on every thread (see cutPlan).
  * 10,000,000 findings with history (npm run bench), against parts of half the limit cut on one
  * thread: the cut 137 s → 63 s, the parts' sorts 75 s → 93 s, the run 472 s → 414 s, its peak RSS
  * 946 MB → 779 MB.
@@ -123,6 +123,8 @@ const DIFF_TAIL_BYTES = 96;
 const KEY_SAMPLE_ROWS = 65_536;
 /** The table of the item keys more than one finding has (SqlEngine.repeatedItemIds), one column: repeated_key. */
 const REPEATED_KEYS = 'repeated_keys';
+/** Up to this many repeated item keys, only their findings take the diff key as a sort key (SqlEngine.tiebreakSql). */
+const REPEATED_KEYS_FOR_TIEBREAK = 65_536;
 
 /**
  * The share of the first statement of the evaluation (the plain items, through the fast path) in its
@@ -169,33 +171,27 @@ export function bytesOf(setting: string): number {
   return Math.floor(Number(match[1]) * base ** power);
 }
 
-/**
- * Rows of a Parquet row group when COPY … PARTITION_BY writes `parts` parts at once: it buffers
- * a row group per part, together a quarter of the memory limit.
- *
- * @example
- * rowGroupRows(256 * 2 ** 20, 8, 1000) // 8388
- */
-function rowGroupRows(limit: number, parts: number, bytesPerRow: number): number {
-  return Math.max(MIN_ROW_GROUP_ROWS, Math.floor(limit / 4 / parts / bytesPerRow));
-}
-
-/** The fewest rows of a row group the cut writes (DuckDB's vector is 2,048 rows). */
+/** The fewest rows of a row group the cut writes: with many parts, a quarter of the limit shared among them leaves each a tiny one. */
 const MIN_ROW_GROUP_ROWS = 1024;
 
 /**
- * Rows of a row group when the cut (see rowGroupRows) runs on `threads` threads, each of which
- * buffers a row group per part: null when they would be fewer than {@link MIN_ROW_GROUP_ROWS}
- * (the cut then runs on one thread). With two threads where each had the fewest rows of a group
- * (90 parts of 5,000 findings), the cut ran out of a 256 MB limit.
+ * How the cut (COPY … PARTITION_BY, see SqlEngine.cutParts) writes `parts` parts at once: each
+ * thread keeps a row group of `rows` rows per part and hands its rows to the parts' files once it
+ * holds `rows` × `parts` of them (DuckDB's partitioned_write_flush_threshold, whose default,
+ * 524,288 rows, at 1 kB a row spilled what each thread held beyond the limit: 500,000 findings cut
+ * in 18 parts took 1.6–1.8 s, 0.8 s with it set), together a quarter of the memory limit. On the
+ * engine's `threads` when each one's row groups then hold at least {@link MIN_ROW_GROUP_ROWS} rows,
+ * else on one (two threads with the fewest rows each, 90 parts of 5,000 findings, ran out of a
+ * 256 MB limit).
  *
  * @example
- * cutRowGroupRows(256 * 2 ** 20, 20, 1000, 2) // 1677
- * cutRowGroupRows(256 * 2 ** 20, 80, 1000, 2) // null
+ * cutPlan(256 * 2 ** 20, 20, 1000, 2) // { threads: 2, rows: 1677 }
+ * cutPlan(256 * 2 ** 20, 80, 1000, 2) // { threads: 1, rows: 1024 }
  */
-function cutRowGroupRows(limit: number, parts: number, bytesPerRow: number, threads: number): number | null {
-  const rows = Math.floor(limit / 4 / parts / bytesPerRow / Math.max(1, threads));
-  return rows >= MIN_ROW_GROUP_ROWS ? rows : null;
+function cutPlan(limit: number, parts: number, bytesPerRow: number, threads: number): { threads: number; rows: number } {
+  const rows = (on: number) => Math.floor(limit / 4 / parts / bytesPerRow / on);
+  if (threads > 1 && rows(threads) >= MIN_ROW_GROUP_ROWS) return { threads, rows: rows(threads) };
+  return { threads: 1, rows: Math.max(MIN_ROW_GROUP_ROWS, rows(1)) };
 }
 
 /**
@@ -604,8 +600,9 @@ export class SqlEngine {
       for await (const rows of result.yieldRows()) for (const row of rows) await writer.write(stateOf(row));
     }
     this.diffed = true;
-    // The repeated keys are the findings' item keys: listed again for the diffed lines.
+    // Any keys listed were itemIds; the diffed lines' are the diff's item keys, to be listed again (tiebreakSql).
     this.repeatedKeys = null;
+    await connection.run(`DROP TABLE IF EXISTS ${REPEATED_KEYS}`);
     return { counts: { new: counts.new, persisting: counts.persisting, resolved, newViolations: counts.newViolations }, ...holds };
   }
 
@@ -741,7 +738,8 @@ export class SqlEngine {
   private tiebreakSql(itemKey: string): string {
     if (!this.diffed) return 'NULL::VARCHAR';
     const diffKey = jsOrderSql('x.diff_key');
-    if (this.repeatedKeys === null) return diffKey;
+    // Unknown, or so many that their hash table would take room from the sort: every finding's.
+    if (this.repeatedKeys === null || this.repeatedKeys > REPEATED_KEYS_FOR_TIEBREAK) return diffKey;
     const repeated = this.repeatedKeys === 0 ? '' : ` OR ${itemKey} IN (SELECT repeated_key FROM ${REPEATED_KEYS})`;
     return `(CASE WHEN ${itemKey} IS NULL${repeated} THEN ${diffKey} END)`;
   }
@@ -799,26 +797,29 @@ export class SqlEngine {
     this.partDirs.push(dir);
     // Writes each row of `rows` (with its sort key k1) into the folder of its part, part=N; `share`: of the cut's progress.
     const cut = (folder: string, rows: string, bytesPerRow: number, share: { from: number; to: number }) => {
-      const copy = (rowGroup: number) =>
-        this.step(
-          'cutting the report in parts',
-          `COPY (SELECT len(list_filter(${list}, lambda b: b < k1)) AS part, * FROM (${rows}))
-            TO ${sqlString(joinPath(dir, folder))} (FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE ${rowGroup})`,
-          { progress: onProgress && ((fraction) => onProgress(share.from + fraction * (share.to - share.from))) },
+      const plan = cutPlan(limit, boundaries.length + 1, bytesPerRow, threads);
+      const copy = () =>
+        withSetting(connection, 'partitioned_write_flush_threshold', String(plan.rows * (boundaries.length + 1)), () =>
+          this.step(
+            'cutting the report in parts',
+            `COPY (SELECT len(list_filter(${list}, lambda b: b < k1)) AS part, * FROM (${rows}))
+              TO ${sqlString(joinPath(dir, folder))} (FORMAT parquet, PARTITION_BY (part), ROW_GROUP_SIZE ${plan.rows})`,
+            { progress: onProgress && ((fraction) => onProgress(share.from + fraction * (share.to - share.from))) },
+          ),
         );
-      // On the engine's threads when each one's row groups fit (twice as fast on two), else on one.
-      const rowGroup = cutRowGroupRows(limit, boundaries.length + 1, bytesPerRow, threads);
-      return rowGroup === null ? this.withOneThread(() => copy(rowGroupRows(limit, boundaries.length + 1, bytesPerRow))) : copy(rowGroup);
+      // Twice as fast on two threads as on one (500,000 findings in 18 parts: 2.8–3.0 s → 1.6–1.7 s, before the flush was set).
+      return plan.threads === 1 ? this.withOneThread(copy) : copy();
     };
     const partFiles = (folder: string, part: number) => sqlString(joinPath(dir, folder, `part=${part}`, '*.parquet'));
     try {
       const { text, join, k1, k2 } = this.lineColumns();
       let partRows: (part: number) => string;
       if (this.diffed) {
-        const itemKey = diffKeyParts('x.diff_key').itemKey;
+        // Each row's item key, parsed once from its diff key.
+        const keyed = (columns: string, from: string) => `(SELECT ${columns}, ${diffKeyParts('diff_key').itemKey} AS item_key FROM ${from}) x`;
         // 10,000,000 findings (npm run bench): 55 s to cut the lines, 8 s the tails (on two threads; 107 s and 30 s on one).
-        await cut('lines', `SELECT ${jsOrderSql(itemKey)} AS k1, ${this.tiebreakSql(itemKey)} AS k2, x.ord AS ord, x.finding AS finding, ${itemKey} AS item_key FROM findings x`, rowBytes, { from: 0, to: 0.75 });
-        await cut('tails', `SELECT ${jsOrderSql(itemKey)} AS k1, x.ord AS ord, x.tail AS tail FROM ${DIFF_LINE_TAILS} x`, DIFF_TAIL_BYTES + 16, { from: 0.75, to: 1 });
+        await cut('lines', `SELECT ${jsOrderSql('x.item_key')} AS k1, ${this.tiebreakSql('x.item_key')} AS k2, x.ord AS ord, x.finding AS finding, x.item_key AS item_key FROM ${keyed('ord, diff_key, finding', 'findings')}`, rowBytes, { from: 0, to: 0.75 });
+        await cut('tails', `SELECT ${jsOrderSql('x.item_key')} AS k1, x.ord AS ord, x.tail AS tail FROM ${keyed('ord, tail', DIFF_LINE_TAILS)}`, DIFF_TAIL_BYTES + 16, { from: 0.75, to: 1 });
         // The replaced lines are whole report lines (read off `diffed`): they replace the joined line.
         const line = diffedLineSql('f.finding', 't.tail');
         partRows = (part) =>

@@ -17,7 +17,10 @@ import { compiledTestWaivers, sqlItem } from '../../helpers/sqlItems';
 
 const FORMATS: FormatId[] = ['json', 'csv', 'parquet'];
 
-function audit(file: string, engineKind: EngineKind, runId: string, historyDir: string | null): Promise<AuditResult> {
+/** ~12 parts of ~40 findings, cut on two threads; or ~100 parts, too many for two threads' row groups: cut on one (cutPlan). */
+const CUTS = { threads: 160_000, oneThread: 12_000 } as const;
+
+function audit(file: string, engineKind: EngineKind, runId: string, historyDir: string | null, reportSortBytes: number = CUTS.threads): Promise<AuditResult> {
   return runAudit({
     source: new FileInventorySource(file),
     catalog: catalog(),
@@ -30,7 +33,7 @@ function audit(file: string, engineKind: EngineKind, runId: string, historyDir: 
     history: historyDir ? { store: new FileHistoryStore(historyDir), scope: 'parts' } : null,
     engineKind,
     // About 40 findings a part: a few hundred findings make a dozen parts.
-    duck: { threads: 2, memoryLimit: '256MB', reportSortBytes: 160_000 },
+    duck: { threads: 2, memoryLimit: '256MB', reportSortBytes },
   });
 }
 
@@ -54,5 +57,28 @@ describe('a report sorted in parts', () => {
       expectSameReports(await audit(file, 'sql', runId, dirs.sql), await audit(file, 'reference', runId, dirs.reference));
     }
     expectSameReports(await audit(file, 'sql', 'audit-parts-3', null), await audit(file, 'reference', 'audit-parts-3', null));
+  }, 240_000);
+
+  // After a diff, only findings that tie on the item key take the diff key as a sort key (SqlEngine.tiebreakSql):
+  // those without an itemId (an empty one is none after a diff) and those of a repeated one; a run of unique itemIds has none.
+  it.each([
+    ['cut on two threads', CUTS.threads, true],
+    ['cut on one thread', CUTS.oneThread, true],
+    ['cut on two threads, every itemId unique', CUTS.threads, false],
+  ])('is the reference engine\'s report after a diff, itemIds missing, empty, beyond U+FFFF and from U+E000 (%s)', async (_label, reportSortBytes, ties) => {
+    const items: Record<string, unknown>[] = fc.sample(sqlItem(catalog(), 30), { numRuns: 300, seed: 20261129 });
+    items.forEach((item, i) => {
+      item.itemId = `item-${i}`;
+      if (!ties) return;
+      if (i % 40 === 39) item.itemId = items[i - 11]!.itemId;
+      if (i % 23 === 3) item.itemId = '';
+      if (i % 29 === 5) delete item.itemId;
+      if (i % 31 === 7) item.itemId = i % 2 ? `z-\u{1F680}-${i % 3}` : `z-\uFF5E-${i % 3}`;
+    });
+    const file = writeTemp('parts-keys.ndjson', items.map((item) => JSON.stringify(item)).join('\n'));
+    const dirs = { sql: tempDir('parts-k-sql-'), reference: tempDir('parts-k-ref-') };
+    for (const runId of ['audit-keys-1', 'audit-keys-2']) {
+      expectSameReports(await audit(file, 'sql', runId, dirs.sql, reportSortBytes), await audit(file, 'reference', runId, dirs.reference, reportSortBytes));
+    }
   }, 240_000);
 });
