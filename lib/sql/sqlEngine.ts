@@ -113,8 +113,8 @@ const SORT_IN_ONE_LIMITS = 16;
  * sort spills what is beyond the limit). Parts this large are few (10,000,000 findings: about 19 at
  * 256 MB), so that the cut buffers few row groups and runs on every thread (see cutPlan).
  * 10,000,000 findings with history (npm run bench), against parts of half the limit cut on one
- * thread: the cut 137 s → 63 s, the parts' sorts 75 s → 93 s, the run 472 s → 414 s, its peak RSS
- * 946 MB → 779 MB.
+ * thread: the cut 137 s → 34 s (with cutPlan's flush), the parts' sorts 75 s → 80 s, the run
+ * 472 s → 363 s, its peak RSS 946 MB → 780 MB.
  */
 const PART_LIMITS = 2;
 /** The most a diff adds to a line: `,"status":"persisting","firstSeenAt":"<ISO instant>","daysOpen":<number>` (historySql.ts lineTailSql). */
@@ -817,7 +817,7 @@ export class SqlEngine {
       if (this.diffed) {
         // Each row's item key, parsed once from its diff key.
         const keyed = (columns: string, from: string) => `(SELECT ${columns}, ${diffKeyParts('diff_key').itemKey} AS item_key FROM ${from}) x`;
-        // 10,000,000 findings (npm run bench): 55 s to cut the lines, 8 s the tails (on two threads; 107 s and 30 s on one).
+        // 10,000,000 findings (npm run bench): 26 s to cut the lines, 7.5 s the tails (as cutPlan says; 107 s and 30 s on one thread, in 4 times as many parts).
         await cut('lines', `SELECT ${jsOrderSql('x.item_key')} AS k1, ${this.tiebreakSql('x.item_key')} AS k2, x.ord AS ord, x.finding AS finding, x.item_key AS item_key FROM ${keyed('ord, diff_key, finding', 'findings')}`, rowBytes, { from: 0, to: 0.75 });
         await cut('tails', `SELECT ${jsOrderSql('x.item_key')} AS k1, x.ord AS ord, x.tail AS tail FROM ${keyed('ord, tail', DIFF_LINE_TAILS)}`, DIFF_TAIL_BYTES + 16, { from: 0.75, to: 1 });
         // The replaced lines are whole report lines (read off `diffed`): they replace the joined line.
