@@ -14,6 +14,7 @@ import { loadCatalog } from '../lib/catalog/loadCatalog';
 import { DEFAULTS } from '../lib/defaults';
 import { DEFAULT_ENGINE_OPTIONS, evaluate } from '../lib/engine/evaluate';
 import { createDocumentClient, InventoryTable } from '../lib/inventory/InventoryTable';
+import { isOutOfMemory } from '../lib/sql/outOfMemory';
 import { OUT_OF_MEMORY_EXIT } from './outOfMemory';
 import { syntheticItem } from './syntheticInventory';
 
@@ -173,5 +174,5 @@ async function run(): Promise<void> {
 run().catch((error) => {
   process.stderr.write(`${(error as Error).stack}\n`);
   // DuckDB out of memory: an exit of its own, on which the bench tries the floor in two statements.
-  process.exit(/Out of Memory/.test(String((error as Error).message)) ? OUT_OF_MEMORY_EXIT : 1);
+  process.exit(isOutOfMemory(error) ? OUT_OF_MEMORY_EXIT : 1);
 });

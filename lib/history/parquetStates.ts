@@ -6,6 +6,7 @@
  * into the same file once, at commit.
  */
 import type { Duck } from '../sql/duck';
+import { isOutOfMemory } from '../sql/outOfMemory';
 import { jsOrderSql } from '../sql/jsOrderSql';
 import { sqlString } from '../sql/sqlText';
 import { timed } from '../sql/timed';
@@ -30,8 +31,9 @@ const SMALL_MEMORY_LIMIT = '256MB';
 /**
  * The memory limit of the check ({@link checkParquetStates}), whose one pass over the file
  * needs little: it runs beside the SQL engine's own DuckDB, and DuckDB fills what its limit
- * allows with the file's pages. 10,000,000 states: +324 MB of RSS at 256 MB, +118 MB at 64 MB,
- * as fast. Out of memory, the check runs again at {@link SMALL_MEMORY_LIMIT}.
+ * allows with the file's pages. 10,000,000 synthetic states: +324 MB of RSS at 256 MB, +179 MB at
+ * 128 MB, +118 MB at 64 MB, as fast; in a run diffing 10,000,000 states, the step's RSS 780 → 649 MB.
+ * Out of memory, the check runs again at {@link SMALL_MEMORY_LIMIT}.
  */
 const CHECK_MEMORY_LIMIT = '128MB';
 
@@ -105,7 +107,7 @@ export async function checkParquetStates(path: string): Promise<string | null> {
     try {
       return await withDuck(check, CHECK_MEMORY_LIMIT);
     } catch (cause) {
-      if (!/Out of Memory/.test((cause as Error).message)) throw cause;
+      if (!isOutOfMemory(cause)) throw cause;
       return await withDuck(check, SMALL_MEMORY_LIMIT);
     }
   } catch (cause) {

@@ -13,6 +13,7 @@ import { join as joinPath } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { DuckDBPreparedStatement } from '@duckdb/node-api';
 import { inAnyOrder, ItemsTable, onOneThread, openDuck, watchProgress, withSetting, type Duck, type DuckOptions } from './duck';
+import { isOutOfMemory } from './outOfMemory';
 import { evaluationSql } from './evaluationSql';
 import { registerGlobFunction } from './globFunction';
 import { DIGEST_COLUMNS, validationSql } from './validationSql';
@@ -206,7 +207,7 @@ async function guardedStep<T>(what: string, duckOptions: DuckOptions, work: () =
     if (cause instanceof InputError) throw cause;
     const line = (cause as Error).message.split('\n')[0] ?? String(cause);
     const message = /[.!?]$/.test(line) ? line : `${line}.`;
-    const hint = /out of memory/i.test(message) ? ` Raise --memory-limit (now ${duckOptions.memoryLimit ?? "DuckDB's default"}) or lower --workers.` : '';
+    const hint = isOutOfMemory(message) ? ` Raise --memory-limit (now ${duckOptions.memoryLimit ?? "DuckDB's default"}) or lower --workers.` : '';
     throw new StoreError(`The SQL engine failed while ${what}: ${message}${hint}`, { cause });
   }
 }
