@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream';
 import { parser } from 'stream-json';
 import { streamArray } from 'stream-json/streamers/StreamArray';
 import { InputError } from '../errors';
+import { readFileChunks } from '../fileChunks';
 import type { InventorySource, SourceEntry, SourceProgress } from './InventorySource';
 import type { PartitionSpec } from '../partitioned/Partition';
 import { readLines } from './readLines';
@@ -248,7 +249,7 @@ export class FileInventorySource implements InventorySource {
   }
 
   private async *arrayEntries(report: (bytes: number) => void): AsyncIterable<SourceEntry> {
-    const stream = createReadStream(this.path, { highWaterMark: 1 << 20 });
+    const stream = readFileChunks(this.path);
     stream.on('data', () => report(stream.bytesRead));
     // pipeline (unlike pipe) carries a parse error of any stage to the iterator below.
     const elements = pipeline(stream, parser(), streamArray(), () => undefined);

@@ -4,7 +4,7 @@
  * same strings through a query result, row by row (the SQL engine's report lines: 450 MB
  * at 500,000 findings, 2.4 s through the bindings, 0.3 s from the file).
  */
-import { createReadStream } from 'node:fs';
+import { readFileChunks } from '../fileChunks';
 
 const LF = 0x0a;
 
@@ -18,7 +18,7 @@ const LF = 0x0a;
  */
 export async function* fileLines(path: string): AsyncIterable<string> {
   let rest: Buffer | null = null;
-  for await (const read of createReadStream(path, { highWaterMark: 1 << 20 })) {
+  for await (const read of readFileChunks(path)) {
     const chunk: Buffer = rest === null ? (read as Buffer) : Buffer.concat([rest, read as Buffer]);
     let start = 0;
     for (let end = chunk.indexOf(LF); end !== -1; end = chunk.indexOf(LF, start)) {
