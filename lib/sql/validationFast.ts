@@ -364,16 +364,41 @@ export function fastColumns(): Record<string, string> {
   };
 }
 
-/** `"key":` as JSON writes it, as a SQL string. */
-const keyHead = (key: string) => sqlString(`${JSON.stringify(key)}:`);
+/**
+ * A member of a canonical object: `"key":` then its value (an SQL expression, between quotes
+ * when `quoted`), written when `value` is not NULL (always, when `required`).
+ */
+interface CanonicalMember {
+  key: string;
+  value: string;
+  quoted: boolean;
+  required: boolean;
+}
 
-/** `"key":"value"` for a string member, NULL when it is absent. */
-const stringMember = (m: FastString, path = structPath(m.path)) => `${keyHead(m.key)} || '"' || ${path} || '"'`;
+const stringMember = (m: FastString, value = structPath(m.path)): CanonicalMember => ({ key: m.key, value, quoted: true, required: m.required });
 
-/** An object of these members (each `"key":value` or NULL when absent), its keys in RFC 8785's order. */
-function canonicalObject(members: [key: string, sql: string][]): string {
-  const sorted = [...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `'{' || concat_ws(',', ${sorted.map(([, sql]) => sql).join(', ')}) || '}'`;
+/**
+ * An object of these members, its keys in RFC 8785's order, as one concat() of the members'
+ * pieces: a member is the literal before its value, the value, and the literal after it, and
+ * an absent one is skipped (concat skips a NULL). Commas go before each member but the first
+ * written: after the first required one, or, for an optional member before it, after the
+ * member itself. (`||` chains built each member, then the object, as strings of their own:
+ * 500,000 items, the digest's step 1.70–1.87 s of CPU with them, 1.34–1.43 s so, three pairs.)
+ */
+function canonicalObject(members: readonly CanonicalMember[]): string {
+  const sorted = [...members].sort(({ key: a }, { key: b }) => (a < b ? -1 : a > b ? 1 : 0));
+  const firstRequired = sorted.findIndex((m) => m.required);
+  // No member is sure to be there: the commas are concat_ws's.
+  if (firstRequired === -1) return `concat('{', concat_ws(',', ${sorted.map((m) => memberText(m, '', '')).join(', ')}), '}')`;
+  const pieces = sorted.map((m, i) => (i < firstRequired ? memberText(m, '', ',') : memberText(m, i === firstRequired ? '' : ',', '')));
+  return `concat('{', ${pieces.join(', ')}, '}')`;
+}
+
+/** A member's text with `before` and `after` around it: concat()'s arguments for a required one, else one value or NULL. */
+function memberText(m: CanonicalMember, before: string, after: string): string {
+  const quote = m.quoted ? '"' : '';
+  const parts = [sqlString(`${before}${JSON.stringify(m.key)}:${quote}`), m.value, ...(quote + after === '' ? [] : [sqlString(quote + after)])];
+  return m.required ? parts.join(', ') : `CASE WHEN ${m.value} IS NOT NULL THEN concat(${parts.join(', ')}) END`;
 }
 
 /**
@@ -383,22 +408,23 @@ function canonicalObject(members: [key: string, sql: string][]): string {
  * each once (the length test), so the object is theirs with its keys sorted (by UTF-16
  * code units, as RFC 8785 and Array.prototype.sort order them); no text has a backslash,
  * so each string is its value, and none holds what would need an escape (a quote, a
- * control character or a lone surrogate cannot be spelt without one); and each count is
- * digits only, at most 2^53 − 1, which is how ECMAScript writes that number.
+ * control character or a lone surrogate cannot be spelt without one); each count is
+ * digits only, at most 2^53 − 1, which is how ECMAScript writes that number; and each
+ * required member is there.
  *
  * @example
- * fastCanonicalSql() // `CASE WHEN plain THEN '{' || concat_ws(',', '"bytes":' || fj_bytes, …) || '}' END`
+ * fastCanonicalSql() // `CASE WHEN plain THEN concat('{', '"bytes":', fj_bytes, ',"capturedAt":"', fs_captured_at, '"', …, '}') END`
  */
 export function fastCanonicalSql(declaredEvents: readonly string[] = []): string {
-  const events = eventMembers(declaredEvents).map((m): [string, string] => [m.key, stringMember(m)]);
-  const members: [string, string][] = [
-    ...TOP.map((m): [string, string] => [m.key, stringMember(m, m.text)]),
-    ...COUNTS.map((m): [string, string] => [m.key, `${keyHead(m.key)} || ${m.json}`]),
-    ['store', `${keyHead('store')} || ${canonicalObject(STORE.map((m) => [m.key, stringMember(m, m.text)]))}`],
+  const object = (key: string, value: string, required: boolean): CanonicalMember => ({ key, value, quoted: false, required });
+  const members: CanonicalMember[] = [
+    ...TOP.map((m) => stringMember(m, m.text)),
+    ...COUNTS.map((m): CanonicalMember => ({ key: m.key, value: m.json, quoted: false, required: m.required })),
+    object('store', canonicalObject(STORE.map((m) => stringMember(m, m.text))), true),
     // A plain item's legal hold has its reason.
-    ['legalHold', `CASE WHEN ${FAST.holdReason.text} IS NOT NULL THEN ${keyHead('legalHold')} || ${canonicalObject(HOLD.map((m) => [m.key, stringMember(m, m.text)]))} END`],
-    ['events', `CASE WHEN fj_events IS NOT NULL THEN ${keyHead('events')} || ${canonicalObject(events)} END`],
-    ['purposes', `${keyHead('purposes')} || '["' || array_to_string(fl_purposes, '","') || '"]'`],
+    object('legalHold', `CASE WHEN ${FAST.holdReason.text} IS NOT NULL THEN ${canonicalObject(HOLD.map((m) => stringMember(m, m.text)))} END`, false),
+    object('events', `CASE WHEN fj_events IS NOT NULL THEN ${canonicalObject(eventMembers(declaredEvents).map((m) => stringMember(m)))} END`, false),
+    object('purposes', `CASE WHEN fl_purposes IS NOT NULL THEN concat('["', array_to_string(fl_purposes, '","'), '"]') END`, false),
   ];
   return `CASE WHEN plain THEN ${canonicalObject(members)} END`;
 }
