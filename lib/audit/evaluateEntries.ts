@@ -2,7 +2,7 @@ import type { Catalog } from '../catalog/loadCatalog';
 import type { SnapshotDigest } from '../engine/snapshotDigest';
 import { evaluate, type EngineOptions } from '../engine/evaluate';
 import type { SourceEntry, SourceProgress } from '../inventory/InventorySource';
-import type { Finding } from '../model';
+import type { Finding, Verdict } from '../model';
 import type { DuckOptions } from '../sql/duck';
 import type { FindingLine } from '../report/FindingSorter';
 import type { BulkFindings } from '../report/formats/ReportFormat';
@@ -18,10 +18,13 @@ export interface SqlBulk extends BulkFindings {
   repeatedItemIds(): Promise<{ ord: bigint; line: string }[]>;
   replaceLines(lines: readonly { ord: bigint; line: string }[]): Promise<void>;
   /**
-   * The report's lines one by one, in its order, replaced lines included (as copyLines writes them).
+   * The report's lines one by one, in its order, replaced lines included (as copyLines writes them),
+   * but those whose verdict (as the line has it) is one of `leaveOut`. After a copyLines, they are
+   * the lines it wrote, read again from its file (which must then hold them as written, but for
+   * its last line's suffix, until they are read).
    * `onProgress`: how far DuckDB's sorting of them is (0 to 1, growing), before and between the lines.
    */
-  reportLines(onProgress?: (fraction: number) => void): AsyncIterable<FindingLine>;
+  reportLines(onProgress?: (fraction: number) => void, leaveOut?: readonly Verdict[]): AsyncIterable<string>;
 }
 
 /** A finding of the source, or a part of it that could not be read. */

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type { Catalog } from '../../catalog/loadCatalog';
 import { readLines } from '../../inventory/readLines';
-import type { Finding } from '../../model';
+import type { Finding, Verdict } from '../../model';
 import { toJsonLine, type FindingLine } from '../../report/FindingSorter';
 import { MOST_SERIOUS_LIMIT, MostSeriousCollector } from '../../report/MostSeriousCollector';
 import { reportFormats, type FormatId } from '../../report/formats/reportFormats';
@@ -88,7 +88,8 @@ export class ReportSet {
   /**
    * The SQL engine's findings all at once: the repeated itemIds are marked first, as
    * write() marks them; then DuckDB writes the lines itself for the writers that take
-   * them whole (JSON, Parquet), and hands them one by one to the rest.
+   * them whole (JSON, Parquet), and hands them one by one to the rest, but for the
+   * findings every one of those ignores (the PDF alone: no compliant or waived finding).
    */
   async writeBulk(bulk: SqlBulk, items: number): Promise<void> {
     const { signal, onProgress, summary } = this.options;
@@ -108,17 +109,21 @@ export class ReportSet {
     }
     if (oneByOne.length > 0) {
       const progress = passProgress(whole.length);
+      const left = ignoredByAll(oneByOne);
+      // The lines read: the summary's count of each verdict is that of the lines (markRepeated corrects it).
+      const lineCount = items - left.reduce((sum, verdict) => sum + summary.byVerdict[verdict], 0);
       // Half the pass is DuckDB's sort of the lines, half reading them (the two interleave when the report is in parts).
       let sorted = 0;
-      const report = () => progress?.((sorted + this.written / Math.max(items, 1)) / 2);
+      const report = () => progress?.((sorted + Math.min(this.written / Math.max(lineCount, 1), 1)) / 2);
       const lines = bulk.reportLines(
         progress &&
           ((fraction) => {
             sorted = fraction;
             report();
           }),
+        left,
       );
-      for await (const { line } of lines) {
+      for await (const line of lines) {
         signal?.throwIfAborted();
         const record = recordOf(line);
         for (const writer of oneByOne) await writer.write(record);
@@ -157,6 +162,12 @@ export class ReportSet {
   async abort(): Promise<void> {
     await Promise.allSettled(this.writers.map((writer) => writer.abort()));
   }
+}
+
+/** The verdicts every one of the writers ignores (ReportWriter.ignores). */
+function ignoredByAll(writers: readonly ReportWriter[]): Verdict[] {
+  const [first, ...others] = writers.map((writer) => writer.ignores ?? []);
+  return (first ?? []).filter((verdict) => others.every((ignores) => ignores.includes(verdict)));
 }
 
 /**

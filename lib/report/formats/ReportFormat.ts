@@ -1,6 +1,6 @@
 import type { Catalog } from '../../catalog/loadCatalog';
 import type { openDuck } from '../../sql/duck';
-import type { Finding } from '../../model';
+import type { Finding, Verdict } from '../../model';
 import type { PdfModelCollector } from '../pdf/PdfReportModel';
 import type { ReportHead, ResolvedFinding } from '../ReportModel';
 
@@ -57,6 +57,11 @@ export interface ReportWriter {
   write(record: FindingRecord): Promise<void>;
   /** Instead of write(), when the engine gives all findings at once and every writer of the run takes them so. */
   writeAll?(findings: BulkFindings): Promise<void>;
+  /**
+   * Verdicts whose findings write() ignores: an engine that gives the findings at once leaves them
+   * out of the lines it reads out for the writers that ignore them all (the PDF: compliant, waived).
+   */
+  ignores?: readonly Verdict[];
   /** Completes the file at its final path. */
   finish(head: ReportHead, finished: FinishedReports): Promise<void>;
   /** Removes anything written so far (the run failed). */

@@ -1,5 +1,5 @@
 import { rename, rm } from 'node:fs/promises';
-import { PdfModelCollector, type CappedList } from '../pdf/PdfReportModel';
+import { PDF_IGNORED_VERDICTS, PdfModelCollector, type CappedList } from '../pdf/PdfReportModel';
 import type { ResolvedFinding } from '../ReportModel';
 import type { ReportFormat } from './ReportFormat';
 
@@ -21,6 +21,7 @@ export const pdfFormat: ReportFormat = {
     const collector = context.pdfModel ?? new PdfModelCollector(context.pdfRowsPerModule);
     const partialPath = `${path}.partial`;
     return {
+      ignores: PDF_IGNORED_VERDICTS,
       async write(record) {
         collector.add(record.finding());
       },

@@ -1,4 +1,4 @@
-import type { Finding, Severity } from '../../model';
+import type { Finding, Severity, Verdict } from '../../model';
 import { SEVERITIES } from '../../model';
 import { addCount, addExactCount, exactCount } from '../../engine/exactCount';
 import { pdfSafeText } from './pdfSafeText';
@@ -55,6 +55,9 @@ export function compareForTable(a: Finding, b: Finding): number {
     (a.itemId ?? '').localeCompare(b.itemId ?? '')
   );
 }
+
+/** The verdicts the PDF only counts (the report head has their numbers): add() keeps nothing of their findings. */
+export const PDF_IGNORED_VERDICTS: readonly Verdict[] = ['compliant', 'waived'];
 
 const MAX_TENANTS = 100_000;
 
@@ -172,8 +175,7 @@ export class PdfModelCollector {
   constructor(private readonly cap: number) {}
 
   add(finding: Finding): void {
-    // Compliant and waived findings are only counted (in the report head): nothing to keep.
-    if (finding.verdict === 'compliant' || finding.verdict === 'waived') return;
+    if (PDF_IGNORED_VERDICTS.includes(finding.verdict)) return;
     const shown = shownPart(finding);
     const module = shown.module ?? '(unknown)';
     switch (shown.verdict) {

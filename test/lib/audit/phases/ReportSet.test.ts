@@ -78,8 +78,8 @@ describe('ReportSet', () => {
       repeatedItemIds: async () => [{ ord: 1n, line: toJsonLine(repeat) }],
       replaceLines: async (lines) => void replaced.push(...lines),
       async *reportLines() {
-        yield lineOf(first);
-        yield { key: 'a', line: replaced[0]!.line };
+        yield lineOf(first).line;
+        yield replaced[0]!.line;
       },
       copyLines: async () => {
         throw new Error('no writer of this run takes the lines whole');
