@@ -33,7 +33,7 @@ const SMALL_MEMORY_LIMIT = '256MB';
  * needs little: it runs beside the SQL engine's own DuckDB, and DuckDB fills what its limit
  * allows with the file's pages. 10,000,000 synthetic states: +324 MB of RSS at 256 MB, +179 MB at
  * 128 MB, +118 MB at 64 MB, as fast; in a run diffing 10,000,000 states, the step's RSS 780 → 649 MB.
- * Out of memory, the check runs again at {@link SMALL_MEMORY_LIMIT}.
+ * Out of memory, the check runs again at {@link SMALL_MEMORY_LIMIT} (checkParquetStates' memoryLimits).
  */
 const CHECK_MEMORY_LIMIT = '128MB';
 
@@ -82,8 +82,11 @@ export async function statesToParquet(ndjsonPath: string, parquetPath: string): 
  * against 0.41 s for a join on the row number (the best of six; 0.7 s for a window,
  * `lag`, which sorts every key by row number first). The two reads of the keys are
  * most of what is left (0.1 s each).
+ *
+ * `memoryLimits`: the DuckDB limits the check runs within, each tried in turn while the one
+ * before ran out of memory.
  */
-export async function checkParquetStates(path: string): Promise<string | null> {
+export async function checkParquetStates(path: string, memoryLimits: readonly string[] = [CHECK_MEMORY_LIMIT, SMALL_MEMORY_LIMIT]): Promise<string | null> {
   const file = `read_parquet(${sqlString(path)}, file_row_number = true)`;
   const firstSeenMs = `coalesce(${plainTimestampMs('"firstSeenAt"')}, ${timestampMs('"firstSeenAt"')})`;
   const damage = `CASE
@@ -104,12 +107,14 @@ export async function checkParquetStates(path: string): Promise<string | null> {
     return `row ${damaged} of the history file ${path} is damaged (${reason})`;
   };
   try {
-    try {
-      return await withDuck(check, CHECK_MEMORY_LIMIT);
-    } catch (cause) {
-      if (!isOutOfMemory(cause)) throw cause;
-      return await withDuck(check, SMALL_MEMORY_LIMIT);
+    for (const [index, limit] of memoryLimits.entries()) {
+      try {
+        return await withDuck(check, limit);
+      } catch (cause) {
+        if (!isOutOfMemory(cause) || index === memoryLimits.length - 1) throw cause;
+      }
     }
+    throw new Error('checkParquetStates: no memory limit to run within');
   } catch (cause) {
     return `the history file ${path} cannot be read (${((cause as Error).message.split('\n')[0] ?? 'error').slice(0, 200)})`;
   }

@@ -29,13 +29,13 @@ const state = (key: string | null, overrides: Record<string, unknown> = {}): Rec
 const keys = (count: number): string[] => Array.from({ length: count }, (_, i) => `k${String(i).padStart(5, '0')}\u0002`);
 
 /** Writes the states as the store writes a states file, and checks it: the check's sentence with the path as FILE, or null. */
-async function check(states: Record<string, unknown>[]): Promise<string | null> {
+async function check(states: Record<string, unknown>[], memoryLimits?: readonly string[]): Promise<string | null> {
   const dir = tempDir('states-check-');
   const lines = join(dir, 'run.states.ndjson');
   writeFileSync(lines, states.map((one) => `${JSON.stringify(one)}\n`).join(''));
   const path = join(dir, 'run.states.parquet');
   await statesToParquet(lines, path);
-  return (await checkParquetStates(path))?.replace(path, 'FILE') ?? null;
+  return (await checkParquetStates(path, memoryLimits))?.replace(path, 'FILE') ?? null;
 }
 
 const damaged = (row: number, reason: string) => `row ${row} of the history file FILE is damaged (${reason})`;
@@ -68,6 +68,13 @@ describe('checking a states file', () => {
     states[69_000] = state(keys(70_000)[69_000]!, { verdict: null });
     expect(await check(states)).toBe(damaged(66_002, 'out of key order'));
     expect(await check(keys(70_000).map((key, i) => state(key, i === 69_999 ? { firstSeenAt: null } : {})))).toBe(damaged(70_000, 'no firstSeenAt timestamp'));
+  }, 60_000);
+
+  it('runs again within the next memory limit when one runs out of memory, and tells the last one\'s failure', async () => {
+    const states = keys(70_000).map((key) => state(key));
+    states[69_000] = state(keys(70_000)[69_000]!, { verdict: null });
+    expect(await check(states, ['1MB'])).toMatch(/^the history file FILE cannot be read \(Out of Memory Error: /);
+    expect(await check(states, ['1MB', '256MB'])).toBe(damaged(69_001, 'no verdict'));
   }, 60_000);
 
   it('that is no Parquet file: cannot be read, naming the file', async () => {
