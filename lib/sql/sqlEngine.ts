@@ -969,10 +969,11 @@ export class SqlEngine {
   }
 
   /**
-   * The report's lines in its order, with the replaced lines, as {@link copyLines} writes them.
-   * DuckDB sorts them into a file of its own, each line after its key's JSON on a line of its own
-   * (neither holds a raw LF), and JavaScript reads that file back: fetching the same strings
-   * through a query result took as long again as the sort.
+   * The report's lines in its order, with the replaced lines, as {@link copyLines} writes them,
+   * but those of the verdicts in `leaveOut` (SqlBulk.reportLines). After a copyLines, the lines
+   * it wrote, read again; else DuckDB sorts them into a file of its own (a line holds no raw LF),
+   * and JavaScript reads that file back: fetching the same strings through a query result took
+   * as long again as the sort.
    * `onProgress`: how far DuckDB's sorts are (0 to 1, growing), not the reading of their lines.
    */
   async *reportLines(onProgress?: (fraction: number) => void, leaveOut: readonly Verdict[] = []): AsyncIterable<string> {
