@@ -7,7 +7,7 @@ import type { FindingLine } from '../report/FindingSorter';
 import { InputError, StoreError } from '../errors';
 import { readFileChunks } from '../fileChunks';
 import { createWriteStream, existsSync, rmSync } from 'node:fs';
-import { link, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -191,6 +191,18 @@ async function* copiedLines(copied: CopiedLines, onProgress?: (fraction: number)
       reported = read;
       onProgress(Math.min(read / (end - start), 1));
     }
+  }
+}
+
+/** `length` bytes of `file` from byte `at` (fewer past its end), and the file's size. */
+async function readRange(file: string, at: number, length: number): Promise<{ bytes: Buffer; size: number }> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(length), 0, length, at);
+    return { bytes: buffer.subarray(0, bytesRead), size };
+  } finally {
+    await handle.close();
   }
 }
 
@@ -770,8 +782,9 @@ export class SqlEngine {
     // The report has a line per finding (`diffed` too): counted without its join.
     const [[rows]] = (await this.duck.connection.runAndReadAll('SELECT count(*) FROM findings')).getRows() as [[bigint]];
     const beforeText = before.map((line) => `${line}\n`).join('');
-    if (this.copied && rows > 0n) {
-      await this.guarded('writing the reports', () => this.copyCopied(path, beforeText, options.suffix ?? '', onProgress));
+    const kept = rows > 0n ? await this.keptLines() : null;
+    if (kept) {
+      await this.guarded('writing the reports', () => this.copyCopied(kept, path, beforeText, options.suffix ?? '', onProgress));
       return Number(rows);
     }
     // Appended to each line (a copy of it), when there is one.
@@ -813,23 +826,48 @@ export class SqlEngine {
    * the next pass sorts again.
    */
   private async keepCopied(path: string, start: number, suffix: string): Promise<void> {
-    const dir = await mkdtemp(joinPath(this.duckOptions.tempDirectory ?? tmpdir(), 'report-copied-'));
-    this.partDirs.push(dir);
+    const dir = await this.folder('report-copied-');
     const file = joinPath(dir, 'lines.txt');
     try {
       await link(path, file);
     } catch {
+      await rm(dir, { recursive: true, force: true });
       return;
     }
     this.copied = { file, start, end: (await stat(file)).size, suffix };
   }
 
+  /**
+   * The lines copyLines kept, if their file still holds them: its lines end where they ended, with the
+   * last one's suffix and LF (what a writer added after them is not read), or the file ends where the
+   * last line's suffix and LF were cut (the JSON writer's cut). Else they are forgotten, and the lines
+   * are sorted again.
+   */
+  private async keptLines(): Promise<CopiedLines | null> {
+    if (!this.copied) return null;
+    const { file, end, suffix } = this.copied;
+    const ending = Buffer.from(`${suffix}\n`);
+    const intact = await readRange(file, end - ending.length, ending.length).then(
+      ({ bytes, size }) => bytes.equals(ending) || (suffix !== '' && size === end - ending.length),
+      () => false,
+    );
+    if (!intact) this.copied = null;
+    return this.copied;
+  }
+
+  /** A new folder of the engine's for the report's files, removed with the engine (close). */
+  private async folder(prefix: string): Promise<string> {
+    const dir = await mkdtemp(joinPath(this.duckOptions.tempDirectory ?? tmpdir(), prefix));
+    this.partDirs.push(dir);
+    return dir;
+  }
+
   /** Writes `beforeText`, then the kept lines each followed by `suffix` and an LF, to `path` (copyLines' output, without a sort). */
-  private async copyCopied(path: string, beforeText: string, suffix: string, onProgress?: (fraction: number) => void): Promise<void> {
+  private async copyCopied(kept: CopiedLines, path: string, beforeText: string, suffix: string, onProgress?: (fraction: number) => void): Promise<void> {
     const sink = new TextSink(path);
     try {
       await sink.write(beforeText);
-      for await (const line of copiedLines(this.copied!, onProgress)) await sink.write(`${line}${suffix}\n`);
+      for await (const line of copiedLines(kept, onProgress)) await sink.write(`${line}${suffix}\n`);
       await sink.close();
     } catch (error) {
       await sink.destroy();
@@ -919,8 +957,7 @@ export class SqlEngine {
     const boundaries = [...new Set(Array.from({ length: partCount - 1 }, (_, i) => keys[Math.floor(((i + 1) * keys.length) / partCount)]).filter((value) => value !== undefined))];
     const rangeBytes = this.duckOptions.reportSortBytes === undefined ? limit * RANGE_LIMITS : partBytes / 2;
     const list = `[${boundaries.map((value) => sqlString(value!)).join(', ')}]::VARCHAR[]`;
-    const dir = await mkdtemp(joinPath(this.duckOptions.tempDirectory ?? tmpdir(), 'report-parts-'));
-    this.partDirs.push(dir);
+    const dir = await this.folder('report-parts-');
     // Writes each row of `rows` (with its sort key k1) into the folder of its part, part=N; `share`: of the cut's progress.
     const cut = (folder: string, rows: string, bytesPerRow: number, share: { from: number; to: number }) => {
       const plan = cutPlan(limit, boundaries.length + 1, bytesPerRow, threads);
@@ -979,21 +1016,21 @@ export class SqlEngine {
   async *reportLines(onProgress?: (fraction: number) => void, leaveOut: readonly Verdict[] = []): AsyncIterable<string> {
     await this.prepare();
     const members = leaveOut.map(verdictMember);
-    if (this.copied) {
+    const kept = await this.keptLines();
+    if (kept) {
       onProgress?.(1);
-      for await (const line of copiedLines(this.copied)) if (!members.some((member) => line.includes(member))) yield line;
+      for await (const line of copiedLines(kept)) if (!members.some((member) => line.includes(member))) yield line;
       return;
     }
     const { from } = this.reportOrder();
     const { text, join, k1, k2 } = this.lineColumns();
     const parts = await this.sortedParts(onProgress);
     const progress = onProgress && partsProgress(onProgress, parts);
-    const kept = members.length === 0 ? '' : ` WHERE NOT (${members.map((member) => `contains(text, ${sqlString(member)})`).join(' OR ')})`;
+    const leftOut = members.length === 0 ? '' : ` WHERE NOT (${members.map((member) => `contains(text, ${sqlString(member)})`).join(' OR ')})`;
     const queries = (parts ? parts.parts : [`SELECT ${text} AS text, ${k1} AS k1, ${k2} AS k2, x.ord AS ord FROM ${from} x ${join}`]).map(
-      (rows) => `SELECT text FROM (${rows})${kept} ORDER BY k1 NULLS FIRST, k2, ord`,
+      (rows) => `SELECT text FROM (${rows})${leftOut} ORDER BY k1 NULLS FIRST, k2, ord`,
     );
-    const dir = await mkdtemp(joinPath(this.duckOptions.tempDirectory ?? tmpdir(), 'report-lines-'));
-    this.partDirs.push(dir);
+    const dir = await this.folder('report-lines-');
     const file = joinPath(dir, 'lines.txt');
     try {
       for (const [index, query] of queries.entries()) {

@@ -366,39 +366,69 @@ export function fastColumns(): Record<string, string> {
 
 /**
  * A member of a canonical object: `"key":` then its value (an SQL expression, between quotes
- * when `quoted`), written when `value` is not NULL (always, when `required`).
+ * when `quoted`), written when `present` (a column, by default the value) is not NULL; always
+ * when `required`.
  */
 interface CanonicalMember {
   key: string;
   value: string;
   quoted: boolean;
   required: boolean;
+  present?: string;
 }
 
 const stringMember = (m: FastString, value = structPath(m.path)): CanonicalMember => ({ key: m.key, value, quoted: true, required: m.required });
 
+/** Literal text, or an SQL expression giving text (NULL: nothing, to concat()). */
+type CanonicalPiece = string | { sql: string };
+
 /**
  * An object of these members, its keys in RFC 8785's order, as one concat() of the members'
- * pieces: a member is the literal before its value, the value, and the literal after it, and
- * an absent one is skipped (concat skips a NULL). Commas go before each member but the first
- * written: after the first required one, or, for an optional member before it, after the
- * member itself. (`||` chains built each member, then the object, as strings of their own:
- * 500,000 items, the digest's step 1.70–1.87 s of CPU with them, 1.34–1.43 s so, three pairs.)
+ * pieces: a member is the literal before its value, the value, and the literal after it
+ * (literals next to each other joined into one), and an absent one is skipped (concat skips a
+ * NULL). Commas go before each member but the first written: after the first required one,
+ * or, for an optional member before it, after the member itself. (`||` chains built each
+ * member, then the object, as strings of their own: 500,000 items, the digest's step
+ * 1.70–1.87 s of CPU with them, 1.34–1.43 s so, three pairs.)
  */
 function canonicalObject(members: readonly CanonicalMember[]): string {
   const sorted = [...members].sort(({ key: a }, { key: b }) => (a < b ? -1 : a > b ? 1 : 0));
   const firstRequired = sorted.findIndex((m) => m.required);
   // No member is sure to be there: the commas are concat_ws's.
-  if (firstRequired === -1) return `concat('{', concat_ws(',', ${sorted.map((m) => memberText(m, '', '')).join(', ')}), '}')`;
-  const pieces = sorted.map((m, i) => (i < firstRequired ? memberText(m, '', ',') : memberText(m, i === firstRequired ? '' : ',', '')));
-  return `concat('{', ${pieces.join(', ')}, '}')`;
+  if (firstRequired === -1) return `concat('{', concat_ws(',', ${sorted.map((m) => optionalMemberSql(m, '', '')).join(', ')}), '}')`;
+  const pieces = sorted.flatMap((m, i) => (i < firstRequired ? memberPieces(m, '', ',') : memberPieces(m, i === firstRequired ? '' : ',', '')));
+  return concatSql(['{', ...pieces, '}']);
 }
 
-/** A member's text with `before` and `after` around it: concat()'s arguments for a required one, else one value or NULL. */
-function memberText(m: CanonicalMember, before: string, after: string): string {
+/** A member's text with `before` and `after` around it: its pieces when it is required, else one piece, NULL when absent. */
+function memberPieces(m: CanonicalMember, before: string, after: string): CanonicalPiece[] {
+  return m.required ? textPieces(m, before, after) : [{ sql: optionalMemberSql(m, before, after) }];
+}
+
+/** An optional member's text with `before` and `after` around it, NULL when it is absent. */
+function optionalMemberSql(m: CanonicalMember, before: string, after: string): string {
+  return `CASE WHEN ${m.present ?? m.value} IS NOT NULL THEN ${concatSql(textPieces(m, before, after))} END`;
+}
+
+function textPieces(m: CanonicalMember, before: string, after: string): CanonicalPiece[] {
   const quote = m.quoted ? '"' : '';
-  const parts = [sqlString(`${before}${JSON.stringify(m.key)}:${quote}`), m.value, ...(quote + after === '' ? [] : [sqlString(quote + after)])];
-  return m.required ? parts.join(', ') : `CASE WHEN ${m.value} IS NOT NULL THEN concat(${parts.join(', ')}) END`;
+  return [`${before}${JSON.stringify(m.key)}:${quote}`, { sql: m.value }, `${quote}${after}`];
+}
+
+/** The pieces as one concat(), literals next to each other joined, empty ones left out. */
+function concatSql(pieces: readonly CanonicalPiece[]): string {
+  const parts: string[] = [];
+  let literal = '';
+  for (const piece of pieces) {
+    if (typeof piece === 'string') literal += piece;
+    else {
+      if (literal !== '') parts.push(sqlString(literal));
+      literal = '';
+      parts.push(piece.sql);
+    }
+  }
+  if (literal !== '') parts.push(sqlString(literal));
+  return `concat(${parts.join(', ')})`;
 }
 
 /**
@@ -416,15 +446,16 @@ function memberText(m: CanonicalMember, before: string, after: string): string {
  * fastCanonicalSql() // `CASE WHEN plain THEN concat('{', '"bytes":', fj_bytes, ',"capturedAt":"', fs_captured_at, '"', …, '}') END`
  */
 export function fastCanonicalSql(declaredEvents: readonly string[] = []): string {
-  const object = (key: string, value: string, required: boolean): CanonicalMember => ({ key, value, quoted: false, required });
+  // Each object or list member is there when the column it is read from is.
+  const unquoted = (key: string, value: string, present?: string): CanonicalMember => ({ key, value, quoted: false, required: present === undefined, ...(present ? { present } : {}) });
   const members: CanonicalMember[] = [
     ...TOP.map((m) => stringMember(m, m.text)),
     ...COUNTS.map((m): CanonicalMember => ({ key: m.key, value: m.json, quoted: false, required: m.required })),
-    object('store', canonicalObject(STORE.map((m) => stringMember(m, m.text))), true),
+    unquoted('store', canonicalObject(STORE.map((m) => stringMember(m, m.text)))),
     // A plain item's legal hold has its reason.
-    object('legalHold', `CASE WHEN ${FAST.holdReason.text} IS NOT NULL THEN ${canonicalObject(HOLD.map((m) => stringMember(m, m.text)))} END`, false),
-    object('events', `CASE WHEN fj_events IS NOT NULL THEN ${canonicalObject(eventMembers(declaredEvents).map((m) => stringMember(m)))} END`, false),
-    object('purposes', `CASE WHEN fl_purposes IS NOT NULL THEN concat('["', array_to_string(fl_purposes, '","'), '"]') END`, false),
+    unquoted('legalHold', canonicalObject(HOLD.map((m) => stringMember(m, m.text))), FAST.holdReason.text),
+    unquoted('events', canonicalObject(eventMembers(declaredEvents).map((m) => stringMember(m))), 'fj_events'),
+    unquoted('purposes', `concat('["', array_to_string(fl_purposes, '","'), '"]')`, 'fl_purposes'),
   ];
   return `CASE WHEN plain THEN ${canonicalObject(members)} END`;
 }

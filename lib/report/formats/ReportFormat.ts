@@ -46,7 +46,9 @@ export interface BulkFindings {
   /**
    * Writes to `path` (a new file) the `before` lines, then every finding's JSON line
    * in the report's order followed by `suffix`; each line ends with '\n'. Answers
-   * how many findings it wrote. `onProgress`: how far the writing is (0 to 1, growing)
+   * how many findings it wrote. The engine may read the lines back from that file for
+   * the run's other reports: the writer may cut the last line's suffix and LF, add
+   * after them, rename or replace the file, but not change the lines. `onProgress`: how far the writing is (0 to 1, growing)
    * as it goes, and 1 once done.
    */
   copyLines(path: string, options?: { before?: readonly string[]; suffix?: string; onProgress?: (fraction: number) => void }): Promise<number>;

@@ -1,11 +1,14 @@
 /**
  * The SQL engine's two ways of giving the report's lines (lib/sql/sqlEngine.ts): copyLines
  * writes them with DuckDB's COPY (the lines before them as the file's prefix), reportLines
- * reads back a file DuckDB sorted. Both give the same lines in the same order, keyed by
- * itemId, and the lines before the findings stand alone when there is none.
+ * reads back a file DuckDB sorted. Both give the same lines in the same order, by itemId,
+ * and the lines before the findings stand alone when there is none. After a copyLines, the
+ * passes after it read its lines again instead of sorting them (no COPY), as long as its file
+ * holds them; reportLines leaves out the verdicts asked.
  */
 import { readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
+import { DuckDBConnection } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { duplicateOf } from '../../../lib/audit/phases/markRepeated';
 import type { EngineOptions } from '../../../lib/engine/evaluate';
@@ -26,8 +29,17 @@ async function engineWith(items: readonly unknown[], options = OPTIONS, reportSo
 
 const BEFORE = ['  ', '"findings": ['];
 
+/** Counts the COPY statements DuckDB runs from now on (a sort of the lines is one). */
+function copiesDuring(): { count(): number; restore(): void } {
+  const spy = jest.spyOn(DuckDBConnection.prototype, 'run');
+  return {
+    count: () => spy.mock.calls.filter(([sql]) => /^\s*COPY\b/.test(sql)).length,
+    restore: () => spy.mockRestore(),
+  };
+}
+
 describe('the report lines of the SQL engine', () => {
-  it('are the same from copyLines and reportLines, keyed and ordered by itemId', async () => {
+  it('are the same from copyLines and reportLines, ordered by itemId, and read again without a sort after a copyLines', async () => {
     const items = fc.sample(sqlItem(catalog(), 30), { numRuns: 300, seed: 20261128 });
     // Repeated and missing itemIds, and ones JavaScript and DuckDB order differently.
     items.forEach((item, i) => {
@@ -46,12 +58,19 @@ describe('the report lines of the SQL engine', () => {
       expect(await engine.copyLines(path, { before: BEFORE, suffix: ',' })).toBe(items.length);
       const json = [...BEFORE, ...lines.map((line) => `${line},`)].map((line) => `${line}\n`).join('');
       expect(readFileSync(path, 'utf8')).toBe(json);
-      // Cut short at its end as the JSON writer cuts it, and its lines then read again for the passes after it.
+      // Cut short at its end as the JSON writer cuts it, and its lines then read again for the passes after it: no COPY.
       truncateSync(path, json.length - 2);
+      const copies = copiesDuring();
       const bare = join(tempDir('report-lines-'), 'bare.ndjson');
       await engine.copyLines(bare);
       expect(readFileSync(bare, 'utf8')).toBe(lines.map((line) => `${line}\n`).join(''));
       expect(await collect(engine.reportLines())).toEqual(lines);
+      expect(copies.count()).toBe(0);
+      // Cut anywhere else, or written over, the file no longer holds them: they are sorted again.
+      truncateSync(path, json.length - 3);
+      expect(await collect(engine.reportLines())).toEqual(lines);
+      expect(copies.count()).toBe(1);
+      copies.restore();
     } finally {
       engine.close();
     }

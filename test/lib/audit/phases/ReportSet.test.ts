@@ -2,7 +2,8 @@
  * The run's reports as a set: the JSON report opens and finishes first, each
  * report's SHA-256 is that of its file, a repeated itemId becomes invalid as it
  * passes (summary corrected, never among the most serious), progress comes
- * every 4,096 findings, the SQL engine's bulk lines are marked the same way,
+ * every 4,096 findings, the SQL engine's bulk lines are marked the same way
+ * (and asked for only the verdicts the writers that take them one by one use),
  * and a failed run leaves no report behind.
  */
 import { createHash } from 'node:crypto';
@@ -93,6 +94,27 @@ describe('ReportSet', () => {
     expect(progress).toEqual([{ phase: 'write', done: 2, total: 2, unit: 'items' }]);
     await reports.finish(head, null);
     expect(readFileSync(reports.paths.csv!, 'utf8')).toContain('invalid');
+  });
+
+  // The PDF only counts compliant and waived findings (ReportWriter.ignores); the CSV takes every finding.
+  it.each<[FormatId[], string[]]>([
+    [['pdf'], ['compliant', 'waived']],
+    [['csv', 'pdf'], []],
+  ])('asks the SQL engine for the lines of the verdicts every one-by-one writer of %j takes', async (formats, leftOut) => {
+    const { head, reports } = setUp([], formats);
+    const asked: unknown[] = [];
+    const bulk: SqlBulk = {
+      repeatedItemIds: async () => [],
+      replaceLines: async () => undefined,
+      async *reportLines(_progress, leaveOut) {
+        asked.push(leaveOut);
+      },
+      copyLines: async () => 0,
+    };
+    reports.open(head);
+    await reports.writeBulk(bulk, 0);
+    expect(asked).toEqual([leftOut]);
+    await reports.abort();
   });
 
   it('stops between findings once aborted, and leaves nothing behind when the run fails', async () => {
