@@ -18,8 +18,7 @@ export interface DuckOptions {
   sliceRows?: number;
   /**
    * How many bytes of report lines the SQL engine sorts in one go (default 16 × the
-   * memory limit); beyond, it sorts them in parts of a quarter of that, each in ranges of
-   * keys of half a part. Tests set it small.
+   * memory limit); beyond, it sorts them in parts of a quarter of that. Tests set it small.
    */
   reportSortBytes?: number;
   /** How often, in ms, a statement whose progress is reported is asked how far it is (default 250: see watchProgress). Tests set it small. */

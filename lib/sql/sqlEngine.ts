@@ -119,14 +119,6 @@ const SORT_IN_ONE_LIMITS = 16;
  * 472 s → 363 s, its peak RSS 946 MB → 780 MB.
  */
 const PART_LIMITS = 2;
-/**
- * Each part's lines are sorted in ranges of keys of about this many times the memory limit, each range by a
- * statement of its own that reads the part's file again (DuckDB reads only the keys of the rows outside the
- * range): a range this small is sorted in memory, where a whole part spills. A part of 250,000 lines (228 MB),
- * 256 MB, one thread: 1.08–1.16 s and a peak RSS of 479 MB whole, 0.49 s and 225–360 MB in two ranges,
- * 0.53 s and 235 MB in four.
- */
-const RANGE_LIMITS = 0.4;
 /** The most a diff adds to a line: `,"status":"persisting","firstSeenAt":"<ISO instant>","daysOpen":<number>` (historySql.ts lineTailSql). */
 const DIFF_TAIL_BYTES = 96;
 /** Keys sampled to choose the parts' boundaries. */
@@ -284,34 +276,6 @@ async function guardedStep<T>(what: string, duckOptions: DuckOptions, work: () =
 interface ReportParts {
   dir: string;
   parts: string[];
-}
-
-/** A range of sort keys as an SQL condition on the key column `k1`. */
-type KeyRange = (k1: string) => string;
-
-/**
- * The ranges of keys part `part` is sorted in (see RANGE_LIMITS): `count` ranges of about as many
- * sampled keys (`keys`, in DuckDB's order of the sort keys, of which `boundaries` are some), between
- * the part's boundaries. A part holds the keys above the boundary before it up to its own (cutParts:
- * a key's part is the number of boundaries below it), the first part the rows without a key too; so
- * does each range within it, the first one those. The part's sampled keys are found by equality alone:
- * JavaScript's order of the sort keys is not DuckDB's (jsOrderSql).
- *
- * @example
- * keyRanges(['a', 'b', 'c', 'd'], [], 0, 2).map((range) => range('k1')) // ["(k1 IS NULL OR k1 <= 'b')", "k1 > 'b'"]
- */
-export function keyRanges(keys: readonly string[], boundaries: readonly string[], part: number, count: number): KeyRange[] {
-  const [low, high] = [boundaries[part - 1], boundaries[part]];
-  const inPart = keys.slice(low === undefined ? 0 : keys.lastIndexOf(low) + 1, high === undefined ? keys.length : keys.lastIndexOf(high) + 1);
-  const inner = [...new Set(Array.from({ length: count - 1 }, (_, i) => inPart[Math.floor(((i + 1) * inPart.length) / count)]))].filter(
-    (key): key is string => key !== undefined && key !== high,
-  );
-  return Array.from({ length: inner.length + 1 }, (_, i) => (k1: string) => {
-    const [above, upTo] = [inner[i - 1], inner[i]];
-    if (above === undefined && upTo === undefined) return 'true';
-    if (above === undefined) return `(${k1} IS NULL OR ${k1} <= ${sqlString(upTo!)})`;
-    return upTo === undefined ? `${k1} > ${sqlString(above)}` : `(${k1} > ${sqlString(above)} AND ${k1} <= ${sqlString(upTo)})`;
-  });
 }
 
 /**
@@ -955,7 +919,6 @@ export class SqlEngine {
       )
     ).getRows().map(([value]) => value as string);
     const boundaries = [...new Set(Array.from({ length: partCount - 1 }, (_, i) => keys[Math.floor(((i + 1) * keys.length) / partCount)]).filter((value) => value !== undefined))];
-    const rangeBytes = this.duckOptions.reportSortBytes === undefined ? limit * RANGE_LIMITS : partBytes / 2;
     const list = `[${boundaries.map((value) => sqlString(value!)).join(', ')}]::VARCHAR[]`;
     const dir = await this.folder('report-parts-');
     // Writes each row of `rows` (with its sort key k1) into the folder of its part, part=N; `share`: of the cut's progress.
@@ -976,7 +939,7 @@ export class SqlEngine {
     const partFiles = (folder: string, part: number) => sqlString(joinPath(dir, folder, `part=${part}`, '*.parquet'));
     try {
       const { text, join, k1, k2 } = this.lineColumns();
-      let partRows: (part: number, range: KeyRange) => string;
+      let partRows: (part: number) => string;
       if (this.diffed) {
         // Each row's item key, parsed once from its diff key.
         const keyed = (columns: string, from: string) => `(SELECT ${columns}, ${diffKeyParts('diff_key').itemKey} AS item_key FROM ${from}) x`;
@@ -985,19 +948,18 @@ export class SqlEngine {
         await cut('tails', `SELECT ${jsOrderSql('x.item_key')} AS k1, x.ord AS ord, x.tail AS tail FROM ${keyed('ord, tail', DIFF_LINE_TAILS)}`, DIFF_TAIL_BYTES + 16, { from: 0.75, to: 1 });
         // The replaced lines are whole report lines (read off `diffed`): they replace the joined line.
         const line = diffedLineSql('f.finding', 't.tail');
-        // The range's tails alone: the join's hash table.
-        partRows = (part, range) =>
+        partRows = (part) =>
           `SELECT ${this.replaced ? `coalesce(r.line, ${line})` : line} AS text, f.k1 AS k1, f.k2 AS k2, f.ord AS ord, f.item_key AS item_key
-            FROM (SELECT * FROM read_parquet(${partFiles('lines', part)}, hive_partitioning = false) WHERE ${range('k1')}) f
-            JOIN (SELECT * FROM read_parquet(${partFiles('tails', part)}, hive_partitioning = false) WHERE ${range('k1')}) t ON t.ord = f.ord
+            FROM read_parquet(${partFiles('lines', part)}, hive_partitioning = false) f
+            JOIN read_parquet(${partFiles('tails', part)}, hive_partitioning = false) t ON t.ord = f.ord
             ${this.replaced ? 'LEFT JOIN replaced r ON r.ord = f.ord' : ''}`;
       } else {
         await cut('lines', `SELECT ${k1} AS k1, ${k2} AS k2, x.ord AS ord, ${text} AS text, x.${key} AS item_key FROM ${from} x ${join}`, rowBytes, { from: 0, to: 1 });
-        partRows = (part, range) => `SELECT text, k1, k2, ord, item_key FROM read_parquet(${partFiles('lines', part)}, hive_partitioning = false) WHERE ${range('k1')}`;
+        partRows = (part) => `SELECT text, k1, k2, ord, item_key FROM read_parquet(${partFiles('lines', part)}, hive_partitioning = false)`;
       }
       const parts = Array.from({ length: boundaries.length + 1 }, (_, part) => part)
         .filter((part) => existsSync(joinPath(dir, 'lines', `part=${part}`)))
-        .flatMap((part) => keyRanges(keys, boundaries, part, Math.ceil(partBytes / rangeBytes)).map((range) => partRows(part, range)));
+        .map(partRows);
       return { dir, parts };
     } catch (error) {
       await rm(dir, { recursive: true, force: true });

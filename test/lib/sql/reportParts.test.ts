@@ -14,7 +14,6 @@ import type { FormatId } from '../../../lib/report/formats/formatIds';
 import { tempDir, writeTemp } from '../../helpers/files';
 import { CAPTURED_MS, catalog, DAY } from '../../helpers/items';
 import { compiledTestWaivers, sqlItem } from '../../helpers/sqlItems';
-import { keyRanges } from '../../../lib/sql/sqlEngine';
 
 const FORMATS: FormatId[] = ['json', 'csv', 'parquet'];
 
@@ -82,15 +81,4 @@ describe('a report sorted in parts', () => {
       expectSameReports(await audit(file, 'sql', runId, dirs.sql, reportSortBytes), await audit(file, 'reference', runId, dirs.reference, reportSortBytes));
     }
   }, 240_000);
-
-  // Each part is sorted in ranges of keys (SqlEngine keyRanges), found among the sampled keys by position and
-  // equality: in DuckDB's order of the sort keys, which is not JavaScript's (here 'c' before 'b' before 'a', then 'e', 'd').
-  it.each([
-    ['the first part, its rows without a key in its first range', ['c', 'b', 'a', 'e', 'd'], ['a'], 0, 3, ["(k1 IS NULL OR k1 <= 'b')", "k1 > 'b'"]],
-    ['a part after a boundary', ['c', 'b', 'a', 'e', 'd'], ['a'], 1, 2, ["(k1 IS NULL OR k1 <= 'd')", "k1 > 'd'"]],
-    ['a range never ends at the part\'s own boundary', ['b', 'a', 'a', 'c', 'd'], ['a', 'd'], 1, 4, ["(k1 IS NULL OR k1 <= 'c')", "k1 > 'c'"]],
-    ['one range: the whole part', ['a', 'b'], ['a'], 1, 1, ['true']],
-  ])('has its ranges of keys: %s', (_label, keys, boundaries, part, count, ranges) => {
-    expect(keyRanges(keys, boundaries, part, count).map((range) => range('k1'))).toEqual(ranges);
-  });
 });
