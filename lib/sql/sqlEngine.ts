@@ -11,7 +11,7 @@ import { link, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { DuckDBPreparedStatement } from '@duckdb/node-api';
+import { DuckDBScalarFunction, VARCHAR, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { inAnyOrder, ItemsTable, onOneThread, openDuck, watchProgress, withSetting, type Duck, type DuckOptions } from './duck';
 import { isOutOfMemory } from './outOfMemory';
 import { evaluationSql } from './evaluationSql';
@@ -21,6 +21,7 @@ import type { SnapshotDigest } from '../engine/snapshotDigest';
 import { loadNdjsonItems } from './readNdjsonSql';
 import { fileLines } from './fileLines';
 import { TextSink } from '../report/formats/TextSink';
+import type { LineRows } from '../report/formats/ReportFormat';
 
 /** An NDJSON inventory file DuckDB may read itself, and the snapshot to keep (FileInventorySource's filter). */
 export interface NdjsonFile {
@@ -164,7 +165,12 @@ interface CopiedLines {
   start: number;
   end: number;
   suffix: string;
+  /** The lines before them (start's bytes). */
+  skip: number;
 }
+
+/** Kept lines, and the size of their file now. */
+type KeptLines = CopiedLines & { size: number };
 
 /**
  * The lines of `copied` without their suffix, as copyLines wrote them. The file may since have been cut short
@@ -343,6 +349,8 @@ export class SqlEngine {
   private replaced = false;
   /** The lines copyLines wrote last, which the passes after it read again instead of sorting them again (see {@link copyLines}). */
   private copied: CopiedLines | null = null;
+  /** The functions rowFunction registered so far (each its own name). */
+  private rowFunctions = 0;
   /**
    * How many item keys more than one finding has ({@link repeatedItemIds} keeps them in
    * {@link REPEATED_KEYS}), for the lines' state; null until it is asked.
@@ -738,7 +746,7 @@ export class SqlEngine {
    * passes after this one: another copyLines, and reportLines, read them again in JavaScript
    * instead of sorting them again (500,000 findings: a sort of 2.5–3 s).
    */
-  async copyLines(path: string, options: { before?: readonly string[]; suffix?: string; onProgress?: (fraction: number) => void } = {}): Promise<number> {
+  async copyLines(path: string, options: { before?: readonly string[]; suffix?: string; rows?: LineRows; onProgress?: (fraction: number) => void } = {}): Promise<number> {
     const { onProgress } = options;
     await this.prepare();
     const { from } = this.reportOrder();
@@ -746,13 +754,18 @@ export class SqlEngine {
     // The report has a line per finding (`diffed` too): counted without its join.
     const [[rows]] = (await this.duck.connection.runAndReadAll('SELECT count(*) FROM findings')).getRows() as [[bigint]];
     const beforeText = before.map((line) => `${line}\n`).join('');
+    const rowOf = options.rows ? this.rowFunction(options.rows) : null;
+    // What is written of a line: its row, or the line and the suffix.
+    const written = (line: string) => (rowOf ? rowOf(line) : options.suffix ? `${line} || ${sqlString(options.suffix)}` : line);
     const kept = rows > 0n ? await this.keptLines() : null;
     if (kept) {
-      await this.guarded('writing the reports', () => this.copyCopied(kept, path, beforeText, options.suffix ?? '', onProgress));
+      if (!(rowOf && (await this.copyKeptRows(kept, path, before, written, onProgress)))) {
+        const rowsJs = options.rows?.js;
+        const suffix = options.suffix ?? '';
+        await this.guarded('writing the reports', () => this.copyCopied(kept, path, beforeText, (line) => (rowsJs ? rowsJs(line) : `${line}${suffix}`), onProgress));
+      }
       return Number(rows);
     }
-    // Appended to each line (a copy of it), when there is one.
-    const suffix = options.suffix ? ` || ${sqlString(options.suffix)}` : '';
     // No findings: the lines before them alone (a COPY with a PREFIX would end them with its SUFFIX).
     if (rows === 0n) {
       await writeFile(path, beforeText);
@@ -767,7 +780,7 @@ export class SqlEngine {
           await writeFile(path, beforeText);
           const partText = joinPath(parts.dir, 'part.txt');
           for (const [index, part] of parts.parts.entries()) {
-            await this.run(`COPY (SELECT text${suffix} FROM (${part}) ORDER BY k1 NULLS FIRST, k2, ord) TO ${sqlString(partText)} ${linesCopyOptions()}`, progress?.(index));
+            await this.run(`COPY (SELECT ${written('text')} FROM (${part}) ORDER BY k1 NULLS FIRST, k2, ord) TO ${sqlString(partText)} ${linesCopyOptions()}`, progress?.(index));
             await pipeline(readFileChunks(partText), createWriteStream(path, { flags: 'a' }));
           }
           await rm(partText, { force: true });
@@ -776,12 +789,58 @@ export class SqlEngine {
     } else if (rows > 0n) {
       const { text, join, k1, k2 } = this.lineColumns();
       const keys = this.diffed ? 'k1 NULLS FIRST, k2, ord' : 'k1 NULLS FIRST, ord';
-      const lines = `SELECT ${text}${suffix} AS text, ${k1} AS k1, ${k2} AS k2, x.ord AS ord FROM ${from} x ${join}`;
+      const lines = `SELECT ${written(text)} AS text, ${k1} AS k1, ${k2} AS k2, x.ord AS ord FROM ${from} x ${join}`;
       // One thread for the sort of the whole lines: with two, DuckDB's sort runs out of a 256 MB limit at 500,000 findings.
       await this.withOneThread(() => this.step('writing the reports', `COPY (SELECT text FROM (${lines}) ORDER BY ${keys}) TO ${sqlString(path)} ${linesCopyOptions(before)}`, { progress: progress?.(0) }));
     }
-    if (rows > 0n) await this.keepCopied(path, Buffer.byteLength(beforeText), options.suffix ?? '');
+    // Rows are not lines: only lines are kept for the passes after this one.
+    if (rows > 0n && !options.rows) await this.keepCopied(path, beforeText, options.suffix ?? '');
     return Number(rows);
+  }
+
+  /**
+   * `rows` as an SQL expression of a line (copyLines' `rows`): its `sql` where `sqlCan`, else its `js`,
+   * which DuckDB calls (a function registered on the connection, run on the JavaScript thread).
+   */
+  private rowFunction(rows: LineRows): (line: string) => string {
+    const name = `report_row_${(this.rowFunctions += 1)}`;
+    this.duck.connection.registerScalarFunction(
+      DuckDBScalarFunction.create({
+        name,
+        mainFunction: (_info, input, output) => {
+          const lines = input.getColumnVector(0);
+          for (let row = 0; row < input.rowCount; row += 1) {
+            const line = lines.getItem(row);
+            output.setItem(row, typeof line === 'string' ? rows.js(line) : null);
+          }
+          output.flush();
+        },
+        returnType: VARCHAR,
+        parameterTypes: [VARCHAR],
+      }),
+    );
+    return (line) => `(CASE WHEN ${rows.sqlCan(line)} THEN ${rows.sql(line)} ELSE ${name}(${line}) END)`;
+  }
+
+  /**
+   * Writes the `written` text of each kept line to `path` after the `before` lines, DuckDB reading the
+   * kept file on every thread in its order. False (nothing written) when it cannot: the file holds more
+   * than the lines now, or DuckDB's reader refuses a line (longer than its line size).
+   */
+  private async copyKeptRows(kept: KeptLines, path: string, before: readonly string[], written: (line: string) => string, onProgress?: (fraction: number) => void): Promise<boolean> {
+    if (kept.size > kept.end) return false;
+    const reader =
+      `read_csv(${sqlString(kept.file)}, columns = {'line': 'VARCHAR'}, header = false, auto_detect = false, delim = chr(1), quote = '', ` +
+      `escape = '', comment = '', new_line = '\\n', strict_mode = true, skip = ${kept.skip}, compression = 'none')`;
+    const suffix = sqlString(kept.suffix);
+    const line = kept.suffix === '' ? 'line' : `(CASE WHEN ends_with(line, ${suffix}) THEN left(line, length(line) - length(${suffix})) ELSE line END)`;
+    try {
+      await this.step('writing the reports', `COPY (SELECT ${written(line)} FROM ${reader}) TO ${sqlString(path)} ${linesCopyOptions(before)}`, { progress: onProgress ?? null });
+      return true;
+    } catch (error) {
+      if (/Invalid Input Error/.test((error as Error).message)) return false;
+      throw error;
+    }
   }
 
   /**
@@ -789,7 +848,7 @@ export class SqlEngine {
    * writer may rename or replace its file. Nothing is kept when the link cannot be made (another file system):
    * the next pass sorts again.
    */
-  private async keepCopied(path: string, start: number, suffix: string): Promise<void> {
+  private async keepCopied(path: string, beforeText: string, suffix: string): Promise<void> {
     const dir = await this.folder('report-copied-');
     const file = joinPath(dir, 'lines.txt');
     try {
@@ -798,7 +857,7 @@ export class SqlEngine {
       await rm(dir, { recursive: true, force: true });
       return;
     }
-    this.copied = { file, start, end: (await stat(file)).size, suffix };
+    this.copied = { file, start: Buffer.byteLength(beforeText), end: (await stat(file)).size, suffix, skip: beforeText.split('\n').length - 1 };
   }
 
   /**
@@ -807,16 +866,16 @@ export class SqlEngine {
    * last line's suffix and LF were cut (the JSON writer's cut). Else they are forgotten, and the lines
    * are sorted again.
    */
-  private async keptLines(): Promise<CopiedLines | null> {
+  private async keptLines(): Promise<KeptLines | null> {
     if (!this.copied) return null;
     const { file, end, suffix } = this.copied;
     const ending = Buffer.from(`${suffix}\n`);
-    const intact = await readRange(file, end - ending.length, ending.length).then(
-      ({ bytes, size }) => bytes.equals(ending) || (suffix !== '' && size === end - ending.length),
-      () => false,
+    const size = await readRange(file, end - ending.length, ending.length).then(
+      ({ bytes, size }) => (bytes.equals(ending) || (suffix !== '' && size === end - ending.length) ? size : null),
+      () => null,
     );
-    if (!intact) this.copied = null;
-    return this.copied;
+    if (size === null) this.copied = null;
+    return this.copied && size !== null ? { ...this.copied, size } : null;
   }
 
   /** A new folder of the engine's for the report's files, removed with the engine (close). */
@@ -826,12 +885,12 @@ export class SqlEngine {
     return dir;
   }
 
-  /** Writes `beforeText`, then the kept lines each followed by `suffix` and an LF, to `path` (copyLines' output, without a sort). */
-  private async copyCopied(kept: CopiedLines, path: string, beforeText: string, suffix: string, onProgress?: (fraction: number) => void): Promise<void> {
+  /** Writes `beforeText`, then the `written` text of each kept line and an LF, to `path` (copyLines' output, without a sort). */
+  private async copyCopied(kept: CopiedLines, path: string, beforeText: string, written: (line: string) => string, onProgress?: (fraction: number) => void): Promise<void> {
     const sink = new TextSink(path);
     try {
       await sink.write(beforeText);
-      for await (const line of copiedLines(kept, onProgress)) await sink.write(`${line}${suffix}\n`);
+      for await (const line of copiedLines(kept, onProgress)) await sink.write(`${written(line)}\n`);
       await sink.close();
     } catch (error) {
       await sink.destroy();

@@ -39,6 +39,16 @@ export interface FindingRecord {
 }
 
 /**
+ * A report's own row for each finding, made from its JSON line (`line`, an SQL expression in the first
+ * two): in SQL for the lines `sqlCan` accepts, in JavaScript for the others. A row holds no line break.
+ */
+export interface LineRows {
+  sqlCan(line: string): string;
+  sql(line: string): string;
+  js(line: string): string;
+}
+
+/**
  * All the findings at once, as an engine that keeps them can give them (the SQL
  * engine: DuckDB writes the lines itself, no finding passes through JavaScript).
  */
@@ -46,12 +56,13 @@ export interface BulkFindings {
   /**
    * Writes to `path` (a new file) the `before` lines, then every finding's JSON line
    * in the report's order followed by `suffix`; each line ends with '\n'. Answers
-   * how many findings it wrote. The engine may read the lines back from that file for
+   * how many findings it wrote. With `rows`, each finding's row instead of its line
+   * (and no suffix). The engine may read the lines back from that file for
    * the run's other reports: the writer may cut the last line's suffix and LF, add
    * after them, rename or replace the file, but not change the lines. `onProgress`: how far the writing is (0 to 1, growing)
    * as it goes, and 1 once done.
    */
-  copyLines(path: string, options?: { before?: readonly string[]; suffix?: string; onProgress?: (fraction: number) => void }): Promise<number>;
+  copyLines(path: string, options?: { before?: readonly string[]; suffix?: string; rows?: LineRows; onProgress?: (fraction: number) => void }): Promise<number>;
 }
 
 /** Writes one report file. Findings arrive in the report's order; the head arrives last, when it is known. */

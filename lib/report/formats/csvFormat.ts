@@ -3,11 +3,12 @@ import { stringify } from 'csv-stringify/sync';
 import type { Finding } from '../../model';
 import { printable } from '../../text/printable';
 import type { ResolvedFinding } from '../ReportModel';
-import type { FinishedReports, ReportAssembly, ReportFormat } from './ReportFormat';
+import { sqlString } from '../../sql/sqlText';
+import type { FinishedReports, LineRows, ReportAssembly, ReportFormat } from './ReportFormat';
 import { PartFile } from './PartFile';
 import { TextSink } from './TextSink';
 
-/** One column: its header and how to read it from a finding. */
+/** One column: its header and how to read it from a finding (its member's key, or `store` or `clause` and the key within). */
 const COLUMNS: readonly [string, (f: Finding) => string | number | null | undefined][] = [
   ['itemId', (f) => f.itemId],
   ['snapshotId', (f) => f.snapshotId],
@@ -39,6 +40,15 @@ const COLUMNS: readonly [string, (f: Finding) => string | number | null | undefi
   ['clauseSection', (f) => f.clause?.section],
   ['clauseText', (f) => f.clause?.text],
 ];
+
+/** The columns that hold a finding's numbers: csv-stringify writes them as String() does, which is how the line spells them. */
+const NUMBER_COLUMNS = new Set(['recordCount', 'bytes', 'overdueDays', 'daysOpen']);
+
+/** A column's member in a finding's line, as a JSON path: `storeType` is `$.store.type`. */
+const jsonPath = (header: string) => {
+  const nested = /^(store|clause)([A-Z].*)$/.exec(header);
+  return nested ? `$.${nested[1]}.${nested[2]![0]!.toLowerCase()}${nested[2]!.slice(1)}` : `$.${header}`;
+};
 
 export function resolvedRow(entry: ResolvedFinding): Finding {
   return {
@@ -100,6 +110,36 @@ const csvText = (rows: Row[]): string => stringify(rows, { cast: { string: neutr
 
 /** The file's first row: the column names. */
 const HEADER_ROW: Row = COLUMNS.map(([header]) => header);
+/**
+ * A JSON escape (`\` and what follows) that the SQL row of a line cannot take: any but `\u`, or `\u` of a
+ * character that printable() or the formula test treats apart (controls, bidi and invisible format characters,
+ * spaces), or of half a surrogate pair; by whole blocks, so a little more than needed.
+ */
+const ESCAPE_FOR_JS = String.raw`\\(?:[^u]|u(?:00|0[678]|1680|180e|200|202[89a-f]|205f|206|3000|d[89a-f]|fe|fff))`;
+
+/**
+ * The CSV rows of the findings' lines as the SQL engine writes them (BulkFindings.copyLines' `rows`): in
+ * SQL for a line without an escape that ESCAPE_FOR_JS names: then no cell has a character printable()
+ * rewrites, a quote or a line break; a formula can only start after ASCII spaces; and a cell is quoted only
+ * for a comma. A number is JSON text as DuckDB writes it, which is String()'s but for the `+` of a positive
+ * exponent (JSON.stringify writes a finite number as String() does, csv-stringify's cast). Any other line is
+ * parsed and written by csv-stringify, as the writer writes a finding.
+ */
+export const CSV_ROWS: LineRows = {
+  sqlCan: (line) => `(NOT contains(${line}, '\\') OR NOT regexp_matches(${line}, ${sqlString(ESCAPE_FOR_JS)}))`,
+  sql(line) {
+    const texts = `json_extract_string(${line}, [${COLUMNS.map(([header]) => sqlString(jsonPath(header))).join(', ')}])`;
+    const numbers = COLUMNS.flatMap(([header], i) => (NUMBER_COLUMNS.has(header) ? [i + 1] : []));
+    const formula = `ascii(v) IN (32, 43, 45, 61, 64) AND regexp_matches(v, '^ *[-=+@]')`;
+    const text = `(CASE WHEN ${formula} THEN concat('''', v) ELSE v END)`;
+    // The line parsed once; each cell made by one lambda over the texts (a vector of them all), the numbers by their place.
+    const cell =
+      `CASE WHEN i IN (${numbers.join(', ')}) THEN coalesce(CASE WHEN contains(v, 'e') AND NOT contains(v, 'e-') THEN replace(v, 'e', 'e+') ELSE v END, '') ` +
+      `WHEN v IS NULL THEN '' WHEN contains(v, ',') THEN concat('"', ${text}, '"') ELSE ${text} END`;
+    return `array_to_string(list_transform(${texts}, lambda v, i: ${cell}), ',')`;
+  },
+  js: (line) => csvText([rowOf(JSON.parse(line) as Finding)]).slice(0, -1),
+};
 
 /**
  * Rows on their way to a file, stringified in batches of ROWS_PER_BATCH.
@@ -171,20 +211,34 @@ export const csvFormat: ReportFormat = {
   attachRank: 2,
   create(path) {
     const partialPath = `${path}.partial`;
-    const sink = new TextSink(partialPath);
-    const rows = new CsvRows(sink, [HEADER_ROW]);
+    let file: { sink: TextSink; rows: CsvRows } | null = null;
+    // The header row first, unless the engine wrote it with every finding's row (writeAll).
+    const open = () => {
+      if (!file) {
+        const sink = new TextSink(partialPath);
+        file = { sink, rows: new CsvRows(sink, [HEADER_ROW]) };
+      }
+      return file;
+    };
     return {
       async write(record) {
-        await rows.add(record.finding());
+        await open().rows.add(record.finding());
+      },
+      async writeAll(findings) {
+        // The same bytes as write(): the header row, then a row per finding (most of them made in SQL: CSV_ROWS).
+        await findings.copyLines(partialPath, { before: [csvText([HEADER_ROW]).slice(0, -1)], rows: CSV_ROWS });
+        const sink = new TextSink(partialPath, 'a');
+        file = { sink, rows: new CsvRows(sink) };
       },
       async finish(_head, finished) {
+        const { sink, rows } = open();
         await rows.addResolved(finished);
         await rows.flush();
         await sink.close();
         await rename(partialPath, path);
       },
       async abort() {
-        await sink.destroy();
+        await file?.sink.destroy();
         await rm(partialPath, { force: true });
       },
     };

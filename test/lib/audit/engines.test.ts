@@ -77,8 +77,8 @@ function expectExactSums(result: AuditResult, items: readonly Record<string, unk
   expect([report.forecast.items, report.forecast.records, report.forecast.bytes]).toEqual([inWindow.length, Number(forecast.records), Number(forecast.bytes)]);
 }
 
-function expectSameReports(sql: AuditResult, reference: AuditResult, formats = FORMATS): void {
-  readReport(sql.reports.json!);
+function expectSameReports(sql: AuditResult, reference: AuditResult, formats: readonly FormatId[] = FORMATS): void {
+  if (formats.includes('json')) readReport(sql.reports.json!);
   // The digest's most serious findings: the SQL engine's one query chooses the reference collector's ten.
   expect(sql.mostSerious).toEqual(reference.mostSerious);
   // The trend (from history, with this run's open, new and resolved violations) is the same too.
@@ -109,7 +109,7 @@ describe('the SQL engine writes the reports of the reference engine', () => {
     expect(await states(dirs.sql)).toEqual(await states(dirs.reference));
   });
 
-  it('on a generated inventory of every verdict, with repeated itemIds, mixed snapshots, holds, waivers and counts near 2^53 (summed exactly, rounded once), three times with history (the third diffs the first file against the second), the reports written in three ways', async () => {
+  it('on a generated inventory of every verdict, with repeated itemIds, mixed snapshots, holds, waivers and counts near 2^53 (summed exactly, rounded once), four times with history (each run diffs the one before), the reports written in four ways', async () => {
     const now = new Date(CAPTURED_MS + DAY);
     const items = fc.sample(sqlItem(catalog(), 30), { numRuns: 2500, seed: 20261128 });
     items.forEach((item, i) => {
@@ -129,7 +129,10 @@ describe('the SQL engine writes the reports of the reference engine', () => {
     const bulk: FormatId[] = ['json', 'parquet'];
     // The PDF the one writer of lines: the SQL engine hands it no compliant or waived finding (ReportWriter.ignores).
     const pdf: FormatId[] = ['json', 'pdf'];
-    for (const [runId, file, formats] of [['audit-gen-1', first, FORMATS], ['audit-gen-2', secondFile, bulk], ['audit-gen-3', first, pdf]] as const) {
+    // The CSV without the JSON: its rows made as DuckDB sorts the lines (with the JSON, from the JSON's lines read again).
+    const csv: FormatId[] = ['csv', 'pdf'];
+    const runs = [['audit-gen-1', first, FORMATS], ['audit-gen-2', secondFile, bulk], ['audit-gen-3', first, pdf], ['audit-gen-4', secondFile, csv]] as const;
+    for (const [runId, file, formats] of runs) {
       const sql = await audit(file, 'sql', { historyDir: dirs.sql, runId, now, waivers, formats });
       const reference = await audit(file, 'reference', { historyDir: dirs.reference, runId, now, waivers, formats });
       expectSameReports(sql, reference, formats);
