@@ -349,8 +349,8 @@ export class SqlEngine {
   private replaced = false;
   /** The lines copyLines wrote last, which the passes after it read again instead of sorting them again (see {@link copyLines}). */
   private copied: CopiedLines | null = null;
-  /** The functions rowFunction registered so far (each its own name). */
-  private rowFunctions = 0;
+  /** The function rowFunction registered for each LineRows (once: a function stays with its connection). */
+  private readonly rowFunctions = new Map<LineRows, string>();
   /**
    * How many item keys more than one finding has ({@link repeatedItemIds} keeps them in
    * {@link REPEATED_KEYS}), for the lines' state; null until it is asked.
@@ -755,14 +755,19 @@ export class SqlEngine {
     const [[rows]] = (await this.duck.connection.runAndReadAll('SELECT count(*) FROM findings')).getRows() as [[bigint]];
     const beforeText = before.map((line) => `${line}\n`).join('');
     const rowOf = options.rows ? this.rowFunction(options.rows) : null;
+    // Progress that only grows, should the lines be written twice (copyKeptRows' fallback).
+    let reported = 0;
+    const progressOf = onProgress && ((fraction: number) => {
+      if (fraction > reported) onProgress((reported = fraction));
+    });
     // What is written of a line: its row, or the line and the suffix.
     const written = (line: string) => (rowOf ? rowOf(line) : options.suffix ? `${line} || ${sqlString(options.suffix)}` : line);
     const kept = rows > 0n ? await this.keptLines() : null;
     if (kept) {
-      if (!(rowOf && (await this.copyKeptRows(kept, path, before, written, onProgress)))) {
+      if (!(rowOf && (await this.copyKeptRows(kept, rows, path, before, written, progressOf)))) {
         const rowsJs = options.rows?.js;
         const suffix = options.suffix ?? '';
-        await this.guarded('writing the reports', () => this.copyCopied(kept, path, beforeText, (line) => (rowsJs ? rowsJs(line) : `${line}${suffix}`), onProgress));
+        await this.guarded('writing the reports', () => this.copyCopied(kept, path, beforeText, (line) => (rowsJs ? rowsJs(line) : `${line}${suffix}`), progressOf));
       }
       return Number(rows);
     }
@@ -803,7 +808,11 @@ export class SqlEngine {
    * which DuckDB calls (a function registered on the connection, run on the JavaScript thread).
    */
   private rowFunction(rows: LineRows): (line: string) => string {
-    const name = `report_row_${(this.rowFunctions += 1)}`;
+    const expression = (name: string) => (line: string) => `(CASE WHEN ${rows.sqlCan(line)} THEN ${rows.sql(line)} ELSE ${name}(${line}) END)`;
+    const known = this.rowFunctions.get(rows);
+    if (known) return expression(known);
+    const name = `report_row_${this.rowFunctions.size + 1}`;
+    this.rowFunctions.set(rows, name);
     this.duck.connection.registerScalarFunction(
       DuckDBScalarFunction.create({
         name,
@@ -819,28 +828,37 @@ export class SqlEngine {
         parameterTypes: [VARCHAR],
       }),
     );
-    return (line) => `(CASE WHEN ${rows.sqlCan(line)} THEN ${rows.sql(line)} ELSE ${name}(${line}) END)`;
+    return expression(name);
   }
 
   /**
    * Writes the `written` text of each kept line to `path` after the `before` lines, DuckDB reading the
-   * kept file on every thread in its order. False (nothing written) when it cannot: the file holds more
-   * than the lines now, or DuckDB's reader refuses a line (longer than its line size).
+   * kept file on every thread in its order. False (what it wrote to be written again) when it cannot: the
+   * file holds more than the lines now, DuckDB's reader refuses a line (longer than its line size), or it
+   * read another number of lines than `rows` (its `skip` counts a CR in a line before them as a line end).
    */
-  private async copyKeptRows(kept: KeptLines, path: string, before: readonly string[], written: (line: string) => string, onProgress?: (fraction: number) => void): Promise<boolean> {
+  private async copyKeptRows(kept: KeptLines, rows: bigint, path: string, before: readonly string[], written: (line: string) => string, onProgress?: (fraction: number) => void): Promise<boolean> {
     if (kept.size > kept.end) return false;
     const reader =
-      `read_csv(${sqlString(kept.file)}, columns = {'line': 'VARCHAR'}, header = false, auto_detect = false, delim = chr(1), quote = '', ` +
+      `read_csv(${sqlString(kept.file)}, columns = {'text': 'VARCHAR'}, header = false, auto_detect = false, delim = chr(1), quote = '', ` +
       `escape = '', comment = '', new_line = '\\n', strict_mode = true, skip = ${kept.skip}, compression = 'none')`;
     const suffix = sqlString(kept.suffix);
-    const line = kept.suffix === '' ? 'line' : `(CASE WHEN ends_with(line, ${suffix}) THEN left(line, length(line) - length(${suffix})) ELSE line END)`;
+    const lines = kept.suffix === '' ? `SELECT text AS line FROM ${reader}` : `SELECT CASE WHEN ends_with(text, ${suffix}) THEN left(text, length(text) - length(${suffix})) ELSE text END AS line FROM ${reader}`;
+    const { connection } = this.duck;
+    let copied = -1n;
+    const copy = async () => {
+      const result = await connection.runAndReadAll(`COPY (SELECT ${written('line')} FROM (${lines})) TO ${sqlString(path)} ${linesCopyOptions(before)}`);
+      copied = BigInt(result.getRows()[0]?.[0] as bigint | number);
+    };
     try {
-      await this.step('writing the reports', `COPY (SELECT ${written(line)} FROM ${reader}) TO ${sqlString(path)} ${linesCopyOptions(before)}`, { progress: onProgress ?? null });
-      return true;
+      await this.guarded('writing the reports', () => (onProgress ? watchProgress(connection, onProgress, copy, this.duckOptions.progressEveryMs) : copy()));
     } catch (error) {
-      if (/Invalid Input Error/.test((error as Error).message)) return false;
+      if (/Maximum line size/.test((error as Error).message)) return false;
       throw error;
     }
+    if (copied !== rows) return false;
+    onProgress?.(1);
+    return true;
   }
 
   /**

@@ -40,7 +40,11 @@ export interface FindingRecord {
 
 /**
  * A report's own row for each finding, made from its JSON line (`line`, an SQL expression in the first
- * two): in SQL for the lines `sqlCan` accepts, in JavaScript for the others. A row holds no line break.
+ * two): in SQL for the lines `sqlCan` accepts, in JavaScript for the others. The engine ends each row
+ * with a line break (a row may hold others, in a quoted cell).
+ *
+ * @example
+ * await findings.copyLines('report.csv.partial', { before: ['itemId,…'], rows: CSV_ROWS });
  */
 export interface LineRows {
   sqlCan(line: string): string;

@@ -115,7 +115,7 @@ const HEADER_ROW: Row = COLUMNS.map(([header]) => header);
  * character that printable() or the formula test treats apart (controls, bidi and invisible format characters,
  * spaces), or of half a surrogate pair; by whole blocks, so a little more than needed.
  */
-const ESCAPE_FOR_JS = String.raw`\\(?:[^u]|u(?:00|0[678]|1680|180e|200|202[89a-f]|205f|206|3000|d[89a-f]|fe|fff))`;
+export const ESCAPE_FOR_JS = String.raw`\\(?:[^u]|u(?:00|0[678]|1680|180e|200|202[89a-f]|205f|206|3000|d[89a-f]|fe|fff))`;
 
 /**
  * The CSV rows of the findings' lines as the SQL engine writes them (BulkFindings.copyLines' `rows`): in

@@ -8,7 +8,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import type { Finding } from '../../../../lib/model';
 import { toJsonLine } from '../../../../lib/report/FindingSorter';
-import { CSV_ROWS } from '../../../../lib/report/formats/csvFormat';
+import { CSV_ROWS, ESCAPE_FOR_JS } from '../../../../lib/report/formats/csvFormat';
+import { printable } from '../../../../lib/text/printable';
 import { sqlString } from '../../../../lib/sql/sqlText';
 import { FUZZ_NOW, hostileItems } from '../../../helpers/hostileItems';
 import { judge, makeItem } from '../../../helpers/items';
@@ -62,4 +63,19 @@ describe('the CSV rows of finding lines made in SQL', () => {
       if (row !== null) expect(row).toBe(CSV_ROWS.js(lines[i]!));
     });
   }, 60_000);
+
+  // ESCAPE_FOR_JS is kept by hand against the running engine's Unicode tables: every character of the BMP that
+  // printable() rewrites, or that the formula test skips (\s, \p{Cc}, \p{Cf}), and half a surrogate pair, must
+  // send its line to JavaScript, spelt as toJsonLine spells it (a space, the one ASCII character among them, is
+  // taken by the SQL, which skips spaces itself).
+  it('leave to JavaScript every line with a character printable() or the formula test treats apart', () => {
+    const escape = new RegExp(ESCAPE_FOR_JS);
+    const missed: string[] = [];
+    for (let code = 0; code <= 0xffff; code += 1) {
+      const char = String.fromCharCode(code);
+      const apart = printable(char, { allow: '\n' }) !== char || /[\s\p{Cc}\p{Cf}]/u.test(char) || (code >= 0xd800 && code <= 0xdfff);
+      if (apart && code !== 0x20 && !escape.test(toJsonLine(char))) missed.push(code.toString(16));
+    }
+    expect(missed).toEqual([]);
+  });
 });
