@@ -110,6 +110,7 @@ const csvText = (rows: Row[]): string => stringify(rows, { cast: { string: neutr
 
 /** The file's first row: the column names. */
 const HEADER_ROW: Row = COLUMNS.map(([header]) => header);
+
 /**
  * A JSON escape (`\` and what follows) that the SQL row of a line cannot take: any but `\u`, or `\u` of a
  * character that printable() or the formula test treats apart (controls, bidi and invisible format characters,
