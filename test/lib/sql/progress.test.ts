@@ -141,7 +141,7 @@ describe('a run with the SQL engine on a file', () => {
       source: new FileInventorySource(path),
       catalog: catalog(),
       engine: OPTIONS,
-      // Two reports DuckDB writes whole (JSON, Parquet) and one fed line by line (CSV): three passes over the findings.
+      // Three reports DuckDB writes whole (JSON, then Parquet and CSV from the JSON's lines): three passes over the findings.
       formats: ['json', 'parquet', 'csv'],
       outDir: tempDir('progress-run-'),
       trigger: 'cli',
