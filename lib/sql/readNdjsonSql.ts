@@ -285,6 +285,24 @@ function blankSql(text: string): string {
 }
 
 /**
+ * read_csv as a line reader (see the file's comment): one VARCHAR column `column` per line of the file
+ * at `path` after its first `skip` lines, quoting, escaping and comments off, LF rows, strict mode.
+ * Exact for a file without a CR or a 0x01 byte, in valid UTF-8 (the scan checks an inventory; report
+ * lines are ASCII JSON).
+ *
+ * @example
+ * `SELECT line FROM ${lineReaderSql('/tmp/lines.txt')}`
+ */
+export function lineReaderSql(path: string, options: { column?: string; skip?: number } = {}): string {
+  const { column = 'line', skip = 0 } = options;
+  return (
+    `read_csv(${sqlString(path)}, columns = {${sqlString(column)}: 'VARCHAR'}, header = false, auto_detect = false, ` +
+    `delim = chr(${DELIMITER}), quote = '', escape = '', comment = '', new_line = '\\n', strict_mode = true, ` +
+    `skip = ${skip}, compression = 'none', encoding = 'utf-8')`
+  );
+}
+
+/**
  * The target in one pass over the file: read_csv as a line reader (see the file's comment), the
  * physical line number (ordinality) and `ord`, the running count of non-blank lines — streaming
  * windows, run on one thread in the reader's order — and DuckDB's verdict on each line. Working
@@ -296,10 +314,7 @@ function blankSql(text: string): string {
  */
 async function readLines(connection: DuckDBConnection, tables: LoadTables, file: { path: string; size: number }, filter: string | null): Promise<void> {
   const { path } = file;
-  const reader =
-    `read_csv(${sqlString(path)}, columns = {'line': 'VARCHAR'}, header = false, auto_detect = false, ` +
-    `delim = chr(${DELIMITER}), quote = '', escape = '', comment = '', new_line = '\\n', strict_mode = true, ` +
-    `skip = 0, compression = 'none', encoding = 'utf-8')`;
+  const reader = lineReaderSql(path);
   const lines = `
     SELECT
       CAST(sum(CASE WHEN blank THEN 0 ELSE 1 END) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - 1 AS BIGINT) AS ord,

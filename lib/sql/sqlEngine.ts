@@ -18,7 +18,7 @@ import { evaluationSql } from './evaluationSql';
 import { registerGlobFunction } from './globFunction';
 import { DIGEST_COLUMNS, validationSql } from './validationSql';
 import type { SnapshotDigest } from '../engine/snapshotDigest';
-import { loadNdjsonItems } from './readNdjsonSql';
+import { lineReaderSql, loadNdjsonItems } from './readNdjsonSql';
 import { fileLines } from './fileLines';
 import { TextSink } from '../report/formats/TextSink';
 import type { LineRows } from '../report/formats/ReportFormat';
@@ -839,9 +839,7 @@ export class SqlEngine {
    */
   private async copyKeptRows(kept: KeptLines, rows: bigint, path: string, before: readonly string[], written: (line: string) => string, onProgress?: (fraction: number) => void): Promise<boolean> {
     if (kept.size > kept.end) return false;
-    const reader =
-      `read_csv(${sqlString(kept.file)}, columns = {'text': 'VARCHAR'}, header = false, auto_detect = false, delim = chr(1), quote = '', ` +
-      `escape = '', comment = '', new_line = '\\n', strict_mode = true, skip = ${kept.skip}, compression = 'none')`;
+    const reader = lineReaderSql(kept.file, { column: 'text', skip: kept.skip });
     const suffix = sqlString(kept.suffix);
     const lines = kept.suffix === '' ? `SELECT text AS line FROM ${reader}` : `SELECT CASE WHEN ends_with(text, ${suffix}) THEN left(text, length(text) - length(${suffix})) ELSE text END AS line FROM ${reader}`;
     const { connection } = this.duck;
