@@ -50,8 +50,10 @@ import {
   isoDaySql,
   isoJsonSql,
   isoSql,
+  piecesSql,
   sqlString,
   textSql,
+  type Piece,
 } from './sqlText';
 
 /**
@@ -521,26 +523,6 @@ function findingReasonSql(catalog: Catalog, options: EngineOptions, decisive: De
  * stays the largest cost of a line: the contract fixes it, and DuckDB has no other implementation.
  */
 const FINGERPRINT = `left(sha256(${textSql(...(['tenant_id', 'module', 'data_category', 'store_resource'] as const).flatMap((name, i) => (i === 0 ? [c(name)] : ['chr(1)', c(name)])))}), 20)`;
-
-/** A part of a line: literal text, or a SQL expression giving text. */
-type Piece = string | { sql: string };
-
-/** The pieces as one concat(), adjacent literal text joined into one literal. */
-function piecesSql(pieces: readonly Piece[]): string {
-  const parts: string[] = [];
-  let literal = '';
-  for (const piece of pieces) {
-    if (typeof piece === 'string') {
-      literal += piece;
-      continue;
-    }
-    if (literal !== '') parts.push(sqlString(literal));
-    literal = '';
-    parts.push(piece.sql);
-  }
-  if (literal !== '') parts.push(sqlString(literal));
-  return textSql(...parts);
-}
 
 /** The fields in the order of the Finding object, each its JSON text as pieces. */
 function objectPieces(fields: readonly (readonly [keyof Finding, readonly Piece[]])[], tail: Piece): Piece[] {

@@ -32,6 +32,32 @@ export function textSql(...parts: string[]): string {
   return `concat(${parts.join(', ')})`;
 }
 
+/** A part of a text: literal text, or an SQL expression giving text (NULL: nothing, to concat()). */
+export type Piece = string | { sql: string };
+
+/**
+ * The pieces as one concat() ({@link textSql}), adjacent literal text joined into one literal,
+ * empty literals left out.
+ *
+ * @example
+ * piecesSql(['{"a":', { sql: 'a' }, ',', '"b":1}']) // `concat('{"a":', a, ',"b":1}')`
+ */
+export function piecesSql(pieces: readonly Piece[]): string {
+  const parts: string[] = [];
+  let literal = '';
+  for (const piece of pieces) {
+    if (typeof piece === 'string') {
+      literal += piece;
+      continue;
+    }
+    if (literal !== '') parts.push(sqlString(literal));
+    literal = '';
+    parts.push(piece.sql);
+  }
+  if (literal !== '') parts.push(sqlString(literal));
+  return textSql(...parts);
+}
+
 /**
  * A column of the validation stage (lib/sql/relations.ts), checked by the compiler.
  *

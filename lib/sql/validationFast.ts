@@ -40,7 +40,7 @@
  * Column names start with `f`; every fragment is SQL.
  */
 import { RETENTION_EVENTS } from '../model';
-import { sqlString } from './sqlText';
+import { piecesSql, sqlString, type Piece } from './sqlText';
 import { plainTimestampMs } from './validationTimestamp';
 
 /** What a plain string member holds: its length in bytes, and whether it is a timestamp. */
@@ -379,9 +379,6 @@ interface CanonicalMember {
 
 const stringMember = (m: FastString, value = structPath(m.path)): CanonicalMember => ({ key: m.key, value, quoted: true, required: m.required });
 
-/** Literal text, or an SQL expression giving text (NULL: nothing, to concat()). */
-type CanonicalPiece = string | { sql: string };
-
 /**
  * An object of these members, its keys in RFC 8785's order, as one concat() of the members'
  * pieces: a member is the literal before its value, the value, and the literal after it
@@ -397,39 +394,24 @@ function canonicalObject(members: readonly CanonicalMember[]): string {
   // No member is sure to be there: the commas are concat_ws's.
   if (firstRequired === -1) return `concat('{', concat_ws(',', ${sorted.map((m) => optionalMemberSql(m, '', '')).join(', ')}), '}')`;
   const pieces = sorted.flatMap((m, i) => (i < firstRequired ? memberPieces(m, '', ',') : memberPieces(m, i === firstRequired ? '' : ',', '')));
-  return concatSql(['{', ...pieces, '}']);
+  return piecesSql(['{', ...pieces, '}']);
 }
 
 /** A member's text with `before` and `after` around it: its pieces when it is required, else one piece, NULL when absent. */
-function memberPieces(m: CanonicalMember, before: string, after: string): CanonicalPiece[] {
+function memberPieces(m: CanonicalMember, before: string, after: string): Piece[] {
   return m.required ? textPieces(m, before, after) : [{ sql: optionalMemberSql(m, before, after) }];
 }
 
 /** An optional member's text with `before` and `after` around it, NULL when it is absent. */
 function optionalMemberSql(m: CanonicalMember, before: string, after: string): string {
-  return `CASE WHEN ${m.present ?? m.value} IS NOT NULL THEN ${concatSql(textPieces(m, before, after))} END`;
+  return `CASE WHEN ${m.present ?? m.value} IS NOT NULL THEN ${piecesSql(textPieces(m, before, after))} END`;
 }
 
-function textPieces(m: CanonicalMember, before: string, after: string): CanonicalPiece[] {
+function textPieces(m: CanonicalMember, before: string, after: string): Piece[] {
   const quote = m.quoted ? '"' : '';
   return [`${before}${JSON.stringify(m.key)}:${quote}`, { sql: m.value }, `${quote}${after}`];
 }
 
-/** The pieces as one concat(), literals next to each other joined, empty ones left out. */
-function concatSql(pieces: readonly CanonicalPiece[]): string {
-  const parts: string[] = [];
-  let literal = '';
-  for (const piece of pieces) {
-    if (typeof piece === 'string') literal += piece;
-    else {
-      if (literal !== '') parts.push(sqlString(literal));
-      literal = '';
-      parts.push(piece.sql);
-    }
-  }
-  if (literal !== '') parts.push(sqlString(literal));
-  return `concat(${parts.join(', ')})`;
-}
 
 /**
  * A plain row's item as RFC 8785 JSON (lib/engine/canonicalJson.ts), as SQL over the fast
