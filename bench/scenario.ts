@@ -4,7 +4,7 @@
  * compiled (dist/scenario.js, cli/build.mjs), with the CLI compiled into it: the
  * CLI's code as users run it, called in-process after the imports as the peer query is.
  */
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { loadCatalog } from '../lib/catalog/loadCatalog';
 import { DEFAULTS } from '../lib/defaults';
 import { DEFAULT_ENGINE_OPTIONS, evaluate } from '../lib/engine/evaluate';
 import { createDocumentClient, InventoryTable } from '../lib/inventory/InventoryTable';
+import { readFileChunks } from '../lib/fileChunks';
 import { isOutOfMemory } from '../lib/sql/outOfMemory';
 import { OUT_OF_MEMORY_EXIT } from './outOfMemory';
 import { syntheticItem } from './syntheticInventory';
@@ -38,7 +39,7 @@ async function bareNdjson(file: string, outFile: string): Promise<number> {
   const out = createWriteStream(outFile);
   let buffer = '';
   let count = 0;
-  for await (const line of createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity })) {
+  for await (const line of createInterface({ input: readFileChunks(file), crlfDelay: Infinity })) {
     if (!line) continue;
     buffer += `${JSON.stringify(JSON.parse(line))}\n`;
     count += 1;
