@@ -97,13 +97,15 @@ function rowsByOrd(relation: string, ords: readonly string[]): string {
 }
 
 /**
- * Appended rows that start a slice (see {@link SqlEngine}): enough that what a slice costs
- * beside its rows (planning, a tenth of a second of CPU even prepared: see evaluateSlice) is
- * small beside running it. A slice also takes CPU from the read it overlaps (a local DynamoDB
- * on the same two cores, npm run bench): 50,000 items in two slices of 32,768 took 3.5–3.6 s of
- * CPU, in one of 131,072 3.3–3.5 s, the wall times within the machine's noise (4.1–4.6 s).
+ * Appended rows that start a slice (see {@link SqlEngine}); rows appended while a slice runs wait
+ * for the next, so slices grow when the source is quicker than the evaluation. What a slice costs
+ * beside its rows (copying them to item_slice, starting the prepared statement) is about 40 ms.
+ * `run --table` on a local DynamoDB (npm run bench, which shares the two cores with it), against
+ * slices of 131,072 with the program planned after the read: 50,000 items 3.0–3.3 s → 2.7–3.1 s
+ * (slices of 16,384: 2.7–3.0 s); 200,000 items within the machine's noise (9.2–10.4 s, the bare
+ * Scan 5.6–5.8 s), where the read and the evaluation both want the two cores.
  */
-export const SLICE_ROWS = 131_072;
+export const SLICE_ROWS = 32_768;
 
 /**
  * The report's lines are sorted in one go up to this many times the memory limit (see SqlEngine.sortedParts).
@@ -339,7 +341,8 @@ export class SqlEngine {
   private sliceRunning = false;
   /** The slices so far, in order; a slice's error is thrown by prepare(). */
   private slices: Promise<void> = Promise.resolve();
-  private findingsCreated = false;
+  /** The last of {@link slices} while it runs (see chain), else null. */
+  private slicesRunning: Promise<void> | null = null;
   /** The report's parts for the lines' state (see sortedParts), and every folder of parts made. */
   private parts: { state: string; cut: Promise<ReportParts | null> } | null = null;
   private readonly partDirs: string[] = [];
@@ -387,7 +390,9 @@ export class SqlEngine {
       const loaded = file ? await guardedStep('reading the file', duckOptions, () => loadNdjsonItems(duck.connection, file.path, load)) : null;
       const evaluationProgress = loaded && onProgress ? (fraction: number) => onProgress({ done: Math.round(fraction * loaded.count), total: loaded.count, unit: 'items' }) : null;
       const items = loaded ? null : await ItemsTable.create(duck.connection, await duck.connect());
-      return new SqlEngine(duck, items, catalog, options, duckOptions, loaded !== null && digest, evaluationProgress);
+      const engine = new SqlEngine(duck, items, catalog, options, duckOptions, loaded !== null && digest, evaluationProgress);
+      if (items) engine.planSlices();
+      return engine;
     } catch (error) {
       duck.close();
       throw error;
@@ -410,49 +415,61 @@ export class SqlEngine {
     if (!this.sliceRunning && this.items.count - this.slicedTo >= (this.duckOptions.sliceRows ?? SLICE_ROWS)) this.startSlice(this.items);
   }
 
+  /**
+   * Plans the slices' statement (see prepareSlices) while the source's first entries are on their
+   * way: the program is planned once, before the first row, so that no slice, the last included,
+   * waits for planning.
+   */
+  private planSlices(): void {
+    this.chain(async () => {
+      this.insertSlice = this.guarded('planning the evaluation', () => this.prepareSlices());
+      await this.insertSlice;
+    });
+  }
+
   /** Evaluates the rows appended since the last slice, while the source goes on. */
   private startSlice(items: ItemsTable): void {
     items.flush();
     const ords = { from: this.slicedTo, to: items.count };
     this.slicedTo = ords.to;
     this.sliceRunning = true;
-    this.slices = this.slices.then(() => this.evaluateSlice(ords)).finally(() => (this.sliceRunning = false));
-    // Awaited, and its error thrown, by prepare(); until then it must not count as unhandled.
-    this.slices.catch(() => undefined);
+    this.chain(() => this.evaluatePrepared(ords).finally(() => (this.sliceRunning = false)));
   }
 
   /**
-   * Validates and evaluates the rows of `items` whose ord is in [from, to) (all rows
-   * without `ords`) into the findings table (ord, item_id, diff_key, diff_hold, finding…).
-   *
-   * Planning the ~100 kB program takes a quarter of a second of one core, about what
-   * evaluating 10,000 rows takes. The first slice creates the table and the last inserts
-   * its rows, each planned for itself (all a source of two slices needs); every slice
-   * between runs one INSERT prepared once (see evaluatePrepared), so a long DynamoDB read
-   * pays for its rows, not for planning the program again for each slice.
+   * Runs `work` once the slices' work before it has ended (none once one failed); prepare() awaits
+   * the last and throws its error, and close() waits for it (see {@link close}).
    */
-  private async evaluateSlice(ords?: { from: number; to: number }, last = false): Promise<void> {
-    if (ords && this.findingsCreated && (!last || this.insertSlice)) await this.evaluatePrepared(ords);
-    else {
-      // Validation and evaluation in one statement: the checked rows flow into the evaluation instead of being
-      // stored (beyond the memory limit, spilled) and read back. The findings are a TEMP table: kept uncompressed in
-      // memory up to the limit and spilled to temp_directory beyond it (about 9% fewer instructions than a compressed
-      // table of the database file, callgrind), stored in any order (every reader orders by ord): duck.ts inAnyOrder.
-      // Two statements: the plain items through the fast path alone, one streaming pipeline; then the others, those
-      // without a finding yet, through the general path. One statement holds every row's fast-path columns for the join
-      // of the two paths: 500,000 items, this step alone, 0.3–0.5 s and 80–100 MB of peak RSS more; in whole runs, about
-      // 0.5 s of CPU and 35 MB of peak RSS more on average, the wall time within noise.
-      const into = this.findingsCreated ? 'INSERT INTO findings' : 'CREATE TEMP TABLE findings AS';
-      // Progress only of a file DuckDB read (the one slice): an appended source reports its own read.
-      const report = this.evaluationProgress;
-      const plain = report && ((fraction: number) => report(fraction * PLAIN_SHARE));
-      const rest = report && ((fraction: number) => report(PLAIN_SHARE + fraction * (1 - PLAIN_SHARE)));
-      await this.step('validating and evaluating', `${into} ${this.programOver('items', ords, 'plain')}`, { anyOrder: true, progress: plain });
-      this.findingsCreated = true;
-      await this.step('validating and evaluating the items off the fast path', `INSERT INTO findings ${this.programOver('items', ords, 'rest')}`, { anyOrder: true, progress: rest });
-    }
-    // Nothing reads the items again once the last of them are evaluated: their memory goes to what follows.
-    if (last) await this.dropItems();
+  private chain(work: () => Promise<void>): void {
+    const link = this.slices.then(work);
+    this.slices = link;
+    this.slicesRunning = link;
+    // Also what keeps a failure from counting as unhandled until prepare() awaits it.
+    const ended = () => {
+      if (this.slicesRunning === link) this.slicesRunning = null;
+    };
+    link.then(ended, ended);
+  }
+
+  /**
+   * Validates and evaluates the rows of a file DuckDB read into the findings table (ord,
+   * item_id, diff_key, diff_hold, finding…), in one go. (The rows a source appends are
+   * evaluated in slices as they come: see evaluatePrepared.)
+   */
+  private async evaluateFile(): Promise<void> {
+    // Validation and evaluation in one statement: the checked rows flow into the evaluation instead of being
+    // stored (beyond the memory limit, spilled) and read back. The findings are a TEMP table: kept uncompressed in
+    // memory up to the limit and spilled to temp_directory beyond it (about 9% fewer instructions than a compressed
+    // table of the database file, callgrind), stored in any order (every reader orders by ord): duck.ts inAnyOrder.
+    // Two statements: the plain items through the fast path alone, one streaming pipeline; then the others, those
+    // without a finding yet, through the general path. One statement holds every row's fast-path columns for the join
+    // of the two paths: 500,000 items, this step alone, 0.3–0.5 s and 80–100 MB of peak RSS more; in whole runs, about
+    // 0.5 s of CPU and 35 MB of peak RSS more on average, the wall time within noise.
+    const report = this.evaluationProgress;
+    const plain = report && ((fraction: number) => report(fraction * PLAIN_SHARE));
+    const rest = report && ((fraction: number) => report(PLAIN_SHARE + fraction * (1 - PLAIN_SHARE)));
+    await this.step('validating and evaluating', `CREATE TEMP TABLE findings AS ${this.programOver('items', 'plain')}`, { anyOrder: true, progress: plain });
+    await this.step('validating and evaluating the items off the fast path', `INSERT INTO findings ${this.programOver('items', 'rest')}`, { anyOrder: true, progress: rest });
   }
 
   /** Drops the stage-1 tables (and the slices' statement) once every row is evaluated. */
@@ -466,15 +483,14 @@ export class SqlEngine {
   }
 
   /**
-   * The program (validation, then the catalog compiled to SQL) over the stage-1 rows of `table` (those whose ord
-   * is in `ords`): all of them, the plain ones alone (validationSql `only`), or the rest (those with no finding yet).
+   * The program (validation, then the catalog compiled to SQL) over the stage-1 rows of `table`: all of them,
+   * the plain ones alone (validationSql `only`), or the rest (those with no finding yet).
    */
-  private programOver(table: string, ords?: { from: number; to: number }, part?: 'plain' | 'rest'): string {
-    const inSlice = ords ? ` WHERE ord >= ${ords.from} AND ord < ${ords.to}` : '';
-    const rows = part === 'plain' ? { only: 'plain' as const } : part === 'rest' ? { fastPath: false, skipOrdsOf: `(SELECT ord FROM findings${inSlice})` } : {};
+  private programOver(table: string, part?: 'plain' | 'rest'): string {
+    const rows = part === 'plain' ? { only: 'plain' as const } : part === 'rest' ? { fastPath: false, skipOrdsOf: '(SELECT ord FROM findings)' } : {};
     const validation = validationSql(
       { capturedNotAfterMs: this.options.capturedNotAfterMs },
-      { declaredEvents: this.catalog.events, table, ...(ords ? { ords } : {}), digest: this.digesting, ...rows },
+      { declaredEvents: this.catalog.events, table, digest: this.digesting, ...rows },
     );
     // diff_key: lib/history/diffFindings.ts diffKey(identityKey(finding), itemId, verdict), the order of the history diff;
     // diff_hold: the reason its state keeps as `hold` (historySql.ts diffHoldSql).
@@ -495,8 +511,7 @@ export class SqlEngine {
   private async evaluatePrepared(ords: { from: number; to: number }): Promise<void> {
     const { connection } = this.duck;
     await this.guarded('validating and evaluating', async () => {
-      this.insertSlice ??= this.prepareSlices();
-      const insert = await this.insertSlice;
+      const insert = await this.insertSlice!;
       await connection.run('DELETE FROM item_slice');
       await connection.run(`INSERT INTO item_slice SELECT * FROM items WHERE ord >= ${ords.from} AND ord < ${ords.to}`);
       // Stored in any order, as every slice's findings are (see evaluateSlice); prepared under the same setting.
@@ -504,15 +519,19 @@ export class SqlEngine {
     });
   }
 
-  /** The slices' table and the INSERT that evaluates them (see evaluatePrepared). */
+  /** The slices' table, the (empty) findings table, and the INSERT that evaluates a slice into it (see evaluatePrepared). */
   private async prepareSlices(): Promise<DuckDBPreparedStatement> {
     const { connection } = this.duck;
     await connection.run('CREATE TEMP TABLE item_slice AS SELECT * FROM items LIMIT 0');
     // Planned without the table's statistics: they are those of the table when it is planned (empty), and the
     // statement runs over every slice. With them, DuckDB folds what they seem to prove (no parse_error in an empty
-    // table: its coalesce() was dropped, and the parse errors of later slices lost their reason).
+    // table: its coalesce() was dropped, and the parse errors of later slices lost their reason). The findings table
+    // takes its columns from the same program over the same empty table.
     return inAnyOrder(connection, () =>
-      withSetting(connection, 'disabled_optimizers', sqlString(STATISTICS_OPTIMIZERS), () => connection.prepare(`INSERT INTO findings ${this.programOver('item_slice')}`)),
+      withSetting(connection, 'disabled_optimizers', sqlString(STATISTICS_OPTIMIZERS), async () => {
+        await connection.run(`CREATE TEMP TABLE findings AS ${this.programOver('item_slice')}`);
+        return connection.prepare(`INSERT INTO findings ${this.programOver('item_slice')}`);
+      }),
     );
   }
 
@@ -520,12 +539,14 @@ export class SqlEngine {
   private async prepare(): Promise<void> {
     if (this.prepared) return;
     this.prepared = true;
-    this.items?.close();
-    await this.slices;
-    // The rows left (all of them when no slice ran: a file DuckDB read, or a small source).
-    if (!this.findingsCreated) await this.evaluateSlice(undefined, true);
-    else if (this.items && this.items.count > this.slicedTo) await this.evaluateSlice({ from: this.slicedTo, to: this.items.count }, true);
-    else await this.dropItems();
+    if (this.items) {
+      this.items.close();
+      await this.slices;
+      // The rows appended since the last slice.
+      if (this.items.count > this.slicedTo) await this.evaluatePrepared({ from: this.slicedTo, to: this.items.count });
+    } else await this.evaluateFile();
+    // Nothing reads the items again once they are evaluated: their memory goes to what follows.
+    await this.dropItems();
   }
 
   /** Runs `work` with DuckDB on one thread, then gives it back its threads. */
@@ -1093,11 +1114,17 @@ export class SqlEngine {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    try {
-      this.duck.close();
-    } finally {
-      for (const dir of this.partDirs) rmSync(dir, { recursive: true, force: true });
-    }
+    const release = () => {
+      try {
+        this.duck.close();
+      } finally {
+        for (const dir of this.partDirs) rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    // A slice, or their planning, may still run (the source failed meanwhile): DuckDB closed under a
+    // running statement takes the process down (a segmentation fault), so it is closed once that ends.
+    if (this.slicesRunning) this.slicesRunning.then(release, release);
+    else release();
   }
 
   /**

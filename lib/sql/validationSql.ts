@@ -481,11 +481,6 @@ export interface ValidationSqlOptions {
    */
   declaredEvents?: readonly string[];
   /**
-   * Only the rows of `items` whose `ord` is in [from, to): the SQL engine validates a
-   * snapshot read from DynamoDB in slices while it is still being read. Default: every row.
-   */
-  ords?: { from: number; to: number };
-  /**
    * The table of stage 1 to read instead of `items`: the SQL engine's `item_slice`, which
    * one statement, prepared once, validates slice after slice. Default `items`.
    */
@@ -528,8 +523,7 @@ const digestWords = (hex: string) => [0, 1, 2, 3].map((i) => `CAST('0x' || subst
 export function validationSql(bounds: ItemBounds = {}, options: ValidationSqlOptions = {}): string {
   const declaredEvents = options.declaredEvents ?? [];
   const shape = itemShape(declaredEvents);
-  const table = options.table ?? 'items';
-  const rows = options.ords ? `(SELECT * FROM ${table} WHERE ord >= ${options.ords.from} AND ord < ${options.ords.to})` : table;
+  const rows = options.table ?? 'items';
   const digest = options.digest ?? false;
   if (options.only === 'plain') return plainSql(bounds, declaredEvents, rows, digest);
   if (digest && options.fastPath !== false) throw new Error('The digest columns come with the validation in two statements: only plain, then fastPath false.');

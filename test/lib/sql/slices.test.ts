@@ -1,8 +1,8 @@
 /**
- * The SQL engine fed entry by entry (a DynamoDB read, lib/sql/sqlEngine.ts): once enough rows
- * wait, a slice is evaluated while more are appended, every slice after the first through one
- * prepared statement. However the rows fall into slices, the findings are those of one
- * evaluation of all of them, one per entry, in the order appended.
+ * The SQL engine fed entry by entry (a DynamoDB read, lib/sql/sqlEngine.ts): the program is
+ * planned as the engine opens, and once enough rows wait, a slice is evaluated through that one
+ * prepared statement while more are appended. However the rows fall into slices, the findings
+ * are those of one evaluation of all of them, one per entry, in the order appended.
  */
 import fc from 'fast-check';
 import { SqlEngine } from '../../../lib/sql/sqlEngine';
@@ -34,14 +34,31 @@ describe('the SQL engine evaluating slices while entries arrive', () => {
   it('gives the findings of one evaluation of every row, whatever the slices', async () => {
     const whole = await findingsOf(items);
     expect(whole).toHaveLength(items.length);
-    // Many slices through the prepared statement; slices that grow while one runs; a first slice and a rest.
+    // Many slices; slices that grow while one runs; a slice and a rest.
     for (const [sliceRows, pause] of [[7, 1], [31, 50], [250, 5]] as const) {
       expect(await findingsOf(items, sliceRows, pause)).toEqual(whole);
     }
   }, 120_000);
 
-  it('evaluates a source smaller than a slice in one statement', async () => {
+  it('evaluates a source smaller than a slice once it ends', async () => {
     const few = items.slice(0, 5);
     expect(await findingsOf(few, 64)).toEqual((await findingsOf(items, 64)).slice(0, 5));
+  }, 60_000);
+
+  it('closes while the program is planned or a slice runs (a source that failed) without taking the process down', async () => {
+    // DuckDB closed under a running statement is a segmentation fault: this worker would die.
+    // Closed at times that fall into each of the planning's statements (it takes about half a second).
+    for (let waited = 0; waited <= 400; waited += 50) {
+      const planning = await SqlEngine.open(catalog(), OPTIONS, { threads: 2, memoryLimit: '256MB' });
+      await new Promise((resolve) => setTimeout(resolve, waited));
+      planning.close();
+    }
+    const slicing = await SqlEngine.open(catalog(), OPTIONS, { threads: 2, memoryLimit: '256MB', sliceRows: 10 });
+    for (const [i, raw] of items.slice(0, 200).entries()) slicing.append({ kind: 'item', raw, location: `line ${i + 1}` });
+    // The slice has begun (DuckDB plans the ~100 kB program for a quarter of a second).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    slicing.close();
+    // The databases close once their statements end; a new engine meanwhile works.
+    expect(await findingsOf(items.slice(0, 20))).toHaveLength(20);
   }, 60_000);
 });
