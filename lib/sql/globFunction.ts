@@ -1,4 +1,4 @@
-import { BOOLEAN, DuckDBScalarFunction, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
+import { BOOLEAN, DuckDBScalarFunction, VARCHAR, type DuckDBConnection } from './duckdb';
 import picomatch from 'picomatch';
 import { GLOB_FUNCTION } from './globSql';
 

@@ -11,7 +11,7 @@ import { link, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { DuckDBScalarFunction, VARCHAR, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import { DuckDBScalarFunction, VARCHAR, type DuckDBPreparedStatement } from './duckdb';
 import { inAnyOrder, ItemsTable, onOneThread, openDuck, watchProgress, withSetting, type Duck, type DuckOptions } from './duck';
 import { isOutOfMemory } from './outOfMemory';
 import { evaluationSql } from './evaluationSql';

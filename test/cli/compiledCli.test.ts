@@ -4,10 +4,11 @@
  * map worker — from any working folder, and its --debug stacks point at the .ts sources.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { main } from '../../cli/main';
 import { mapWorkerArgs } from '../../cli/runMapProcesses';
+import { ALLOCATOR_CONF } from '../../lib/sql/allocator';
 import { tempDir } from '../helpers/files';
 import { pdfText, readPdf } from '../helpers/pdf';
 
@@ -106,6 +107,27 @@ describe('the compiled CLI (dist/main.js)', () => {
     expect(stderr).toContain(`(${join(ROOT, 'lib/inventory/FileInventorySource.ts')}:`);
     expect(stderr).not.toContain('dist/main.js:');
   });
+
+  it("sets DuckDB's allocator options before its binding loads, and keeps the environment's own", () => {
+    // A preloaded hook prints the variable as the binding is required: jemalloc reads it then, and never again.
+    const hook = join(tempDir('allocator-hook-'), 'hook.cjs');
+    writeFileSync(
+      hook,
+      `const Module = require('node:module'); const load = Module._load;
+      Module._load = function (request, ...rest) {
+        if (request === '@duckdb/node-api') process.stderr.write('allocator at load: ' + process.env.DUCKDB_JE_MALLOC_CONF + '\\n');
+        return load.call(this, request, ...rest);
+      };`,
+    );
+    const atLoad = (env: NodeJS.ProcessEnv) => {
+      const run = spawnSync(process.execPath, ['-r', hook, COMPILED, 'run', '--engine', 'sql', '--no-history', '--format', 'json', '--inventory', EXAMPLE, '--out', tempDir()], { encoding: 'utf8', env });
+      expect(run.status).toBe(0);
+      return /allocator at load: (.*)/.exec(run.stderr)?.[1];
+    };
+    const { DUCKDB_JE_MALLOC_CONF: _, ...clean } = process.env;
+    expect(atLoad(clean)).toBe(ALLOCATOR_CONF);
+    expect(atLoad({ ...clean, DUCKDB_JE_MALLOC_CONF: 'dirty_decay_ms:1000' })).toBe('dirty_decay_ms:1000');
+  }, 60_000);
 });
 
 describe('the compiled bench scenario (dist/scenario.js, `npm run bench`)', () => {
