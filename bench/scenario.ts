@@ -77,7 +77,8 @@ async function bareScan(endpoint: string, table: string, segments: number): Prom
  * the SQL engine (issue: the catalog compiled to SQL).
  */
 async function duckdbPeer(file: string, outFile: string, floor?: { padBytes: number; tempDirectory: string; statements: FloorStatements }): Promise<number> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
+  // The binding as the engine loads it, with its allocator's settings (lib/sql/allocator.ts): peak RSS compares like with like.
+  const { DuckDBInstance } = await import('../lib/sql/duckdb');
   const catalog = loadCatalog();
   const periods: string[] = [];
   for (const module of catalog.modules.values()) {

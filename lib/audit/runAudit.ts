@@ -148,11 +148,14 @@ async function attempt(options: RunAuditOptions, plan: AuditPlan, ordered: boole
     // Only when someone listens: the SQL engine then asks DuckDB how far its statements are.
     ...(options.onProgress ? { onProgress } : {}),
   });
-  const router = new FindingRouter({ history: history !== null, ordered, reorder: evaluation.reorder, budgetChars: options.sortBudgetChars ?? 16 << 20, compress: options.compressSpills ?? false, emit: (line) => reports.write(line, null) });
-  if (router.direct) reports.open(null);
   const resolvedFile = history ? join(options.outDir, `.${runId}.resolved.ndjson`) : null;
   let diff: HistoryDiff | null = null;
+  // Made in the try, so that the evaluation is closed whatever fails.
+  let madeRouter: FindingRouter | undefined;
   try {
+    const router = new FindingRouter({ history: history !== null, ordered, reorder: evaluation.reorder, budgetChars: options.sortBudgetChars ?? 16 << 20, compress: options.compressSpills ?? false, emit: (line) => reports.write(line, null) });
+    madeRouter = router;
+    if (router.direct) reports.open(null);
     // Map: every entry evaluated, counted, and routed towards the reports.
     await mapFindings(evaluation, counts, { onFinding: (finding, line) => router.add(finding, line), signal: options.signal });
     await evaluation.digested?.();
@@ -174,7 +177,7 @@ async function attempt(options: RunAuditOptions, plan: AuditPlan, ordered: boole
   } catch (error) {
     await reports.abort();
     await diff?.writer.abort();
-    await router.cleanup();
+    await madeRouter?.cleanup();
     throw error;
   } finally {
     evaluation.close();

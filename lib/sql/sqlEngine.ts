@@ -322,10 +322,11 @@ export interface SqlTallies {
  * catalog compiled to SQL (lib/sql/evaluationSql.ts, one fragment per rule
  * kind) give one finding per entry, identical to lib/engine/evaluate.ts.
  *
- * Reading and evaluating overlap: once {@link SLICE_ROWS} appended rows wait, they are
- * validated and evaluated as one slice (`ord` range) on the engine's connection while
- * the source goes on appending through a connection of its own; the rows left when
- * the source ends are the last slice. (A file DuckDB reads itself is one slice.)
+ * Reading and evaluating overlap: the program is planned as the engine opens, and once
+ * {@link SLICE_ROWS} appended rows wait, they are validated and evaluated as one slice
+ * (`ord` range) on the engine's connection while the source goes on appending through a
+ * connection of its own; the rows left when the source ends are the last slice. (A file
+ * DuckDB reads itself is evaluated in one go.)
  *
  * @example
  * const sql = await SqlEngine.open(catalog, engineOptions, { threads: 2 });
@@ -335,14 +336,16 @@ export interface SqlTallies {
  */
 export class SqlEngine {
   private closed = false;
-  private prepared = false;
+  /** The program's run (see prepare), once asked for. */
+  private preparing: Promise<void> | null = null;
   /** Rows with `ord` below this are in (or on their way to) the findings table. */
   private slicedTo = 0;
-  private sliceRunning = false;
-  /** The slices so far, in order; a slice's error is thrown by prepare(). */
-  private slices: Promise<void> = Promise.resolve();
-  /** The last of {@link slices} while it runs (see chain), else null. */
-  private slicesRunning: Promise<void> | null = null;
+  /** A slice is queued or running: the rows appended meanwhile wait for the next. */
+  private sliceQueued = false;
+  /** The program's work so far, in order (see chain): its planning, the slices, and what prepare() adds; its error is thrown by prepare(). */
+  private work: Promise<void> = Promise.resolve();
+  /** The last of {@link work} while it runs, else null: what close() waits for. */
+  private workRunning: Promise<void> | null = null;
   /** The report's parts for the lines' state (see sortedParts), and every folder of parts made. */
   private parts: { state: string; cut: Promise<ReportParts | null> } | null = null;
   private readonly partDirs: string[] = [];
@@ -412,13 +415,12 @@ export class SqlEngine {
       return;
     }
     this.items.append({ location: entry.location ?? null, raw: entry.text ?? JSON.stringify(entry.raw) });
-    if (!this.sliceRunning && this.items.count - this.slicedTo >= (this.duckOptions.sliceRows ?? SLICE_ROWS)) this.startSlice(this.items);
+    if (!this.sliceQueued && this.items.count - this.slicedTo >= (this.duckOptions.sliceRows ?? SLICE_ROWS)) this.startSlice(this.items);
   }
 
   /**
    * Plans the slices' statement (see prepareSlices) while the source's first entries are on their
-   * way: the program is planned once, before the first row, so that no slice, the last included,
-   * waits for planning.
+   * way: the program is planned once, as the source opens, not after its last page.
    */
   private planSlices(): void {
     this.chain(async () => {
@@ -432,21 +434,21 @@ export class SqlEngine {
     items.flush();
     const ords = { from: this.slicedTo, to: items.count };
     this.slicedTo = ords.to;
-    this.sliceRunning = true;
-    this.chain(() => this.evaluatePrepared(ords).finally(() => (this.sliceRunning = false)));
+    this.sliceQueued = true;
+    this.chain(() => this.evaluatePrepared(ords).finally(() => (this.sliceQueued = false)));
   }
 
   /**
-   * Runs `work` once the slices' work before it has ended (none once one failed); prepare() awaits
-   * the last and throws its error, and close() waits for it (see {@link close}).
+   * Runs `next` once the program's work before it has ended (not once some failed, nor once the
+   * engine is closed); prepare() awaits the last and throws its error, and close() waits for it.
    */
-  private chain(work: () => Promise<void>): void {
-    const link = this.slices.then(work);
-    this.slices = link;
-    this.slicesRunning = link;
+  private chain(next: () => Promise<void>): void {
+    const link = this.work.then(() => (this.closed ? undefined : next()));
+    this.work = link;
+    this.workRunning = link;
     // Also what keeps a failure from counting as unhandled until prepare() awaits it.
     const ended = () => {
-      if (this.slicesRunning === link) this.slicesRunning = null;
+      if (this.workRunning === link) this.workRunning = null;
     };
     link.then(ended, ended);
   }
@@ -514,7 +516,7 @@ export class SqlEngine {
       const insert = await this.insertSlice!;
       await connection.run('DELETE FROM item_slice');
       await connection.run(`INSERT INTO item_slice SELECT * FROM items WHERE ord >= ${ords.from} AND ord < ${ords.to}`);
-      // Stored in any order, as every slice's findings are (see evaluateSlice); prepared under the same setting.
+      // Stored in any order, as the file's findings are (see evaluateFile); prepared under the same setting.
       await inAnyOrder(connection, () => insert.run());
     });
   }
@@ -527,26 +529,33 @@ export class SqlEngine {
     // statement runs over every slice. With them, DuckDB folds what they seem to prove (no parse_error in an empty
     // table: its coalesce() was dropped, and the parse errors of later slices lost their reason). The findings table
     // takes its columns from the same program over the same empty table.
+    const program = this.programOver('item_slice');
     return inAnyOrder(connection, () =>
       withSetting(connection, 'disabled_optimizers', sqlString(STATISTICS_OPTIMIZERS), async () => {
-        await connection.run(`CREATE TEMP TABLE findings AS ${this.programOver('item_slice')}`);
-        return connection.prepare(`INSERT INTO findings ${this.programOver('item_slice')}`);
+        await connection.run(`CREATE TEMP TABLE findings AS ${program}`);
+        return connection.prepare(`INSERT INTO findings ${program}`);
       }),
     );
   }
 
-  /** Runs the SQL program once: the findings table (ord, item_id, diff_key, finding). */
-  private async prepare(): Promise<void> {
-    if (this.prepared) return;
-    this.prepared = true;
-    if (this.items) {
-      this.items.close();
-      await this.slices;
-      // The rows appended since the last slice.
-      if (this.items.count > this.slicedTo) await this.evaluatePrepared({ from: this.slicedTo, to: this.items.count });
-    } else await this.evaluateFile();
-    // Nothing reads the items again once they are evaluated: their memory goes to what follows.
-    await this.dropItems();
+  /**
+   * Runs the SQL program once: the findings table (ord, item_id, diff_key, finding). Asked again, it
+   * gives the same outcome (a failure too), as part of the program's work (see chain).
+   */
+  private prepare(): Promise<void> {
+    if (!this.preparing) {
+      const { items } = this;
+      items?.close();
+      this.chain(async () => {
+        // The rows appended since the last slice, or the file DuckDB read.
+        if (!items) await this.evaluateFile();
+        else if (items.count > this.slicedTo) await this.evaluatePrepared({ from: this.slicedTo, to: items.count });
+        // Nothing reads the items again once they are evaluated: their memory goes to what follows.
+        await this.dropItems();
+      });
+      this.preparing = this.work;
+    }
+    return this.preparing;
   }
 
   /** Runs `work` with DuckDB on one thread, then gives it back its threads. */
@@ -1121,10 +1130,13 @@ export class SqlEngine {
         for (const dir of this.partDirs) rmSync(dir, { recursive: true, force: true });
       }
     };
-    // A slice, or their planning, may still run (the source failed meanwhile): DuckDB closed under a
-    // running statement takes the process down (a segmentation fault), so it is closed once that ends.
-    if (this.slicesRunning) this.slicesRunning.then(release, release);
-    else release();
+    // The program's work may still run (the source failed meanwhile): DuckDB closed under a running
+    // statement takes the process down (a segmentation fault) or hangs it, so its statement is interrupted,
+    // and DuckDB closed once the work ends (nothing chained after runs). A failure to close is then no one's to catch.
+    if (this.workRunning) {
+      this.duck.connection.interrupt();
+      this.workRunning.then(release, release).catch(() => undefined);
+    } else release();
   }
 
   /**

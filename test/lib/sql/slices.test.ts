@@ -46,19 +46,48 @@ describe('the SQL engine evaluating slices while entries arrive', () => {
   }, 60_000);
 
   it('closes while the program is planned or a slice runs (a source that failed) without taking the process down', async () => {
-    // DuckDB closed under a running statement is a segmentation fault: this worker would die.
+    // DuckDB closed under a running statement is a segmentation fault, or a hang: this worker would die or time out.
+    const open = (sliceRows?: number) => SqlEngine.open(catalog(), OPTIONS, { threads: 2, memoryLimit: '256MB', ...(sliceRows ? { sliceRows } : {}) });
+    const planned = (engine: SqlEngine) => (engine as unknown as { work: Promise<void> }).work;
+    const append = (engine: SqlEngine, count: number) => {
+      for (const [i, raw] of items.slice(0, count).entries()) engine.append({ kind: 'item', raw, location: `line ${i + 1}` });
+    };
     // Closed at times that fall into each of the planning's statements (it takes about half a second).
     for (let waited = 0; waited <= 400; waited += 50) {
-      const planning = await SqlEngine.open(catalog(), OPTIONS, { threads: 2, memoryLimit: '256MB' });
+      const planning = await open();
       await new Promise((resolve) => setTimeout(resolve, waited));
       planning.close();
     }
-    const slicing = await SqlEngine.open(catalog(), OPTIONS, { threads: 2, memoryLimit: '256MB', sliceRows: 10 });
-    for (const [i, raw] of items.slice(0, 200).entries()) slicing.append({ kind: 'item', raw, location: `line ${i + 1}` });
-    // The slice has begun (DuckDB plans the ~100 kB program for a quarter of a second).
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // A slice running, once the program is planned.
+    const slicing = await open(10);
+    await planned(slicing);
+    append(slicing, 200);
+    await new Promise((resolve) => setImmediate(resolve));
     slicing.close();
+    // The last slice, which the findings asked for run.
+    const ending = await open();
+    await planned(ending);
+    append(ending, 400);
+    const findings = collect(ending.findings()).then(
+      () => 'read',
+      (error: Error) => error.message,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    ending.close();
+    // Read before the close, or stopped by it: either way it ends.
+    expect(await findings).toMatch(/^read$|Interrupted/);
     // The databases close once their statements end; a new engine meanwhile works.
     expect(await findingsOf(items.slice(0, 20))).toHaveLength(20);
+  }, 60_000);
+
+  it('fails again, not with part of the findings, when asked again after the program failed', async () => {
+    const engine = await SqlEngine.open(catalog(), OPTIONS, { threads: 2, memoryLimit: '1MB' });
+    try {
+      for (const [i, raw] of items.slice(0, 50).entries()) engine.append({ kind: 'item', raw, location: `line ${i + 1}` });
+      await expect(collect(engine.findings())).rejects.toThrow(/memory/i);
+      await expect(collect(engine.findings())).rejects.toThrow(/memory/i);
+    } finally {
+      engine.close();
+    }
   }, 60_000);
 });
