@@ -8,4 +8,7 @@ module.exports = {
   // processes, not the CPU. On the 2-core CI machine the suite took 547 s with one worker, 227 s with two.
   maxWorkers: '100%',
   setupFiles: ['<rootDir>/test/setupEnv.ts'],
+  // One temporary folder per run, removed at its end (test/globalSetup.cjs).
+  globalSetup: '<rootDir>/test/globalSetup.cjs',
+  globalTeardown: '<rootDir>/test/globalTeardown.cjs',
 };
