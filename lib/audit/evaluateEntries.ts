@@ -84,7 +84,8 @@ export interface Evaluation {
    * SQL and in JavaScript). Null otherwise (each item was added as read).
    */
   digested: (() => Promise<{ inSql: number; inJavaScript: number }>) | null;
-  close(): void;
+  /** Settles once the engine is closed (SqlEngine.close). */
+  close(): Promise<void>;
 }
 
 /**
@@ -96,10 +97,10 @@ export interface Evaluation {
  * @example
  * const evaluation = await openEvaluation(source.entries(), { catalog, engine, kind: 'sql' });
  * for await (const e of evaluation.evaluations) if (e.kind === 'finding') console.log(e.finding.verdict);
- * evaluation.close();
+ * await evaluation.close();
  */
 export async function openEvaluation(entries: AsyncIterable<SourceEntry>, options: EvaluateEntriesOptions): Promise<Evaluation> {
-  if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, tallies: null, diff: null, bulk: null, mostSerious: null, digested: null, close: () => undefined };
+  if (options.kind === 'reference') return { evaluations: referenceEvaluations(entries, options), reorder: null, tallies: null, diff: null, bulk: null, mostSerious: null, digested: null, close: async () => undefined };
   const { SqlEngine } = await import('../sql/sqlEngine');
   const { digest } = options;
   const sql = await SqlEngine.open(options.catalog, options.engine, options.duck, { file: options.file, digest: digest !== undefined, onProgress: options.onProgress });

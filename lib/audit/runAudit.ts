@@ -180,7 +180,7 @@ async function attempt(options: RunAuditOptions, plan: AuditPlan, ordered: boole
     await madeRouter?.cleanup();
     throw error;
   } finally {
-    evaluation.close();
+    await evaluation.close();
     if (resolvedFile) await rm(resolvedFile, { force: true });
   }
 }

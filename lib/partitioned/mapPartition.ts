@@ -114,7 +114,7 @@ export async function mapPartition(options: MapPartitionOptions): Promise<Partit
     throw error;
   } finally {
     await sorter.cleanup();
-    evaluation.close();
+    await evaluation.close();
   }
 }
 

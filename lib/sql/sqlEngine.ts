@@ -336,6 +336,8 @@ export interface SqlTallies {
  */
 export class SqlEngine {
   private closed = false;
+  /** Settles once DuckDB is closed (see close). */
+  private closing: Promise<void> | null = null;
   /** The program's run (see prepare), once asked for. */
   private preparing: Promise<void> | null = null;
   /** Rows with `ord` below this are in (or on their way to) the findings table. */
@@ -1120,8 +1122,14 @@ export class SqlEngine {
     for await (const [text, key] of this.rows(order)) yield { key, line: text };
   }
 
-  close(): void {
-    if (this.closed) return;
+  /**
+   * Closes DuckDB (and removes the report's parts): at once, or, while the program's work runs,
+   * once it ends. The promise settles when DuckDB is closed and never rejects on that later path
+   * (closing at once throws as it fails); a caller that returns afterwards (a Lambda handler, whose
+   * sandbox freezes then) awaits it.
+   */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
     this.closed = true;
     const release = () => {
       try {
@@ -1135,8 +1143,12 @@ export class SqlEngine {
     // and DuckDB closed once the work ends (nothing chained after runs). A failure to close is then no one's to catch.
     if (this.workRunning) {
       this.duck.connection.interrupt();
-      this.workRunning.then(release, release).catch(() => undefined);
-    } else release();
+      this.closing = this.workRunning.then(release, release).catch(() => undefined);
+    } else {
+      this.closing = Promise.resolve();
+      release();
+    }
+    return this.closing;
   }
 
   /**

@@ -4,10 +4,11 @@
  * prepared statement while more are appended. However the rows fall into slices, the findings
  * are those of one evaluation of all of them, one per entry, in the order appended.
  */
+import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { SqlEngine } from '../../../lib/sql/sqlEngine';
 import type { Finding } from '../../../lib/model';
-import { collect } from '../../helpers/files';
+import { collect, tempDir } from '../../helpers/files';
 import { catalog } from '../../helpers/items';
 import { sqlItem } from '../../helpers/sqlItems';
 
@@ -58,12 +59,14 @@ describe('the SQL engine evaluating slices while entries arrive', () => {
       await new Promise((resolve) => setTimeout(resolve, waited));
       planning.close();
     }
-    // A slice running, once the program is planned.
-    const slicing = await open(10);
+    // A slice running, once the program is planned: close() settles once DuckDB is closed and its folder gone.
+    const folder = tempDir('slices-close-');
+    const slicing = await SqlEngine.open(catalog(), OPTIONS, { threads: 2, memoryLimit: '256MB', sliceRows: 10, tempDirectory: folder });
     await planned(slicing);
     append(slicing, 200);
     await new Promise((resolve) => setImmediate(resolve));
-    slicing.close();
+    await slicing.close();
+    expect(readdirSync(folder)).toEqual([]);
     // The last slice, which the findings asked for run.
     const ending = await open();
     await planned(ending);

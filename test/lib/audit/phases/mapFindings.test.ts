@@ -70,7 +70,7 @@ describe('mapFindings', () => {
     async function* gapsOnly(): AsyncIterable<{ kind: 'gap'; reason: string }> {
       yield { kind: 'gap', reason: 'lost' };
     }
-    const evaluation = { evaluations: gapsOnly(), reorder: null, tallies, diff: null, bulk: null, mostSerious: null, digested: null, close: () => undefined } satisfies Evaluation;
+    const evaluation = { evaluations: gapsOnly(), reorder: null, tallies, diff: null, bulk: null, mostSerious: null, digested: null, close: async () => undefined } satisfies Evaluation;
     const expected = counts.sqlOptions();
     await mapFindings(evaluation, counts, { onFinding: async () => undefined });
     expect(asked).toEqual([expected]);
