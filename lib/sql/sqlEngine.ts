@@ -335,8 +335,7 @@ export interface SqlTallies {
  * sql.close();
  */
 export class SqlEngine {
-  private closed = false;
-  /** Settles once DuckDB is closed (see close). */
+  /** Once close() is called: settles when DuckDB is closed. */
   private closing: Promise<void> | null = null;
   /** The program's run (see prepare), once asked for. */
   private preparing: Promise<void> | null = null;
@@ -445,7 +444,7 @@ export class SqlEngine {
    * engine is closed); prepare() awaits the last and throws its error, and close() waits for it.
    */
   private chain(next: () => Promise<void>): void {
-    const link = this.work.then(() => (this.closed ? undefined : next()));
+    const link = this.work.then(() => (this.closing ? undefined : next()));
     this.work = link;
     this.workRunning = link;
     // Also what keeps a failure from counting as unhandled until prepare() awaits it.
@@ -1130,7 +1129,6 @@ export class SqlEngine {
    */
   close(): Promise<void> {
     if (this.closing) return this.closing;
-    this.closed = true;
     const release = () => {
       try {
         this.duck.close();
@@ -1142,8 +1140,9 @@ export class SqlEngine {
     // statement takes the process down (a segmentation fault) or hangs it, so its statement is interrupted,
     // and DuckDB closed once the work ends (nothing chained after runs). A failure to close is then no one's to catch.
     if (this.workRunning) {
-      this.duck.connection.interrupt();
+      // Set before the interrupt lands: the work chained after the running statement is skipped (chain).
       this.closing = this.workRunning.then(release, release).catch(() => undefined);
+      this.duck.connection.interrupt();
     } else {
       this.closing = Promise.resolve();
       release();

@@ -412,7 +412,6 @@ function textPieces(m: CanonicalMember, before: string, after: string): Piece[] 
   return [`${before}${JSON.stringify(m.key)}:${quote}`, { sql: m.value }, `${quote}${after}`];
 }
 
-
 /**
  * A plain row's item as RFC 8785 JSON (lib/engine/canonicalJson.ts), as SQL over the fast
  * steps' columns: the text the snapshot digest hashes, without JSON.parse. Exact for a
