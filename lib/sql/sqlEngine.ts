@@ -122,6 +122,14 @@ const SORT_IN_ONE_LIMITS = 16;
  * 472 s → 363 s, its peak RSS 946 MB → 780 MB.
  */
 const PART_LIMITS = 2;
+/**
+ * After a diff, the report is sorted in one go only while the hash table of its join of the findings with their
+ * tails (about {@link DIFF_JOIN_ROW_BYTES} a finding: ord and the tail's number) takes at most this share of the
+ * memory limit; beyond it, in parts (each joins its own tails). Measured with history, one sort: 1,000,000 findings
+ * within 192 MB (a table of about 48 MB) passed, 3,000,000 within 256 MB (about 144 MB) ran out of memory.
+ */
+const DIFF_JOIN_LIMITS = 0.25;
+const DIFF_JOIN_ROW_BYTES = 48;
 /** The most a diff adds to a line: `,"status":"persisting","firstSeenAt":"<ISO instant>","daysOpen":<number>` (historySql.ts lineTailSql). */
 const DIFF_TAIL_BYTES = 96;
 /** Keys sampled to choose the parts' boundaries. */
@@ -235,6 +243,20 @@ export function bytesOf(setting: string): number {
   const power = { BYTES: 0, KB: 1, KIB: 1, MB: 2, MIB: 2, GB: 3, GIB: 3, TB: 4, TIB: 4, PB: 5, PIB: 5 }[unit] ?? 0;
   const base = unit.includes('I') || unit === 'BYTES' ? 1024 : 1000;
   return Math.floor(Number(match[1]) * base ** power);
+}
+
+/**
+ * Whether the report's `count` lines of about `rowBytes` each are sorted in one go (else in parts, see
+ * SqlEngine.sortedParts): up to `inOne` bytes of them, and after a diff only while the hash table of the
+ * join that gives each finding its tail (historySql.ts `diffed`), read under the sort, fits a share of the
+ * memory `limit` ({@link DIFF_JOIN_LIMITS}).
+ *
+ * @example
+ * sortsInOne({ count: 3_000_000, rowBytes: 1100, limit: 256 * 2 ** 20, inOne: 16 * 256 * 2 ** 20, diffed: true }) // false
+ */
+export function sortsInOne(report: { count: number; rowBytes: number; limit: number; inOne: number; diffed: boolean }): boolean {
+  const { count, rowBytes, limit, inOne, diffed } = report;
+  return count * rowBytes <= inOne && (!diffed || count * DIFF_JOIN_ROW_BYTES <= limit * DIFF_JOIN_LIMITS);
 }
 
 /** The fewest rows of a row group the cut writes: with many parts, a quarter of the limit shared among them leaves each a tiny one. */
@@ -1016,7 +1038,7 @@ export class SqlEngine {
     const [sample] = (await connection.runAndReadAll('SELECT coalesce(avg(strlen(finding)), 0) FROM (SELECT finding FROM findings LIMIT 4096)')).getRows();
     const rowBytes = Number(sample![0]) + (this.diffed ? DIFF_TAIL_BYTES : 0) + 64;
     const inOne = this.duckOptions.reportSortBytes ?? limit * SORT_IN_ONE_LIMITS;
-    if (count * rowBytes <= inOne) return null;
+    if (sortsInOne({ count, rowBytes, limit, inOne, diffed: this.diffed })) return null;
     const partBytes = this.duckOptions.reportSortBytes === undefined ? limit * PART_LIMITS : inOne / 4;
     const partCount = Math.ceil((count * rowBytes) / partBytes);
     const keys = (

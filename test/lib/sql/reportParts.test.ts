@@ -14,6 +14,7 @@ import type { FormatId } from '../../../lib/report/formats/formatIds';
 import { tempDir, writeTemp } from '../../helpers/files';
 import { CAPTURED_MS, catalog, DAY } from '../../helpers/items';
 import { compiledTestWaivers, sqlItem } from '../../helpers/sqlItems';
+import { sortsInOne } from '../../../lib/sql/sqlEngine';
 
 const FORMATS: FormatId[] = ['json', 'csv', 'parquet'];
 
@@ -81,4 +82,23 @@ describe('a report sorted in parts', () => {
       expectSameReports(await audit(file, 'sql', runId, dirs.sql, reportSortBytes), await audit(file, 'reference', runId, dirs.reference, reportSortBytes));
     }
   }, 240_000);
+});
+
+describe('the choice between one sort and parts (sortsInOne)', () => {
+  const MB = 2 ** 20;
+  const report = (count: number, diffed: boolean, limitMb = 256) => ({ count, rowBytes: 1100, limit: limitMb * MB, inOne: 16 * limitMb * MB, diffed });
+
+  it('sorts a report of up to 16 times the memory limit in one go without a diff', () => {
+    expect(sortsInOne(report(3_000_000, false))).toBe(true);
+    expect(sortsInOne(report(4_000_000, false))).toBe(false);
+  });
+
+  // 3,000,000 findings with history ran out of a 256 MB limit in one sort: its join of every finding with its tail
+  // held a hash table beside the sort. 1,000,000 passed within 192 MB.
+  it('after a diff, cuts the report in parts once the join of findings and tails would crowd the sort out of the limit', () => {
+    expect(sortsInOne(report(1_000_000, true))).toBe(true);
+    expect(sortsInOne(report(1_000_000, true, 192))).toBe(true);
+    expect(sortsInOne(report(3_000_000, true))).toBe(false);
+    expect(sortsInOne(report(1_000_000, true, 128))).toBe(false);
+  });
 });
