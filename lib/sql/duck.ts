@@ -18,7 +18,8 @@ export interface DuckOptions {
   sliceRows?: number;
   /**
    * How many bytes of report lines the SQL engine sorts in one go (default 16 × the
-   * memory limit); beyond, it sorts them in parts of a quarter of that. Tests set it small.
+   * memory limit; after a diff, also only while the join with the tails fits: sqlEngine.ts
+   * sortsInOne); beyond, it sorts them in parts of a quarter of that. Tests set it small.
    */
   reportSortBytes?: number;
   /** How often, in ms, a statement whose progress is reported is asked how far it is (default 250: see watchProgress). Tests set it small. */

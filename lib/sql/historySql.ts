@@ -154,18 +154,21 @@ function lineTailSql(status: string, firstSeenJson: string, daysJson: string): s
 }
 
 /**
- * The view {@link diffSql} makes of each finding's line tail (ord, diff_key, tail: what
- * {@link diffedLineSql} puts after the finding's fields): `diffed` joins it with the
- * findings; a report cut in parts (sqlEngine.ts cutParts) cuts it apart from them.
+ * The tables and views {@link diffSql} makes of the findings' line tails (what {@link diffedLineSql} puts after a
+ * finding's fields): {@link DIFF_TAILS} holds each distinct tail once (tail_id, line_tail), {@link DIFF_TAIL_IDS}
+ * gives each finding the number of its tail (ord, diff_key, tail_id). The view `diffed` joins the findings with the
+ * numbers, then the few tails; a report cut in parts (sqlEngine.ts cutParts) cuts the numbers apart from the
+ * findings, and each part joins its own.
  */
-export const DIFF_LINE_TAILS = 'diff_line_tails';
+export const DIFF_TAILS = 'diff_tails';
+export const DIFF_TAIL_IDS = 'diff_tail_ids';
 
 /**
  * A diffed finding's report line: the finding's line (`finding`, a JSON object's text) with
- * `tail` (a {@link DIFF_LINE_TAILS} row's) in place of its closing brace.
+ * `tail` (a {@link DIFF_TAILS} row's line_tail) in place of its closing brace.
  *
  * @example
- * `SELECT ${diffedLineSql('f.finding', 'd.tail')} AS line FROM findings f JOIN diff_line_tails d USING (ord)`
+ * `SELECT ${diffedLineSql('f.finding', 't.line_tail')} AS line FROM findings f JOIN diff_tail_ids d USING (ord) LEFT JOIN diff_tails t USING (tail_id)`
  */
 export function diffedLineSql(finding: string, tail: string): string {
   return `concat(substr(${finding}, 1, strlen(${finding}) - 1), ${tail})`;
@@ -186,7 +189,7 @@ export interface DiffSqlOptions {
  * Diffs `findings` against `prev` with one join, kept as the table `diff_rows`, and
  * makes the view `diffed` (ord, diff_key, item_key — the itemId parsed back from the
  * diff key —, line: the finding's report line with status, firstSeenAt and daysOpen),
- * the join of the findings with the view {@link DIFF_LINE_TAILS};
+ * the join of the findings with {@link DIFF_TAIL_IDS}, then {@link DIFF_TAILS};
  * answers the counts of the run's `changes`, and whether every diff key is ASCII
  * (`plainKeys`: then the states sort by the key itself, see {@link statesSql}).
  *
@@ -226,28 +229,30 @@ export async function diffSql(
   // (A previous state without firstSeenAt, which no store's check lets by but a hand-made DynamoDB chunk could hold, shows
   // this run's and no days, as before.)
   const days = jsonNumberSql(daysSinceSql(seenMs, `CASE WHEN first_seen_known THEN ${timestampMs('first_seen_at')} END`));
+  // Each distinct tail once: a new finding's (number 0; its NULL first_seen_at matches no finding below), and a
+  // persisting one's for each firstSeenAt.
   await connection.run(`
-    CREATE TEMP TABLE diff_tails AS
-    SELECT row_number() OVER () AS tail_id, first_seen_at, first_seen_known, ${lineTailSql('persisting', 'CAST(to_json(first_seen_at) AS VARCHAR)', days)} AS line_tail
+    CREATE TEMP TABLE ${DIFF_TAILS} AS
+    SELECT 0 AS tail_id, NULL::VARCHAR AS first_seen_at, NULL::BOOLEAN AS first_seen_known, ${lineTailSql('new', `CAST(to_json(${seen}) AS VARCHAR)`, '0')} AS line_tail
+    UNION ALL
+    SELECT row_number() OVER (), first_seen_at, first_seen_known, ${lineTailSql('persisting', 'CAST(to_json(first_seen_at) AS VARCHAR)', days)}
     FROM (SELECT DISTINCT first_seen_at, first_seen_known FROM diff_rows WHERE ord IS NOT NULL AND persisting)`);
-  const [[newTail]] = (await connection.runAndReadAll(`SELECT ${lineTailSql('new', `CAST(to_json(${seen}) AS VARCHAR)`, '0')}`)).getRows() as [[string]];
   // Views, not tables: the report's lines are built once, as COPY writes them, instead of being stored a second time.
-  // Each finding's tail as the number of its diff_tails row (NULL: new), and the text only then: the join of every
-  // finding with its tail builds its hash table of these (about 40 bytes a finding) rather than of the tails' text
-  // (about 130), which with the report's sort above it ran out of 256 MB at 3,000,000 findings.
+  // The join of every finding with its diff row carries only the number of its tail, and the text comes from the few
+  // rows of diff_tails after it: that join's hash table, which stays in memory while the report's sort reads it, takes
+  // about 48 bytes a finding (sqlEngine.ts DIFF_JOIN_ROW_BYTES) instead of about 130 with the text. The joins with
+  // diff_tails are LEFT joins (each finding has its row) so that DuckDB keeps them after the large one.
   await connection.run(`
-    CREATE TEMP VIEW diff_tail_ids AS
-    SELECT d.ord, d.diff_key, t.tail_id
+    CREATE TEMP VIEW ${DIFF_TAIL_IDS} AS
+    SELECT d.ord, d.diff_key, coalesce(t.tail_id, 0) AS tail_id
     FROM diff_rows d
-    LEFT JOIN diff_tails t ON t.first_seen_at = CASE WHEN d.persisting THEN d.first_seen_at END AND t.first_seen_known = d.first_seen_known
+    LEFT JOIN ${DIFF_TAILS} t ON t.first_seen_at = CASE WHEN d.persisting THEN d.first_seen_at END AND t.first_seen_known = d.first_seen_known
     WHERE d.ord IS NOT NULL`);
-  const tail = `coalesce(t.line_tail, ${sqlString(newTail)})`;
-  await connection.run(`CREATE TEMP VIEW ${DIFF_LINE_TAILS} AS SELECT d.ord, d.diff_key, ${tail} AS tail FROM diff_tail_ids d LEFT JOIN diff_tails t USING (tail_id)`);
   await connection.run(`
     CREATE TEMP VIEW diffed AS
-    SELECT f.ord, f.diff_key, ${diffKeyParts('f.diff_key').itemKey} AS item_key, ${diffedLineSql('f.finding', tail)} AS line
-    FROM (SELECT f.*, d.tail_id FROM findings f JOIN diff_tail_ids d ON d.ord = f.ord) f
-    LEFT JOIN diff_tails t USING (tail_id)`);
+    SELECT x.ord, x.diff_key, ${diffKeyParts('x.diff_key').itemKey} AS item_key, ${diffedLineSql('x.finding', 't.line_tail')} AS line
+    FROM (SELECT f.ord, f.diff_key, f.finding, d.tail_id FROM findings f JOIN ${DIFF_TAIL_IDS} d ON d.ord = f.ord) x
+    LEFT JOIN ${DIFF_TAILS} t USING (tail_id)`);
   const reader = await connection.runAndReadAll(`
     SELECT count(*) FILTER (WHERE NOT persisting) AS new, count(*) FILTER (WHERE persisting) AS persisting,
       count(*) FILTER (WHERE NOT persisting AND ${parts.verdict} = 'violation') AS new_violations,

@@ -40,7 +40,7 @@ import {
 } from './insightsSql';
 import type { Changes, HoldEntry, ResolvedFinding, Summary } from '../report/ReportModel';
 import type { HistoryWriter, PreviousRun } from '../history/HistoryStore';
-import { appendPrevStates, createPrevTable, createPrevView, DIFF_LINE_TAILS, diffedLineSql, diffHoldSql, diffKeyParts, diffSql, groupPrevStates, holdsEndedSql, resolvedSql, stateOf, statesSql, writeStatesFile } from './historySql';
+import { appendPrevStates, createPrevTable, createPrevView, DIFF_TAIL_IDS, DIFF_TAILS, diffedLineSql, diffHoldSql, diffKeyParts, diffSql, groupPrevStates, holdsEndedSql, resolvedSql, stateOf, statesSql, writeStatesFile } from './historySql';
 import { jsOrderSql } from './jsOrderSql';
 import { timed } from './timed';
 import { sqlString } from './sqlText';
@@ -108,7 +108,8 @@ function rowsByOrd(relation: string, ords: readonly string[]): string {
 export const SLICE_ROWS = 32_768;
 
 /**
- * The report's lines are sorted in one go up to this many times the memory limit (see SqlEngine.sortedParts).
+ * The report's lines are sorted in one go up to this many times the memory limit (see SqlEngine.sortedParts;
+ * after a diff, also while its join fits, {@link DIFF_JOIN_LIMITS}).
  * DuckDB 1.5's sort, on one thread within 256 MB, took 6.8 s for 1,000,000 lines of about 950 bytes and 36.7 s
  * for 4,000,000 (3.8 GB); in parts, 1,000,000 took 18.6 s (10.9 s to cut them, on one thread then, 7.7 s to sort and write).
  */
@@ -123,13 +124,17 @@ const SORT_IN_ONE_LIMITS = 16;
  */
 const PART_LIMITS = 2;
 /**
- * After a diff, the report is sorted in one go only while the hash table of its join of the findings with their
- * tails (about {@link DIFF_JOIN_ROW_BYTES} a finding: ord and the tail's number) takes at most this share of the
- * memory limit; beyond it, in parts (each joins its own tails). Measured with history, one sort: 1,000,000 findings
- * within 192 MB (a table of about 48 MB) passed, 3,000,000 within 256 MB (about 144 MB) ran out of memory.
+ * After a diff, the report is sorted in one go only while the hash table of its join of the findings with the
+ * numbers of their tails (historySql.ts `diffed`) takes at most this share of the memory limit; beyond it, in parts
+ * (each joins its own). Measured with that join, history on, one sort (DuckDB counts 256MB as 244.1 MiB): 1,330,000
+ * findings within 256MB (a share of 0.249) and 1,000,000 within 192MB (0.25) passed; 3,000,000 within 256MB (0.56)
+ * ran out of memory. Between those, unmeasured: a quarter is the share known to pass.
  */
 const DIFF_JOIN_LIMITS = 0.25;
+/** The bytes of that hash table per finding (its ord and tail number, with the table's own hash and pointer), as estimated. */
 const DIFF_JOIN_ROW_BYTES = 48;
+/** A row of the tails' cut (cutParts): the item key's sort key, ord and the tail's number. */
+const TAIL_ID_CUT_BYTES = 64;
 /** The most a diff adds to a line: `,"status":"persisting","firstSeenAt":"<ISO instant>","daysOpen":<number>` (historySql.ts lineTailSql). */
 const DIFF_TAIL_BYTES = 96;
 /** Keys sampled to choose the parts' boundaries. */
@@ -252,7 +257,7 @@ export function bytesOf(setting: string): number {
  * memory `limit` ({@link DIFF_JOIN_LIMITS}).
  *
  * @example
- * sortsInOne({ count: 3_000_000, rowBytes: 1100, limit: 256 * 2 ** 20, inOne: 16 * 256 * 2 ** 20, diffed: true }) // false
+ * sortsInOne({ count: 3_000_000, rowBytes: 1100, limit: 256e6, inOne: 16 * 256e6, diffed: true }) // false
  */
 export function sortsInOne(report: { count: number; rowBytes: number; limit: number; inOne: number; diffed: boolean }): boolean {
   const { count, rowBytes, limit, inOne, diffed } = report;
@@ -1020,11 +1025,11 @@ export class SqlEngine {
 
   /**
    * Cuts the parts (see {@link sortedParts}), telling `onProgress` how far the cut is; their
-   * folder goes with {@link close}. After a diff, the findings' lines and their tails
-   * (historySql.ts DIFF_LINE_TAILS) are cut apart, each by its own scan, and a part's rows
-   * join its tails alone: the view `diffed` joins every finding with its tail, and at
-   * 10,000,000 findings that join held the findings' lines on its build side and ran out of
-   * a 256 MB limit.
+   * folder goes with {@link close}. After a diff, the findings' lines and the numbers of their
+   * tails (historySql.ts DIFF_TAIL_IDS) are cut apart, each by its own scan, and a part's rows
+   * join their own numbers alone, then the few tails' text: the view `diffed` joins every
+   * finding with its tail, and at 10,000,000 findings that join held the findings' lines on its
+   * build side and ran out of a 256 MB limit.
    */
   private async cutParts(onProgress?: (fraction: number) => void): Promise<ReportParts | null> {
     const { from, key } = this.reportOrder();
@@ -1073,13 +1078,15 @@ export class SqlEngine {
         const keyed = (columns: string, from: string) => `(SELECT ${columns}, ${diffKeyParts('diff_key').itemKey} AS item_key FROM ${from}) x`;
         // 10,000,000 findings (npm run bench): 26 s to cut the lines, 7.5 s the tails (as cutPlan says; 107 s and 30 s on one thread, in 4 times as many parts).
         await cut('lines', `SELECT ${jsOrderSql('x.item_key')} AS k1, ${this.tiebreakSql('x.item_key')} AS k2, x.ord AS ord, x.finding AS finding, x.item_key AS item_key FROM ${keyed('ord, diff_key, finding', 'findings')}`, rowBytes, { from: 0, to: 0.75 });
-        await cut('tails', `SELECT ${jsOrderSql('x.item_key')} AS k1, x.ord AS ord, x.tail AS tail FROM ${keyed('ord, tail', DIFF_LINE_TAILS)}`, DIFF_TAIL_BYTES + 16, { from: 0.75, to: 1 });
-        // The replaced lines are whole report lines (read off `diffed`): they replace the joined line.
-        const line = diffedLineSql('f.finding', 't.tail');
+        await cut('tails', `SELECT ${jsOrderSql('x.item_key')} AS k1, x.ord AS ord, x.tail_id AS tail_id FROM ${keyed('ord, tail_id', DIFF_TAIL_IDS)}`, TAIL_ID_CUT_BYTES, { from: 0.75, to: 1 });
+        // The replaced lines are whole report lines (read off `diffed`): they replace the joined line. The tails' text
+        // as in `diffed` (historySql.ts diffSql): a LEFT join with the few tails, after the part's join.
+        const line = diffedLineSql('f.finding', 'd.line_tail');
         partRows = (part) =>
           `SELECT ${this.replaced ? `coalesce(r.line, ${line})` : line} AS text, f.k1 AS k1, f.k2 AS k2, f.ord AS ord, f.item_key AS item_key
             FROM read_parquet(${partFiles('lines', part)}, hive_partitioning = false) f
             JOIN read_parquet(${partFiles('tails', part)}, hive_partitioning = false) t ON t.ord = f.ord
+            LEFT JOIN ${DIFF_TAILS} d ON d.tail_id = t.tail_id
             ${this.replaced ? 'LEFT JOIN replaced r ON r.ord = f.ord' : ''}`;
       } else {
         await cut('lines', `SELECT ${k1} AS k1, ${k2} AS k2, x.ord AS ord, ${text} AS text, x.${key} AS item_key FROM ${from} x ${join}`, rowBytes, { from: 0, to: 1 });
