@@ -224,13 +224,12 @@ export async function diffSql(
       FULL JOIN prev_first p ON p.identity = f.identity AND p.verdict = f.verdict
       WHERE f.ord IS NOT NULL OR p.verdict IN ('violation', 'exempt')`),
   );
-  // A persisting finding's line ends with its firstSeenAt and days open: made once for each firstSeenAt (a few, one a
-  // run that first saw a finding), not for each finding nor by each report that reads the view. A new finding's is a constant.
+  // Each distinct tail once, not for each finding nor by each report that reads the view: a persisting finding's line
+  // ends with its firstSeenAt and days open, made once for each (firstSeenAt, known) (a few, one a run that first saw a
+  // finding); a new finding's is row 0, whose NULL first_seen_at matches no finding in diff_tail_ids' join (they take 0).
   // (A previous state without firstSeenAt, which no store's check lets by but a hand-made DynamoDB chunk could hold, shows
   // this run's and no days, as before.)
   const days = jsonNumberSql(daysSinceSql(seenMs, `CASE WHEN first_seen_known THEN ${timestampMs('first_seen_at')} END`));
-  // Each distinct tail once: a new finding's (number 0; its NULL first_seen_at matches no finding below), and a
-  // persisting one's for each firstSeenAt.
   await connection.run(`
     CREATE TEMP TABLE ${DIFF_TAILS} AS
     SELECT 0 AS tail_id, NULL::VARCHAR AS first_seen_at, NULL::BOOLEAN AS first_seen_known, ${lineTailSql('new', `CAST(to_json(${seen}) AS VARCHAR)`, '0')} AS line_tail
@@ -240,8 +239,9 @@ export async function diffSql(
   // Views, not tables: the report's lines are built once, as COPY writes them, instead of being stored a second time.
   // The join of every finding with its diff row carries only the number of its tail, and the text comes from the few
   // rows of diff_tails after it: that join's hash table, which stays in memory while the report's sort reads it, takes
-  // about 48 bytes a finding (sqlEngine.ts DIFF_JOIN_ROW_BYTES) instead of about 130 with the text. The joins with
-  // diff_tails are LEFT joins (each finding has its row) so that DuckDB keeps them after the large one.
+  // about 48 bytes a finding (sqlEngine.ts DIFF_JOIN_ROW_BYTES) instead of about 130 with the text. The join by
+  // tail_id is a LEFT join (every number has its row) so that DuckDB keeps it after the large one; the one in
+  // diff_tail_ids is LEFT because a new finding matches no row (it takes 0).
   await connection.run(`
     CREATE TEMP VIEW ${DIFF_TAIL_IDS} AS
     SELECT d.ord, d.diff_key, coalesce(t.tail_id, 0) AS tail_id

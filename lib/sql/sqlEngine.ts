@@ -126,14 +126,13 @@ const PART_LIMITS = 2;
 /**
  * After a diff, the report is sorted in one go only while the hash table of its join of the findings with the
  * numbers of their tails (historySql.ts `diffed`) takes at most this share of the memory limit; beyond it, in parts
- * (each joins its own). Measured with that join, history on, one sort (DuckDB counts 256MB as 244.1 MiB): 1,330,000
- * findings within 256MB (a share of 0.249) and 1,000,000 within 192MB (0.25) passed; 3,000,000 within 256MB (0.56)
- * ran out of memory. Between those, unmeasured: a quarter is the share known to pass.
+ * (each joins its own). Measured with that join, history on, in one sort: 1,330,000 findings within 256MB (a share
+ * of 0.249) passed, 3,000,000 (0.56) ran out of memory. Between those, unmeasured: a quarter is the share known to pass.
  */
 const DIFF_JOIN_LIMITS = 0.25;
 /** The bytes of that hash table per finding (its ord and tail number, with the table's own hash and pointer), as estimated. */
 const DIFF_JOIN_ROW_BYTES = 48;
-/** A row of the tails' cut (cutParts): the item key's sort key, ord and the tail's number. */
+/** A row of the tails' cut (cutParts): its part, the item key's sort key (about 20–40 bytes), ord and the tail's number. */
 const TAIL_ID_CUT_BYTES = 64;
 /** The most a diff adds to a line: `,"status":"persisting","firstSeenAt":"<ISO instant>","daysOpen":<number>` (historySql.ts lineTailSql). */
 const DIFF_TAIL_BYTES = 96;
@@ -1028,8 +1027,7 @@ export class SqlEngine {
    * folder goes with {@link close}. After a diff, the findings' lines and the numbers of their
    * tails (historySql.ts DIFF_TAIL_IDS) are cut apart, each by its own scan, and a part's rows
    * join their own numbers alone, then the few tails' text: the view `diffed` joins every
-   * finding with its tail, and at 10,000,000 findings that join held the findings' lines on its
-   * build side and ran out of a 256 MB limit.
+   * finding's number (about DIFF_JOIN_ROW_BYTES a finding, 480 MB at 10,000,000; see sortsInOne).
    */
   private async cutParts(onProgress?: (fraction: number) => void): Promise<ReportParts | null> {
     const { from, key } = this.reportOrder();
@@ -1045,7 +1043,9 @@ export class SqlEngine {
     const inOne = this.duckOptions.reportSortBytes ?? limit * SORT_IN_ONE_LIMITS;
     if (sortsInOne({ count, rowBytes, limit, inOne, diffed: this.diffed })) return null;
     const partBytes = this.duckOptions.reportSortBytes === undefined ? limit * PART_LIMITS : inOne / 4;
-    const partCount = Math.ceil((count * rowBytes) / partBytes);
+    // After a diff, also enough parts for each one's join of its tail numbers to fit as sortsInOne wants.
+    const joinParts = this.diffed ? Math.ceil((count * DIFF_JOIN_ROW_BYTES) / (limit * DIFF_JOIN_LIMITS)) : 1;
+    const partCount = Math.max(Math.ceil((count * rowBytes) / partBytes), joinParts);
     const keys = (
       await connection.runAndReadAll(
         `SELECT k FROM (SELECT ${jsOrderSql(key)} AS k FROM ${this.keyRows()} WHERE ${key} IS NOT NULL) USING SAMPLE reservoir(${KEY_SAMPLE_ROWS} ROWS) REPEATABLE (7) ORDER BY k`,
@@ -1076,7 +1076,7 @@ export class SqlEngine {
       if (this.diffed) {
         // Each row's item key, parsed once from its diff key.
         const keyed = (columns: string, from: string) => `(SELECT ${columns}, ${diffKeyParts('diff_key').itemKey} AS item_key FROM ${from}) x`;
-        // 10,000,000 findings (npm run bench): 26 s to cut the lines, 7.5 s the tails (as cutPlan says; 107 s and 30 s on one thread, in 4 times as many parts).
+        // 10,000,000 findings (npm run bench): 26 s to cut the lines, 7.0 s the tails' numbers (7.5 s their text) (as cutPlan says; 107 s and 30 s on one thread, in 4 times as many parts).
         await cut('lines', `SELECT ${jsOrderSql('x.item_key')} AS k1, ${this.tiebreakSql('x.item_key')} AS k2, x.ord AS ord, x.finding AS finding, x.item_key AS item_key FROM ${keyed('ord, diff_key, finding', 'findings')}`, rowBytes, { from: 0, to: 0.75 });
         await cut('tails', `SELECT ${jsOrderSql('x.item_key')} AS k1, x.ord AS ord, x.tail_id AS tail_id FROM ${keyed('ord, tail_id', DIFF_TAIL_IDS)}`, TAIL_ID_CUT_BYTES, { from: 0.75, to: 1 });
         // The replaced lines are whole report lines (read off `diffed`): they replace the joined line. The tails' text

@@ -85,15 +85,15 @@ describe('a report sorted in parts', () => {
 });
 
 describe('the choice between one sort and parts (sortsInOne)', () => {
-  // As the engine reads the limit back from DuckDB: '256MB' is 256,000,000 bytes (DuckDB shows 244.1 MiB).
+  // About as the engine reads the limit back from DuckDB: '256MB' is 256,000,000 bytes (it shows 244.1 MiB).
   const report = (count: number, diffed: boolean, limitMb = 256) => ({ count, rowBytes: 1100, limit: limitMb * 1e6, inOne: 16 * limitMb * 1e6, diffed });
 
   // With history on, 3,000,000 findings ran out of a 256 MB limit in one sort: its join of every finding with its
   // tail holds a hash table beside the sort. 1,330,000 passed within 256 MB.
   it('after a diff, cuts the report in parts once the join of the findings with their tails would crowd the sort out of the limit', () => {
-    expect(sortsInOne(report(1_300_000, true))).toBe(true);
+    expect(sortsInOne(report(1_330_000, true))).toBe(true);
     expect(sortsInOne(report(3_000_000, true))).toBe(false);
-    expect(sortsInOne(report(1_000_000, true, 200))).toBe(true);
+    // A smaller limit cuts sooner.
     expect(sortsInOne(report(1_000_000, true, 160))).toBe(false);
   });
 
