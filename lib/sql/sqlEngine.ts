@@ -260,7 +260,12 @@ export function bytesOf(setting: string): number {
  */
 export function sortsInOne(report: { count: number; rowBytes: number; limit: number; inOne: number; diffed: boolean }): boolean {
   const { count, rowBytes, limit, inOne, diffed } = report;
-  return count * rowBytes <= inOne && (!diffed || count * DIFF_JOIN_ROW_BYTES <= limit * DIFF_JOIN_LIMITS);
+  return count * rowBytes <= inOne && (!diffed || diffJoinParts(count, limit) <= 1);
+}
+
+/** After a diff, the fewest parts among which `count` findings' join with their tail numbers fits as {@link DIFF_JOIN_LIMITS} wants. */
+function diffJoinParts(count: number, limit: number): number {
+  return Math.ceil((count * DIFF_JOIN_ROW_BYTES) / (limit * DIFF_JOIN_LIMITS));
 }
 
 /** The fewest rows of a row group the cut writes: with many parts, a quarter of the limit shared among them leaves each a tiny one. */
@@ -1043,9 +1048,8 @@ export class SqlEngine {
     const inOne = this.duckOptions.reportSortBytes ?? limit * SORT_IN_ONE_LIMITS;
     if (sortsInOne({ count, rowBytes, limit, inOne, diffed: this.diffed })) return null;
     const partBytes = this.duckOptions.reportSortBytes === undefined ? limit * PART_LIMITS : inOne / 4;
-    // After a diff, also enough parts for each one's join of its tail numbers to fit as sortsInOne wants.
-    const joinParts = this.diffed ? Math.ceil((count * DIFF_JOIN_ROW_BYTES) / (limit * DIFF_JOIN_LIMITS)) : 1;
-    const partCount = Math.max(Math.ceil((count * rowBytes) / partBytes), joinParts);
+    // After a diff, also enough parts for each one's join of its tail numbers to fit.
+    const partCount = Math.max(Math.ceil((count * rowBytes) / partBytes), this.diffed ? diffJoinParts(count, limit) : 1);
     const keys = (
       await connection.runAndReadAll(
         `SELECT k FROM (SELECT ${jsOrderSql(key)} AS k FROM ${this.keyRows()} WHERE ${key} IS NOT NULL) USING SAMPLE reservoir(${KEY_SAMPLE_ROWS} ROWS) REPEATABLE (7) ORDER BY k`,
