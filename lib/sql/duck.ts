@@ -190,19 +190,35 @@ function appendText(appender: DuckDBAppender, value: string | null): void {
 }
 
 /**
- * Sets DuckDB's thread count to 1 and returns what puts it back. The setting is the
- * database's: nothing else is to run meanwhile.
+ * Sets DuckDB's thread count to `count(current)` and returns what puts it back. The setting is
+ * the database's: nothing else is to run meanwhile.
  *
  * @example
- * const restore = await oneThread(connection); try { … } finally { await restore(); }
+ * const restore = await setThreads(connection, () => 1); try { … } finally { await restore(); }
  */
-export async function oneThread(connection: DuckDBConnection): Promise<() => Promise<void>> {
+export async function setThreads(connection: DuckDBConnection, count: (current: number) => number): Promise<() => Promise<void>> {
   const threads = Number((await connection.runAndReadAll(`SELECT current_setting('threads')`)).getRows()[0]![0]);
-  if (threads === 1) return async () => undefined;
-  await connection.run('SET threads = 1');
+  const wanted = count(threads);
+  if (wanted === threads) return async () => undefined;
+  await connection.run(`SET threads = ${wanted}`);
   return async () => {
     await connection.run(`SET threads = ${threads}`);
   };
+}
+
+/**
+ * Runs `work` with DuckDB on `count(current)` threads, then gives it back its threads.
+ *
+ * @example
+ * await onThreads(connection, (threads) => Math.max(1, threads - 1), () => connection.run(sql));
+ */
+export async function onThreads<T>(connection: DuckDBConnection, count: (current: number) => number, work: () => Promise<T>): Promise<T> {
+  const restore = await setThreads(connection, count);
+  try {
+    return await work();
+  } finally {
+    await restore();
+  }
 }
 
 /**
@@ -211,13 +227,8 @@ export async function oneThread(connection: DuckDBConnection): Promise<() => Pro
  * @example
  * await onOneThread(connection, () => connection.run(sql));
  */
-export async function onOneThread<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
-  const restore = await oneThread(connection);
-  try {
-    return await work();
-  } finally {
-    await restore();
-  }
+export function onOneThread<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+  return onThreads(connection, () => 1, work);
 }
 
 /**

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DuckDBScalarFunction, VARCHAR, type DuckDBPreparedStatement } from './duckdb';
-import { inAnyOrder, ItemsTable, onOneThread, openDuck, watchProgress, withSetting, type Duck, type DuckOptions } from './duck';
+import { inAnyOrder, ItemsTable, onOneThread, onThreads, openDuck, watchProgress, withSetting, type Duck, type DuckOptions } from './duck';
 import { isOutOfMemory } from './outOfMemory';
 import { evaluationSql } from './evaluationSql';
 import { registerGlobFunction } from './globFunction';
@@ -461,13 +461,20 @@ export class SqlEngine {
     });
   }
 
-  /** Evaluates the rows appended since the last slice, while the source goes on. */
+  /**
+   * Evaluates the rows appended since the last slice, while the source goes on: on a thread fewer
+   * than the engine's (one at least), leaving a core to JavaScript, which reads the source meanwhile
+   * (pages parsed, unmarshalled, appended). A 50,000-item slice on two threads took 1.5 times the CPU
+   * of one thread for a few percent of wall time. `run --table` on the local DynamoDB, two cores:
+   * peak RSS 50,000 items 484–526 → 462–475 MB, 200,000 items 604–646 → 574–595 MB, wall times within noise.
+   */
   private startSlice(items: ItemsTable): void {
     items.flush();
     const ords = { from: this.slicedTo, to: items.count };
     this.slicedTo = ords.to;
     this.sliceQueued = true;
-    this.chain(() => this.evaluatePrepared(ords).finally(() => (this.sliceQueued = false)));
+    const whileReading = (threads: number) => Math.max(1, threads - 1);
+    this.chain(() => onThreads(this.duck.connection, whileReading, () => this.evaluatePrepared(ords)).finally(() => (this.sliceQueued = false)));
   }
 
   /**

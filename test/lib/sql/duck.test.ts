@@ -3,11 +3,12 @@
  * folder of its own inside the temp directory it is given (DuckDB names its spill files the
  * same in every database, so two runs sharing one folder overwrote each other's), and takes
  * that folder away when it closes. A run that was killed leaves its folder: the next database
- * opened there removes it, and no folder of a process that still runs.
+ * opened there removes it, and no folder of a process that still runs. A step run on fewer threads
+ * (a slice evaluated while the source is still read) gives DuckDB its threads back, even when it fails.
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDuck } from '../../../lib/sql/duck';
+import { onThreads, openDuck } from '../../../lib/sql/duck';
 import { tempDir } from '../../helpers/files';
 
 /** Rows enough (about 100 MB) that a 32 MB database spills them. */
@@ -55,6 +56,23 @@ describe("the run's DuckDB", () => {
       expect(folders).not.toContain(gone);
       for (const name of kept) expect(folders).toContain(name);
       expect(folders).toHaveLength(kept.length + 1);
+    } finally {
+      duck.close();
+    }
+  });
+
+  it('runs a step on fewer threads and gives them back, when it fails too', async () => {
+    const duck = await openDuck({ threads: 3, tempDirectory: tempDir('duck-threads-') });
+    const threads = async () => Number((await duck.connection.runAndReadAll("SELECT current_setting('threads')")).getRows()[0]![0]);
+    const fewer = (current: number) => Math.max(1, current - 1);
+    try {
+      expect(await onThreads(duck.connection, fewer, threads)).toBe(2);
+      expect(await threads()).toBe(3);
+      await expect(onThreads(duck.connection, () => 1, () => duck.connection.run('SELECT * FROM no_such_table'))).rejects.toThrow(/no_such_table/);
+      expect(await threads()).toBe(3);
+      await duck.connection.run('SET threads = 1');
+      expect(await onThreads(duck.connection, fewer, threads)).toBe(1);
+      expect(await threads()).toBe(1);
     } finally {
       duck.close();
     }
