@@ -111,7 +111,8 @@ export function formatPlan(plan: RunPlan, cost: CostEstimate): string {
 function executionRows(plan: RunPlan): string[][] {
   const { snapshot, map, diff, assembly, reduce, options } = plan;
   const [audit] = plan.functions;
-  const rate = `≈ ${formatCount(Math.round(plan.itemsPerSecond))} items/s (${options.engine} engine)`;
+  const engine = options.engine === 'auto' ? `${plan.engine} engine, by auto` : `${plan.engine} engine`;
+  const rate = `≈ ${formatCount(Math.round(plan.itemsPerSecond))} items/s (${engine})`;
   if (!map || !assembly || !reduce) {
     return [
       ['execution', `one Lambda (auditWorker, arm64 ${audit!.memoryMb} MB): ${formatCount(snapshot.items)} items < distributedThresholdItems ${formatCount(options.distributedThresholdItems)}`],

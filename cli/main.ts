@@ -26,7 +26,7 @@ import { DEFAULTS } from '../lib/defaults';
 import { CHANNEL_TITLES, CHANNELS, type ChannelId, type Notifier } from '../lib/delivery/notifiers/Notifier';
 import { printable as p } from '../lib/text/printable';
 import { availableParallelism } from 'node:os';
-import { ENGINES, type EngineKind } from '../lib/audit/evaluateEntries';
+import { AUTO_SQL_ITEMS, ENGINE_CHOICES, type EngineChoice } from '../lib/audit/engineKind';
 import { startLocalDynamo, type LocalDynamo } from './local/localDynamo';
 import { formatNotifications, formatSummary } from './printSummary';
 import { registerPolicyCommands } from './policy';
@@ -74,7 +74,7 @@ interface RunOptions {
   forecast: number;
   trendRuns: number;
   staleAfter: number;
-  engine: EngineKind;
+  engine: EngineChoice;
   workers: number;
   memoryLimit: string;
   partitions: number;
@@ -348,7 +348,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--forecast <days>', 'the deletion forecast: deadlines within this many days', nonNegativeInt('--forecast'), DEFAULTS.forecastDays)
     .option('--trend-runs <n>', 'runs the trend shows in the PDF, HTML report and e-mail, this one included', positiveInt('--trend-runs'), DEFAULTS.trendRuns)
     .option('--stale-after <hours>', 'a snapshot older than this is stale', positiveInt('--stale-after'), DEFAULTS.staleAfterHours)
-    .addOption(new Option('--engine <engine>', 'sql: the catalog compiled to SQL, run by embedded DuckDB; reference: the TypeScript engine (the specification)').choices(ENGINES).default(DEFAULTS.engine))
+    .addOption(new Option('--engine <engine>', `sql: the catalog compiled to SQL, run by embedded DuckDB; reference: the TypeScript engine (the specification); auto: sql from ${AUTO_SQL_ITEMS.toLocaleString('en-US')} items (a file's counted from its size), reference below, and in the maps of --partitions`).choices(ENGINE_CHOICES).default(DEFAULTS.engine))
     .option('--workers <n>', 'threads of the SQL engine (default: the number of cores)', positiveInt('--workers'), availableParallelism())
     .option(
       '--partitions <n>',

@@ -1,10 +1,12 @@
 import Table from 'cli-table3';
-import type { AuditResult } from '../lib/audit/runAudit';
+import { AUTO_SQL_ITEMS } from '../lib/audit/engineKind';
+import type { AuditResult, RunEngine } from '../lib/audit/runAudit';
 import { CHANNEL_TITLES, type ChannelOutcome } from '../lib/delivery/notifiers/Notifier';
 import { describeScope } from '../lib/engine/waivers';
 import { describeSerious } from '../lib/report/describeSerious';
 import { VERDICTS } from '../lib/model';
 import { printable as p } from '../lib/text/printable';
+import { formatCount } from '../lib/units';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -61,8 +63,23 @@ export function formatSummary(result: AuditResult): string {
   lines.push(summary.complete ? 'Complete: every item of the snapshot was read and evaluated.' : 'INCOMPLETE:');
   for (const reason of summary.incompleteReasons) lines.push(`  - ${p(reason)}`);
   for (const warning of summary.warnings) lines.push(`Warning: ${p(warning)}`);
+  lines.push(describeEngine(result.engine));
   for (const [format, path] of Object.entries(result.reports)) lines.push(`${format.toUpperCase().padEnd(4)} ${p(path)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Which engine evaluated, and why when `--engine auto` chose it.
+ *
+ * @example
+ * describeEngine({ kind: 'reference', auto: true, estimatedItems: 45 }) // 'Engine: reference (--engine auto: 45 items expected, sql from 20,000).'
+ */
+export function describeEngine(engine: RunEngine): string {
+  const where = engine.maps ? ' in the maps' : '';
+  if (!engine.auto) return `Engine: ${engine.kind}${where}.`;
+  if (engine.maps) return `Engine: ${engine.kind}${where} (--engine auto: the maps' engine).`;
+  const expected = engine.estimatedItems === null ? 'the number of items is not known' : `${formatCount(engine.estimatedItems)} items expected`;
+  return `Engine: ${engine.kind} (--engine auto: ${expected}, sql from ${formatCount(AUTO_SQL_ITEMS)}).`;
 }
 
 /**

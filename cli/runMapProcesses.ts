@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { EngineKind } from '../lib/audit/evaluateEntries';
+import type { EngineChoice } from '../lib/audit/engineKind';
 import type { Waiver } from '../lib/engine/waivers';
 import { mapInOrder } from '../lib/partitioned/mapInOrder';
 import { failedPartition, type PartitionResult } from '../lib/partitioned/Partition';
@@ -28,7 +28,7 @@ export interface MapJob {
   /** The waivers as loaded by the run (the same expiry checks for every partition). */
   waivers: Waiver[];
   graceDays: number;
-  engineKind: EngineKind;
+  engineKind: EngineChoice;
   duck: DuckOptions;
 }
 

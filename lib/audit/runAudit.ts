@@ -5,7 +5,7 @@
  * history commit). Each phase is a module of lib/audit/phases/; this file holds
  * the options, calls the phases in order and cleans up when one fails.
  */
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Catalog } from '../catalog/loadCatalog';
 import type { EngineOptions } from '../engine/evaluate';
@@ -16,7 +16,9 @@ import { MOST_SERIOUS_LIMIT } from '../report/MostSeriousCollector';
 import type { FormatId } from '../report/formats/reportFormats';
 import type { ReportHead, SeriousFinding, Trigger } from '../report/ReportModel';
 import type { DuckOptions } from '../sql/duck';
-import { openEvaluation, type EngineKind } from './evaluateEntries';
+import { MEASURED } from '../plan/throughput';
+import { chooseEngine, type EngineChoice, type EngineKind } from './engineKind';
+import { openEvaluation } from './evaluateEntries';
 import { assembleHead } from './phases/assembleHead';
 import { diffWithHistory, type HistoryDiff } from './phases/diffWithHistory';
 import { FindingRouter, OrderBroken } from './phases/FindingRouter';
@@ -69,8 +71,11 @@ export interface RunAuditOptions {
   onProgress?: (progress: AuditProgress) => void;
   /** Stops the run (throwing the signal's reason) between items once aborted: how a Lambda run stops before its deadline. */
   signal?: AbortSignal;
-  /** Which engine evaluates the items (default reference: the TypeScript engine). */
-  engineKind?: EngineKind;
+  /**
+   * Which engine evaluates the items (default reference: the TypeScript engine); `auto` picks
+   * one by the snapshot's size (engineKind.ts chooseEngine; a partitioned run's maps: mapEngine).
+   */
+  engineKind?: EngineChoice;
   /** DuckDB's threads and memory (engine sql). */
   duck?: DuckOptions;
   /**
@@ -103,6 +108,18 @@ export interface AuditResult {
    * report, whose findings hold them all.
    */
   mostSerious: SeriousFinding[];
+  /** The engine that evaluated the items (a partitioned run's: its maps'), and what `auto` went by. */
+  engine: RunEngine;
+}
+
+/** The engine a run used: chosen (`--engine auto`) from the items it expected, or named. */
+export interface RunEngine {
+  kind: EngineKind;
+  auto: boolean;
+  /** The items `auto` expected: the snapshot manifest's count, or an NDJSON file's bytes over an average item's; null when unknown. */
+  estimatedItems: number | null;
+  /** A partitioned run's: the engine of its maps (engineKind.ts mapEngine). */
+  maps?: true;
 }
 
 /**
@@ -137,10 +154,11 @@ async function attempt(options: RunAuditOptions, plan: AuditPlan, ordered: boole
   // The snapshot digest is evidence recorded with the run's history: without history there is no record to keep it in.
   const digest = history ? new SnapshotDigest() : null;
   const onProgress = (p: SourceProgress) => options.onProgress?.({ ...p, phase: 'evaluate' });
+  const engine = await runEngine(options, plan);
   const evaluation = await openEvaluation(options.source.entries(onProgress), {
     catalog: options.catalog,
     engine: plan.engine,
-    kind: options.engineKind ?? 'reference',
+    kind: engine.kind,
     duck: options.duck,
     file: options.source.ndjsonFile?.(),
     ...(digest ? { digest } : {}),
@@ -173,7 +191,7 @@ async function attempt(options: RunAuditOptions, plan: AuditPlan, ordered: boole
     }
     // The SQL engine chooses them with one query, now that the reports' lines are final.
     const mostSerious = evaluation.mostSerious ? await evaluation.mostSerious(MOST_SERIOUS_LIMIT) : reports.mostSerious();
-    return await finishAudit({ options, head, counts, reports, diff, mostSerious, resolvedFile });
+    return { ...(await finishAudit({ options, head, counts, reports, diff, mostSerious, resolvedFile })), engine };
   } catch (error) {
     await reports.abort();
     await diff?.writer.abort();
@@ -183,4 +201,17 @@ async function attempt(options: RunAuditOptions, plan: AuditPlan, ordered: boole
     await evaluation.close();
     if (resolvedFile) await rm(resolvedFile, { force: true });
   }
+}
+
+/**
+ * The engine of a run in one process (engineKind.ts chooseEngine). `auto` goes by the snapshot
+ * manifest's item count, else by an NDJSON file's bytes over the example inventory's average
+ * item (MEASURED.averageItemBytes): counting a file's lines would read it once more.
+ */
+async function runEngine(options: RunAuditOptions, plan: AuditPlan): Promise<RunEngine> {
+  const choice = options.engineKind ?? 'reference';
+  if (choice !== 'auto') return { kind: choice, auto: false, estimatedItems: null };
+  const file = options.source.ndjsonFile?.();
+  const estimatedItems = plan.snapshot.expectedItems ?? (file ? Math.round((await stat(file.path)).size / MEASURED.averageItemBytes) : null);
+  return { kind: chooseEngine(choice, estimatedItems), auto: true, estimatedItems };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEFAULTS } from '../defaults';
 import { UsageError } from '../errors';
-import { ENGINES } from '../audit/engineKind';
+import { ENGINE_CHOICES } from '../audit/engineKind';
 import { MAX_PARTITIONS } from '../partitioned/planPartitions';
 import { CHANNELS } from './notifiers/Notifier';
 
@@ -76,8 +76,8 @@ export const deliveryConfigSchema = z.object({
   TIME_RESERVE_SECONDS: z.coerce.number().int().min(1).max(300).default(DEFAULTS.timeReserveSeconds),
   /** POST /audits answers 429 while this many runs are queued or running. */
   MAX_ACTIVE_AUDITS: z.coerce.number().int().min(1).max(100).default(DEFAULTS.maxActiveAudits),
-  /** Which engine evaluates: the catalog compiled to SQL (DuckDB, packaged for the function's architecture) or the TypeScript reference. */
-  ENGINE: z.enum(ENGINES).default(DEFAULTS.engine),
+  /** Which engine evaluates: the catalog compiled to SQL (DuckDB, packaged for the function's architecture), the TypeScript reference, or auto (by the snapshot's size: lib/audit/engineKind.ts). */
+  ENGINE: z.enum(ENGINE_CHOICES).default(DEFAULTS.engine),
   /** DuckDB's memory limit in the function (the rest of its memory is Node's); beyond it, DuckDB spills to /tmp. */
   DUCKDB_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 1GB').default(DEFAULTS.memoryLimit),
   /** DuckDB's threads in the function (Lambda gives one vCPU per 1,769 MB). */

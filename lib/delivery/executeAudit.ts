@@ -15,7 +15,7 @@ import { DynamoInventorySource } from '../inventory/DynamoInventorySource';
 import type { InventoryTable } from '../inventory/InventoryTable';
 import type { Notifier } from './notifiers/Notifier';
 import type { ReportStore } from './ReportStore';
-import type { EngineKind } from '../audit/engineKind';
+import type { EngineChoice } from '../audit/engineKind';
 import type { DuckOptions } from '../sql/duck';
 import { auditOptions } from './auditOptions';
 import { completeRun } from './completeRun';
@@ -52,7 +52,7 @@ export interface AuditDependencies {
   fetchCommand: (runId: string) => string;
   pdfRowsPerModule: number;
   /** Which engine evaluates, and DuckDB's limits for the SQL engine. */
-  evaluation?: { kind: EngineKind; duck: DuckOptions };
+  evaluation?: { kind: EngineChoice; duck: DuckOptions };
   metrics: RunMetrics;
   log: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
   now?: () => Date;

@@ -20,7 +20,7 @@ import type { InventorySource, SourceProgress } from '../inventory/InventorySour
 import type { Finding } from '../model';
 import { FindingSorter, type FindingLine } from '../report/FindingSorter';
 import type { DuckOptions } from '../sql/duck';
-import type { EngineKind } from '../audit/engineKind';
+import { mapEngine, type EngineChoice } from '../audit/engineKind';
 import { openEvaluation, type Evaluation } from '../audit/evaluateEntries';
 import { mapFindings } from '../audit/phases/mapFindings';
 import { SnapshotTally } from '../audit/phases/SnapshotTally';
@@ -36,7 +36,8 @@ export interface MapPartitionOptions {
   catalog: Catalog;
   /** The plan's engine options: the capture-time bound is the plan's, the same for every partition. */
   engine: EngineOptions;
-  engineKind?: EngineKind;
+  /** Which engine evaluates (default reference); `auto`: engineKind.ts mapEngine. */
+  engineKind?: EngineChoice;
   duck?: DuckOptions;
   /** The snapshot the plan chose (null: the source named none), for the partial tally. */
   snapshotId: string | null;
@@ -72,7 +73,7 @@ export async function mapPartition(options: MapPartitionOptions): Promise<Partit
   const evaluation = await openEvaluation(source.entries(options.onProgress), {
     catalog: options.catalog,
     engine: options.engine,
-    kind: options.engineKind ?? 'reference',
+    kind: mapEngine(options.engineKind ?? 'reference'),
     duck: options.duck,
     file: source.ndjsonFile?.(),
     ...(digest ? { digest } : {}),

@@ -3,6 +3,7 @@
  * `run --explain` and for the deployment's plan step, so that the plan
  * explained is the plan run. Pure: a count and the settings in, a count out.
  */
+import { mapEngine } from '../audit/engineKind';
 import { InputError } from '../errors';
 import { DEFAULT_PLAN_OPTIONS, type PlanOptions } from './planOptions';
 import { keyedLineBytes, LIMITS, MEASURED, readAndEvaluateRate } from './throughput';
@@ -68,7 +69,7 @@ export function planPartitionCount(items: number, overrides: Partial<PartitionCo
 
 /** The most items one partition may hold for each of a child's bounds. */
 function itemsPerPartitionLimits(options: PartitionCountOptions): { time: number; tmp: number } {
-  const rate = readAndEvaluateRate(options.memoryMb, options.engine);
+  const rate = readAndEvaluateRate(options.memoryMb, mapEngine(options.engine));
   // One partition is staged at a time (deleted once uploaded): its sorted findings file (keyed lines,
   // counted with the diff key, the longer: the rule does not know whether the run keeps history) and,
   // until its last line is written, the sort's compressed spill.

@@ -1,4 +1,4 @@
-import type { EngineKind } from '../audit/engineKind';
+import type { EngineChoice } from '../audit/engineKind';
 import { DEFAULTS } from '../defaults';
 import type { FormatId } from '../report/formats/formatIds';
 import { ASSUMED } from './throughput';
@@ -13,8 +13,8 @@ export interface PlanOptions {
   mapItemsPerBatch: number;
   /** MaxConcurrency: child workflows at once (the plan warns when they would read faster than the table's partition serves). */
   mapMaxConcurrency: number;
-  /** The engine that evaluates (stage param `engine`). */
-  engine: EngineKind;
+  /** The engine that evaluates (stage param `engine`; `auto` by the snapshot's size in one Lambda, reference in the map children: lib/audit/engineKind.ts). */
+  engine: EngineChoice;
   /** Memory and /tmp of the audit functions (serverless.yml: auditWorker, mapPartitions, reduceAudit). */
   memoryMb: number;
   ephemeralMb: number;

@@ -1,3 +1,4 @@
+import { chooseEngine, mapEngine, type EngineKind } from '../audit/engineKind';
 import { InputError } from '../errors';
 import type { FormatId } from '../report/formats/formatIds';
 import { planPartitionCount, type PartitionBound } from './partitionCount';
@@ -92,6 +93,8 @@ export interface RunPlan {
   execution: 'single-lambda' | 'distributed-map';
   /** The options planned with, defaults filled in (the formats among them). */
   options: PlanOptions;
+  /** The engine that evaluates: the one Lambda's, or the map children's (`auto` resolved: lib/audit/engineKind.ts). */
+  engine: EngineKind;
   /** Items a second one audit Lambda reads (Query) and evaluates. */
   itemsPerSecond: number;
   map: MapPlan | null;
@@ -125,8 +128,11 @@ export function planRun(snapshot: SnapshotSize, overrides: Partial<PlanOptions> 
   const options: PlanOptions = { ...DEFAULT_PLAN_OPTIONS, ...overrides };
   check(snapshot, options);
   const reports = reportBytes(snapshot.items, options.formats);
-  const base = { snapshot, options, reportBytes: reports, itemsPerSecond: readAndEvaluateRate(options.memoryMb, options.engine) };
-  if (!runsOnStateMachine(snapshot.items, options.distributedThresholdItems)) return { ...base, ...planSingle(snapshot, options, reports) };
+  const single = !runsOnStateMachine(snapshot.items, options.distributedThresholdItems);
+  // `auto`: the engine a run in one Lambda would choose for these items, or the maps' (engineKind.ts).
+  const engine = single ? chooseEngine(options.engine, snapshot.items) : mapEngine(options.engine);
+  const base = { snapshot, options, engine, reportBytes: reports, itemsPerSecond: readAndEvaluateRate(options.memoryMb, engine) };
+  if (single) return { ...base, ...planSingle(snapshot, options, engine, reports) };
 
   const map = planMap(snapshot, options);
   const diff = options.history ? planDiff(snapshot.items, map, options) : null;
@@ -179,16 +185,16 @@ const sum = (bytes: Partial<Record<FormatId, number>>) => Object.values(bytes).r
  * One Lambda reads and evaluates, with history diffs and sorts (the diff
  * children's rate), then writes the reports at the merge rate (mergeRate).
  */
-function planSingle(snapshot: SnapshotSize, options: PlanOptions, reports: Partial<Record<FormatId, number>>) {
+function planSingle(snapshot: SnapshotSize, options: PlanOptions, engine: EngineKind, reports: Partial<Record<FormatId, number>>) {
   const { items } = snapshot;
   const seconds =
     ASSUMED.singleRunOverheadSeconds +
-    items / readAndEvaluateRate(options.memoryMb, options.engine) +
+    items / readAndEvaluateRate(options.memoryMb, engine) +
     (options.history ? items / diffRate(options.memoryMb) : 0) +
     items / mergeRate(options.memoryMb) +
     sum(reports) / ASSUMED.s3BytesPerSecond;
   // The SQL engine sorts in DuckDB, which spills to its temp folder uncompressed, and reads the sorted lines back from a file.
-  const tmpBytes = options.engine === 'sql' ? items * MEASURED.findingJsonBytes + sum(reports) : sortTmpBytes(items, reports);
+  const tmpBytes = engine === 'sql' ? items * MEASURED.findingJsonBytes + sum(reports) : sortTmpBytes(items, reports);
   const warnings: string[] = [];
   const tmp = options.ephemeralMb * 2 ** 20;
   const beyond = [...(seconds > USABLE_SECONDS ? ['15 minutes'] : []), ...(tmpBytes > tmp ? [`${gib(tmp)} of /tmp`] : [])];
@@ -214,7 +220,7 @@ function planMap(snapshot: SnapshotSize, options: PlanOptions): MapPlan {
   const children = Math.ceil(partitions / options.mapItemsPerBatch);
   const itemsPerPartition = Math.ceil(snapshot.items / partitions);
   const itemsPerChild = Math.min(snapshot.items, itemsPerPartition * options.mapItemsPerBatch);
-  const rate = readAndEvaluateRate(options.memoryMb, options.engine);
+  const rate = readAndEvaluateRate(options.memoryMb, mapEngine(options.engine));
   const secondsPerChild = itemsPerChild / rate + (itemsPerChild * keyedLineBytes(options.history)) / ASSUMED.s3BytesPerSecond;
 
   const averageItemBytes = snapshot.items > 0 ? snapshot.bytes / snapshot.items : MEASURED.averageItemBytes;

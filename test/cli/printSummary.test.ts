@@ -1,4 +1,4 @@
-import { formatNotifications, formatSummary } from '../../cli/printSummary';
+import { describeEngine, formatNotifications, formatSummary } from '../../cli/printSummary';
 import type { AuditResult } from '../../lib/audit/runAudit';
 import type { WaiverUsage } from '../../lib/engine/insights';
 import { emptySummary, type ReportHead } from '../../lib/report/ReportModel';
@@ -16,6 +16,7 @@ function result(head: Partial<ReportHead> = {}, summary: Partial<ReturnType<type
     reports: { json: '/tmp/out/audit-x.json' },
     sha256: {},
     mostSerious,
+    engine: { kind: 'reference', auto: false, estimatedItems: null },
   };
 }
 
@@ -123,5 +124,16 @@ describe('the CLI lines of the channels', () => {
     const text = formatNotifications([{ channel: 'owner-email', to: `eve@example.com${OSC_LINK}`, error: 'refused\r\nE-mail sent to everyone.' }]);
     expect(text.split('\n')).toHaveLength(2);
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+  });
+});
+
+describe('which engine evaluated', () => {
+  it('names the engine, and what --engine auto went by', () => {
+    expect(describeEngine({ kind: 'sql', auto: false, estimatedItems: null })).toBe('Engine: sql.');
+    expect(describeEngine({ kind: 'reference', auto: true, estimatedItems: 45 })).toBe('Engine: reference (--engine auto: 45 items expected, sql from 20,000).');
+    expect(describeEngine({ kind: 'sql', auto: true, estimatedItems: 56_920 })).toBe('Engine: sql (--engine auto: 56,920 items expected, sql from 20,000).');
+    expect(describeEngine({ kind: 'sql', auto: true, estimatedItems: null })).toBe('Engine: sql (--engine auto: the number of items is not known, sql from 20,000).');
+    expect(describeEngine({ kind: 'reference', auto: true, estimatedItems: null, maps: true })).toBe("Engine: reference in the maps (--engine auto: the maps' engine).");
+    expect(formatSummary(result())).toContain('\nEngine: reference.\nJSON /tmp/out/audit-x.json\n');
   });
 });

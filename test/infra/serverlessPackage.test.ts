@@ -258,7 +258,7 @@ describe('osls package', () => {
     expect(listing).not.toContain('node-bindings-linux-x64');
     const lambda = resources[`${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`]!;
     expect(lambda.Properties.Architectures).toEqual(['arm64']);
-    expect(lambda.Properties.Environment.Variables).toMatchObject({ ENGINE: expect.stringMatching(/^(sql|reference)$/), DUCKDB_MEMORY_LIMIT: '1GB' });
+    expect(lambda.Properties.Environment.Variables).toMatchObject({ ENGINE: expect.stringMatching(/^(auto|sql|reference)$/), DUCKDB_MEMORY_LIMIT: '1GB' });
   });
 
   it('leaves the fonts and DuckDB out of the functions that draw no PDF and run no audit', () => {

@@ -80,7 +80,7 @@ export interface FinishAuditInput {
  * @example
  * return finishAudit({ options, head, counts, reports, diff, mostSerious, resolvedFile });
  */
-export async function finishAudit(input: FinishAuditInput): Promise<AuditResult> {
+export async function finishAudit(input: FinishAuditInput): Promise<Omit<AuditResult, 'engine'>> {
   const { options, head, counts, reports, diff } = input;
   head.run.finishedAt = (options.now ?? (() => new Date()))().toISOString();
   // Repeated itemIds are marked by now: this run's trend point counts the violations its report shows.

@@ -1,0 +1,100 @@
+/**
+ * `--engine auto` (the default): a run in one process is evaluated by the SQL engine from
+ * AUTO_SQL_ITEMS items, as the snapshot manifest counts them or an NDJSON file's size suggests,
+ * and when their number is not known; by the reference engine below. A partitioned run's maps
+ * take the reference engine. Either way the reports are the same (engines.test.ts); the result
+ * says which engine ran and what auto went by.
+ */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { AUTO_SQL_ITEMS, chooseEngine, mapEngine } from '../../../lib/audit/engineKind';
+import { runAudit, type RunAuditOptions } from '../../../lib/audit/runAudit';
+import { FileInventorySource } from '../../../lib/inventory/FileInventorySource';
+import type { InventorySource } from '../../../lib/inventory/InventorySource';
+import { runPartitioned } from '../../../lib/partitioned/runPartitioned';
+import { MEASURED } from '../../../lib/plan/throughput';
+import { planRun } from '../../../lib/plan/planRun';
+import { readReport, tempDir } from '../../helpers/files';
+import { CAPTURED_MS, catalog, DAY } from '../../helpers/items';
+
+const EXAMPLE = resolve(__dirname, '../../../examples/inventory.ndjson');
+const NOW = new Date(CAPTURED_MS + DAY);
+
+function options(source: InventorySource, extra: Partial<RunAuditOptions> = {}): RunAuditOptions {
+  return {
+    source,
+    catalog: catalog(),
+    engine: { graceDays: 30, waivers: [] },
+    formats: ['json'],
+    outDir: tempDir('engine-choice-'),
+    trigger: 'cli',
+    runId: 'run-choice',
+    now: () => NOW,
+    history: null,
+    duck: { threads: 1, memoryLimit: '256MB' },
+    engineKind: 'auto',
+    ...extra,
+  };
+}
+
+/** The example file's items, behind a source whose manifest says it holds `expectedItems` (no file for DuckDB to read). */
+function manifested(expectedItems: number | null): InventorySource {
+  const file = new FileInventorySource(EXAMPLE);
+  return {
+    open: async () => ({ ...(await file.open()), expectedItems }),
+    entries: (progress) => file.entries(progress),
+    describe: () => 'a table with a manifest',
+  };
+}
+
+describe('choosing the engine', () => {
+  it('takes a named engine as it is, and chooses by the expected items for auto', () => {
+    expect(chooseEngine('sql', 1)).toBe('sql');
+    expect(chooseEngine('reference', 10_000_000)).toBe('reference');
+    expect(chooseEngine('auto', AUTO_SQL_ITEMS - 1)).toBe('reference');
+    expect(chooseEngine('auto', AUTO_SQL_ITEMS)).toBe('sql');
+    expect(chooseEngine('auto', null)).toBe('sql');
+    expect(mapEngine('auto')).toBe('reference');
+    expect(mapEngine('sql')).toBe('sql');
+  });
+
+  it("goes by a file's size: the example inventory is the reference engine's", async () => {
+    const result = await runAudit(options(new FileInventorySource(EXAMPLE)));
+    const estimatedItems = Math.round(statSync(EXAMPLE).size / MEASURED.averageItemBytes);
+    expect(estimatedItems).toBe(45);
+    expect(result.engine).toEqual({ kind: 'reference', auto: true, estimatedItems });
+  });
+
+  it("goes by the manifest's count, and takes the SQL engine when the count is not known; the reports are the same", async () => {
+    const reference = await runAudit(options(manifested(AUTO_SQL_ITEMS - 1)));
+    expect(reference.engine).toEqual({ kind: 'reference', auto: true, estimatedItems: AUTO_SQL_ITEMS - 1 });
+    const sql = await runAudit(options(manifested(AUTO_SQL_ITEMS)));
+    expect(sql.engine).toEqual({ kind: 'sql', auto: true, estimatedItems: AUTO_SQL_ITEMS });
+    const unknown = await runAudit(options(manifested(null)));
+    expect(unknown.engine).toEqual({ kind: 'sql', auto: true, estimatedItems: null });
+    // The manifest promised more than was read: both runs say so, in the same words.
+    expect(sql.head.summary.complete).toBe(false);
+    expect(readReport(sql.reports.json!).findings).toEqual(readReport(reference.reports.json!).findings);
+    expect(readReport(unknown.reports.json!).findings).toEqual(readReport(reference.reports.json!).findings);
+  });
+
+  it('says when the engine was named', async () => {
+    const result = await runAudit(options(new FileInventorySource(EXAMPLE), { engineKind: 'sql' }));
+    expect(result.engine).toEqual({ kind: 'sql', auto: false, estimatedItems: null });
+  });
+
+  it("maps a partitioned run's partitions with the reference engine", async () => {
+    const result = await runPartitioned({ ...options(new FileInventorySource(EXAMPLE)), partitions: 2, concurrency: 2 });
+    expect(result.engine).toEqual({ kind: 'reference', auto: true, estimatedItems: null, maps: true });
+  });
+
+  it("plans a run in one Lambda with auto's engine for its items, and the map children with the reference engine", () => {
+    const size = (items: number) => ({ snapshotId: 's', items, bytes: items * MEASURED.averageItemBytes, tableBytes: null, source: 'what-if' as const, notes: [] });
+    expect(planRun(size(1_000), { engine: 'auto' }).engine).toBe('reference');
+    expect(planRun(size(100_000), { engine: 'auto' }).engine).toBe('sql');
+    const distributed = planRun(size(2_000_000), { engine: 'auto' });
+    expect(distributed.execution).toBe('distributed-map');
+    expect(distributed.engine).toBe('reference');
+    expect(planRun(size(2_000_000), { engine: 'sql' }).engine).toBe('sql');
+  });
+});
