@@ -567,11 +567,13 @@ export class SqlEngine {
     // Planned without the table's statistics: they are those of the table when it is planned (empty), and the
     // statement runs over every slice. With them, DuckDB folds what they seem to prove (no parse_error in an empty
     // table: its coalesce() was dropped, and the parse errors of later slices lost their reason). The findings table
-    // takes its columns from the same program over the same empty table.
+    // takes its columns from the same program over the same empty table, made WITH NO DATA: 80–90 ms of CPU against
+    // 150–180 ms for a CREATE TABLE AS that runs the program over it, beside the prepared statement's 110–150 ms
+    // (scratch measurement, one process, three rounds).
     const program = this.programOver('item_slice');
     return inAnyOrder(connection, () =>
       withSetting(connection, 'disabled_optimizers', sqlString(STATISTICS_OPTIMIZERS), async () => {
-        await connection.run(`CREATE TEMP TABLE findings AS ${program}`);
+        await connection.run(`CREATE TEMP TABLE findings AS ${program} WITH NO DATA`);
         return connection.prepare(`INSERT INTO findings ${program}`);
       }),
     );
