@@ -19,7 +19,7 @@ import { FileHistoryStore } from '../lib/history/FileHistoryStore';
 import { FileInventorySource } from '../lib/inventory/FileInventorySource';
 import { runPartitioned } from '../lib/partitioned/runPartitioned';
 import { parseFormats } from '../lib/report/formats/formatIds';
-import type { EngineKind } from '../lib/audit/evaluateEntries';
+import { ENGINES, type EngineKind } from '../lib/audit/engineKind';
 import { writeSyntheticInventory } from './syntheticInventory';
 
 const ROOT = resolve(__dirname, '..');
@@ -48,6 +48,7 @@ export async function benchPartitioned(argv: string[]): Promise<void> {
   const partitions = Number(values.partitions);
   const workers = Number(values.workers);
   const engine = values.engine as EngineKind;
+  if (!ENGINES.includes(engine)) throw new Error(`--engine must be one of ${ENGINES.join(', ')} (got ${values.engine}).`);
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });
   const file = join(out, `inventory-${items}.ndjson`);

@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import type { EngineChoice } from '../lib/audit/engineKind';
 import { UsageError } from '../lib/errors';
 import { createDocumentClient, InventoryTable } from '../lib/inventory/InventoryTable';
 import { estimateCost, type CostEstimate } from '../lib/plan/estimateCost';
@@ -25,6 +26,8 @@ export interface ExplainOptions {
   assumeItems?: number;
   /** `run`'s --history DIR or --no-history (false): a run without history (a dry run in AWS) has no diff step. */
   history?: string | boolean;
+  /** `run`'s --engine: the engine the AWS run is planned with (default: the stage's, DEFAULTS.engine). */
+  engine?: EngineChoice;
 }
 
 /**
@@ -38,7 +41,7 @@ export interface ExplainOptions {
 export async function explainRun(options: ExplainOptions, defaultInventory: string, stdout: (text: string) => void): Promise<void> {
   const size = await measure(options, defaultInventory);
   const formats = options.format ? parseFormats(options.format) : NIGHTLY_FORMATS;
-  const plan = planRun(size, { formats, history: options.history !== false });
+  const plan = planRun(size, { formats, history: options.history !== false, ...(options.engine ? { engine: options.engine } : {}) });
   const cost = estimateCost(plan);
   stdout(options.json ? `${JSON.stringify({ plan, cost }, null, 2)}\n` : formatPlan(plan, cost));
 }

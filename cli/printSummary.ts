@@ -78,7 +78,7 @@ export function describeEngine(engine: RunEngine): string {
   const where = engine.maps ? ' in the maps' : '';
   if (!engine.auto) return `Engine: ${engine.kind}${where}.`;
   if (engine.maps) return `Engine: ${engine.kind}${where} (--engine auto: the maps' engine).`;
-  const expected = engine.estimatedItems === null ? 'the number of items is not known' : `${formatCount(engine.estimatedItems)} items expected`;
+  const expected = engine.estimatedItems === null ? 'the number of items is not known' : `${engine.atLeast ? 'at least ' : ''}${formatCount(engine.estimatedItems)} items expected`;
   return `Engine: ${engine.kind} (--engine auto: ${expected}, sql from ${formatCount(AUTO_SQL_ITEMS)}).`;
 }
 

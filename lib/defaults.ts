@@ -1,3 +1,4 @@
+import type { EngineChoice } from './audit/engineKind';
 import defaults from './defaults.json';
 
 /**
@@ -30,7 +31,7 @@ export const DEFAULTS = Object.freeze({
   /** A capture time later than the audit (or the load) by more than this is invalid: clocks differ, snapshots do not come from the future. */
   maxCaptureSkewMinutes: defaults.maxCaptureSkewMinutes,
   /** Which engine evaluates: 'sql' (the catalog compiled to SQL, DuckDB), 'reference' (TypeScript) or 'auto' (by the snapshot's size: lib/audit/engineKind.ts). */
-  engine: defaults.engine as 'auto' | 'sql' | 'reference',
+  engine: defaults.engine as EngineChoice,
   /** DuckDB's memory limit; beyond it the SQL engine spills to its temp directory. */
   memoryLimit: defaults.memoryLimit,
   /** A snapshot of at least this many items runs as a Step Functions Distributed Map, a smaller one in one Lambda (lib/plan). */

@@ -40,8 +40,9 @@ export function chooseEngine(choice: EngineChoice, estimatedItems: number | null
 /**
  * The engine of a map step (a partition of a partitioned run, a process or a Distributed Map
  * child of its own). `auto`: the reference engine, as fast there in half the memory: `npm run
- * bench -- --partitions 4 --items 500000 --engine E` (4 map processes, 2 at once, one DuckDB
- * thread each), map phase reference 12.3–12.5 s, peak RSS 263–287 MB; SQL 11.9–14.3 s, 581–611 MB.
+ * bench -- --partitions 4 --items 500000 --engine reference|sql` (no history, 4 map processes, 2 at
+ * once, SQL on one DuckDB thread each), map phase reference 12.3–12.5 s, peak RSS 263–287 MB; SQL
+ * 11.9–14.3 s, 581–611 MB.
  *
  * @example
  * mapEngine('auto') // 'reference'

@@ -129,12 +129,13 @@ export function planRun(snapshot: SnapshotSize, overrides: Partial<PlanOptions> 
   check(snapshot, options);
   const reports = reportBytes(snapshot.items, options.formats);
   const single = !runsOnStateMachine(snapshot.items, options.distributedThresholdItems);
-  // `auto`: the engine a run in one Lambda would choose for these items, or the maps' (engineKind.ts).
-  const engine = single ? chooseEngine(options.engine, snapshot.items) : mapEngine(options.engine);
+  // `auto`: the engine a run in one Lambda would choose, or the maps' (engineKind.ts). The run goes by the manifest's
+  // count: a table without a manifest, sized here by DescribeTable, is one whose count it does not know.
+  const engine = single ? chooseEngine(options.engine, snapshot.source === 'describe-table' ? null : snapshot.items) : mapEngine(options.engine);
   const base = { snapshot, options, engine, reportBytes: reports, itemsPerSecond: readAndEvaluateRate(options.memoryMb, engine) };
   if (single) return { ...base, ...planSingle(snapshot, options, engine, reports) };
 
-  const map = planMap(snapshot, options);
+  const map = planMap(snapshot, options, engine);
   const diff = options.history ? planDiff(snapshot.items, map, options) : null;
   const assembly = planAssembly(snapshot.items, map.partitions, options, concurrencyParameter(options));
   const reduce = planReduce(snapshot.items, assembly, options, reports);
@@ -215,12 +216,12 @@ function planSingle(snapshot: SnapshotSize, options: PlanOptions, engine: Engine
   };
 }
 
-function planMap(snapshot: SnapshotSize, options: PlanOptions): MapPlan {
+function planMap(snapshot: SnapshotSize, options: PlanOptions, engine: EngineKind): MapPlan {
   const { partitions, bound } = planPartitionCount(snapshot.items, options);
   const children = Math.ceil(partitions / options.mapItemsPerBatch);
   const itemsPerPartition = Math.ceil(snapshot.items / partitions);
   const itemsPerChild = Math.min(snapshot.items, itemsPerPartition * options.mapItemsPerBatch);
-  const rate = readAndEvaluateRate(options.memoryMb, mapEngine(options.engine));
+  const rate = readAndEvaluateRate(options.memoryMb, engine);
   const secondsPerChild = itemsPerChild / rate + (itemsPerChild * keyedLineBytes(options.history)) / ASSUMED.s3BytesPerSecond;
 
   const averageItemBytes = snapshot.items > 0 ? snapshot.bytes / snapshot.items : MEASURED.averageItemBytes;

@@ -214,11 +214,16 @@ export async function setThreads(connection: DuckDBConnection, count: (current: 
  */
 export async function onThreads<T>(connection: DuckDBConnection, count: (current: number) => number, work: () => Promise<T>): Promise<T> {
   const restore = await setThreads(connection, count);
+  let result: T;
   try {
-    return await work();
-  } finally {
-    await restore();
+    result = await work();
+  } catch (error) {
+    // The work's error is the one to see (a failed SET after it, e.g. on an interrupted connection, would hide it).
+    await restore().catch(() => undefined);
+    throw error;
   }
+  await restore();
+  return result;
 }
 
 /**

@@ -473,7 +473,8 @@ export class SqlEngine {
     const ords = { from: this.slicedTo, to: items.count };
     this.slicedTo = ords.to;
     this.sliceQueued = true;
-    const whileReading = (threads: number) => Math.max(1, threads - 1);
+    // Decided as the slice starts: one queued as the source ended runs on every thread.
+    const whileReading = (threads: number) => (this.preparing ? threads : Math.max(1, threads - 1));
     this.chain(() => onThreads(this.duck.connection, whileReading, () => this.evaluatePrepared(ords)).finally(() => (this.sliceQueued = false)));
   }
 

@@ -38,6 +38,16 @@ describe('run --explain', () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
+  it("plans with run's --engine: auto's engine for the items, or the one named", async () => {
+    const auto = await cli('run', '--explain', '--assume-items', '100000');
+    expect(flat(auto.stdout)).toMatch(/items\/s \(sql engine, by auto\)/);
+    const small = await cli('run', '--explain', '--inventory', EXAMPLE);
+    expect(flat(small.stdout)).toMatch(/items\/s \(reference engine, by auto\)/);
+    const named = await cli('run', '--explain', '--assume-items', '100000', '--engine', 'reference');
+    expect(flat(named.stdout)).toMatch(/items\/s \(reference engine\)/);
+    expect(JSON.parse((await cli('run', '--explain', '--json', '--assume-items', '100000', '--engine', 'reference')).stdout).plan.engine).toBe('reference');
+  });
+
   it('--json: the plan and the cost as JSON', async () => {
     const { code, stdout } = await cli('run', '--explain', '--json', '--inventory', EXAMPLE);
     expect(code).toBe(0);

@@ -132,6 +132,7 @@ describe('which engine evaluated', () => {
     expect(describeEngine({ kind: 'sql', auto: false, estimatedItems: null })).toBe('Engine: sql.');
     expect(describeEngine({ kind: 'reference', auto: true, estimatedItems: 45 })).toBe('Engine: reference (--engine auto: 45 items expected, sql from 20,000).');
     expect(describeEngine({ kind: 'sql', auto: true, estimatedItems: 56_920 })).toBe('Engine: sql (--engine auto: 56,920 items expected, sql from 20,000).');
+    expect(describeEngine({ kind: 'sql', auto: true, estimatedItems: 20_000, atLeast: true })).toBe('Engine: sql (--engine auto: at least 20,000 items expected, sql from 20,000).');
     expect(describeEngine({ kind: 'sql', auto: true, estimatedItems: null })).toBe('Engine: sql (--engine auto: the number of items is not known, sql from 20,000).');
     expect(describeEngine({ kind: 'reference', auto: true, estimatedItems: null, maps: true })).toBe("Engine: reference in the maps (--engine auto: the maps' engine).");
     expect(formatSummary(result())).toContain('\nEngine: reference.\nJSON /tmp/out/audit-x.json\n');

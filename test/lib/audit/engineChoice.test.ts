@@ -1,11 +1,11 @@
 /**
  * `--engine auto` (the default): a run in one process is evaluated by the SQL engine from
- * AUTO_SQL_ITEMS items, as the snapshot manifest counts them or an NDJSON file's size suggests,
- * and when their number is not known; by the reference engine below. A partitioned run's maps
+ * AUTO_SQL_ITEMS items, as the snapshot manifest counts them or an NDJSON file's lines (a JSON
+ * array's size), and when their number is not known; by the reference engine below. A partitioned run's maps
  * take the reference engine. Either way the reports are the same (engines.test.ts); the result
  * says which engine ran and what auto went by.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AUTO_SQL_ITEMS, chooseEngine, mapEngine } from '../../../lib/audit/engineKind';
 import { runAudit, type RunAuditOptions } from '../../../lib/audit/runAudit';
@@ -14,7 +14,7 @@ import type { InventorySource } from '../../../lib/inventory/InventorySource';
 import { runPartitioned } from '../../../lib/partitioned/runPartitioned';
 import { MEASURED } from '../../../lib/plan/throughput';
 import { planRun } from '../../../lib/plan/planRun';
-import { readReport, tempDir } from '../../helpers/files';
+import { readReport, tempDir, writeTemp } from '../../helpers/files';
 import { CAPTURED_MS, catalog, DAY } from '../../helpers/items';
 
 const EXAMPLE = resolve(__dirname, '../../../examples/inventory.ndjson');
@@ -58,11 +58,19 @@ describe('choosing the engine', () => {
     expect(mapEngine('sql')).toBe('sql');
   });
 
-  it("goes by a file's size: the example inventory is the reference engine's", async () => {
-    const result = await runAudit(options(new FileInventorySource(EXAMPLE)));
-    const estimatedItems = Math.round(statSync(EXAMPLE).size / MEASURED.averageItemBytes);
-    expect(estimatedItems).toBe(45);
-    expect(result.engine).toEqual({ kind: 'reference', auto: true, estimatedItems });
+  it("goes by a file's lines, counted no further than needed, and a JSON array's size", async () => {
+    expect((await runAudit(options(new FileInventorySource(EXAMPLE)))).engine).toEqual({ kind: 'reference', auto: true, estimatedItems: 45 });
+    // Blank lines are no items; lines that are not JSON are (invalid ones).
+    const below = writeTemp('below.ndjson', `${'{}\n\n'.repeat(AUTO_SQL_ITEMS - 1)}`);
+    expect((await runAudit(options(new FileInventorySource(below)))).engine).toEqual({ kind: 'reference', auto: true, estimatedItems: AUTO_SQL_ITEMS - 1 });
+    const enough = writeTemp('enough.ndjson', `${'{}\n'.repeat(AUTO_SQL_ITEMS + 5)}`);
+    const sql = await runAudit(options(new FileInventorySource(enough)));
+    expect(sql.engine).toEqual({ kind: 'sql', auto: true, estimatedItems: AUTO_SQL_ITEMS, atLeast: true });
+    expect(sql.head.summary.byVerdict.invalid).toBe(AUTO_SQL_ITEMS + 5);
+    const lines = readFileSync(EXAMPLE, 'utf8').trim().split('\n');
+    const array = writeTemp('array.json', `[${lines.join(',\n')}]`);
+    const estimated = Math.round(statSync(array).size / MEASURED.averageItemBytes);
+    expect((await runAudit(options(new FileInventorySource(array)))).engine).toEqual({ kind: 'reference', auto: true, estimatedItems: estimated });
   });
 
   it("goes by the manifest's count, and takes the SQL engine when the count is not known; the reports are the same", async () => {
@@ -96,5 +104,7 @@ describe('choosing the engine', () => {
     expect(distributed.execution).toBe('distributed-map');
     expect(distributed.engine).toBe('reference');
     expect(planRun(size(2_000_000), { engine: 'sql' }).engine).toBe('sql');
+    // Sized by DescribeTable: the table has no manifest, and the run, which goes by the manifest's count, does not know it.
+    expect(planRun({ ...size(1_000), source: 'describe-table' }, { engine: 'auto' }).engine).toBe('sql');
   });
 });
