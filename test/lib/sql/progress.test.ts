@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBConnection } from '../../../lib/sql/duckdb';
 import { runAudit, type AuditProgress } from '../../../lib/audit/runAudit';
 import { FileInventorySource } from '../../../lib/inventory/FileInventorySource';
 import type { SourceProgress } from '../../../lib/inventory/InventorySource';

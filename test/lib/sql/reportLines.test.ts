@@ -8,7 +8,7 @@
  */
 import { readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBConnection } from '../../../lib/sql/duckdb';
 import fc from 'fast-check';
 import { duplicateOf } from '../../../lib/audit/phases/markRepeated';
 import type { EngineOptions } from '../../../lib/engine/evaluate';

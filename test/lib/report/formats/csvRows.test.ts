@@ -4,7 +4,7 @@
  * those with an escape it cannot take. Hostile findings, and findings made to test each rule: commas,
  * formula starts, characters printable() rewrites, non-ASCII text, numbers with exponents.
  */
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance } from '../../../../lib/sql/duckdb';
 import fc from 'fast-check';
 import type { Finding } from '../../../../lib/model';
 import { toJsonLine } from '../../../../lib/report/FindingSorter';
