@@ -348,7 +348,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--forecast <days>', 'the deletion forecast: deadlines within this many days', nonNegativeInt('--forecast'), DEFAULTS.forecastDays)
     .option('--trend-runs <n>', 'runs the trend shows in the PDF, HTML report and e-mail, this one included', positiveInt('--trend-runs'), DEFAULTS.trendRuns)
     .option('--stale-after <hours>', 'a snapshot older than this is stale', positiveInt('--stale-after'), DEFAULTS.staleAfterHours)
-    .addOption(new Option('--engine <engine>', `sql: the catalog compiled to SQL, run by embedded DuckDB; reference: the TypeScript engine (the specification); auto: sql from ${AUTO_SQL_ITEMS.toLocaleString('en-US')} items (a file's counted from its size), reference below, and in the maps of --partitions`).choices(ENGINE_CHOICES).default(DEFAULTS.engine))
+    .addOption(new Option('--engine <engine>', `sql: the catalog compiled to SQL, run by embedded DuckDB; reference: the TypeScript engine (the specification); auto: sql from ${AUTO_SQL_ITEMS.toLocaleString('en-US')} items (a table's manifest, a file's lines), reference below and in the maps of --partitions`).choices(ENGINE_CHOICES).default(DEFAULTS.engine))
     .option('--workers <n>', 'threads of the SQL engine (default: the number of cores)', positiveInt('--workers'), availableParallelism())
     .option(
       '--partitions <n>',

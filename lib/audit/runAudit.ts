@@ -213,7 +213,7 @@ async function attempt(options: RunAuditOptions, plan: AuditPlan, engine: RunEng
 /**
  * The engine of a run in one process (engineKind.ts chooseEngine). `auto` goes by the snapshot
  * manifest's item count, else by an NDJSON file's lines, counted until there are enough for the SQL
- * engine (at most AUTO_SQL_ITEMS lines read: about 9 MB of the bench's items, 10–20 ms). Every line
+ * engine (at most AUTO_SQL_ITEMS lines read: about 9 MB of the bench's items, 20–40 ms). Every line
  * counts, those of other snapshots too (`--snapshot`): both engines read them all. A JSON array is
  * counted by its bytes over the example inventory's average item (MEASURED.averageItemBytes).
  */
