@@ -23,6 +23,7 @@ import { SEVERITIES, type Severity } from '../lib/model';
 import { parseFormats, type FormatId } from '../lib/report/formats/formatIds';
 import { describeFormats } from '../lib/report/formats/reportFormats';
 import { DEFAULTS } from '../lib/defaults';
+import { formatCount } from '../lib/units';
 import { CHANNEL_TITLES, CHANNELS, type ChannelId, type Notifier } from '../lib/delivery/notifiers/Notifier';
 import { printable as p } from '../lib/text/printable';
 import { availableParallelism } from 'node:os';
@@ -348,7 +349,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--forecast <days>', 'the deletion forecast: deadlines within this many days', nonNegativeInt('--forecast'), DEFAULTS.forecastDays)
     .option('--trend-runs <n>', 'runs the trend shows in the PDF, HTML report and e-mail, this one included', positiveInt('--trend-runs'), DEFAULTS.trendRuns)
     .option('--stale-after <hours>', 'a snapshot older than this is stale', positiveInt('--stale-after'), DEFAULTS.staleAfterHours)
-    .addOption(new Option('--engine <engine>', `sql: the catalog compiled to SQL, run by embedded DuckDB; reference: the TypeScript engine (the specification); auto: sql from ${AUTO_SQL_ITEMS.toLocaleString('en-US')} items (a table's manifest, a file's lines), reference below and in the maps of --partitions`).choices(ENGINE_CHOICES).default(DEFAULTS.engine))
+    .addOption(new Option('--engine <engine>', `sql: the catalog compiled to SQL, run by embedded DuckDB; reference: the TypeScript engine (the specification); auto: sql from ${formatCount(AUTO_SQL_ITEMS)} items (a table's manifest, a file's lines) and when the count is not known (a table without a manifest), reference below and in the maps of --partitions`).choices(ENGINE_CHOICES).default(DEFAULTS.engine))
     .option('--workers <n>', 'threads of the SQL engine (default: the number of cores)', positiveInt('--workers'), availableParallelism())
     .option(
       '--partitions <n>',

@@ -50,3 +50,34 @@ export function chooseEngine(choice: EngineChoice, estimatedItems: number | null
 export function mapEngine(choice: EngineChoice): EngineKind {
   return choice === 'auto' ? 'reference' : choice;
 }
+
+/** What a library caller that names no engine gets (the CLI and the Lambda name theirs: DEFAULTS.engine). */
+export function engineChoice(choice: EngineChoice | undefined): EngineChoice {
+  return choice ?? 'reference';
+}
+
+/** The engine a run used: chosen (`--engine auto`) from the items it expected, or named. */
+export interface RunEngine {
+  kind: EngineKind;
+  auto: boolean;
+  /**
+   * The items `auto` went by: the snapshot manifest's count, or the source's estimate (a file's
+   * lines, counted up to AUTO_SQL_ITEMS: enough); null when unknown.
+   */
+  estimatedItems: number | null;
+  /** There are `estimatedItems` or more (the lines were counted no further). */
+  atLeast?: true;
+  /** A partitioned run's: the engine of its maps ({@link mapEngine}). */
+  maps?: true;
+}
+
+/**
+ * The engine of a partitioned run: its maps' ({@link mapEngine}).
+ *
+ * @example
+ * mapsEngine('auto') // { kind: 'reference', auto: true, estimatedItems: null, maps: true }
+ */
+export function mapsEngine(choice: EngineChoice | undefined): RunEngine {
+  const named = engineChoice(choice);
+  return { kind: mapEngine(named), auto: named === 'auto', estimatedItems: null, maps: true };
+}

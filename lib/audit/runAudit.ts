@@ -5,7 +5,7 @@
  * history commit). Each phase is a module of lib/audit/phases/; this file holds
  * the options, calls the phases in order and cleans up when one fails.
  */
-import { rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Catalog } from '../catalog/loadCatalog';
 import type { EngineOptions } from '../engine/evaluate';
@@ -17,9 +17,7 @@ import type { FormatId } from '../report/formats/reportFormats';
 import type { ReportHead, SeriousFinding, Trigger } from '../report/ReportModel';
 import type { DuckOptions } from '../sql/duck';
 import { MEASURED } from '../plan/throughput';
-import { firstCharacter } from '../inventory/FileInventorySource';
-import { readLines } from '../inventory/readLines';
-import { AUTO_SQL_ITEMS, chooseEngine, type EngineChoice, type EngineKind } from './engineKind';
+import { AUTO_SQL_ITEMS, chooseEngine, engineChoice, type EngineChoice, type RunEngine } from './engineKind';
 import { openEvaluation } from './evaluateEntries';
 import { assembleHead } from './phases/assembleHead';
 import { diffWithHistory, type HistoryDiff } from './phases/diffWithHistory';
@@ -114,20 +112,7 @@ export interface AuditResult {
   engine: RunEngine;
 }
 
-/** The engine a run used: chosen (`--engine auto`) from the items it expected, or named. */
-export interface RunEngine {
-  kind: EngineKind;
-  auto: boolean;
-  /**
-   * The items `auto` expected: the snapshot manifest's count, or an NDJSON file's lines (counted up to
-   * AUTO_SQL_ITEMS: enough), or a JSON array's bytes over an average item's; null when unknown.
-   */
-  estimatedItems: number | null;
-  /** The file holds at least `estimatedItems` (its lines were counted no further). */
-  atLeast?: true;
-  /** A partitioned run's: the engine of its maps (engineKind.ts mapEngine). */
-  maps?: true;
-}
+export type { RunEngine } from './engineKind';
 
 /**
  * The audit use case: read the snapshot, evaluate every item, and write the
@@ -212,33 +197,12 @@ async function attempt(options: RunAuditOptions, plan: AuditPlan, engine: RunEng
 
 /**
  * The engine of a run in one process (engineKind.ts chooseEngine). `auto` goes by the snapshot
- * manifest's item count, else by an NDJSON file's lines, counted until there are enough for the SQL
- * engine (at most AUTO_SQL_ITEMS lines read: about 9 MB of the bench's items, 20–40 ms). Every line
- * counts, those of other snapshots too (`--snapshot`): both engines read them all. A JSON array is
- * counted by its bytes over the example inventory's average item (MEASURED.averageItemBytes).
+ * manifest's item count, else by what the source estimates (a file: its lines, counted until there
+ * are enough for the SQL engine: FileInventorySource estimateItems).
  */
 async function runEngine(options: RunAuditOptions, plan: AuditPlan): Promise<RunEngine> {
-  const choice = options.engineKind ?? 'reference';
+  const choice = engineChoice(options.engineKind);
   if (choice !== 'auto') return { kind: choice, auto: false, estimatedItems: null };
-  const file = options.source.ndjsonFile?.();
-  const counted = plan.snapshot.expectedItems !== null ? { items: plan.snapshot.expectedItems } : file ? await fileItems(file.path) : { items: null };
-  return { kind: chooseEngine(choice, counted.items), auto: true, estimatedItems: counted.items, ...(counted.atLeast ? { atLeast: true } : {}) };
-}
-
-/**
- * A file's items as runEngine counts them: its non-blank lines up to AUTO_SQL_ITEMS (then exactly
- * that: enough), or for a JSON array its bytes over an average item's; null when the file cannot be
- * read (the run's own read says why).
- */
-async function fileItems(path: string): Promise<{ items: number | null; atLeast?: true }> {
-  try {
-    if ((await firstCharacter(path)) === '[') return { items: Math.round((await stat(path)).size / MEASURED.averageItemBytes) };
-    let lines = 0;
-    for await (const line of readLines(path)) {
-      if (line.trim() !== '' && ++lines >= AUTO_SQL_ITEMS) return { items: lines, atLeast: true };
-    }
-    return { items: lines };
-  } catch {
-    return { items: null };
-  }
+  const estimate = plan.snapshot.expectedItems !== null ? { items: plan.snapshot.expectedItems } : await options.source.estimateItems?.(AUTO_SQL_ITEMS, MEASURED.averageItemBytes);
+  return { kind: chooseEngine(choice, estimate?.items ?? null), auto: true, estimatedItems: estimate?.items ?? null, ...(estimate?.atLeast ? { atLeast: true } : {}) };
 }

@@ -49,4 +49,16 @@ export interface InventorySource {
   partition?(spec: PartitionSpec): InventorySource;
   /** A file slice's counts, once read: the checks of the whole file are made when the slices are merged (lib/inventory/FileInventorySource.ts). */
   sliceStats?(): FileReadStats | null;
+  /**
+   * How many items the opened snapshot holds, without reading all of it: `enough` at most (then
+   * `atLeast`), counted or estimated from `itemBytes`, an average item's bytes; null when it cannot say.
+   */
+  estimateItems?(enough: number, itemBytes: number): Promise<ItemEstimate | null>;
+}
+
+/** A count of items (InventorySource estimateItems): exact, at least this many, or estimated from bytes. */
+export interface ItemEstimate {
+  items: number;
+  /** There are `items` or more (counting stopped there). */
+  atLeast?: true;
 }

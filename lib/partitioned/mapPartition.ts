@@ -20,7 +20,7 @@ import type { InventorySource, SourceProgress } from '../inventory/InventorySour
 import type { Finding } from '../model';
 import { FindingSorter, type FindingLine } from '../report/FindingSorter';
 import type { DuckOptions } from '../sql/duck';
-import { mapEngine, type EngineChoice } from '../audit/engineKind';
+import { engineChoice, mapEngine, type EngineChoice } from '../audit/engineKind';
 import { openEvaluation, type Evaluation } from '../audit/evaluateEntries';
 import { mapFindings } from '../audit/phases/mapFindings';
 import { SnapshotTally } from '../audit/phases/SnapshotTally';
@@ -73,7 +73,7 @@ export async function mapPartition(options: MapPartitionOptions): Promise<Partit
   const evaluation = await openEvaluation(source.entries(options.onProgress), {
     catalog: options.catalog,
     engine: options.engine,
-    kind: mapEngine(options.engineKind ?? 'reference'),
+    kind: mapEngine(engineChoice(options.engineKind)),
     duck: options.duck,
     file: source.ndjsonFile?.(),
     ...(digest ? { digest } : {}),

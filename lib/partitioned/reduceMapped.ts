@@ -15,7 +15,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mapEngine } from '../audit/engineKind';
+import { mapsEngine } from '../audit/engineKind';
 import type { AuditResult, RunAuditOptions } from '../audit/runAudit';
 import { beginHistory, historyDiffOf, type HistoryDiff } from '../audit/phases/diffWithHistory';
 import { applyDiff, finishAudit } from '../audit/phases/finishAudit';
@@ -113,9 +113,7 @@ export async function reduceMapped(options: RunAuditOptions, mapped: MappedRun, 
       counts.summary.incompleteReasons.push(...missing.map((error) => `${error.replace(/\.$/, '')} (its findings are counted in the summary but not listed in the reports).`));
       counts.summary.complete = false;
     }
-    const choice = options.engineKind ?? 'reference';
-    const engine = { kind: mapEngine(choice), auto: choice === 'auto', estimatedItems: null, maps: true as const };
-    const result = { ...(await finishAudit({ options, head, counts, reports, diff, mostSerious: reports.mostSerious(), resolvedFile })), engine };
+    const result = { ...(await finishAudit({ options, head, counts, reports, diff, mostSerious: reports.mostSerious(), resolvedFile })), engine: mapsEngine(options.engineKind) };
     step('finish');
     return result;
   } catch (error) {

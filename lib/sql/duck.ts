@@ -191,7 +191,8 @@ function appendText(appender: DuckDBAppender, value: string | null): void {
 
 /**
  * Sets DuckDB's thread count to `count(current)` and returns what puts it back. The setting is
- * the database's: nothing else is to run meanwhile.
+ * the database's: no other statement that depends on it is to run meanwhile (an Appender on
+ * another connection may go on appending).
  *
  * @example
  * const restore = await setThreads(connection, () => 1); try { … } finally { await restore(); }

@@ -43,6 +43,8 @@ describe('run --explain', () => {
     expect(flat(auto.stdout)).toMatch(/items\/s \(sql engine, by auto\)/);
     const small = await cli('run', '--explain', '--inventory', EXAMPLE);
     expect(flat(small.stdout)).toMatch(/items\/s \(reference engine, by auto\)/);
+    const distributed = await cli('run', '--explain', '--assume-items', '1000000');
+    expect(flat(distributed.stdout)).toMatch(/items\/s \(reference engine, by auto\)/);
     const named = await cli('run', '--explain', '--assume-items', '100000', '--engine', 'reference');
     expect(flat(named.stdout)).toMatch(/items\/s \(reference engine\)/);
     expect(JSON.parse((await cli('run', '--explain', '--json', '--assume-items', '100000', '--engine', 'reference')).stdout).plan.engine).toBe('reference');

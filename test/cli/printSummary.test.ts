@@ -135,6 +135,7 @@ describe('which engine evaluated', () => {
     expect(describeEngine({ kind: 'sql', auto: true, estimatedItems: 20_000, atLeast: true })).toBe('Engine: sql (--engine auto: at least 20,000 items expected, sql from 20,000).');
     expect(describeEngine({ kind: 'sql', auto: true, estimatedItems: null })).toBe('Engine: sql (--engine auto: the number of items is not known, sql from 20,000).');
     expect(describeEngine({ kind: 'reference', auto: true, estimatedItems: null, maps: true })).toBe("Engine: reference in the maps (--engine auto: the maps' engine).");
+    expect(describeEngine({ kind: 'sql', auto: false, estimatedItems: null, maps: true })).toBe('Engine: sql in the maps.');
     expect(formatSummary(result())).toContain('\nEngine: reference.\nJSON /tmp/out/audit-x.json\n');
   });
 });

@@ -12,6 +12,7 @@ import { runAudit, type RunAuditOptions } from '../../../lib/audit/runAudit';
 import { FileInventorySource } from '../../../lib/inventory/FileInventorySource';
 import type { InventorySource } from '../../../lib/inventory/InventorySource';
 import { runPartitioned } from '../../../lib/partitioned/runPartitioned';
+import { SqlEngine } from '../../../lib/sql/sqlEngine';
 import { MEASURED } from '../../../lib/plan/throughput';
 import { planRun } from '../../../lib/plan/planRun';
 import { readReport, tempDir, writeTemp } from '../../helpers/files';
@@ -67,6 +68,21 @@ describe('choosing the engine', () => {
     const sql = await runAudit(options(new FileInventorySource(enough)));
     expect(sql.engine).toEqual({ kind: 'sql', auto: true, estimatedItems: AUTO_SQL_ITEMS, atLeast: true });
     expect(sql.head.summary.byVerdict.invalid).toBe(AUTO_SQL_ITEMS + 5);
+    // Every line counts, another snapshot's too: both engines read them all.
+    const other = writeTemp('other.ndjson', `${'{"snapshotId":"s-other"}\n'.repeat(AUTO_SQL_ITEMS)}${readFileSync(EXAMPLE, 'utf8')}`);
+    const filtered = await runAudit(options(new FileInventorySource(other, { snapshotId: 'snap-2026-11-20' })));
+    expect(filtered.engine).toEqual({ kind: 'sql', auto: true, estimatedItems: AUTO_SQL_ITEMS, atLeast: true });
+    expect(filtered.head.summary.items).toBe(45);
+    // Long lines: no more than twice enough items' bytes are read, their lines scaled to the file's size.
+    const line = `${JSON.stringify({ pad: 'x'.repeat(20_000) })}\n`;
+    const long = writeTemp('long.ndjson', line.repeat(800));
+    const source = new FileInventorySource(long);
+    await source.open();
+    const read = 2 * AUTO_SQL_ITEMS * MEASURED.averageItemBytes;
+    // The lines begun within the bytes read (the last one cut short), scaled to the file's 800.
+    const begun = Math.ceil(read / line.length);
+    expect(begun).toBeLessThan(800);
+    expect(await source.estimateItems(AUTO_SQL_ITEMS, MEASURED.averageItemBytes)).toEqual({ items: Math.round((begun * 800 * line.length) / read) });
     const lines = readFileSync(EXAMPLE, 'utf8').trim().split('\n');
     const array = writeTemp('array.json', `[${lines.join(',\n')}]`);
     const estimated = Math.round(statSync(array).size / MEASURED.averageItemBytes);
@@ -91,9 +107,17 @@ describe('choosing the engine', () => {
     expect(result.engine).toEqual({ kind: 'sql', auto: false, estimatedItems: null });
   });
 
-  it("maps a partitioned run's partitions with the reference engine", async () => {
-    const result = await runPartitioned({ ...options(new FileInventorySource(EXAMPLE)), partitions: 2, concurrency: 2 });
-    expect(result.engine).toEqual({ kind: 'reference', auto: true, estimatedItems: null, maps: true });
+  it("maps a partitioned run's partitions with the reference engine: no DuckDB is opened", async () => {
+    const opened = jest.spyOn(SqlEngine, 'open');
+    try {
+      const result = await runPartitioned({ ...options(new FileInventorySource(EXAMPLE)), partitions: 2, concurrency: 2 });
+      expect(result.engine).toEqual({ kind: 'reference', auto: true, estimatedItems: null, maps: true });
+      expect(opened).not.toHaveBeenCalled();
+      await runPartitioned({ ...options(new FileInventorySource(EXAMPLE)), engineKind: 'sql', partitions: 2, concurrency: 2 });
+      expect(opened).toHaveBeenCalledTimes(2);
+    } finally {
+      opened.mockRestore();
+    }
   });
 
   it("plans a run in one Lambda with auto's engine for its items, and the map children with the reference engine", () => {
