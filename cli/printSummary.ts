@@ -72,13 +72,14 @@ export function formatSummary(result: AuditResult): string {
  * Which engine evaluated, and why when `--engine auto` chose it.
  *
  * @example
- * describeEngine({ kind: 'reference', auto: true, estimatedItems: 45 }) // 'Engine: reference (--engine auto: 45 items expected, sql from 20,000).'
+ * describeEngine({ kind: 'reference', auto: true, estimate: { items: 45 } }) // 'Engine: reference (--engine auto: 45 items expected, sql from 20,000).'
  */
 export function describeEngine(engine: RunEngine): string {
   const where = engine.maps ? ' in the maps' : '';
   if (!engine.auto) return `Engine: ${engine.kind}${where}.`;
   if (engine.maps) return `Engine: ${engine.kind}${where} (--engine auto: the maps' engine).`;
-  const expected = engine.estimatedItems === null ? 'the number of items is not known' : `${engine.atLeast ? 'at least ' : ''}${formatCount(engine.estimatedItems)} items expected`;
+  const { estimate } = engine;
+  const expected = estimate === null ? 'the number of items is not known' : `${estimate.atLeast ? 'at least ' : ''}${formatCount(estimate.items)} items expected`;
   return `Engine: ${engine.kind} (--engine auto: ${expected}, sql from ${formatCount(AUTO_SQL_ITEMS)}).`;
 }
 

@@ -4,6 +4,8 @@
  * the executable specification the SQL engine is tested against. A module of
  * its own so the configuration can name them without loading either engine.
  */
+import type { ItemEstimate } from '../inventory/InventorySource';
+
 export const ENGINES = ['sql', 'reference'] as const;
 export type EngineKind = (typeof ENGINES)[number];
 
@@ -62,11 +64,9 @@ export interface RunEngine {
   auto: boolean;
   /**
    * The items `auto` went by: the snapshot manifest's count, or the source's estimate (a file's
-   * lines, counted up to AUTO_SQL_ITEMS: enough); null when unknown.
+   * lines, counted up to AUTO_SQL_ITEMS: enough); null when unknown, or when the engine was named.
    */
-  estimatedItems: number | null;
-  /** There are `estimatedItems` or more (the lines were counted no further). */
-  atLeast?: true;
+  estimate: ItemEstimate | null;
   /** A partitioned run's: the engine of its maps ({@link mapEngine}). */
   maps?: true;
 }
@@ -75,9 +75,9 @@ export interface RunEngine {
  * The engine of a partitioned run: its maps' ({@link mapEngine}).
  *
  * @example
- * mapsEngine('auto') // { kind: 'reference', auto: true, estimatedItems: null, maps: true }
+ * mapsEngine('auto') // { kind: 'reference', auto: true, estimate: null, maps: true }
  */
 export function mapsEngine(choice: EngineChoice | undefined): RunEngine {
   const named = engineChoice(choice);
-  return { kind: mapEngine(named), auto: named === 'auto', estimatedItems: null, maps: true };
+  return { kind: mapEngine(named), auto: named === 'auto', estimate: null, maps: true };
 }

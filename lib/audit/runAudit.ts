@@ -202,7 +202,7 @@ async function attempt(options: RunAuditOptions, plan: AuditPlan, engine: RunEng
  */
 async function runEngine(options: RunAuditOptions, plan: AuditPlan): Promise<RunEngine> {
   const choice = engineChoice(options.engineKind);
-  if (choice !== 'auto') return { kind: choice, auto: false, estimatedItems: null };
-  const estimate = plan.snapshot.expectedItems !== null ? { items: plan.snapshot.expectedItems } : await options.source.estimateItems?.(AUTO_SQL_ITEMS, MEASURED.averageItemBytes);
-  return { kind: chooseEngine(choice, estimate?.items ?? null), auto: true, estimatedItems: estimate?.items ?? null, ...(estimate?.atLeast ? { atLeast: true } : {}) };
+  if (choice !== 'auto') return { kind: choice, auto: false, estimate: null };
+  const estimate = plan.snapshot.expectedItems !== null ? { items: plan.snapshot.expectedItems } : ((await options.source.estimateItems?.(AUTO_SQL_ITEMS, MEASURED.averageItemBytes)) ?? null);
+  return { kind: chooseEngine(choice, estimate?.items ?? null), auto: true, estimate };
 }

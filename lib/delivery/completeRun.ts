@@ -103,7 +103,7 @@ export async function completeRun(run: EvaluatedRun, deps: AuditDependencies): P
   const status: RunRecord['status'] = summary.complete ? 'succeeded' : 'partial';
   const outcome = { ...runFacts(result.head), reports: stored, ...(warnings.length > 0 ? { warnings } : {}) };
   // Which engine evaluated (the stage's `engine`, `auto` resolved: lib/audit/engineKind.ts).
-  const engine = { engine: result.engine.kind, engineAuto: result.engine.auto, engineEstimatedItems: result.engine.estimatedItems };
+  const engine = { engine: result.engine.kind, engineAuto: result.engine.auto, engineEstimatedItems: result.engine.estimate?.items ?? null };
   deps.log('info', 'audit evaluated', { runId, items: summary.items, complete: summary.complete, violations: summary.byVerdict.violation, ...engine });
   // The run's figures (lib/delivery/RunMetrics.ts); the channels' sent/failed are added once they have answered.
   const figures = {

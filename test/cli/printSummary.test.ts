@@ -16,7 +16,7 @@ function result(head: Partial<ReportHead> = {}, summary: Partial<ReturnType<type
     reports: { json: '/tmp/out/audit-x.json' },
     sha256: {},
     mostSerious,
-    engine: { kind: 'reference', auto: false, estimatedItems: null },
+    engine: { kind: 'reference', auto: false, estimate: null },
   };
 }
 
@@ -129,13 +129,13 @@ describe('the CLI lines of the channels', () => {
 
 describe('which engine evaluated', () => {
   it('names the engine, and what --engine auto went by', () => {
-    expect(describeEngine({ kind: 'sql', auto: false, estimatedItems: null })).toBe('Engine: sql.');
-    expect(describeEngine({ kind: 'reference', auto: true, estimatedItems: 45 })).toBe('Engine: reference (--engine auto: 45 items expected, sql from 20,000).');
-    expect(describeEngine({ kind: 'sql', auto: true, estimatedItems: 56_920 })).toBe('Engine: sql (--engine auto: 56,920 items expected, sql from 20,000).');
-    expect(describeEngine({ kind: 'sql', auto: true, estimatedItems: 20_000, atLeast: true })).toBe('Engine: sql (--engine auto: at least 20,000 items expected, sql from 20,000).');
-    expect(describeEngine({ kind: 'sql', auto: true, estimatedItems: null })).toBe('Engine: sql (--engine auto: the number of items is not known, sql from 20,000).');
-    expect(describeEngine({ kind: 'reference', auto: true, estimatedItems: null, maps: true })).toBe("Engine: reference in the maps (--engine auto: the maps' engine).");
-    expect(describeEngine({ kind: 'sql', auto: false, estimatedItems: null, maps: true })).toBe('Engine: sql in the maps.');
+    expect(describeEngine({ kind: 'sql', auto: false, estimate: null })).toBe('Engine: sql.');
+    expect(describeEngine({ kind: 'reference', auto: true, estimate: { items: 45 } })).toBe('Engine: reference (--engine auto: 45 items expected, sql from 20,000).');
+    expect(describeEngine({ kind: 'sql', auto: true, estimate: { items: 56_920 } })).toBe('Engine: sql (--engine auto: 56,920 items expected, sql from 20,000).');
+    expect(describeEngine({ kind: 'sql', auto: true, estimate: { items: 20_000, atLeast: true } })).toBe('Engine: sql (--engine auto: at least 20,000 items expected, sql from 20,000).');
+    expect(describeEngine({ kind: 'sql', auto: true, estimate: null })).toBe('Engine: sql (--engine auto: the number of items is not known, sql from 20,000).');
+    expect(describeEngine({ kind: 'reference', auto: true, estimate: null, maps: true })).toBe("Engine: reference in the maps (--engine auto: the maps' engine).");
+    expect(describeEngine({ kind: 'sql', auto: false, estimate: null, maps: true })).toBe('Engine: sql in the maps.');
     expect(formatSummary(result())).toContain('\nEngine: reference.\nJSON /tmp/out/audit-x.json\n');
   });
 });

@@ -60,18 +60,18 @@ describe('choosing the engine', () => {
   });
 
   it("goes by a file's lines, counted no further than needed, and a JSON array's size", async () => {
-    expect((await runAudit(options(new FileInventorySource(EXAMPLE)))).engine).toEqual({ kind: 'reference', auto: true, estimatedItems: 45 });
+    expect((await runAudit(options(new FileInventorySource(EXAMPLE)))).engine).toEqual({ kind: 'reference', auto: true, estimate: { items: 45 } });
     // Blank lines are no items; lines that are not JSON are (invalid ones).
     const below = writeTemp('below.ndjson', `${'{}\n\n'.repeat(AUTO_SQL_ITEMS - 1)}`);
-    expect((await runAudit(options(new FileInventorySource(below)))).engine).toEqual({ kind: 'reference', auto: true, estimatedItems: AUTO_SQL_ITEMS - 1 });
+    expect((await runAudit(options(new FileInventorySource(below)))).engine).toEqual({ kind: 'reference', auto: true, estimate: { items: AUTO_SQL_ITEMS - 1 } });
     const enough = writeTemp('enough.ndjson', `${'{}\n'.repeat(AUTO_SQL_ITEMS + 5)}`);
     const sql = await runAudit(options(new FileInventorySource(enough)));
-    expect(sql.engine).toEqual({ kind: 'sql', auto: true, estimatedItems: AUTO_SQL_ITEMS, atLeast: true });
+    expect(sql.engine).toEqual({ kind: 'sql', auto: true, estimate: { items: AUTO_SQL_ITEMS, atLeast: true } });
     expect(sql.head.summary.byVerdict.invalid).toBe(AUTO_SQL_ITEMS + 5);
     // Every line counts, another snapshot's too: both engines read them all.
     const other = writeTemp('other.ndjson', `${'{"snapshotId":"s-other"}\n'.repeat(AUTO_SQL_ITEMS)}${readFileSync(EXAMPLE, 'utf8')}`);
     const filtered = await runAudit(options(new FileInventorySource(other, { snapshotId: 'snap-2026-11-20' })));
-    expect(filtered.engine).toEqual({ kind: 'sql', auto: true, estimatedItems: AUTO_SQL_ITEMS, atLeast: true });
+    expect(filtered.engine).toEqual({ kind: 'sql', auto: true, estimate: { items: AUTO_SQL_ITEMS, atLeast: true } });
     expect(filtered.head.summary.items).toBe(45);
     // Long lines: no more than twice enough items' bytes are read, their lines scaled to the file's size.
     const line = `${JSON.stringify({ pad: 'x'.repeat(20_000) })}\n`;
@@ -86,16 +86,16 @@ describe('choosing the engine', () => {
     const lines = readFileSync(EXAMPLE, 'utf8').trim().split('\n');
     const array = writeTemp('array.json', `[${lines.join(',\n')}]`);
     const estimated = Math.round(statSync(array).size / MEASURED.averageItemBytes);
-    expect((await runAudit(options(new FileInventorySource(array)))).engine).toEqual({ kind: 'reference', auto: true, estimatedItems: estimated });
+    expect((await runAudit(options(new FileInventorySource(array)))).engine).toEqual({ kind: 'reference', auto: true, estimate: { items: estimated } });
   });
 
   it("goes by the manifest's count, and takes the SQL engine when the count is not known; the reports are the same", async () => {
     const reference = await runAudit(options(manifested(AUTO_SQL_ITEMS - 1)));
-    expect(reference.engine).toEqual({ kind: 'reference', auto: true, estimatedItems: AUTO_SQL_ITEMS - 1 });
+    expect(reference.engine).toEqual({ kind: 'reference', auto: true, estimate: { items: AUTO_SQL_ITEMS - 1 } });
     const sql = await runAudit(options(manifested(AUTO_SQL_ITEMS)));
-    expect(sql.engine).toEqual({ kind: 'sql', auto: true, estimatedItems: AUTO_SQL_ITEMS });
+    expect(sql.engine).toEqual({ kind: 'sql', auto: true, estimate: { items: AUTO_SQL_ITEMS } });
     const unknown = await runAudit(options(manifested(null)));
-    expect(unknown.engine).toEqual({ kind: 'sql', auto: true, estimatedItems: null });
+    expect(unknown.engine).toEqual({ kind: 'sql', auto: true, estimate: null });
     // The manifest promised more than was read: both runs say so, in the same words.
     expect(sql.head.summary.complete).toBe(false);
     expect(readReport(sql.reports.json!).findings).toEqual(readReport(reference.reports.json!).findings);
@@ -104,14 +104,14 @@ describe('choosing the engine', () => {
 
   it('says when the engine was named', async () => {
     const result = await runAudit(options(new FileInventorySource(EXAMPLE), { engineKind: 'sql' }));
-    expect(result.engine).toEqual({ kind: 'sql', auto: false, estimatedItems: null });
+    expect(result.engine).toEqual({ kind: 'sql', auto: false, estimate: null });
   });
 
   it("maps a partitioned run's partitions with the reference engine: no DuckDB is opened", async () => {
     const opened = jest.spyOn(SqlEngine, 'open');
     try {
       const result = await runPartitioned({ ...options(new FileInventorySource(EXAMPLE)), partitions: 2, concurrency: 2 });
-      expect(result.engine).toEqual({ kind: 'reference', auto: true, estimatedItems: null, maps: true });
+      expect(result.engine).toEqual({ kind: 'reference', auto: true, estimate: null, maps: true });
       expect(opened).not.toHaveBeenCalled();
       await runPartitioned({ ...options(new FileInventorySource(EXAMPLE)), engineKind: 'sql', partitions: 2, concurrency: 2 });
       expect(opened).toHaveBeenCalledTimes(2);
