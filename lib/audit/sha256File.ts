@@ -1,14 +1,33 @@
 import { createHash } from 'node:crypto';
-import { readFileChunks } from '../fileChunks';
+import { open } from 'node:fs/promises';
+import { FILE_CHUNK_BYTES } from '../fileChunks';
 
 /**
- * The SHA-256 of a file, hex, read as a stream.
+ * The SHA-256 of a file, hex. Two buffers, reused: the next chunk is read while this one is hashed,
+ * and no chunk is allocated (a stream's fresh 1 MiB chunks made the garbage collector run beside the
+ * hash: a 456 MB report took about 0.7 s at the end of a run, and 0.3 s alone).
  *
  * @example
  * await sha256File('reports/audit-….json') // 'e3b0c442…'
  */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of readFileChunks(path)) hash.update(chunk as Buffer);
+  const handle = await open(path, 'r');
+  const buffers = [Buffer.allocUnsafe(FILE_CHUNK_BYTES), Buffer.allocUnsafe(FILE_CHUNK_BYTES)] as const;
+  let position = 0;
+  let next = handle.read(buffers[0], 0, FILE_CHUNK_BYTES, position);
+  try {
+    for (let turn = 1; ; turn ^= 1) {
+      const { bytesRead, buffer } = await next;
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      next = handle.read(buffers[turn], 0, FILE_CHUNK_BYTES, position);
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    // A read still under way (the hash threw) ends before the file is closed.
+    await next.catch(() => undefined);
+    await handle.close();
+  }
   return hash.digest('hex');
 }
