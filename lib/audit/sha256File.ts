@@ -13,16 +13,17 @@ import { FILE_CHUNK_BYTES } from '../fileChunks';
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   const handle = await open(path, 'r');
-  const buffers = [Buffer.allocUnsafe(FILE_CHUNK_BYTES), Buffer.allocUnsafe(FILE_CHUNK_BYTES)] as const;
+  let spare = Buffer.allocUnsafe(FILE_CHUNK_BYTES);
   let position = 0;
-  let next = handle.read(buffers[0], 0, FILE_CHUNK_BYTES, position);
+  let next = handle.read(Buffer.allocUnsafe(FILE_CHUNK_BYTES), 0, FILE_CHUNK_BYTES, position);
   try {
-    for (let turn = 1; ; turn ^= 1) {
+    for (;;) {
       const { bytesRead, buffer } = await next;
       if (bytesRead === 0) break;
       position += bytesRead;
-      next = handle.read(buffers[turn], 0, FILE_CHUNK_BYTES, position);
+      next = handle.read(spare, 0, FILE_CHUNK_BYTES, position);
       hash.update(buffer.subarray(0, bytesRead));
+      spare = buffer;
     }
   } finally {
     // A read still under way (the hash threw) ends before the file is closed.
