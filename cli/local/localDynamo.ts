@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import dynalite from 'dynalite';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -14,6 +13,8 @@ export interface LocalDynamo {
  * await db.close();
  */
 export async function startLocalDynamo(port = 0): Promise<LocalDynamo> {
+  // Loaded here, not with the CLI: loading dynalite took 55–60 ms of every CLI start, most of which never start it.
+  const { default: dynalite } = await import('dynalite');
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
