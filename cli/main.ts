@@ -473,7 +473,28 @@ function printableIo(io: CliIo): CliIo {
  * @example
  * await main(['run', '--inventory', 'examples/inventory.ndjson', '--out', 'reports']) // 0
  */
-export async function main(argv: readonly string[], rawIo: CliIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }): Promise<number> {
+/**
+ * The process's own output. A reader that stops early (`… | head`, `2>&1 | head`) closes the pipe:
+ * what is left to print there is then dropped, as Unix tools do, instead of a stack trace of the
+ * EPIPE, and the command still does the rest of its work (a run still sends its notifications)
+ * and exits with its own status.
+ */
+function processIo(): CliIo {
+  return { stdout: writerTo(process.stdout), stderr: writerTo(process.stderr) };
+}
+
+function writerTo(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    closed = true;
+  });
+  return (text) => {
+    if (!closed) stream.write(text);
+  };
+}
+
+export async function main(argv: readonly string[], rawIo: CliIo = processIo()): Promise<number> {
   const io = printableIo(rawIo);
   let code: number = EXIT.ok;
   const program = buildProgram(io, (value) => (code = value));

@@ -3,7 +3,7 @@
  * sources' work — the same JSON, CSV and PDF reports, `run --partitions N` through the compiled
  * map worker — from any working folder, and its --debug stacks point at the .ts sources.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { main } from '../../cli/main';
@@ -99,6 +99,27 @@ describe('the compiled CLI (dist/main.js)', () => {
     expect(normalized(dirs.split, 'csv')).toBe(normalized(dirs.one, 'csv'));
     expect(normalized(dirs.split, 'json')).toBe(normalized(dirs.one, 'json'));
   }, 120_000);
+
+  it('runs on when its reader stops early (`| head`): the reports written, no EPIPE stack, its own exit status', async () => {
+    const out = tempDir('compiled-epipe-');
+    const reports = () => readdirSync(out).filter((name) => name.startsWith('audit-')).map((name) => name.split('.').pop()).sort();
+    /** The compiled CLI with its stdout (and stderr) read by no one: every write there fails with EPIPE. */
+    const run = async (argv: string[], closed: 'stdout' | 'both') => {
+      const child = spawn(process.execPath, [COMPILED, ...argv], { cwd: out, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy();
+      let stderr = '';
+      if (closed === 'both') child.stderr.destroy();
+      else child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+      const code = await new Promise<number | null>((done) => child.on('close', done));
+      return { code, stderr };
+    };
+    const summaryLost = await run(['run', '--inventory', EXAMPLE, '--format', 'json,csv', '--out', out, '--no-progress'], 'stdout');
+    expect(summaryLost.stderr).not.toMatch(/EPIPE|Unhandled|    at /);
+    expect(summaryLost.code).toBe(0);
+    expect(reports()).toEqual(['csv', 'json']);
+    // `2>&1 | head` after a bad argument: the error message is lost, the status is still usage's.
+    expect((await run(['run', '--inventory', '/nonexistent/inventory.ndjson', '--out', out], 'both')).code).toBe(2);
+  }, 60_000);
 
   it('prints --debug stacks that point at the .ts sources', () => {
     const { code, stderr } = compiled(['run', '--inventory', '/nonexistent/inventory.ndjson', '--out', tempDir(), '--debug']);
