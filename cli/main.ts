@@ -468,25 +468,23 @@ function printableIo(io: CliIo): CliIo {
 }
 
 /**
- * Runs the CLI with `argv` (without node and script) and resolves to its exit status.
- *
- * @example
- * await main(['run', '--inventory', 'examples/inventory.ndjson', '--out', 'reports']) // 0
- */
-/**
- * The process's own output. A reader that stops early (`… | head`, `2>&1 | head`) closes the pipe:
- * what is left to print there is then dropped, as Unix tools do, instead of a stack trace of the
- * EPIPE, and the command still does the rest of its work (a run still sends its notifications)
- * and exits with its own status.
+ * The process's own output, made once. A reader that stops early (`… | head`, `2>&1 | head`)
+ * closes the pipe: what is left to print there is then dropped, instead of a stack trace of the
+ * EPIPE and status 1, and the command still does the rest of its work (a run still sends its
+ * notifications) and exits with its own status.
  */
 function processIo(): CliIo {
-  return { stdout: writerTo(process.stdout), stderr: writerTo(process.stderr) };
+  processOutput ??= { stdout: writerTo(process.stdout), stderr: writerTo(process.stderr) };
+  return processOutput;
 }
 
+let processOutput: CliIo | null = null;
+
+/** Writes to `stream` until a write fails because its reader is gone (EPIPE), then drops what follows; any other error is thrown. */
 function writerTo(stream: NodeJS.WriteStream): (text: string) => void {
   let closed = false;
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    if (error.code !== 'EPIPE') throw error;
     closed = true;
   });
   return (text) => {
@@ -494,6 +492,12 @@ function writerTo(stream: NodeJS.WriteStream): (text: string) => void {
   };
 }
 
+/**
+ * Runs the CLI with `argv` (without node and script) and resolves to its exit status.
+ *
+ * @example
+ * await main(['run', '--inventory', 'examples/inventory.ndjson', '--out', 'reports']) // 0
+ */
 export async function main(argv: readonly string[], rawIo: CliIo = processIo()): Promise<number> {
   const io = printableIo(rawIo);
   let code: number = EXIT.ok;

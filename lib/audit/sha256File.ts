@@ -12,23 +12,27 @@ import { FILE_CHUNK_BYTES } from '../fileChunks';
  */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
-  const handle = await open(path, 'r');
   let spare = Buffer.allocUnsafe(FILE_CHUNK_BYTES);
+  const first = Buffer.allocUnsafe(FILE_CHUNK_BYTES);
+  const handle = await open(path, 'r');
   let position = 0;
-  let next = handle.read(Buffer.allocUnsafe(FILE_CHUNK_BYTES), 0, FILE_CHUNK_BYTES, position);
+  let next = handle.read(first, 0, FILE_CHUNK_BYTES, position);
   try {
     for (;;) {
       const { bytesRead, buffer } = await next;
       if (bytesRead === 0) break;
       position += bytesRead;
+      // Into the buffer hashed last time; this one is hashed meanwhile (update() keeps no reference to it).
       next = handle.read(spare, 0, FILE_CHUNK_BYTES, position);
       hash.update(buffer.subarray(0, bytesRead));
       spare = buffer;
     }
-  } finally {
-    // A read still under way (the hash threw) ends before the file is closed.
+  } catch (error) {
+    // A read still under way (the hash threw) ends before the file is closed; the error told is this one, not the close's.
     await next.catch(() => undefined);
-    await handle.close();
+    await handle.close().catch(() => undefined);
+    throw error;
   }
+  await handle.close();
   return hash.digest('hex');
 }

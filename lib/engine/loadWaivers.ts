@@ -12,10 +12,8 @@ import { waiverRuleBreach, type Waiver } from './waivers';
 let validator: ValidateFunction<{ waivers: Waiver[] }> | null = null;
 
 function waiversValidator(): ValidateFunction<{ waivers: Waiver[] }> {
-  if (validator) return validator;
-  const ajv = new Ajv({ strict: false });
-  addFormats(ajv, ['date-time', 'email']);
-  return (validator = ajv.compile<{ waivers: Waiver[] }>(schema));
+  validator ??= addFormats(new Ajv({ strict: false }), ['date-time', 'email']).compile<{ waivers: Waiver[] }>(schema);
+  return validator;
 }
 
 /** How strictly a waivers file is read. */

@@ -105,7 +105,7 @@ describe('the compiled CLI (dist/main.js)', () => {
     const reports = () => readdirSync(out).filter((name) => name.startsWith('audit-')).map((name) => name.split('.').pop()).sort();
     /** The compiled CLI with its stdout (and stderr) read by no one: every write there fails with EPIPE. */
     const run = async (argv: string[], closed: 'stdout' | 'both') => {
-      const child = spawn(process.execPath, [COMPILED, ...argv], { cwd: out, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [COMPILED, ...argv], { cwd: out, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ASSET_ROOT: '' } });
       child.stdout.destroy();
       let stderr = '';
       if (closed === 'both') child.stderr.destroy();
