@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { s3Client } from '../aws/s3Client';
 import { loadCatalog } from '../catalog/loadCatalog';
 import { parseWaivers } from '../engine/loadWaivers';
@@ -54,8 +56,8 @@ export function createAuditContainer(env: Record<string, string | undefined> = p
     fetchCommand: (runId) =>
       `npm start -- fetch ${runId} --runs-table ${config.RUNS_TABLE} --bucket ${config.REPORTS_BUCKET} --region ${config.AWS_REGION}`,
     pdfRowsPerModule: config.PDF_ROWS,
-    // DuckDB spills to the function's ephemeral storage.
-    evaluation: { kind: config.ENGINE, duck: { threads: config.DUCKDB_THREADS, memoryLimit: config.DUCKDB_MEMORY_LIMIT, tempDirectory: '/tmp/duckdb' } },
+    // DuckDB spills to the function's ephemeral storage (/tmp: Lambda leaves TMPDIR unset).
+    evaluation: { kind: config.ENGINE, duck: { threads: config.DUCKDB_THREADS, memoryLimit: config.DUCKDB_MEMORY_LIMIT, tempDirectory: join(tmpdir(), 'duckdb') } },
     metrics: cloudWatchMetrics(),
     log,
     ...(base.largeRuns

@@ -120,10 +120,14 @@ export class LocalLambda {
 
   private spawn(fn: PackagedFunction): Instance {
     const root = this.root(fn);
+    // The environment's own /tmp (Lambda's TMPDIR is unset, so os.tmpdir() is /tmp there): a folder of this
+    // instance's in the test run's temporary folder, so that what a killed instance leaves goes with the run.
+    const tmp = mkdtempSync(join(tmpdir(), `lambda-${fn.key}-tmp-`));
     const child = fork(join(__dirname, 'runtime.cjs'), [], {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
+        TMPDIR: tmp,
         TZ: 'UTC',
         LAMBDA_TASK_ROOT: root,
         _HANDLER: fn.handler,
