@@ -154,7 +154,7 @@ function lineTailSql(status: string, firstSeenJson: string, daysJson: string): s
 }
 
 /**
- * The tables and views {@link diffSql} makes of the findings' line tails (what {@link diffedLineSql} puts after a
+ * The tables and views {@link diffSql} makes of the findings' line tails (what {@link tailedLineSql} puts after a
  * finding's fields): {@link DIFF_TAILS} holds each distinct tail once (tail_id, line_tail), {@link DIFF_TAIL_IDS}
  * gives each finding the number of its tail (ord, diff_key, tail_id). The view `diffed` joins the findings with the
  * numbers, then the few tails; a report cut in parts (sqlEngine.ts cutParts) cuts the numbers apart from the
@@ -164,14 +164,21 @@ export const DIFF_TAILS = 'diff_tails';
 export const DIFF_TAIL_IDS = 'diff_tail_ids';
 
 /**
- * A diffed finding's report line: the finding's line (`finding`, a JSON object's text) with
- * `tail` (a {@link DIFF_TAILS} row's line_tail) in place of its closing brace.
+ * A diffed finding's report line, from the finding's line (`finding`, a JSON object's text) and the number of
+ * its tail (`tailId`, a {@link DIFF_TAIL_IDS} row's): `line` puts the tail's text in place of the finding's closing
+ * brace, and `join` brings that text, a LEFT join with the few {@link DIFF_TAILS} rows as `alias`, to put after
+ * the large join that gave the number (every number has its row; LEFT, so that DuckDB keeps it after that join).
+ * The view `diffed` and a report's parts (sqlEngine.ts cutParts) make their lines so.
  *
  * @example
- * `SELECT ${diffedLineSql('f.finding', 't.line_tail')} AS line FROM findings f JOIN diff_tail_ids d USING (ord) LEFT JOIN diff_tails t USING (tail_id)`
+ * const tailed = tailedLineSql('x.finding', 'x.tail_id', 't');
+ * `SELECT ${tailed.line} AS line FROM (SELECT f.finding, d.tail_id FROM findings f JOIN diff_tail_ids d USING (ord)) x ${tailed.join}`
  */
-export function diffedLineSql(finding: string, tail: string): string {
-  return `concat(substr(${finding}, 1, strlen(${finding}) - 1), ${tail})`;
+export function tailedLineSql(finding: string, tailId: string, alias: string): { line: string; join: string } {
+  return {
+    line: `concat(substr(${finding}, 1, strlen(${finding}) - 1), ${alias}.line_tail)`,
+    join: `LEFT JOIN ${DIFF_TAILS} ${alias} ON ${alias}.tail_id = ${tailId}`,
+  };
 }
 
 /** How {@link diffSql} reads the findings. */
@@ -248,11 +255,12 @@ export async function diffSql(
     FROM diff_rows d
     LEFT JOIN ${DIFF_TAILS} t ON t.first_seen_at = CASE WHEN d.persisting THEN d.first_seen_at END AND t.first_seen_known = d.first_seen_known
     WHERE d.ord IS NOT NULL`);
+  const tailed = tailedLineSql('x.finding', 'x.tail_id', 't');
   await connection.run(`
     CREATE TEMP VIEW diffed AS
-    SELECT x.ord, x.diff_key, ${diffKeyParts('x.diff_key').itemKey} AS item_key, ${diffedLineSql('x.finding', 't.line_tail')} AS line
+    SELECT x.ord, x.diff_key, ${diffKeyParts('x.diff_key').itemKey} AS item_key, ${tailed.line} AS line
     FROM (SELECT f.ord, f.diff_key, f.finding, d.tail_id FROM findings f JOIN ${DIFF_TAIL_IDS} d ON d.ord = f.ord) x
-    LEFT JOIN ${DIFF_TAILS} t USING (tail_id)`);
+    ${tailed.join}`);
   const reader = await connection.runAndReadAll(`
     SELECT count(*) FILTER (WHERE NOT persisting) AS new, count(*) FILTER (WHERE persisting) AS persisting,
       count(*) FILTER (WHERE NOT persisting AND ${parts.verdict} = 'violation') AS new_violations,

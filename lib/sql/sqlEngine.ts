@@ -40,7 +40,7 @@ import {
 } from './insightsSql';
 import type { Changes, HoldEntry, ResolvedFinding, Summary } from '../report/ReportModel';
 import type { HistoryWriter, PreviousRun } from '../history/HistoryStore';
-import { appendPrevStates, createPrevTable, createPrevView, DIFF_TAIL_IDS, DIFF_TAILS, diffedLineSql, diffHoldSql, diffKeyParts, diffSql, groupPrevStates, holdsEndedSql, resolvedSql, stateOf, statesSql, writeStatesFile } from './historySql';
+import { appendPrevStates, createPrevTable, createPrevView, DIFF_TAIL_IDS, diffHoldSql, diffKeyParts, diffSql, groupPrevStates, holdsEndedSql, resolvedSql, stateOf, statesSql, tailedLineSql, writeStatesFile } from './historySql';
 import { jsOrderSql } from './jsOrderSql';
 import { timed } from './timed';
 import { sqlString } from './sqlText';
@@ -1094,13 +1094,13 @@ export class SqlEngine {
         await cut('lines', `SELECT ${jsOrderSql('x.item_key')} AS k1, ${this.tiebreakSql('x.item_key')} AS k2, x.ord AS ord, x.finding AS finding, x.item_key AS item_key FROM ${keyed('ord, diff_key, finding', 'findings')}`, rowBytes, { from: 0, to: 0.75 });
         await cut('tails', `SELECT ${jsOrderSql('x.item_key')} AS k1, x.ord AS ord, x.tail_id AS tail_id FROM ${keyed('ord, tail_id', DIFF_TAIL_IDS)}`, TAIL_ID_CUT_BYTES, { from: 0.75, to: 1 });
         // The replaced lines are whole report lines (read off `diffed`): they replace the joined line. The tails' text
-        // as in `diffed` (historySql.ts diffSql): a LEFT join with the few tails, after the part's join.
-        const line = diffedLineSql('f.finding', 'd.line_tail');
+        // as in `diffed`, after the part's join of its numbers.
+        const { line, join: tailText } = tailedLineSql('f.finding', 't.tail_id', 'd');
         partRows = (part) =>
           `SELECT ${this.replaced ? `coalesce(r.line, ${line})` : line} AS text, f.k1 AS k1, f.k2 AS k2, f.ord AS ord, f.item_key AS item_key
             FROM read_parquet(${partFiles('lines', part)}, hive_partitioning = false) f
             JOIN read_parquet(${partFiles('tails', part)}, hive_partitioning = false) t ON t.ord = f.ord
-            LEFT JOIN ${DIFF_TAILS} d ON d.tail_id = t.tail_id
+            ${tailText}
             ${this.replaced ? 'LEFT JOIN replaced r ON r.ord = f.ord' : ''}`;
       } else {
         await cut('lines', `SELECT ${k1} AS k1, ${k2} AS k2, x.ord AS ord, ${text} AS text, x.${key} AS item_key FROM ${from} x ${join}`, rowBytes, { from: 0, to: 1 });
